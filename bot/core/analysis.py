@@ -1,0 +1,158 @@
+"""Analyze a set of workflow files under a policy: the one judgement everything renders."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.core import legs as legs_module
+from bot.core import workflow as workflow_module
+from bot.core.config import Policy
+from bot.core.findings import ERROR, Finding, finding, job_findings
+from bot.core.legs import Leg
+from bot.core.runners import AMD64, ARM64
+from bot.core.verdicts import STATUSES, JobInput, Verdict, judge, shown_matrix
+from bot.core.workflow import Job, Workflow
+
+
+@dataclass(slots=True)
+class JobReport:
+    job: Job
+    verdict: Verdict
+    legs: list[Leg]
+    runner_keys: set[str]
+    findings: list[Finding]
+
+    @property
+    def status(self) -> str:
+        return self.verdict.status
+
+    def missing_json(self) -> list[dict[str, Any]]:
+        return [{"matrix": shown_matrix(leg, self.runner_keys), "os": leg.os, "arch": "arm64"}
+                for leg in self.verdict.missing]
+
+    def as_json(self) -> dict[str, Any]:
+        name = self.job.name if self.job.name is not None else self.job.id
+        return {
+            "id": self.job.id,
+            "name": name if isinstance(name, str) else str(name),
+            "line": self.job.line,
+            "status": self.status,
+            "reason": self.verdict.reason,
+            "legs": [leg.as_json() for leg in self.legs],
+            "missing": self.missing_json(),
+            "findings": [item.as_json() for item in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class WorkflowReport:
+    path: str
+    workflow: Workflow
+    jobs: list[JobReport] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the file itself
+
+    @property
+    def error(self) -> dict[str, Any] | None:
+        error = self.workflow.error
+        return None if error is None else {"message": error.message, "line": error.line}
+
+    @property
+    def multi_arch(self) -> bool:
+        arches = {leg.arch for job in self.jobs for leg in job.legs}
+        return {AMD64, ARM64} <= arches
+
+    def all_findings(self) -> list[Finding]:
+        return self.findings + [item for job in self.jobs for item in job.findings]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"path": self.path, "error": self.error,
+                "jobs": [job.as_json() for job in self.jobs]}
+
+
+@dataclass(slots=True)
+class Report:
+    policy: Policy
+    workflows: list[WorkflowReport]
+
+    def by_status(self) -> dict[str, int]:
+        counts = Counter(job.status for wf in self.workflows for job in wf.jobs)
+        return {status: counts.get(status, 0) for status in STATUSES}
+
+    def findings(self) -> list[tuple[str, Finding]]:
+        return [(wf.path, item) for wf in self.workflows for item in wf.all_findings()]
+
+    @property
+    def violations(self) -> int:
+        if self.policy.mode != "required":
+            return 0
+        return sum(1 for _, item in self.findings() if item.severity == ERROR)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "workflows": len(self.workflows),
+            "multi_arch_workflows": sum(1 for wf in self.workflows if wf.multi_arch),
+            "jobs": sum(len(wf.jobs) for wf in self.workflows),
+            "by_status": self.by_status(),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "policy": self.policy.as_json(),
+            "summary": self.summary(),
+            "workflows": [wf.as_json() for wf in self.workflows],
+        }
+
+
+def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
+    """Find `./.github/workflows/x.yml` among the files, whatever root they were read from."""
+    by_suffix: dict[str, Workflow] = {}
+    for path, workflow in workflows.items():
+        by_suffix[path] = workflow
+        name = path.rsplit("/", 1)[-1]
+        by_suffix.setdefault(f".github/workflows/{name}", workflow)
+
+    def lookup(path: str) -> Workflow | None:
+        return by_suffix.get(path)
+
+    return lookup
+
+
+def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
+            today: date | None = None) -> Report:
+    """Judge every job of every file; `files` maps a display path to the file's content."""
+    policy = policy or Policy()
+    today = today or date.today()
+    workflows = {path: workflow_module.load(path, data) for path, data in sorted(files.items())}
+    lookup = _lookup(workflows)
+
+    inputs: list[JobInput] = []
+    for path, workflow in workflows.items():
+        for job in workflow.jobs:
+            resolved = legs_module.resolve(job, workflow, policy.runners, lookup)
+            ignored = job.ignored_by_comment or policy.ignored(path, job.id)
+            inputs.append(JobInput(path, job, resolved, ignored))
+    verdicts = judge(inputs, policy)
+
+    reports = {path: WorkflowReport(path, workflow) for path, workflow in workflows.items()}
+    for item, verdict in zip(inputs, verdicts, strict=True):
+        resolved = item.resolved
+        if item.ignored:
+            found: list[Finding] = []
+        else:
+            found = job_findings(item.job, resolved.legs, resolved.runner_keys, verdict,
+                                 policy, today)
+            if resolved.error:
+                found.insert(0, finding("invalid-workflow", item.job.line,
+                                        f"job '{item.job.id}': {resolved.error}"))
+        reports[item.path].jobs.append(
+            JobReport(item.job, verdict, resolved.legs, resolved.runner_keys, found))
+    for report in reports.values():
+        error = report.workflow.error
+        if error is not None:
+            report.findings.append(finding("invalid-workflow", error.line, error.message))
+    return Report(policy, list(reports.values()))

@@ -1,0 +1,242 @@
+"""A job's legs: each matrix combination with the OS and architecture it runs on."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from bot.core import emulation, runners
+from bot.core.expressions import (
+    ExpressionError,
+    Unknown,
+    evaluate_template,
+    has_expression,
+    referenced_keys,
+    to_string,
+    truthy,
+)
+from bot.core.matrix import MatrixError, expand
+from bot.core.runners import AMD64, ARM64, LINUX, UNKNOWN
+from bot.core.workflow import Job, Workflow
+
+MAX_CALL_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
+
+WorkflowLookup = Callable[[str], Workflow | None]
+
+
+@dataclass(slots=True)
+class Leg:
+    matrix: dict[str, Any]
+    os: str
+    arch: str
+    runner: tuple[str, ...]
+    emulated: bool = False
+    blocking: bool = True
+    reason: str | None = None  # why os/arch is unknown
+    label_problem: bool = False  # unknown because of the labels themselves (not a context)
+    inferred: bool = False  # arch read from words inside a custom label
+    retired: tuple[str, date] | None = None
+    hosted_label: str | None = None
+    job_id: str = ""
+    path: str = ""
+    origin: str = ""  # 'x.yml:job' for a leg of a called reusable workflow
+    contexts: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "matrix": self.matrix,
+            "os": self.os,
+            "arch": self.arch,
+            "runner": list(self.runner),
+            "emulated": self.emulated,
+            "blocking": self.blocking,
+        }
+
+
+@dataclass(slots=True)
+class JobLegs:
+    legs: list[Leg] = field(default_factory=list)
+    unknown: str | None = None  # the whole job cannot be expanded
+    runner_keys: set[str] = field(default_factory=set)  # matrix keys that pick the runner
+    error: str | None = None  # GitHub would reject the job
+    calls: str | None = None  # the reusable workflow this job calls
+
+
+def _input_defaults(workflow: Workflow) -> dict[str, Any]:
+    return {name: spec.get("default") if isinstance(spec, dict) else None
+            for name, spec in workflow.inputs.items()}
+
+
+def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
+            lookup: WorkflowLookup, inputs: Any = None, depth: int = 0,
+            chain: tuple[str, ...] = ()) -> JobLegs:
+    if inputs is None:
+        inputs = Unknown("inputs")
+    contexts = {"inputs": inputs}
+    try:
+        expansion = expand(job.matrix, contexts)
+    except MatrixError as exc:
+        return JobLegs(error=str(exc))
+    if expansion.unknown:
+        return JobLegs(unknown=expansion.unknown)
+    if job.uses is not None:
+        return _resolve_call(job, workflow, user_runners, lookup, expansion.combinations,
+                             inputs, depth, chain)
+
+    result = JobLegs(runner_keys=referenced_keys(job.runs_on))
+    total = len(expansion.combinations)
+    for index, combo in enumerate(expansion.combinations):
+        leg_contexts: dict[str, Any] = {
+            "matrix": combo,
+            "inputs": inputs,
+            "strategy": {"job-index": index, "job-total": total},
+        }
+        try:
+            result.legs.extend(_legs_for(job, workflow, combo, leg_contexts, user_runners))
+        except ExpressionError as exc:
+            return JobLegs(error=f"invalid expression: {exc}")
+    return result
+
+
+def _runs_on(job: Job, contexts: Mapping[str, Any],
+             user_runners: Mapping[str, str]) -> runners.Resolution:
+    if job.runs_on is None:
+        return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="the job has no runs-on")
+    value = evaluate_template(job.runs_on, contexts)
+    group: str | None = None
+    if isinstance(value, dict):
+        group_value = value.get("group")
+        group = None if group_value is None else to_string(group_value)
+        value = value.get("labels", [])
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, Unknown):
+        return runners.Resolution(UNKNOWN, UNKNOWN, (), reason=f"runs-on depends on {value.reason}")
+    if not isinstance(value, list):
+        return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="runs-on is not a label or list")
+    for label in value:
+        if isinstance(label, Unknown):
+            return runners.Resolution(UNKNOWN, UNKNOWN, (),
+                                      reason=f"runs-on depends on {label.reason}")
+        if has_expression(label):
+            return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="runs-on is computed")
+    if isinstance(group, str) and has_expression(group):
+        group = None
+    return runners.resolve([to_string(label) for label in value], group, dict(user_runners))
+
+
+def _blocking(job: Job, contexts: Mapping[str, Any]) -> bool:
+    value = job.continue_on_error
+    if value is None:
+        return True
+    try:
+        result = evaluate_template(value, contexts)
+    except ExpressionError:
+        return True
+    # An unknown continue-on-error (vars, inputs) may well be false: count the leg as blocking.
+    return isinstance(result, Unknown) or not truthy(result)
+
+
+def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dict[str, Any],
+              user_runners: Mapping[str, str]) -> list[Leg]:
+    resolution = _runs_on(job, contexts, user_runners)
+    runner_ctx = runners.runner_context(resolution)
+    contexts["runner"] = runner_ctx if runner_ctx is not None else Unknown("runner")
+    retired = None
+    if resolution.retired is not None and resolution.hosted_label is not None:
+        retired = (resolution.hosted_label, resolution.retired)
+    base = Leg(
+        matrix=combo,
+        os=resolution.os,
+        arch=resolution.arch,
+        runner=resolution.labels,
+        blocking=_blocking(job, contexts),
+        reason=resolution.reason,
+        label_problem=resolution.reason is not None and bool(resolution.labels),
+        inferred=resolution.inferred,
+        retired=retired,
+        hosted_label=resolution.hosted_label,
+        job_id=job.id,
+        path=workflow.path,
+        contexts=contexts,
+    )
+    if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
+        return [base]
+    targets = emulation.targets(job, contexts, workflow.env)
+    if not targets.any:
+        return [base]
+    host = resolution.arch
+    named = _arch_named_by_matrix(combo)
+    if named is not None and (named in targets.arches or named == host):
+        return [_as_arch(base, named, host)]
+    legs: list[Leg] = []
+    if targets.native or host in targets.arches:
+        legs.append(base)
+    for arch in sorted(targets.arches & {AMD64, ARM64} - {host}):
+        legs.append(_as_arch(base, arch, host))
+    if not legs:
+        legs.append(_as_arch(base, runners.OTHER, host))
+    return legs
+
+
+def _as_arch(base: Leg, arch: str, host: str) -> Leg:
+    if arch == host:
+        return base
+    return dataclasses.replace(base, arch=arch, emulated=True)
+
+
+def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:
+    """The architecture a leg's matrix names outright (`arch: aarch64`), if exactly one."""
+    named = {arch for value in combo.values()
+             if (arch := runners.arch_of_word(value)) is not None}
+    return next(iter(named)) if len(named) == 1 else None
+
+
+def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
+                  lookup: WorkflowLookup, combos: list[dict[str, Any]], outer_inputs: Any,
+                  depth: int, chain: tuple[str, ...]) -> JobLegs:
+    uses = job.uses or ""
+    if not uses.startswith("./"):
+        return JobLegs(unknown=f"calls the remote reusable workflow {uses}, "
+                               "whose runners are not visible here", calls=uses)
+    path = uses[2:].split("@", 1)[0]
+    if path in chain or depth >= MAX_CALL_DEPTH:
+        return JobLegs(error=f"reusable workflow {uses} calls itself (or nests too deep)")
+    callee = lookup(path)
+    if callee is None:
+        return JobLegs(unknown=f"calls {uses}, which is not among the analyzed files", calls=uses)
+    if callee.error is not None:
+        return JobLegs(unknown=f"calls {uses}, which does not parse", calls=uses)
+
+    result = JobLegs(calls=uses)
+    defaults = _input_defaults(callee)
+    used_inputs: set[str] = set()
+    for callee_job in callee.jobs:
+        used_inputs |= referenced_keys(callee_job.runs_on, "inputs")
+    for name in used_inputs:
+        result.runner_keys |= referenced_keys(job.with_.get(name))
+    for combo in combos:
+        contexts = {"matrix": combo, "inputs": outer_inputs}
+        try:
+            given = evaluate_template(job.with_, contexts)
+        except ExpressionError as exc:
+            return JobLegs(error=f"invalid expression: {exc}")
+        inputs = {**defaults, **(given if isinstance(given, dict) else {})}
+        for callee_job in callee.jobs:
+            sub = resolve(callee_job, callee, user_runners, lookup, inputs, depth + 1,
+                          (*chain, workflow.path))
+            if sub.unknown or sub.error:
+                return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}",
+                               calls=uses)
+            result.runner_keys |= sub.runner_keys
+            for leg in sub.legs:
+                leg.matrix = {**combo, **leg.matrix}
+                leg.origin = leg.origin or f"{callee.path.rsplit('/', 1)[-1]}:{callee_job.id}"
+                leg.job_id = job.id
+                leg.path = workflow.path
+                result.legs.append(leg)
+    return result

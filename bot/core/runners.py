@@ -1,0 +1,223 @@
+"""Runner labels: which OS and CPU architecture a `runs-on` value lands on.
+
+Every label rule lives here: GitHub-hosted labels with their retirement dates, the
+self-hosted arch and OS labels, architecture aliases, and the user's `runners:` globs.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass
+from datetime import date
+
+AMD64 = "amd64"
+ARM64 = "arm64"
+OTHER = "other"
+UNKNOWN = "unknown"
+LINUX, MACOS, WINDOWS = "linux", "macos", "windows"
+
+
+@dataclass(frozen=True, slots=True)
+class Hosted:
+    os: str
+    arch: str
+    retired: date | None = None
+    arm64_twin: str | None = None  # the hosted arm64 label a fix moves an amd64 leg to
+
+
+# GitHub-hosted standard runners (GUIDE §3). Retired labels keep their arch so that a
+# workflow still written against them is judged, and reported as retired.
+HOSTED: dict[str, Hosted] = {
+    "ubuntu-latest": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
+    "ubuntu-24.04": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
+    "ubuntu-22.04": Hosted(LINUX, AMD64, arm64_twin="ubuntu-22.04-arm"),
+    "ubuntu-slim": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
+    "ubuntu-20.04": Hosted(LINUX, AMD64, date(2025, 4, 15), arm64_twin="ubuntu-22.04-arm"),
+    "ubuntu-18.04": Hosted(LINUX, AMD64, date(2023, 4, 3), arm64_twin="ubuntu-22.04-arm"),
+    "ubuntu-24.04-arm": Hosted(LINUX, ARM64),
+    "ubuntu-22.04-arm": Hosted(LINUX, ARM64),
+    "windows-latest": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
+    "windows-2025": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
+    "windows-2022": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
+    "windows-2019": Hosted(WINDOWS, AMD64, date(2025, 6, 30), arm64_twin="windows-11-arm"),
+    "windows-11-arm": Hosted(WINDOWS, ARM64),
+    "macos-latest": Hosted(MACOS, ARM64),
+    "macos-26": Hosted(MACOS, ARM64),
+    "macos-15": Hosted(MACOS, ARM64),
+    "macos-14": Hosted(MACOS, ARM64),
+    "macos-26-intel": Hosted(MACOS, AMD64, arm64_twin="macos-26"),
+    "macos-15-intel": Hosted(MACOS, AMD64, arm64_twin="macos-15"),
+    "macos-13": Hosted(MACOS, AMD64, date(2025, 12, 4), arm64_twin="macos-15"),
+    "macos-12": Hosted(MACOS, AMD64, date(2024, 12, 3), arm64_twin="macos-15"),
+    "macos-11": Hosted(MACOS, AMD64, date(2024, 6, 28), arm64_twin="macos-15"),
+}
+# macOS larger runners: -large is Intel, -xlarge is Apple silicon.
+_MACOS_LARGER = re.compile(r"^macos-(latest|\d+)-(x?large)$")
+
+# Architecture words, as runner labels, matrix values and docker platforms write them.
+ARCH_ALIASES: dict[str, str] = {
+    "amd64": AMD64, "x64": AMD64, "x86_64": AMD64, "x86-64": AMD64, "linux/amd64": AMD64,
+    "arm64": ARM64, "aarch64": ARM64, "arm64v8": ARM64, "arm64/v8": ARM64,
+    "linux/arm64": ARM64, "linux/arm64/v8": ARM64, "linux/aarch64": ARM64,
+    "ppc64le": OTHER, "s390x": OTHER, "riscv64": OTHER, "armv7": OTHER, "armv7l": OTHER,
+    "armv6": OTHER, "arm": OTHER, "arm/v7": OTHER, "arm/v6": OTHER, "i386": OTHER,
+    "i686": OTHER, "386": OTHER, "x86": OTHER, "loong64": OTHER, "loongarch64": OTHER,
+    "mips64le": OTHER, "linux/ppc64le": OTHER, "linux/s390x": OTHER, "linux/riscv64": OTHER,
+    "linux/arm/v7": OTHER, "linux/arm/v6": OTHER, "linux/386": OTHER,
+}
+_OS_LABELS = {"linux": LINUX, "windows": WINDOWS, "macos": MACOS, "osx": MACOS}
+_ARCH_LABELS = {"arm64": ARM64, "aarch64": ARM64, "x64": AMD64, "amd64": AMD64, "x86_64": AMD64}
+
+# Arch words inside names ("linux-intel", "build-arm64", "cp313-manylinux_aarch64"), used to
+# tell that two legs or jobs differ only in the architecture they choose.
+ARCH_WORD = re.compile(
+    r"(?<![a-z0-9])(x86_64|x86-64|amd64|x64|intel|arm64v8|arm64|aarch64|arm)(?![a-z0-9])",
+    re.IGNORECASE,
+)
+
+
+def arch_of_word(word: object) -> str | None:
+    """The architecture a value names exactly (`aarch64`, `linux/arm64`), else None."""
+    if not isinstance(word, str):
+        return None
+    return ARCH_ALIASES.get(word.strip().lower())
+
+
+_ARCH_WORD_WITH_SEPARATOR = re.compile(r"[-_. ]*" + ARCH_WORD.pattern, re.IGNORECASE)
+
+
+def without_arch_words(text: str) -> str:
+    """`smoke-test-linux-aarch64` -> `smoke-test-linux`; `linux-intel` -> `linux`."""
+    return _ARCH_WORD_WITH_SEPARATOR.sub("", text)
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    os: str
+    arch: str
+    labels: tuple[str, ...]
+    self_hosted: bool = False
+    retired: date | None = None
+    hosted_label: str | None = None
+    reason: str | None = None  # why os/arch is unknown
+    os_assumed: bool = False  # self-hosted without an OS label is taken as linux
+    inferred: bool = False  # read from words inside a custom label (larger runners)
+
+
+def _glob_match(patterns: dict[str, str], label: str) -> str | None:
+    for pattern, target in patterns.items():
+        if fnmatch.fnmatchcase(label.lower(), pattern.lower()):
+            return target
+    return None
+
+
+def parse_target(target: str) -> tuple[str | None, str]:
+    """A `runners:` value: `arm64`, or `linux/arm64` to give the OS too."""
+    os_part, _, arch_part = target.rpartition("/")
+    arch = _ARCH_LABELS.get(arch_part.lower(), arch_part.lower())
+    return (_OS_LABELS.get(os_part.lower()) if os_part else None), arch
+
+
+def resolve(labels: list[str], group: str | None = None,
+            user_runners: dict[str, str] | None = None) -> Resolution:
+    """Resolve a runner given as labels (all must match) and optionally a runner group."""
+    user_runners = user_runners or {}
+    clean = tuple(str(label).strip() for label in labels if str(label).strip())
+    if not clean:
+        if group:
+            return _from_user(clean, user_runners, [group]) or Resolution(
+                UNKNOWN, UNKNOWN, clean, reason=f"runner group '{group}' names no architecture")
+        return Resolution(UNKNOWN, UNKNOWN, clean, reason="runs-on is empty")
+
+    lowered = [label.lower() for label in clean]
+    hosted = [label for label in lowered if label in HOSTED or _MACOS_LARGER.match(label)]
+    if hosted and "self-hosted" not in lowered:
+        label = hosted[0]
+        entry = HOSTED.get(label)
+        if entry is None:
+            size = _MACOS_LARGER.match(label)
+            entry = Hosted(MACOS, ARM64 if size and size.group(2) == "xlarge" else AMD64)
+        return Resolution(entry.os, entry.arch, clean, retired=entry.retired, hosted_label=label)
+
+    user = _from_user(clean, user_runners, [group] if group else [])
+    if user is not None:
+        return user
+
+    oses = {_OS_LABELS[label] for label in lowered if label in _OS_LABELS}
+    arches = {_ARCH_LABELS[label] for label in lowered if label in _ARCH_LABELS}
+    self_hosted = "self-hosted" in lowered
+    if len(arches) > 1:
+        return Resolution(UNKNOWN, UNKNOWN, clean, self_hosted,
+                          reason=f"runner labels {list(clean)} name conflicting architectures")
+    if len(oses) > 1:
+        return Resolution(UNKNOWN, UNKNOWN, clean, self_hosted,
+                          reason=f"runner labels {list(clean)} name conflicting systems")
+    if not arches and not self_hosted:
+        inferred = _infer(clean)
+        if inferred is not None:
+            return inferred
+    if not arches:
+        what = "self-hosted runner labels" if self_hosted else "runner label"
+        return Resolution(
+            next(iter(oses)) if oses else UNKNOWN, UNKNOWN, clean, self_hosted,
+            reason=f"{what} {_show(clean)} name no architecture; map them under `runners:`",
+        )
+    arch = next(iter(arches))
+    if not self_hosted and not oses:
+        return _infer(clean) or Resolution(UNKNOWN, arch, clean,
+                                           reason=f"unknown runner label {_show(clean)}")
+    # A self-hosted runner with an arch label but no OS label is, in practice, Linux.
+    os = next(iter(oses)) if oses else LINUX
+    return Resolution(os, arch, clean, self_hosted, os_assumed=not oses)
+
+
+_OS_WORD = re.compile(r"(?<![a-z])(ubuntu|linux|windows|macos)(?![a-z])", re.IGNORECASE)
+_WORD_ARCH = {"x86_64": AMD64, "x86-64": AMD64, "amd64": AMD64, "x64": AMD64, "intel": AMD64,
+              "arm64": ARM64, "aarch64": ARM64, "arm": ARM64}
+
+
+def _infer(labels: tuple[str, ...]) -> Resolution | None:
+    """Larger runners carry names their owners chose (`github-ubuntu-24.04-aarch64-2`)."""
+    oses = {_OS_LABELS.get(m.lower(), LINUX) for label in labels for m in _OS_WORD.findall(label)}
+    arches = {_WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label)}
+    if len(oses) == 1 and len(arches) == 1:
+        return Resolution(next(iter(oses)), next(iter(arches)), labels, inferred=True)
+    return None
+
+
+def _from_user(clean: tuple[str, ...], user_runners: dict[str, str],
+               extra: list[str]) -> Resolution | None:
+    if not user_runners:
+        return None
+    for label in (*clean, *extra):
+        target = _glob_match(user_runners, label)
+        if target is not None:
+            os, arch = parse_target(target)
+            if arch not in (AMD64, ARM64, OTHER):
+                arch = UNKNOWN
+            lowered = {item.lower() for item in clean}
+            label_os = {_OS_LABELS[item] for item in lowered if item in _OS_LABELS}
+            resolved_os = os or (next(iter(label_os)) if len(label_os) == 1 else LINUX)
+            return Resolution(resolved_os, arch, clean, "self-hosted" in lowered,
+                              os_assumed=os is None and not label_os)
+    return None
+
+
+def _show(labels: tuple[str, ...]) -> str:
+    return labels[0] if len(labels) == 1 else "[" + ", ".join(labels) + "]"
+
+
+def hosted_arm64_twin(label: str) -> str | None:
+    entry = HOSTED.get(label.lower())
+    return entry.arm64_twin if entry else None
+
+
+def runner_context(resolution: Resolution) -> dict[str, str] | None:
+    """The `runner` context for expressions, when the runner is known."""
+    if resolution.os == UNKNOWN or resolution.arch not in (AMD64, ARM64):
+        return None
+    return {
+        "os": {LINUX: "Linux", MACOS: "macOS", WINDOWS: "Windows"}[resolution.os],
+        "arch": "X64" if resolution.arch == AMD64 else "ARM64",
+    }

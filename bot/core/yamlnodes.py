@@ -1,0 +1,209 @@
+"""Workflow YAML as a small tree of nodes that remember where they were written.
+
+Analysis never needs ruamel's round-trip objects (ten times slower to load); it needs
+values, whether a scalar was quoted, and 1-based lines. The C composer gives exactly that.
+Hostile input is stopped here: size cap, node budget (alias bombs expand through shared
+nodes, so the budget counts expanded nodes), depth cap, duplicate keys, non-UTF-8.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_NODES = 200_000
+MAX_DEPTH = 64
+
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+ScalarValue = str | int | float | bool | None
+
+
+class YamlError(Exception):
+    """A file that is not a YAML document the analyzer can read."""
+
+    def __init__(self, message: str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass(slots=True)
+class Scalar:
+    value: ScalarValue
+    line: int
+    col: int
+    raw: str = ""
+    quoted: bool = False
+
+
+@dataclass(slots=True)
+class Seq:
+    items: list[Node]
+    line: int
+    col: int
+    end_line: int = 0
+    flow: bool = False
+
+
+@dataclass(slots=True)
+class Map:
+    entries: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
+    line: int = 0
+    col: int = 0
+    end_line: int = 0
+    flow: bool = False
+
+    def get(self, key: str) -> Node | None:
+        entry = self.entries.get(key)
+        return entry[1] if entry else None
+
+    def key_line(self, key: str) -> int | None:
+        entry = self.entries.get(key)
+        return entry[0].line if entry else None
+
+
+Node = Scalar | Seq | Map
+
+_composer: Any = None
+
+
+def _yaml() -> Any:
+    global _composer
+    if _composer is None:
+        from ruamel.yaml import YAML
+
+        _composer = YAML(typ="safe", pure=False)
+    return _composer
+
+
+def decode(data: bytes) -> str:
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlError(f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise YamlError("file is not valid UTF-8", line) from None
+
+
+def parse(data: bytes | str) -> Node | None:
+    """Parse one YAML document; None for an empty file."""
+    text = decode(data) if isinstance(data, bytes) else data
+    if len(text) > MAX_FILE_BYTES:
+        raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        root = _yaml().compose(text)
+    except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise YamlError(f"invalid YAML: {problem}", line) from None
+    if root is None:
+        return None
+    return _Converter().convert(root, 0)
+
+
+class _Converter:
+    def __init__(self) -> None:
+        self.count = 0
+
+    def convert(self, node: Any, depth: int) -> Node:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise YamlError(
+                f"document expands to more than {MAX_NODES} nodes (alias bomb?)",
+                node.start_mark.line + 1,
+            )
+        if depth > MAX_DEPTH:
+            raise YamlError(f"nesting deeper than {MAX_DEPTH} levels", node.start_mark.line + 1)
+        line = node.start_mark.line + 1
+        col = node.start_mark.column + 1
+        kind = node.id
+        if kind == "scalar":
+            return _scalar(node, line, col)
+        end = node.end_mark.line + 1
+        if kind == "sequence":
+            items = [self.convert(child, depth + 1) for child in node.value]
+            return Seq(items, line, col, end, bool(node.flow_style))
+        entries: dict[str, tuple[Scalar, Node]] = {}
+        for key_node, value_node in node.value:
+            if key_node.id != "scalar":
+                raise YamlError("mapping keys must be plain values", key_node.start_mark.line + 1)
+            key = _scalar(key_node, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            name = key.raw if key.value is None else _key_text(key)
+            if name in entries:
+                raise YamlError(
+                    f"duplicate key '{name}' (first on line {entries[name][0].line})", key.line
+                )
+            entries[name] = (key, self.convert(value_node, depth + 1))
+        return Map(entries, line, col, end, bool(node.flow_style))
+
+
+def _key_text(key: Scalar) -> str:
+    if isinstance(key.value, str):
+        return key.value
+    return key.raw
+
+
+def _scalar(node: Any, line: int, col: int) -> Scalar:
+    raw: str = node.value
+    tag: str = node.tag
+    quoted = bool(node.style) and node.style in "'\"|>"
+    value: ScalarValue
+    if tag == _STR or quoted:
+        value = raw
+    elif tag == _INT:
+        value = _int(raw)
+    elif tag == _FLOAT:
+        value = _float(raw)
+    elif tag == _BOOL:
+        value = raw.lower() == "true"
+    elif tag == _NULL:
+        value = None
+    else:
+        value = raw
+    return Scalar(value, line, col, raw, quoted)
+
+
+def _int(raw: str) -> int | str:
+    text = raw.replace("_", "")
+    try:
+        if text.lower().startswith(("0x", "-0x", "+0x")):
+            return int(text, 16)
+        if text.lower().startswith(("0o", "-0o", "+0o")):
+            return int(text, 8)
+        return int(text, 10)
+    except ValueError:
+        return raw
+
+
+def _float(raw: str) -> float | str:
+    text = raw.lower()
+    if text in (".inf", "+.inf"):
+        return math.inf
+    if text == "-.inf":
+        return -math.inf
+    if text == ".nan":
+        return math.nan
+    try:
+        return float(text.replace("_", ""))
+    except ValueError:
+        return raw
+
+
+def plain(node: Node | None) -> Any:
+    """The node as plain Python data (dict, list, scalars)."""
+    if node is None:
+        return None
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Seq):
+        return [plain(item) for item in node.items]
+    return {key: plain(value) for key, (_, value) in node.entries.items()}
