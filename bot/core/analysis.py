@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -122,12 +122,19 @@ def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
     return lookup
 
 
+Progress = Callable[[int, int, str], None]
+
+
 def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
-            today: date | None = None) -> Report:
+            today: date | None = None, progress: Progress | None = None) -> Report:
     """Judge every job of every file; `files` maps a display path to the file's content."""
     policy = policy or Policy()
     today = today or date.today()
-    workflows = {path: workflow_module.load(path, data) for path, data in sorted(files.items())}
+    workflows: dict[str, Workflow] = {}
+    for done, (path, data) in enumerate(sorted(files.items()), 1):
+        workflows[path] = workflow_module.load(path, data)
+        if progress is not None:
+            progress(done, len(files), path)
     lookup = _lookup(workflows)
 
     inputs: list[JobInput] = []

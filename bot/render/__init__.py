@@ -1,0 +1,1 @@
+"""Renderings of a Report: one module per output format, all pure."""

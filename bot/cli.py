@@ -1,0 +1,156 @@
+"""`parity-bot`: the command line. Reads files, calls the core, prints a rendering.
+
+Exit status: 0 no violations under the policy, 1 violations, 2 usage, config or I/O error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot import __version__
+
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+WORKFLOW_SUFFIXES = (".yml", ".yaml")
+EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _workflow_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WORKFLOW_SUFFIXES)
+
+
+def collect(paths: Sequence[str]) -> tuple[dict[str, bytes], Path | None]:
+    """Read the files to check, keyed by their path relative to the checked root.
+
+    A PATH is a repository root (its `.github/workflows/`), a folder of workflows, or a file.
+    Returns the files and the repository root when one was given (for its parity.yml).
+    """
+    files: dict[str, bytes] = {}
+    repo_root: Path | None = None
+    for given in paths:
+        path = Path(given)
+        if not path.exists():
+            raise UsageError(f"{given}: no such file or directory")
+        if path.is_dir() and (path / ".github" / "workflows").is_dir():
+            repo_root = repo_root or path
+            for file in _workflow_files(path / ".github" / "workflows"):
+                files[file.relative_to(path).as_posix()] = _read(file)
+        elif path.is_dir():
+            # `.github/workflows` itself keeps its repository-relative paths.
+            resolved = path.resolve()
+            root = resolved.parent.parent if resolved.match(".github/workflows") else resolved
+            for file in _workflow_files(path):
+                files[file.resolve().relative_to(root).as_posix()] = _read(file)
+        else:
+            files[_display(path)] = _read(path)
+    return files, repo_root
+
+
+def _display(path: Path) -> str:
+    absolute = path.resolve()
+    try:
+        return absolute.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            # Read one byte past the cap so the parser reports the size instead of us guessing.
+            from bot.core.yamlnodes import MAX_FILE_BYTES
+
+            return handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: {exc.strerror}") from None
+
+
+def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+    if not enabled:
+        return None
+
+    def show(done: int, total: int, path: str) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r\033[Kanalyzing {done}/{total} {path[-60:]}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.core.analysis import analyze
+    from bot.core.config import ConfigError, Policy, load_policy
+
+    files, repo_root = collect(args.paths or ["."])
+    config_path = Path(args.config) if args.config else None
+    if config_path is None and repo_root is not None:
+        candidate = repo_root / ".github" / "parity.yml"
+        config_path = candidate if candidate.is_file() else None
+    policy = Policy()
+    if config_path is not None:
+        try:
+            policy = load_policy(config_path.read_bytes())
+        except OSError as exc:
+            raise UsageError(f"{config_path}: {exc.strerror}") from None
+        except ConfigError as exc:
+            where = f"{config_path}:{exc.line}" if exc.line else str(config_path)
+            raise UsageError(f"{where}: invalid config: {exc.message}") from None
+
+    show_progress = args.progress if args.progress is not None else sys.stderr.isatty()
+    report = analyze(files, policy, progress=_progress(show_progress and len(files) > 1))
+    renderer = __import__(f"bot.render.{_MODULES[args.format]}", fromlist=["render"])
+    sys.stdout.write(renderer.render(report))
+    if not files:
+        sys.stderr.write("parity-bot: no workflow files found\n")
+    return EXIT_VIOLATIONS if report.violations else EXIT_OK
+
+
+_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github",
+            "markdown": "markdown"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="parity-bot",
+        description="Check that GitHub Actions CI runs on arm64 as well as amd64.",
+    )
+    parser.add_argument("--version", action="version", version=f"parity-bot {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="judge every workflow job",
+        description="Judge every job of the workflows under PATH (a repository root, a folder "
+                    "of workflows, or files). Exit 0: no violations; 1: violations; 2: error.")
+    check.add_argument("paths", nargs="*", metavar="PATH")
+    check.add_argument("--config", metavar="FILE",
+                       help="parity.yml to use (default: PATH/.github/parity.yml if present)")
+    check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                       help="show progress on stderr (default: when stderr is a terminal)")
+    check.set_defaults(func=cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except UsageError as exc:
+        sys.stderr.write(f"parity-bot: {exc}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

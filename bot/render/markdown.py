@@ -1,0 +1,40 @@
+"""`--format markdown`: the summary the check run shows (GitHub-flavoured tables)."""
+
+from __future__ import annotations
+
+from bot.core.analysis import Report
+
+_ICON = {"parity": "✅", "partial": "🟡", "amd64-only": "❌", "arm64-only": "🟣",
+         "unknown": "❔", "ignored": "➖", "not-applicable": "➖"}
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report) -> str:
+    summary = report.summary()
+    out = ["## Arch parity", ""]
+    counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
+                       if count)
+    out.append(f"{summary['workflows']} workflows ({summary['multi_arch_workflows']} multi-arch), "
+               f"{summary['jobs']} jobs: {counts or 'none'}.")
+    out.append("")
+    for workflow in report.workflows:
+        if workflow.error:
+            line = workflow.error["line"]
+            out.append(f"**{_cell(workflow.path)}**: cannot be read"
+                       f"{f' (line {line})' if line else ''}: {_cell(workflow.error['message'])}")
+            out.append("")
+            continue
+        if not workflow.jobs:
+            continue
+        out.append(f"**{_cell(workflow.path)}**")
+        out.append("")
+        out.append("| job | status | detail |")
+        out.append("| --- | --- | --- |")
+        for job in workflow.jobs:
+            icon = _ICON.get(job.status, "")
+            out.append(f"| `{_cell(job.job.id)}` | {icon} {job.status} | {_cell(job.verdict.reason or '')} |")
+        out.append("")
+    return "\n".join(out)
