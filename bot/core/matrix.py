@@ -62,8 +62,9 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
         if key in ("include", "exclude"):
             continue
         values = _evaluate(values, contexts)
-        if isinstance(values, Unknown):
-            return Expansion([], f"matrix dimension '{key}' is computed from {values.reason}",
+        unknown = _first_unknown(values)
+        if unknown is not None:
+            return Expansion([], f"matrix dimension '{key}' is computed from {unknown.reason}",
                              tuple(vectors))
         if not isinstance(values, list):
             raise MatrixError(f"matrix dimension '{key}' must be a list")

@@ -1,0 +1,132 @@
+"""The installed `parity-bot` command, run as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS
+
+AFTER = CORPUS / "ipfs_kit_py" / "after"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
+                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+                          timeout=120)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ${{ matrix.os }}\n    strategy:\n"
+        "      matrix:\n        os: [ubuntu-latest, ubuntu-24.04-arm]\n"
+        "    steps: [{run: pytest}]\n")
+    return tmp_path
+
+
+def test_json_output_contract_and_exit_1_on_violations():
+    result = run("check", str(AFTER), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    data = json.loads(result.stdout)
+    assert data["version"] == 1
+    assert data["policy"] == {"platforms": ["linux"], "allow_emulated": True,
+                              "require_blocking": False}
+    assert data["summary"]["workflows"] == 38 and data["summary"]["jobs"] == 138
+    assert set(data["summary"]["by_status"]) == {
+        "parity", "partial", "amd64-only", "arm64-only", "unknown", "ignored", "not-applicable"}
+    run_tests = next(w for w in data["workflows"] if w["path"] == "run-tests.yml")
+    test = run_tests["jobs"][0]
+    assert set(test) == {"id", "name", "line", "status", "reason", "legs", "missing", "findings"}
+    assert test["legs"][0] == {"matrix": {"arch": "amd64", "python-version": 3.8}, "os": "linux",
+                               "arch": "amd64", "runner": ["ubuntu-20.04"], "emulated": False,
+                               "blocking": True}
+    assert {leg["matrix"]["python-version"] for leg in test["legs"]} >= {"3.10", 3.9}
+    assert set(test["findings"][0]) == {"rule", "severity", "line", "message"}
+
+
+def test_repository_root_uses_its_parity_yml_and_exit_0(repo: Path):
+    result = run("check", str(repo))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "parity" in result.stdout
+    (repo / ".github" / "parity.yml").write_text("allow_emulation: false\n")
+    result = run("check", str(repo))
+    assert result.returncode == 2
+    assert "allow_emulation" in result.stderr and "parity.yml" in result.stderr
+
+
+def test_paths_are_relative_to_the_checked_root(repo: Path):
+    data = json.loads(run("check", "--format", "json", cwd=repo).stdout)
+    assert [w["path"] for w in data["workflows"]] == [".github/workflows/ci.yml"]
+    data = json.loads(run("check", ".github/workflows", "--format", "json", cwd=repo).stdout)
+    assert [w["path"] for w in data["workflows"]] == [".github/workflows/ci.yml"]
+
+
+def test_text_output_is_findings_then_aligned_summary():
+    result = run("check", str(AFTER))
+    lines = result.stdout.splitlines()
+    assert any(line.startswith("run-tests.yml:16: warning: runner label ubuntu-20.04")
+               for line in lines)
+    summary = lines[lines.index("") + 1:]
+    assert summary[0].split() == ["workflows", "38"]
+    assert summary[1].split()[:2] == ["multi-arch", "17"]
+    assert len({line.index(line.split()[-1]) + len(line.split()[-1]) for line in summary
+                if not line.endswith("%")}) == 1  # counts right-aligned in one column
+
+
+def test_github_and_sarif_formats():
+    github = run("check", str(AFTER / "run-tests.yml"), "--format", "github").stdout
+    assert "::error file=" in github and ",line=" in github and "title=missing-arm64-leg" in github
+    sarif = json.loads(run("check", str(AFTER), "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    rule_ids = [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in results)
+    assert {r["level"] for r in results} <= {"error", "warning", "note"}
+
+
+def test_markdown_format():
+    out = run("check", str(AFTER), "--format", "markdown").stdout
+    assert out.startswith("## Arch parity")
+    assert "| `test` | ✅ parity |" in out
+
+
+def test_usage_and_io_errors_exit_2(tmp_path: Path):
+    assert run("check", str(tmp_path / "missing")).returncode == 2
+    assert run("check", "--format", "xml").returncode == 2
+    bad = tmp_path / "x.yml"
+    bad.write_bytes(b"jobs: [\n")
+    result = run("check", str(bad), "--format", "json")
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["workflows"][0]["error"]["line"] == 2  # where input ended
+
+
+def test_check_does_not_import_the_github_side():
+    code = ("import sys; from bot.cli import main; main(['check', %r, '--format', 'json']);"
+            "print([m for m in sys.modules if m.split('.')[0] in "
+            "('githubkit', 'starlette', 'uvicorn')])") % str(AFTER)
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).parents[1], timeout=60)
+    assert result.stdout.rstrip().endswith("[]")
+
+
+def test_progress_goes_to_stderr_only_when_asked():
+    quiet = run("check", str(AFTER), "--format", "json")
+    assert "analyzing" not in quiet.stderr
+    loud = run("check", str(AFTER), "--format", "json", "--progress")
+    assert "analyzing 38/38" in loud.stderr
+    assert json.loads(loud.stdout)["version"] == 1
+
+
+@pytest.mark.skipif(shutil.which("parity-bot") is None, reason="console script not installed")
+def test_console_script_is_installed():
+    result = subprocess.run(["parity-bot", "--version"], capture_output=True, text=True)
+    assert result.stdout.startswith("parity-bot ")

@@ -1,0 +1,352 @@
+"""Synthetic workflows: one behaviour each (parsing, runners, legs, findings, config)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.core.analysis import analyze
+from bot.core.config import ConfigError, Policy, load_policy, policy_from_dict
+from bot.core.runners import resolve
+from bot.core.yamlnodes import MAX_FILE_BYTES, YamlError, parse
+
+TODAY = date(2026, 11, 28)
+
+
+def check(text: str, policy: Policy | None = None, **more: str):
+    files = {"ci.yml": textwrap.dedent(text), **{k: textwrap.dedent(v) for k, v in more.items()}}
+    return analyze(files, policy, TODAY)
+
+
+def job(report, job_id: str, path: str = "ci.yml"):
+    return next(j for wf in report.workflows if wf.path == path for j in wf.jobs
+                if j.job.id == job_id)
+
+
+def rules(report) -> list[str]:
+    return [item.rule for _, item in report.findings()]
+
+
+# ------------------------------------------------------------------ parsing
+
+
+def test_on_is_a_key_and_lines_are_one_based():
+    root = parse("name: x\non:\n  push:\njobs: {}\n")
+    assert list(root.entries) == ["name", "on", "jobs"]
+    assert root.key_line("jobs") == 4
+
+
+@pytest.mark.parametrize(("data", "message", "line"), [
+    (b"jobs:\n  a: 1\n  a: 2\n", "duplicate key 'a'", 3),
+    (b"jobs: [1, 2\nx: 1\n", "invalid YAML", 2),
+    (b"jobs:\n  x: \xff\n", "not valid UTF-8", 2),
+    (b"a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+     b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+     b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+     b"g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", "alias bomb", None),
+    (b"- &a [*a]\n", "nesting deeper", None),
+])
+def test_hostile_or_broken_yaml_is_a_clear_error(data, message, line):
+    with pytest.raises(YamlError, match=message) as info:
+        parse(data)
+    if line is not None:
+        assert info.value.line == line
+
+
+def test_oversize_file_is_refused():
+    with pytest.raises(YamlError, match="limit"):
+        parse(b"#" * (MAX_FILE_BYTES + 1))
+
+
+def test_a_broken_file_does_not_stop_the_others():
+    report = analyze({"bad.yml": "jobs: [", "good.yml": "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n"})
+    bad, good = report.workflows
+    assert bad.error is not None and bad.jobs == []
+    assert [j.status for j in good.jobs] == ["amd64-only"]
+    assert "invalid-workflow" in rules(report)
+
+
+# ------------------------------------------------------------------ runners
+
+
+@pytest.mark.parametrize(("labels", "expected"), [
+    (["ubuntu-latest"], ("linux", "amd64")),
+    (["ubuntu-24.04-arm"], ("linux", "arm64")),
+    (["windows-11-arm"], ("windows", "arm64")),
+    (["macos-latest"], ("macos", "arm64")),
+    (["macos-15-intel"], ("macos", "amd64")),
+    (["macos-14-large"], ("macos", "amd64")),
+    (["macos-14-xlarge"], ("macos", "arm64")),
+    (["self-hosted", "ARM64"], ("linux", "arm64")),
+    (["self-hosted", "Linux", "X64"], ("linux", "amd64")),
+    (["self-hosted", "windows", "aarch64"], ("windows", "arm64")),
+    (["self-hosted", "gpu"], ("unknown", "unknown")),
+    (["self-hosted", "arm64", "x64"], ("unknown", "unknown")),
+    (["my-custom-pool"], ("unknown", "unknown")),
+])
+def test_runner_table(labels, expected):
+    result = resolve(labels)
+    assert (result.os, result.arch) == expected
+
+
+def test_runner_globs_from_config():
+    assert resolve(["depot-ubuntu-24.04-arm-4"], user_runners={"depot-ubuntu-*-arm*": "arm64"}).arch == "arm64"
+    mapped = resolve(["self-hosted", "mac-mini"], user_runners={"mac-*": "macos/arm64"})
+    assert (mapped.os, mapped.arch) == ("macos", "arm64")
+    assert resolve([], group="arm-pool", user_runners={"arm-*": "arm64"}).arch == "arm64"
+
+
+def test_group_and_labels_runner():
+    report = check("""
+        on: push
+        jobs:
+          a:
+            runs-on: {group: big, labels: [ubuntu-24.04-arm]}
+            steps: [{run: make}]
+          b:
+            runs-on: {group: big, labels: ubuntu-24.04}
+            steps: [{run: make}]
+    """)
+    assert job(report, "a").legs[0].arch == "arm64"
+    assert job(report, "b").legs[0].arch == "amd64"
+
+
+# ------------------------------------------------------------------ verdicts
+
+
+def test_partial_with_missing_legs_and_float_finding():
+    report = check("""
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest, ubuntu-24.04-arm]
+                python: ['3.9', 3.10, '3.11']
+                exclude:
+                  - os: ubuntu-24.04-arm
+                    python: '3.9'
+            steps: [{run: pytest}]
+    """)
+    test = job(report, "test")
+    assert test.status == "partial"
+    assert test.missing_json() == [{"matrix": {"python": "3.9"}, "os": "linux", "arch": "arm64"}]
+    assert test.verdict.reason == "no arm64 leg for python 3.9"
+    floats = [f for f in test.findings if f.rule == "float-version"]
+    assert len(floats) == 1 and floats[0].line == 9 and "3.1" in floats[0].message
+    assert report.violations == 1
+
+
+def test_runner_depending_on_vars_is_unknown_not_guessed():
+    report = check("""
+        on: push
+        jobs:
+          a:
+            runs-on: ${{ vars.RUNNER }}
+            steps: [{run: make}]
+    """)
+    a = job(report, "a")
+    assert a.status == "unknown" and "vars.RUNNER" in a.verdict.reason
+    assert report.violations == 0
+
+
+def test_ignore_comment_and_config_ignore():
+    text = """
+        on: push
+        jobs:
+          deploy:  # parity: ignore
+            runs-on: ubuntu-latest
+            steps: [{run: make}]
+          docs:
+            runs-on: ubuntu-latest
+            steps: [{run: make}]
+    """
+    report = check(text, Policy(ignore=(policy_from_dict({"ignore": [{"job": "do*"}]}).ignore)))
+    assert [j.status for j in report.workflows[0].jobs] == ["ignored", "ignored"]
+    assert report.violations == 0
+    plain = check(text)
+    assert [j.status for j in plain.workflows[0].jobs] == ["ignored", "amd64-only"]
+
+
+def test_platforms_policy_judges_windows_too():
+    text = """
+        on: push
+        jobs:
+          a:
+            runs-on: windows-latest
+            steps: [{run: make}]
+    """
+    assert job(check(text), "a").status == "not-applicable"
+    assert job(check(text, Policy(platforms=("linux", "windows"))), "a").status == "amd64-only"
+
+
+def test_local_reusable_workflow_resolved_with_inputs_per_leg():
+    caller = """
+        on: push
+        jobs:
+          call:
+            strategy:
+              matrix:
+                runner: [ubuntu-latest, ubuntu-24.04-arm]
+            uses: ./.github/workflows/build.yml
+            with:
+              os: ${{ matrix.runner }}
+          remote:
+            uses: octo/repo/.github/workflows/x.yml@v1
+    """
+    callee = """
+        on:
+          workflow_call:
+            inputs:
+              os: {type: string, default: ubuntu-latest}
+        jobs:
+          build:
+            runs-on: ${{ inputs.os }}
+            steps: [{run: make}]
+    """
+    report = check(caller, **{"build.yml": callee})
+    call = job(report, "call")
+    assert call.status == "parity"
+    assert sorted(leg.arch for leg in call.legs) == ["amd64", "arm64"]
+    assert "remote reusable workflow" in job(report, "remote").verdict.reason
+    standalone = job(report, "build", "build.yml")
+    assert standalone.status == "unknown" and "inputs.os" in standalone.verdict.reason
+
+
+def test_findings_arch_gated_test_step_and_artifact_collision():
+    report = check("""
+        on: push
+        jobs:
+          t:
+            runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}
+            strategy:
+              matrix:
+                arch: [amd64, arm64]
+            steps:
+              - run: pytest
+                if: matrix.arch == 'amd64'
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: results
+                  path: out
+              - uses: actions/upload-artifact@v3
+                with:
+                  name: old
+                  path: out
+    """)
+    t = job(report, "t")
+    assert t.status == "parity"
+    by_rule = {f.rule: f for f in t.findings}
+    assert by_rule["arch-gated-step"].severity == "warning"
+    assert by_rule["arch-gated-step"].line == 10
+    assert by_rule["artifact-name-collision"].line == 14
+    assert "'results'" in by_rule["artifact-name-collision"].message
+    assert sum(f.rule == "artifact-name-collision" for f in t.findings) == 1  # v3 merges
+
+
+def test_emulated_docker_platform_per_leg():
+    report = check("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                platform: [linux/amd64, linux/arm64]
+            steps:
+              - uses: docker/setup-qemu-action@v3
+              - run: |
+                  docker run --rm \\
+                    --platform ${{ matrix.platform }} alpine uname -m
+    """)
+    t = job(report, "t")
+    assert [(leg.arch, leg.emulated) for leg in t.legs] == [("amd64", False), ("arm64", True)]
+    assert t.status == "parity"
+    assert job(check(report.workflows[0].workflow.source, Policy(allow_emulated=False)),
+               "t").status == "amd64-only"
+
+
+def test_run_on_arch_action_is_emulated_arm64():
+    report = check("""
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: uraimo/run-on-arch-action@v2
+                with: {arch: aarch64, distro: ubuntu22.04, run: make test}
+    """)
+    assert [(leg.arch, leg.emulated) for leg in job(report, "t").legs] == [("arm64", True)]
+
+
+def test_invalid_job_expression_is_reported_not_raised():
+    report = check("""
+        on: push
+        jobs:
+          t:
+            runs-on: ${{ matrix.os == }}
+            strategy: {matrix: {os: [a]}}
+            steps: [{run: make}]
+    """)
+    t = job(report, "t")
+    assert t.status == "unknown"
+    assert t.findings[0].rule == "invalid-workflow"
+
+
+# ------------------------------------------------------------------ config
+
+
+def test_config_rejects_unknown_keys_with_their_name():
+    with pytest.raises(ConfigError, match="'allow_emulation'"):
+        load_policy("allow_emulation: false\n")
+    with pytest.raises(ConfigError, match="'comments'"):
+        load_policy("results: {comments: always}\n")
+    with pytest.raises(ConfigError, match="runners"):
+        load_policy("runners: {dgx: arm}\n")
+    with pytest.raises(ConfigError) as info:
+        load_policy("mode: required\nmode: off\n")
+    assert info.value.line == 2
+
+
+def test_config_loads_every_documented_key():
+    policy = load_policy(textwrap.dedent("""
+        mode: advisory
+        platforms: [linux, windows]
+        allow_emulated: false
+        require_blocking: true
+        runners: {"dgx": arm64, "depot-ubuntu-*-arm*": linux/arm64}
+        arm64_runner: ubuntu-24.04-arm
+        ignore: [{workflow: ".github/workflows/release.yml"}, {job: "deploy*"}]
+        results: {junit_artifacts: "*junit*", comment: on-difference}
+        extends: octo/.github
+    """))
+    assert policy.mode == "advisory" and policy.platforms == ("linux", "windows")
+    assert policy.runners["dgx"] == "arm64" and policy.arm64_runner == "ubuntu-24.04-arm"
+    assert policy.ignored(".github/workflows/release.yml", "x")
+    assert policy.ignored("ci.yml", "deploy-prod") and not policy.ignored("ci.yml", "test")
+    assert policy.comment == "on-difference" and policy.extends == "octo/.github"
+
+
+def test_json_schema_and_validator_agree():
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parents[1] / "bot/schema/parity.schema.json").read_text())
+    jsonschema.Draft202012Validator.check_schema(schema)
+    good = {"mode": "off", "platforms": ["macos"], "runners": {"x": "windows/arm64"},
+            "ignore": [{"job": "a"}], "results": {"comment": "never"}}
+    jsonschema.validate(good, schema)
+    policy_from_dict(good)
+    for bad in ({"modes": "off"}, {"mode": "sometimes"}, {"platforms": ["bsd"]},
+                {"runners": {"x": "sparc"}}, {"ignore": [{"jobs": "a"}]},
+                {"results": {"comment": "loud"}}, {"allow_emulated": "yes"}):
+        with pytest.raises(jsonschema.ValidationError):
+            jsonschema.validate(bad, schema)
+        with pytest.raises(ConfigError):
+            policy_from_dict(bad)
+    assert set(schema["properties"]) == {
+        "mode", "platforms", "allow_emulated", "require_blocking", "runners", "arm64_runner",
+        "ignore", "results", "extends"}
