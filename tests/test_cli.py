@@ -110,9 +110,9 @@ def test_usage_and_io_errors_exit_2(tmp_path: Path):
 
 
 def test_check_does_not_import_the_github_side():
-    code = ("import sys; from bot.cli import main; main(['check', %r, '--format', 'json']);"
+    code = (f"import sys; from bot.cli import main; main(['check', {str(AFTER)!r}, '--format', 'json']);"
             "print([m for m in sys.modules if m.split('.')[0] in "
-            "('githubkit', 'starlette', 'uvicorn')])") % str(AFTER)
+            "('githubkit', 'starlette', 'uvicorn')])")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             cwd=Path(__file__).parents[1], timeout=60)
     assert result.stdout.rstrip().endswith("[]")

@@ -79,7 +79,7 @@ def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
         result = evaluate_condition(step.if_, contexts)
     except ExpressionError:
         return True
-    return not (result is False)
+    return result is not False
 
 
 def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any]) -> Targets:

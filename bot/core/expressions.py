@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,10 +153,7 @@ class _Parser:
                 else:
                     raise ExpressionError(f"bad property {token[1]!r}")
             elif self.accept("["):
-                if self.accept("*"):
-                    node = ("star", node)
-                else:
-                    node = ("index", node, self.binary(0))
+                node = ("star", node) if self.accept("*") else ("index", node, self.binary(0))
                 self.take("]")
             else:
                 return node
@@ -647,6 +644,3 @@ def _collect_keys(tree: Ast, root: Ast, keys: set[str]) -> None:
                 if isinstance(item, tuple):
                     _collect_keys(item, root, keys)
 
-
-def is_sequence(value: Value) -> bool:
-    return isinstance(value, Sequence) and not isinstance(value, str)

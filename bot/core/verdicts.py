@@ -152,10 +152,10 @@ def _judge_one(index: int, inputs: list[JobInput],
 
     if not amd:
         mine = {twin_key(leg, resolved.runner_keys) for leg in own if counts_as_arm64(leg, policy)}
-        sources = sorted({source for leg, keys, source in pool
+        twinned = sorted({source for leg, keys, source in pool
                           if source and leg.arch == AMD64 and twin_key(leg, keys) in mine})
-        if sources:
-            return Verdict(PARITY, "arm64 twin of " + ", ".join(sources), twins_from=sources)
+        if twinned:
+            return Verdict(PARITY, "arm64 twin of " + ", ".join(twinned), twins_from=twinned)
         return Verdict(ARM64_ONLY, "every judged leg runs on arm64")
 
     missing: list[Leg] = []

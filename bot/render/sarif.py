@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from bot import __version__
 from bot.core.analysis import Report
@@ -15,10 +16,10 @@ def render(report: Report) -> str:
     rule_ids = list(RULES)
     results = []
     for path, item in report.findings():
-        region = {"startLine": item.line} if item.line else {}
-        location = {"physicalLocation": {"artifactLocation": {"uri": path}}}
-        if region:
-            location["physicalLocation"]["region"] = region
+        physical: dict[str, Any] = {"artifactLocation": {"uri": path}}
+        if item.line:
+            physical["region"] = {"startLine": item.line}
+        location = {"physicalLocation": physical}
         results.append({
             "ruleId": item.rule,
             "ruleIndex": rule_ids.index(item.rule),

