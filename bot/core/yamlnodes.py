@@ -97,12 +97,17 @@ def _composer(text: str) -> Any:
     if _composer_class is None:
         from ruamel.yaml.cyaml import CParser
         from ruamel.yaml.nodes import ScalarNode, SequenceNode
+        from ruamel.yaml.tag import Tag
+
+        # Shared Tag objects: ruamel would build (and URI-decode) one per node.
+        plain, string = Tag(suffix=_PLAIN), Tag(suffix=_STR)
+        seq, mapping = Tag(suffix="tag:yaml.org,2002:seq"), Tag(suffix="tag:yaml.org,2002:map")
 
         class Composer(CParser):  # type: ignore[misc]
-            def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is ScalarNode:
-                    return _PLAIN if implicit[0] else _STR
-                return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+                    return plain if implicit[0] else string
+                return seq if kind is SequenceNode else mapping
 
             def descend_resolver(self, *args: Any) -> None:
                 pass
@@ -188,7 +193,7 @@ def _key_text(key: Scalar) -> str:
 
 def _scalar(node: Any, line: int, col: int) -> Scalar:
     raw: str = node.value
-    tag: str = node.tag
+    tag: str = node.ctag.suffix  # `node.tag` URI-decodes on every read
     quoted = bool(node.style) and node.style in "'\"|>"
     value: ScalarValue
     if tag == _PLAIN and not quoted:
