@@ -95,7 +95,10 @@ def _composer(text: str) -> Any:
     """
     global _composer_class
     if _composer_class is None:
-        from ruamel.yaml.cyaml import CParser
+        import importlib
+
+        # cyaml re-exports the compiled parser without declaring it; ask for it by name.
+        CParser = importlib.import_module("ruamel.yaml.cyaml").CParser
         from ruamel.yaml.nodes import ScalarNode, SequenceNode
         from ruamel.yaml.tag import Tag
 
