@@ -98,7 +98,7 @@ def _composer(text: str) -> Any:
         import importlib
 
         # cyaml re-exports the compiled parser without declaring it; ask for it by name.
-        CParser = importlib.import_module("ruamel.yaml.cyaml").CParser
+        parser_class: Any = importlib.import_module("ruamel.yaml.cyaml").CParser
         from ruamel.yaml.nodes import ScalarNode, SequenceNode
         from ruamel.yaml.tag import Tag
 
@@ -106,7 +106,7 @@ def _composer(text: str) -> Any:
         plain, string = Tag(suffix=_PLAIN), Tag(suffix=_STR)
         seq, mapping = Tag(suffix="tag:yaml.org,2002:seq"), Tag(suffix="tag:yaml.org,2002:map")
 
-        class Composer(CParser):  # type: ignore[misc]
+        class Composer(parser_class):  # type: ignore[misc]
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is ScalarNode:
                     return plain if implicit[0] else string
