@@ -126,7 +126,8 @@ def test_progress_goes_to_stderr_only_when_asked():
     assert json.loads(loud.stdout)["version"] == 1
 
 
-@pytest.mark.skipif(shutil.which("parity-bot") is None, reason="console script not installed")
 def test_console_script_is_installed():
-    result = subprocess.run(["parity-bot", "--version"], capture_output=True, text=True)
+    script = shutil.which("parity-bot", path=str(Path(sys.executable).parent))
+    assert script is not None, "pip install -e . should install the parity-bot script"
+    result = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert result.stdout.startswith("parity-bot ")
