@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import __version__
+from bot.core.analysis import Progress, analyze
+from bot.core.yamlnodes import MAX_FILE_BYTES
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -65,14 +67,12 @@ def _read(path: Path) -> bytes:
     try:
         with path.open("rb") as handle:
             # Read one byte past the cap so the parser reports the size instead of us guessing.
-            from bot.core.yamlnodes import MAX_FILE_BYTES
-
             return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{path}: {exc.strerror}") from None
 
 
-def _progress(enabled: bool):  # type: ignore[no-untyped-def]
+def _progress(enabled: bool) -> Progress | None:
     if not enabled:
         return None
 
@@ -85,7 +85,6 @@ def _progress(enabled: bool):  # type: ignore[no-untyped-def]
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from bot.core.analysis import analyze
     from bot.core.config import ConfigError, Policy, load_policy
 
     files, repo_root = collect(args.paths or ["."])

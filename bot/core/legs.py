@@ -39,9 +39,6 @@ class Leg:
     label_problem: bool = False  # unknown because of the labels themselves (not a context)
     inferred: bool = False  # arch read from words inside a custom label
     retired: tuple[str, date] | None = None
-    hosted_label: str | None = None
-    job_id: str = ""
-    path: str = ""
     origin: str = ""  # 'x.yml:job' for a leg of a called reusable workflow
     contexts: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -158,9 +155,6 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         label_problem=resolution.reason is not None and bool(resolution.labels),
         inferred=resolution.inferred,
         retired=retired,
-        hosted_label=resolution.hosted_label,
-        job_id=job.id,
-        path=workflow.path,
         contexts=contexts,
     )
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
@@ -235,7 +229,5 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
             for leg in sub.legs:
                 leg.matrix = {**combo, **leg.matrix}
                 leg.origin = leg.origin or f"{callee.path.rsplit('/', 1)[-1]}:{callee_job.id}"
-                leg.job_id = job.id
-                leg.path = workflow.path
                 result.legs.append(leg)
     return result

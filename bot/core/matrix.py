@@ -38,7 +38,6 @@ class MatrixError(Exception):
 class Expansion:
     combinations: list[Combination]
     unknown: str | None = None  # why the combinations cannot be known statically
-    dimensions: tuple[str, ...] = ()
 
 
 def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
@@ -64,8 +63,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
         values = _evaluate(values, contexts)
         unknown = _first_unknown(values)
         if unknown is not None:
-            return Expansion([], f"matrix dimension '{key}' is computed from {unknown.reason}",
-                             tuple(vectors))
+            return Expansion([], f"matrix dimension '{key}' is computed from {unknown.reason}")
         if not isinstance(values, list):
             raise MatrixError(f"matrix dimension '{key}' must be a list")
         if not values:
@@ -76,7 +74,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
     for name in ("include", "exclude"):
         raw = _evaluate(matrix.get(name), contexts)
         if isinstance(raw, Unknown):
-            return Expansion([], f"matrix {name} is computed from {raw.reason}", tuple(vectors))
+            return Expansion([], f"matrix {name} is computed from {raw.reason}")
         if raw is None:
             raw = []
         if isinstance(raw, dict):
@@ -89,7 +87,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
         for item in raw:
             unknown = _first_unknown(item)
             if unknown is not None:
-                return Expansion([], f"matrix {name} uses {unknown.reason}", tuple(vectors))
+                return Expansion([], f"matrix {name} uses {unknown.reason}")
 
     if not vectors and not entries["include"]:
         raise MatrixError("the matrix defines no dimensions and no include entries")
@@ -129,7 +127,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
 
     if len(result) > MAX_LEGS:
         raise MatrixError(f"the matrix generates {len(result)} jobs; GitHub allows {MAX_LEGS}")
-    return Expansion(result, None, tuple(vectors))
+    return Expansion(result)
 
 
 def _evaluate(value: Any, contexts: Mapping[str, Any]) -> Any:

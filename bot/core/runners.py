@@ -101,7 +101,6 @@ class Resolution:
     retired: date | None = None
     hosted_label: str | None = None
     reason: str | None = None  # why os/arch is unknown
-    os_assumed: bool = False  # self-hosted without an OS label is taken as linux
     inferred: bool = False  # read from words inside a custom label (larger runners)
 
 
@@ -169,7 +168,7 @@ def resolve(labels: list[str], group: str | None = None,
                                            reason=f"unknown runner label {_show(clean)}")
     # A self-hosted runner with an arch label but no OS label is, in practice, Linux.
     os = next(iter(oses)) if oses else LINUX
-    return Resolution(os, arch, clean, self_hosted, os_assumed=not oses)
+    return Resolution(os, arch, clean, self_hosted)
 
 
 _OS_WORD = re.compile(r"(?<![a-z])(ubuntu|linux|windows|macos)(?![a-z])", re.IGNORECASE)
@@ -199,8 +198,7 @@ def _from_user(clean: tuple[str, ...], user_runners: dict[str, str],
             lowered = {item.lower() for item in clean}
             label_os = {_OS_LABELS[item] for item in lowered if item in _OS_LABELS}
             resolved_os = os or (next(iter(label_os)) if len(label_os) == 1 else LINUX)
-            return Resolution(resolved_os, arch, clean, "self-hosted" in lowered,
-                              os_assumed=os is None and not label_os)
+            return Resolution(resolved_os, arch, clean, "self-hosted" in lowered)
     return None
 
 

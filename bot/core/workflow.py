@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, parse, plain
+from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, decode, parse, plain
 
 IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
 
@@ -66,11 +66,9 @@ class Workflow:
 def load(path: str, data: bytes | str) -> Workflow:
     """Read one workflow file; a file that cannot be read gets `error` and no jobs."""
     try:
-        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data
-    except UnicodeDecodeError as exc:
-        raw = data if isinstance(data, bytes) else b""
-        line = raw[: exc.start].count(b"\n") + 1
-        return Workflow(path, "", error=YamlError("file is not valid UTF-8", line))
+        text = decode(data) if isinstance(data, bytes) else data
+    except YamlError as exc:
+        return Workflow(path, "", error=exc)
     workflow = Workflow(path, text)
     try:
         root = parse(text)
