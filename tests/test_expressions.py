@@ -119,6 +119,9 @@ def test_templates_keep_type_or_make_strings():
     assert evaluate_template("${{ matrix.list }}", contexts) == ["a"]
     assert evaluate_template("py-${{ matrix.v }}-x", contexts) == "py-3.1-x"
     assert evaluate_template("${{ '}}' }}", contexts) == "}}"
+    assert evaluate_template("${{ 'it''s }}' }}-${{ matrix.v }}", contexts) == "it's }}-3.1"
+    with pytest.raises(ExpressionError):
+        evaluate_template("${{ 'open }}", contexts)
     assert isinstance(evaluate_template("a-${{ vars.x }}", contexts), Unknown)
     assert evaluate_template(["x", "${{ matrix.v }}"], contexts) == ["x", 3.1]
 

@@ -73,6 +73,11 @@ def _add_platforms(targets: Targets, text: str) -> None:
             targets.arches.update((AMD64, ARM64, OTHER))
 
 
+def _may_set_platform(script: str) -> bool:
+    """Cheap pre-check before evaluating a script per leg: most scripts never name a platform."""
+    return "--platform" in script or ("${{" in script and _CONTAINER_TOOL.search(script) is not None)
+
+
 def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
     """False only when the step's `if:` is known to be false for this leg."""
     try:
@@ -104,6 +109,8 @@ def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, An
         if step.run:
             if "cibuildwheel" in step.run:
                 uses_cibuildwheel = True
+            if not _may_set_platform(step.run):
+                continue
             script = _text(step.run, contexts).replace("\\\n", " ")
             for line in script.splitlines():
                 if _CONTAINER_TOOL.search(line):

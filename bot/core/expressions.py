@@ -556,15 +556,19 @@ def split_template(text: str) -> list[tuple[bool, str]]:
 
 
 def _find_close(text: str, pos: int) -> int:
-    in_string = False
-    while pos < len(text) - 1:
-        char = text[pos]
-        if char == "'":
-            in_string = not in_string
-        elif not in_string and text.startswith("}}", pos):
-            return pos
-        pos += 1
-    return -1
+    """Index of the `}}` closing an expression; `}}` inside a '…' string does not count."""
+    while True:
+        close = text.find("}}", pos)
+        if close < 0:
+            return -1
+        quote = text.find("'", pos, close)
+        if quote < 0:
+            return close
+        # A doubled '' inside a string closes and reopens it, which this skips the same way.
+        end_quote = text.find("'", quote + 1)
+        if end_quote < 0:
+            return -1
+        pos = end_quote + 1
 
 
 def evaluate_template(value: Value, contexts: Mapping[str, Value]) -> Value:

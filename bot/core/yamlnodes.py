@@ -216,10 +216,17 @@ def _scalar(node: Any, line: int, col: int) -> Scalar:
     return Scalar(value, line, col, raw, quoted)
 
 
+_MAY_BE_TYPED = frozenset("0123456789-+.~nNtTfF")
+
+
 def _core_tag(raw: str) -> str:
-    if _CORE_NULL.match(raw):
+    if not raw:
         return _NULL
     first = raw[0]
+    if first not in _MAY_BE_TYPED:  # most scalars: settled without a regex
+        return _STR
+    if first in "~nN" and _CORE_NULL.match(raw):
+        return _NULL
     if first in "tTfF" and _CORE_BOOL.match(raw):
         return _BOOL
     if first in "0123456789-+.":

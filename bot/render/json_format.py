@@ -1,4 +1,8 @@
-"""`--format json`, version 1 (GUIDE §2.2): other people's tooling parses this; keep it stable."""
+"""`--format json`, version 1 (GUIDE §2.2): other people's tooling parses this; keep it stable.
+
+One line of compact JSON: `json` then uses its C encoder (indenting forces the pure-Python
+one, 6x slower on a 54-file repository). Pipe through `jq` to read it.
+"""
 
 from __future__ import annotations
 
@@ -8,4 +12,4 @@ from bot.core.analysis import Report
 
 
 def render(report: Report) -> str:
-    return json.dumps(report.as_json(), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(report.as_json(), ensure_ascii=False, separators=(",", ":")) + "\n"
