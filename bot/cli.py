@@ -11,11 +11,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, analyze
 from bot.core.yamlnodes import MAX_FILE_BYTES
+
+if TYPE_CHECKING:
+    from bot.core.config import Policy
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -30,31 +33,43 @@ def _workflow_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WORKFLOW_SUFFIXES)
 
 
-def collect(paths: Sequence[str]) -> tuple[dict[str, bytes], Path | None]:
+class Collected:
+    """The workflow files given on the command line, keyed by their display path."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+        self.locations: dict[str, Path] = {}
+        self.repo_root: Path | None = None
+
+    def add(self, display: str, path: Path) -> None:
+        self.files[display] = _read(path)
+        self.locations[display] = path
+
+
+def collect(paths: Sequence[str]) -> Collected:
     """Read the files to check, keyed by their path relative to the checked root.
 
     A PATH is a repository root (its `.github/workflows/`), a folder of workflows, or a file.
-    Returns the files and the repository root when one was given (for its parity.yml).
+    The repository root, when one was given, is kept for its parity.yml.
     """
-    files: dict[str, bytes] = {}
-    repo_root: Path | None = None
+    found = Collected()
     for given in paths:
         path = Path(given)
         if not path.exists():
             raise UsageError(f"{given}: no such file or directory")
         if path.is_dir() and (path / ".github" / "workflows").is_dir():
-            repo_root = repo_root or path
+            found.repo_root = found.repo_root or path
             for file in _workflow_files(path / ".github" / "workflows"):
-                files[file.relative_to(path).as_posix()] = _read(file)
+                found.add(file.relative_to(path).as_posix(), file)
         elif path.is_dir():
             # `.github/workflows` itself keeps its repository-relative paths.
             resolved = path.resolve()
             root = resolved.parent.parent if resolved.match(".github/workflows") else resolved
             for file in _workflow_files(path):
-                files[file.resolve().relative_to(root).as_posix()] = _read(file)
+                found.add(file.resolve().relative_to(root).as_posix(), file)
         else:
-            files[_display(path)] = _read(path)
-    return files, repo_root
+            found.add(_display(path), path)
+    return found
 
 
 def _display(path: Path) -> str:
@@ -87,31 +102,69 @@ def _progress(enabled: bool) -> Progress | None:
     return show
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _policy(args: argparse.Namespace, found: Collected) -> Policy:
     from bot.core.config import ConfigError, Policy, load_policy
 
-    files, repo_root = collect(args.paths or ["."])
     config_path = Path(args.config) if args.config else None
-    if config_path is None and repo_root is not None:
-        candidate = repo_root / ".github" / "parity.yml"
+    if config_path is None and found.repo_root is not None:
+        candidate = found.repo_root / ".github" / "parity.yml"
         config_path = candidate if candidate.is_file() else None
-    policy = Policy()
-    if config_path is not None:
-        try:
-            policy = load_policy(config_path.read_bytes())
-        except OSError as exc:
-            raise UsageError(f"{config_path}: {exc.strerror}") from None
-        except ConfigError as exc:
-            where = f"{config_path}:{exc.line}" if exc.line else str(config_path)
-            raise UsageError(f"{where}: invalid config: {exc.message}") from None
+    if config_path is None:
+        return Policy()
+    try:
+        return load_policy(config_path.read_bytes())
+    except OSError as exc:
+        raise UsageError(f"{config_path}: {exc.strerror}") from None
+    except ConfigError as exc:
+        where = f"{config_path}:{exc.line}" if exc.line else str(config_path)
+        raise UsageError(f"{where}: invalid config: {exc.message}") from None
 
-    show_progress = args.progress if args.progress is not None else sys.stderr.isatty()
-    report = analyze(files, policy, progress=_progress(show_progress and len(files) > 1))
+
+def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
+    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+    return _progress(enabled and count > 1)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    found = collect(args.paths or ["."])
+    policy = _policy(args, found)
+    report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)))
     renderer = __import__(f"bot.render.{_MODULES[args.format]}", fromlist=["render"])
     sys.stdout.write(renderer.render(report))
-    if not files:
+    if not found.files:
         sys.stderr.write("parity-bot: no workflow files found\n")
     return EXIT_VIOLATIONS if report.violations else EXIT_OK
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot.core.edits import unified_diff
+    from bot.core.fixes import plan
+    from bot.core.yamlnodes import YamlError, decode
+    from bot.render.fixes import summary
+
+    found = collect(args.paths or ["."])
+    policy = _policy(args, found)
+    texts: dict[str, str] = {}
+    for path, data in found.files.items():
+        try:
+            texts[path] = decode(data)
+        except YamlError:
+            continue  # `check` reports it; there is nothing to fix in a file we cannot read
+    plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)))
+    for item in plans:
+        if item.fixed_source == item.source:
+            continue
+        if args.write:
+            try:
+                found.locations[item.path].write_text(item.fixed_source, encoding="utf-8")
+            except OSError as exc:
+                raise UsageError(f"{found.locations[item.path]}: {exc.strerror}") from None
+        else:
+            sys.stdout.write(unified_diff(item.path, item.source, item.fixed_source))
+    sys.stderr.write(summary(plans, written=args.write))
+    return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
 
 
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github",
@@ -137,6 +190,19 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                        help="show progress on stderr (default: when stderr is a terminal)")
     check.set_defaults(func=cmd_check)
+
+    fix = commands.add_parser(
+        "fix", help="add the missing arm64 legs",
+        description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
+                    "prints a diff, or with --write changes the files. Exit 0: nothing left "
+                    "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.")
+    fix.add_argument("paths", nargs="*", metavar="PATH")
+    fix.add_argument("--config", metavar="FILE",
+                     help="parity.yml to use (default: PATH/.github/parity.yml if present)")
+    fix.add_argument("--write", action="store_true", help="change the files in place")
+    fix.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show progress on stderr (default: when stderr is a terminal)")
+    fix.set_defaults(func=cmd_fix)
     return parser
 
 

@@ -131,3 +131,61 @@ def test_console_script_is_installed():
     assert script is not None, "pip install -e . should install the parity-bot script"
     result = subprocess.run([script, "--version"], capture_output=True, text=True)
     assert result.stdout.startswith("parity-bot ")
+
+
+# ---------------------------------------------------------------------------------- fix
+
+def _amd64_repo(tmp_path: Path, runs_on: str = "ubuntu-latest") -> Path:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True, exist_ok=True)
+    (workflows / "ci.yml").write_text(
+        f"on: push\njobs:\n  test:  # unit tests\n    runs-on: {runs_on}\n"
+        "    steps:\n      - run: pytest\n")
+    return tmp_path
+
+
+def test_fix_prints_a_diff_and_changes_nothing(tmp_path: Path) -> None:
+    repo = _amd64_repo(tmp_path)
+    before = (repo / ".github/workflows/ci.yml").read_text()
+    result = run("fix", str(repo), cwd=repo)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n")
+    assert "+    runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest' }}" \
+        in result.stdout
+    assert "would fix 1 job in 1 file" in result.stderr
+    assert (repo / ".github/workflows/ci.yml").read_text() == before
+
+
+def test_fix_write_then_check_passes(tmp_path: Path) -> None:
+    repo = _amd64_repo(tmp_path)
+    assert run("check", str(repo)).returncode == 1
+    result = run("fix", "--write", str(repo))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "fixed 1 job in 1 file" in result.stderr
+    assert "# unit tests" in (repo / ".github/workflows/ci.yml").read_text()
+    assert run("check", str(repo)).returncode == 0
+    again = run("fix", str(repo))
+    assert (again.returncode, again.stdout) == (0, "")
+
+
+def test_fix_exit_1_lists_what_it_could_not_fix(tmp_path: Path) -> None:
+    repo = _amd64_repo(tmp_path, "[self-hosted, linux, x64]")
+    result = run("fix", str(repo))
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "1 left unfixed" in result.stderr
+    assert ".github/workflows/ci.yml:3" in result.stderr and "arm64_runner" in result.stderr
+    config = tmp_path / "parity.yml"
+    config.write_text("arm64_runner: linux-arm64\n")
+    result = run("fix", "--config", str(config), str(repo))
+    assert result.returncode == 0, result.stderr
+    assert "'linux-arm64'" in result.stdout
+
+
+def test_fix_bad_config_is_exit_2(tmp_path: Path) -> None:
+    repo = _amd64_repo(tmp_path)
+    (repo / ".github/parity.yml").write_text("arm64_runners: x\n")
+    result = run("fix", str(repo))
+    assert result.returncode == 2
+    assert "arm64_runners" in result.stderr

@@ -206,6 +206,23 @@ def _show(labels: tuple[str, ...]) -> str:
     return labels[0] if len(labels) == 1 else "[" + ", ".join(labels) + "]"
 
 
+def names_amd64(text: str) -> bool:
+    """Whether text names amd64 outright (`x86_64`, `amd64`, `x64`, `intel`)."""
+    return any(arch_of_word(word) == AMD64 for word in ARCH_WORD.findall(text))
+
+
+_ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64",
+               "intel": "arm"}
+
+
+def arm64_word(word: str) -> str | None:
+    """The arm64 counterpart of an amd64 word, in the same case (`X64` -> `ARM64`)."""
+    twin = _ARM64_WORD.get(word.lower())
+    if twin is None:
+        return None
+    return twin.upper() if word.isupper() else twin
+
+
 def hosted_arm64_twin(label: str) -> str | None:
     entry = HOSTED.get(label.lower())
     return entry.arm64_twin if entry else None

@@ -37,11 +37,15 @@ class YamlError(Exception):
 
 @dataclass(slots=True)
 class Scalar:
+    """`line`/`col` are 1-based; `end_line`/`end_col` point just past the scalar as written."""
+
     value: ScalarValue
     line: int
     col: int
     raw: str = ""
     quoted: bool = False
+    end_line: int = 0
+    end_col: int = 0
 
 
 @dataclass(slots=True)
@@ -51,6 +55,7 @@ class Seq:
     col: int
     end_line: int = 0
     flow: bool = False
+    end_col: int = 0
 
 
 @dataclass(slots=True)
@@ -60,6 +65,7 @@ class Map:
     col: int = 0
     end_line: int = 0
     flow: bool = False
+    end_col: int = 0
 
     def get(self, key: str) -> Node | None:
         entry = self.entries.get(key)
@@ -171,9 +177,10 @@ class _Converter:
         if kind == "scalar":
             return _scalar(node, line, col)
         end = node.end_mark.line + 1
+        end_col = node.end_mark.column + 1
         if kind == "sequence":
             items = [self.convert(child, depth + 1) for child in node.value]
-            return Seq(items, line, col, end, bool(node.flow_style))
+            return Seq(items, line, col, end, bool(node.flow_style), end_col)
         entries: dict[str, tuple[Scalar, Node]] = {}
         for key_node, value_node in node.value:
             if key_node.id != "scalar":
@@ -185,7 +192,7 @@ class _Converter:
                     f"duplicate key '{name}' (first on line {entries[name][0].line})", key.line
                 )
             entries[name] = (key, self.convert(value_node, depth + 1))
-        return Map(entries, line, col, end, bool(node.flow_style))
+        return Map(entries, line, col, end, bool(node.flow_style), end_col)
 
 
 def _key_text(key: Scalar) -> str:
@@ -213,7 +220,8 @@ def _scalar(node: Any, line: int, col: int) -> Scalar:
         value = None
     else:
         value = raw
-    return Scalar(value, line, col, raw, quoted)
+    end = node.end_mark
+    return Scalar(value, line, col, raw, quoted, end.line + 1, end.column + 1)
 
 
 _MAY_BE_TYPED = frozenset("0123456789-+.~nNtTfF")
@@ -235,6 +243,11 @@ def _core_tag(raw: str) -> str:
         if _CORE_FLOAT.match(raw):
             return _FLOAT
     return _STR
+
+
+def reads_as_string(text: str) -> bool:
+    """Whether `text`, written unquoted, is read back as the same string (not 3.1, true, null)."""
+    return _core_tag(text) == _STR
 
 
 def _int(raw: str) -> int | str:

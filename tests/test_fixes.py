@@ -1,0 +1,338 @@
+"""The fix engine on the real corpus and on hand-made cases: parity after, nothing else moved."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from bot.core.analysis import analyze
+from bot.core.config import Policy, policy_from_dict
+from bot.core.edits import Edit, apply, unified_diff
+from bot.core.fixes import FIXABLE, FilePlan, apply_plans, line_edits, plan
+from bot.core.verdicts import PARITY
+from tests.conftest import CORPUS
+
+TODAY = date(2026, 11, 28)
+STATES = ["ipfs_kit_py/before", "ipfs_kit_py/after", "ipfs_kit_py/optional", "real"]
+
+
+def texts(folder: Path) -> dict[str, str]:
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.yml"))}
+
+
+def fix_all(files: dict[str, str], policy: Policy | None = None) -> tuple[list[FilePlan],
+                                                                         dict[str, str]]:
+    policy = policy or Policy()
+    plans = plan(files, policy, TODAY)
+    return plans, {**files, **apply_plans(plans)}
+
+
+def statuses(files: dict[str, str], policy: Policy | None = None) -> dict[tuple[str, str], str]:
+    report = analyze(files, policy or Policy(), TODAY)
+    return {(wf.path, job.job.id): job.status for wf in report.workflows for job in wf.jobs}
+
+
+# ------------------------------------------------------------------------------ the corpus
+
+# Jobs fixed and left unfixed per state. Every amd64-only/partial job in the corpus runs on a
+# hosted label (or calls a local workflow that does), so nothing is left; the four
+# full-pipeline.yml callers become parity through the workflows they call.
+EXPECTED = {
+    "ipfs_kit_py/before": (115, 0),
+    "ipfs_kit_py/after": (108, 0),
+    "ipfs_kit_py/optional": (117, 0),
+    "real": (19, 0),
+}
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_every_fixable_job_is_parity_after_fix(state: str) -> None:
+    files = texts(CORPUS / state)
+    before = statuses(files)
+    plans, fixed = fix_all(files)
+    after = statuses(fixed)
+    for key, status in before.items():
+        if status in FIXABLE:
+            assert after[key] == PARITY, key
+        else:
+            assert after[key] == status, key  # jobs that needed nothing are left alone
+    fixed_count = sum(1 for item in plans for job in item.jobs if job.fixed)
+    unfixed = [(item.path, job.job_id, job.reason) for item in plans for job in item.unfixed]
+    assert (fixed_count, len(unfixed)) == EXPECTED[state], unfixed
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_fix_is_idempotent(state: str) -> None:
+    _, fixed = fix_all(texts(CORPUS / state))
+    again = plan(fixed, Policy(), TODAY)
+    assert all(item.fixed_source == item.source for item in again)
+    assert apply_plans(again) == {}
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_edits_stay_inside_jobs(state: str) -> None:
+    files = texts(CORPUS / state)
+    plans, _ = fix_all(files)
+    report = analyze(files, Policy(), TODAY)
+    first_job = {wf.path: min((job.job.line for job in wf.jobs), default=1)
+                 for wf in report.workflows}
+    for item in plans:
+        edits = item.edits
+        assert apply(item.source, edits) == item.fixed_source
+        # Everything above the first job (triggers, permissions, env) is byte-identical.
+        assert all(edit.start >= first_job[item.path] for edit in edits), item.path
+        assert sorted(edit for job in item.jobs for edit in job.edits) == sorted(edits)
+
+
+def test_before_state_diff_size_is_close_to_the_hand_written_change() -> None:
+    files = texts(CORPUS / "ipfs_kit_py/before")
+    plans, _ = fix_all(files)
+    ours = {item.path: item for item in plans}
+    # The hand-written change (before-to-after.patch) on cluster-unit-tests: name, runs-on,
+    # fail-fast and the arch dimension. Ours: runs-on and the dimension, plus the artifact.
+    cluster = [edit for job in ours["cluster-tests.yml"].jobs if job.job_id == "cluster-unit-tests"
+               for edit in job.edits]
+    changed = "".join(edit.text for edit in cluster)
+    assert "runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-22.04-arm' || 'ubuntu-20.04' }}" in changed
+    assert "arch: [amd64, arm64]" in changed
+
+
+def test_fixed_corpus_validates_against_the_workflow_schema(tmp_path: Path) -> None:
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert tool is not None, "check-jsonschema is a test dependency"
+    written: list[str] = []
+    for state in STATES:
+        _, fixed = fix_all(texts(CORPUS / state))
+        folder = tmp_path / state.replace("/", "_")
+        folder.mkdir()
+        for name, text in fixed.items():
+            (folder / name).write_text(text, encoding="utf-8")
+            written.append(str(folder / name))
+    result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *written],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
+    files = texts(CORPUS / "ipfs_kit_py/optional")
+    plans, fixed = fix_all(files)
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    patch = "".join(unified_diff(item.path, item.source, item.fixed_source) for item in plans)
+    (tmp_path / "fix.patch").write_text(patch, encoding="utf-8")
+    subprocess.run(["git", "apply", "fix.patch"], cwd=tmp_path, check=True, capture_output=True)
+    for name, text in fixed.items():
+        assert (tmp_path / name).read_text(encoding="utf-8") == text, name
+
+
+# ------------------------------------------------------------------------ hand-made cases
+
+def fix_one(source: str, policy: Policy | None = None) -> tuple[str, FilePlan]:
+    plans, fixed = fix_all({"ci.yml": source}, policy)
+    assert len(plans) == 1
+    return fixed["ci.yml"], plans[0]
+
+
+def test_constant_runner_gets_an_arch_dimension_in_the_files_own_indentation() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "    test:   # the unit tests\n"
+        "        name: 'Unit tests'\n"
+        "        runs-on: ubuntu-24.04  # pinned\n"
+        "        steps:\n"
+        "            - run: pytest\n"
+    )
+    fixed, item = fix_one(source)
+    assert fixed == (
+        "on: push\n"
+        "jobs:\n"
+        "    test:   # the unit tests\n"
+        "        name: 'Unit tests (${{ matrix.arch }})'\n"
+        "        runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}"
+        "  # pinned\n"
+        "        strategy:\n"
+        "            fail-fast: false\n"
+        "            matrix:\n"
+        "                arch: [amd64, arm64]\n"
+        "        steps:\n"
+        "            - run: pytest\n"
+    )
+    assert item.edits == [Edit(4, 5, "".join(fixed.splitlines(keepends=True)[3:9]))]
+
+
+def test_runner_dimension_gets_the_twin_label_in_its_own_style() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ${{ matrix.os }}\n"
+        "    strategy:\n"
+        "      matrix:\n"
+        "        os:\n"
+        "        - 'ubuntu-latest'   # linux\n"
+        "        - 'windows-latest'\n"
+        "        python: ['3.11', '3.12']\n"
+        "    steps:\n"
+        "    - run: pytest\n"
+    )
+    fixed, _ = fix_one(source)
+    # Windows is not judged by default: only the Linux label gets its twin.
+    assert fixed == source.replace("        - 'windows-latest'\n",
+                                   "        - 'windows-latest'\n        - 'ubuntu-24.04-arm'\n")
+
+
+def test_flow_dimension_and_windows_when_judged() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ${{ matrix.os }}\n"
+        "    strategy:\n"
+        "      matrix: {os: [ubuntu-22.04, windows-2022]}\n"
+        "    steps: [{run: pytest}]\n"
+    )
+    policy = policy_from_dict({"platforms": ["linux", "windows"]})
+    fixed, item = fix_one(source, policy)
+    assert fixed == source.replace("[ubuntu-22.04, windows-2022]",
+                                   "[ubuntu-22.04, windows-2022, ubuntu-22.04-arm, windows-11-arm]")
+    assert len(item.edits) == 1
+
+
+def test_partial_job_drops_the_exclude_that_removes_arm64() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ${{ matrix.os }}\n"
+        "    strategy:\n"
+        "      matrix:\n"
+        "        os: [ubuntu-latest, ubuntu-24.04-arm]\n"
+        "        python: ['3.9', '3.10']\n"
+        "        exclude:\n"
+        "          - os: ubuntu-24.04-arm  # no wheels yet\n"
+        "            python: '3.9'\n"
+        "    steps:\n"
+        "      - run: pytest\n"
+    )
+    assert statuses({"ci.yml": source})[("ci.yml", "test")] == "partial"
+    fixed, _ = fix_one(source)
+    assert fixed == source.replace(
+        "        exclude:\n          - os: ubuntu-24.04-arm  # no wheels yet\n"
+        "            python: '3.9'\n", "")
+
+
+def test_partial_job_with_an_arch_dimension_gets_arm64_back() -> None:
+    source = (CORPUS / "ipfs_kit_py/optional/run-tests.yml").read_text(encoding="utf-8")
+    fixed, item = fix_one(source)
+    test_edits = next(job for job in item.jobs if job.job_id == "test").edits
+    assert test_edits == [Edit(21, 21, "        arch: [amd64, arm64]  # Only AMD64 by default - "
+                                       "ARM64 requires self-hosted runners\n")]
+    assert statuses({"ci.yml": fixed})[("ci.yml", "test")] == PARITY
+
+
+def test_require_blocking_drops_continue_on_error() -> None:
+    source = (CORPUS / "ipfs_kit_py/optional/run-tests.yml").read_text(encoding="utf-8")
+    policy = policy_from_dict({"require_blocking": True})
+    fixed, _ = fix_one(source, policy)
+    assert "continue-on-error" not in fixed
+    assert statuses({"ci.yml": fixed}, policy)[("ci.yml", "test")] == PARITY
+
+
+def test_missing_legs_become_include_entries_when_that_is_smaller() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ${{ matrix.runner }}\n"
+        "    strategy:\n"
+        "      matrix:\n"
+        "        include:\n"
+        "          - {runner: ubuntu-latest, python: '3.12'}\n"
+        "          - {runner: ubuntu-latest, python: '3.13'}\n"
+        "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n"
+        "    steps:\n"
+        "      - run: pytest\n"
+    )
+    fixed, _ = fix_one(source)
+    assert fixed == source.replace(
+        "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n",
+        "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n"
+        "          - {runner: ubuntu-24.04-arm, python: '3.13'}\n")
+
+
+def test_self_hosted_needs_a_configured_arm64_runner() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: [self-hosted, linux, x64]\n"
+        "    steps:\n"
+        "      - run: make\n"
+    )
+    fixed, item = fix_one(source)
+    assert fixed == source
+    assert not item.jobs[0].fixed
+    assert "arm64_runner" in item.jobs[0].reason
+    policy = policy_from_dict({"arm64_runner": "linux-arm64-large"})
+    fixed, item = fix_one(source, policy)
+    assert item.jobs[0].fixed
+    assert ("runs-on: ${{ matrix.arch == 'arm64' && 'linux-arm64-large' || "
+            "fromJSON('[\"self-hosted\",\"linux\",\"x64\"]') }}") in fixed
+
+
+def test_retired_label_is_noted_with_the_runner_the_fix_uses() -> None:
+    source = "on: push\njobs:\n  lint:\n    runs-on: ubuntu-20.04\n    steps:\n      - run: ruff\n"
+    fixed, item = fix_one(source)
+    assert "'ubuntu-22.04-arm' || 'ubuntu-20.04'" in fixed
+    assert any("ubuntu-20.04 was retired" in note and "ubuntu-22.04-arm" in note
+               for note in item.jobs[0].notes)
+
+
+def test_artifact_names_get_the_arch_and_downloads_keep_working() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  build:\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - run: make dist\n"
+        "      - uses: actions/upload-artifact@v4\n"
+        "        with:\n"
+        "          name: \"dist\"\n"
+        "          path: dist/\n"
+        "  publish:  # parity: ignore\n"
+        "    needs: build\n"
+        "    runs-on: ubuntu-latest\n"
+        "    steps:\n"
+        "      - uses: actions/download-artifact@v4\n"
+        "        with:\n"
+        "          name: \"dist\"\n"
+    )
+    fixed, item = fix_one(source)
+    assert "          name: \"dist-${{ matrix.arch }}\"\n" in fixed
+    assert fixed.endswith("          name: \"dist-amd64\"\n")
+    assert any("dist-amd64" in note for note in item.jobs[0].notes)
+    report = analyze({"ci.yml": fixed}, Policy(), TODAY)
+    assert not [f for _, f in report.findings() if f.rule == "artifact-name-collision"]
+
+
+def test_reusable_workflow_caller_is_explained() -> None:
+    source = "on: push\njobs:\n  call:\n    uses: ./.github/workflows/other.yml\n"
+    callee = ("on: workflow_call\njobs:\n  run:\n    runs-on: [self-hosted, x64]\n"
+              "    steps:\n      - run: make\n")
+    plans, _ = fix_all({"ci.yml": source, "other.yml": callee})
+    reasons = {job.job_id: job.reason for item in plans for job in item.jobs}
+    assert "fix that workflow instead" in reasons["call"]
+
+
+def test_line_edits_anchor_insertions_on_an_existing_line() -> None:
+    assert line_edits("a\nb\n", "a\nx\nb\n") == [Edit(1, 1, "a\nx\n")]
+    assert line_edits("a\nb\n", "x\na\nb\n") == [Edit(1, 1, "x\na\n")]
+    assert line_edits("a\nb\nc\n", "a\nc\n") == [Edit(2, 2, "")]
+    assert line_edits("a\nb", "a\nb\nc") == [Edit(2, 2, "b\nc")]
