@@ -167,6 +167,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.service.serve import main as serve_main
+
+    return serve_main()
+
+
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github",
             "markdown": "markdown"}
 
@@ -203,6 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show progress on stderr (default: when stderr is a terminal)")
     fix.set_defaults(func=cmd_fix)
+
+    serve = commands.add_parser(
+        "serve", help="run the GitHub App (webhooks, queue, workers)",
+        description="Run the GitHub App service. Settings come from the environment and .env "
+                    "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
+                    "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT); without "
+                    "app credentials it starts in setup mode and registers the App.")
+    serve.set_defaults(func=cmd_serve)
     return parser
 
 

@@ -37,7 +37,7 @@ from bot.core.edits import Edit, EditConflict, Editor, apply
 from bot.core.expressions import referenced_keys, to_string
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
-from bot.core.workflow import Job
+from bot.core.workflow import Job, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
 
 FIXABLE = (AMD64_ONLY, PARTIAL)
@@ -171,7 +171,7 @@ def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy,
 
 def _called(files: Mapping[str, str], path: str, text: str) -> dict[str, str]:
     """The local reusable workflows `text` calls (by file name), for re-analysis."""
-    names = set(re.findall(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)", text))
+    names = local_calls(text)
     return {other: content for other, content in files.items()
             if other != path and other.rsplit("/", 1)[-1] in names}
 

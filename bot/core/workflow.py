@@ -9,6 +9,12 @@ from typing import Any
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, decode, parse, plain
 
 IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
+_LOCAL_CALL = re.compile(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
+
+
+def local_calls(text: str) -> set[str]:
+    """File names of the local reusable workflows a workflow's text calls."""
+    return set(_LOCAL_CALL.findall(text))
 
 
 @dataclass(slots=True)

@@ -1,0 +1,8 @@
+"""GitHub's limits that shape what parity-bot sends (GUIDE §3), each in one place."""
+
+WEBHOOK_MAX_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
+ANNOTATIONS_PER_CALL = 50  # check-run create/update; more calls append
+CHECK_OUTPUT_MAX_CHARS = 65_535  # output.summary and output.text, each
+COMMENT_MAX_CHARS = 65_536  # issue and review comment bodies
+REVIEW_COMMENTS_MAX = 30  # ours: more inline suggestions than this are summarised instead
+PR_FILES_MAX = 3_000  # the pull-request files API lists at most this many

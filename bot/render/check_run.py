@@ -1,0 +1,80 @@
+"""The "Arch parity" check run: conclusion, summary, annotations, and the patch for the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.analysis import Report
+from bot.core.config import Policy
+from bot.core.findings import ERROR, NOTE, WARNING
+from bot.core.limits import CHECK_OUTPUT_MAX_CHARS
+from bot.render import markdown
+
+CHECK_NAME = "Arch parity"
+_LEVEL = {ERROR: "failure", WARNING: "warning", NOTE: "notice"}
+
+
+def errors(report: Report) -> int:
+    return sum(1 for _, item in report.findings() if item.severity == ERROR)
+
+
+def conclusion(report: Report, policy: Policy) -> str:
+    """required: failure on any error finding; advisory: neutral; off: skipped."""
+    if policy.mode == "off":
+        return "skipped"
+    if not errors(report):
+        return "success"
+    return "failure" if policy.mode == "required" else "neutral"
+
+
+def title(report: Report, policy: Policy) -> str:
+    if policy.mode == "off":
+        return "Arch parity checks are off (mode: off)"
+    count = errors(report)
+    jobs = report.by_status()
+    missing = jobs["amd64-only"] + jobs["partial"]
+    if not count:
+        return f"All {sum(jobs.values())} judged jobs pass"
+    return (f"{missing} job{'s' * (missing != 1)} without full arm64 coverage, "
+            f"{count} error{'s' * (count != 1)}")
+
+
+def annotations_for(report: Report) -> list[dict[str, Any]]:
+    """One per finding with a line; `path` is the repository path of the workflow."""
+    found: list[dict[str, Any]] = []
+    for path, item in report.findings():
+        line = item.line or 1
+        found.append({"path": path, "start_line": line, "end_line": line,
+                      "annotation_level": _LEVEL[item.severity], "title": item.rule,
+                      "message": item.message[:64_000]})
+    return found
+
+
+def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) -> str:
+    parts = [markdown.render(report)]
+    if suggested or unsuggested:
+        parts.append(f"**Fixes**: {suggested} suggested in the review"
+                     + (f", {unsuggested} outside this pull request's diff (patch below)"
+                        if unsuggested else "") + ".")
+    if notes:
+        parts.append("**Notes**\n\n" + "\n".join(f"- {note}" for note in notes))
+    return clip("\n\n".join(parts))
+
+
+def patch_text(patches: list[str]) -> str | None:
+    if not patches:
+        return None
+    return clip("Fixes that could not be suggested (they lie outside the diff):\n\n```diff\n"
+                + "".join(patches) + "```\n")
+
+
+def unfixed_notes(lines: list[tuple[str, int, str, str]]) -> list[str]:
+    return [f"`{path}:{line}` job `{job}` is not fixed automatically: {reason}"
+            for path, line, job, reason in lines]
+
+
+def clip(text: str, limit: int = CHECK_OUTPUT_MAX_CHARS) -> str:
+    if len(text) <= limit:
+        return text
+    note = "\n\n… (truncated: GitHub allows 65,535 characters here)\n"
+    return text[: limit - len(note)] + note

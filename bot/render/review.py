@@ -1,0 +1,48 @@
+"""The pull-request review: one ```suggestion per fix that lies inside the diff."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.core.edits import Edit
+from bot.core.limits import REVIEW_COMMENTS_MAX
+
+MARKER = "<!-- parity-bot:suggestion -->"
+REVIEW_MARKER = "<!-- parity-bot:review -->"
+
+
+def _fence(text: str) -> str:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return fence
+
+
+def comment(path: str, edit: Edit, job_id: str, reason: str) -> dict[str, Any]:
+    fence = _fence(edit.text)
+    body = (f"{MARKER}\n**parity-bot**: job `{job_id}` {reason}.\n\n"
+            f"{fence}suggestion\n{edit.text}{fence}")
+    entry: dict[str, Any] = {"path": path, "line": edit.end, "side": "RIGHT", "body": body}
+    if edit.start != edit.end:
+        entry["start_line"] = edit.start
+        entry["start_side"] = "RIGHT"
+    return entry
+
+
+def already_posted(entry: dict[str, Any], existing: list[dict[str, Any]]) -> bool:
+    """The same suggestion on the same file, posted by us before (lines may have moved)."""
+    return any(item.get("path") == entry["path"] and item.get("body") == entry["body"]
+               for item in existing)
+
+
+def body(posted: int, held_back: int, outside: int) -> str:
+    lines = [REVIEW_MARKER, f"**parity-bot** suggests {posted} change"
+             f"{'s' * (posted != 1)} that add the missing arm64 legs."]
+    if held_back:
+        lines.append(f"{held_back} more suggestion{'s are' if held_back != 1 else ' is'} not "
+                     f"shown here (at most {REVIEW_COMMENTS_MAX} per review); see the "
+                     "\"Arch parity\" check run.")
+    if outside:
+        lines.append(f"{outside} fix{'es lie' if outside != 1 else ' lies'} outside this pull "
+                     "request's diff: the check run shows them as a patch.")
+    return "\n\n".join(lines)

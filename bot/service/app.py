@@ -1,0 +1,153 @@
+"""The HTTP side: webhook intake, health, readiness and metrics.
+
+The path from request to 202 verifies, parses and stores; it makes no GitHub call and runs
+no analysis. A delivery is on disk (or committed in PostgreSQL) before GitHub hears 202.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.core.limits import WEBHOOK_MAX_BYTES
+from bot.service import signatures
+from bot.service.events import handled, queue_key
+from bot.service.logs import log
+from bot.service.metrics import Gauge, Labels, Registry
+from bot.service.queue import Queue, Stats
+from bot.service.settings import Settings
+from bot.service.worker import WorkerPool
+
+logger = logging.getLogger("parity.intake")
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _TooLarge
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _reply(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"message": message}, status_code=status)
+
+
+def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
+                     metrics: Registry, max_bytes: int = WEBHOOK_MAX_BYTES) -> Any:
+    deliveries = metrics.deliveries
+
+    async def webhook(request: Request) -> Response:
+        event = request.headers.get("x-github-event", "")
+        delivery = request.headers.get("x-github-delivery", "")
+        try:
+            body = await _body(request, max_bytes)
+        except _TooLarge:
+            deliveries.inc(event=event or "?", outcome="too_large")
+            return _reply(413, f"payload over {max_bytes} bytes")
+        if not signatures.valid(body, request.headers.get("x-hub-signature-256"),
+                                settings.webhook_secrets):
+            deliveries.inc(event=event or "?", outcome="bad_signature")
+            log(logger, logging.WARNING, "rejected delivery: bad signature", event=event,
+                delivery=delivery)
+            return _reply(401, "signature does not match")
+        if not event or not delivery:
+            deliveries.inc(event=event or "?", outcome="bad_request")
+            return _reply(400, "X-GitHub-Event and X-GitHub-Delivery are required")
+        try:
+            payload = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            deliveries.inc(event=event, outcome="bad_json")
+            return _reply(400, "body is not JSON")
+        if not isinstance(payload, dict):
+            deliveries.inc(event=event, outcome="bad_json")
+            return _reply(400, "body is not a JSON object")
+        if not handled(event, payload.get("action")):
+            deliveries.inc(event=event, outcome="ignored")
+            return _reply(202, "event not handled")
+        stored = await queue.enqueue(delivery, event, queue_key(event, payload), body.decode())
+        if not stored:
+            deliveries.inc(event=event, outcome="duplicate")
+            return _reply(200, "delivery already received")
+        deliveries.inc(event=event, outcome="accepted")
+        if pool is not None:
+            pool.wake()
+        return _reply(202, "queued")
+
+    return webhook
+
+
+def queue_gauges(metrics: Registry, latest: list[Stats]) -> None:
+    """Queue series read from the last stats the readiness/metrics endpoint fetched."""
+    def read(field: str) -> dict[Labels, float]:
+        return {(): float(getattr(latest[0], field))} if latest else {}
+
+    metrics.add(Gauge("parity_queue_depth", "Jobs waiting to run", lambda: read("queued")))
+    metrics.add(Gauge("parity_queue_running", "Jobs running", lambda: read("running")))
+    metrics.add(Gauge("parity_queue_dead", "Jobs that failed for good", lambda: read("dead")))
+    metrics.add(Gauge("parity_queue_oldest_age_seconds", "Age of the oldest waiting job",
+                      lambda: read("oldest_age")))
+
+
+def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry) -> Starlette:
+    latest: list[Stats] = []
+    queue_gauges(metrics, latest)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await queue.open()
+        pool.start()
+        log(logger, logging.INFO, "parity-bot serving", port=settings.port,
+            webhook_path=settings.webhook_path, workers=settings.workers,
+            database=settings.database_url.split("://", 1)[0])
+        try:
+            yield
+        finally:
+            log(logger, logging.INFO, "shutting down: finishing running jobs", busy=pool.busy)
+            await pool.stop()
+            await queue.close()
+
+    async def healthz(request: Request) -> Response:
+        return PlainTextResponse("ok\n")
+
+    async def readyz(request: Request) -> Response:
+        try:
+            await queue.ping()
+        except Exception as exc:
+            return _reply(503, f"database unreachable: {type(exc).__name__}")
+        if not pool.alive:
+            return _reply(503, "workers are not running")
+        return _reply(200, "ready")
+
+    async def metrics_endpoint(request: Request) -> Response:
+        try:
+            latest[:] = [await queue.stats()]
+        except Exception:
+            latest[:] = []
+        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    return Starlette(routes=[
+        Route(settings.webhook_path, webhook_endpoint(settings, queue, pool, metrics),
+              methods=["POST"]),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics_endpoint),
+    ], lifespan=lifespan)

@@ -1,0 +1,49 @@
+"""Where a repository's policy comes from: its default branch, never the pull request.
+
+`.github/parity.yml` on the repository's default branch, else the same file in the owner's
+`.github` repository, else the defaults; `extends: OWNER/REPO[:PATH]` merges one level.
+"""
+
+from __future__ import annotations
+
+from bot.core.config import ConfigError, Policy, merge, parse_config, policy_from_dict
+from bot.service.events import Repo
+from bot.service.github import Api
+
+CONFIG_PATH = ".github/parity.yml"
+
+
+async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
+    """The policy and where it came from; a broken file raises ConfigError naming it."""
+    text = await api.file(repo.owner, repo.name, CONFIG_PATH, ref=repo.default_branch)
+    source = f"{repo.full_name}:{CONFIG_PATH}"
+    if text is None and repo.name != ".github":
+        text = await api.file(repo.owner, ".github", CONFIG_PATH)
+        source = f"{repo.owner}/.github:{CONFIG_PATH}"
+    if text is None:
+        return Policy(), "defaults"
+    data = _parse(text, source)
+    extends = data.get("extends")
+    if isinstance(extends, str):
+        target, _, path = extends.partition(":")
+        owner, _, name = target.partition("/")
+        if not owner or not name:
+            raise ConfigError(f"{source}: extends must be OWNER/REPO[:PATH], not {extends!r}")
+        base_text = await api.file(owner, name, path or CONFIG_PATH)
+        if base_text is None:
+            raise ConfigError(f"{source}: extends {extends!r}, which does not exist or is not "
+                              "readable by the App")
+        data = merge(_parse(base_text, extends), data)
+        source += f" (extends {extends})"
+    try:
+        return policy_from_dict(data), source
+    except ConfigError as exc:
+        raise ConfigError(f"{source}: {exc.message}", exc.line) from None
+
+
+def _parse(text: bytes, source: str) -> dict[str, object]:
+    try:
+        return parse_config(text)
+    except ConfigError as exc:
+        where = f"{source}:{exc.line}" if exc.line else source
+        raise ConfigError(f"{where}: {exc.message}", exc.line) from None

@@ -1,0 +1,137 @@
+"""Webhook payloads as small models of the fields parity-bot uses.
+
+githubkit's full webhook models reject real payloads whenever GitHub adds a required field
+(GUIDE §4); these read only what the handlers need and fail with a clear EventError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+HANDLED = {
+    "pull_request": {"opened", "synchronize", "reopened", "ready_for_review", "edited"},
+    "check_run": {"rerequested"},
+    "check_suite": {"rerequested"},
+    "installation": None,  # every action
+    "installation_repositories": None,
+}
+
+
+def handled(event: str, action: object) -> bool:
+    """Whether a delivery is queued at all (the rest are answered 202 and counted)."""
+    if event not in HANDLED:
+        return False
+    actions = HANDLED[event]
+    return actions is None or action in actions
+
+
+class EventError(Exception):
+    """A payload without a field the handler needs."""
+
+
+def _get(data: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(data, dict) or key not in data:
+            raise EventError(f"payload has no {'.'.join(path)}")
+        data = data[key]
+    return data
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    owner: str
+    name: str
+    default_branch: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+
+def repo_of(payload: dict[str, Any]) -> Repo:
+    repository = _get(payload, "repository")
+    return Repo(str(_get(repository, "owner", "login")), str(_get(repository, "name")),
+                str(repository.get("default_branch") or "main"))
+
+
+def installation_of(payload: dict[str, Any]) -> int:
+    value = _get(payload, "installation", "id")
+    if not isinstance(value, int):
+        raise EventError("installation.id is not a number")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class PullRequestCheck:
+    """A request to judge one pull request at one head commit."""
+
+    installation: int
+    repo: Repo
+    number: int
+    head_sha: str
+    rerequested: bool = False
+
+
+def wants_check(event: str, payload: dict[str, Any]) -> bool:
+    """Whether the event asks for the pull-request check (edited only with a new base)."""
+    action = payload.get("action")
+    if event == "pull_request":
+        if action == "edited":
+            return "base" in (payload.get("changes") or {})
+        return action in {"opened", "synchronize", "reopened", "ready_for_review"}
+    if event == "check_run":
+        return action == "rerequested"
+    return event == "check_suite" and action == "rerequested"
+
+
+def pull_request_checks(event: str, payload: dict[str, Any]) -> list[PullRequestCheck]:
+    installation = installation_of(payload)
+    repo = repo_of(payload)
+    if event == "pull_request":
+        pr = _get(payload, "pull_request")
+        return [PullRequestCheck(installation, repo, int(_get(pr, "number")),
+                                 str(_get(pr, "head", "sha")))]
+    holder = _get(payload, event)
+    sha = str(_get(holder, "head_sha"))
+    pulls = holder.get("pull_requests") or (holder.get("check_suite") or {}).get("pull_requests")
+    return [PullRequestCheck(installation, repo, int(_get(pr, "number")), sha, rerequested=True)
+            for pr in pulls or []]
+
+
+def queue_key(event: str, payload: dict[str, Any]) -> str:
+    """Jobs with one key run one at a time: a pull request's events never race each other."""
+    try:
+        repo = repo_of(payload).full_name
+    except EventError:
+        return f"installation:{payload.get('installation', {}).get('id', '?')}"
+    if event == "pull_request":
+        return f"{repo}#{payload.get('number') or _get(payload, 'pull_request', 'number')}"
+    holder = payload.get(event) if event in ("check_run", "check_suite") else None
+    if isinstance(holder, dict):
+        pulls = holder.get("pull_requests") or []
+        if pulls and isinstance(pulls[0], dict) and "number" in pulls[0]:
+            return f"{repo}#{pulls[0]['number']}"
+    return repo
+
+
+@dataclass(frozen=True, slots=True)
+class InstallationChange:
+    installation: int
+    account: str
+    action: str
+    added: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+def installation_change(event: str, payload: dict[str, Any]) -> InstallationChange:
+    installation = _get(payload, "installation")
+    account = str(_get(installation, "account", "login"))
+    if event == "installation":
+        repos = tuple(str(r["full_name"]) for r in payload.get("repositories") or [])
+        return InstallationChange(int(_get(installation, "id")), account,
+                                  str(payload.get("action")), repos, ())
+    return InstallationChange(
+        int(_get(installation, "id")), account, str(payload.get("action")),
+        tuple(str(r["full_name"]) for r in payload.get("repositories_added") or []),
+        tuple(str(r["full_name"]) for r in payload.get("repositories_removed") or []))

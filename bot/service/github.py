@@ -1,0 +1,228 @@
+"""GitHub access for jobs: app auth, cached installation tokens, calls counted and classified.
+
+Retrying is the worker's decision, not the client's: githubkit's own retry is off (it
+retries POSTs, which duplicates comments, and sleeps inline on rate limits). A failed call
+becomes one of three errors the worker understands: `Transient` (5xx, timeout, network:
+back off), `RateLimited` (re-queue for `retry_at`), `Rejected` (a 4xx the same request would
+get again).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit.exception import (
+    RateLimitExceeded,
+    RequestError,
+    RequestFailed,
+    RequestTimeout,
+)
+
+from bot.service.logs import redact
+from bot.service.metrics import Registry
+
+log = logging.getLogger("parity.github")
+
+TOKEN_MARGIN = 300.0  # renew an installation token five minutes before it expires
+
+
+class GitHubError(Exception):
+    pass
+
+
+class Transient(GitHubError):
+    """5xx, timeout or network trouble: the same call may well work later."""
+
+
+class RateLimited(GitHubError):
+    def __init__(self, message: str, retry_at: float) -> None:
+        super().__init__(message)
+        self.retry_at = retry_at
+
+
+class Rejected(GitHubError):
+    def __init__(self, message: str, status: int, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+def _rate_limit_wait(response: httpx.Response) -> float | None:
+    """Seconds to wait when the response is a (primary or secondary) rate limit."""
+    headers = response.headers
+    if response.status_code not in (403, 429):
+        return None
+    if "retry-after" in headers:
+        try:
+            return max(0.0, float(headers["retry-after"]))
+        except ValueError:
+            return 60.0
+    if headers.get("x-ratelimit-remaining") == "0" and "x-ratelimit-reset" in headers:
+        try:
+            return max(0.0, float(headers["x-ratelimit-reset"]) - time.time())
+        except ValueError:
+            return 60.0
+    text = response.text.lower()
+    if response.status_code == 429 or "secondary rate limit" in text or "rate limit" in text:
+        return 60.0  # GitHub's advice when it gives no header
+    return None
+
+
+def classify(exc: Exception, what: str) -> GitHubError:
+    if isinstance(exc, RateLimitExceeded):
+        seconds = exc.retry_after.total_seconds() if exc.retry_after else 60.0
+        return RateLimited(f"{what}: rate limited", time.time() + seconds)
+    if isinstance(exc, RequestFailed):
+        response = exc.response.raw_response
+        wait = _rate_limit_wait(response)
+        if wait is not None:
+            return RateLimited(f"{what}: rate limited ({response.status_code})", time.time() + wait)
+        status = response.status_code
+        if status >= 500:
+            return Transient(f"{what}: GitHub answered {status}")
+        try:
+            body = response.json()
+        except ValueError:
+            body = response.text[:500]
+        message = body.get("message") if isinstance(body, dict) else str(body)
+        return Rejected(f"{what}: {status} {message}", status, body)
+    if isinstance(exc, RequestTimeout):
+        return Transient(f"{what}: timed out")
+    if isinstance(exc, RequestError):
+        return Transient(f"{what}: {type(exc.__cause__ or exc).__name__}")
+    return Transient(f"{what}: {exc}")
+
+
+class Api:
+    """One job's client. Paths are relative to GITHUB_API_URL; bodies are plain JSON."""
+
+    def __init__(self, gh: GitHub[Any], metrics: Registry) -> None:
+        self.gh = gh
+        self.metrics = metrics
+        self.calls = 0
+
+    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
+                      json: Any = None, headers: dict[str, str] | None = None) -> Any:
+        """The decoded JSON (or text/bytes for raw media types); raises a GitHubError."""
+        what = f"{method} {path.split('?')[0]}"
+        self.calls += 1
+        try:
+            response = await self.gh.arequest(method, path, params=params, json=json,
+                                              headers=headers)
+        except Exception as exc:
+            error = classify(exc, what)
+            raise error from None
+        raw = response.raw_response
+        if raw.status_code == 204 or not raw.content:
+            return None
+        if "json" in raw.headers.get("content-type", ""):
+            return raw.json()
+        return raw.content
+
+    async def file(self, owner: str, repo: str, path: str, ref: str | None = None) -> bytes | None:
+        """A file's bytes (raw media type: works past 1 MB), or None when it does not exist."""
+        params = {"ref": ref} if ref else None
+        try:
+            data = await self.request("GET", f"/repos/{owner}/{repo}/contents/{quote(path)}",
+                                      params=params,
+                                      headers={"Accept": "application/vnd.github.raw+json"})
+        except Rejected as exc:
+            if exc.status == 404:
+                return None
+            raise
+        if isinstance(data, bytes):
+            return data
+        if isinstance(data, dict) and data.get("type") == "file" and "content" in data:
+            import base64
+
+            return base64.b64decode(data["content"])
+        return None  # a folder or a submodule
+
+    async def pages(self, path: str, params: dict[str, Any] | None = None,
+                    limit: int = 3000) -> list[Any]:
+        """Every item of a paginated list (100 per page, at most `limit`)."""
+        items: list[Any] = []
+        page = 1
+        while len(items) < limit:
+            batch = await self.request("GET", path, params={**(params or {}), "per_page": 100,
+                                                            "page": page})
+            if isinstance(batch, dict):  # {"total_count": n, "check_runs": [...]} style
+                batch = next((v for v in batch.values() if isinstance(v, list)), [])
+            if not isinstance(batch, list):
+                break
+            items.extend(batch)
+            if len(batch) < 100:
+                break
+            page += 1
+        return items[:limit]
+
+
+class Clients:
+    """Creates per-job clients; installation tokens are cached (one fetch at a time each)."""
+
+    def __init__(self, app_id: str, private_key: str, api_url: str, timeout: float,
+                 metrics: Registry) -> None:
+        self.app_id = app_id
+        self.private_key = private_key
+        self.api_url = api_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.metrics = metrics
+        self._tokens: dict[int, tuple[str, float]] = {}
+        self._locks: dict[int, asyncio.Lock] = {}
+
+    def _github(self, auth: Any) -> GitHub[Any]:
+        async def count(response: httpx.Response) -> None:
+            self.metrics.github_calls.inc(status=str(response.status_code))
+            remaining = response.headers.get("x-ratelimit-remaining")
+            if remaining is not None and remaining.isdigit():
+                self.metrics.rate_limit.set(float(remaining))
+
+        return GitHub(auth, base_url=self.api_url, timeout=self.timeout, auto_retry=False,
+                      http_cache=False, user_agent="parity-bot",
+                      async_event_hooks={"response": [count]})
+
+    def app_client(self) -> GitHub[Any]:
+        return self._github(AppAuthStrategy(self.app_id, self.private_key))
+
+    async def token(self, installation: int) -> str:
+        lock = self._locks.setdefault(installation, asyncio.Lock())
+        async with lock:
+            cached = self._tokens.get(installation)
+            if cached and cached[1] - TOKEN_MARGIN > time.time():
+                return cached[0]
+            gh = self.app_client()
+            try:
+                async with gh:
+                    response = await gh.arequest(
+                        "POST", f"/app/installations/{installation}/access_tokens")
+            except Exception as exc:
+                raise classify(exc, "POST /app/installations/{id}/access_tokens") from None
+            data = response.json()
+            token = str(data["token"])
+            expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ")
+            expires_at = expires.replace(tzinfo=UTC).timestamp()
+            redact.add([token])
+            self._tokens[installation] = (token, expires_at)
+            return token
+
+    @asynccontextmanager
+    async def installation(self, installation: int) -> AsyncIterator[Api]:
+        token = await self.token(installation)
+        gh = self._github(TokenAuthStrategy(token))
+        async with gh:
+            yield Api(gh, self.metrics)
+
+    @asynccontextmanager
+    async def anonymous(self) -> AsyncIterator[Api]:
+        gh = self._github(None)
+        async with gh:
+            yield Api(gh, self.metrics)

@@ -1,0 +1,219 @@
+"""The pull-request check: judge the workflows a pull request changes, at its head commit.
+
+Calls per event, first attempt: create the check run, list the changed files, read the
+config (one more read when falling back to the owner's `.github` repository), read each
+changed workflow, complete the check run; when there are suggestions, list our earlier
+review comments and post one review. A retried attempt first finds the check run it
+created (by its external id), so a write that may have succeeded is never repeated blindly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from bot.core.analysis import Report, analyze
+from bot.core.config import ConfigError, Policy
+from bot.core.edits import apply, unified_diff
+from bot.core.fixes import plan
+from bot.core.hunks import hunks, split
+from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
+from bot.core.workflow import local_calls
+from bot.core.yamlnodes import YamlError, decode
+from bot.render import check_run, review
+from bot.service.config_source import load_policy
+from bot.service.events import PullRequestCheck
+from bot.service.github import Api, GitHubError, Rejected
+from bot.service.logs import log
+
+logger = logging.getLogger("parity.pull_request")
+WORKFLOW_FILE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    delivery_id: str
+    number: int  # 1 for the first attempt
+    last: bool  # no retry after this one
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class CheckRun:
+    """The one "Arch parity" check run of this delivery."""
+
+    def __init__(self, api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
+        self.api = api
+        self.base = f"/repos/{check.repo.owner}/{check.repo.name}/check-runs"
+        self.check = check
+        self.attempt = attempt
+        self.id: int | None = None
+        self.completed = False
+
+    async def start(self) -> None:
+        if self.attempt.number > 1:
+            repo = self.check.repo
+            runs = await self.api.pages(
+                f"/repos/{repo.owner}/{repo.name}/commits/{self.check.head_sha}/check-runs",
+                {"check_name": check_run.CHECK_NAME, "filter": "all"})
+            mine = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
+            if mine:
+                self.id = int(mine[0]["id"])
+                self.completed = mine[0].get("status") == "completed"
+                return
+        created = await self.api.request("POST", self.base, json={
+            "name": check_run.CHECK_NAME, "head_sha": self.check.head_sha,
+            "status": "in_progress", "started_at": _now(),
+            "external_id": self.attempt.delivery_id})
+        self.id = int(created["id"])
+
+    async def complete(self, conclusion: str, title: str, summary: str, text: str | None = None,
+                       annotations: list[dict[str, Any]] | None = None) -> None:
+        if self.completed:
+            return  # an earlier attempt finished it; annotations would be appended twice
+        annotations = annotations or []
+        output: dict[str, Any] = {"title": title, "summary": summary,
+                                  "annotations": annotations[:ANNOTATIONS_PER_CALL]}
+        if text:
+            output["text"] = text
+        await self.api.request("PATCH", f"{self.base}/{self.id}", json={
+            "status": "completed", "conclusion": conclusion, "completed_at": _now(),
+            "output": output})
+        self.completed = True
+        for start in range(ANNOTATIONS_PER_CALL, len(annotations), ANNOTATIONS_PER_CALL):
+            await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {
+                "title": title, "summary": summary,
+                "annotations": annotations[start:start + ANNOTATIONS_PER_CALL]}})
+
+
+async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
+    run_ = CheckRun(api, check, attempt)
+    await run_.start()
+    try:
+        await _judge(api, check, run_)
+    except GitHubError as exc:
+        if attempt.last or isinstance(exc, Rejected):
+            # Not a silent pass: the check run says why it could not judge.
+            with contextlib.suppress(GitHubError):
+                await run_.complete("failure", "parity-bot could not finish",
+                                    f"GitHub answered: {exc}. Re-run this check to try again.")
+        raise
+
+
+async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
+    repo = check.repo
+    files = await api.pages(f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}/files",
+                            limit=PR_FILES_MAX)
+    changed = {item["filename"]: item for item in files
+               if WORKFLOW_FILE.match(item.get("filename", "")) and item.get("status") != "removed"}
+    if not changed:
+        await run_.complete("success", "No workflow changes",
+                            "This pull request changes no file under `.github/workflows/`.")
+        return
+    try:
+        policy, source = await load_policy(api, repo)
+    except ConfigError as exc:
+        await run_.complete("failure", "The parity-bot config is invalid",
+                            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
+                            "request cannot change the policy it is judged by.")
+        return
+    contents: dict[str, bytes] = {}
+    for path in sorted(changed):
+        data = await api.file(repo.owner, repo.name, path, ref=check.head_sha)
+        if data is not None:
+            contents[path] = data
+    await _add_called(api, check, contents)
+    report = analyze(contents, policy)
+    shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
+    suggestions, patches, notes = _fixes(contents, changed, policy, report)
+    title = check_run.title(shown, policy)
+    log(logger, logging.INFO, "judged pull request", repo=repo.full_name, pr=check.number,
+        sha=check.head_sha, workflows=len(changed), config=source,
+        conclusion=check_run.conclusion(shown, policy))
+    await run_.complete(
+        check_run.conclusion(shown, policy), title,
+        check_run.summary(shown, len(suggestions), len(patches), notes),
+        check_run.patch_text(patches), check_run.annotations_for(shown))
+    if suggestions and policy.mode != "off":
+        await _review(api, check, suggestions, len(patches))
+
+
+async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, bytes]) -> None:
+    """The local reusable workflows the changed ones call, at the same commit."""
+    repo = check.repo
+    wanted: set[str] = set()
+    for data in contents.values():
+        try:
+            wanted |= local_calls(decode(data))
+        except YamlError:
+            continue
+    for name in sorted(wanted):
+        path = f".github/workflows/{name}"
+        if path not in contents:
+            called = await api.file(repo.owner, repo.name, path, ref=check.head_sha)
+            if called is not None:
+                contents[path] = called
+
+
+def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
+           report: Report) -> tuple[list[dict[str, Any]], list[str], list[str]]:
+    """Review comments for fixes inside the diff, patches for the rest, notes for the user."""
+    texts: dict[str, str] = {}
+    for path, data in contents.items():
+        try:
+            texts[path] = decode(data)
+        except YamlError:
+            continue
+    suggestions: list[dict[str, Any]] = []
+    patches: list[str] = []
+    notes: list[str] = []
+    for item in plan(texts, policy, date.today(), report):
+        if item.path not in changed:
+            continue
+        for job in item.jobs:
+            notes.extend(f"`{item.path}:{job.line}` `{job.job_id}`: {note}" for note in job.notes)
+            if not job.fixed:
+                notes.append(f"`{item.path}:{job.line}` `{job.job_id}` is not fixed "
+                             f"automatically: {job.reason}")
+        inside, outside = split(item.edits, hunks(changed[item.path].get("patch") or ""))
+        owners = {edit: job for job in item.jobs for edit in job.edits}
+        for edit in inside:
+            owner = owners.get(edit)
+            suggestions.append(review.comment(item.path, edit, owner.job_id if owner else "?",
+                                              "gets its arm64 legs"))
+        if outside:
+            patches.append(unified_diff(item.path, item.source, apply(item.source, outside)))
+    return suggestions, patches, notes
+
+
+async def _review(api: Api, check: PullRequestCheck, suggestions: list[dict[str, Any]],
+                  outside: int) -> None:
+    repo = check.repo
+    base = f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}"
+    existing = [item for item in await api.pages(f"{base}/comments")
+                if review.MARKER in (item.get("body") or "")]
+    fresh = [entry for entry in suggestions if not review.already_posted(entry, existing)]
+    if not fresh:
+        return
+    shown, held_back = fresh[:REVIEW_COMMENTS_MAX], len(fresh) - REVIEW_COMMENTS_MAX
+    body = review.body(len(shown), max(0, held_back), outside)
+    try:
+        await api.request("POST", f"{base}/reviews", json={
+            "commit_id": check.head_sha, "event": "COMMENT", "body": body, "comments": shown})
+    except Rejected as exc:
+        if exc.status != 422:
+            raise
+        # GitHub rejects the whole review when one comment is off the diff. Our split should
+        # prevent that; if the diff moved under us, say it in one comment-less review.
+        log(logger, logging.WARNING, "review rejected; posting it without inline comments",
+            repo=repo.full_name, pr=check.number, error=str(exc))
+        await api.request("POST", f"{base}/reviews", json={
+            "commit_id": check.head_sha, "event": "COMMENT",
+            "body": body + "\n\nThe suggestions could not be placed on the diff (it changed "
+                           "while parity-bot worked); the check run lists them."})

@@ -1,0 +1,59 @@
+"""`parity-bot serve`: wire settings, logging, queue, workers and the HTTP app; run uvicorn."""
+
+from __future__ import annotations
+
+import os
+
+import uvicorn
+
+from bot.service import logs
+from bot.service.settings import Settings, SettingsError, load, read_env_file
+
+
+def settings_from_environment() -> Settings:
+    """The environment, completed by `.env` (the environment wins)."""
+    env_file = os.environ.get("ENV_FILE") or ".env"
+    return load({**read_env_file(env_file), **os.environ})
+
+
+def build_app(settings: Settings) -> object:
+    if settings.setup_mode:
+        from bot.service.setup import create_setup_app
+
+        return create_setup_app(settings)
+    from bot.service.app import create_app
+    from bot.service.github import Clients
+    from bot.service.handlers import Context, handle
+    from bot.service.metrics import Registry
+    from bot.service.queue import Job, open_queue
+    from bot.service.worker import WorkerPool
+
+    assert settings.app_id is not None and settings.private_key is not None
+    metrics = Registry()
+    queue = open_queue(settings.database_url)
+    clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
+                      settings.github_timeout, metrics)
+    context = Context(clients, queue, settings.max_attempts)
+
+    async def handler(job: Job) -> None:
+        await handle(job, context)
+
+    pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds,
+                      settings.max_attempts)
+    return create_app(settings, queue, pool, metrics)
+
+
+def main() -> int:
+    try:
+        settings = settings_from_environment()
+    except SettingsError as exc:
+        import sys
+
+        sys.stderr.write(f"parity-bot: {exc}\n")
+        return 2
+    logs.setup(settings.log_level, settings.log_format, settings.secrets())
+    app = build_app(settings)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,  # type: ignore[arg-type]
+                            access_log=False, lifespan="on", timeout_graceful_shutdown=30)
+    uvicorn.Server(config).run()
+    return 0

@@ -1,0 +1,161 @@
+"""Service settings from the environment (GUIDE §2.4; Probot's names where they exist).
+
+A missing or malformed setting stops start-up with one line naming it. With no app
+credentials at all, the service starts in setup mode (the manifest flow registers the App).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SettingsError(Exception):
+    """One setting is missing or malformed; the message names it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    app_id: str | None = None
+    private_key: str | None = None
+    webhook_secrets: tuple[str, ...] = ()
+    github_api_url: str = "https://api.github.com"
+    database_url: str = "sqlite:///parity-bot.db"
+    host: str = "0.0.0.0"
+    port: int = 3000
+    webhook_path: str = "/api/github/webhooks"
+    log_level: str = "INFO"
+    log_format: str = "text"
+    workers: int = 4
+    lease_seconds: float = 30.0
+    max_attempts: int = 6
+    github_timeout: float = 10.0
+    public_url: str | None = None
+    env_file: str = ".env"
+
+    @property
+    def setup_mode(self) -> bool:
+        return self.app_id is None
+
+    def secrets(self) -> list[str]:
+        """Everything that must never reach a log line."""
+        return [s for s in (*self.webhook_secrets, self.private_key or "") if s]
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name) or default
+    if value.lower() not in choices:
+        raise SettingsError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value.lower()
+
+
+def _private_key(env: Mapping[str, str]) -> str | None:
+    key = env.get("PRIVATE_KEY")
+    path = env.get("PRIVATE_KEY_PATH")
+    if key and path:
+        raise SettingsError("set PRIVATE_KEY or PRIVATE_KEY_PATH, not both")
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise SettingsError(f"PRIVATE_KEY_PATH {path!r} cannot be read: {exc.strerror}") from None
+    if not key:
+        return None
+    key = key.replace("\\n", "\n")  # one-line PEM in .env files, as Probot accepts
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    try:
+        load_pem_private_key(key.encode(), password=None)
+    except (ValueError, TypeError):
+        name = "PRIVATE_KEY_PATH" if path else "PRIVATE_KEY"
+        raise SettingsError(f"{name} is not a PEM private key") from None
+    return key
+
+
+def read_env_file(path: str) -> dict[str, str]:
+    """KEY=VALUE lines of a `.env` file (as setup mode writes it); missing file: nothing."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    values: dict[str, str] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def load(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    app_id = env.get("APP_ID") or None
+    private_key = _private_key(env)
+    secrets = tuple(s for s in (env.get("WEBHOOK_SECRET") or "").split(",") if s)
+    given = {"APP_ID": app_id, "PRIVATE_KEY": private_key, "WEBHOOK_SECRET": secrets}
+    if any(given.values()):
+        for name, value in given.items():
+            if not value:
+                raise SettingsError(f"{name} is missing (APP_ID, PRIVATE_KEY and WEBHOOK_SECRET "
+                                    "go together; leave all three unset for setup mode)")
+    if app_id is not None and not app_id.isdigit():
+        raise SettingsError(f"APP_ID must be the App's number, not {app_id!r}")
+    api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")
+    if not api.startswith(("http://", "https://")):
+        raise SettingsError(f"GITHUB_API_URL must be an http(s) URL, not {api!r}")
+    database = env.get("DATABASE_URL") or "sqlite:///parity-bot.db"
+    if not database.startswith(("sqlite://", "postgres://", "postgresql://")):
+        raise SettingsError("DATABASE_URL must be sqlite:///PATH or postgresql://…")
+    path = env.get("WEBHOOK_PATH") or "/api/github/webhooks"
+    if not path.startswith("/"):
+        raise SettingsError(f"WEBHOOK_PATH must start with '/', not {path!r}")
+    return Settings(
+        app_id=app_id,
+        private_key=private_key,
+        webhook_secrets=secrets,
+        github_api_url=api,
+        database_url=database,
+        host=env.get("HOST") or "0.0.0.0",
+        port=_int(env, "PORT", 3000, 0, 65535),
+        webhook_path=path,
+        log_level=_choice(env, "LOG_LEVEL", "info", ("debug", "info", "warning", "error")).upper(),
+        log_format=_choice(env, "LOG_FORMAT", "text", ("json", "text")),
+        workers=_int(env, "WORKERS", 4, 1, 64),
+        lease_seconds=_float(env, "QUEUE_LEASE_SECONDS", 30.0),
+        max_attempts=_int(env, "QUEUE_MAX_ATTEMPTS", 6, 1, 100),
+        github_timeout=_float(env, "GITHUB_TIMEOUT", 10.0),
+        public_url=env.get("PUBLIC_URL") or None,
+        env_file=env.get("ENV_FILE") or ".env",
+    )

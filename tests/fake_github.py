@@ -1,0 +1,317 @@
+"""A fake GitHub API: a real HTTP server with GitHub's response shapes.
+
+It records every request, checks app JWTs and installation tokens like GitHub does, rejects
+review comments that lie outside a pull request's diff with GitHub's 422, and can be told to
+fail (status codes, secondary rate limits with retry-after, timeouts).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import re
+import secrets
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    status: int = 0
+
+
+@dataclass
+class Fault:
+    """Answer matching requests with `status` (or hang for `delay` seconds) `times` times."""
+
+    method: str
+    path: str  # a regular expression over the path
+    status: int = 500
+    times: int = 1
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+    body: Any = None
+    every: int = 1  # only every n-th matching request (1: each)
+    seen: int = 0
+
+
+@dataclass
+class PullRequest:
+    number: int
+    head_sha: str
+    files: list[dict[str, Any]]
+
+
+@dataclass
+class Repository:
+    owner: str
+    name: str
+    default_branch: str = "main"
+    files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # ref -> path -> bytes
+    pulls: dict[int, PullRequest] = field(default_factory=dict)
+
+
+def new_side_lines(patch: str) -> list[set[int]]:
+    """GitHub's rule for review comments: a line of one hunk's new side."""
+    blocks: list[set[int]] = []
+    line = 0
+    for text in patch.splitlines():
+        match = re.match(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", text)
+        if match:
+            line = int(match.group(1))
+            blocks.append(set())
+        elif blocks and text[:1] in (" ", "+", ""):
+            blocks[-1].add(line)
+            line += 1
+    return blocks
+
+
+class FakeGitHub:
+    def __init__(self, app_id: int, public_key_pem: bytes) -> None:
+        self.app_id = app_id
+        self.public_key = public_key_pem
+        self.requests: list[Recorded] = []
+        self.faults: list[Fault] = []
+        self.repos: dict[str, Repository] = {}
+        self.tokens: dict[str, float] = {}
+        self.check_runs: dict[int, dict[str, Any]] = {}
+        self.reviews: list[dict[str, Any]] = []
+        self.review_comments: list[dict[str, Any]] = []
+        self.manifest_codes: dict[str, dict[str, Any]] = {}
+        self.rate_remaining = 5000
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self.port = 0
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ running
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> FakeGitHub:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self.app(), log_config=None, access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.time() + 10
+        while not self._server.started:
+            if time.time() > deadline:
+                raise RuntimeError("fake GitHub did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    # ------------------------------------------------------------------ queries
+    def calls(self, method: str | None = None, pattern: str = "") -> list[Recorded]:
+        return [r for r in self.requests
+                if (method is None or r.method == method) and re.search(pattern, r.path)]
+
+    def runs_for(self, sha: str) -> list[dict[str, Any]]:
+        return [run for run in self.check_runs.values() if run["head_sha"] == sha]
+
+    # ------------------------------------------------------------------ the API
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/{path:path}", self._dispatch,
+                                       methods=["GET", "POST", "PATCH", "PUT", "DELETE"])])
+
+    def _fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.times > 0 and fault.method == method and re.search(fault.path, path):
+                    fault.seen += 1
+                    if fault.seen % fault.every:
+                        continue
+                    fault.times -= 1
+                    return fault
+        return None
+
+    async def _dispatch(self, request: Request) -> Response:
+        path = "/" + request.path_params["path"]
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = raw
+        record = Recorded(request.method, path, dict(request.query_params),
+                          {k.lower(): v for k, v in request.headers.items()}, body)
+        self.requests.append(record)
+        fault = self._fault(request.method, path)
+        if fault is not None:
+            if fault.delay:
+                await asyncio.sleep(fault.delay)
+            record.status = fault.status
+            return JSONResponse(fault.body or {"message": f"injected {fault.status}"},
+                                status_code=fault.status, headers=fault.headers)
+        try:
+            response = self._route(request.method, path, record)
+        except _Error as error:
+            response = JSONResponse(error.body, status_code=error.status)
+        self.rate_remaining -= 1
+        response.headers["x-ratelimit-remaining"] = str(max(0, self.rate_remaining))
+        response.headers["x-ratelimit-reset"] = str(int(time.time()) + 3600)
+        record.status = response.status_code
+        return response
+
+    def _authorize(self, record: Recorded, app_jwt: bool = False) -> None:
+        header = record.headers.get("authorization", "")
+        scheme, _, credential = header.partition(" ")
+        if app_jwt:
+            try:
+                claims = jwt.decode(credential, self.public_key, algorithms=["RS256"])
+            except jwt.PyJWTError as exc:
+                raise _Error(401, {"message": f"A JSON web token could not be decoded: {exc}"}) from None
+            if str(claims.get("iss")) != str(self.app_id):
+                raise _Error(401, {"message": "'Issuer' claim ('iss') must be the app id"})
+            return
+        if scheme.lower() not in ("token", "bearer") or self.tokens.get(credential, 0) < time.time():
+            raise _Error(401, {"message": "Bad credentials"})
+
+    def _repo(self, owner: str, name: str) -> Repository:
+        repo = self.repos.get(f"{owner}/{name}")
+        if repo is None:
+            raise _Error(404, {"message": "Not Found"})
+        return repo
+
+    def _route(self, method: str, path: str, record: Recorded) -> Response:
+        body = record.body if isinstance(record.body, dict) else {}
+        query = record.query
+        if method == "POST" and (m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)):
+            self._authorize(record, app_jwt=True)
+            token = "ghs_" + secrets.token_hex(18)
+            self.tokens[token] = time.time() + 3600
+            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+            return JSONResponse({"token": token, "expires_at": expires,
+                                 "permissions": {"checks": "write"}}, status_code=201)
+        if method == "POST" and (m := re.fullmatch(r"/app-manifests/([^/]+)/conversions", path)):
+            app = self.manifest_codes.pop(m.group(1), None)
+            if app is None:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse(app, status_code=201)
+        self._authorize(record)
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/contents/(.+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            ref = query.get("ref") or repo.default_branch
+            data = repo.files.get(ref, {}).get(m.group(3))
+            if data is None:
+                raise _Error(404, {"message": "Not Found"})
+            if "raw" in record.headers.get("accept", ""):
+                return Response(data, media_type="application/vnd.github.raw")
+            return JSONResponse({"type": "file", "path": m.group(3), "encoding": "base64",
+                                 "content": base64.b64encode(data).decode()})
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/files", path)):
+            pull = self._pull(m.group(1), m.group(2), int(m.group(3)))
+            return JSONResponse(self._page(pull.files, query))
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments", path)):
+            number = int(m.group(3))
+            items = [c for c in self.review_comments if c["pull_number"] == number]
+            return JSONResponse(self._page(items, query))
+        if method == "POST" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews", path)):
+            return self._create_review(self._pull(m.group(1), m.group(2), int(m.group(3))), body)
+        if method == "POST" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path)):
+            self._repo(m.group(1), m.group(2))
+            run_id = next(self._ids)
+            run = {"id": run_id, "name": body["name"], "head_sha": body["head_sha"],
+                   "status": body.get("status", "queued"), "conclusion": body.get("conclusion"),
+                   "external_id": body.get("external_id"), "output": body.get("output") or {},
+                   "annotations": [], "app": {"id": self.app_id},
+                   "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}"}
+            self._annotate(run, body.get("output"))
+            self.check_runs[run_id] = run
+            return JSONResponse(_public(run), status_code=201)
+        if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs/(\d+)", path)):
+            run = self.check_runs.get(int(m.group(3)))
+            if run is None:
+                raise _Error(404, {"message": "Not Found"})
+            for key in ("status", "conclusion", "name"):
+                if key in body:
+                    run[key] = body[key]
+            if body.get("output"):
+                run["output"] = {**run["output"], **{k: v for k, v in body["output"].items()
+                                                     if k != "annotations"}}
+                self._annotate(run, body["output"])
+            return JSONResponse(_public(run))
+        if method == "GET" and (m := re.fullmatch(
+                r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/check-runs", path)):
+            runs = [_public(run) for run in self.runs_for(m.group(3))
+                    if run["name"] == query.get("check_name", run["name"])]
+            return JSONResponse({"total_count": len(runs), "check_runs": runs})
+        raise _Error(404, {"message": "Not Found", "documentation_url": "fake"})
+
+    def _pull(self, owner: str, name: str, number: int) -> PullRequest:
+        pull = self._repo(owner, name).pulls.get(number)
+        if pull is None:
+            raise _Error(404, {"message": "Not Found"})
+        return pull
+
+    @staticmethod
+    def _page(items: list[Any], query: dict[str, str]) -> list[Any]:
+        per_page = min(100, int(query.get("per_page", 30)))
+        page = int(query.get("page", 1))
+        return items[(page - 1) * per_page: page * per_page]
+
+    @staticmethod
+    def _annotate(run: dict[str, Any], output: dict[str, Any] | None) -> None:
+        annotations = (output or {}).get("annotations") or []
+        if len(annotations) > 50:
+            raise _Error(422, {"message": "Only 50 annotations are allowed per request"})
+        run["annotations"].extend(annotations)
+
+    def _create_review(self, pull: PullRequest, body: dict[str, Any]) -> Response:
+        comments = body.get("comments") or []
+        patches = {f["filename"]: f.get("patch") or "" for f in pull.files}
+        for comment in comments:
+            blocks = new_side_lines(patches.get(comment.get("path"), ""))
+            first = comment.get("start_line", comment.get("line"))
+            lines = set(range(first, comment.get("line", 0) + 1))
+            if not lines or not any(lines <= block for block in blocks):
+                raise _Error(422, {"message": "Unprocessable Entity", "errors": [
+                    "Pull request review thread line must be part of the diff"]})
+        review_id = next(self._ids)
+        review = {"id": review_id, "body": body.get("body"), "state": "COMMENTED",
+                  "commit_id": body.get("commit_id"), "pull_number": pull.number}
+        self.reviews.append(review)
+        for comment in comments:
+            self.review_comments.append({**comment, "id": next(self._ids),
+                                         "pull_request_review_id": review_id,
+                                         "commit_id": body.get("commit_id"),
+                                         "pull_number": pull.number})
+        return JSONResponse(review)
+
+
+def _public(run: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in run.items() if k != "annotations"}
+
+
+class _Error(Exception):
+    def __init__(self, status: int, body: dict[str, Any]) -> None:
+        super().__init__(status)
+        self.status = status
+        self.body = body

@@ -1,0 +1,204 @@
+"""Runs the real service (`python -m bot serve`) against the fake GitHub, as GitHub would."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.conftest import CORPUS, SHARED
+from tests.fake_github import FakeGitHub, PullRequest, Repository
+
+ROOT = Path(__file__).resolve().parents[1]
+WEBHOOKS = SHARED / "webhooks"
+SECRET = "It's a Secret to Everybody"
+APP_ID = 4242
+INSTALLATION = 77
+
+
+@cache
+def app_key() -> tuple[str, bytes]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption()).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.PEM,
+                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    return private, public
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    """Exactly as GitHub signs: HMAC-SHA256 of the raw body, hex, prefixed `sha256=`."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def wait_until(check: Callable[[], Any], timeout: float = 30.0, what: str = "condition") -> Any:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class Service:
+    def __init__(self, tmp: Path, github: FakeGitHub | None, **env: str) -> None:
+        self.tmp = tmp
+        self.port = free_port()
+        self.log_path = tmp / f"service-{self.port}.log"
+        private, _ = app_key()
+        self.env = {
+            "PATH": os.environ.get("PATH", ""),
+            "PYTHONPATH": str(ROOT),
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "LOG_FORMAT": "json",
+            "LOG_LEVEL": "INFO",
+            "DATABASE_URL": f"sqlite:///{tmp / 'queue.db'}",
+            "QUEUE_LEASE_SECONDS": "2",
+            "GITHUB_TIMEOUT": "2",
+            "ENV_FILE": str(tmp / ".env"),
+        }
+        if github is not None:
+            self.env.update({"APP_ID": str(APP_ID), "PRIVATE_KEY": private,
+                             "WEBHOOK_SECRET": f"old-secret,{SECRET}",
+                             "GITHUB_API_URL": github.url})
+        self.env.update(env)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self, wait: bool = True) -> Service:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=self.env,
+                                        cwd=self.tmp, stdout=log, stderr=log)
+        if wait:
+            wait_until(self._healthy, 30, "the service to start")
+        return self
+
+    def _healthy(self) -> bool:
+        assert self.process is not None
+        if self.process.poll() is not None:
+            raise AssertionError(f"service exited: {self.logs()}")
+        try:
+            return httpx.get(self.url + "/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 40) -> int:
+        assert self.process is not None
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        code = self.process.wait(timeout=timeout)
+        return code
+
+    def logs(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        lines = []
+        for line in self.logs().splitlines():
+            try:
+                lines.append(json.loads(line))
+            except ValueError:
+                continue
+        return lines
+
+    def deliver(self, event: str, payload: dict[str, Any] | bytes, delivery: str | None = None,
+                secret: str = SECRET, headers: dict[str, str] | None = None) -> httpx.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
+        sent = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+                "X-Hub-Signature-256": sign(body, secret), "Content-Type": "application/json",
+                "User-Agent": "GitHub-Hookshot/fake"}
+        sent.update(headers or {})
+        return httpx.post(self.url + "/api/github/webhooks", content=body, headers=sent,
+                          timeout=10)
+
+
+def example(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((WEBHOOKS / f"{name}.payload.json").read_text())
+    return copy.deepcopy(data)
+
+
+def split_patch(diff: str) -> dict[str, tuple[str, str]]:
+    """A git diff as GitHub's pull-request files: path -> (status, hunks-only patch)."""
+    files: dict[str, tuple[str, str]] = {}
+    path, status, body = None, "modified", []
+    for line in diff.splitlines(keepends=True):
+        if line.startswith("diff --git "):
+            if path is not None:
+                files[path] = (status, "".join(body))
+            path, status, body = None, "modified", []
+        elif line.startswith("new file mode"):
+            status = "added"
+        elif line.startswith("deleted file mode"):
+            status = "removed"
+        elif line.startswith("+++ "):
+            target = line[4:].strip()
+            path = None if target == "/dev/null" else target.removeprefix("b/")
+        elif line.startswith("--- ") and path is None:
+            if line[4:].strip() != "/dev/null":
+                path = line[4:].strip().removeprefix("a/")
+        elif line.startswith(("index ", "old mode", "new mode", "similarity", "rename")):
+            continue
+        elif body or line.startswith("@@"):
+            body.append(line)
+    if path is not None:
+        files[path] = (status, "".join(body))
+    return files
+
+
+def ipfs_repository(github: FakeGitHub, base: str, head: str, patch: str, number: int = 7,
+                    owner: str = "octo", name: str = "ipfs") -> tuple[Repository, str]:
+    """The ipfs_kit_py corpus as a repository with one pull request from `base` to `head`."""
+    head_sha = hashlib.sha1(f"{base}->{head}:{number}".encode()).hexdigest()
+    folder = CORPUS / "ipfs_kit_py"
+    repo = github.repos.get(f"{owner}/{name}") or Repository(owner, name)
+    repo.files.setdefault("main", {}).update(
+        {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / base).glob("*.yml")})
+    repo.files[head_sha] = {f".github/workflows/{p.name}": p.read_bytes()
+                            for p in (folder / head).glob("*.yml")}
+    files = [{"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}
+             for path, (status, hunks) in split_patch((folder / patch).read_text()).items()]
+    repo.pulls[number] = PullRequest(number, head_sha, files)
+    github.repos[f"{owner}/{name}"] = repo
+    return repo, head_sha
+
+
+def pull_request_event(repo: Repository, number: int, head_sha: str,
+                       action: str = "opened") -> dict[str, Any]:
+    payload = example("pull_request.opened")
+    payload["action"] = action
+    payload["number"] = number
+    payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
+    payload["repository"]["name"] = repo.name
+    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["repository"]["default_branch"] = repo.default_branch
+    payload["pull_request"]["number"] = number
+    payload["pull_request"]["head"]["sha"] = head_sha
+    return payload
