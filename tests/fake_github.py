@@ -39,7 +39,10 @@ class Recorded:
 
 @dataclass
 class Fault:
-    """Answer matching requests with `status` (or hang for `delay` seconds) `times` times."""
+    """Answer matching requests with `status` after `delay` seconds, `times` times.
+
+    `status=0` only delays: the request is then answered normally (a slow GitHub).
+    """
 
     method: str
     path: str  # a regular expression over the path
@@ -164,9 +167,9 @@ class FakeGitHub:
                           {k.lower(): v for k, v in request.headers.items()}, body)
         self.requests.append(record)
         fault = self._fault(request.method, path)
-        if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
+        if fault is not None and fault.delay:
+            await asyncio.sleep(fault.delay)
+        if fault is not None and fault.status:
             record.status = fault.status
             return JSONResponse(fault.body or {"message": f"injected {fault.status}"},
                                 status_code=fault.status, headers=fault.headers)

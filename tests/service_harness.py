@@ -100,6 +100,10 @@ class Service:
             wait_until(self._healthy, 30, "the service to start")
         return self
 
+    def restart(self) -> Service:
+        """A new process with the same settings, database and port (after a crash, say)."""
+        return self.start()
+
     def _healthy(self) -> bool:
         assert self.process is not None
         if self.process.poll() is not None:

@@ -29,7 +29,7 @@ async def handle(job: Job, ctx: Context) -> None:
         return
     if not wants_check(job.event, payload):
         return
-    attempt = pull_requests.Attempt(job.delivery_id, job.attempts, job.attempts >= ctx.max_attempts)
+    attempt = pull_requests.Attempt(job.delivery_id, job.runs, job.attempts >= ctx.max_attempts)
     for check in pull_request_checks(job.event, payload):
         async with ctx.clients.installation(check.installation) as api:
             await pull_requests.run(api, check, attempt)

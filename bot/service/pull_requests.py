@@ -37,7 +37,7 @@ WORKFLOW_FILE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 @dataclass(frozen=True, slots=True)
 class Attempt:
     delivery_id: str
-    number: int  # 1 for the first attempt
+    run: int  # 1 the first time this delivery is worked on (crashes and deferrals count)
     last: bool  # no retry after this one
 
 
@@ -57,7 +57,7 @@ class CheckRun:
         self.completed = False
 
     async def start(self) -> None:
-        if self.attempt.number > 1:
+        if self.attempt.run > 1:  # an earlier run may have created it
             repo = self.check.repo
             runs = await self.api.pages(
                 f"/repos/{repo.owner}/{repo.name}/commits/{self.check.head_sha}/check-runs",

@@ -28,7 +28,8 @@ class Job:
     event: str
     key: str
     payload: str
-    attempts: int  # including this one
+    attempts: int  # failures so far plus this one; decides when the job is dead
+    runs: int  # times claimed, this one included (rate-limit deferrals and crashes count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +80,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     payload TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
+    runs INTEGER NOT NULL DEFAULT 0,
     run_after REAL NOT NULL,
     lease_until REAL,
     worker TEXT,
@@ -98,7 +100,7 @@ CREATE TABLE IF NOT EXISTS installations (
 """
 
 _CLAIMABLE = """
-SELECT id, delivery_id, event, key, payload, attempts FROM jobs j
+SELECT id, delivery_id, event, key, payload, attempts, runs FROM jobs j
 WHERE ((state = 'queued' AND run_after <= :now) OR (state = 'running' AND lease_until < :now))
   AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.key = j.key AND r.state = 'running'
                   AND r.lease_until >= :now AND r.id <> j.id)
@@ -163,12 +165,13 @@ class SqliteQueue:
                     db.execute("COMMIT")
                     return None
                 db.execute("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                           "lease_until = ?, worker = ? WHERE id = ?", (now + lease, worker, row[0]))
+                           "runs = runs + 1, lease_until = ?, worker = ? WHERE id = ?",
+                           (now + lease, worker, row[0]))
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-            return Job(row[0], row[1], row[2], row[3], row[4], row[5] + 1)
+            return Job(row[0], row[1], row[2], row[3], row[4], row[5] + 1, row[6] + 1)
         result: Job | None = await self._run(claim)
         return result
 
@@ -244,6 +247,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     payload TEXT NOT NULL,
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
+    runs INTEGER NOT NULL DEFAULT 0,
     run_after DOUBLE PRECISION NOT NULL,
     lease_until DOUBLE PRECISION,
     worker TEXT,
@@ -315,11 +319,11 @@ class PostgresQueue:
                     continue
                 row = await db.fetchrow(
                     f"UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                    f"lease_until = {_NOW} + $2, worker = $3 WHERE id = $1 "
-                    f"RETURNING id, delivery_id, event, key, payload, attempts",
+                    f"runs = runs + 1, lease_until = {_NOW} + $2, worker = $3 WHERE id = $1 "
+                    f"RETURNING id, delivery_id, event, key, payload, attempts, runs",
                     candidate["id"], lease, worker)
                 return Job(row["id"], row["delivery_id"], row["event"], row["key"],
-                           row["payload"], row["attempts"])
+                           row["payload"], row["attempts"], row["runs"])
         return None
 
     async def extend(self, job: Job, worker: str, lease: float) -> bool:

@@ -1,0 +1,176 @@
+"""The queue's behaviour, the same on both backends: SQLite and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+
+from bot.service.queue import PostgresQueue, Queue, SqliteQueue, backoff
+
+PG_ADMIN = os.environ.get("PARITY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _pg_database() -> str:
+    import asyncpg
+
+    name = f"parity_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(PG_ADMIN)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} ({exc}); .ci/run starts it")
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop(url: str) -> None:
+    import asyncpg
+
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+    await admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def make_queue(request: pytest.FixtureRequest,
+                     tmp_path: Path) -> AsyncIterator[Callable[[], Queue]]:
+    """A factory: every call is another connection to the same queue (another replica)."""
+    opened: list[Queue] = []
+    url = await _pg_database() if request.param == "postgres" else str(tmp_path / "q.db")
+
+    def make() -> Queue:
+        queue: Queue = PostgresQueue(url) if request.param == "postgres" else SqliteQueue(url)
+        opened.append(queue)
+        return queue
+
+    yield make
+    for queue in opened:
+        await queue.close()
+    if request.param == "postgres":
+        await _drop(url)
+
+
+async def opened(make: Callable[[], Queue]) -> Queue:
+    queue = make()
+    await queue.open()
+    return queue
+
+
+async def test_a_delivery_is_stored_once(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    assert await queue.enqueue("d1", "pull_request", "o/r#1", "{}") is True
+    assert await queue.enqueue("d1", "pull_request", "o/r#1", "{}") is False
+    assert (await queue.stats()).queued == 1
+
+
+async def test_jobs_of_one_key_run_one_at_a_time(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("a1", "pull_request", "o/r#1", "1")
+    await queue.enqueue("a2", "pull_request", "o/r#1", "2")
+    await queue.enqueue("b1", "pull_request", "o/r#2", "3")
+    first = await queue.claim("w1", 30)
+    second = await queue.claim("w2", 30)
+    assert first is not None and second is not None
+    assert (first.delivery_id, second.delivery_id) == ("a1", "b1")
+    assert await queue.claim("w3", 30) is None  # a2 waits for a1
+    await queue.complete(first)
+    third = await queue.claim("w3", 30)
+    assert third is not None and third.delivery_id == "a2"
+
+
+async def test_an_expired_lease_goes_back_to_the_queue(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("d1", "pull_request", "k", "{}")
+    job = await queue.claim("crashed", 0.3)
+    assert job is not None and job.attempts == 1
+    assert await queue.claim("other", 30) is None
+    await asyncio.sleep(0.4)
+    again = await queue.claim("other", 30)
+    assert again is not None and again.delivery_id == "d1" and again.attempts == 2
+    assert not await queue.extend(job, "crashed", 30)  # the crashed worker lost it
+
+
+async def test_a_heartbeat_keeps_the_lease(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("d1", "pull_request", "k", "{}")
+    job = await queue.claim("w", 0.3)
+    assert job is not None
+    for _ in range(3):
+        await asyncio.sleep(0.15)
+        assert await queue.extend(job, "w", 0.3)
+    assert await queue.claim("other", 30) is None
+
+
+async def test_failures_back_off_then_die(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("d1", "pull_request", "k", "{}")
+    job = await queue.claim("w", 30)
+    assert job is not None
+    await queue.retry(job, "boom", 0.3, dead=False)
+    assert await queue.claim("w", 30) is None  # backing off
+    await asyncio.sleep(0.35)
+    job = await queue.claim("w", 30)
+    assert job is not None and job.attempts == 2
+    await queue.retry(job, "boom again", 0, dead=True)
+    assert await queue.claim("w", 30) is None
+    stats = await queue.stats()
+    assert (stats.dead, stats.queued, stats.running) == (1, 0, 0)
+    assert [backoff(n) for n in (1, 2, 3, 20)] == [2.0, 4.0, 8.0, 600.0]
+
+
+async def test_a_rate_limit_defers_without_using_an_attempt(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("d1", "pull_request", "k", "{}")
+    job = await queue.claim("w", 30)
+    assert job is not None
+    await queue.defer(job, time.time() + 0.3, "rate limited")
+    assert await queue.claim("w", 30) is None
+    await asyncio.sleep(0.35)
+    again = await queue.claim("w", 30)
+    assert again is not None and again.attempts == 1 and again.runs == 2
+
+
+async def test_replicas_never_run_one_key_twice(make_queue: Callable[[], Queue]) -> None:
+    replicas = [await opened(make_queue) for _ in range(3)]
+    jobs = 60
+    for index in range(jobs):
+        await replicas[0].enqueue(f"d{index}", "pull_request", f"k{index % 4}", str(index))
+    running: set[str] = set()
+    done: list[str] = []
+    overlap: list[str] = []
+
+    async def worker(queue: Queue, name: str) -> None:
+        idle = 0
+        while idle < 20:
+            job = await queue.claim(name, 30)
+            if job is None:
+                idle += 1
+                await asyncio.sleep(0.01)
+                continue
+            idle = 0
+            if job.key in running:
+                overlap.append(job.key)
+            running.add(job.key)
+            await asyncio.sleep(0.002)
+            running.discard(job.key)
+            done.append(job.delivery_id)
+            await queue.complete(job)
+
+    await asyncio.gather(*(worker(replicas[i % 3], f"w{i}") for i in range(6)))
+    assert overlap == []
+    assert sorted(done) == sorted(f"d{i}" for i in range(jobs))  # each exactly once
+
+
+async def test_installations_are_recorded(make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    await queue.record_installation(5, "octo", ["octo/a", "octo/b"], True)
+    await queue.record_installation(5, "octo", None, False)
+    assert await queue.installation(5) == {"id": 5, "account": "octo",
+                                           "repositories": ["octo/a", "octo/b"], "active": False}
+    assert await queue.installation(6) is None
