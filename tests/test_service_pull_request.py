@@ -93,3 +93,71 @@ def test_duplicate_delivery_is_processed_once(github: FakeGitHub, service: Servi
     service.stop()
     assert len(github.runs_for(sha)) == 1
     assert len(github.reviews) == 1
+
+
+def test_config_comes_from_the_default_branch_not_the_pull_request(github: FakeGitHub,
+                                                                   service: Service) -> None:
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=11)
+    repo.files["main"][".github/parity.yml"] = b"mode: advisory\n"
+    repo.files[sha][".github/parity.yml"] = b"mode: off  # the PR tries to switch itself off\n"
+    service.deliver("pull_request", pull_request_event(repo, 11, sha))
+    run = completed_run(github, sha)
+    assert run["conclusion"] == "neutral"  # advisory, from main; not "skipped"
+
+
+def test_owner_config_with_extends(github: FakeGitHub, service: Service) -> None:
+    from tests.fake_github import Repository
+
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=12)
+    github.repos["octo/.github"] = Repository("octo", ".github", files={"main": {
+        ".github/parity.yml": b"extends: octo/policies:arch/base.yml\nallow_emulated: true\n"}})
+    github.repos["octo/policies"] = Repository("octo", "policies", files={"main": {
+        "arch/base.yml": b"mode: advisory\n"}})
+    service.deliver("pull_request", pull_request_event(repo, 12, sha))
+    assert completed_run(github, sha)["conclusion"] == "neutral"
+
+
+def test_invalid_config_is_explained_not_a_crash(github: FakeGitHub, service: Service) -> None:
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=13)
+    repo.files["main"][".github/parity.yml"] = b"mode: required\nallow_emulation: false\n"
+    service.deliver("pull_request", pull_request_event(repo, 13, sha))
+    run = completed_run(github, sha)
+    assert run["conclusion"] == "failure"
+    assert run["output"]["title"] == "The parity-bot config is invalid"
+    assert "allow_emulation" in run["output"]["summary"]
+
+
+def test_many_annotations_are_sent_in_batches_of_50(github: FakeGitHub, service: Service) -> None:
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=14)
+    service.deliver("pull_request", pull_request_event(repo, 14, sha))
+    run = completed_run(github, sha)
+    wait_until(lambda: github.reviews, 10, "the review")
+    patches = github.calls("PATCH", rf"/check-runs/{run['id']}$")
+    assert len(run["annotations"]) > 50  # the fake refuses more than 50 per request
+    assert len(patches) == 1 + (len(run["annotations"]) - 1) // 50
+
+
+def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
+                                                          service: Service) -> None:
+    from tests.service_harness import INSTALLATION, example
+
+    repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=15)
+    service.deliver("pull_request", pull_request_event(repo, 15, sha))
+    completed_run(github, sha)
+    wait_until(lambda: github.reviews, 10, "the review")
+    rerequest = example("check_run.rerequested")
+    rerequest["installation"] = {"id": INSTALLATION}
+    rerequest["repository"] = pull_request_event(repo, 15, sha)["repository"]
+    rerequest["check_run"]["head_sha"] = sha
+    rerequest["check_run"]["pull_requests"] = [{"number": 15, "head": {"sha": sha}}]
+    service.deliver("check_run", rerequest)
+    wait_until(lambda: len([r for r in github.runs_for(sha) if r["status"] == "completed"]) == 2,
+               30, "the re-requested check run")
+    # A new push with the same workflow content: a new check run, no repeated suggestions.
+    new_sha = "f" * 40
+    repo.files[new_sha] = dict(repo.files[sha])
+    repo.pulls[15].head_sha = new_sha
+    service.deliver("pull_request", pull_request_event(repo, 15, new_sha, action="synchronize"))
+    completed_run(github, new_sha)
+    service.stop()
+    assert len(github.reviews) == 1
