@@ -1,0 +1,172 @@
+"""Webhook intake throughput and latency against a bare starlette endpoint, and the GitHub
+API calls one pull-request event costs.
+
+Part 1 runs `parity-bot serve` (SQLite, WAL, synchronous=FULL) and a bare starlette app that
+reads the body and answers 202, each under uvicorn on loopback. The same client sends each
+one the same signed `pull_request` payload (24 KB) with a fresh delivery id, 16 at a time,
+alternating rounds. It prints deliveries per second, p50/p99 latency, and the ratio
+(target: at least 0.5). Part 2 opens the ipfs_kit_py before->after pull request against
+the fake GitHub and counts the calls by kind.
+
+Run: `.venv/bin/python benchmarks/ingest.py`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_github import FakeGitHub  # noqa: E402
+from tests.service_harness import (  # noqa: E402
+    APP_ID,
+    Service,
+    app_key,
+    example,
+    free_port,
+    ipfs_repository,
+    pull_request_event,
+    sign,
+    wait_until,
+)
+
+REQUESTS = 1500
+CONCURRENCY = 16
+ROUNDS = 3
+
+BARE = textwrap.dedent("""
+    import sys, uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import JSONResponse
+    from starlette.routing import Route
+    async def hook(request):
+        await request.body()
+        return JSONResponse({"message": "queued"}, status_code=202)
+    app = Starlette(routes=[Route("/api/github/webhooks", hook, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+                access_log=False)
+""")
+
+
+async def _load(url: str, body: bytes, headers: dict[str, str]) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+        queue: asyncio.Queue[int] = asyncio.Queue()
+        for index in range(REQUESTS):
+            queue.put_nowait(index)
+
+        async def worker() -> None:
+            while not queue.empty():
+                queue.get_nowait()
+                sent = {**headers, "X-GitHub-Delivery": str(uuid.uuid4())}
+                start = time.perf_counter()
+                response = await client.post(url, content=body, headers=sent)
+                latencies.append(time.perf_counter() - start)
+                if response.status_code != 202:
+                    raise SystemExit(f"{url}: {response.status_code} {response.text}")
+
+        start = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - start
+    return REQUESTS / elapsed, latencies
+
+
+def _wait_port(url: str) -> None:
+    wait_until(lambda: _answers(url), 20, url)
+
+
+def _answers(url: str) -> bool:
+    try:
+        httpx.get(url, timeout=1)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
+def intake() -> None:
+    payload = example("pull_request.synchronize")
+    payload.pop("installation", None)  # the worker drops it at once: intake is measured alone
+    body = json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": "pull_request", "X-Hub-Signature-256": sign(body),
+               "Content-Type": "application/json"}
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service(Path(tmp), FakeGitHub(APP_ID, app_key()[1]), WORKERS="1",
+                          LOG_LEVEL="WARNING", GITHUB_API_URL="http://127.0.0.1:9")
+        service.start()
+        bare_port = free_port()
+        bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port)])
+        _wait_port(f"http://127.0.0.1:{bare_port}/")
+        ours: list[tuple[float, list[float]]] = []
+        theirs: list[tuple[float, list[float]]] = []
+        try:
+            for _ in range(ROUNDS):
+                ours.append(asyncio.run(_load(service.url + "/api/github/webhooks", body, headers)))
+                theirs.append(asyncio.run(_load(
+                    f"http://127.0.0.1:{bare_port}/api/github/webhooks", body, headers)))
+        finally:
+            service.stop()
+            bare.terminate()
+            bare.wait()
+    for name, runs in (("parity-bot intake", ours), ("bare starlette", theirs)):
+        rate = statistics.median(r for r, _ in runs)
+        lat = sorted(x for _, lats in runs for x in lats)
+        print(f"{name:<18} {rate:8.0f} deliveries/s   p50 {lat[len(lat) // 2] * 1000:6.2f} ms"
+              f"   p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms")
+    ratio = statistics.median(r for r, _ in ours) / statistics.median(r for r, _ in theirs)
+    print(f"ratio              {ratio:8.2f}   (target: at least 0.5; {REQUESTS} deliveries x "
+          f"{ROUNDS} rounds, {CONCURRENCY} concurrent, {len(body)} bytes each)")
+
+
+def api_calls() -> None:
+    github = FakeGitHub(APP_ID, app_key()[1]).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service(Path(tmp), github, LOG_LEVEL="WARNING").start()
+        try:
+            for label, number, config in (("no config anywhere", 1, None),
+                                          ("config in the repository", 2, b"mode: required\n")):
+                repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch",
+                                            number=number, name=f"calls{number}")
+                if config:
+                    repo.files["main"][".github/parity.yml"] = config
+                before = len(github.requests)
+                service.deliver("pull_request", pull_request_event(repo, number, sha))
+                wait_until(lambda sha=sha: [r for r in github.reviews if r["commit_id"] == sha],
+                           60, "the review")
+                time.sleep(0.3)
+                calls = github.requests[before:]
+                kinds = Counter(f"{c.method} {_kind(c.path)}" for c in calls)
+                changed = len([f for f in repo.pulls[number].files
+                               if f["filename"].startswith(".github/workflows/")])
+                print(f"\n{label}: {len(calls)} calls for {changed} changed workflow files "
+                      f"(target 2 + {changed} + 2 = {4 + changed})")
+                for kind, count in sorted(kinds.items()):
+                    print(f"  {count:3}  {kind}")
+        finally:
+            service.stop()
+            github.stop()
+
+
+def _kind(path: str) -> str:
+    parts = path.split("/")
+    if "contents" in parts:
+        return "contents (" + ("config" if path.endswith("/.github/parity.yml") else "workflow") + ")"
+    return "/".join(p if not p.isdigit() and len(p) < 30 else "{id}" for p in parts[3:]) or path
+
+
+if __name__ == "__main__":
+    intake()
+    api_calls()
