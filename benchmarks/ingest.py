@@ -136,9 +136,13 @@ def api_calls() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING").start()
         try:
-            for label, number, config in (("no config anywhere", 1, None),
-                                          ("config in the repository", 2, b"mode: required\n")):
-                repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch",
+            cases = (("before->after, no config anywhere", 1, None, "before", "after"),
+                     ("before->after, config in the repository", 2, b"mode: required\n",
+                      "before", "after"),
+                     ("after->optional, config in the repository", 3, b"mode: required\n",
+                      "after", "optional"))
+            for label, number, config, base, head in cases:
+                repo, sha = ipfs_repository(github, base, head, f"{base}-to-{head}.patch",
                                             number=number, name=f"calls{number}")
                 if config:
                     repo.files["main"][".github/parity.yml"] = config
@@ -168,5 +172,6 @@ def _kind(path: str) -> str:
 
 
 if __name__ == "__main__":
-    intake()
+    if "--calls-only" not in sys.argv:
+        intake()
     api_calls()
