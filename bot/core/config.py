@@ -53,6 +53,7 @@ class Policy:
     ignore: tuple[IgnoreRule, ...] = ()
     junit_artifacts: str = "*test-results*"
     comment: str = "always"
+    fail_on_difference: bool = True
     extends: str | None = None
 
     def ignored(self, path: str, job_id: str) -> bool:
@@ -70,7 +71,7 @@ _TOP_KEYS = {
     "mode", "platforms", "allow_emulated", "require_blocking", "runners",
     "arm64_runner", "ignore", "results", "extends",
 }
-_RESULT_KEYS = {"junit_artifacts", "comment"}
+_RESULT_KEYS = {"junit_artifacts", "comment", "fail_on_difference"}
 _IGNORE_KEYS = {"workflow", "job"}
 
 
@@ -159,6 +160,7 @@ def policy_from_dict(data: Any) -> Policy:
         ignore=tuple(ignore_rules),
         junit_artifacts=str(results.get("junit_artifacts", "*test-results*")),
         comment=comment,
+        fail_on_difference=_bool(results, "fail_on_difference", True),
         extends=extends,
     )
 

@@ -11,8 +11,11 @@ from typing import Any
 
 HANDLED = {
     "pull_request": {"opened", "synchronize", "reopened", "ready_for_review", "edited"},
-    "check_run": {"rerequested"},
+    "check_run": {"rerequested", "requested_action"},
     "check_suite": {"rerequested"},
+    "workflow_run": {"completed"},
+    "workflow_job": {"completed"},
+    "issue_comment": {"created"},
     "installation": None,  # every action
     "installation_repositories": None,
 }
@@ -107,6 +110,12 @@ def queue_key(event: str, payload: dict[str, Any]) -> str:
         return f"installation:{payload.get('installation', {}).get('id', '?')}"
     if event == "pull_request":
         return f"{repo}#{payload.get('number') or _get(payload, 'pull_request', 'number')}"
+    if event == "issue_comment":
+        return f"{repo}#{(payload.get('issue') or {}).get('number', '?')}"
+    if event in ("workflow_run", "workflow_job"):
+        # One results comment per pull request, and a fork's pull request is only known
+        # after an API call: results for one repository are worked on one at a time.
+        return f"{repo}:results"
     holder = payload.get(event) if event in ("check_run", "check_suite") else None
     if isinstance(holder, dict):
         pulls = holder.get("pull_requests") or []

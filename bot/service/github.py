@@ -147,6 +147,36 @@ class Api:
             return base64.b64decode(data["content"])
         return None  # a folder or a submodule
 
+    async def download(self, path: str, limit: int) -> bytes:
+        """An artifact zip: the API answers 302; the blob is fetched without our credentials."""
+        what = f"GET {path}"
+        self.calls += 1
+        try:
+            response = await self.gh.arequest("GET", path)
+        except Exception as exc:
+            raise classify(exc, what) from None
+        location = response.headers.get("location")
+        if response.status_code not in (301, 302, 303, 307, 308) or not location:
+            body = response.raw_response.content
+            if len(body) > limit:
+                raise Rejected(f"{what}: larger than {limit} bytes", 413)
+            return body
+        timeout = self.gh.config.timeout
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as plain, \
+                plain.stream("GET", location) as blob:
+            if blob.status_code >= 500:
+                raise Transient(f"{what}: storage answered {blob.status_code}")
+            if blob.status_code >= 400:
+                raise Rejected(f"{what}: storage answered {blob.status_code}", blob.status_code)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in blob.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise Rejected(f"{what}: larger than {limit} bytes", 413)
+                chunks.append(chunk)
+        return b"".join(chunks)
+
     async def pages(self, path: str, params: dict[str, Any] | None = None,
                     limit: int = 3000) -> list[Any]:
         """Every item of a paginated list (100 per page, at most `limit`)."""
@@ -186,8 +216,10 @@ class Clients:
             if remaining is not None and remaining.isdigit():
                 self.metrics.rate_limit.set(float(remaining))
 
+        # No redirects followed: an artifact download answers 302 to storage that must not
+        # see our Authorization header (`Api.download` fetches it without).
         return GitHub(auth, base_url=self.api_url, timeout=self.timeout, auto_retry=False,
-                      http_cache=False, user_agent="parity-bot",
+                      http_cache=False, user_agent="parity-bot", follow_redirects=False,
                       async_event_hooks={"response": [count]})
 
     def app_client(self) -> GitHub[Any]:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from bot.service import pull_requests
-from bot.service.events import installation_change, pull_request_checks, wants_check
+from bot.render.results import RERUN_ACTION
+from bot.service import commands, pull_requests, results
+from bot.service.events import (
+    installation_change,
+    installation_of,
+    pull_request_checks,
+    repo_of,
+    wants_check,
+)
 from bot.service.github import Clients
 from bot.service.logs import log
 from bot.service.queue import Job, Queue
@@ -20,12 +27,29 @@ class Context:
     clients: Clients
     queue: Queue
     max_attempts: int
+    workflows: results.WorkflowCache = field(default_factory=results.WorkflowCache)
 
 
 async def handle(job: Job, ctx: Context) -> None:
     payload = json.loads(job.payload)
     if job.event in ("installation", "installation_repositories"):
         await _installation(job.event, payload, ctx)
+        return
+    if job.event in ("workflow_run", "workflow_job"):
+        holder = payload[job.event]
+        async with ctx.clients.installation(installation_of(payload)) as api:
+            await results.run(api, repo_of(payload), str(holder["head_sha"]),
+                              list(holder.get("pull_requests") or []), ctx.workflows)
+        return
+    if job.event == "issue_comment":
+        async with ctx.clients.installation(installation_of(payload)) as api:
+            await commands.on_comment(api, repo_of(payload), payload, installation_of(payload),
+                                      job.delivery_id, job.runs)
+        return
+    if job.event == "check_run" and payload.get("action") == "requested_action":
+        if (payload.get("requested_action") or {}).get("identifier") == RERUN_ACTION["identifier"]:
+            async with ctx.clients.installation(installation_of(payload)) as api:
+                await commands.on_button(api, repo_of(payload), payload)
         return
     if not wants_check(job.event, payload):
         return

@@ -1,0 +1,44 @@
+"""`/parity` commands in pull-request comments: what was asked, as data."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ARCHES = ("arm64", "amd64", "all")
+_LINE = re.compile(r"^\s*/parity\b(.*)$", re.IGNORECASE | re.MULTILINE)
+
+HELP = """\
+**parity-bot commands** (write access needed; one per line, at the start of the line):
+
+- `/parity rerun arm64`: rerun the failed and cancelled arm64 legs of this pull request's CI
+- `/parity rerun amd64` / `/parity rerun all`: the same for amd64 legs, or for both
+- `/parity rerun arm64 --all-jobs`: rerun every arm64 leg, not only the failed ones
+- `/parity check`: judge the workflows again (the "Arch parity" check)
+- `/parity help`: this message"""
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    action: str  # rerun | check | help
+    arch: str | None = None  # for rerun: arm64 | amd64 | all
+    all_jobs: bool = False
+    unknown: str | None = None  # the text when it was not understood (help is shown)
+
+
+def parse(body: str) -> list[Command]:
+    """The commands in a comment, in order; a `/parity` line not understood asks for help."""
+    found: list[Command] = []
+    for match in _LINE.finditer(body or ""):
+        words = match.group(1).split()
+        lowered = [word.lower() for word in words]
+        if lowered[:1] == ["rerun"] and len(lowered) >= 2 and lowered[1] in ARCHES and set(
+                lowered[2:]) <= {"--all-jobs", "--failed"}:
+            found.append(Command("rerun", lowered[1], "--all-jobs" in lowered[2:]))
+        elif lowered == ["check"]:
+            found.append(Command("check"))
+        elif lowered in ([], ["help"]):
+            found.append(Command("help"))
+        else:
+            found.append(Command("help", unknown=" ".join(words)))
+    return found

@@ -1,0 +1,147 @@
+"""The results comment (one per pull request, edited in place) and the results check run."""
+
+from __future__ import annotations
+
+from bot.core.limits import COMMENT_MAX_CHARS
+from bot.core.pairing import Pair, Pairing, RunJob
+from bot.core.results import TestResults
+
+MARKER = "<!-- parity-bot:results -->"
+CHECK_NAME = "Arch parity results"
+RERUN_ACTION = {"label": "Rerun arm64", "description": "Rerun failed arm64 legs",
+                "identifier": "rerun-arm64"}
+_ICON = {"success": "✅", "failure": "❌", "cancelled": "⛔", "skipped": "⏭️", "timed_out": "⌛"}
+MAX_TESTS = 15  # per list; the rest are counted
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes}m{rest:02d}s" if minutes else f"{rest}s"
+
+
+def _side(job: RunJob | None) -> str:
+    if job is None:
+        return "—"
+    if not job.done:
+        return f"⏳ {job.status.replace('_', ' ')}"
+    conclusion = job.conclusion or "?"
+    flaky = " (flaky: passed on rerun)" if job.flaky else ""
+    return f"{_ICON.get(conclusion, '❔')} [{conclusion}]({job.html_url}) {_duration(job.seconds)}{flaky}"
+
+
+def _matrix(pair: Pair) -> str:
+    return ", ".join(f"{key}={value}" for key, value in pair.matrix.items()) or ""
+
+
+def _differs(pair: Pair) -> bool:
+    return (pair.outcome_differs or pair.arm64 is None or pair.note is not None
+            or any(side is not None and side.flaky for side in (pair.amd64, pair.arm64)))
+
+
+def differences(pairing: Pairing, tests: TestResults) -> int:
+    return (sum(1 for pair in pairing.pairs if _differs(pair))
+            + sum(1 for c in tests.comparisons if c.diff.differs) + len(tests.swallowed))
+
+
+def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
+    """What fails on one architecture only (the results check fails on these)."""
+    found = [f"`{pair.job_id}` {_matrix(pair)}: {pair.amd64.conclusion if pair.amd64 else '?'} on "
+             f"amd64, {pair.arm64.conclusion if pair.arm64 else '?'} on arm64"
+             for pair in pairing.pairs if pair.outcome_differs]
+    for comparison in tests.comparisons:
+        for arch, ids in comparison.diff.failed_only_on.items():
+            if ids:
+                found.append(f"{len(ids)} test{'s' * (len(ids) != 1)} of `{comparison.label}` "
+                             f"fail on {arch} only")
+    found += [f"`{item.job.name}` ({item.arch}) passed with {item.failed} failing tests "
+              f"in `{item.artifact}` (failures swallowed)" for item in tests.swallowed]
+    return found
+
+
+def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT_MAX_CHARS) -> str:
+    pairs = sorted(pairing.pairs, key=lambda pair: (not _differs(pair), pair.workflow, pair.job_id))
+    head = [MARKER, f"## Arch parity results for `{sha[:7]}`", ""]
+    ready = sum(1 for pair in pairs if pair.ready)
+    state = "all legs finished" if pairing.complete else "some legs are still running"
+    head.append(f"{len(pairs)} amd64/arm64 pair{'s' * (len(pairs) != 1)}, {ready} finished "
+                f"({state}); {differences(pairing, tests)} difference"
+                f"{'s' * (differences(pairing, tests) != 1)}.")
+    head.append("")
+    for item in tests.swallowed:
+        head.append(f"> ⚠️ **Failures swallowed**: `{item.job.name}` ({item.arch}) succeeded, "
+                    f"but `{item.artifact}` reports {item.failed} failing test"
+                    f"{'s' * (item.failed != 1)}.")
+    if tests.swallowed:
+        head.append("")
+    body: list[str] = []
+    for workflow in sorted({pair.workflow for pair in pairs}):
+        body += [f"**{workflow}**", "", "| job | matrix | amd64 | arm64 | arm64/amd64 time |",
+                 "| --- | --- | --- | --- | --- |"]
+        for pair in (p for p in pairs if p.workflow == workflow):
+            ratio = f"{pair.ratio:.2f}×" if pair.ratio is not None else ""
+            arm = _side(pair.arm64) if pair.arm64 is not None else f"— {pair.note or ''}"
+            if pair.arm64 is not None and pair.note and not pair.arm64.done:
+                arm = f"⏳ {pair.note}"
+            body.append(f"| `{pair.job_id}` | {_matrix(pair)} | {_side(pair.amd64)} | {arm} | {ratio} |")
+        body.append("")
+    details = _test_details(tests)
+    text = "\n".join(head + body)
+    for extra in details:
+        candidate = text + "\n" + extra
+        if len(candidate) > limit - 200:
+            text += ("\n\n_Truncated: the full difference does not fit in one comment "
+                     f"({limit} characters); the \"{CHECK_NAME}\" check run has the summary._")
+            break
+        text = candidate
+    return text[:limit]
+
+
+def _ids(title: str, ids: list[str]) -> list[str]:
+    if not ids:
+        return []
+    shown = ", ".join(f"`{test}`" for test in ids[:MAX_TESTS])
+    more = f" and {len(ids) - MAX_TESTS} more" if len(ids) > MAX_TESTS else ""
+    return [f"- {title} ({len(ids)}): {shown}{more}"]
+
+
+def _test_details(tests: TestResults) -> list[str]:
+    sections: list[str] = []
+    for comparison in tests.comparisons:
+        diff = comparison.diff
+        lines: list[str] = []
+        for arch in ("arm64", "amd64"):
+            lines += _ids(f"failed only on {arch}", diff.failed_only_on.get(arch, []))
+        for arch in ("arm64", "amd64"):
+            lines += _ids(f"skipped only on {arch}", diff.skipped_only_on.get(arch, []))
+        for arch in ("amd64", "arm64"):
+            lines += _ids(f"only on {arch}", diff.present_only_on.get(arch, []))
+        if diff.slower_on_arm64:
+            lines.append("- slowest on arm64: " + ", ".join(
+                f"`{test}` {arm / amd:.1f}× ({amd:.2f}s → {arm:.2f}s)"
+                for test, amd, arm in diff.slower_on_arm64))
+        summary = "tests differ" if diff.differs else "same tests, same outcomes"
+        sections.append(f"<details><summary><code>{comparison.label}</code>: {summary} "
+                        f"({len(comparison.amd64.cases or {})} on amd64, "
+                        f"{len(comparison.arm64.cases or {})} on arm64)</summary>\n\n"
+                        + ("\n".join(lines) or "No difference.") + "\n\n</details>")
+    for artifact in tests.unreadable:
+        sections.append(f"- `{artifact.name}` could not be read: {artifact.error}")
+    for artifact in tests.unattributed:
+        sections.append(f"- `{artifact.name}`: no architecture in its name and its run has both")
+    return sections
+
+
+def check_output(pairing: Pairing, tests: TestResults, fail_on_difference: bool) -> tuple[str, str, str]:
+    """(conclusion, title, summary) of the results check run."""
+    failing = one_arch_failures(pairing, tests)
+    if failing:
+        conclusion = "failure" if fail_on_difference else "neutral"
+        title = f"{len(failing)} result{'s' * (len(failing) != 1)} differ between amd64 and arm64"
+        summary = "\n".join(f"- {line}" for line in failing)
+    else:
+        conclusion = "success"
+        title = "amd64 and arm64 agree"
+        summary = f"{len(pairing.pairs)} pairs compared; no job or test fails on one architecture only."
+    return conclusion, title, summary

@@ -1,0 +1,145 @@
+"""`/parity …` comments and the "Rerun arm64" button: checked, acknowledged, done, answered."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from bot.core.commands import HELP, Command, parse
+from bot.core.config import Policy
+from bot.core.pairing import FAILING, arch_of, latest_attempts, parse_time, run_job
+from bot.core.runners import AMD64, ARM64
+from bot.service import pull_requests
+from bot.service.config_source import load_policy
+from bot.service.events import PullRequestCheck, Repo
+from bot.service.github import Api, Rejected
+from bot.service.logs import log
+
+logger = logging.getLogger("parity.commands")
+
+WRITE = {"admin", "write", "maintain"}
+RERUN_DAYS = 30  # GitHub refuses to rerun older runs
+
+
+async def can_write(api: Api, repo: Repo, user: str) -> bool:
+    data = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/collaborators/{user}/permission")
+    return (data or {}).get("permission") in WRITE or (data or {}).get("role_name") in WRITE
+
+
+async def reply(api: Api, repo: Repo, number: int, text: str) -> None:
+    await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/{number}/comments",
+                      json={"body": text})
+
+
+def wants_command(payload: dict[str, Any]) -> bool:
+    """A new comment by a person, on a pull request."""
+    sender = payload.get("sender") or payload.get("comment", {}).get("user") or {}
+    if payload.get("action") != "created" or sender.get("type") == "Bot":
+        return False
+    if str(sender.get("login", "")).endswith("[bot]"):
+        return False
+    return bool((payload.get("issue") or {}).get("pull_request"))
+
+
+async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation: int,
+                     delivery: str, run_number: int) -> None:
+    if not wants_command(payload):
+        return
+    commands = parse(str(payload["comment"].get("body") or ""))
+    if not commands:
+        return
+    number = int(payload["issue"]["number"])
+    user = str(payload["comment"]["user"]["login"])
+    if run_number == 1:  # acknowledge once, not again on a retry
+        await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/comments/"
+                                  f"{payload['comment']['id']}/reactions", json={"content": "eyes"})
+    if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
+        await reply(api, repo, number, f"@{user} thanks, but `/parity` commands need write access "
+                                       "to this repository, so I have not acted on this one.")
+        return
+    answers = [await _execute(api, repo, number, command, installation, delivery, run_number)
+               for command in commands]
+    await reply(api, repo, number, f"@{user}\n\n" + "\n\n".join(answers))
+
+
+async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
+    """The results check run's "Rerun arm64" button: the command, for the person who clicked."""
+    run = payload["check_run"]
+    user = str(payload["sender"]["login"])
+    numbers = [int(pr["number"]) for pr in run.get("pull_requests") or []]
+    if not numbers:
+        return
+    if not await can_write(api, repo, user):
+        await reply(api, repo, numbers[0], f"@{user} thanks, but rerunning legs needs write access "
+                                           "to this repository.")
+        return
+    answer = await rerun(api, repo, str(run["head_sha"]), Command("rerun", ARM64))
+    await reply(api, repo, numbers[0], f"@{user}\n\n{answer}")
+
+
+async def _execute(api: Api, repo: Repo, number: int, command: Command, installation: int,
+                   delivery: str, run_number: int) -> str:
+    if command.action == "help":
+        prefix = f"I did not understand `/parity {command.unknown}`.\n\n" if command.unknown else ""
+        return prefix + HELP
+    pull = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/pulls/{number}")
+    sha = str(pull["head"]["sha"])
+    if command.action == "check":
+        check = PullRequestCheck(installation, repo, number, sha, rerequested=True)
+        await pull_requests.run(api, check, pull_requests.Attempt(f"{delivery}:check", run_number,
+                                                                  False))
+        return f"Judged the workflows again at `{sha[:7]}`: see the \"Arch parity\" check."
+    return await rerun(api, repo, sha, command)
+
+
+async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
+    try:
+        policy, _ = await load_policy(api, repo)
+    except Exception:
+        policy = Policy()
+    base = f"/repos/{repo.owner}/{repo.name}/actions"
+    arches = {AMD64, ARM64} if command.arch == "all" else {command.arch}
+    runs = await api.pages(f"{base}/runs", {"head_sha": sha})
+    chosen: list[tuple[dict[str, Any], Any]] = []
+    busy: list[dict[str, Any]] = []
+    old: list[dict[str, Any]] = []
+    for run in runs:
+        jobs = [run_job(job, str(run.get("path"))) for job in
+                await api.pages(f"{base}/runs/{run['id']}/jobs", {"filter": "latest"})]
+        mine = [job for job in latest_attempts(jobs) if arch_of(job, policy) in arches]
+        picked = mine if command.all_jobs else [job for job in mine if job.conclusion in FAILING]
+        if not picked:
+            continue
+        if run.get("status") != "completed":
+            busy.append(run)
+        elif (parse_time(run.get("created_at")) or time.time()) < time.time() - RERUN_DAYS * 86400:
+            old.append(run)
+        else:
+            chosen += [(run, job) for job in picked]
+    which = "every" if command.all_jobs else "failed or cancelled"
+    arch_text = "amd64 and arm64" if command.arch == "all" else str(command.arch)
+    lines: list[str] = []
+    done: list[str] = []
+    for run, job in chosen:
+        try:
+            await api.request("POST", f"{base}/jobs/{job.id}/rerun")
+            done.append(f"- [{job.name}]({job.html_url}) in [{run.get('name') or run.get('path')}]"
+                        f"({run.get('html_url', '')})")
+        except Rejected as exc:
+            lines.append(f"- {job.name}: GitHub refused the rerun ({exc})")
+    if done:
+        lines.insert(0, f"Rerunning {len(done)} {which} {arch_text} leg"
+                        f"{'s' * (len(done) != 1)} at `{sha[:7]}`:\n" + "\n".join(done))
+    if busy:
+        lines.append("Not rerun: " + ", ".join(f"[{r.get('name') or r.get('path')}]"
+                                              f"({r.get('html_url', '')})" for r in busy)
+                     + " still running. GitHub only reruns finished runs; ask again when it ends.")
+    if old:
+        lines.append(f"Not rerun: {len(old)} run{'s are' if len(old) != 1 else ' is'} older than "
+                     f"{RERUN_DAYS} days, which GitHub no longer reruns.")
+    if not lines:
+        lines.append(f"Nothing to rerun: no {which} {arch_text} leg at `{sha[:7]}`.")
+    log(logger, logging.INFO, "rerun", sha=sha, arch=command.arch, rerun=len(done),
+        running=len(busy), too_old=len(old))
+    return "\n\n".join(lines)

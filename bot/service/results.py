@@ -1,0 +1,176 @@
+"""Compare a commit's amd64 and arm64 results once its CI legs finish.
+
+On `workflow_run`/`workflow_job` completion: find the pull requests of the head commit, list
+the commit's runs and their jobs (all attempts), give every job its leg with the analyzer
+(workflows read at that commit), pair twins, and keep one comment per pull request up to
+date. When no leg is running any more, JUnit artifacts are compared test by test and the
+"Arch parity results" check run is completed.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.analysis import analyze
+from bot.core.config import ConfigError, Policy
+from bot.core.junit import MAX_ZIP_BYTES, JUnitError, read_artifact
+from bot.core.pairing import Pairing, RunJob, pair, run_job
+from bot.core.results import Artifact, TestResults, analyse, wanted
+from bot.render import results as render
+from bot.service.config_source import load_policy
+from bot.service.events import Repo
+from bot.service.github import Api, Rejected
+from bot.service.logs import log
+
+logger = logging.getLogger("parity.results")
+
+
+class WorkflowCache:
+    """Workflow files by (repository, commit, path): a commit's content never changes."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self.items: OrderedDict[tuple[str, str, str], bytes | None] = OrderedDict()
+
+    async def get(self, api: Api, repo: Repo, sha: str, path: str) -> bytes | None:
+        key = (repo.full_name, sha, path)
+        if key in self.items:
+            self.items.move_to_end(key)
+            return self.items[key]
+        data = await api.file(repo.owner, repo.name, path, ref=sha)
+        self.items[key] = data
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return data
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """Everything known about one commit's CI at one moment."""
+
+    sha: str
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    jobs: list[RunJob] = field(default_factory=list)
+    pairing: Pairing = field(default_factory=Pairing)
+    tests: TestResults = field(default_factory=TestResults)
+
+
+async def pull_requests_of(api: Api, repo: Repo, sha: str, listed: list[dict[str, Any]]) -> list[int]:
+    """The open pull requests of this repository whose head is `sha`.
+
+    The payload's list is empty for forks; then GitHub is asked which pulls hold the commit.
+    """
+    numbers = [int(pr["number"]) for pr in listed if isinstance(pr, dict) and "number" in pr]
+    if numbers:
+        return numbers
+    found = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/commits/{sha}/pulls")
+    return [int(pr["number"]) for pr in found or []
+            if pr.get("state") == "open" and (pr.get("head") or {}).get("sha") == sha
+            and ((pr.get("base") or {}).get("repo") or {}).get("full_name") == repo.full_name]
+
+
+async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: WorkflowCache) -> Snapshot:
+    base = f"/repos/{repo.owner}/{repo.name}/actions"
+    shot = Snapshot(sha)
+    shot.runs = await api.pages(f"{base}/runs", {"head_sha": sha})
+    for run in shot.runs:
+        jobs = await api.pages(f"{base}/runs/{run['id']}/jobs", {"filter": "all"})
+        shot.jobs += [run_job(job, str(run.get("path") or "")) for job in jobs]
+    files: dict[str, bytes] = {}
+    for path in sorted({str(run.get("path") or "") for run in shot.runs}):
+        if path.startswith(".github/workflows/"):
+            data = await cache.get(api, repo, sha, path.split("@", 1)[0])
+            if data is not None:
+                files[path] = data
+    report = analyze(files, policy)
+    shot.pairing = pair(report, shot.jobs, policy, time.time())
+    return shot
+
+
+async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> TestResults:
+    artifacts: list[Artifact] = []
+    runs = {job.run_id for p in shot.pairing.pairs for job in (p.amd64, p.arm64) if job}
+    for run_id in sorted(runs):
+        listed = await api.pages(f"/repos/{repo.owner}/{repo.name}/actions/runs/{run_id}/artifacts")
+        for item in listed:
+            if item.get("expired") or not wanted(str(item.get("name")), policy.junit_artifacts):
+                continue
+            artifact = Artifact(int(item["id"]), str(item["name"]), run_id,
+                                int(item.get("size_in_bytes") or 0))
+            if artifact.size > MAX_ZIP_BYTES:
+                artifact.error = f"{artifact.size} bytes, over the {MAX_ZIP_BYTES}-byte limit"
+            else:
+                try:
+                    data = await api.download(f"/repos/{repo.owner}/{repo.name}/actions/artifacts/"
+                                              f"{artifact.id}/zip", MAX_ZIP_BYTES)
+                    artifact.cases = read_artifact(data)
+                except (JUnitError, Rejected) as exc:
+                    artifact.error = str(exc)
+            artifacts.append(artifact)
+    return analyse(artifacts, shot.pairing)
+
+
+async def upsert_comment(api: Api, repo: Repo, number: int, body: str) -> str:
+    """Edit our one results comment, or create it; 'created', 'updated' or 'unchanged'."""
+    base = f"/repos/{repo.owner}/{repo.name}/issues"
+    comments = await api.pages(f"{base}/{number}/comments")
+    mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
+    if mine:
+        if mine[0].get("body") == body:
+            return "unchanged"
+        await api.request("PATCH", f"{base}/comments/{mine[0]['id']}", json={"body": body})
+        return "updated"
+    await api.request("POST", f"{base}/{number}/comments", json={"body": body})
+    return "created"
+
+
+async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> None:
+    conclusion, title, summary = render.check_output(shot.pairing, shot.tests,
+                                                     policy.fail_on_difference)
+    base = f"/repos/{repo.owner}/{repo.name}"
+    existing = await api.pages(f"{base}/commits/{shot.sha}/check-runs",
+                               {"check_name": render.CHECK_NAME, "filter": "latest"})
+    payload: dict[str, Any] = {"name": render.CHECK_NAME, "status": "completed",
+                               "conclusion": conclusion,
+                               "output": {"title": title, "summary": summary}}
+    if conclusion != "success":
+        payload["actions"] = [render.RERUN_ACTION]
+    if existing:
+        run = existing[0]
+        if run.get("conclusion") == conclusion and (run.get("output") or {}).get("title") == title:
+            return
+        await api.request("PATCH", f"{base}/check-runs/{run['id']}", json=payload)
+    else:
+        await api.request("POST", f"{base}/check-runs", json={**payload, "head_sha": shot.sha})
+
+
+async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]],
+              cache: WorkflowCache) -> None:
+    numbers = await pull_requests_of(api, repo, sha, listed_pulls)
+    if not numbers:
+        return
+    try:
+        policy, _ = await load_policy(api, repo)
+    except ConfigError as exc:
+        log(logger, logging.WARNING, "config invalid; results not compared", error=exc.message)
+        return
+    if policy.mode == "off":
+        return
+    shot = await snapshot(api, repo, sha, policy, cache)
+    if not any(p.ready for p in shot.pairing.pairs):
+        return  # nothing finished on both architectures yet
+    if shot.pairing.complete:
+        shot.tests = await test_results(api, repo, shot, policy)
+    body = render.comment(sha, shot.pairing, shot.tests)
+    post = policy.comment == "always" or (
+        policy.comment == "on-difference" and render.differences(shot.pairing, shot.tests))
+    for number in numbers if post else []:
+        outcome = await upsert_comment(api, repo, number, body)
+        log(logger, logging.INFO, "results comment " + outcome, pr=number, sha=sha,
+            pairs=len(shot.pairing.pairs), complete=shot.pairing.complete)
+    if shot.pairing.complete:
+        await complete_check(api, repo, shot, policy)
