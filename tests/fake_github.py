@@ -60,6 +60,7 @@ class PullRequest:
     number: int
     head_sha: str
     files: list[dict[str, Any]]
+    state: str = "open"
 
 
 @dataclass
@@ -69,6 +70,10 @@ class Repository:
     default_branch: str = "main"
     files: dict[str, dict[str, bytes]] = field(default_factory=dict)  # ref -> path -> bytes
     pulls: dict[int, PullRequest] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)  # Actions workflow runs
+    jobs: list[dict[str, Any]] = field(default_factory=list)  # their jobs, every attempt
+    artifacts: list[dict[str, Any]] = field(default_factory=list)  # with "data": zip bytes
+    permissions: dict[str, str] = field(default_factory=dict)  # login -> admin|write|read|none
 
 
 def new_side_lines(patch: str) -> list[set[int]]:
@@ -98,6 +103,10 @@ class FakeGitHub:
         self.reviews: list[dict[str, Any]] = []
         self.review_comments: list[dict[str, Any]] = []
         self.manifest_codes: dict[str, dict[str, Any]] = {}
+        self.issue_comments: list[dict[str, Any]] = []
+        self.reactions: list[dict[str, Any]] = []
+        self.reruns: list[int] = []
+        self.blobs: dict[str, bytes] = {}
         self.rate_remaining = 5000
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
@@ -213,6 +222,14 @@ class FakeGitHub:
             expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
             return JSONResponse({"token": token, "expires_at": expires,
                                  "permissions": {"checks": "write"}}, status_code=201)
+        if method == "GET" and (m := re.fullmatch(r"/_blobs/([^/]+)", path)):
+            # Storage behind the artifact redirect rejects requests that carry credentials.
+            if "authorization" in record.headers:
+                raise _Error(400, {"message": "Authorization header must not be sent"})
+            data = self.blobs.get(m.group(1))
+            if data is None:
+                raise _Error(404, {"message": "Not Found"})
+            return Response(data, media_type="application/zip")
         if method == "POST" and (m := re.fullmatch(r"/app-manifests/([^/]+)/conversions", path)):
             app = self.manifest_codes.pop(m.group(1), None)
             if app is None:
@@ -244,6 +261,7 @@ class FakeGitHub:
             run = {"id": run_id, "name": body["name"], "head_sha": body["head_sha"],
                    "status": body.get("status", "queued"), "conclusion": body.get("conclusion"),
                    "external_id": body.get("external_id"), "output": body.get("output") or {},
+                   "actions": body.get("actions") or [],
                    "annotations": [], "app": {"id": self.app_id},
                    "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}"}
             self._annotate(run, body.get("output"))
@@ -253,7 +271,7 @@ class FakeGitHub:
             run = self.check_runs.get(int(m.group(3)))
             if run is None:
                 raise _Error(404, {"message": "Not Found"})
-            for key in ("status", "conclusion", "name"):
+            for key in ("status", "conclusion", "name", "actions"):
                 if key in body:
                     run[key] = body[key]
             if body.get("output"):
@@ -266,7 +284,96 @@ class FakeGitHub:
             runs = [_public(run) for run in self.runs_for(m.group(3))
                     if run["name"] == query.get("check_name", run["name"])]
             return JSONResponse({"total_count": len(runs), "check_runs": runs})
+        actions = self._actions(method, path, record, body)
+        if actions is not None:
+            return actions
+        issues = self._issues(method, path, record, body)
+        if issues is not None:
+            return issues
         raise _Error(404, {"message": "Not Found", "documentation_url": "fake"})
+
+    def _actions(self, method: str, path: str, record: Recorded,
+                 body: dict[str, Any]) -> Response | None:
+        query = record.query
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/actions/(.+)", path)
+        if m is None:
+            return None
+        repo = self._repo(m.group(1), m.group(2))
+        rest = m.group(3)
+        if method == "GET" and rest == "runs":
+            runs = [r for r in repo.runs if r["head_sha"] == query.get("head_sha", r["head_sha"])]
+            return JSONResponse({"total_count": len(runs), "workflow_runs": self._page(runs, query)})
+        if method == "GET" and (j := re.fullmatch(r"runs/(\d+)/jobs", rest)):
+            jobs = [job for job in repo.jobs if job["run_id"] == int(j.group(1))]
+            if query.get("filter", "latest") == "latest":
+                top = max((job["run_attempt"] for job in jobs), default=1)
+                jobs = [job for job in jobs if job["run_attempt"] == top]
+            return JSONResponse({"total_count": len(jobs), "jobs": self._page(jobs, query)})
+        if method == "GET" and (j := re.fullmatch(r"runs/(\d+)/artifacts", rest)):
+            items = [{k: v for k, v in a.items() if k != "data"} for a in repo.artifacts
+                     if a["workflow_run"]["id"] == int(j.group(1))]
+            return JSONResponse({"total_count": len(items), "artifacts": self._page(items, query)})
+        if method == "GET" and (j := re.fullmatch(r"artifacts/(\d+)/zip", rest)):
+            artifact = next((a for a in repo.artifacts if a["id"] == int(j.group(1))), None)
+            if artifact is None:
+                raise _Error(404, {"message": "Not Found"})
+            token = secrets.token_hex(8)
+            self.blobs[token] = artifact["data"]
+            return Response(status_code=302, headers={"location": f"{self.url}/_blobs/{token}"})
+        if method == "POST" and (j := re.fullmatch(r"jobs/(\d+)/rerun", rest)):
+            job = next((x for x in repo.jobs if x["id"] == int(j.group(1))), None)
+            if job is None:
+                raise _Error(404, {"message": "Not Found"})
+            run = next(r for r in repo.runs if r["id"] == job["run_id"])
+            if run["status"] != "completed":
+                raise _Error(403, {"message": "This workflow is already running"})
+            self.reruns.append(job["id"])
+            return JSONResponse({}, status_code=201)
+        return None
+
+    def _issues(self, method: str, path: str, record: Recorded,
+                body: dict[str, Any]) -> Response | None:
+        query = record.query
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/pulls", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            return JSONResponse([self._pull_json(repo, p) for p in repo.pulls.values()
+                                 if p.head_sha == m.group(3)])
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            return JSONResponse(self._pull_json(repo, self._pull(m.group(1), m.group(2),
+                                                                 int(m.group(3)))))
+        if method == "GET" and (m := re.fullmatch(
+                r"/repos/([^/]+)/([^/]+)/collaborators/([^/]+)/permission", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            permission = repo.permissions.get(m.group(3), "none")
+            return JSONResponse({"permission": permission, "role_name": permission,
+                                 "user": {"login": m.group(3)}})
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path)):
+            number = int(m.group(3))
+            if method == "GET":
+                items = [c for c in self.issue_comments if c["issue_number"] == number]
+                return JSONResponse(self._page(items, query))
+            comment = {"id": next(self._ids), "issue_number": number, "body": body.get("body", ""),
+                       "user": {"login": "parity-bot[bot]", "type": "Bot"}}
+            self.issue_comments.append(comment)
+            return JSONResponse(comment, status_code=201)
+        if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path)):
+            comment = next((c for c in self.issue_comments if c["id"] == int(m.group(3))), None)
+            if comment is None:
+                raise _Error(404, {"message": "Not Found"})
+            comment["body"] = body.get("body", "")
+            return JSONResponse(comment)
+        if method == "POST" and (m := re.fullmatch(
+                r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)/reactions", path)):
+            self.reactions.append({"comment_id": int(m.group(3)), "content": body.get("content")})
+            return JSONResponse({"id": next(self._ids), "content": body.get("content")},
+                                status_code=201)
+        return None
+
+    def _pull_json(self, repo: Repository, pull: PullRequest) -> dict[str, Any]:
+        full = f"{repo.owner}/{repo.name}"
+        return {"number": pull.number, "state": pull.state, "head": {"sha": pull.head_sha},
+                "base": {"repo": {"full_name": full}}}
 
     def _pull(self, owner: str, name: str, number: int) -> PullRequest:
         pull = self._repo(owner, name).pulls.get(number)

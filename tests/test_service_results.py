@@ -1,0 +1,274 @@
+"""End to end: CI legs finish, one comment tells the difference; /parity commands act on it."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import re
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.fake_github import FakeGitHub, Repository
+from tests.service_harness import (
+    APP_ID,
+    INSTALLATION,
+    Service,
+    app_key,
+    example,
+    ipfs_repository,
+    wait_until,
+)
+
+DGX = ["self-hosted", "arm64", "dgx"]
+VERSIONS = ("3.10", "3.11", "3.12")
+WORKFLOW = ".github/workflows/run-tests.yml"
+_ids = itertools.count(50_000)
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub(APP_ID, app_key()[1]).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def service(tmp_path: Path, github: FakeGitHub) -> Iterator[Service]:
+    running = Service(tmp_path, github).start()
+    yield running
+    running.stop()
+
+
+def stamp(offset: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def add_run(repo: Repository, sha: str, status: str = "completed", created: float = -600) -> dict:
+    run = {"id": next(_ids), "name": "Run Tests", "path": WORKFLOW, "head_sha": sha,
+           "status": status, "conclusion": "success" if status == "completed" else None,
+           "run_attempt": 1, "created_at": stamp(created),
+           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1"}
+    repo.runs.append(run)
+    return run
+
+
+def add_job(repo: Repository, run: dict, name: str, labels: list[str], conclusion: str | None,
+            status: str = "completed", attempt: int = 1, seconds: float = 100) -> dict:
+    job = {"id": next(_ids), "run_id": run["id"], "run_attempt": attempt, "name": name,
+           "labels": labels, "status": status, "conclusion": conclusion,
+           "created_at": stamp(-900), "started_at": stamp(-800),
+           "completed_at": stamp(-800 + seconds) if status == "completed" else None,
+           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1/job/{name}"}
+    repo.jobs.append(job)
+    return job
+
+
+def junit_zip(cases: dict[str, str]) -> bytes:
+    body = "".join(
+        f"<testcase classname='tests' name='{name}' time='0.5'>"
+        + {"failed": "<failure message='boom'/>", "skipped": "<skipped/>"}.get(outcome, "")
+        + "</testcase>" for name, outcome in cases.items())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pytest.xml", f"<testsuites><testsuite name='s'>{body}</testsuite></testsuites>")
+    return buffer.getvalue()
+
+
+def add_artifact(repo: Repository, run: dict, name: str, data: bytes) -> None:
+    repo.artifacts.append({"id": next(_ids), "name": name, "size_in_bytes": len(data),
+                           "expired": False, "workflow_run": {"id": run["id"]}, "data": data})
+
+
+def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dict]:
+    repo, sha = ipfs_repository(github, "after", "after", "before-to-after.patch", number=number)
+    repo.permissions.update({"maintainer": "write", "visitor": "read"})
+    run = add_run(repo, sha)
+    for version in VERSIONS:
+        add_job(repo, run, f"Test Python {version} on amd64", ["ubuntu-20.04"], "success")
+        add_job(repo, run, f"Test Python {version} on arm64", DGX,
+                "failure" if version == "3.11" else "success", seconds=150)
+    add_job(repo, run, "report", ["ubuntu-20.04"], "success")  # an amd64-only job
+    return repo, sha, run
+
+
+def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) -> dict[str, Any]:
+    payload = example("workflow_run.completed.with-pull-requests")
+    payload["installation"] = {"id": INSTALLATION}
+    payload["repository"]["name"] = repo.name
+    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["repository"]["default_branch"] = "main"
+    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
+    payload["workflow_run"]["pull_requests"] = [{"number": n, "head": {"sha": sha}} for n in pulls]
+    return payload
+
+
+def results_comments(github: FakeGitHub, number: int) -> list[dict]:
+    return [c for c in github.issue_comments
+            if c["issue_number"] == number and "parity-bot:results" in c["body"]]
+
+
+def results_check(github: FakeGitHub, sha: str) -> list[dict]:
+    return [r for r in github.runs_for(sha) if r["name"] == "Arch parity results"]
+
+
+def test_one_comment_whatever_the_order_and_repetition(github: FakeGitHub, service: Service) -> None:
+    repo, sha, run = setup_ci(github)
+    arm_jobs = [j for j in repo.jobs if "arm64" in j["name"]]
+    for job in arm_jobs:  # amd64 finishes first; arm64 still running
+        job.update(status="in_progress", conclusion=None, completed_at=None)
+    run["status"] = "in_progress"
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, [21]))
+    wait_until(lambda: github.calls("GET", r"/actions/runs/\d+/jobs"), 20, "the first look")
+    time.sleep(0.5)
+    assert results_comments(github, 21) == []  # no pair has both legs yet
+    for job, conclusion in zip(arm_jobs, ("success", "failure", "success"), strict=True):
+        job.update(status="completed", conclusion=conclusion, completed_at=stamp(-650))
+    run["status"] = "completed"
+    add_artifact(repo, run, "test-results-amd64-3.11",
+                 junit_zip({"test_a": "passed", "test_b": "passed", "test_c": "passed",
+                            "test_gone": "passed"}))
+    add_artifact(repo, run, "test-results-arm64-3.11",
+                 junit_zip({"test_a": "failed", "test_b": "skipped", "test_c": "passed"}))
+    add_artifact(repo, run, "test-results-arm64-3.12", junit_zip({"test_a": "failed"}))
+    add_artifact(repo, run, "test-results-amd64-3.12", junit_zip({"test_a": "passed"}))
+    for _ in range(2):  # the same completion delivered twice (two delivery ids)
+        service.deliver("workflow_run", workflow_run_event(repo, sha, run, [21]))
+    wait_until(lambda: results_check(github, sha), 30, "the results check")
+    time.sleep(0.5)
+    comments = results_comments(github, 21)
+    assert len(comments) == 1
+    body = comments[0]["body"]
+    lines = body.splitlines()
+    first_row = next(line for line in lines if line.startswith("| `test`"))
+    assert "python-version=3.11" in first_row and "❌" in first_row  # what differs comes first
+    assert re.search(r"\| 1\.(49|50|51|52)× \|$", first_row)  # 150 s on arm64 vs 100 s
+    assert "no arm64 leg: the workflow has none" in body  # the amd64-only report job
+    assert "failed only on arm64 (1): `tests::test_a`" in body
+    assert "skipped only on arm64 (1): `tests::test_b`" in body
+    assert "only on amd64 (1): `tests::test_gone`" in body
+    assert "Failures swallowed" in body and "Test Python 3.12 on arm64" in body
+    (check,) = results_check(github, sha)
+    assert check["conclusion"] == "failure"
+    assert check["actions"][0]["identifier"] == "rerun-arm64"
+    # Storage got no credentials (the fake answers 400 when it does).
+    assert all(call.status == 200 for call in github.calls("GET", r"^/_blobs/"))
+
+
+def test_arm64_first_then_amd64_and_a_fork_pull_request(github: FakeGitHub,
+                                                         service: Service) -> None:
+    repo, sha, run = setup_ci(github, number=22)
+    amd_jobs = [j for j in repo.jobs if "amd64" in j["name"]]
+    for job in amd_jobs:
+        job.update(status="queued", conclusion=None, completed_at=None, started_at=None)
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, []))  # a fork: no list
+    wait_until(lambda: github.calls("GET", rf"/commits/{sha}/pulls$"), 20, "the PR lookup")
+    time.sleep(0.5)
+    assert results_comments(github, 22) == []
+    for job in amd_jobs:
+        job.update(status="completed", conclusion="success", started_at=stamp(-800),
+                   completed_at=stamp(-700))
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, []))
+    wait_until(lambda: results_comments(github, 22), 30, "the comment")
+    assert len(results_comments(github, 22)) == 1
+
+
+def test_a_rerun_that_passes_is_flaky(github: FakeGitHub, service: Service) -> None:
+    repo, sha, run = setup_ci(github, number=23)
+    failed = next(j for j in repo.jobs if j["name"] == "Test Python 3.11 on arm64")
+    add_job(repo, run, "Test Python 3.11 on arm64", DGX, "success", attempt=2)
+    failed["run_attempt"] = 1
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, [23]))
+    wait_until(lambda: results_comments(github, 23), 30, "the comment")
+    assert "flaky: passed on rerun" in results_comments(github, 23)[0]["body"]
+
+
+def test_a_huge_difference_still_fits_one_comment(github: FakeGitHub, service: Service) -> None:
+    repo, sha, run = setup_ci(github, number=24)
+    many = {f"test_{i:04d}_{'y' * 60}": "passed" for i in range(400)}
+    for index in range(120):
+        add_artifact(repo, run, f"test-results-amd64-{index}", junit_zip(many))
+        add_artifact(repo, run, f"test-results-arm64-{index}", junit_zip({}))
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, [24]))
+    wait_until(lambda: results_comments(github, 24), 60, "the comment")
+    body = results_comments(github, 24)[0]["body"]
+    assert len(body) <= 65_536 and "Truncated" in body
+
+
+# ------------------------------------------------------------------------------ commands
+
+def comment_event(repo: Repository, number: int, body: str, login: str,
+                  kind: str = "User") -> dict[str, Any]:
+    payload = example("issue_comment.created")
+    payload["installation"] = {"id": INSTALLATION}
+    payload["repository"]["name"] = repo.name
+    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["issue"]["number"] = number
+    payload["issue"]["pull_request"] = {"url": "x"}
+    payload["comment"].update({"id": next(_ids), "body": body})
+    payload["comment"]["user"].update({"login": login, "type": kind})
+    payload["sender"].update({"login": login, "type": kind})
+    return payload
+
+
+def replies(github: FakeGitHub, number: int) -> list[str]:
+    return [c["body"] for c in github.issue_comments
+            if c["issue_number"] == number and "parity-bot:results" not in c["body"]]
+
+
+def test_rerun_arm64_from_a_maintainer(github: FakeGitHub, service: Service) -> None:
+    repo, _, _ = setup_ci(github, number=31)
+    payload = comment_event(repo, 31, "Looks flaky.\n/parity rerun arm64", "maintainer")
+    service.deliver("issue_comment", payload)
+    wait_until(lambda: replies(github, 31), 30, "the reply")
+    failed = next(j for j in repo.jobs if j["name"] == "Test Python 3.11 on arm64")
+    assert github.reruns == [failed["id"]]
+    assert github.reactions == [{"comment_id": payload["comment"]["id"], "content": "eyes"}]
+    assert "Rerunning 1 failed or cancelled arm64 leg" in replies(github, 31)[0]
+
+
+def test_rerun_refused_while_running_and_for_readers(github: FakeGitHub, service: Service) -> None:
+    repo, _, run = setup_ci(github, number=32)
+    run["status"] = "in_progress"
+    service.deliver("issue_comment", comment_event(repo, 32, "/parity rerun arm64", "maintainer"))
+    wait_until(lambda: replies(github, 32), 30, "the reply")
+    assert "still running" in replies(github, 32)[0] and github.reruns == []
+    service.deliver("issue_comment", comment_event(repo, 32, "/parity rerun all", "visitor"))
+    wait_until(lambda: len(replies(github, 32)) == 2, 30, "the refusal")
+    assert "need write access" in replies(github, 32)[1] and github.reruns == []
+
+
+def test_bots_are_ignored_and_help_is_given(github: FakeGitHub, service: Service) -> None:
+    repo, _, _ = setup_ci(github, number=33)
+    service.deliver("issue_comment", comment_event(repo, 33, "/parity rerun arm64",
+                                                   "dependabot[bot]", kind="Bot"))
+    service.deliver("issue_comment", comment_event(repo, 33, "/parity frobnicate", "visitor"))
+    wait_until(lambda: replies(github, 33), 30, "the help")
+    time.sleep(0.5)
+    assert len(replies(github, 33)) == 1 and len(github.reactions) == 1
+    assert "did not understand `/parity frobnicate`" in replies(github, 33)[0]
+    assert "/parity rerun arm64" in replies(github, 33)[0]
+
+
+def test_the_rerun_button_checks_who_clicked(github: FakeGitHub, service: Service) -> None:
+    repo, sha, _ = setup_ci(github, number=34)
+    payload = example("check_run.requested_action")
+    payload["installation"] = {"id": INSTALLATION}
+    payload["repository"]["name"] = repo.name
+    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["requested_action"] = {"identifier": "rerun-arm64"}
+    payload["check_run"].update({"head_sha": sha, "pull_requests": [{"number": 34}]})
+    payload["sender"]["login"] = "visitor"
+    service.deliver("check_run", payload)
+    wait_until(lambda: replies(github, 34), 30, "the refusal")
+    assert github.reruns == []
+    payload["sender"]["login"] = "maintainer"
+    service.deliver("check_run", payload)
+    wait_until(lambda: github.reruns, 30, "the rerun")
