@@ -34,13 +34,17 @@ from tests.fake_github import FakeGitHub  # noqa: E402
 from tests.service_harness import (  # noqa: E402
     APP_ID,
     Service,
+    add_artifact,
     app_key,
     example,
     free_port,
     ipfs_repository,
+    junit_zip,
     pull_request_event,
+    setup_ci,
     sign,
     wait_until,
+    workflow_run_event,
 )
 
 REQUESTS = 1500
@@ -164,6 +168,34 @@ def api_calls() -> None:
             github.stop()
 
 
+def results_calls() -> None:
+    """Calls for one `workflow_run` completion: one run, 7 jobs, 2 JUnit artifacts."""
+    github = FakeGitHub(APP_ID, app_key()[1]).start()
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service(Path(tmp), github, LOG_LEVEL="WARNING").start()
+        try:
+            repo, sha, run = setup_ci(github, number=41)
+            repo.files["main"][".github/parity.yml"] = b"mode: required\n"
+            add_artifact(repo, run, "test-results-amd64-3.11", junit_zip({"a": "passed"}))
+            add_artifact(repo, run, "test-results-arm64-3.11", junit_zip({"a": "failed"}))
+            for label in ("first completion", "the same completion again"):
+                before = len(github.requests)
+                service.deliver("workflow_run", workflow_run_event(repo, sha, run, [41]))
+                wait_until(lambda: [r for r in github.runs_for(sha)
+                                    if r["name"] == "Arch parity results"], 60, "results")
+                time.sleep(1.0)
+                calls = [c for c in github.requests[before:] if not c.path.startswith("/_blobs/")]
+                storage = len(github.requests[before:]) - len(calls)
+                kinds = Counter(f"{c.method} {_kind(c.path)}" for c in calls)
+                print(f"\nworkflow_run, {label}: {len(calls)} API calls for 1 run and 2 artifacts "
+                      f"(target 3 + 1 + 2 = 6), plus {storage} artifact fetches from storage")
+                for kind, count in sorted(kinds.items()):
+                    print(f"  {count:3}  {kind}")
+        finally:
+            service.stop()
+            github.stop()
+
+
 def _kind(path: str) -> str:
     parts = path.split("/")
     if "contents" in parts:
@@ -175,3 +207,4 @@ if __name__ == "__main__":
     if "--calls-only" not in sys.argv:
         intake()
     api_calls()
+    results_calls()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import io
+import itertools
 import json
 import os
 import signal
@@ -13,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zipfile
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
@@ -206,3 +209,77 @@ def pull_request_event(repo: Repository, number: int, head_sha: str,
     payload["pull_request"]["number"] = number
     payload["pull_request"]["head"]["sha"] = head_sha
     return payload
+
+
+# ------------------------------------------------------------------ a pull request's CI
+
+DGX = ["self-hosted", "arm64", "dgx"]
+VERSIONS = ("3.10", "3.11", "3.12")
+WORKFLOW = ".github/workflows/run-tests.yml"
+_ids = itertools.count(50_000)
+
+
+def stamp(offset: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + offset))
+
+
+def add_run(repo: Repository, sha: str, status: str = "completed", created: float = -600) -> dict:
+    run = {"id": next(_ids), "name": "Run Tests", "path": WORKFLOW, "head_sha": sha,
+           "status": status, "conclusion": "success" if status == "completed" else None,
+           "run_attempt": 1, "created_at": stamp(created),
+           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1"}
+    repo.runs.append(run)
+    return run
+
+
+def add_job(repo: Repository, run: dict, name: str, labels: list[str], conclusion: str | None,
+            status: str = "completed", attempt: int = 1, seconds: float = 100) -> dict:
+    job = {"id": next(_ids), "run_id": run["id"], "run_attempt": attempt, "name": name,
+           "labels": labels, "status": status, "conclusion": conclusion,
+           "created_at": stamp(-900), "started_at": stamp(-800),
+           "completed_at": stamp(-800 + seconds) if status == "completed" else None,
+           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1/job/{name}"}
+    repo.jobs.append(job)
+    return job
+
+
+def junit_zip(cases: dict[str, str]) -> bytes:
+    body = "".join(
+        f"<testcase classname='tests' name='{name}' time='0.5'>"
+        + {"failed": "<failure message='boom'/>", "skipped": "<skipped/>"}.get(outcome, "")
+        + "</testcase>" for name, outcome in cases.items())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("pytest.xml", f"<testsuites><testsuite name='s'>{body}</testsuite></testsuites>")
+    return buffer.getvalue()
+
+
+def add_artifact(repo: Repository, run: dict, name: str, data: bytes) -> None:
+    repo.artifacts.append({"id": next(_ids), "name": name, "size_in_bytes": len(data),
+                           "expired": False, "workflow_run": {"id": run["id"]}, "data": data})
+
+
+def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dict]:
+    repo, sha = ipfs_repository(github, "after", "after", "before-to-after.patch", number=number)
+    repo.permissions.update({"maintainer": "write", "visitor": "read"})
+    run = add_run(repo, sha)
+    for version in VERSIONS:
+        add_job(repo, run, f"Test Python {version} on amd64", ["ubuntu-20.04"], "success")
+        add_job(repo, run, f"Test Python {version} on arm64", DGX,
+                "failure" if version == "3.11" else "success", seconds=150)
+    add_job(repo, run, "report", ["ubuntu-20.04"], "success")  # an amd64-only job
+    return repo, sha, run
+
+
+def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) -> dict[str, Any]:
+    payload = example("workflow_run.completed.with-pull-requests")
+    payload["installation"] = {"id": INSTALLATION}
+    payload["repository"]["name"] = repo.name
+    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
+    payload["repository"]["owner"]["login"] = repo.owner
+    payload["repository"]["default_branch"] = "main"
+    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
+    payload["workflow_run"]["pull_requests"] = [{"number": n, "head": {"sha": sha}} for n in pulls]
+    return payload
+
+

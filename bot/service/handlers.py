@@ -27,7 +27,7 @@ class Context:
     clients: Clients
     queue: Queue
     max_attempts: int
-    workflows: results.WorkflowCache = field(default_factory=results.WorkflowCache)
+    memory: results.Memory = field(default_factory=results.Memory)
 
 
 async def handle(job: Job, ctx: Context) -> None:
@@ -39,7 +39,7 @@ async def handle(job: Job, ctx: Context) -> None:
         holder = payload[job.event]
         async with ctx.clients.installation(installation_of(payload)) as api:
             await results.run(api, repo_of(payload), str(holder["head_sha"]),
-                              list(holder.get("pull_requests") or []), ctx.workflows)
+                              list(holder.get("pull_requests") or []), ctx.memory)
         return
     if job.event == "issue_comment":
         async with ctx.clients.installation(installation_of(payload)) as api:

@@ -48,6 +48,31 @@ class WorkflowCache:
         return data
 
 
+class Memory:
+    """What this replica remembers between events, to spare GitHub calls.
+
+    Safe to lose (a restart, another replica): the comment and the check run are looked up
+    again, and a remembered comment that was deleted is found missing by the PATCH. The
+    policy is kept one minute: a config change reaches results comparisons within a minute.
+    """
+
+    POLICY_SECONDS = 60.0
+
+    def __init__(self) -> None:
+        self.workflows = WorkflowCache()
+        self.policies: dict[str, tuple[float, Policy]] = {}
+        self.comments: dict[tuple[str, int], tuple[int, str]] = {}  # -> (comment id, body)
+        self.checks: dict[tuple[str, str], tuple[int, str, str]] = {}  # -> (id, conclusion, title)
+
+    async def policy(self, api: Api, repo: Repo) -> Policy:
+        cached = self.policies.get(repo.full_name)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        policy, _ = await load_policy(api, repo)
+        self.policies[repo.full_name] = (time.monotonic() + self.POLICY_SECONDS, policy)
+        return policy
+
+
 @dataclass(slots=True)
 class Snapshot:
     """Everything known about one commit's CI at one moment."""
@@ -114,53 +139,78 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
     return analyse(artifacts, shot.pairing)
 
 
-async def upsert_comment(api: Api, repo: Repo, number: int, body: str) -> str:
+async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: Memory) -> str:
     """Edit our one results comment, or create it; 'created', 'updated' or 'unchanged'."""
     base = f"/repos/{repo.owner}/{repo.name}/issues"
+    key = (repo.full_name, number)
+    known = memory.comments.get(key)
+    if known is not None:
+        if known[1] == body:
+            return "unchanged"
+        try:
+            await api.request("PATCH", f"{base}/comments/{known[0]}", json={"body": body})
+            memory.comments[key] = (known[0], body)
+            return "updated"
+        except Rejected as exc:
+            if exc.status != 404:
+                raise
+            del memory.comments[key]  # deleted by someone: look for it again
     comments = await api.pages(f"{base}/{number}/comments")
     mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
     if mine:
+        memory.comments[key] = (int(mine[0]["id"]), body)
         if mine[0].get("body") == body:
             return "unchanged"
         await api.request("PATCH", f"{base}/comments/{mine[0]['id']}", json={"body": body})
         return "updated"
-    await api.request("POST", f"{base}/{number}/comments", json={"body": body})
+    created = await api.request("POST", f"{base}/{number}/comments", json={"body": body})
+    memory.comments[key] = (int(created["id"]), body)
     return "created"
 
 
-async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> None:
+async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy,
+                         memory: Memory) -> None:
     conclusion, title, summary = render.check_output(shot.pairing, shot.tests,
                                                      policy.fail_on_difference)
     base = f"/repos/{repo.owner}/{repo.name}"
-    existing = await api.pages(f"{base}/commits/{shot.sha}/check-runs",
-                               {"check_name": render.CHECK_NAME, "filter": "latest"})
+    key = (repo.full_name, shot.sha)
     payload: dict[str, Any] = {"name": render.CHECK_NAME, "status": "completed",
                                "conclusion": conclusion,
                                "output": {"title": title, "summary": summary}}
     if conclusion != "success":
         payload["actions"] = [render.RERUN_ACTION]
-    if existing:
-        run = existing[0]
-        if run.get("conclusion") == conclusion and (run.get("output") or {}).get("title") == title:
-            return
-        await api.request("PATCH", f"{base}/check-runs/{run['id']}", json=payload)
+    known = memory.checks.get(key)
+    if known is None:
+        existing = await api.pages(f"{base}/commits/{shot.sha}/check-runs",
+                                   {"check_name": render.CHECK_NAME, "filter": "latest"})
+        if existing:
+            run = existing[0]
+            known = (int(run["id"]), str(run.get("conclusion")),
+                     str((run.get("output") or {}).get("title")))
+    if known is None:
+        created = await api.request("POST", f"{base}/check-runs",
+                                    json={**payload, "head_sha": shot.sha})
+        memory.checks[key] = (int(created["id"]), conclusion, title)
+    elif known[1:] != (conclusion, title):
+        await api.request("PATCH", f"{base}/check-runs/{known[0]}", json=payload)
+        memory.checks[key] = (known[0], conclusion, title)
     else:
-        await api.request("POST", f"{base}/check-runs", json={**payload, "head_sha": shot.sha})
+        memory.checks[key] = known
 
 
 async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]],
-              cache: WorkflowCache) -> None:
+              memory: Memory) -> None:
     numbers = await pull_requests_of(api, repo, sha, listed_pulls)
     if not numbers:
         return
     try:
-        policy, _ = await load_policy(api, repo)
+        policy = await memory.policy(api, repo)
     except ConfigError as exc:
         log(logger, logging.WARNING, "config invalid; results not compared", error=exc.message)
         return
     if policy.mode == "off":
         return
-    shot = await snapshot(api, repo, sha, policy, cache)
+    shot = await snapshot(api, repo, sha, policy, memory.workflows)
     if not any(p.ready for p in shot.pairing.pairs):
         return  # nothing finished on both architectures yet
     if shot.pairing.complete:
@@ -169,8 +219,8 @@ async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]]
     post = policy.comment == "always" or (
         policy.comment == "on-difference" and render.differences(shot.pairing, shot.tests))
     for number in numbers if post else []:
-        outcome = await upsert_comment(api, repo, number, body)
+        outcome = await upsert_comment(api, repo, number, body, memory)
         log(logger, logging.INFO, "results comment " + outcome, pr=number, sha=sha,
             pairs=len(shot.pairing.pairs), complete=shot.pairing.complete)
     if shot.pairing.complete:
-        await complete_check(api, repo, shot, policy)
+        await complete_check(api, repo, shot, policy, memory)
