@@ -222,4 +222,6 @@ def test_a_deleted_comment_is_written_again(github: FakeGitHub, service: Service
     wait_until(lambda: results_comments(github, 25), 30, "the comment again")
     time.sleep(0.3)
     assert len(results_comments(github, 25)) == 1
-    assert "python-version=3.10" in results_comments(github, 25)[0]["body"]
+    row = next(line for line in results_comments(github, 25)[0]["body"].splitlines()
+               if "python-version=3.10" in line)
+    assert "❌ [failure]" in row  # the new result, not the old comment's
