@@ -225,3 +225,16 @@ def test_a_deleted_comment_is_written_again(github: FakeGitHub, service: Service
     row = next(line for line in results_comments(github, 25)[0]["body"].splitlines()
                if "python-version=3.10" in line)
     assert "❌ [failure]" in row  # the new result, not the old comment's
+
+
+def test_parity_check_judges_again_and_old_runs_are_not_rerun(github: FakeGitHub,
+                                                              service: Service) -> None:
+    repo, sha, run = setup_ci(github, number=35)
+    service.deliver("issue_comment", comment_event(repo, 35, "/parity check", "maintainer"))
+    wait_until(lambda: replies(github, 35), 60, "the reply")
+    assert "Judged the workflows again" in replies(github, 35)[0]
+    assert [r["status"] for r in github.runs_for(sha) if r["name"] == "Arch parity"] == ["completed"]
+    run["created_at"] = stamp(-31 * 86400)
+    service.deliver("issue_comment", comment_event(repo, 35, "/parity rerun arm64", "maintainer"))
+    wait_until(lambda: len(replies(github, 35)) == 2, 30, "the second reply")
+    assert "older than 30 days" in replies(github, 35)[1] and github.reruns == []
