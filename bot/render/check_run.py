@@ -68,11 +68,6 @@ def patch_text(patches: list[str]) -> str | None:
                 + "".join(patches) + "```\n")
 
 
-def unfixed_notes(lines: list[tuple[str, int, str, str]]) -> list[str]:
-    return [f"`{path}:{line}` job `{job}` is not fixed automatically: {reason}"
-            for path, line, job, reason in lines]
-
-
 def clip(text: str, limit: int = CHECK_OUTPUT_MAX_CHARS) -> str:
     if len(text) <= limit:
         return text

@@ -29,9 +29,6 @@ class Counter:
         with self._lock:
             self.values[key] = self.values.get(key, 0.0) + amount
 
-    def get(self, **labels: str) -> float:
-        return self.values.get(tuple(sorted(labels.items())), 0.0)
-
     def samples(self) -> list[str]:
         return [f"{self.name}{_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
 

@@ -141,8 +141,8 @@ class SqliteQueue:
     async def ping(self) -> None:
         await self._run(lambda db: db.execute("SELECT 1").fetchone())
 
-    def enqueue_sync(self, delivery_id: str, event: str, key: str, payload: str) -> bool:
-        """Synchronous insert, for the intake path (one INSERT; no thread hop)."""
+    def _insert(self, delivery_id: str, event: str, key: str, payload: str) -> bool:
+        """One INSERT, committed (autocommit) before the intake answers 202."""
         with self._lock:
             assert self._db is not None, "queue is not open"
             now = time.time()
@@ -153,7 +153,7 @@ class SqliteQueue:
             return cursor.rowcount == 1
 
     async def enqueue(self, delivery_id: str, event: str, key: str, payload: str) -> bool:
-        return await asyncio.to_thread(self.enqueue_sync, delivery_id, event, key, payload)
+        return await asyncio.to_thread(self._insert, delivery_id, event, key, payload)
 
     async def claim(self, worker: str, lease: float) -> Job | None:
         def claim(db: sqlite3.Connection) -> Job | None:
