@@ -177,6 +177,15 @@ _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "
             "markdown": "markdown"}
 
 
+def _common(command: argparse.ArgumentParser) -> None:
+    """PATH, --config and --progress: the same for every command that reads workflows."""
+    command.add_argument("paths", nargs="*", metavar="PATH")
+    command.add_argument("--config", metavar="FILE",
+                         help="parity.yml to use (default: PATH/.github/parity.yml if present)")
+    command.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                         help="show progress on stderr (default: when stderr is a terminal)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="parity-bot",
@@ -189,12 +198,8 @@ def build_parser() -> argparse.ArgumentParser:
         "check", help="judge every workflow job",
         description="Judge every job of the workflows under PATH (a repository root, a folder "
                     "of workflows, or files). Exit 0: no violations; 1: violations; 2: error.")
-    check.add_argument("paths", nargs="*", metavar="PATH")
-    check.add_argument("--config", metavar="FILE",
-                       help="parity.yml to use (default: PATH/.github/parity.yml if present)")
+    _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="show progress on stderr (default: when stderr is a terminal)")
     check.set_defaults(func=cmd_check)
 
     fix = commands.add_parser(
@@ -202,12 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
                     "prints a diff, or with --write changes the files. Exit 0: nothing left "
                     "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.")
-    fix.add_argument("paths", nargs="*", metavar="PATH")
-    fix.add_argument("--config", metavar="FILE",
-                     help="parity.yml to use (default: PATH/.github/parity.yml if present)")
+    _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
-    fix.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                     help="show progress on stderr (default: when stderr is a terminal)")
     fix.set_defaults(func=cmd_fix)
 
     serve = commands.add_parser(

@@ -1,8 +1,14 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from tests.fake_github import FakeGitHub
+    from tests.service_harness import Service
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
@@ -17,3 +23,24 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.fail(f"the shared corpus is missing at {CORPUS}")
     return CORPUS
+
+
+@pytest.fixture
+def github() -> Iterator[FakeGitHub]:
+    """The fake GitHub API, running on a loopback port for one test."""
+    from tests.fake_github import FakeGitHub
+    from tests.service_harness import APP_ID, app_key
+
+    fake = FakeGitHub(APP_ID, app_key()[1]).start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def service(tmp_path: Path, github: FakeGitHub) -> Iterator[Service]:
+    """`parity-bot serve` as a subprocess, pointed at the fake GitHub."""
+    from tests.service_harness import Service
+
+    running = Service(tmp_path, github).start()
+    yield running
+    running.stop()

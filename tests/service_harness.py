@@ -196,16 +196,22 @@ def ipfs_repository(github: FakeGitHub, base: str, head: str, patch: str, number
     return repo, head_sha
 
 
-def pull_request_event(repo: Repository, number: int, head_sha: str,
-                       action: str = "opened") -> dict[str, Any]:
-    payload = example("pull_request.opened")
-    payload["action"] = action
-    payload["number"] = number
+def for_repo(name: str, repo: Repository) -> dict[str, Any]:
+    """GitHub's example payload `name`, sent by our installation for `repo`."""
+    payload = example(name)
     payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
     payload["repository"]["name"] = repo.name
     payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
     payload["repository"]["owner"]["login"] = repo.owner
     payload["repository"]["default_branch"] = repo.default_branch
+    return payload
+
+
+def pull_request_event(repo: Repository, number: int, head_sha: str,
+                       action: str = "opened") -> dict[str, Any]:
+    payload = for_repo("pull_request.opened", repo)
+    payload["action"] = action
+    payload["number"] = number
     payload["pull_request"]["number"] = number
     payload["pull_request"]["head"]["sha"] = head_sha
     return payload
@@ -272,12 +278,7 @@ def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dic
 
 
 def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) -> dict[str, Any]:
-    payload = example("workflow_run.completed.with-pull-requests")
-    payload["installation"] = {"id": INSTALLATION}
-    payload["repository"]["name"] = repo.name
-    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
-    payload["repository"]["owner"]["login"] = repo.owner
-    payload["repository"]["default_branch"] = "main"
+    payload = for_repo("workflow_run.completed.with-pull-requests", repo)
     payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
     payload["workflow_run"]["pull_requests"] = [{"number": n, "head": {"sha": sha}} for n in pulls]
     return payload

@@ -3,29 +3,17 @@
 from __future__ import annotations
 
 import signal
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.fake_github import FakeGitHub, Fault
 from tests.service_harness import (
-    APP_ID,
     Service,
-    app_key,
     ipfs_repository,
     pull_request_event,
     wait_until,
 )
 
 PAIRS = [("before", "after", "before-to-after.patch"), ("after", "optional", "after-to-optional.patch")]
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(APP_ID, app_key()[1]).start()
-    yield fake
-    fake.stop()
 
 
 def open_pulls(github: FakeGitHub, count: int) -> list[tuple[object, str, int]]:

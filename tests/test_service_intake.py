@@ -6,7 +6,6 @@ import json
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -14,7 +13,6 @@ import pytest
 
 from tests.fake_github import FakeGitHub
 from tests.service_harness import (
-    APP_ID,
     INSTALLATION,
     ROOT,
     SECRET,
@@ -26,20 +24,6 @@ from tests.service_harness import (
     sign,
     wait_until,
 )
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(APP_ID, app_key()[1]).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, github: FakeGitHub) -> Iterator[Service]:
-    running = Service(tmp_path, github).start()
-    yield running
-    running.stop()
 
 
 def jobs(service: Service) -> list[tuple[str, str, str]]:

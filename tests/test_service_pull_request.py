@@ -2,34 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
 from tests.fake_github import FakeGitHub, new_side_lines
 from tests.service_harness import (
-    APP_ID,
     Service,
-    app_key,
     ipfs_repository,
     pull_request_event,
     wait_until,
 )
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(APP_ID, app_key()[1]).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, github: FakeGitHub) -> Iterator[Service]:
-    running = Service(tmp_path, github).start()
-    yield running
-    running.stop()
 
 
 def completed_run(github: FakeGitHub, sha: str, timeout: float = 30) -> dict:
@@ -139,15 +118,13 @@ def test_many_annotations_are_sent_in_batches_of_50(github: FakeGitHub, service:
 
 def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
                                                           service: Service) -> None:
-    from tests.service_harness import INSTALLATION, example
+    from tests.service_harness import for_repo
 
     repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=15)
     service.deliver("pull_request", pull_request_event(repo, 15, sha))
     completed_run(github, sha)
     wait_until(lambda: github.reviews, 10, "the review")
-    rerequest = example("check_run.rerequested")
-    rerequest["installation"] = {"id": INSTALLATION}
-    rerequest["repository"] = pull_request_event(repo, 15, sha)["repository"]
+    rerequest = for_repo("check_run.rerequested", repo)
     rerequest["check_run"]["head_sha"] = sha
     rerequest["check_run"]["pull_requests"] = [{"number": 15, "head": {"sha": sha}}]
     service.deliver("check_run", rerequest)

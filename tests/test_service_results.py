@@ -5,22 +5,15 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.fake_github import FakeGitHub, Repository
 from tests.service_harness import (
-    APP_ID,
     DGX,
-    INSTALLATION,
     Service,
     add_artifact,
     add_job,
-    app_key,
-    example,
+    for_repo,
     junit_zip,
     setup_ci,
     stamp,
@@ -29,20 +22,6 @@ from tests.service_harness import (
 )
 
 _ids = itertools.count(70_000)
-
-
-@pytest.fixture
-def github() -> Iterator[FakeGitHub]:
-    fake = FakeGitHub(APP_ID, app_key()[1]).start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
-def service(tmp_path: Path, github: FakeGitHub) -> Iterator[Service]:
-    running = Service(tmp_path, github).start()
-    yield running
-    running.stop()
 
 
 def results_comments(github: FakeGitHub, number: int) -> list[dict]:
@@ -141,11 +120,7 @@ def test_a_huge_difference_still_fits_one_comment(github: FakeGitHub, service: S
 
 def comment_event(repo: Repository, number: int, body: str, login: str,
                   kind: str = "User") -> dict[str, Any]:
-    payload = example("issue_comment.created")
-    payload["installation"] = {"id": INSTALLATION}
-    payload["repository"]["name"] = repo.name
-    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
-    payload["repository"]["owner"]["login"] = repo.owner
+    payload = for_repo("issue_comment.created", repo)
     payload["issue"]["number"] = number
     payload["issue"]["pull_request"] = {"url": "x"}
     payload["comment"].update({"id": next(_ids), "body": body})
@@ -195,11 +170,7 @@ def test_bots_are_ignored_and_help_is_given(github: FakeGitHub, service: Service
 
 def test_the_rerun_button_checks_who_clicked(github: FakeGitHub, service: Service) -> None:
     repo, sha, _ = setup_ci(github, number=34)
-    payload = example("check_run.requested_action")
-    payload["installation"] = {"id": INSTALLATION}
-    payload["repository"]["name"] = repo.name
-    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
-    payload["repository"]["owner"]["login"] = repo.owner
+    payload = for_repo("check_run.requested_action", repo)
     payload["requested_action"] = {"identifier": "rerun-arm64"}
     payload["check_run"].update({"head_sha": sha, "pull_requests": [{"number": 34}]})
     payload["sender"]["login"] = "visitor"
