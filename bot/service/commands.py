@@ -86,7 +86,7 @@ async def _execute(api: Api, repo: Repo, number: int, command: Command, installa
     pull = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/pulls/{number}")
     sha = str(pull["head"]["sha"])
     if command.action == "check":
-        check = PullRequestCheck(installation, repo, number, sha, rerequested=True)
+        check = PullRequestCheck(installation, repo, number, sha)
         await pull_requests.run(api, check, pull_requests.Attempt(f"{delivery}:check", run_number,
                                                                   False))
         return f"Judged the workflows again at `{sha[:7]}`: see the \"Arch parity\" check."

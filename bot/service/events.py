@@ -73,7 +73,6 @@ class PullRequestCheck:
     repo: Repo
     number: int
     head_sha: str
-    rerequested: bool = False
 
 
 def wants_check(event: str, payload: dict[str, Any]) -> bool:
@@ -98,7 +97,7 @@ def pull_request_checks(event: str, payload: dict[str, Any]) -> list[PullRequest
     holder = _get(payload, event)
     sha = str(_get(holder, "head_sha"))
     pulls = holder.get("pull_requests") or (holder.get("check_suite") or {}).get("pull_requests")
-    return [PullRequestCheck(installation, repo, int(_get(pr, "number")), sha, rerequested=True)
+    return [PullRequestCheck(installation, repo, int(_get(pr, "number")), sha)
             for pr in pulls or []]
 
 
