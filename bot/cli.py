@@ -15,13 +15,13 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, analyze
+from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
 
 if TYPE_CHECKING:
     from bot.core.config import Policy
 
 FORMATS = ("text", "json", "sarif", "github", "markdown")
-WORKFLOW_SUFFIXES = (".yml", ".yaml")
 EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 
@@ -30,7 +30,7 @@ class UsageError(Exception):
 
 
 def _workflow_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.suffix in WORKFLOW_SUFFIXES)
+    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(WORKFLOW_SUFFIXES))
 
 
 class Collected:

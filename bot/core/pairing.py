@@ -16,7 +16,13 @@ from typing import Any
 from bot.core import runners
 from bot.core.analysis import JobReport, Report
 from bot.core.config import Policy
-from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
+from bot.core.expressions import (
+    ExpressionError,
+    Unknown,
+    evaluate_template,
+    referenced_keys,
+    to_string,
+)
 from bot.core.legs import Leg
 from bot.core.runners import AMD64, ARM64, without_arch_words
 from bot.core.verdicts import (
@@ -83,6 +89,13 @@ def arch_of(job: RunJob, policy: Policy) -> str:
     return runners.resolve(list(job.labels), None, dict(policy.runners)).arch
 
 
+def to_rerun(jobs: list[RunJob], arches: set[str], every: bool, policy: Policy) -> list[RunJob]:
+    """The latest attempts on these architectures that a rerun should take: the failed and
+    cancelled ones, or all of them with `every`."""
+    mine = [job for job in latest_attempts(jobs) if arch_of(job, policy) in arches]
+    return mine if every else [job for job in mine if job.conclusion in FAILING]
+
+
 @dataclass(slots=True)
 class Pair:
     workflow: str
@@ -142,7 +155,7 @@ def display_name(report: JobReport, leg: Leg) -> str | None:
         if isinstance(value, Unknown):
             return None
         base = to_string(value)
-        uses_matrix = "matrix." in str(job.name)
+        uses_matrix = bool(referenced_keys(job.name))
     if leg.matrix and not uses_matrix:
         values = ", ".join(to_string(value) for value in leg.matrix.values())
         return f"{base} ({values})"

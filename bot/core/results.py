@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.core.junit import TestCase, TestDiff, compare, failures
 from bot.core.pairing import Pair, Pairing, RunJob
-from bot.core.runners import AMD64, ARCH_WORD, ARM64, arch_of_word, without_arch_words
+from bot.core.runners import AMD64, ARM64, arches_named, without_arch_words
 
 
 @dataclass(slots=True)
@@ -51,7 +51,7 @@ class TestResults:
 
 
 def _arch_from_name(name: str) -> str | None:
-    arches = {arch_of_word(word) for word in ARCH_WORD.findall(name)} - {None}
+    arches = arches_named(name)
     return next(iter(arches)) if len(arches) == 1 else None
 
 

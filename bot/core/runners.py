@@ -206,9 +206,14 @@ def _show(labels: tuple[str, ...]) -> str:
     return labels[0] if len(labels) == 1 else "[" + ", ".join(labels) + "]"
 
 
+def arches_named(text: str) -> set[str]:
+    """The architectures a text names outright (`test-results-aarch64` -> {'arm64'})."""
+    return {arch for word in ARCH_WORD.findall(text) if (arch := arch_of_word(word)) is not None}
+
+
 def names_amd64(text: str) -> bool:
     """Whether text names amd64 outright (`x86_64`, `amd64`, `x64`, `intel`)."""
-    return any(arch_of_word(word) == AMD64 for word in ARCH_WORD.findall(text))
+    return AMD64 in arches_named(text)
 
 
 _ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64",

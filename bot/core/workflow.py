@@ -12,6 +12,15 @@ IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
 _LOCAL_CALL = re.compile(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
 
 
+WORKFLOW_SUFFIXES = (".yml", ".yaml")
+
+
+def is_workflow_path(path: str) -> bool:
+    """A file GitHub runs as a workflow: directly in `.github/workflows/`, `.yml` or `.yaml`."""
+    folder, _, name = path.rpartition("/")
+    return folder == ".github/workflows" and name.endswith(WORKFLOW_SUFFIXES)
+
+
 def local_calls(text: str) -> set[str]:
     """File names of the local reusable workflows a workflow's text calls."""
     return set(_LOCAL_CALL.findall(text))

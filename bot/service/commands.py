@@ -7,8 +7,9 @@ import time
 from typing import Any
 
 from bot.core.commands import HELP, Command, parse
-from bot.core.config import Policy
-from bot.core.pairing import FAILING, arch_of, latest_attempts, parse_time, run_job
+from bot.core.config import ConfigError, Policy
+from bot.core.limits import RERUN_MAX_AGE_DAYS
+from bot.core.pairing import parse_time, run_job, to_rerun
 from bot.core.runners import AMD64, ARM64
 from bot.service import pull_requests
 from bot.service.config_source import load_policy
@@ -19,7 +20,6 @@ from bot.service.logs import log
 logger = logging.getLogger("parity.commands")
 
 WRITE = {"admin", "write", "maintain"}
-RERUN_DAYS = 30  # GitHub refuses to rerun older runs
 
 
 async def can_write(api: Api, repo: Repo, user: str) -> bool:
@@ -96,10 +96,10 @@ async def _execute(api: Api, repo: Repo, number: int, command: Command, installa
 async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
     try:
         policy, _ = await load_policy(api, repo)
-    except Exception:
-        policy = Policy()
+    except ConfigError:
+        policy = Policy()  # a broken config must not stop a rerun; its runners: are lost
     base = f"/repos/{repo.owner}/{repo.name}/actions"
-    arches = {AMD64, ARM64} if command.arch == "all" else {command.arch}
+    arches = {AMD64, ARM64} if command.arch == "all" else {str(command.arch)}
     runs = await api.pages(f"{base}/runs", {"head_sha": sha})
     chosen: list[tuple[dict[str, Any], Any]] = []
     busy: list[dict[str, Any]] = []
@@ -107,13 +107,12 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
     for run in runs:
         jobs = [run_job(job, str(run.get("path"))) for job in
                 await api.pages(f"{base}/runs/{run['id']}/jobs", {"filter": "latest"})]
-        mine = [job for job in latest_attempts(jobs) if arch_of(job, policy) in arches]
-        picked = mine if command.all_jobs else [job for job in mine if job.conclusion in FAILING]
+        picked = to_rerun(jobs, arches, command.all_jobs, policy)
         if not picked:
             continue
         if run.get("status") != "completed":
             busy.append(run)
-        elif (parse_time(run.get("created_at")) or time.time()) < time.time() - RERUN_DAYS * 86400:
+        elif (parse_time(run.get("created_at")) or time.time()) < time.time() - RERUN_MAX_AGE_DAYS * 86400:
             old.append(run)
         else:
             chosen += [(run, job) for job in picked]
@@ -137,7 +136,7 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
                      + " still running. GitHub only reruns finished runs; ask again when it ends.")
     if old:
         lines.append(f"Not rerun: {len(old)} run{'s are' if len(old) != 1 else ' is'} older than "
-                     f"{RERUN_DAYS} days, which GitHub no longer reruns.")
+                     f"{RERUN_MAX_AGE_DAYS} days, which GitHub no longer reruns.")
     if not lines:
         lines.append(f"Nothing to rerun: no {which} {arch_text} leg at `{sha[:7]}`.")
     log(logger, logging.INFO, "rerun", sha=sha, arch=command.arch, rerun=len(done),

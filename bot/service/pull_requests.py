@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -22,7 +21,7 @@ from bot.core.edits import apply, unified_diff
 from bot.core.fixes import plan
 from bot.core.hunks import hunks, split
 from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
-from bot.core.workflow import local_calls
+from bot.core.workflow import is_workflow_path, local_calls
 from bot.core.yamlnodes import YamlError, decode
 from bot.render import check_run, review
 from bot.service.config_source import load_policy
@@ -31,7 +30,6 @@ from bot.service.github import Api, GitHubError, Rejected
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.pull_request")
-WORKFLOW_FILE = re.compile(r"^\.github/workflows/[^/]+\.ya?ml$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +109,7 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     files = await api.pages(f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}/files",
                             limit=PR_FILES_MAX)
     changed = {item["filename"]: item for item in files
-               if WORKFLOW_FILE.match(item.get("filename", "")) and item.get("status") != "removed"}
+               if is_workflow_path(item.get("filename", "")) and item.get("status") != "removed"}
     if not changed:
         await run_.complete("success", "No workflow changes",
                             "This pull request changes no file under `.github/workflows/`.")
@@ -132,12 +130,11 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     report = analyze(contents, policy)
     shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
     suggestions, patches, notes = _fixes(contents, changed, policy, report)
-    title = check_run.title(shown, policy)
+    conclusion = check_run.conclusion(shown, policy)
     log(logger, logging.INFO, "judged pull request", repo=repo.full_name, pr=check.number,
-        sha=check.head_sha, workflows=len(changed), config=source,
-        conclusion=check_run.conclusion(shown, policy))
+        sha=check.head_sha, workflows=len(changed), config=source, conclusion=conclusion)
     await run_.complete(
-        check_run.conclusion(shown, policy), title,
+        conclusion, check_run.title(shown, policy),
         check_run.summary(shown, len(suggestions), len(patches), notes),
         check_run.patch_text(patches), check_run.annotations_for(shown))
     if suggestions and policy.mode != "off":

@@ -71,9 +71,10 @@ def open_queue(url: str) -> Queue:
 
 # ------------------------------------------------------------------------------- SQLite
 
-_SQLITE_SCHEMA = """
+# One schema for both backends; only the column types differ.
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {serial} PRIMARY KEY{autoincrement},
     delivery_id TEXT NOT NULL UNIQUE,
     event TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -81,23 +82,27 @@ CREATE TABLE IF NOT EXISTS jobs (
     state TEXT NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     runs INTEGER NOT NULL DEFAULT 0,
-    run_after REAL NOT NULL,
-    lease_until REAL,
+    run_after {real} NOT NULL,
+    lease_until {real},
     worker TEXT,
     last_error TEXT,
-    created_at REAL NOT NULL,
-    finished_at REAL
+    created_at {real} NOT NULL,
+    finished_at {real}
 );
 CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (state, run_after);
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, state);
 CREATE TABLE IF NOT EXISTS installations (
-    id INTEGER PRIMARY KEY,
+    id {bigint} PRIMARY KEY,
     account TEXT NOT NULL,
     repositories TEXT NOT NULL,
-    active INTEGER NOT NULL,
-    updated_at REAL NOT NULL
+    active {boolean} NOT NULL,
+    updated_at {real} NOT NULL
 );
 """
+_SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL",
+                                bigint="INTEGER", boolean="INTEGER")
+_PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
+                            bigint="BIGINT", boolean="BOOLEAN")
 
 _CLAIMABLE = """
 SELECT id, delivery_id, event, key, payload, attempts, runs FROM jobs j
@@ -238,33 +243,6 @@ class SqliteQueue:
 
 # ---------------------------------------------------------------------------- PostgreSQL
 
-_PG_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    id BIGSERIAL PRIMARY KEY,
-    delivery_id TEXT NOT NULL UNIQUE,
-    event TEXT NOT NULL,
-    key TEXT NOT NULL,
-    payload TEXT NOT NULL,
-    state TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    runs INTEGER NOT NULL DEFAULT 0,
-    run_after DOUBLE PRECISION NOT NULL,
-    lease_until DOUBLE PRECISION,
-    worker TEXT,
-    last_error TEXT,
-    created_at DOUBLE PRECISION NOT NULL,
-    finished_at DOUBLE PRECISION
-);
-CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (state, run_after);
-CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, state);
-CREATE TABLE IF NOT EXISTS installations (
-    id BIGINT PRIMARY KEY,
-    account TEXT NOT NULL,
-    repositories TEXT NOT NULL,
-    active BOOLEAN NOT NULL,
-    updated_at DOUBLE PRECISION NOT NULL
-);
-"""
 
 # The database's clock, so that replicas on different machines agree on leases.
 _NOW = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"
