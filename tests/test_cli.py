@@ -39,16 +39,21 @@ def test_json_output_contract_and_exit_1_on_violations():
     data = json.loads(result.stdout)
     assert data["version"] == 1
     assert data["policy"] == {"platforms": ["linux"], "allow_emulated": True,
-                              "require_blocking": False}
+                              "require_blocking": False, "judge": ["build", "test", "unknown"]}
     assert data["summary"]["workflows"] == 38 and data["summary"]["jobs"] == 138
     assert set(data["summary"]["by_status"]) == {
         "parity", "partial", "amd64-only", "arm64-only", "unknown", "ignored", "not-applicable"}
     run_tests = next(w for w in data["workflows"] if w["path"] == "run-tests.yml")
     test = run_tests["jobs"][0]
-    assert set(test) == {"id", "name", "line", "status", "reason", "legs", "missing", "findings"}
-    assert test["legs"][0] == {"matrix": {"arch": "amd64", "python-version": 3.8}, "os": "linux",
-                               "arch": "amd64", "runner": ["ubuntu-20.04"], "emulated": False,
-                               "blocking": True}
+    assert set(test) == {"id", "name", "line", "status", "reason", "purpose", "evidence", "legs",
+                         "missing", "findings"}
+    assert test["purpose"] == "test"
+    assert set(test["evidence"][0]) == {"purpose", "where", "line", "what"}
+    leg = test["legs"][0]
+    assert leg.pop("evidence")[0]["what"].startswith("runs `")
+    assert leg == {"matrix": {"arch": "amd64", "python-version": 3.8}, "os": "linux",
+                   "arch": "amd64", "runner": ["ubuntu-20.04"], "emulated": False,
+                   "blocking": True, "purpose": "test"}
     assert {leg["matrix"]["python-version"] for leg in test["legs"]} >= {"3.10", 3.9}
     assert set(test["findings"][0]) == {"rule", "severity", "line", "message"}
 

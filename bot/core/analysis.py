@@ -12,9 +12,10 @@ from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
 from bot.core.findings import ERROR, Finding, finding, job_findings
-from bot.core.legs import Leg
+from bot.core.legs import Leg, shown_value
+from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64
-from bot.core.verdicts import STATUSES, JobInput, Verdict, judge, shown_matrix
+from bot.core.verdicts import STATUSES, JobInput, RunnerPaths, Verdict, judge, missing_matrix
 from bot.core.workflow import Job, Workflow
 
 
@@ -23,16 +24,23 @@ class JobReport:
     job: Job
     verdict: Verdict
     legs: list[Leg]
-    runner_keys: set[str]
+    runner_keys: set[str]  # what a fix edits: every matrix key runs-on reads
+    runner_paths: RunnerPaths  # what twins ignore: the matrix values that become labels
     findings: list[Finding]
+    purpose: Purpose = UNKNOWN_PURPOSE
 
     @property
     def status(self) -> str:
         return self.verdict.status
 
     def missing_json(self) -> list[dict[str, Any]]:
-        return [{"matrix": shown_matrix(leg, self.runner_keys), "os": leg.os, "arch": "arm64"}
-                for leg in self.verdict.missing]
+        found: list[dict[str, Any]] = []
+        for leg in self.verdict.missing:
+            item = {"matrix": shown_value(missing_matrix(leg, self.runner_paths)), "os": leg.os,
+                    "arch": "arm64"}
+            if item not in found:
+                found.append(item)
+        return found
 
     def as_json(self) -> dict[str, Any]:
         name = self.job.name if self.job.name is not None else self.job.id
@@ -42,6 +50,8 @@ class JobReport:
             "line": self.job.line,
             "status": self.status,
             "reason": self.verdict.reason,
+            "purpose": self.purpose.name,
+            "evidence": [item.as_json() for item in self.purpose.evidence],
             "legs": [leg.as_json() for leg in self.legs],
             "missing": self.missing_json(),
             "findings": [item.as_json() for item in self.findings],
@@ -108,6 +118,17 @@ class Report:
         }
 
 
+_PURPOSE_ORDER = {name: rank for rank, name in enumerate((TEST, BUILD, UNKNOWN, CROSS))}
+
+
+def job_purpose(resolved: legs_module.JobLegs) -> Purpose:
+    """A job's purpose: its legs' when they agree, else the most CPU-bound of them."""
+    if not resolved.legs:
+        return resolved.purpose or UNKNOWN_PURPOSE
+    purposes = [leg.purpose for leg in resolved.legs]
+    return min(purposes, key=lambda item: _PURPOSE_ORDER.get(item.name, len(_PURPOSE_ORDER)))
+
+
 def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
     """Find `./.github/workflows/x.yml` among the files, whatever root they were read from."""
     by_suffix: dict[str, Workflow] = {}
@@ -142,7 +163,10 @@ def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
         for job in workflow.jobs:
             resolved = legs_module.resolve(job, workflow, policy.runners, lookup)
             ignored = job.ignored_by_comment or policy.ignored(path, job.id)
-            inputs.append(JobInput(path, job, resolved, ignored))
+            required = policy.required(path, job.id)
+            for leg in resolved.legs:
+                leg.required = required
+            inputs.append(JobInput(path, job, resolved, ignored, required))
     verdicts = judge(inputs, policy)
 
     reports = {path: WorkflowReport(path, workflow) for path, workflow in workflows.items()}
@@ -151,13 +175,15 @@ def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
         if item.ignored:
             found: list[Finding] = []
         else:
-            found = job_findings(item.job, resolved.legs, resolved.runner_keys, verdict,
+            found = job_findings(item.job, resolved.legs, resolved.runner_paths, verdict,
                                  policy, today)
             if resolved.error:
                 found.insert(0, finding("invalid-workflow", item.job.line,
                                         f"job '{item.job.id}': {resolved.error}"))
         reports[item.path].jobs.append(
-            JobReport(item.job, verdict, resolved.legs, resolved.runner_keys, found))
+            JobReport(item.job, verdict, resolved.legs, resolved.runner_keys,
+                      resolved.runner_paths, found,
+                      job_purpose(resolved)))
     for report in reports.values():
         error = report.workflow.error
         if error is not None:

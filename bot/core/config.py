@@ -11,6 +11,7 @@ import fnmatch
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.purpose import JUDGED_BY_DEFAULT, PURPOSES
 from bot.core.yamlnodes import Map, YamlError, parse, plain
 
 MODES = ("required", "advisory", "off")
@@ -27,7 +28,7 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class IgnoreRule:
+class JobRule:
     workflow: str | None = None
     job: str | None = None
 
@@ -50,7 +51,9 @@ class Policy:
     require_blocking: bool = False
     runners: dict[str, str] = field(default_factory=dict)
     arm64_runner: str | None = None
-    ignore: tuple[IgnoreRule, ...] = ()
+    ignore: tuple[JobRule, ...] = ()
+    judge: tuple[str, ...] = JUDGED_BY_DEFAULT
+    require: tuple[JobRule, ...] = ()
     junit_artifacts: str = "*test-results*"
     comment: str = "always"
     fail_on_difference: bool = True
@@ -59,20 +62,24 @@ class Policy:
     def ignored(self, path: str, job_id: str) -> bool:
         return any(rule.matches(path, job_id) for rule in self.ignore)
 
+    def required(self, path: str, job_id: str) -> bool:
+        return any(rule.matches(path, job_id) for rule in self.require)
+
     def as_json(self) -> dict[str, Any]:
         return {
             "platforms": list(self.platforms),
             "allow_emulated": self.allow_emulated,
             "require_blocking": self.require_blocking,
+            "judge": list(self.judge),
         }
 
 
 _TOP_KEYS = {
     "mode", "platforms", "allow_emulated", "require_blocking", "runners",
-    "arm64_runner", "ignore", "results", "extends",
+    "arm64_runner", "ignore", "results", "extends", "judge", "require",
 }
 _RESULT_KEYS = {"junit_artifacts", "comment", "fail_on_difference"}
-_IGNORE_KEYS = {"workflow", "job"}
+_JOB_RULE_KEYS = {"workflow", "job"}
 
 
 def _fail_unknown(keys: set[str], allowed: set[str], where: str) -> None:
@@ -89,6 +96,23 @@ def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"'{key}' must be true or false, not {value!r}")
     return value
+
+
+def _job_rules(data: dict[str, Any], key: str) -> tuple[JobRule, ...]:
+    items = data.get(key) or []
+    if not isinstance(items, list):
+        raise ConfigError(f"'{key}' must be a list of {{workflow, job}} entries")
+    rules: list[JobRule] = []
+    for item in items:
+        if not isinstance(item, dict) or not item:
+            raise ConfigError(f"each '{key}' entry must be a mapping with 'workflow' and/or 'job'")
+        _fail_unknown(set(item), _JOB_RULE_KEYS, f"an '{key}' entry" if key[0] in "aeiou"
+                      else f"a '{key}' entry")
+        rules.append(JobRule(
+            str(item["workflow"]) if "workflow" in item else None,
+            str(item["job"]) if "job" in item else None,
+        ))
+    return tuple(rules)
 
 
 def policy_from_dict(data: Any) -> Policy:
@@ -125,18 +149,11 @@ def policy_from_dict(data: Any) -> Policy:
     if arm64_runner is not None and not isinstance(arm64_runner, str):
         raise ConfigError("'arm64_runner' must be a runner label")
 
-    ignore_rules: list[IgnoreRule] = []
-    ignore = data.get("ignore") or []
-    if not isinstance(ignore, list):
-        raise ConfigError("'ignore' must be a list of {workflow, job} entries")
-    for item in ignore:
-        if not isinstance(item, dict) or not item:
-            raise ConfigError("each 'ignore' entry must be a mapping with 'workflow' and/or 'job'")
-        _fail_unknown(set(item), _IGNORE_KEYS, "an 'ignore' entry")
-        ignore_rules.append(IgnoreRule(
-            str(item["workflow"]) if "workflow" in item else None,
-            str(item["job"]) if "job" in item else None,
-        ))
+    judge = data.get("judge", list(JUDGED_BY_DEFAULT))
+    if isinstance(judge, str):
+        judge = [judge]
+    if not isinstance(judge, list) or any(item not in PURPOSES for item in judge):
+        raise ConfigError(f"'judge' must be a list of purposes: {', '.join(PURPOSES)}")
 
     results = data.get("results") or {}
     if not isinstance(results, dict):
@@ -157,7 +174,9 @@ def policy_from_dict(data: Any) -> Policy:
         require_blocking=_bool(data, "require_blocking", False),
         runners={str(k): str(v) for k, v in runners.items()},
         arm64_runner=arm64_runner,
-        ignore=tuple(ignore_rules),
+        ignore=_job_rules(data, "ignore"),
+        judge=tuple(judge),
+        require=_job_rules(data, "require"),
         junit_artifacts=str(results.get("junit_artifacts", "*test-results*")),
         comment=comment,
         fail_on_difference=_bool(results, "fail_on_difference", True),

@@ -1,10 +1,16 @@
 """Which architectures a leg builds or tests for under emulation.
 
-A job on an amd64 host reaches arm64 through QEMU: `docker/setup-qemu-action` plus a
-platform list (`docker/build-push-action`'s `platforms`, `docker run|build --platform`),
-cibuildwheel's `CIBW_ARCHS*`, or `uraimo/run-on-arch-action`. Every signal is evaluated
-with the leg's own matrix, so `--platform linux/${{ matrix.arch }}` targets one
-architecture per leg.
+A job on an amd64 host reaches arm64 through QEMU, written in many ways:
+- a platform list: the `platforms` input of any build action (docker, depot, buildah's
+  `archs`), `docker|podman run|build --platform`;
+- cibuildwheel's `CIBW_ARCHS*`, `uraimo/run-on-arch-action`;
+- user-mode QEMU run directly (`qemu-aarch64-static ./test`) or by a test runner for a
+  foreign target (`cross test --target aarch64-unknown-linux-gnu`, `cargo test --target …`
+  with a QEMU runner).
+binfmt registration (`tonistiigi/binfmt`, `multiarch/qemu-user-static`, setup-qemu-action)
+only makes those work and targets nothing by itself. Every signal is evaluated with the
+leg's own matrix and env, so `--platform linux/${{ matrix.arch }}` or `--platform
+linux/$ARCH` targets one architecture per leg.
 """
 
 from __future__ import annotations
@@ -14,15 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.expressions import (
-    ExpressionError,
-    Unknown,
-    evaluate_condition,
-    evaluate_template,
-    split_template,
-    to_string,
-)
-from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word
+from bot.core.expressions import ExpressionError, evaluate_condition, render_script, render_text
+from bot.core.purpose import X86_SPECIFIC, foreign_runs, target_arch
+from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
 from bot.core.workflow import Job, Step
 
 _PLATFORM_FLAG = re.compile(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
@@ -43,27 +43,6 @@ class Targets:
         return bool(self.arches)
 
 
-def _text(value: Any, contexts: Mapping[str, Any]) -> str:
-    """Evaluate a value's expressions; parts that stay unknown become '?'."""
-    if not isinstance(value, str):
-        return to_string(value) if value is not None else ""
-    try:
-        parts = split_template(value)
-    except ExpressionError:
-        return value
-    out: list[str] = []
-    for is_expr, text in parts:
-        if not is_expr:
-            out.append(text)
-            continue
-        try:
-            result = evaluate_template("${{ " + text + " }}", contexts)
-        except ExpressionError:
-            result = Unknown("syntax")
-        out.append("?" if isinstance(result, Unknown) else to_string(result))
-    return "".join(out)
-
-
 def _add_platforms(targets: Targets, text: str) -> None:
     for item in re.split(r"[\s,]+", text):
         arch = arch_of_word(item)
@@ -73,9 +52,34 @@ def _add_platforms(targets: Targets, text: str) -> None:
             targets.arches.update((AMD64, ARM64, OTHER))
 
 
+_BINFMT = re.compile(r"tonistiigi/binfmt|multiarch/qemu-user-static|qemu-user-static|binfmt",
+                     re.IGNORECASE)
+_QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?\s")
+_QEMU_ARCH = {"aarch64": ARM64, "arm64": ARM64, "x86_64": AMD64}
+_CROSS_HINT = re.compile(r"--target|qemu-|\$")
+
+
 def _may_set_platform(script: str) -> bool:
     """Cheap pre-check before evaluating a script per leg: most scripts never name a platform."""
-    return "--platform" in script or ("${{" in script and _CONTAINER_TOOL.search(script) is not None)
+    return ("--platform" in script or _CROSS_HINT.search(script) is not None
+            or ("${{" in script and _CONTAINER_TOOL.search(script) is not None))
+
+
+def _add_script(found: Targets, script: str) -> None:
+    for line in script.splitlines():
+        if _CONTAINER_TOOL.search(line):
+            for match in _PLATFORM_FLAG.finditer(line):
+                _add_platforms(found, match.group(1))
+        for match in _QEMU_USER.finditer(line):
+            if match.group(1) in ("system", "img", "user"):
+                continue
+            found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
+        for target in foreign_runs(line):
+            kind = target_arch(target)
+            if kind in (AMD64, ARM64):
+                found.arches.add(kind)
+            elif kind is not None and kind != X86_SPECIFIC:
+                found.arches.add(OTHER)
 
 
 def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
@@ -87,21 +91,25 @@ def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
     return result is not False
 
 
-def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any]) -> Targets:
+def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any],
+            steps: list[Step]) -> Targets:
+    """`steps`: the job's steps that run on this leg."""
     found = Targets()
     uses_cibuildwheel = False
-    for step in job.steps:
-        if not step_runs(step, contexts):
-            continue
+    images: list[str] = []  # containers a step runs in (`with: {container: bionic-arm64}`)
+    for step in steps:
         uses = (step.uses or "").lower()
-        if uses.startswith("docker/setup-qemu-action"):
+        for key in ("container", "image"):
+            if isinstance(step.with_.get(key), str):
+                images.append(render_text(step.with_[key], contexts))
+        if uses.startswith("docker/setup-qemu-action") or (
+                step.run and _BINFMT.search(step.run)):
             found.qemu = True
-        elif uses.startswith(("docker/build-push-action", "docker/bake-action")):
-            platforms = step.with_.get("platforms")
-            if platforms is not None:
-                _add_platforms(found, _text(platforms, contexts))
+        elif "platforms" in step.with_ or "archs" in step.with_:
+            platforms = step.with_.get("platforms", step.with_.get("archs"))
+            _add_platforms(found, render_text(platforms, contexts))
         elif uses.startswith("uraimo/run-on-arch-action"):
-            arch = arch_of_word(_text(step.with_.get("arch"), contexts))
+            arch = arch_of_word(render_text(step.with_.get("arch"), contexts))
             if arch is not None:
                 found.arches.add(arch)
         elif uses.startswith("pypa/cibuildwheel"):
@@ -111,16 +119,19 @@ def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, An
                 uses_cibuildwheel = True
             if not _may_set_platform(step.run):
                 continue
-            script = _text(step.run, contexts).replace("\\\n", " ")
-            for line in script.splitlines():
-                if _CONTAINER_TOOL.search(line):
-                    for match in _PLATFORM_FLAG.finditer(line):
-                        _add_platforms(found, match.group(1))
+            envs = (step.env, job.env, workflow_env)
+            _add_script(found, render_script(step.run, contexts, envs).replace("\\\n", " "))
+    if found.qemu:
+        # With binfmt registered, a container named for an arch runs as that arch.
+        for image in images:
+            named = arches_named(image)
+            if len(named) == 1:
+                found.arches |= named
     if uses_cibuildwheel:
         for env in (workflow_env, job.env, *(step.env for step in job.steps)):
             for key in ("CIBW_ARCHS", "CIBW_ARCHS_LINUX"):
                 if key in env:
-                    for word in _text(env[key], contexts).split():
+                    for word in render_text(env[key], contexts).split():
                         if word.lower() in _CIBW_NATIVE:
                             found.native = True
                         else:

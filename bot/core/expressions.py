@@ -597,6 +597,112 @@ def evaluate_template(value: Value, contexts: Mapping[str, Value]) -> Value:
     return "".join(out)
 
 
+def render_text(value: Value, contexts: Mapping[str, Value]) -> str:
+    """A value as text with its expressions evaluated; parts that stay unknown become '?'.
+
+    For reading scripts and inputs, where a partly known text still says a lot
+    (`--platform linux/${{ matrix.arch }}`), unlike `evaluate_template`.
+    """
+    if not isinstance(value, str):
+        return to_string(value) if value is not None else ""
+    if _OPEN not in value:
+        return value
+    try:
+        parts = split_template(value)
+    except ExpressionError:
+        return value
+    out: list[str] = []
+    for is_expr, text in parts:
+        if not is_expr:
+            out.append(text)
+            continue
+        try:
+            result = evaluate(parse(text), contexts)
+        except ExpressionError:
+            result = Unknown("syntax")
+        out.append("?" if isinstance(result, Unknown) else to_string(result))
+    return "".join(out)
+
+
+_SHELL_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+
+
+def render_script(text: str, contexts: Mapping[str, Value],
+                  envs: tuple[Mapping[str, Value], ...]) -> str:
+    """A `run:` script with `${{ }}` evaluated and `$NAME`/`${NAME}` read from the step's,
+    job's and workflow's `env:` (first wins), so `$BUILD_CMD test --target=$target` reads
+    `cross test --target=aarch64-…` on the leg whose env says so."""
+    rendered = render_text(text, contexts)
+    if "$" not in rendered or not any(envs):
+        return rendered
+
+    def variable(match: re.Match[str]) -> str:
+        name = match.group(1) or match.group(2)
+        for env in envs:
+            if name in env:
+                return render_text(env[name], contexts)
+        return match.group(0)
+
+    return _SHELL_VAR.sub(variable, rendered)
+
+
+MAX_BRANCHES = 16
+
+
+@dataclass(frozen=True, slots=True)
+class _Falsy:
+    """An unknown value on the branch where it was false (`vars.X || 'a'` took 'a')."""
+
+    unknown: Unknown
+
+
+def possible_values(value: Value, contexts: Mapping[str, Value]) -> list[Value]:
+    """Every value a lone `${{ }}` can take when some contexts are unknown.
+
+    `github.repository == 'o/r' && 'big-runner' || 'ubuntu-24.04'` gives both labels;
+    `vars.RUNNER || 'ubuntu-latest'` gives Unknown('vars.RUNNER') and 'ubuntu-latest'.
+    Each `&&`/`||` whose left side is unknown is followed both ways. More than
+    MAX_BRANCHES values, or anything but a lone expression, gives the plain evaluation.
+    """
+    if not isinstance(value, str) or not has_expression(value):
+        return [evaluate_template(value, contexts)]
+    parts = split_template(value)
+    if len(parts) != 1 or not parts[0][0]:
+        return [evaluate_template(value, contexts)]
+    found = _branches(parse(parts[0][1]), contexts)
+    if len(found) > MAX_BRANCHES:
+        return [evaluate_template(value, contexts)]
+    return [item.unknown if isinstance(item, _Falsy) else item for item in found]
+
+
+def _branches(tree: Ast, contexts: Mapping[str, Value]) -> list[Value]:
+    if tree[0] != "op" or tree[1] not in ("&&", "||"):
+        return [evaluate(tree, contexts)]
+    op = tree[1]
+    out: list[Value] = []
+    for left in _branches(tree[2], contexts):
+        if len(out) > MAX_BRANCHES:
+            break
+        if isinstance(left, Unknown):
+            # true: `||` keeps it, `&&` moves on; false: the other way round.
+            out.append(left if op == "||" else _Falsy(left))
+            out.extend(_branches(tree[3], contexts))
+        elif isinstance(left, _Falsy):
+            if op == "&&":
+                out.append(left)
+            else:
+                out.extend(_branches(tree[3], contexts))
+        elif truthy(left) == (op == "||"):
+            out.append(left)
+        else:
+            out.extend(_branches(tree[3], contexts))
+    unique: list[Value] = []
+    for item in out:
+        if item not in unique:
+            unique.append(item)
+    return unique
+
+
 def evaluate_condition(text: Value, contexts: Mapping[str, Value]) -> Value:
     """An `if:` value: bare expressions are allowed without `${{ }}`."""
     if isinstance(text, bool):
@@ -633,6 +739,68 @@ def referenced_keys(value: Value, context: str = "matrix") -> set[str]:
     except ExpressionError:
         pass
     return keys
+
+
+def referenced_paths(value: Value, context: str = "matrix") -> set[tuple[str, ...]]:
+    """Paths into a context whose values flow into a value's result.
+
+    `${{ matrix.settings.host }}` -> {('settings', 'host')}; `matrix.buildplat[0]` ->
+    {('buildplat', '0')}. Paths only compared (`matrix.target == 'x' && 'a' || 'b'`) or
+    only tested (`contains(matrix.os, 'arm')`) choose between values without being one.
+    """
+    paths: set[tuple[str, ...]] = set()
+    if isinstance(value, list | dict):
+        for item in value.values() if isinstance(value, dict) else value:
+            paths |= referenced_paths(item, context)
+        return paths
+    if not has_expression(value):
+        return paths
+    try:
+        for is_expr, text in split_template(value):
+            if is_expr:
+                _collect_paths(parse(text), ("ctx", context), paths)
+    except ExpressionError:
+        pass
+    return paths
+
+
+def _chain(tree: Ast, root: Ast) -> tuple[str, ...] | None:
+    if tree == root:
+        return ()
+    if tree[0] == "prop":
+        base = _chain(tree[1], root)
+        return None if base is None else (*base, str(tree[2]))
+    if tree[0] == "index" and tree[2][0] == "lit":
+        base = _chain(tree[1], root)
+        return None if base is None else (*base, to_string(tree[2][1]))
+    return None
+
+
+def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]]) -> None:
+    path = _chain(tree, root)
+    if path:
+        paths.add(path)
+        return
+    if tree[0] == "op" and tree[1] not in ("&&", "||"):
+        return  # a comparison's operands are not the result
+    if tree[0] == "not" or (tree[0] == "call" and tree[1] in _PREDICATES):
+        return
+    if tree[0] == "op":  # `a && b` is b when it is anything: a is its condition
+        _collect_paths(tree[3], root, paths)
+        if tree[1] == "||":
+            _collect_paths(tree[2], root, paths)
+        return
+    for child in tree[1:]:
+        if isinstance(child, tuple) and child and isinstance(child[0], str):
+            _collect_paths(child, root, paths)
+        elif isinstance(child, list):
+            for item in child:
+                if isinstance(item, tuple):
+                    _collect_paths(item, root, paths)
+
+
+_PREDICATES = {"contains", "startswith", "endswith", "startsWith", "endsWith", "success",
+               "failure", "always", "cancelled"}
 
 
 def _collect_keys(tree: Ast, root: Ast, keys: set[str]) -> None:

@@ -16,6 +16,7 @@ from bot.core.verdicts import (
     AMD64_ONLY,
     PARITY,
     PARTIAL,
+    RunnerPaths,
     Verdict,
     counts_as_arm64,
     judged,
@@ -64,13 +65,13 @@ _TESTS = re.compile(
 )
 
 
-def job_findings(job: Job, legs: list[Leg], runner_keys: set[str], verdict: Verdict,
+def job_findings(job: Job, legs: list[Leg], runner_paths: RunnerPaths, verdict: Verdict,
                  policy: Policy, today: date) -> list[Finding]:
     found: list[Finding] = []
     if verdict.status in (PARTIAL, AMD64_ONLY):
         where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
         found.append(finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}"))
-    found += _non_blocking(job, legs, runner_keys, policy)
+    found += _non_blocking(job, legs, runner_paths, policy)
     found += _retired(job, legs, today)
     found += _unknown_runner(job, legs)
     found += _arch_gated_steps(job, legs, policy)
@@ -85,12 +86,12 @@ def job_findings(job: Job, legs: list[Leg], runner_keys: set[str], verdict: Verd
     return found
 
 
-def _non_blocking(job: Job, legs: list[Leg], runner_keys: set[str],
+def _non_blocking(job: Job, legs: list[Leg], runner_paths: RunnerPaths,
                   policy: Policy) -> list[Finding]:
     soft = [leg for leg in legs if leg.arch == ARM64 and judged(leg, policy) and not leg.blocking]
     if not soft:
         return []
-    which = sorted({_describe(shown_matrix(leg, runner_keys)) for leg in soft})
+    which = sorted({_describe(shown_matrix(leg, runner_paths)) for leg in soft})
     detail = f" ({'; '.join(which)})" if any(which) else ""
     severity = ERROR if policy.require_blocking else WARNING
     return [finding(

@@ -35,6 +35,7 @@ from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analy
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply
 from bot.core.expressions import referenced_keys, to_string
+from bot.core.matrix import is_opaque
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
 from bot.core.workflow import Job, local_calls
@@ -130,6 +131,10 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
         outcomes: list[JobFix] = []
         renames: dict[str, Rename] = {}
         for job in targets:
+            if any(is_opaque(leg.matrix) for leg in job.legs):
+                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False,
+                                       "n/a: the matrix is computed at run time"))
+                continue
             try:
                 text, notes, renamed = _fix_job(workflow.path, text, job.job.id, policy,
                                                 reanalyze)

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot.core import emulation, runners
+from bot.core import purpose as purpose_module
 from bot.core.expressions import (
     ExpressionError,
     Unknown,
     evaluate_template,
     has_expression,
+    possible_values,
     referenced_keys,
+    referenced_paths,
+    render_text,
     to_string,
     truthy,
 )
 from bot.core.matrix import MatrixError, expand
-from bot.core.runners import AMD64, ARM64, LINUX, UNKNOWN
+from bot.core.purpose import UNKNOWN_PURPOSE, Purpose
+from bot.core.runners import AMD64, ARM64, LINUX, OTHER, UNKNOWN
 from bot.core.workflow import Job, Workflow
 
 MAX_CALL_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
@@ -40,16 +46,20 @@ class Leg:
     inferred: bool = False  # arch read from words inside a custom label
     retired: tuple[str, date] | None = None
     origin: str = ""  # 'x.yml:job' for a leg of a called reusable workflow
+    purpose: Purpose = UNKNOWN_PURPOSE
+    required: bool = False  # config `require:` judges it whatever its purpose
     contexts: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "matrix": self.matrix,
+            "matrix": shown_value(self.matrix),
             "os": self.os,
             "arch": self.arch,
             "runner": list(self.runner),
             "emulated": self.emulated,
             "blocking": self.blocking,
+            "purpose": self.purpose.name,
+            "evidence": [item.as_json() for item in self.purpose.evidence],
         }
 
 
@@ -57,9 +67,23 @@ class Leg:
 class JobLegs:
     legs: list[Leg] = field(default_factory=list)
     unknown: str | None = None  # the whole job cannot be expanded
-    runner_keys: set[str] = field(default_factory=set)  # matrix keys that pick the runner
+    runner_keys: set[str] = field(default_factory=set)  # matrix keys runs-on reads
+    runner_paths: set[tuple[str, ...]] = field(default_factory=set)  # ... that become labels
     error: str | None = None  # GitHub would reject the job
     calls: str | None = None  # the reusable workflow this job calls
+    purpose: Purpose | None = None  # when there are no legs: read with the matrix unknown
+    os: str = UNKNOWN  # when there are no legs: the OS runs-on names whatever the matrix
+
+
+def shown_value(value: Any) -> Any:
+    """A matrix value for output: a value computed at run time shows as its expression."""
+    if isinstance(value, Unknown):
+        return "${{ " + value.reason + " }}"
+    if isinstance(value, dict):
+        return {key: shown_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [shown_value(item) for item in value]
+    return value
 
 
 def _input_defaults(workflow: Workflow) -> dict[str, Any]:
@@ -78,12 +102,19 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
     except MatrixError as exc:
         return JobLegs(error=str(exc))
     if expansion.unknown:
-        return JobLegs(unknown=expansion.unknown)
+        unknown_matrix = {**contexts, "matrix": Unknown("matrix")}
+        os = _runs_on(job, unknown_matrix, user_runners).os if job.uses is None else UNKNOWN
+        return JobLegs(unknown=expansion.unknown, os=os,
+                       purpose=_purpose(job, workflow, unknown_matrix, UNKNOWN))
     if job.uses is not None:
-        return _resolve_call(job, workflow, user_runners, lookup, expansion.combinations,
-                             inputs, depth, chain)
+        called = _resolve_call(job, workflow, user_runners, lookup, expansion.combinations,
+                               inputs, depth, chain)
+        if called.unknown and called.purpose is None:
+            called.purpose = _purpose(job, workflow, contexts, UNKNOWN)
+        return called
 
-    result = JobLegs(runner_keys=referenced_keys(job.runs_on))
+    result = JobLegs(runner_keys=referenced_keys(job.runs_on),
+                     runner_paths=referenced_paths(job.runs_on))
     total = len(expansion.combinations)
     for index, combo in enumerate(expansion.combinations):
         leg_contexts: dict[str, Any] = {
@@ -102,7 +133,25 @@ def _runs_on(job: Job, contexts: Mapping[str, Any],
              user_runners: Mapping[str, str]) -> runners.Resolution:
     if job.runs_on is None:
         return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="the job has no runs-on")
-    value = evaluate_template(job.runs_on, contexts)
+    if _RUNS_ON_VENDOR.search(str(job.runs_on)):
+        # RunsOn labels embed `${{ github.run_id }}`, which says nothing about the machine.
+        items = job.runs_on if isinstance(job.runs_on, list) else [job.runs_on]
+        return runners.resolve([render_text(item, contexts) for item in items], None,
+                               dict(user_runners))
+    values: list[Any] = []
+    for value in possible_values(job.runs_on, contexts):
+        # A matrix value may itself be an expression (`runner: ${{ github.repository ... }}`).
+        values.extend(possible_values(value, contexts) if has_expression(value) else [value])
+    resolutions = [_resolve_value(value, user_runners) for value in values]
+    if len(resolutions) == 1:
+        return resolutions[0]
+    return _agreed(resolutions, values)
+
+
+_RUNS_ON_VENDOR = re.compile(r"(^|[\s'\[,\"])runs-on[=/]")
+
+
+def _resolve_value(value: Any, user_runners: Mapping[str, str]) -> runners.Resolution:
     group: str | None = None
     if isinstance(value, dict):
         group_value = value.get("group")
@@ -123,6 +172,29 @@ def _runs_on(job: Job, contexts: Mapping[str, Any],
     if isinstance(group, str) and has_expression(group):
         group = None
     return runners.resolve([to_string(label) for label in value], group, dict(user_runners))
+
+
+def _agreed(resolutions: list[runners.Resolution], values: list[Any]) -> runners.Resolution:
+    """One runner from the values an expression may take: decided where they all agree."""
+    last = resolutions[-1]  # the fallback branch: what forks and most pull requests get
+    oses = {item.os for item in resolutions}
+    arches = {item.arch for item in resolutions}
+    if len(oses) == 1 and len(arches) == 1 and UNKNOWN not in oses | arches:
+        return last
+    shown = " or ".join(_show_value(value) for value in values)
+    return dataclasses.replace(
+        last, os=next(iter(oses)) if len(oses) == 1 else UNKNOWN,
+        arch=next(iter(arches)) if len(arches) == 1 else UNKNOWN,
+        labels=(), reason=f"runs-on is {shown}, depending on the run", retired=None,
+        hosted_label=None)
+
+
+def _show_value(value: Any) -> str:
+    if isinstance(value, Unknown):
+        return value.reason
+    if isinstance(value, list):
+        return "[" + ", ".join(_show_value(item) for item in value) + "]"
+    return str(value)
 
 
 def _blocking(job: Job, contexts: Mapping[str, Any]) -> bool:
@@ -157,9 +229,14 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         retired=retired,
         contexts=contexts,
     )
+    steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
+    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env)
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
-    targets = emulation.targets(job, contexts, workflow.env)
+    if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
+        base.arch = OTHER  # builds only for ppc64le, s390x, armv7 ...: never judged
+        return [base]
+    targets = emulation.targets(job, contexts, workflow.env, steps)
     if not targets.any:
         return [base]
     host = resolution.arch
@@ -174,6 +251,11 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
     if not legs:
         legs.append(_as_arch(base, runners.OTHER, host))
     return legs
+
+
+def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
+    steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
+    return purpose_module.decide(job, contexts, host, steps, workflow.env)
 
 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:
@@ -212,6 +294,7 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
         used_inputs |= referenced_keys(callee_job.runs_on, "inputs")
     for name in used_inputs:
         result.runner_keys |= referenced_keys(job.with_.get(name))
+        result.runner_paths |= referenced_paths(job.with_.get(name))
     for combo in combos:
         contexts = {"matrix": combo, "inputs": outer_inputs}
         try:
@@ -226,6 +309,7 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
                 return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}",
                                calls=uses)
             result.runner_keys |= sub.runner_keys
+            result.runner_paths |= sub.runner_paths
             for leg in sub.legs:
                 leg.matrix = {**combo, **leg.matrix}
                 leg.origin = leg.origin or f"{callee.path.rsplit('/', 1)[-1]}:{callee_job.id}"

@@ -7,6 +7,12 @@ to every combination the filter matches (later includes overwrite earlier extras
 an original value), and an entry that matched nothing becomes a combination of its own.
 Filters compare leaf by leaf (`matrix.a.b == 1`) with the expression `==`, so an
 unquoted `3.9` matches `'3.9'` and object values match by subset.
+
+A dimension computed at run time (`python: ${{ fromJSON(needs.setup.outputs.versions) }}`)
+is kept as one opaque value (an `Unknown`) when no include or exclude filters on it: every
+leg then carries that value, and whatever it turns out to be, the legs' runners and their
+twins are decided by the other keys. An include or exclude that depends on an unknown
+value makes the whole matrix unknown.
 """
 
 from __future__ import annotations
@@ -61,9 +67,8 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
         if key in ("include", "exclude"):
             continue
         values = _evaluate(values, contexts)
-        unknown = _first_unknown(values)
-        if unknown is not None:
-            return Expansion([], f"matrix dimension '{key}' is computed from {unknown.reason}")
+        if isinstance(values, Unknown):
+            values = [values]  # opaque: one value standing for whatever the run computes
         if not isinstance(values, list):
             raise MatrixError(f"matrix dimension '{key}' must be a list")
         if not values:
@@ -85,9 +90,16 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
             raise MatrixError(f"a matrix {name} entry is empty")
         entries[name] = raw
         for item in raw:
-            unknown = _first_unknown(item)
+            filter_part = item if name == "exclude" else {k: v for k, v in item.items()
+                                                          if k in vectors}
+            unknown = _first_unknown(filter_part)
             if unknown is not None:
                 return Expansion([], f"matrix {name} uses {unknown.reason}")
+            for key in filter_part:
+                opaque = _first_unknown(vectors.get(key))
+                if opaque is not None:
+                    return Expansion([], f"matrix {name} filters on dimension '{key}', which "
+                                         f"is computed from {opaque.reason}")
 
     if not vectors and not entries["include"]:
         raise MatrixError("the matrix defines no dimensions and no include entries")
@@ -135,6 +147,11 @@ def _evaluate(value: Any, contexts: Mapping[str, Any]) -> Any:
         return evaluate_template(value, contexts)
     except ExpressionError as exc:
         raise MatrixError(f"invalid expression in matrix: {exc}") from None
+
+
+def is_opaque(value: Any) -> bool:
+    """Whether a matrix value (or a leg's matrix) holds a value computed at run time."""
+    return _first_unknown(value) is not None
 
 
 def _first_unknown(value: Any) -> Unknown | None:

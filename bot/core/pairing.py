@@ -185,7 +185,7 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pair
         for other_path, other in families[family_key(path, job.job.id)]:
             for leg in other.legs:
                 if judged(leg, policy) and counts_as_arm64(leg, policy) and not leg.emulated:
-                    arm_legs.setdefault(twin_key(leg, other.runner_keys), (other_path, other, leg))
+                    arm_legs.setdefault(twin_key(leg, other.runner_paths), (other_path, other, leg))
         for leg in job.legs:
             if not judged(leg, policy) or leg.arch != AMD64:
                 continue
@@ -194,8 +194,8 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pair
             if amd is None:
                 continue  # did not run (an `if:`), or named in a way we cannot predict
             used.add(amd.id)
-            shown = shown_matrix(leg, job.runner_keys)
-            twin = arm_legs.get(twin_key(leg, job.runner_keys))
+            shown = shown_matrix(leg, job.runner_paths)
+            twin = arm_legs.get(twin_key(leg, job.runner_paths))
             if twin is None:
                 result.pairs.append(Pair(path, job.job.id, shown, amd, None,
                                          "no arm64 leg: the workflow has none"))

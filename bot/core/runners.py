@@ -55,6 +55,64 @@ HOSTED: dict[str, Hosted] = {
 # macOS larger runners: -large is Intel, -xlarge is Apple silicon.
 _MACOS_LARGER = re.compile(r"^macos-(latest|\d+)-(x?large)$")
 
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A runner vendor's label form: OS and arch from the label, `None` when not in it."""
+
+    name: str
+    pattern: re.Pattern[str]
+    os: str | None  # None: from the label's `os` group
+    arch: str | None  # None: from the label's `arch` group, else `default_arch`
+    default_arch: str | None = None
+
+
+def _vendor(name: str, pattern: str, os: str | None = None, arch: str | None = None,
+            default_arch: str | None = None) -> Vendor:
+    return Vendor(name, re.compile(pattern, re.IGNORECASE), os, arch, default_arch)
+
+
+# Third-party runners, from each vendor's documentation (README, "Vendor runners").
+# macOS runners at every vendor below are Apple silicon.
+VENDORS: tuple[Vendor, ...] = (
+    # depot-ubuntu-24.04, depot-ubuntu-24.04-arm-8, depot-ubuntu-latest-4
+    _vendor("Depot", r"^depot-(?P<os>ubuntu)-(\d\d\.\d\d|latest)(?P<arch>-arm)?(-\d+)?$",
+            default_arch=AMD64),
+    _vendor("Depot", r"^depot-(?P<os>macos)-[\w.]+$", arch=ARM64),
+    _vendor("Depot", r"^depot-(?P<os>windows)-[\w.]+?(?P<arch>-arm)?(-\d+)?$", default_arch=AMD64),
+    # nscloud-ubuntu-22.04-arm64-4x8; no arch part means amd64
+    _vendor("Namespace",
+            r"^nscloud-(?P<os>ubuntu|windows|macos)-[\w.]+?(-(?P<arch>amd64|arm64))?(-\d+x\d+)?$",
+            default_arch=AMD64),
+    # blacksmith-4vcpu-ubuntu-2404, blacksmith-2vcpu-ubuntu-2404-arm, blacksmith-6vcpu-macos-15
+    _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$",
+            default_arch=AMD64),
+    _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>macos)-[\w.]+$", arch=ARM64),
+    _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>windows)-[\w.]+$", arch=AMD64),
+    _vendor("Blacksmith", r"^blacksmith(?P<arch>-arm)?$", os=LINUX, default_arch=AMD64),
+    # buildjet-8vcpu-ubuntu-2204, buildjet-4vcpu-ubuntu-2204-arm
+    _vendor("BuildJet", r"^buildjet-\d+vcpu-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$",
+            default_arch=AMD64),
+    # ubicloud, ubicloud-standard-16-arm, ubicloud-standard-2-arm-ubuntu-2404
+    _vendor("Ubicloud",
+            r"^ubicloud(-(standard|premium)-\d+|-gpu(-standard-\d+-latest)?)?(?P<arch>-arm)?"
+            r"(-ubuntu-\d{4})?(?P<arch2>-arm)?$", os=LINUX, default_arch=AMD64),
+    # warp-ubuntu-latest-x64-4x, warp-ubuntu-2204-arm64-8x, warp-macos-15-arm64-6x
+    _vendor("WarpBuild", r"^warp-(?P<os>ubuntu|macos|windows)-[\w.]+-(?P<arch>x64|arm64)-\d+x$"),
+    # ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04, ghcr.io/cirruslabs/macos-runner:sonoma
+    _vendor("Cirrus Runners",
+            r"^ghcr\.io/cirruslabs/(?P<os>ubuntu)-runner-(?P<arch>amd64|arm64)(-gpu)?(:.*)?$"),
+    _vendor("Cirrus Runners", r"^ghcr\.io/cirruslabs/(?P<os>macos)-runner(:.*)?$", arch=ARM64),
+)
+# RunsOn: `runs-on=<run id>/runner=2cpu-linux-arm64` (or `,`-separated, or list items);
+# the arch is in `runner=` or `image=`, else the default image (x64) unless a `family=`
+# picks the instance type, which may be either.
+_RUNS_ON_FIELD = re.compile(r"(?:^|[/,])(runner|image|family|ami)=([^/,]+)", re.IGNORECASE)
+# Namespace profiles are named by their owner; the arch and OS are only known from words.
+_NAMESPACE_PROFILE = re.compile(r"^namespace-profile-", re.IGNORECASE)
+
+
 # Architecture words, as runner labels, matrix values and docker platforms write them.
 ARCH_ALIASES: dict[str, str] = {
     "amd64": AMD64, "x64": AMD64, "x86_64": AMD64, "x86-64": AMD64, "linux/amd64": AMD64,
@@ -64,7 +122,8 @@ ARCH_ALIASES: dict[str, str] = {
     "armv6": OTHER, "arm": OTHER, "arm/v7": OTHER, "arm/v6": OTHER, "i386": OTHER,
     "i686": OTHER, "386": OTHER, "x86": OTHER, "loong64": OTHER, "loongarch64": OTHER,
     "mips64le": OTHER, "linux/ppc64le": OTHER, "linux/s390x": OTHER, "linux/riscv64": OTHER,
-    "linux/arm/v7": OTHER, "linux/arm/v6": OTHER, "linux/386": OTHER,
+    "linux/arm/v7": OTHER, "linux/arm/v6": OTHER, "linux/386": OTHER, "arm32": OTHER,
+    "armhf": OTHER, "armel": OTHER,
 }
 _OS_LABELS = {"linux": LINUX, "windows": WINDOWS, "macos": MACOS, "osx": MACOS}
 _ARCH_LABELS = {"arm64": ARM64, "aarch64": ARM64, "x64": AMD64, "amd64": AMD64, "x86_64": AMD64}
@@ -72,7 +131,8 @@ _ARCH_LABELS = {"arm64": ARM64, "aarch64": ARM64, "x64": AMD64, "amd64": AMD64, 
 # Arch words inside names ("linux-intel", "build-arm64", "cp313-manylinux_aarch64"), used to
 # tell that two legs or jobs differ only in the architecture they choose.
 ARCH_WORD = re.compile(
-    r"(?<![a-z0-9])(x86_64|x86-64|amd64|x64|intel|arm64v8|arm64|aarch64|arm)(?![a-z0-9])",
+    r"(?<![a-z0-9])(x86_64|x86-64|amd64|x64|intel|arm64v8|arm64|aarch64|arm32|armhf|armel|"
+    r"arm|x86)(?![a-z0-9])",
     re.IGNORECASE,
 )
 
@@ -143,6 +203,10 @@ def resolve(labels: list[str], group: str | None = None,
     if user is not None:
         return user
 
+    vendor = _from_vendor(clean)
+    if vendor is not None:
+        return vendor
+
     oses = {_OS_LABELS[label] for label in lowered if label in _OS_LABELS}
     arches = {_ARCH_LABELS[label] for label in lowered if label in _ARCH_LABELS}
     self_hosted = "self-hosted" in lowered
@@ -158,8 +222,11 @@ def resolve(labels: list[str], group: str | None = None,
             return inferred
     if not arches:
         what = "self-hosted runner labels" if self_hosted else "runner label"
+        # A label that names a system but no arch (`ci-windows-github-1`) still decides the
+        # OS, which is all a leg on an unjudged platform needs.
+        oses = oses or _os_words(clean)
         return Resolution(
-            next(iter(oses)) if oses else UNKNOWN, UNKNOWN, clean, self_hosted,
+            next(iter(oses)) if len(oses) == 1 else UNKNOWN, UNKNOWN, clean, self_hosted,
             reason=f"{what} {_show(clean)} name no architecture; map them under `runners:`",
         )
     arch = next(iter(arches))
@@ -172,6 +239,65 @@ def resolve(labels: list[str], group: str | None = None,
 
 
 _OS_WORD = re.compile(r"(?<![a-z])(ubuntu|linux|windows|macos)(?![a-z])", re.IGNORECASE)
+_VENDOR_ARCH = {"-arm": ARM64, "arm64": ARM64, "amd64": AMD64, "x64": AMD64}
+
+
+def _os_words(labels: tuple[str, ...]) -> set[str]:
+    return {_OS_LABELS.get(m.lower(), LINUX) for label in labels for m in _OS_WORD.findall(label)}
+
+
+def _from_vendor(labels: tuple[str, ...]) -> Resolution | None:
+    """Depot, Namespace, Blacksmith, BuildJet, Ubicloud, WarpBuild, RunsOn, Cirrus labels."""
+    lowered = [label.lower() for label in labels]
+    if any(label == "runs-on" or label.startswith(("runs-on=", "runs-on/")) for label in lowered):
+        return _runs_on_vendor(labels)
+    for label in labels:
+        if _NAMESPACE_PROFILE.match(label):
+            return _namespace_profile(label, labels)
+        for vendor in VENDORS:
+            match = vendor.pattern.match(label)
+            if match is None:
+                continue
+            groups = {k: v for k, v in match.groupdict().items() if v}
+            os = vendor.os or _OS_LABELS.get(groups.get("os", "").lower(), LINUX)
+            named = groups.get("arch") or groups.get("arch2")
+            arch = vendor.arch or (_VENDOR_ARCH[named.lower()] if named else vendor.default_arch)
+            return Resolution(os, arch or UNKNOWN, labels,
+                              reason=None if arch else f"{vendor.name} label {label} names no "
+                                                       "architecture")
+    return None
+
+
+def _namespace_profile(label: str, labels: tuple[str, ...]) -> Resolution:
+    """A profile's machine is set in Namespace's dashboard: only words in its name tell."""
+    oses = _os_words((label,))
+    arches = arches_named(label.replace("x86-64", "x86_64")) & {AMD64, ARM64}
+    os = next(iter(oses)) if len(oses) == 1 else None
+    if os == MACOS:
+        arches = {ARM64}  # Namespace's macOS machines are Apple silicon
+    if len(arches) == 1:
+        # Like a self-hosted runner with an arch label and no OS label: in practice Linux.
+        return Resolution(os or LINUX, next(iter(arches)), labels)
+    return Resolution(os or UNKNOWN, UNKNOWN, labels,
+                      reason=f"Namespace profile {label} names no architecture (it is set in "
+                             "the profile); map it under `runners:`")
+
+
+def _runs_on_vendor(labels: tuple[str, ...]) -> Resolution:
+    """RunsOn: `runs-on=<id>/runner=2cpu-linux-arm64/image=ubuntu24-full-x64`."""
+    fields = {key.lower(): value for label in labels
+              for key, value in _RUNS_ON_FIELD.findall(label)}
+    words = " ".join(fields.get(key, "") for key in ("runner", "image"))
+    arches = arches_named(words) & {AMD64, ARM64}
+    os = WINDOWS if "windows" in words.lower() else LINUX
+    if len(arches) == 1:
+        return Resolution(os, next(iter(arches)), labels)
+    if not fields:  # RunsOn's default runner and image are x64 Linux
+        return Resolution(LINUX, AMD64, labels)
+    shown = ", ".join(f"{key}={value}" for key, value in fields.items())
+    return Resolution(os, UNKNOWN, labels,
+                      reason=f"RunsOn runner ({shown}) names no architecture; "
+                             "map it under `runners:`")
 _WORD_ARCH = {"x86_64": AMD64, "x86-64": AMD64, "amd64": AMD64, "x64": AMD64, "intel": AMD64,
               "arm64": ARM64, "aarch64": ARM64, "arm": ARM64}
 
@@ -179,7 +305,8 @@ _WORD_ARCH = {"x86_64": AMD64, "x86-64": AMD64, "amd64": AMD64, "x64": AMD64, "i
 def _infer(labels: tuple[str, ...]) -> Resolution | None:
     """Larger runners carry names their owners chose (`github-ubuntu-24.04-aarch64-2`)."""
     oses = {_OS_LABELS.get(m.lower(), LINUX) for label in labels for m in _OS_WORD.findall(label)}
-    arches = {_WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label)}
+    arches = {_WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label)
+              if m.lower() in _WORD_ARCH}
     if len(oses) == 1 and len(arches) == 1:
         return Resolution(next(iter(oses)), next(iter(arches)), labels, inferred=True)
     return None

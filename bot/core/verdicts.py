@@ -17,7 +17,17 @@ from typing import Any
 from bot.core.config import Policy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
-from bot.core.runners import AMD64, ARM64, UNKNOWN, arch_of_word, without_arch_words
+from bot.core.purpose import BUILD, CROSS
+from bot.core.runners import (
+    AMD64,
+    ARM64,
+    OTHER,
+    UNKNOWN,
+    arch_of_word,
+    arm64_word,
+    hosted_arm64_twin,
+    without_arch_words,
+)
 from bot.core.workflow import Job
 
 PARITY = "parity"
@@ -36,6 +46,7 @@ class JobInput:
     job: Job
     resolved: JobLegs
     ignored: bool = False
+    required: bool = False  # config `require:`: judged whatever its purpose
 
 
 @dataclass(slots=True)
@@ -46,8 +57,20 @@ class Verdict:
     twins_from: list[str] = field(default_factory=list)  # sibling jobs that supplied twins
 
 
+def judges_purpose(leg: Leg, policy: Policy) -> bool:
+    """Whether a leg's purpose can make its result depend on the CPU (config `judge:`)."""
+    return leg.required or leg.purpose.name in policy.judge
+
+
 def judged(leg: Leg, policy: Policy) -> bool:
-    return leg.os in policy.platforms and leg.arch in (AMD64, ARM64)
+    return (leg.os in policy.platforms and leg.arch in (AMD64, ARM64)
+            and judges_purpose(leg, policy))
+
+
+def twins_a_build(leg: Leg, policy: Policy) -> bool:
+    """A cross build for arm64 on a judged platform: the arm64 twin of a native build leg."""
+    return (leg.purpose.name == CROSS and ARM64 in leg.purpose.cross_targets
+            and leg.os in policy.platforms and (leg.blocking or not policy.require_blocking))
 
 
 def counts_as_arm64(leg: Leg, policy: Policy) -> bool:
@@ -66,15 +89,58 @@ def _normal(value: Any) -> Any:
     return value
 
 
-def twin_key(leg: Leg, runner_keys: set[str]) -> tuple[str, str, str]:
-    values = {key: _normal(value) for key, value in leg.matrix.items() if key not in runner_keys}
+RunnerPaths = set[tuple[str, ...]]
+
+
+def _without(value: Any, path: tuple[str, ...]) -> Any:
+    """`value` without what `path` points at: a runner choice (a copy; the leg keeps its
+    matrix). Only that path: the rest of a `matrix.settings` object tells legs apart."""
+    head, rest = path[0], path[1:]
+    if isinstance(value, dict):
+        key = next((k for k in value if k.casefold() == head.casefold()), None)
+        if key is None:
+            return value
+        if not rest:
+            return {k: v for k, v in value.items() if k != key}
+        return {**value, key: _without(value[key], rest)}
+    if isinstance(value, list) and head.isdigit() and int(head) < len(value):
+        index = int(head)
+        if not rest:
+            return [*value[:index], *value[index + 1:]]
+        return [*value[:index], _without(value[index], rest), *value[index + 1:]]
+    return value
+
+
+def _runner_free(matrix: dict[str, Any], runner_paths: RunnerPaths) -> dict[str, Any]:
+    for path in sorted(runner_paths, key=len, reverse=True):
+        matrix = _without(matrix, path)
+    return matrix
+
+
+def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
+    values = _normal(_runner_free(leg.matrix, runner_paths))
     return leg.os, _normal(leg.origin), canonical(values)
 
 
-def shown_matrix(leg: Leg, runner_keys: set[str]) -> dict[str, Any]:
-    """A leg's matrix without the keys that only pick its runner or architecture."""
-    return {key: value for key, value in leg.matrix.items()
-            if key not in runner_keys and arch_of_word(value) is None}
+def shown_matrix(leg: Leg, runner_paths: RunnerPaths) -> dict[str, Any]:
+    """A leg's matrix without what only picks its runner or architecture (an `arch: amd64`)."""
+    return {key: value for key, value in _runner_free(leg.matrix, runner_paths).items()
+            if arch_of_word(value) not in (AMD64, ARM64)}
+
+
+def missing_matrix(leg: Leg, runner_paths: RunnerPaths) -> dict[str, Any]:
+    """The matrix of the arm64 leg that is missing: what tells it apart from the others;
+    when only the runner or arch does, that choice as arm64 would make it."""
+    shown = shown_matrix(leg, runner_paths)
+    if shown or not leg.matrix:
+        return shown
+    return {key: _arm64_value(value) for key, value in leg.matrix.items()}
+
+
+def _arm64_value(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    return hosted_arm64_twin(value) or arm64_word(value) or value
 
 
 def family_key(path: str, job_id: str) -> tuple[str, str]:
@@ -82,20 +148,41 @@ def family_key(path: str, job_id: str) -> tuple[str, str]:
     return without_arch_words(name).casefold(), without_arch_words(job_id).casefold()
 
 
-def describe_missing(legs: list[Leg], runner_keys: set[str]) -> str:
+def _short(value: Any) -> str:
+    """A matrix value for a sentence: an object by its name or id, when it has one."""
+    if isinstance(value, dict):
+        for key in ("name", "id", "target", "platform"):
+            label = next((v for k, v in value.items() if k.casefold() == key), None)
+            if isinstance(label, str):
+                return label
+    return _show(value)
+
+
+MAX_SHOWN = 6
+
+
+def describe_missing(legs: list[Leg], runner_paths: RunnerPaths) -> str:
     """'no arm64 leg for python-version 3.8, 3.9' (or key=value groups when they vary)."""
     origins = sorted({leg.origin for leg in legs if leg.origin})
     if origins:
         return "no arm64 leg in " + ", ".join(origins)
-    items = [shown_matrix(leg, runner_keys) for leg in legs]
+    items: list[dict[str, Any]] = []
+    for leg in legs:
+        item = missing_matrix(leg, runner_paths)
+        if item not in items:
+            items.append(item)
     if not items or all(not item for item in items):
         return "no arm64 leg"
+    more = f" and {len(items) - MAX_SHOWN} more" if len(items) > MAX_SHOWN else ""
+    items = items[:MAX_SHOWN]
     keys = {key for item in items for key in item}
     if len(keys) == 1:
         key = next(iter(keys))
-        return f"no arm64 leg for {key} " + ", ".join(_show(item.get(key)) for item in items)
-    groups = ["(" + ", ".join(f"{k}={_show(v)}" for k, v in item.items()) + ")" for item in items]
-    return "no arm64 leg for " + "; ".join(groups)
+        return (f"no arm64 leg for {key} " + ", ".join(_short(item.get(key)) for item in items)
+                + more)
+    groups = ["(" + ", ".join(f"{k}={_short(v)}" for k, v in item.items()) + ")"
+              for item in items]
+    return "no arm64 leg for " + "; ".join(groups) + more
 
 
 def _show(value: Any) -> str:
@@ -123,35 +210,46 @@ def _judge_one(index: int, inputs: list[JobInput],
     if resolved.error:
         return Verdict(UNKNOWN_STATUS, resolved.error)
     if resolved.unknown:
+        purpose = resolved.purpose
+        if purpose is not None and not item.required and purpose.name not in policy.judge:
+            return Verdict(NOT_APPLICABLE, purpose.describe())
+        if resolved.os != UNKNOWN and resolved.os not in policy.platforms:
+            return Verdict(NOT_APPLICABLE, _other_platform({resolved.os}, policy))
         return Verdict(UNKNOWN_STATUS, resolved.unknown)
 
-    undecided = [leg for leg in resolved.legs
-                 if leg.os == UNKNOWN or (leg.os in policy.platforms and leg.arch == UNKNOWN)]
+    undecided = [leg for leg in resolved.legs if judges_purpose(leg, policy) and (
+        leg.os == UNKNOWN or (leg.os in policy.platforms and leg.arch == UNKNOWN))]
     if undecided:
         return Verdict(UNKNOWN_STATUS, undecided[0].reason or "the runner cannot be resolved")
 
     own = [leg for leg in resolved.legs if judged(leg, policy)]
     if not own:
+        unjudged = [leg for leg in resolved.legs if not judges_purpose(leg, policy)
+                    and leg.os in (*policy.platforms, UNKNOWN) and leg.arch != OTHER]
+        if unjudged:
+            return Verdict(NOT_APPLICABLE, unjudged[0].purpose.describe())
         if any(leg.os in policy.platforms for leg in resolved.legs):
             return Verdict(NOT_APPLICABLE, "targets neither amd64 nor arm64")
-        systems = ", ".join(sorted({leg.os for leg in resolved.legs})) or "no runner"
-        return Verdict(NOT_APPLICABLE, f"runs on {systems}; judged: {', '.join(policy.platforms)}")
+        return Verdict(NOT_APPLICABLE, _other_platform({leg.os for leg in resolved.legs}, policy))
 
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
-    pool: list[tuple[Leg, set[str], str]] = [(leg, resolved.runner_keys, "") for leg in own]
+    pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]
     for sibling in siblings:
         other = inputs[sibling]
-        pool.extend((leg, other.resolved.runner_keys, _job_ref(other, item.path))
+        pool.extend((leg, other.resolved.runner_paths, _job_ref(other, item.path))
                     for leg in other.resolved.legs if judged(leg, policy))
 
     arm_keys: dict[tuple[str, str, str], str] = {}
     for leg, keys, source in pool:
         if counts_as_arm64(leg, policy):
             arm_keys.setdefault(twin_key(leg, keys), source)
+    # Cross builds for arm64 twin native builds (not tests): the arm64 artifact is built.
+    cross_keys = {twin_key(leg, resolved.runner_paths) for leg in resolved.legs
+                  if twins_a_build(leg, policy)}
     amd = [leg for leg in own if leg.arch == AMD64]
 
     if not amd:
-        mine = {twin_key(leg, resolved.runner_keys) for leg in own if counts_as_arm64(leg, policy)}
+        mine = {twin_key(leg, resolved.runner_paths) for leg in own if counts_as_arm64(leg, policy)}
         twinned = sorted({source for leg, keys, source in pool
                           if source and leg.arch == AMD64 and twin_key(leg, keys) in mine})
         if twinned:
@@ -162,30 +260,37 @@ def _judge_one(index: int, inputs: list[JobInput],
     seen: set[tuple[str, str, str]] = set()
     sources: set[str] = set()
     for leg in amd:
-        key = twin_key(leg, resolved.runner_keys)
+        key = twin_key(leg, resolved.runner_paths)
         if key in arm_keys:
             if arm_keys[key]:
                 sources.add(arm_keys[key])
+        elif leg.purpose.name == BUILD and key in cross_keys:
+            sources.add("an arm64 cross build")
         elif key not in seen:
             seen.add(key)
             missing.append(leg)
-    twins_from = sorted(sources)
+    twins_from = sorted(sources - {"an arm64 cross build"})
     if not missing:
         reason = "every amd64 leg has an arm64 twin"
-        if twins_from:
-            reason += " (in " + ", ".join(twins_from) + ")"
+        if sources:
+            reason += " (in " + ", ".join(sorted(sources)) + ")"
         return Verdict(PARITY, reason, twins_from=twins_from)
-    if not arm_keys:
+    if not arm_keys and not cross_keys:
         arm_present = any(leg.arch == ARM64 for leg, _, _ in pool)
         reason = f"no arm64 leg on {'/'.join(policy.platforms)}"
         if arm_present:
             reason = "no arm64 leg counts under the policy: " + _why_not_counted(pool, policy)
         return Verdict(AMD64_ONLY, reason, missing, twins_from)
-    text = describe_missing(missing, resolved.runner_keys)
+    text = describe_missing(missing, resolved.runner_paths)
     return Verdict(PARTIAL, text, missing, twins_from)
 
 
-def _why_not_counted(pool: list[tuple[Leg, set[str], str]], policy: Policy) -> str:
+def _other_platform(systems: set[str], policy: Policy) -> str:
+    shown = ", ".join(sorted(systems)) or "no runner"
+    return f"runs on {shown}; judged: {', '.join(policy.platforms)}"
+
+
+def _why_not_counted(pool: list[tuple[Leg, RunnerPaths, str]], policy: Policy) -> str:
     arm = [leg for leg, _, _ in pool if leg.arch == ARM64]
     if not policy.allow_emulated and all(leg.emulated for leg in arm):
         return "its arm64 legs are emulated (allow_emulated: false)"

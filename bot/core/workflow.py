@@ -53,6 +53,9 @@ class Job:
     env: dict[str, Any] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     ignored_by_comment: bool = False
+    container: Any = None
+    outputs: dict[str, Any] = field(default_factory=dict)
+    needs: tuple[str, ...] = ()
 
     def line_of(self, *path: str) -> int:
         """Line of a key under the job (`strategy`, `matrix`), or the job's own line."""
@@ -143,6 +146,8 @@ def _job(job_id: str, key: Scalar, node: Map, lines: list[str]) -> Job:
     with_ = plain(node.get("with"))
     env = plain(node.get("env"))
     uses = plain(node.get("uses"))
+    outputs = plain(node.get("outputs"))
+    needs = plain(node.get("needs"))
     job = Job(
         id=job_id,
         line=key.line,
@@ -156,6 +161,10 @@ def _job(job_id: str, key: Scalar, node: Map, lines: list[str]) -> Job:
         env=env if isinstance(env, dict) else {},
         ignored_by_comment=bool(IGNORE_COMMENT.search(lines[key.line - 1]))
         if key.line <= len(lines) else False,
+        container=plain(node.get("container")),
+        outputs=outputs if isinstance(outputs, dict) else {},
+        needs=(needs,) if isinstance(needs, str) else tuple(map(str, needs))
+        if isinstance(needs, list) else (),
     )
     steps = node.get("steps")
     if isinstance(steps, Seq):

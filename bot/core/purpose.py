@@ -1,0 +1,598 @@
+"""What a leg is for, and so whether its result can depend on the CPU.
+
+A leg's purpose comes from its steps (each `uses:` and each `run:` line, after evaluating
+`${{ }}` for that leg, skipping steps whose `if:` is false for it), the job's `outputs:`,
+`container:` and env. The rules are data (`RULES`, `TARGET_KEYS`); each match is kept as
+`Evidence` so a reader can check why a job was not judged.
+
+Deciding, in order (README, "Job purpose"):
+1. x86-only work or another platform (`x86-specific`, `other-target`) anywhere in the leg:
+   what it builds or tests is not an amd64/arm64 question;
+2. native tests, then builds for a foreign architecture (`cross`), then native builds;
+3. otherwise the first of publish, sdist, docs, lint, artifacts, meta, gate that matched.
+   The last three are recognised by what a job lacks, so they stand only when every other
+   step is neutral plumbing (echo, checkout, installs); an unrecognised command makes the
+   leg `unknown`, which is judged: a missed gap can be found later, a false alarm loses users.
+Nothing matched: `unknown`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from bot.core.expressions import render_script, render_text
+from bot.core.runners import AMD64, ARM64, OTHER
+from bot.core.workflow import Job, Step
+
+BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
+ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
+X86_SPECIFIC, OTHER_TARGET, UNKNOWN = "x86-specific", "other-target", "unknown"
+PURPOSES = (BUILD, TEST, PUBLISH, GATE, META, ARTIFACTS, LINT, DOCS, SDIST, CROSS,
+            X86_SPECIFIC, OTHER_TARGET, UNKNOWN)
+JUDGED_BY_DEFAULT = (BUILD, TEST, UNKNOWN)
+
+# How a reason names each purpose ("publishes: step 'Upload' uses pypa/gh-action-pypi-publish").
+VERBS = {
+    BUILD: "builds", TEST: "tests", PUBLISH: "publishes", GATE: "gates on other jobs",
+    META: "computes metadata", ARTIFACTS: "handles other jobs' artifacts", LINT: "lints",
+    DOCS: "builds docs", SDIST: "builds an sdist", CROSS: "cross-builds",
+    X86_SPECIFIC: "runs x86-only work", OTHER_TARGET: "targets another platform",
+    UNKNOWN: "does something unrecognised",
+}
+
+_TARGETING = (X86_SPECIFIC, OTHER_TARGET)
+_NON_JUDGED_ORDER = (PUBLISH, SDIST, DOCS, LINT, GATE, ARTIFACTS, META)
+_WEAK = (ARTIFACTS, META, GATE)  # recognised by the absence of other work
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    purpose: str
+    where: str  # "step 'Publish'", "container", "env CFLAGS", "outputs"
+    line: int
+    what: str  # "uses pypa/gh-action-pypi-publish", "runs `twine upload`"
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.what} (line {self.line})"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"purpose": self.purpose, "where": self.where, "line": self.line,
+                "what": self.what}
+
+
+@dataclass(frozen=True, slots=True)
+class Purpose:
+    name: str
+    evidence: tuple[Evidence, ...] = ()
+    cross_targets: frozenset[str] = frozenset()  # architectures a `cross` leg builds for
+
+    def describe(self) -> str:
+        """`publishes: step 'Publish' uses pypa/gh-action-pypi-publish (line 88)`."""
+        if not self.evidence:
+            return f"{VERBS[self.name]}: no step matched a purpose rule"
+        return f"{VERBS[self.name]}: {self.evidence[0]}"
+
+
+UNKNOWN_PURPOSE = Purpose(UNKNOWN)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    purpose: str
+    pattern: re.Pattern[str]
+
+
+def _rules(purpose: str, *patterns: str) -> tuple[Rule, ...]:
+    return tuple(Rule(purpose, re.compile(p, re.IGNORECASE)) for p in patterns)
+
+
+# `uses:` rules: matched against the action name (before `@`), first match wins.
+USES_RULES: tuple[Rule, ...] = (
+    *_rules(PUBLISH,
+            r"^pypa/gh-action-pypi-publish$", r"^softprops/action-gh-release$",
+            r"^ncipollo/release-action$", r"^actions/create-release$",
+            r"^svenstaro/upload-release-action$", r"^actions/deploy-pages$",
+            r"^peaceiris/actions-gh-pages$", r"^js-devtools/npm-publish$",
+            r"^int128/docker-manifest-create-action$", r"^akhilmhdh/contributors-readme",
+            r"^rust-lang/crates-io-auth-action$", r"^jacobtomlinson/gha-find-replace$",
+            r"^ad-m/github-push-action$", r"winget-releaser$", r"^taiki-e/upload-rust-binary-action$",
+            r"^actions/upload-release-asset$", r"^pypa/gh-action-pypi-publish"),
+    *_rules(GATE, r"^re-actors/alls-green$", r"^step-security/workflow-conclusion-action$"),
+    *_rules(META, r"^dorny/paths-filter$", r"^tj-actions/changed-files$",
+            r"^actions/labeler$", r"^amannn/action-semantic-pull-request$",
+            r"^googleapis/release-please-action$", r"^actions/github-script$"),
+    *_rules(ARTIFACTS,
+            r"^actions/download-artifact$", r"^test-summary/action$", r"^dorny/test-reporter$",
+            r"^mikepenz/action-junit-report$", r"^enricomi/publish-unit-test-result-action",
+            r"^sigstore/gh-action-sigstore-python$",
+            r"^actions/attest(-build-provenance|-sbom)?$", r"^anchore/sbom-action",
+            r"^sigstore/cosign-installer$", r"^dawidd6/action-download-artifact$"),
+    *_rules(LINT,
+            r"^pre-commit/action$", r"^pre-commit-ci/lite-action$",
+            r"^golangci/golangci-lint-action$", r"ruff-action$", r"^psf/black$",
+            r"^github/codeql-action/", r"^reviewdog/", r"^actions-rust-lang/rustfmt$",
+            r"^rhysd/actionlint$", r"^raven-actions/actionlint$", r"^crate-ci/typos$",
+            r"^codespell-project/", r"^embarkstudios/cargo-deny-action$",
+            r"^ludeeus/action-shellcheck$", r"super-linter", r"markdownlint",
+            r"^hadolint/hadolint-action$", r"^zizmorcore/zizmor-action$",
+            r"^streetsidesoftware/cspell-action$", r"^rustsec/audit-check$",
+            r"^actions-rs/clippy-check$", r"^giraffate/clippy-action$",
+            r"^obi1kenobi/cargo-semver-checks-action$", r"^pypa/gh-action-pip-audit$",
+            r"^dependabot/fetch-metadata$", r"^sonarsource/", r"^github/super-linter",
+            r"^oxsecurity/megalinter", r"^actions/dependency-review-action$",
+            r"^jidicula/clang-format-action$", r"^cpp-linter/"),
+    *_rules(DOCS, r"^actions/jekyll-build-pages$", r"^actions/upload-pages-artifact$",
+            r"^actions/configure-pages$"),
+    *_rules(CROSS, r"^goreleaser/goreleaser-action$", r"^houseabsolute/actions-rust-cross$"),
+    *_rules(OTHER_TARGET,
+            r"^vmactions/", r"^cross-platform-actions/action$",
+            r"^nttld/setup-ndk$", r"^android-actions/setup-android$", r"^mymindstorm/setup-emsdk$",
+            r"^pyodide/", r"^bytecodealliance/actions/wasmtime", r"^jetli/wasm-pack-action$"),
+    *_rules(X86_SPECIFIC, r"^petarpetrovt/setup-sde$", r"^reactivecircus/android-emulator-runner$",
+            r"intel-sde"),
+    *_rules(TEST, r"^uraimo/run-on-arch-action$"),
+    *_rules(BUILD,
+            r"^pypa/cibuildwheel$", r"^docker/build-push-action$", r"^docker/bake-action$",
+            r"^depot/build-push-action$", r"^depot/bake-action$",
+            r"^redhat-actions/buildah-build$", r"^joerick/cibuildwheel$"),
+)
+
+# `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
+# Order matters: the first rule that matches a command wins (sdist before build, lint and docs
+# environments before the test runner that hosts them).
+RUN_RULES: tuple[Rule, ...] = (
+    *_rules(X86_SPECIFIC, r"(^|\s)-mx?32\b", r"\bGOARCH=[\"']?386\b", r"\bsde(64)?\s+-",
+            r"\bavx-?512", r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b", r"\bmanylinux\w*_i686\b",
+            r"--platform[= ]+[\"']?linux/(386|i386)\b",
+            r"\b(gcc-multilib|g\+\+-multilib|libc6-dev-i386|lib32gcc\S*)\b", r"\bmake\b.*\s[a-z]+32\b"),
+    *_rules(OTHER_TARGET,
+            r"\bwasm32\b", r"\bwasi(p[12])?\b", r"\bwasm-pack\b", r"\bwasm-bindgen\b",
+            r"\bemcc\b", r"\bemsdk\b", r"\bemscripten\b", r"\bpyodide\b",
+            r"\bGOOS=[\"']?(windows|darwin|freebsd|openbsd|netbsd|js|wasip1|ios|android|plan9|illumos|solaris|aix)\b",
+            r"\bGOARCH=[\"']?wasm\b", r"-linux-android", r"\bcargo[- ]ndk\b", r"-apple-ios\b",
+            r"\bxcodebuild\b.*\b(iphoneos|iphonesimulator)\b", r"\bmingw", r"-pc-windows-gnu\b",
+            r"-unknown-(freebsd|netbsd|openbsd|redox|illumos)\b", r"-fortanix-unknown-sgx\b",
+            r"\bvagrant\b", r"\bwasmtime\b", r"\bwasmer\b"),
+    *_rules(SDIST,
+            r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)", r"\buv build\b.*--sdist\b",
+            r"\bmaturin sdist\b", r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
+            r"\bhatch build -t sdist\b", r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
+            r"\bcargo package\b"),
+    *_rules(PUBLISH,
+            r"\btwine upload\b", r"\buv publish\b", r"\bpoetry publish\b", r"\bflit publish\b",
+            r"\bhatch publish\b", r"\bmaturin (publish|upload)\b", r"\bpdm publish\b",
+            r"\b(npm|pnpm|yarn( npm)?) publish\b", r"\bcargo publish\b",
+            r"\bgh release (create|upload|edit)\b", r"\bdocker (image )?push\b",
+            r"\bpodman push\b", r"\bdocker buildx imagetools create\b",
+            r"\bdocker manifest (create|push|annotate)\b", r"\baws s3 (cp|sync|mv)\b",
+            r"\bgsutil\b.*\b(cp|rsync)\b", r"\bgit push\b", r"\bmvn\b.*\bdeploy\b",
+            r"\bgh workflow run\b", r"\brclone (copy|sync)\b", r"\bnpx (semantic-release|changeset publish)\b",
+            r"\bgradlew? .*\bpublish", r"\bskopeo copy\b", r"\bcrane (copy|push|tag)\b",
+            r"\bnapi pre-?publish\b", r"\bgem push\b", r"\bdotnet nuget push\b",
+            r"\bghr\b", r"\b(cargo[- ])?dist (host|upload|publish)\b"),
+    *_rules(DOCS,
+            r"\bcargo (\+\S+ )?doc\b", r"\bsphinx-build\b", r"\bmkdocs (build|gh-deploy)\b",
+            r"\bmake\b.*\b(html|docs?)\b", r"\bdoxygen\b", r"\bmdbook build\b",
+            r"\bjekyll build\b", r"\btypedoc\b", r"\bpdoc\b", r"\b(tox|nox)\b.*\bdocs?\b",
+            r"\bzig build docs?\b", r"\bgodoc\b"),
+    *_rules(LINT,
+            r"\bscan-build\b", r"\bgit diff\b.*--exit-code\b", r"\s--check(\s|$|=)",
+            r"\bmake (tidy|generate|gen|vet|depaware|check-\w+)\b", r"\bgo (generate|mod tidy)\b",
+            r"\bruff\b", r"\bflake8\b", r"\bblack\b.*--check", r"\bisort\b.*--(check|diff)",
+            r"\bmypy\b", r"\bpyright\b", r"\bpylint\b", r"\bpre-commit run\b", r"\bprek\b",
+            r"\bcargo (\+\S+ )?(fmt|clippy|deny|audit|machete|semver-checks|udeps|sort)\b",
+            r"\bcargo (\+\S+ )?(hack |-Z \S+ )*check\b",
+            r"\brustfmt\b", r"\bgolangci-lint\b", r"\bgofmt\b", r"\bgo vet\b", r"\bstaticcheck\b",
+            r"\bgovulncheck\b", r"\beslint\b", r"\bprettier\b", r"\btsc\b.*--noEmit",
+            r"\bbiome (check|lint|ci)\b", r"\bshellcheck\b", r"\bshfmt\b", r"\bactionlint\b",
+            r"\bcodespell\b", r"\btypos\b", r"\bcppcheck\b", r"\bclang-(format|tidy)\b",
+            r"\byamllint\b", r"\bmarkdownlint", r"\bbandit\b", r"\bsafety check\b",
+            r"\bpip-audit\b", r"\bzizmor\b", r"\bhadolint\b", r"\bzig fmt\b",
+            r"\b(tox|nox)\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
+            r"\bnpm run (lint|format|fmt|check-format)\b", r"\bmake (lint|fmt|format|check-format)\b",
+            r"\bdeno (lint|fmt)\b", r"\bswiftlint\b", r"\bvalidate-pyproject\b", r"\bsemgrep\b",
+            r"\bdprint check\b", r"\bcheck-manifest\b", r"\bunicode-lint\b", r"\bspellcheck\b"),
+    *_rules(ARTIFACTS,
+            r"\btwine check\b", r"\bcheck-wheel-contents\b", r"\babi3audit\b", r"\bcosign (sign|attest)",
+            r"\bsyft\b", r"\bgpg\b.*--(detach-sign|sign)",
+            r"\bminisign\b", r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global"),
+    *_rules(META,
+            r"\$\{?GITHUB_OUTPUT\b", r"::set-output\b", r"\bcargo metadata\b",
+            r"\buv lock\b.*--(check|locked)\b", r"\bpoetry (check|lock --check)\b",
+            r"\btowncrier check\b", r"\bchangelog\b", r"\b(cargo[- ])?dist (plan|manifest)\b"),
+    *_rules(TEST,
+            r"\bpytest\b", r"\bpy\.test\b", r"\btox\b", r"\bnox\b", r"-m unittest\b",
+            r"\bgo test\b", r"\bgotestsum\b",
+            r"\bcargo (\+\S+ )?(hack |-Z \S+ |careful |valgrind )*"
+            r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
+            r"\bcross test\b", r"\bctest\b", r"\bmake\b.*\b(check|test|tests)\b",
+            r"\bninja\b.*\btest\b", r"\bmeson test\b",
+            r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?test[\w:-]*(\s|$)",
+            r"\bnpx (jest|vitest|mocha|playwright)\b", r"\bvitest\b", r"\bjest\b",
+            r"\bnode --test\b", r"\bdeno test\b", r"\bbun test\b",
+            r"\bmvn\b.*\b(test|verify)\b", r"\bgradlew?\b.*\b(test|check)\b",
+            r"\bdotnet test\b", r"\brspec\b", r"\bphpunit\b", r"\bzig build test\b",
+            r"\bbazel(isk)? test\b", r"\bswift test\b", r"\b(cabal|stack) test\b",
+            r"\bmix test\b", r"\bprove\b", r"\bcoverage run\b", r"(^|[\s/])run-?tests?\b",
+            r"(^|\s)\./test\b", r"\bjust test\b",
+            r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
+            r"\bnix flake check\b", r"\bvalgrind\b",
+            r"\bbenchmark|\bcargo bench\b|\bpytest-benchmark\b|\bhyperfine\b",
+            r"\b(smoke|integration|e2e)[-_]?test"),
+    *_rules(BUILD,
+            r"\bcargo (\+\S+ )?(build|install --path|zigbuild|auditable build|rustc)\b",
+            r"\bcross build\b", r"\bgo build\b", r"\bgo install (?!\S+@)",
+            # make with no target, flags only, or a target that builds; other targets say
+            # nothing we can read
+            r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
+            r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)\b",
+            r"\bcmake\b", r"\bninja\b", r"\bmeson (setup|compile|install)\b", r"(^|\s)\./configure\b",
+            r"\bpython3?(\.\d+)? -m build\b", r"\bpip3? wheel\b", r"\buv build\b",
+            r"\bmaturin (build|develop)\b", r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
+            r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", r"\bsetup\.py\b",
+            r"\bcibuildwheel\b", r"\b(docker|podman) (buildx )?build\b", r"\bbuildah\b",
+            r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)", r"\bzig build\b",
+            r"\bbazel(isk)? build\b",
+            r"\b(gcc|g\+\+|clang|clang\+\+|cc)\s+(?!-?-version\b|-v\b|--help\b)", r"\bnapi build\b",
+            r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b", r"\bx\.py (build|dist)\b",
+            r"\b(cargo[- ])?dist build\b", r"\bmvn\b.*\b(package|install)\b",
+            r"\bgradlew?\b.*\b(build|assemble)\b", r"\bdotnet (build|publish)\b", r"\bswift build\b",
+            r"\bnix build\b", r"\bnix-build\b", r"\bpyinstaller\b", r"\bscons\b", r"\bb2\b",
+            r"\bdeno compile\b", r"\bdocker compose (up|build)\b", r"\bdocker run\b",
+            r"\bpip3? install\b[^#\n]*\.whl\b"),
+)
+
+# Plumbing: commands that say nothing about a purpose (checked after RUN_RULES).
+_NEUTRAL = re.compile(
+    # shell, text and file plumbing
+    r"^(echo|printf|cat|ls|mkdir|cp|mv|rm|rmdir|cd|pushd|popd|pwd|export|set|shopt|source|\.|"
+    r"test|\[\[?|if|then|else|elif|fi|for|while|do|done|case|esac|exit|true|false|:|sleep|tee|"
+    r"jq|yq|grep|egrep|sed|awk|head|tail|sort|uniq|wc|find|tar|unzip|zip|gzip|gunzip|xz|"
+    r"7z|curl|wget|chmod|chown|touch|ln|date|which|whoami|uname|df|du|free|nproc|git|gh|"
+    r"local|declare|readonly|unset|trap|return|function|\}|\{|\)|\(|;;|"
+    r"printenv|basename|dirname|realpath|readlink|cut|tr|file|stat|diff|cmp|md5sum|base64|"
+    r"sha\d*sum|shasum|ssh-keyscan|ssh-agent|systemctl|service|ldconfig|update-alternatives|"
+    r"locale|timedatectl|ulimit|hash|type|wait|kill|shift|read|let|break|continue|"
+    r"Write-Host|Write-Output|Set-Content|Add-Content|Get-ChildItem|Remove-Item|New-Item|"
+    r"Copy-Item|Move-Item|Get-Content|\$\w+\s*=|\$env:\w+\s*=|[A-Za-z_]\w*=\S*$|"
+    # installing tools and dependencies (installing the project itself is a build rule)
+    r"apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|rustup|pipx|conda|mamba|"
+    r"micromamba|corepack|nvm|ccache|sccache|"
+    r"pip3? (install|download|freeze|list|show|cache)|python3?(\.\d+)? -m (pip|venv|ensurepip)|"
+    r"uv (pip install|sync|venv|lock|tool install|python install|cache)|"
+    r"(npm|pnpm|bun) (ci|install|i|config)|yarn( install| config| set)?\s*$|yarn install|"
+    r"go (mod (download|tidy|verify)|env|version|install \S+@\S+)|"
+    r"cargo (fetch|generate-lockfile|update|binstall|install(?! --path))|"
+    r"docker (login|pull|images|ps|info|version|tag|system|logout|context|buildx (create|use|inspect))|"
+    # versions and environment printouts
+    r"rustc -V|rustc --version|cargo -V|cargo --version|python3? -V|python3? --version|"
+    r"node -v|node --version|java -version|clang --version|gcc --version|cmake --version)"
+    r"(\s|$|;)",
+    re.IGNORECASE,
+)
+# Prefixes that run the rest of the command: classify what they run.
+_PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
+                     r"|nix develop( \S+)? -c|uv run|poetry run|pipenv run|hatch run|pdm run|"
+                     r"npx( --yes)?|bundle exec)\s+")
+_ECHO = re.compile(r"^(echo|printf|cat\s*<<)\b")
+_WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
+_COMMAND_SPLIT = re.compile(r"\n|&&|\|\||;|(?<!\|)\|(?!\|)")
+
+# Target words in a build's arguments or env: `--target aarch64-unknown-linux-gnu`, GOARCH.
+_TARGET_FLAG = re.compile(r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
+_RUNS_FOR_TARGET = re.compile(
+    r"\b(?:cross (?:test|run|bench)|cargo (?:\+\S+ )?(?:test|run|bench|nextest run))\b[^\n;&|]*?"
+    r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
+_ZIG_TARGET = re.compile(r"-Dtarget=[\"']?([A-Za-z0-9_.\-]+)")
+_GOARCH = re.compile(r"\bGOARCH=[\"']?([A-Za-z0-9_]+)")
+# env and `with:` keys that name the build's target, and the cross tools that take them.
+TARGET_KEYS = ("target", "CARGO_BUILD_TARGET", "GOARCH", "TARGET", "RUST_TARGET")
+_TARGET_INPUT_ACTIONS = re.compile(
+    r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
+    r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$", re.IGNORECASE)
+_LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b",
+                        re.IGNORECASE)
+# Actions that set up or report and say nothing about a purpose. Any other action that no
+# rule knows counts as unrecognised work.
+_NEUTRAL_USES = re.compile(
+    r"^(actions/(checkout|cache|upload-artifact|setup-\w+|stale|create-github-app-token|"
+    r"add-to-project)|[\w.-]+/setup-[\w.-]+|[\w.-]+/[\w.-]*-toolchain|dtolnay/rust-toolchain|"
+    r"swatinem/rust-cache|taiki-e/install-action|taiki-e/cache-cargo-install-action|"
+    r"mozilla-actions/sccache-action|hendrikmuhs/ccache-action|docker/(setup-buildx-action|"
+    r"setup-qemu-action|login-action|metadata-action)|aws-actions/configure-aws-credentials|"
+    r"google-github-actions/(auth|setup-gcloud)|azure/login|slackapi/|[\w.-]+/[\w.-]*slack[\w.-]*|"
+    r"peter-evans/|marocchino/sticky-pull-request-comment|thollander/actions-comment|"
+    r"codecov/|coverallsapp/|step-security/harden-runner|cachix/|nixbuild/nix-quick-install|"
+    r"determinatesystems/|denoland/setup-deno|oven-sh/setup-bun|pnpm/action-setup|"
+    r"awalsh128/cache-apt-pkgs-action|jlumbroso/free-disk-space|rui314/setup-mold|"
+    r"ilammy/msvc-dev-cmd|msys2/setup-msys2|egor-tensin/|mlugg/setup-zig|goto-bus-stop/|"
+    r"extractions/|crazy-max/ghaction-(setup|import-gpg)|xt0rted/|tailscale/github-action|"
+    r"jwlawson/actions-setup-cmake|lukka/get-cmake|seanmiddleditch/gha-setup-ninja|"
+    r"actions-rs/toolchain|msys2/|namespacelabs/|useblacksmith/|depot/setup-action|"
+    r"ubicloud/|warpbuilds/|runs-on/action)",
+    re.IGNORECASE)
+_GATE_TEXT = re.compile(r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*needs|"
+                        r"toJSON\(\s*needs\s*\)|needs\.\*\.result", re.IGNORECASE)
+
+
+def target_arch(target: str) -> str | None:
+    """What a build target is, for a Linux host: an arch, `x86-specific` or `other-target`."""
+    word = target.lower()
+    if any(part in word for part in ("wasm", "wasi", "emscripten", "android", "-ios", "darwin",
+                                     "windows", "mingw", "freebsd", "netbsd", "openbsd", "redox",
+                                     "sgx", "fuchsia", "illumos", "solaris", "-none", "uefi",
+                                     "cuda", "nvptx")):
+        return OTHER_TARGET
+    if word in ("386", "i386") or re.match(r"^(i[3-6]86|x86)(?![-_]?64)([-_]|$)", word):
+        return X86_SPECIFIC
+    if re.match(r"^(aarch64|arm64)([-_]|$)", word):
+        return ARM64
+    if re.match(r"^(x86_64|amd64|x64)([-_]|$)", word):
+        return AMD64
+    if re.match(r"^(arm|armv\d|thumb|powerpc|ppc|s390x|riscv|mips|loongarch|loong64|sparc)", word):
+        return OTHER
+    return None
+
+
+def foreign_runs(command: str) -> list[str]:
+    """Targets whose code a command runs (`cross test --target T`): under QEMU when foreign."""
+    return _RUNS_FOR_TARGET.findall(command)
+
+
+@lru_cache(maxsize=4096)
+def _classify_command(command: str) -> tuple[str, str] | None:
+    """(purpose, matched text) for one shell command; ('', '') when it is plumbing."""
+    text = command.strip()
+    if not text or text.startswith("#"):
+        return ("", "")
+    if _ECHO.match(text):  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
+        output = _WRITES_OUTPUT.search(text)
+        return (META, output.group(0)) if output else ("", "")
+    for rule in RUN_RULES:
+        match = rule.pattern.search(text)
+        if match is not None:
+            return rule.purpose, match.group(0).strip()
+    prefix = _PREFIX.match(text)
+    if prefix is not None:
+        return _classify_command(text[prefix.end():])
+    if _NEUTRAL.match(text):
+        return ("", "")
+    return None
+
+
+@lru_cache(maxsize=2048)
+def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
+    """(purpose, what matched, command) for each command that shows one; purpose '?' for a
+    command no rule knows."""
+    found: list[tuple[str, str, str]] = []
+    for command in _COMMAND_SPLIT.split(script.replace("\\\n", " ")):
+        result = _classify_command(command)
+        if result is None:
+            found.append(("?", command.strip()[:60], command))
+        elif result[0]:
+            found.append((*result, command))
+    return tuple(found)
+
+
+@lru_cache(maxsize=1024)
+def _classify_uses(action: str) -> str | None:
+    for rule in USES_RULES:
+        if rule.pattern.search(action):
+            return rule.purpose
+    return None
+
+
+def _step_label(step: Step) -> str:
+    return f"step '{step.name or step.uses or f'#{step.index + 1}'}'"
+
+
+def _with_text(step: Step, key: str, contexts: Mapping[str, Any]) -> str:
+    value = step.with_.get(key)
+    return render_text(value, contexts) if value is not None else ""
+
+
+def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: set[str],
+                   envs: tuple[Mapping[str, Any], ...]) -> list[Evidence]:
+    found: list[Evidence] = []
+    where = _step_label(step)
+    if step.uses:
+        action = step.uses.split("@", 1)[0].strip()
+        purpose = _classify_uses(action)
+        if _TARGET_INPUT_ACTIONS.match(action):
+            command = _with_text(step, "command", contexts).lower()
+            if "maturin" in action.lower() and command in ("sdist", "upload", "publish"):
+                purpose = SDIST if command == "sdist" else PUBLISH
+            else:
+                target = _with_text(step, "target", contexts)
+                kind = target_arch(target) if target else None
+                purpose = _for_target(kind, host, TEST if command == "test" else BUILD, targets)
+        if action.lower() == "pypa/cibuildwheel" or "cibuildwheel" in action.lower():
+            platform = _with_text(step, "platform", contexts) or str(step.env.get("CIBW_PLATFORM", ""))
+            if platform.lower() in ("pyodide", "android", "ios"):
+                purpose = OTHER_TARGET
+        if purpose is None and not _NEUTRAL_USES.search(action):
+            found.append(Evidence("?", where, step.line, f"uses {action}, which no rule knows"))
+        elif purpose is not None:
+            found.append(Evidence(purpose, where, step.line, f"uses {action}"))
+        if step.with_:
+            for key, value in step.with_.items():
+                if isinstance(value, str) and key in ("run", "script", "command", "args"):
+                    found.extend(_script_evidence(render_text(value, contexts), where, step.line,
+                                                  host, targets))
+    if step.run:
+        found.extend(_script_evidence(render_script(step.run, contexts, (step.env, *envs)),
+                                      where, step.line, host, targets))
+    # A gate reads the results of the jobs it needs, in its script or its `if:`.
+    raw = " ".join(str(part) for part in (step.run, step.if_) if part)
+    if raw and _GATE_TEXT.search(raw):
+        found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
+    if step.name and _LINT_NAME.search(step.name) and all(item.purpose == "?" for item in found):
+        # `deno run tools/lint.js` says nothing by itself; its step's name does.
+        found = [Evidence(LINT, where, step.line, "is named as a lint or format check")]
+    if any(item.purpose in (META, GATE) for item in found):
+        # What a step that writes outputs or reads needs' results runs is for that purpose.
+        found = [item for item in found if item.purpose != "?"]
+    return found
+
+
+def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> str:
+    """The purpose of building (or testing) for a target, on a host."""
+    if kind is None or kind == host:
+        return native
+    if kind in _TARGETING:
+        targets.add(kind)  # what the leg builds for; its tests then test that
+        return kind
+    if native == TEST:  # tests for a foreign arch run under emulation (see emulation.py)
+        return TEST
+    targets.add(kind)
+    return CROSS
+
+
+def _script_evidence(script: str, where: str, line: int, host: str,
+                     targets: set[str]) -> list[Evidence]:
+    found: list[Evidence] = []
+    for purpose, what, command in _classify_script(script):
+        if purpose in (BUILD, TEST, LINT):
+            match = (_TARGET_FLAG.search(command) or _ZIG_TARGET.search(command)
+                     or _GOARCH.search(command))
+            kind = target_arch(match.group(1)) if match is not None else None
+            if kind is not None:
+                purpose = _for_target(kind, host, BUILD if purpose == LINT else purpose,
+                                      targets)
+                if purpose == BUILD and kind == host:
+                    purpose = LINT if "check" in command else BUILD
+        shown = f"runs `{what}`" if purpose != "?" else f"runs `{what}`, which no rule knows"
+        found.append(Evidence(purpose, where, line, shown))
+    return found
+
+
+_X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
+
+
+def _value_evidence(name: str, value: Any, where: str, line: int,
+                    contexts: Mapping[str, Any], host: str, targets: set[str]) -> list[Evidence]:
+    """Env values and container images that fix what a whole leg is for: `CFLAGS: -m32`,
+    `GOARCH: 386`, `GOOS: ios`, an i686 image; a foreign GOARCH makes its builds cross."""
+    text = render_text(value, contexts) if value is not None else ""
+    if not text or text == "?":
+        return []
+    key = name.upper()
+    if key in ("GOARCH", "CARGO_BUILD_TARGET", "RUST_TARGET"):
+        kind = target_arch(text)
+        if kind in _TARGETING:
+            return [Evidence(kind, where, line, f"is {text}")]
+        if kind is not None and kind != host:
+            targets.add(kind)
+            return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
+        return []
+    if key == "GOOS" and text.lower() != "linux":
+        return [Evidence(OTHER_TARGET, where, line, f"is {text}")]
+    if key == "CIBW_PLATFORM" and text.lower() in ("pyodide", "android", "ios"):
+        return [Evidence(OTHER_TARGET, where, line, f"is {text}")]
+    if name == "container" and _X86_CONTAINER.search(text):
+        return [Evidence(X86_SPECIFIC, where, line, f"is {text[:60]}")]
+    if key in _FLAG_KEYS or name == "container":
+        for purpose in _TARGETING:
+            for rule in RUN_RULES:
+                if rule.purpose == purpose and rule.pattern.search(text):
+                    return [Evidence(purpose, where, line, f"is {text[:60]}")]
+    return []
+
+
+# Env keys whose value changes what every compiler call in the leg produces.
+_FLAG_KEYS = {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CC", "CXX", "RUSTFLAGS",
+              "CARGO_BUILD_TARGET", "CMAKE_TOOLCHAIN_FILE", "ARCH_FLAGS", "GOARCH", "GOOS"}
+
+
+def decide(job: Job, contexts: Mapping[str, Any], host: str,
+           steps: Iterable[Step], workflow_env: Mapping[str, Any]) -> Purpose:
+    """The purpose of one leg: `steps` are the job's steps that run on it."""
+    targets: set[str] = set()
+    leg_wide: list[Evidence] = []  # what the whole leg is for, whatever its commands
+    evidence: list[Evidence] = []
+    for name, value in {**workflow_env, **job.env}.items():
+        leg_wide.extend(_value_evidence(str(name), value, f"env {name}", job.line, contexts,
+                                        host, targets))
+    if job.container is not None:
+        image = job.container.get("image") if isinstance(job.container, dict) else job.container
+        leg_wide.extend(_value_evidence("container", image, "container",
+                                        job.line_of("container"), contexts, host, targets))
+    steps = list(steps)
+    for step in steps:
+        for name, value in step.env.items():
+            leg_wide.extend(_value_evidence(str(name), value, f"env {name}", step.line,
+                                            contexts, host, targets))
+        found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env))
+        evidence.extend(found)
+        uses = (step.uses or "").lower()
+        if uses.startswith("github/codeql-action/analyze"):
+            # CodeQL builds compiled code only to analyse it.
+            leg_wide.append(Evidence(LINT, _step_label(step), step.line, f"uses {step.uses}"))
+        elif uses.startswith(("vmactions/", "cross-platform-actions/action")):
+            # Everything in the step's `run:` happens inside another OS's VM.
+            leg_wide.append(Evidence(OTHER_TARGET, _step_label(step), step.line,
+                                     f"uses {step.uses}"))
+    if job.outputs:
+        evidence.append(Evidence(META, "outputs", job.line_of("outputs"),
+                                 "are set for other jobs: " + ", ".join(sorted(job.outputs))))
+    purpose = _resolve(leg_wide, evidence, targets)
+    if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
+        # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
+        # approval step for its environment, or a check of the repository's text.
+        if job.needs:
+            return Purpose(GATE, (Evidence(GATE, "job", job.line, "runs nothing but plumbing "
+                                           "after " + ", ".join(job.needs)),))
+        if "environment" in job.node.entries:
+            return Purpose(GATE, (Evidence(GATE, "job", job.line_of("environment"),
+                                           "runs nothing but plumbing for its environment"),))
+        if any(step.run for step in steps):
+            return Purpose(META, (Evidence(META, "job", job.line, "runs only plumbing "
+                                           "commands (echo, grep, diff, git …)"),))
+    return purpose
+
+
+def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[str]) -> Purpose:
+    for name in (*_TARGETING, LINT):
+        found = tuple(item for item in leg_wide if item.purpose == name)
+        if found:
+            return Purpose(name, found)
+    cross = tuple(item for item in leg_wide if item.purpose == CROSS)
+    by_purpose: dict[str, list[Evidence]] = {}
+    for item in evidence:
+        by_purpose.setdefault(item.purpose, []).append(item)
+
+    def pick(name: str) -> Purpose:
+        return Purpose(name, tuple(by_purpose[name]))
+
+    if cross and (TEST in by_purpose or BUILD in by_purpose or CROSS in by_purpose):
+        # GOARCH=arm64 in the env: every build and test in the leg is for that target.
+        return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))),
+                       frozenset(targets))
+    built_for = targets & set(_TARGETING)
+    if TEST in by_purpose and built_for and BUILD not in by_purpose and len(built_for) == 1:
+        # Everything built here is wasm (or i686): the tests run that build.
+        kind = next(iter(built_for))
+        return Purpose(kind, (*by_purpose[kind], *by_purpose[TEST]))
+    if TEST in by_purpose:
+        return pick(TEST)
+    if CROSS in by_purpose:
+        return Purpose(CROSS, tuple(by_purpose[CROSS]), frozenset(targets - built_for))
+    if BUILD in by_purpose:
+        return pick(BUILD)
+    for name in _TARGETING:
+        if name in by_purpose:
+            return pick(name)
+    unrecognised = by_purpose.get("?", [])
+    for name in _NON_JUDGED_ORDER:
+        if name not in by_purpose:
+            continue
+        if name in _WEAK and unrecognised:
+            # A gate or an outputs job that also runs something we cannot name may do real
+            # work: judge it rather than guess.
+            return Purpose(UNKNOWN, (*by_purpose[name], unrecognised[0]))
+        return pick(name)
+    return Purpose(UNKNOWN, tuple(unrecognised[:1]))
