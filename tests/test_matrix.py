@@ -92,14 +92,31 @@ def test_later_include_overwrites_earlier_added_value():
 
 @pytest.mark.parametrize(("matrix", "reason"), [
     ("${{ fromJSON(needs.setup.outputs.matrix) }}", "needs.setup.outputs.matrix"),
-    ({"os": "${{ fromJSON(vars.OSES) }}"}, "vars.OSES"),
     ({"include": "${{ fromJSON(inputs.include) }}"}, "inputs.include"),
-    ({"os": ["a", "${{ vars.B }}"]}, "vars.B"),
+    ({"os": "${{ fromJSON(vars.OSES) }}", "exclude": [{"os": "b"}]}, "vars.OSES"),
+    ({"os": ["a", "b"], "include": [{"os": "${{ vars.B }}", "x": 1}]}, "vars.B"),
 ])
 def test_dynamic_matrices_are_unknown_with_a_reason(matrix, reason):
     expansion = expand(matrix, {"inputs": Unknown("inputs")})
     assert expansion.combinations == []
     assert reason in (expansion.unknown or "")
+
+
+def test_a_dimension_computed_at_run_time_is_one_opaque_value():
+    expansion = expand({"os": ["ubuntu-latest", "ubuntu-24.04-arm"],
+                        "python": "${{ fromJSON(needs.setup.outputs.versions) }}"})
+    assert expansion.unknown is None
+    assert [c["os"] for c in expansion.combinations] == ["ubuntu-latest", "ubuntu-24.04-arm"]
+    assert {c["python"] for c in expansion.combinations} == {
+        Unknown("needs.setup.outputs.versions")}
+
+
+def test_a_value_that_depends_on_the_run_stays_as_written():
+    runner = "${{ github.repository == 'o/r' && 'big-arm' || 'ubuntu-24.04-arm' }}"
+    expansion = expand({"os": ["a"], "py": ["3.12", "${{ vars.B }}"],
+                        "include": [{"os": "a", "runner": runner}]})
+    assert expansion.combinations == [{"os": "a", "py": "3.12", "runner": runner},
+                                      {"os": "a", "py": "${{ vars.B }}", "runner": runner}]
 
 
 def test_matrix_from_known_inputs_expands():

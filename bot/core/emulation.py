@@ -84,11 +84,18 @@ def _add_script(found: Targets, script: str) -> None:
 
 def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
     """False only when the step's `if:` is known to be false for this leg."""
+    return step_condition(step, contexts) is not False
+
+
+def step_condition(step: Step, contexts: Mapping[str, Any]) -> bool | None:
+    """Whether the step runs on this leg; None when its `if:` depends on the run."""
+    if step.if_ is None:
+        return True
     try:
         result = evaluate_condition(step.if_, contexts)
     except ExpressionError:
-        return True
-    return result is not False
+        return None
+    return result if isinstance(result, bool) else None
 
 
 def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any],

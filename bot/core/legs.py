@@ -20,6 +20,7 @@ from bot.core.expressions import (
     referenced_keys,
     referenced_paths,
     render_text,
+    split_template,
     to_string,
     truthy,
 )
@@ -75,6 +76,23 @@ class JobLegs:
     os: str = UNKNOWN  # when there are no legs: the OS runs-on names whatever the matrix
 
 
+def at_run_time(value: Any) -> Any:
+    """A matrix value as the run's expressions see it: a value kept as written because it
+    depends on the run (`${{ github.event_name == 'push' }}`) is unknown, not that text."""
+    if isinstance(value, str) and has_expression(value):
+        parts = split_template(value)
+        if len(parts) == 1:
+            return Unknown(parts[0][1])
+        # `app-${{ github.ref_name }}-simd`: the text around the unknown part still tells
+        # `contains(matrix.file_name, '-simd')`.
+        return render_text(value, {})
+    if isinstance(value, dict):
+        return {key: at_run_time(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [at_run_time(item) for item in value]
+    return value
+
+
 def shown_value(value: Any) -> Any:
     """A matrix value for output: a value computed at run time shows as its expression."""
     if isinstance(value, Unknown):
@@ -118,7 +136,7 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
     total = len(expansion.combinations)
     for index, combo in enumerate(expansion.combinations):
         leg_contexts: dict[str, Any] = {
-            "matrix": combo,
+            "matrix": at_run_time(combo),
             "inputs": inputs,
             "strategy": {"job-index": index, "job-total": total},
         }
@@ -211,7 +229,8 @@ def _blocking(job: Job, contexts: Mapping[str, Any]) -> bool:
 
 def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dict[str, Any],
               user_runners: Mapping[str, str]) -> list[Leg]:
-    resolution = _runs_on(job, contexts, user_runners)
+    # runs-on sees matrix values that depend on the run as written, to follow their branches.
+    resolution = _runs_on(job, {**contexts, "matrix": combo}, user_runners)
     runner_ctx = runners.runner_context(resolution)
     contexts["runner"] = runner_ctx if runner_ctx is not None else Unknown("runner")
     retired = None
@@ -229,8 +248,8 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         retired=retired,
         contexts=contexts,
     )
+    base.purpose = _purpose(job, workflow, contexts, resolution.arch)
     steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
-    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env)
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
     if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
@@ -254,8 +273,10 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
 
 
 def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
-    steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
-    return purpose_module.decide(job, contexts, host, steps, workflow.env)
+    runs = {step.index: emulation.step_condition(step, contexts) for step in job.steps}
+    steps = [step for step in job.steps if runs[step.index] is not False]
+    maybe = {index for index, condition in runs.items() if condition is None}
+    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe)
 
 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:
@@ -296,7 +317,7 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
         result.runner_keys |= referenced_keys(job.with_.get(name))
         result.runner_paths |= referenced_paths(job.with_.get(name))
     for combo in combos:
-        contexts = {"matrix": combo, "inputs": outer_inputs}
+        contexts = {"matrix": at_run_time(combo), "inputs": outer_inputs}
         try:
             given = evaluate_template(job.with_, contexts)
         except ExpressionError as exc:

@@ -66,7 +66,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
     for key, values in matrix.items():
         if key in ("include", "exclude"):
             continue
-        values = _evaluate(values, contexts)
+        values = _evaluate_leaves(values, contexts)
         if isinstance(values, Unknown):
             values = [values]  # opaque: one value standing for whatever the run computes
         if not isinstance(values, list):
@@ -77,7 +77,7 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
 
     entries: dict[str, list[dict[str, Any]]] = {}
     for name in ("include", "exclude"):
-        raw = _evaluate(matrix.get(name), contexts)
+        raw = _evaluate_leaves(matrix.get(name), contexts)
         if isinstance(raw, Unknown):
             return Expansion([], f"matrix {name} is computed from {raw.reason}")
         if raw is None:
@@ -92,14 +92,14 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
         for item in raw:
             filter_part = item if name == "exclude" else {k: v for k, v in item.items()
                                                           if k in vectors}
-            unknown = _first_unknown(filter_part)
-            if unknown is not None:
-                return Expansion([], f"matrix {name} uses {unknown.reason}")
+            dynamic = _first_dynamic(filter_part)
+            if dynamic is not None:
+                return Expansion([], f"matrix {name} uses {dynamic}")
             for key in filter_part:
-                opaque = _first_unknown(vectors.get(key))
-                if opaque is not None:
+                dynamic = _first_dynamic(vectors.get(key))
+                if dynamic is not None:
                     return Expansion([], f"matrix {name} filters on dimension '{key}', which "
-                                         f"is computed from {opaque.reason}")
+                                         f"is computed from {dynamic}")
 
     if not vectors and not entries["include"]:
         raise MatrixError("the matrix defines no dimensions and no include entries")
@@ -142,11 +142,49 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
     return Expansion(result)
 
 
+def _evaluate_leaves(value: Any, contexts: Mapping[str, Any]) -> Any:
+    """Evaluate a dimension or include list; a value inside it that depends on the run
+    (`runner: ${{ github.repository == 'o/r' && 'big' || 'ubuntu-24.04' }}`) stays as
+    written, so that what reads it (runs-on) can follow each branch. A whole value that
+    is computed (`${{ fromJSON(needs.x.outputs.list) }}`) comes back Unknown."""
+    if isinstance(value, str):
+        return _evaluate(value, contexts)
+    if isinstance(value, list):
+        return [_evaluate_leaf(item, contexts) for item in value]
+    if isinstance(value, dict):
+        return {key: _evaluate_leaf(item, contexts) for key, item in value.items()}
+    return value
+
+
+def _evaluate_leaf(value: Any, contexts: Mapping[str, Any]) -> Any:
+    if isinstance(value, list | dict):
+        return _evaluate_leaves(value, contexts)
+    result = _evaluate(value, contexts)
+    return value if isinstance(result, Unknown) and isinstance(value, str) else result
+
+
 def _evaluate(value: Any, contexts: Mapping[str, Any]) -> Any:
     try:
         return evaluate_template(value, contexts)
     except ExpressionError as exc:
         raise MatrixError(f"invalid expression in matrix: {exc}") from None
+
+
+def _first_dynamic(value: Any) -> str | None:
+    """What makes a filter's value unknowable: an Unknown, or an expression kept as written."""
+    unknown = _first_unknown(value)
+    if unknown is not None:
+        return unknown.reason
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if has_expression(item):
+            return str(item)
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return None
 
 
 def is_opaque(value: Any) -> bool:

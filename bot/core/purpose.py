@@ -147,8 +147,7 @@ USES_RULES: tuple[Rule, ...] = (
 RUN_RULES: tuple[Rule, ...] = (
     *_rules(X86_SPECIFIC, r"(^|\s)-mx?32\b", r"\bGOARCH=[\"']?386\b", r"\bsde(64)?\s+-",
             r"\bavx-?512", r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b", r"\bmanylinux\w*_i686\b",
-            r"--platform[= ]+[\"']?linux/(386|i386)\b",
-            r"\b(gcc-multilib|g\+\+-multilib|libc6-dev-i386|lib32gcc\S*)\b", r"\bmake\b.*\s[a-z]+32\b"),
+            r"--platform[= ]+[\"']?linux/(386|i386)\b", r"\bmake\b.*\s[a-z]+32\b"),
     *_rules(OTHER_TARGET,
             r"\bwasm32\b", r"\bwasi(p[12])?\b", r"\bwasm-pack\b", r"\bwasm-bindgen\b",
             r"\bemcc\b", r"\bemsdk\b", r"\bemscripten\b", r"\bpyodide\b",
@@ -274,6 +273,9 @@ _NEUTRAL = re.compile(
     r"(\s|$|;)",
     re.IGNORECASE,
 )
+_INSTALL = re.compile(
+    r"^(sudo\s+(-\S+\s+)*)?(apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
+    r"vcpkg|conda|mamba|micromamba|rustup|sdkmanager)\b(?!.*\bbuild\b)", re.IGNORECASE)
 # Prefixes that run the rest of the command: classify what they run.
 _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
                      r"|nix develop( \S+)? -c|uv run|poetry run|pipenv run|hatch run|pdm run|"
@@ -352,6 +354,8 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     if _ECHO.match(text):  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
+    if _INSTALL.match(text):  # `apt-get install gcc` installs a compiler, builds nothing
+        return ("", "")
     for rule in RUN_RULES:
         match = rule.pattern.search(text)
         if match is not None:
@@ -508,9 +512,39 @@ _FLAG_KEYS = {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CC", "CXX", "RUSTFLA
               "CARGO_BUILD_TARGET", "CMAKE_TOOLCHAIN_FILE", "ARCH_FLAGS", "GOARCH", "GOOS"}
 
 
-def decide(job: Job, contexts: Mapping[str, Any], host: str,
-           steps: Iterable[Step], workflow_env: Mapping[str, Any]) -> Purpose:
-    """The purpose of one leg: `steps` are the job's steps that run on it."""
+# Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
+_TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?target|goos|abi)$",
+                                re.IGNORECASE)
+_OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
+
+
+def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
+    """A leg whose matrix names a wasm, Android or i686 target builds for it throughout."""
+    found: list[Evidence] = []
+    stack = [matrix]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, list):
+            stack.extend(value)
+        if not isinstance(value, dict):
+            continue
+        for key, item in value.items():
+            if isinstance(item, dict | list):
+                stack.append(item)
+            elif isinstance(item, str) and _TARGET_MATRIX_KEY.match(str(key)):
+                kind = (OTHER_TARGET if item.lower() in _OTHER_PLATFORMS
+                        else target_arch(item))
+                if kind in _TARGETING:
+                    found.append(Evidence(kind, f"matrix {key}", line, f"is {item}"))
+    return found
+
+
+def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Step],
+           workflow_env: Mapping[str, Any], maybe: Iterable[int] = ()) -> Purpose:
+    """The purpose of one leg: `steps` are the job's steps that run on it, `maybe` the
+    indexes of those whose `if:` depends on the run. Such a step may build or test, but
+    cannot alone make the leg x86-only, cross or another platform's."""
+    maybe = set(maybe)
     targets: set[str] = set()
     leg_wide: list[Evidence] = []  # what the whole leg is for, whatever its commands
     evidence: list[Evidence] = []
@@ -521,12 +555,15 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str,
         image = job.container.get("image") if isinstance(job.container, dict) else job.container
         leg_wide.extend(_value_evidence("container", image, "container",
                                         job.line_of("container"), contexts, host, targets))
+    leg_wide.extend(_matrix_targets(contexts.get("matrix"), job.line_of("strategy", "matrix")))
     steps = list(steps)
     for step in steps:
         for name, value in step.env.items():
             leg_wide.extend(_value_evidence(str(name), value, f"env {name}", step.line,
                                             contexts, host, targets))
         found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env))
+        if step.index in maybe:
+            found = [item for item in found if item.purpose not in (*_TARGETING, CROSS)]
         evidence.extend(found)
         uses = (step.uses or "").lower()
         if uses.startswith("github/codeql-action/analyze"):
@@ -581,11 +618,14 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return pick(TEST)
     if CROSS in by_purpose:
         return Purpose(CROSS, tuple(by_purpose[CROSS]), frozenset(targets - built_for))
+    # Compiling with -m32 or AVX-512 makes the leg's build x86-only, whatever else it builds
+    # (a web UI); tests above still count. A wasm toolchain beside a native build does not.
+    if X86_SPECIFIC in by_purpose:
+        return pick(X86_SPECIFIC)
     if BUILD in by_purpose:
         return pick(BUILD)
-    for name in _TARGETING:
-        if name in by_purpose:
-            return pick(name)
+    if OTHER_TARGET in by_purpose:
+        return pick(OTHER_TARGET)
     unrecognised = by_purpose.get("?", [])
     for name in _NON_JUDGED_ORDER:
         if name not in by_purpose:

@@ -10,6 +10,7 @@ form a family, and a leg's twin may be in a sibling job.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from bot.core.runners import (
     arch_of_word,
     arm64_word,
     hosted_arm64_twin,
+    names_amd64,
     without_arch_words,
 )
 from bot.core.workflow import Job
@@ -79,9 +81,13 @@ def counts_as_arm64(leg: Leg, policy: Policy) -> bool:
             and (leg.blocking or not policy.require_blocking))
 
 
+_PLATFORM_FLAG = re.compile(r"--platform[= ]+\S+")
+
+
 def _normal(value: Any) -> Any:
     if isinstance(value, str):
-        return without_arch_words(value).casefold()
+        # `--platform linux/arm64` and arch words only choose the architecture.
+        return without_arch_words(_PLATFORM_FLAG.sub("", value)).strip().casefold()
     if isinstance(value, list):
         return [_normal(item) for item in value]
     if isinstance(value, dict):
@@ -120,6 +126,28 @@ def _runner_free(matrix: dict[str, Any], runner_paths: RunnerPaths) -> dict[str,
 def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
     values = _normal(_runner_free(leg.matrix, runner_paths))
     return leg.os, _normal(leg.origin), canonical(values)
+
+
+def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg,
+                 right_paths: RunnerPaths) -> bool:
+    """Twins whose objects differ only in fields one side lacks: `settings: {target, docker}`
+    (the amd64 build runs in a container) ~ `settings: {target}` (the arm64 one does not).
+    Top-level keys and every shared field must still agree."""
+    if left.os != right.os or _normal(left.origin) != _normal(right.origin):
+        return False
+    a = _normal(_runner_free(left.matrix, left_paths))
+    b = _normal(_runner_free(right.matrix, right_paths))
+    if a.keys() != b.keys():
+        return False
+    for key, value in a.items():
+        other = b[key]
+        if isinstance(value, dict) and isinstance(other, dict):
+            shared = value.keys() & other.keys()
+            if not shared or any(value[k] != other[k] for k in shared):
+                return False
+        elif value != other:
+            return False
+    return True
 
 
 def shown_matrix(leg: Leg, runner_paths: RunnerPaths) -> dict[str, Any]:
@@ -259,21 +287,33 @@ def _judge_one(index: int, inputs: list[JobInput],
     missing: list[Leg] = []
     seen: set[tuple[str, str, str]] = set()
     sources: set[str] = set()
+    cross_built = False
+    # A sibling job without a matrix (`linux-aarch64` beside `linux` with a target matrix) is
+    # the arm64 side of the legs that name amd64 (`target: x86_64-unknown-linux-gnu`).
+    plain_siblings = sorted({source for other, _, source in pool
+                             if source and not other.matrix and counts_as_arm64(other, policy)})
     for leg in amd:
         key = twin_key(leg, resolved.runner_paths)
         if key in arm_keys:
             if arm_keys[key]:
                 sources.add(arm_keys[key])
+        elif plain_siblings and _names_amd64(leg.matrix):
+            sources.add(plain_siblings[0])
         elif leg.purpose.name == BUILD and key in cross_keys:
-            sources.add("an arm64 cross build")
+            cross_built = True
+        elif (loose := _loose_twin(leg, resolved.runner_paths, pool, policy)) is not None:
+            if loose:
+                sources.add(loose)
         elif key not in seen:
             seen.add(key)
             missing.append(leg)
-    twins_from = sorted(sources - {"an arm64 cross build"})
+    twins_from = sorted(sources)
     if not missing:
         reason = "every amd64 leg has an arm64 twin"
         if sources:
             reason += " (in " + ", ".join(sorted(sources)) + ")"
+        if cross_built:
+            reason += "; the arm64 builds are cross-compiled"
         return Verdict(PARITY, reason, twins_from=twins_from)
     if not arm_keys and not cross_keys:
         arm_present = any(leg.arch == ARM64 for leg, _, _ in pool)
@@ -283,6 +323,26 @@ def _judge_one(index: int, inputs: list[JobInput],
         return Verdict(AMD64_ONLY, reason, missing, twins_from)
     text = describe_missing(missing, resolved.runner_paths)
     return Verdict(PARTIAL, text, missing, twins_from)
+
+
+def _names_amd64(value: Any) -> bool:
+    if isinstance(value, str):
+        return names_amd64(value)
+    if isinstance(value, dict):
+        return any(_names_amd64(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_names_amd64(item) for item in value)
+    return False
+
+
+def _loose_twin(leg: Leg, paths: RunnerPaths, pool: list[tuple[Leg, RunnerPaths, str]],
+                policy: Policy) -> str | None:
+    """Where a loose twin of an amd64 leg whose matrix holds objects is ('' for its own job)."""
+    if not any(isinstance(value, dict) for value in leg.matrix.values()):
+        return None
+    return next((source for other, keys, source in pool
+                 if counts_as_arm64(other, policy) and _loose_twins(leg, paths, other, keys)),
+                None)
 
 
 def _other_platform(systems: set[str], policy: Policy) -> str:
