@@ -104,9 +104,11 @@ USES_RULES: tuple[Rule, ...] = (
     *_rules(GATE, r"^re-actors/alls-green$", r"^step-security/workflow-conclusion-action$"),
     *_rules(META, r"^dorny/paths-filter$", r"^tj-actions/changed-files$",
             r"^actions/labeler$", r"^amannn/action-semantic-pull-request$",
-            r"^googleapis/release-please-action$", r"^actions/github-script$"),
+            r"^googleapis/release-please-action$",
+            r"^actions/github-script$"),
     *_rules(ARTIFACTS,
-            r"^actions/download-artifact$", r"^test-summary/action$", r"^dorny/test-reporter$",
+            r"^actions/download-artifact$", r"^actions/upload-artifact/merge$",
+            r"^test-summary/action$", r"^dorny/test-reporter$",
             r"^mikepenz/action-junit-report$", r"^enricomi/publish-unit-test-result-action",
             r"^sigstore/gh-action-sigstore-python$",
             r"^actions/attest(-build-provenance|-sbom)?$", r"^anchore/sbom-action",
@@ -157,9 +159,11 @@ RUN_RULES: tuple[Rule, ...] = (
             r"-unknown-(freebsd|netbsd|openbsd|redox|illumos)\b", r"-fortanix-unknown-sgx\b",
             r"\bvagrant\b", r"\bwasmtime\b", r"\bwasmer\b"),
     *_rules(SDIST,
-            r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)", r"\buv build\b.*--sdist\b",
+            r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)",
+            r"\buv build\b.*--sdist\b",
             r"\bmaturin sdist\b", r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
-            r"\bhatch build -t sdist\b", r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
+            r"\bhatch build -t sdist\b", r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
+            r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
             r"\bcargo package\b"),
     *_rules(PUBLISH,
             r"\btwine upload\b", r"\buv publish\b", r"\bpoetry publish\b", r"\bflit publish\b",
@@ -180,7 +184,8 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bzig build docs?\b", r"\bgodoc\b"),
     *_rules(LINT,
             r"\bscan-build\b", r"\bgit diff\b.*--exit-code\b", r"\s--check(\s|$|=)",
-            r"\bmake (tidy|generate|gen|vet|depaware|check-\w+)\b", r"\bgo (generate|mod tidy)\b",
+            r"\bstatic-?analy[sz]",
+            r"\bmake (tidy|vet|depaware|check-\w+)\b", r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
             r"\bruff\b", r"\bflake8\b", r"\bblack\b.*--check", r"\bisort\b.*--(check|diff)",
             r"\bmypy\b", r"\bpyright\b", r"\bpylint\b", r"\bpre-commit run\b", r"\bprek\b",
             r"\bcargo (\+\S+ )?(fmt|clippy|deny|audit|machete|semver-checks|udeps|sort)\b",
@@ -202,7 +207,8 @@ RUN_RULES: tuple[Rule, ...] = (
     *_rules(META,
             r"\$\{?GITHUB_OUTPUT\b", r"::set-output\b", r"\bcargo metadata\b",
             r"\buv lock\b.*--(check|locked)\b", r"\bpoetry (check|lock --check)\b",
-            r"\btowncrier check\b", r"\bchangelog\b", r"\b(cargo[- ])?dist (plan|manifest)\b"),
+            r"\btowncrier check\b", r"\bchangelog\b", r"\b(cargo[- ])?dist (plan|manifest)\b",
+            r"\bmake (generate|gen|regen)[\w-]*\b", r"\bgo (generate|mod tidy)\b"),
     *_rules(TEST,
             r"\bpytest\b", r"\bpy\.test\b", r"\btox\b", r"\bnox\b", r"-m unittest\b",
             r"\bgo test\b", r"\bgotestsum\b",
@@ -219,6 +225,7 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bmix test\b", r"\bprove\b", r"\bcoverage run\b", r"(^|[\s/])run-?tests?\b",
             r"(^|\s)\./test\b", r"\bjust test\b",
             r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
+            r"(^|\s)(\./)?(\S*/)?tests?/\S+\.(sh|py|bash|ps1)\b",
             r"\bnix flake check\b", r"\bvalgrind\b",
             r"\bbenchmark|\bcargo bench\b|\bpytest-benchmark\b|\bhyperfine\b",
             r"\b(smoke|integration|e2e)[-_]?test"),
@@ -250,6 +257,7 @@ _NEUTRAL = re.compile(
     # shell, text and file plumbing
     r"^(echo|printf|cat|ls|mkdir|cp|mv|rm|rmdir|cd|pushd|popd|pwd|export|set|shopt|source|\.|"
     r"test|\[\[?|if|then|else|elif|fi|for|while|do|done|case|esac|exit|true|false|:|sleep|tee|"
+    r"install|mktemp|rsync|scp|ssh|openssl|gpg --import|"
     r"jq|yq|grep|egrep|sed|awk|head|tail|sort|uniq|wc|find|tar|unzip|zip|gzip|gunzip|xz|"
     r"7z|curl|wget|chmod|chown|touch|ln|date|which|whoami|uname|df|du|free|nproc|git|gh|"
     r"local|declare|readonly|unset|trap|return|function|\}|\{|\)|\(|;;|"
@@ -276,9 +284,15 @@ _NEUTRAL = re.compile(
 _INSTALL = re.compile(
     r"^(sudo\s+(-\S+\s+)*)?(apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
     r"vcpkg|conda|mamba|micromamba|rustup|sdkmanager)\b(?!.*\bbuild\b)", re.IGNORECASE)
+_VERSION = re.compile(r"^\S+\s+(-v|-V|--version|version|-version)\s*$|"
+                      r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$")
+# `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
+_ASSIGNMENT = re.compile(r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?|"
+                         r"\$\(\(.*|\S*\s*$)")
 # Prefixes that run the rest of the command: classify what they run.
 _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
-                     r"|nix develop( \S+)? -c|uv run|poetry run|pipenv run|hatch run|pdm run|"
+                     r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
+                     r"pdm run|"
                      r"npx( --yes)?|bundle exec)\s+")
 _ECHO = re.compile(r"^(echo|printf|cat\s*<<)\b")
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
@@ -354,8 +368,12 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     if _ECHO.match(text):  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
-    if _INSTALL.match(text):  # `apt-get install gcc` installs a compiler, builds nothing
+    if _INSTALL.match(text) or _VERSION.search(text):  # installs or prints a tool
         return ("", "")
+    assignment = _ASSIGNMENT.match(text)
+    if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
+        inner = assignment.group(1)
+        return _classify_command(inner) if inner else ("", "")
     for rule in RUN_RULES:
         match = rule.pattern.search(text)
         if match is not None:
@@ -391,7 +409,12 @@ def _classify_uses(action: str) -> str | None:
 
 
 def _step_label(step: Step) -> str:
-    return f"step '{step.name or step.uses or f'#{step.index + 1}'}'"
+    if step.name:
+        return f"step '{step.name}'"
+    if step.uses:
+        action, _, ref = step.uses.partition("@")
+        return f"step '{action}@{ref[:7] if len(ref) == 40 else ref}'" if ref else f"step '{action}'"
+    return f"step #{step.index + 1}"
 
 
 def _with_text(step: Step, key: str, contexts: Mapping[str, Any]) -> str:
@@ -430,8 +453,9 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
     if step.run:
         found.extend(_script_evidence(render_script(step.run, contexts, (step.env, *envs)),
                                       where, step.line, host, targets))
-    # A gate reads the results of the jobs it needs, in its script or its `if:`.
-    raw = " ".join(str(part) for part in (step.run, step.if_) if part)
+    # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
+    raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(),
+                                          *step.with_.values()) if part)
     if raw and _GATE_TEXT.search(raw):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
     if step.name and _LINT_NAME.search(step.name) and all(item.purpose == "?" for item in found):
@@ -516,26 +540,29 @@ _FLAG_KEYS = {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CC", "CXX", "RUSTFLA
 _TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?target|goos|abi)$",
                                 re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
+# Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
+_OTHER_PLATFORM_WORD = re.compile(r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
+                                  r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)", re.IGNORECASE)
 
 
 def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
     """A leg whose matrix names a wasm, Android or i686 target builds for it throughout."""
     found: list[Evidence] = []
-    stack = [matrix]
+    stack: list[tuple[str, Any]] = [("", matrix)]
     while stack:
-        value = stack.pop()
-        if isinstance(value, list):
-            stack.extend(value)
-        if not isinstance(value, dict):
-            continue
-        for key, item in value.items():
-            if isinstance(item, dict | list):
-                stack.append(item)
-            elif isinstance(item, str) and _TARGET_MATRIX_KEY.match(str(key)):
-                kind = (OTHER_TARGET if item.lower() in _OTHER_PLATFORMS
-                        else target_arch(item))
-                if kind in _TARGETING:
-                    found.append(Evidence(kind, f"matrix {key}", line, f"is {item}"))
+        key, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((str(k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((key, item) for item in value)
+        elif isinstance(value, str):
+            kind: str | None = None
+            if _OTHER_PLATFORM_WORD.search(value):
+                kind = OTHER_TARGET
+            elif _TARGET_MATRIX_KEY.match(key):
+                kind = OTHER_TARGET if value.lower() in _OTHER_PLATFORMS else target_arch(value)
+            if kind in _TARGETING:
+                found.append(Evidence(kind, f"matrix {key}", line, f"is {value}"))
     return found
 
 
@@ -569,10 +596,11 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         if uses.startswith("github/codeql-action/analyze"):
             # CodeQL builds compiled code only to analyse it.
             leg_wide.append(Evidence(LINT, _step_label(step), step.line, f"uses {step.uses}"))
-        elif uses.startswith(("vmactions/", "cross-platform-actions/action")):
-            # Everything in the step's `run:` happens inside another OS's VM.
-            leg_wide.append(Evidence(OTHER_TARGET, _step_label(step), step.line,
-                                     f"uses {step.uses}"))
+        else:
+            # Another OS's VM, the Emscripten SDK, an Android NDK or x86 emulator, Intel SDE:
+            # the whole leg is about that platform.
+            leg_wide.extend(item for item in found if item.purpose in _TARGETING
+                            and item.what.startswith("uses "))
     if job.outputs:
         evidence.append(Evidence(META, "outputs", job.line_of("outputs"),
                                  "are set for other jobs: " + ", ".join(sorted(job.outputs))))
