@@ -282,8 +282,12 @@ _NEUTRAL = re.compile(
     re.IGNORECASE,
 )
 _INSTALL = re.compile(
-    r"^(sudo\s+(-\S+\s+)*)?(apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
-    r"vcpkg|conda|mamba|micromamba|rustup|sdkmanager)\b(?!.*\bbuild\b)", re.IGNORECASE)
+    r"^(sudo\s+(-\S+\s+)*)?((apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
+    r"vcpkg|conda|mamba|micromamba|rustup|sdkmanager)\b(?!.*\bbuild\b)|"
+    # tools from a registry, not the project (`pip install .` builds it: a build rule)
+    r"(python3?(\.\d+)? -m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
+    r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
+    r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@)", re.IGNORECASE)
 _VERSION = re.compile(r"^\S+\s+(-v|-V|--version|version|-version)\s*$|"
                       r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$")
 # `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
