@@ -260,12 +260,12 @@ def _finish(path: str, text: str, job_id: str, key: str, policy: Policy,
 def _arm64_runner(label: str, policy: Policy, notes: list[str]) -> str:
     if policy.arm64_runner:
         return policy.arm64_runner
-    twin = runners.hosted_arm64_twin(label)
+    twin = runners.arm64_twin(label)
     if twin is None:
         raise Unfixable(f"no known arm64 counterpart of runner '{label}': set arm64_runner "
                         "in .github/parity.yml")
-    entry = runners.HOSTED[label.lower()]
-    if entry.retired is not None:
+    entry = runners.HOSTED.get(label.lower())
+    if entry is not None and entry.retired is not None:
         notes.append(f"{label} was retired on {entry.retired.isoformat()}; the arm64 leg uses "
                      f"{twin}, and the amd64 leg should move off {label} too")
     return twin

@@ -184,7 +184,7 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bzig build docs?\b", r"\bgodoc\b"),
     *_rules(LINT,
             r"\bscan-build\b", r"\bgit diff\b.*--exit-code\b", r"\s--check(\s|$|=)",
-            r"\bstatic-?analy[sz]",
+            r"\bstatic-?analy[sz]", r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
             r"\bmake (tidy|vet|depaware|check-\w+)\b", r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
             r"\bruff\b", r"\bflake8\b", r"\bblack\b.*--check", r"\bisort\b.*--(check|diff)",
             r"\bmypy\b", r"\bpyright\b", r"\bpylint\b", r"\bpre-commit run\b", r"\bprek\b",
@@ -298,6 +298,7 @@ _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xa
                      r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
                      r"pdm run|"
                      r"npx( --yes)?|bundle exec)\s+")
+_INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
 _ECHO = re.compile(r"^(echo|printf|cat\s*<<)\b")
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 _COMMAND_SPLIT = re.compile(r"\n|&&|\|\||;|(?<!\|)\|(?!\|)")
@@ -648,6 +649,12 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(kind, (*by_purpose[kind], *by_purpose[TEST]))
     if TEST in by_purpose:
         return pick(TEST)
+    installs = [item for item in by_purpose.get(BUILD, []) if item.what.startswith(_INSTALLS)]
+    if installs and len(installs) == len(by_purpose[BUILD]):
+        # `pip install -e .` before mypy or sphinx installs the project for the tool.
+        for name in (LINT, DOCS, PUBLISH, SDIST):
+            if name in by_purpose:
+                return pick(name)
     if CROSS in by_purpose:
         return Purpose(CROSS, tuple(by_purpose[CROSS]), frozenset(targets - built_for))
     # Compiling with -m32 or AVX-512 makes the leg's build x86-only, whatever else it builds

@@ -222,12 +222,13 @@ def resolve(labels: list[str], group: str | None = None,
             return inferred
     if not arches:
         what = "self-hosted runner labels" if self_hosted else "runner label"
+        verb = "names" if len(clean) == 1 else "name"
         # A label that names a system but no arch (`ci-windows-github-1`) still decides the
         # OS, which is all a leg on an unjudged platform needs.
         oses = oses or _os_words(clean)
         return Resolution(
             next(iter(oses)) if len(oses) == 1 else UNKNOWN, UNKNOWN, clean, self_hosted,
-            reason=f"{what} {_show(clean)} name no architecture; map them under `runners:`",
+            reason=f"{what} {_show(clean)} {verb} no architecture; map them under `runners:`",
         )
     arch = next(iter(arches))
     if not self_hosted and not oses:
@@ -358,6 +359,34 @@ def arm64_word(word: str) -> str | None:
 def hosted_arm64_twin(label: str) -> str | None:
     entry = HOSTED.get(label.lower())
     return entry.arm64_twin if entry else None
+
+
+# The same machine size on arm64, per vendor (`blacksmith-4vcpu-ubuntu-2404` -> `…-arm`).
+_VENDOR_TWINS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
+        (r"^(depot-ubuntu-(?:\d\d\.\d\d|latest))(-\d+)?$", r"\1-arm\2"),
+        (r"^(nscloud-ubuntu-[\d.]+)-amd64(-\d+x\d+)?$", r"\1-arm64\2"),
+        (r"^(nscloud-ubuntu-[\d.]+)$", r"\1-arm64"),
+        (r"^(blacksmith-\d+vcpu-ubuntu-\d{4})$", r"\1-arm"),
+        (r"^(buildjet-\d+vcpu-ubuntu-\d{4})$", r"\1-arm"),
+        (r"^(ubicloud-standard-\d+)$", r"\1-arm"),
+        (r"^(ubicloud-standard-\d+)(-ubuntu-\d{4})$", r"\1-arm\2"),
+        (r"^ubicloud$", "ubicloud-arm"),
+        (r"^(warp-ubuntu-[\w.]+)-x64-(\d+x)$", r"\1-arm64-\2"),
+        (r"^(ghcr\.io/cirruslabs/ubuntu-runner)-amd64(:.*)?$", r"\1-arm64\2"),
+    ))
+
+
+def arm64_twin(label: str) -> str | None:
+    """The runner a fix moves an amd64 leg to: the hosted twin, or the vendor's arm64
+    machine of the same size."""
+    hosted = hosted_arm64_twin(label)
+    if hosted is not None:
+        return hosted
+    for pattern, replacement in _VENDOR_TWINS:
+        if pattern.match(label):
+            return pattern.sub(replacement, label)
+    return None
 
 
 def runner_context(resolution: Resolution) -> dict[str, str] | None:

@@ -124,7 +124,10 @@ def _runner_free(matrix: dict[str, Any], runner_paths: RunnerPaths) -> dict[str,
 
 
 def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
-    values = _normal(_runner_free(leg.matrix, runner_paths))
+    # `arch: amd64` only chooses the architecture: the key goes, not just its value, so a
+    # leg of `test` with an arch dimension twins the leg of `test-arm64` without one.
+    values = {key: _normal(value) for key, value in _runner_free(leg.matrix, runner_paths).items()
+              if arch_of_word(value) not in (AMD64, ARM64)}
     return leg.os, _normal(leg.origin), canonical(values)
 
 
@@ -278,8 +281,10 @@ def _judge_one(index: int, inputs: list[JobInput],
 
     if not amd:
         mine = {twin_key(leg, resolved.runner_paths) for leg in own if counts_as_arm64(leg, policy)}
+        plain = all(not leg.matrix for leg in own)  # see plain_siblings below
         twinned = sorted({source for leg, keys, source in pool
-                          if source and leg.arch == AMD64 and twin_key(leg, keys) in mine})
+                          if source and leg.arch == AMD64 and (
+                              twin_key(leg, keys) in mine or (plain and _names_amd64(leg.matrix)))})
         if twinned:
             return Verdict(PARITY, "arm64 twin of " + ", ".join(twinned), twins_from=twinned)
         return Verdict(ARM64_ONLY, "every judged leg runs on arm64")
