@@ -25,6 +25,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from bot.core.purpose import PURPOSES
 from tests.conftest import CORPUS, SHARED
 from tests.fake_github import FakeGitHub, PullRequest, Repository
 
@@ -179,14 +180,24 @@ def split_patch(diff: str) -> dict[str, tuple[str, str]]:
     return files
 
 
+# The corpus PRs change mostly lint and security jobs, which the default policy does not judge
+# (their purpose does not depend on the CPU). Judging every purpose keeps the PRs' own hunks
+# full of fixes, so reviews with suggestions are exercised.
+JUDGE_EVERY_PURPOSE = ("judge: [" + ", ".join(PURPOSES) + "]\n").encode()
+
+
 def ipfs_repository(github: FakeGitHub, base: str, head: str, patch: str, number: int = 7,
-                    owner: str = "octo", name: str = "ipfs") -> tuple[Repository, str]:
-    """The ipfs_kit_py corpus as a repository with one pull request from `base` to `head`."""
+                    owner: str = "octo", name: str = "ipfs",
+                    config: bytes | None = JUDGE_EVERY_PURPOSE) -> tuple[Repository, str]:
+    """The ipfs_kit_py corpus as a repository with one pull request from `base` to `head`;
+    `config` is the default branch's .github/parity.yml (None: no file)."""
     head_sha = hashlib.sha1(f"{base}->{head}:{number}".encode()).hexdigest()
     folder = CORPUS / "ipfs_kit_py"
     repo = github.repos.get(f"{owner}/{name}") or Repository(owner, name)
     repo.files.setdefault("main", {}).update(
         {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / base).glob("*.yml")})
+    if config is not None:
+        repo.files["main"][".github/parity.yml"] = config
     repo.files[head_sha] = {f".github/workflows/{p.name}": p.read_bytes()
                             for p in (folder / head).glob("*.yml")}
     files = [{"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}

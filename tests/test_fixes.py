@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -39,14 +40,34 @@ def statuses(files: dict[str, str], policy: Policy | None = None) -> dict[tuple[
 
 # ------------------------------------------------------------------------------ the corpus
 
-# Jobs fixed and left unfixed per state. Every amd64-only/partial job in the corpus runs on a
-# hosted label (or calls a local workflow that does), so nothing is left; the four
-# full-pipeline.yml callers become parity through the workflows they call.
+# Jobs fixed per state, and the jobs left unfixed with why. Every amd64-only/partial ipfs job
+# runs on a hosted label (or calls a local workflow that does); the four full-pipeline.yml
+# callers become parity through the workflows they call. Jobs that build or test nothing
+# CPU-bound are not-applicable and need no fix.
 EXPECTED = {
-    "ipfs_kit_py/before": (115, 0),
-    "ipfs_kit_py/after": (108, 0),
-    "ipfs_kit_py/optional": (117, 0),
-    "real": (19, 0),
+    "ipfs_kit_py/before": 80,
+    "ipfs_kit_py/after": 75,
+    "ipfs_kit_py/optional": 81,
+    "real": 73,
+}
+UNFIXED = {
+    "real": {
+        # builds `--target x86_64-unknown-linux-musl`: on an arm64 runner that is a cross build
+        ("PyO3__maturin__test.yml", "build-maturin"): "the edit leaves it amd64-only",
+        ("astral-sh__ty__build-binaries.yml", "musllinux"): "the edit leaves it amd64-only",
+        # runs-on: ${{ matrix.os }}-latest with os: ubuntu
+        ("aio-libs__aiohttp__ci-cd.yml", "test"): "no known arm64 counterpart of runner 'ubuntu'",
+        ("aio-libs__aiohttp__ci-cd.yml", "autobahn"):
+            "no known arm64 counterpart of runner 'ubuntu'",
+        ("aio-libs__aiohttp__ci-cd.yml", "cython-coverage"):
+            "no known arm64 counterpart of runner 'ubuntu'",
+        ("libgit2__libgit2__nightly.yml", "build"):
+            "the runner is chosen by the non-text matrix value",
+        ("lz4__lz4__ci.yml", "lz4-c-compilers"): "no matrix dimension picks the runner",
+        # an include-only matrix whose 386 leg the arch dimension would merge into (issue 10)
+        ("tailscale__tailscale__test.yml", "test"): "the edit leaves it not-applicable",
+        ("tursodatabase__turso__python.yml", "test"): "n/a: the matrix is computed at run time",
+    },
 }
 
 
@@ -56,14 +77,21 @@ def test_every_fixable_job_is_parity_after_fix(state: str) -> None:
     before = statuses(files)
     plans, fixed = fix_all(files)
     after = statuses(fixed)
+    unfixed = {(item.path, job.job_id): job.reason for item in plans for job in item.unfixed}
     for key, status in before.items():
-        if status in FIXABLE:
+        if status in FIXABLE and key not in unfixed:
             assert after[key] == PARITY, key
+        elif status == "arm64-only":
+            # an arm64 job whose amd64 sibling (test-amd64/test-arm64) was fixed may now twin it
+            assert after[key] in (status, PARITY), key
         else:
             assert after[key] == status, key  # jobs that needed nothing are left alone
     fixed_count = sum(1 for item in plans for job in item.jobs if job.fixed)
-    unfixed = [(item.path, job.job_id, job.reason) for item in plans for job in item.unfixed]
-    assert (fixed_count, len(unfixed)) == EXPECTED[state], unfixed
+    assert fixed_count == EXPECTED[state]
+    expected = UNFIXED.get(state, {})
+    assert set(unfixed) == set(expected)
+    for key, reason in expected.items():
+        assert reason in unfixed[key], (key, unfixed[key])
 
 
 @pytest.mark.parametrize("state", STATES)
@@ -102,20 +130,34 @@ def test_before_state_diff_size_is_close_to_the_hand_written_change() -> None:
     assert "arch: [amd64, arm64]" in changed
 
 
+def _schema_errors(tool: str, folder: Path) -> set[tuple[str, str]]:
+    """(file, JSON path) of every place SchemaStore's workflow schema rejects."""
+    result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", "-o", "json",
+                             *sorted(str(path) for path in folder.iterdir())],
+                            capture_output=True, text=True, check=False)
+    return {(Path(error["filename"]).name, error["path"])
+            for error in json.loads(result.stdout)["errors"]}
+
+
 def test_fixed_corpus_validates_against_the_workflow_schema(tmp_path: Path) -> None:
+    # Some real files are outside the schema before any fix (ghostty's `strategy` without a
+    # `matrix`, which GitHub accepts): a fix must add no error, not remove those.
     tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
     assert tool is not None, "check-jsonschema is a test dependency"
-    written: list[str] = []
+    checked = 0
     for state in STATES:
-        _, fixed = fix_all(texts(CORPUS / state))
-        folder = tmp_path / state.replace("/", "_")
-        folder.mkdir()
-        for name, text in fixed.items():
-            (folder / name).write_text(text, encoding="utf-8")
-            written.append(str(folder / name))
-    result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", *written],
-                            capture_output=True, text=True, check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+        files = texts(CORPUS / state)
+        _, fixed = fix_all(files)
+        for kind, contents in (("original", files), ("fixed", fixed)):
+            folder = tmp_path / state.replace("/", "_") / kind
+            folder.mkdir(parents=True)
+            for name, text in contents.items():
+                (folder / name).write_text(text, encoding="utf-8")
+        before = _schema_errors(tool, tmp_path / state.replace("/", "_") / "original")
+        after = _schema_errors(tool, tmp_path / state.replace("/", "_") / "fixed")
+        assert after <= before, sorted(after - before)
+        checked += len(fixed)
+    assert checked > 100
 
 
 def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
@@ -287,7 +329,7 @@ def test_self_hosted_needs_a_configured_arm64_runner() -> None:
 
 
 def test_retired_label_is_noted_with_the_runner_the_fix_uses() -> None:
-    source = "on: push\njobs:\n  lint:\n    runs-on: ubuntu-20.04\n    steps:\n      - run: ruff\n"
+    source = "on: push\njobs:\n  test:\n    runs-on: ubuntu-20.04\n    steps:\n      - run: pytest\n"
     fixed, item = fix_one(source)
     assert "'ubuntu-22.04-arm' || 'ubuntu-20.04'" in fixed
     assert any("ubuntu-20.04 was retired" in note and "ubuntu-22.04-arm" in note

@@ -7,10 +7,10 @@ from datetime import date
 import pytest
 
 from bot.core.config import Policy
-from bot.core.purpose import PURPOSES
 from bot.core.edits import Edit
 from bot.core.fixes import plan
 from bot.core.hunks import Hunk, file_hunks, hunks, split
+from bot.core.purpose import PURPOSES
 from tests.conftest import CORPUS
 
 TODAY = date(2026, 11, 28)

@@ -87,7 +87,8 @@ def test_config_comes_from_the_default_branch_not_the_pull_request(github: FakeG
 def test_owner_config_with_extends(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Repository
 
-    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=12)
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=12,
+                                config=None)
     github.repos["octo/.github"] = Repository("octo", ".github", files={"main": {
         ".github/parity.yml": b"extends: octo/policies:arch/base.yml\nallow_emulated: true\n"}})
     github.repos["octo/policies"] = Repository("octo", "policies", files={"main": {

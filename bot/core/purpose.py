@@ -99,7 +99,7 @@ USES_RULES: tuple[Rule, ...] = (
             r"^peaceiris/actions-gh-pages$", r"^js-devtools/npm-publish$",
             r"^int128/docker-manifest-create-action$", r"^akhilmhdh/contributors-readme",
             r"^rust-lang/crates-io-auth-action$", r"^jacobtomlinson/gha-find-replace$",
-            r"^ad-m/github-push-action$", r"winget-releaser$", r"^taiki-e/upload-rust-binary-action$",
+            r"^ad-m/github-push-action$", r"winget-releaser$", r"github-pages-deploy-action$", r"^taiki-e/upload-rust-binary-action$",
             r"^actions/upload-release-asset$", r"^pypa/gh-action-pypi-publish"),
     *_rules(GATE, r"^re-actors/alls-green$", r"^step-security/workflow-conclusion-action$"),
     *_rules(META, r"^dorny/paths-filter$", r"^tj-actions/changed-files$",
@@ -546,6 +546,7 @@ _TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?targ
                                 re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
+_X86_WORD = re.compile(r"(^|[^a-z0-9])(x86|i[3-6]86)(?![-_]?64)([^a-z0-9]|$)", re.IGNORECASE)
 _OTHER_PLATFORM_WORD = re.compile(r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
                                   r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)", re.IGNORECASE)
 
@@ -564,6 +565,8 @@ def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
             kind: str | None = None
             if _OTHER_PLATFORM_WORD.search(value):
                 kind = OTHER_TARGET
+            elif _X86_WORD.search(value):  # `debian-13-trixie-x86`, `manylinux_2_28_i686`
+                kind = X86_SPECIFIC
             elif _TARGET_MATRIX_KEY.match(key):
                 kind = OTHER_TARGET if value.lower() in _OTHER_PLATFORMS else target_arch(value)
             if kind in _TARGETING:
