@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -83,8 +84,16 @@ def test_text_output_is_findings_then_aligned_summary():
     summary = lines[lines.index("") + 1:]
     assert summary[0].split() == ["workflows", "38"]
     assert summary[1].split()[:2] == ["multi-arch", "17"]
-    assert len({line.index(line.split()[-1]) + len(line.split()[-1]) for line in summary
-                if not line.endswith("%")}) == 1  # counts right-aligned in one column
+    counts = [re.match(r"^\s*\S+(?: \S+)*?\s+(\d+)\b", line) for line in summary]
+    assert all(counts)
+    assert len({match.end(1) for match in counts if match}) == 1  # counts in one column
+    # Jobs not judged, one line per purpose with what it means.
+    rows = {line.split()[0]: line for line in summary[summary.index(
+        next(line for line in summary if line.startswith("not judged"))) + 1:]
+        if line.startswith("  ")}
+    assert rows["publish"].split()[1:] == ["10", "publishes"]
+    assert rows["gate"].split()[1:5] == ["11", "gates", "on", "other"]
+    assert "lint" in rows and "docs" in rows
 
 
 def test_github_and_sarif_formats():

@@ -15,7 +15,16 @@ from bot.core.findings import ERROR, Finding, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64
-from bot.core.verdicts import STATUSES, JobInput, RunnerPaths, Verdict, judge, missing_matrix
+from bot.core.verdicts import (
+    NOT_APPLICABLE,
+    OTHER_PLATFORM,
+    STATUSES,
+    JobInput,
+    RunnerPaths,
+    Verdict,
+    judge,
+    missing_matrix,
+)
 from bot.core.workflow import Job, Workflow
 
 
@@ -91,6 +100,12 @@ class Report:
     def by_status(self) -> dict[str, int]:
         counts = Counter(job.status for wf in self.workflows for job in wf.jobs)
         return {status: counts.get(status, 0) for status in STATUSES}
+
+    def not_judged(self) -> dict[str, int]:
+        """Not-applicable jobs by why: their purpose, or another platform or architecture."""
+        counts = Counter(job.verdict.not_judged or OTHER_PLATFORM for wf in self.workflows
+                         for job in wf.jobs if job.status == NOT_APPLICABLE)
+        return dict(counts.most_common())
 
     def findings(self) -> list[tuple[str, Finding]]:
         return [(wf.path, item) for wf in self.workflows for item in wf.all_findings()]

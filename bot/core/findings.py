@@ -11,7 +11,7 @@ from bot.core.config import Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
 from bot.core.legs import Leg
-from bot.core.runners import AMD64, ARM64, HOSTED
+from bot.core.runners import AMD64, ARM64, HOSTED, UNKNOWN
 from bot.core.verdicts import (
     AMD64_ONLY,
     PARITY,
@@ -20,6 +20,7 @@ from bot.core.verdicts import (
     Verdict,
     counts_as_arm64,
     judged,
+    judges_purpose,
     shown_matrix,
 )
 from bot.core.workflow import Job, float_scalars, scalar_line
@@ -73,7 +74,7 @@ def job_findings(job: Job, legs: list[Leg], runner_paths: RunnerPaths, verdict: 
         found.append(finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}"))
     found += _non_blocking(job, legs, runner_paths, policy)
     found += _retired(job, legs, today)
-    found += _unknown_runner(job, legs)
+    found += _unknown_runner(job, legs, policy)
     found += _arch_gated_steps(job, legs, policy)
     found += _artifact_collisions(job, legs, policy)
     found += _float_versions(job)
@@ -127,12 +128,14 @@ def _successor(label: str, os: str) -> str:
     return "macos-15-intel (arm64: macos-15)"
 
 
-def _unknown_runner(job: Job, legs: list[Leg]) -> list[Finding]:
+def _unknown_runner(job: Job, legs: list[Leg], policy: Policy) -> list[Finding]:
     found: list[Finding] = []
     seen: set[tuple[str, ...]] = set()
     for leg in legs:
         if not (leg.label_problem or leg.inferred) or leg.runner in seen:
             continue
+        if leg.os not in (*policy.platforms, UNKNOWN) or not judges_purpose(leg, policy):
+            continue  # its arch cannot change a verdict: no noise about it
         seen.add(leg.runner)
         custom = [label for label in leg.runner if label.lower() != "self-hosted"] or ["label"]
         line = scalar_line(job.node, leg.runner[-1]) or job.line_of("runs-on")

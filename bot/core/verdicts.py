@@ -40,6 +40,9 @@ UNKNOWN_STATUS = "unknown"
 IGNORED = "ignored"
 NOT_APPLICABLE = "not-applicable"
 STATUSES = (PARITY, PARTIAL, AMD64_ONLY, ARM64_ONLY, UNKNOWN_STATUS, IGNORED, NOT_APPLICABLE)
+# Why a job is not-applicable when it is not its purpose.
+OTHER_PLATFORM = "other platform"
+OTHER_ARCH = "other architecture"
 
 
 @dataclass(slots=True)
@@ -57,6 +60,7 @@ class Verdict:
     reason: str | None = None
     missing: list[Leg] = field(default_factory=list)
     twins_from: list[str] = field(default_factory=list)  # sibling jobs that supplied twins
+    not_judged: str | None = None  # not-applicable: the purpose, OTHER_PLATFORM or OTHER_ARCH
 
 
 def judges_purpose(leg: Leg, policy: Policy) -> bool:
@@ -243,9 +247,10 @@ def _judge_one(index: int, inputs: list[JobInput],
     if resolved.unknown:
         purpose = resolved.purpose
         if purpose is not None and not item.required and purpose.name not in policy.judge:
-            return Verdict(NOT_APPLICABLE, purpose.describe())
+            return Verdict(NOT_APPLICABLE, purpose.describe(), not_judged=purpose.name)
         if resolved.os != UNKNOWN and resolved.os not in policy.platforms:
-            return Verdict(NOT_APPLICABLE, _other_platform({resolved.os}, policy))
+            return Verdict(NOT_APPLICABLE, _other_platform({resolved.os}, policy),
+                           not_judged=OTHER_PLATFORM)
         return Verdict(UNKNOWN_STATUS, resolved.unknown)
 
     undecided = [leg for leg in resolved.legs if judges_purpose(leg, policy) and (
@@ -258,10 +263,16 @@ def _judge_one(index: int, inputs: list[JobInput],
         unjudged = [leg for leg in resolved.legs if not judges_purpose(leg, policy)
                     and leg.os in (*policy.platforms, UNKNOWN) and leg.arch != OTHER]
         if unjudged:
-            return Verdict(NOT_APPLICABLE, unjudged[0].purpose.describe())
+            return Verdict(NOT_APPLICABLE, unjudged[0].purpose.describe(),
+                           not_judged=unjudged[0].purpose.name)
         if any(leg.os in policy.platforms for leg in resolved.legs):
-            return Verdict(NOT_APPLICABLE, "targets neither amd64 nor arm64")
-        return Verdict(NOT_APPLICABLE, _other_platform({leg.os for leg in resolved.legs}, policy))
+            elsewhere = next(leg for leg in resolved.legs if leg.os in policy.platforms)
+            reason = "targets neither amd64 nor arm64"
+            if elsewhere.purpose.evidence:
+                reason += f": {elsewhere.purpose.describe()}"
+            return Verdict(NOT_APPLICABLE, reason, not_judged=OTHER_ARCH)
+        return Verdict(NOT_APPLICABLE, _other_platform({leg.os for leg in resolved.legs}, policy),
+                       not_judged=OTHER_PLATFORM)
 
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
     pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 from bot.core.analysis import Report
+from bot.core.purpose import JUDGED_BY_DEFAULT, VERBS
+from bot.core.verdicts import OTHER_ARCH, OTHER_PLATFORM
+
+_WHY = {name: verb for name, verb in VERBS.items() if name not in JUDGED_BY_DEFAULT}
+_WHY.update({OTHER_PLATFORM: "runs on no judged OS", OTHER_ARCH: "neither amd64 nor arm64"})
 
 
 def render(report: Report) -> str:
@@ -23,6 +28,11 @@ def render(report: Report) -> str:
     for status, count in summary["by_status"].items():
         if count:
             rows.append((f"  {status}", str(count), ""))
+    not_judged = report.not_judged()
+    if not_judged:
+        rows.append(("not judged", str(sum(not_judged.values())), ""))
+        for why, count in not_judged.items():
+            rows.append((f"  {why}", str(count), _WHY.get(why, "")))
     rows.append(("violations", str(report.violations), ""))
     label_width = max(len(row[0]) for row in rows)
     count_width = max(len(row[1]) for row in rows)
