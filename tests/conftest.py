@@ -14,8 +14,13 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
 
 
+def workflow_files(folder: Path) -> list[Path]:
+    """The workflow files of a folder, `.yml` and `.yaml` (napi-rs and ollama use the latter)."""
+    return sorted(path for path in folder.iterdir() if path.suffix in (".yml", ".yaml"))
+
+
 def read_folder(folder: Path) -> dict[str, bytes]:
-    return {path.name: path.read_bytes() for path in sorted(folder.glob("*.yml"))}
+    return {path.name: path.read_bytes() for path in workflow_files(folder)}
 
 
 @pytest.fixture(scope="session")

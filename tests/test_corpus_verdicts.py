@@ -348,12 +348,32 @@ REAL: dict[str, dict[str, str]] = {
         "lz4-build-meson": "amd64-only", "lz4-check-tag": "amd64-only",
         "lz4-env-info": "not-applicable",
     },
+    "napi-rs__napi-rs__test-release.yaml": {
+        "audit": "amd64-only", "lint": "not-applicable", "build_and_test": "amd64-only",
+        "build-and-test-msys2": "not-applicable", "build_only": "not-applicable",
+        "build_for_test_in_docker": "parity", "build_musl": "parity", "test_in_docker": "parity",
+        "build-and-test-linux-armv7": "not-applicable", "build_binary_crate": "amd64-only",
+        "check-all-features": "not-applicable", "test-freebsd": "not-applicable",
+        "napi-async-runtime": "amd64-only", "test-custom-async-runtime-wasi": "amd64-only",
+        "test-shared-async-runtime-wasi": "amd64-only", "test-node-wasi": "amd64-only",
+        "test-latest-bun": "amd64-only", "release-npm": "amd64-only", "done": "not-applicable",
+    },
+    "napi-rs__napi-rs__zig.yaml": {
+        "build": "parity", "test": "amd64-only", "zig-done": "not-applicable",
+    },
     "nix-community__nix-eval-jobs__nix-github-actions@2025-03.yml": {
         "nix-matrix": "not-applicable", "nix-build": "unknown", "tests": "amd64-only",
         "collect": "not-applicable",
     },
     "numpy__numpy__wheels.yml": {
         "build_wheels": "parity",
+    },
+    "ollama__ollama__release.yaml": {
+        "setup-environment": "not-applicable", "darwin-build": "not-applicable",
+        "windows-depends": "not-applicable", "windows-build": "not-applicable",
+        "windows-app": "not-applicable", "linux-depends": "unknown",
+        "docker-build-push": "unknown", "docker-merge-push": "not-applicable",
+        "release": "not-applicable",
     },
     "openobserve__openobserve__build-pr-image.yml": {
         "build_frontend": "amd64-only", "build_pr_image_amd64": "parity",

@@ -11,6 +11,7 @@ import pytest
 
 from bot.core.analysis import analyze
 from bot.core.config import ConfigError, Policy, load_policy, policy_from_dict
+from bot.core.purpose import PURPOSES
 from bot.core.runners import resolve
 from bot.core.yamlnodes import MAX_FILE_BYTES, YamlError, parse
 
@@ -324,7 +325,12 @@ def test_config_loads_every_documented_key():
         ignore: [{workflow: ".github/workflows/release.yml"}, {job: "deploy*"}]
         results: {junit_artifacts: "*junit*", comment: on-difference}
         extends: octo/.github
+        judge: [build, test, unknown, lint]
+        require: [{workflow: "release.yml", job: "upload-*"}]
     """))
+    assert policy.judge == ("build", "test", "unknown", "lint")
+    assert policy.required(".github/workflows/release.yml", "upload-wheels")
+    assert not policy.required(".github/workflows/ci.yml", "upload-wheels")
     assert policy.mode == "advisory" and policy.platforms == ("linux", "windows")
     assert policy.runners["dgx"] == "arm64" and policy.arm64_runner == "ubuntu-24.04-arm"
     assert policy.ignored(".github/workflows/release.yml", "x")
@@ -337,16 +343,19 @@ def test_json_schema_and_validator_agree():
     schema = json.loads((Path(__file__).parents[1] / "bot/schema/parity.schema.json").read_text())
     jsonschema.Draft202012Validator.check_schema(schema)
     good = {"mode": "off", "platforms": ["macos"], "runners": {"x": "windows/arm64"},
-            "ignore": [{"job": "a"}], "results": {"comment": "never"}}
+            "ignore": [{"job": "a"}], "results": {"comment": "never"},
+            "judge": ["build", "x86-specific"], "require": [{"workflow": "*", "job": "i*"}]}
     jsonschema.validate(good, schema)
     policy_from_dict(good)
     for bad in ({"modes": "off"}, {"mode": "sometimes"}, {"platforms": ["bsd"]},
                 {"runners": {"x": "sparc"}}, {"ignore": [{"jobs": "a"}]},
-                {"results": {"comment": "loud"}}, {"allow_emulated": "yes"}):
+                {"results": {"comment": "loud"}}, {"allow_emulated": "yes"},
+                {"judge": ["benchmarks"]}, {"require": [{"jobs": "a"}]}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
         with pytest.raises(ConfigError):
             policy_from_dict(bad)
     assert set(schema["properties"]) == {
         "mode", "platforms", "allow_emulated", "require_blocking", "runners", "arm64_runner",
-        "ignore", "results", "extends"}
+        "ignore", "results", "extends", "judge", "require"}
+    assert schema["properties"]["judge"]["items"]["enum"] == list(PURPOSES)
