@@ -583,7 +583,8 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
     leg_wide: list[Evidence] = []  # what the whole leg is for, whatever its commands
     evidence: list[Evidence] = []
     for name, value in {**workflow_env, **job.env}.items():
-        leg_wide.extend(_value_evidence(str(name), value, f"env {name}", job.line, contexts,
+        line = job.line_of("env") if name in job.env else job.line
+        leg_wide.extend(_value_evidence(str(name), value, f"env {name}", line, contexts,
                                         host, targets))
     if job.container is not None:
         image = job.container.get("image") if isinstance(job.container, dict) else job.container

@@ -1,0 +1,453 @@
+"""Job purpose: one workflow per rule, written in the forms real projects use, with the
+verdict and the evidence pinned. A job none of whose legs builds or tests natively is
+not-applicable, gets no finding and so no fix or suggestion."""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+
+import pytest
+
+from bot.core.analysis import JobReport, analyze
+from bot.core.config import Policy, load_policy
+from bot.core.fixes import plan
+
+TODAY = date(2026, 11, 28)
+
+
+def judge(text: str, policy: Policy | None = None) -> dict[str, JobReport]:
+    report = analyze({"ci.yml": textwrap.dedent(text)}, policy, TODAY)
+    return {job.job.id: job for wf in report.workflows for job in wf.jobs}
+
+
+def evidence(job: JobReport) -> tuple[str, str, int, str]:
+    first = job.purpose.evidence[0]
+    return job.purpose.name, first.where, first.line, first.what
+
+
+# ----------------------------------------------------------------------------- publish
+
+RELEASE = """\
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  dist:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: pipx run build --sdist
+      - uses: actions/upload-artifact@v4
+        with: {name: sdist, path: dist/*.tar.gz}
+  pypi:
+    needs: [dist]
+    runs-on: ubuntu-latest
+    environment: pypi
+    permissions: {id-token: write}
+    steps:
+      - uses: actions/download-artifact@v4
+        with: {name: sdist, path: dist}
+      - name: Upload to PyPI
+        uses: pypa/gh-action-pypi-publish@release/v1
+  github-release:
+    needs: [pypi]
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+      - name: Release
+        run: gh release create "$GITHUB_REF_NAME" dist/* --generate-notes
+        env:
+          GH_TOKEN: ${{ github.token }}
+  manifest:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: docker/login-action@v3
+        with: {registry: ghcr.io, username: x, password: y}
+      - run: |
+          docker buildx imagetools create -t ghcr.io/o/app:latest \\
+            ghcr.io/o/app:amd64 ghcr.io/o/app:arm64
+"""
+
+
+def test_publishing_jobs_are_not_judged_and_name_their_evidence():
+    jobs = judge(RELEASE)
+    assert {key: job.status for key, job in jobs.items()} == dict.fromkeys(jobs, "not-applicable")
+    assert evidence(jobs["dist"]) == ("sdist", "step #2", 9, "runs `build --sdist`")
+    assert evidence(jobs["pypi"]) == ("publish", "step 'Upload to PyPI'", 20,
+                                      "uses pypa/gh-action-pypi-publish")
+    assert jobs["pypi"].verdict.reason == ("publishes: step 'Upload to PyPI' uses "
+                                           "pypa/gh-action-pypi-publish (line 20)")
+    assert evidence(jobs["github-release"]) == ("publish", "step 'Release'", 27,
+                                                "runs `gh release create`")
+    assert evidence(jobs["manifest"])[0::3] == ("publish", "runs `docker buildx imagetools create`")
+    assert all(job.findings == [] for job in jobs.values())
+    assert plan({"ci.yml": RELEASE}, Policy(), TODAY) == []  # nothing to fix, nothing suggested
+
+
+def test_a_job_that_builds_natively_and_publishes_is_judged():
+    jobs = judge("""\
+        on: push
+        jobs:
+          wheels:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: pypa/cibuildwheel@v3.1
+              - uses: pypa/gh-action-pypi-publish@release/v1
+        """)
+    assert jobs["wheels"].purpose.name == "build"
+    assert jobs["wheels"].status == "amd64-only"
+
+
+# ----------------------------------------------------------------------------- gates, meta
+
+def test_gates_that_only_read_needs_results():
+    jobs = judge("""\
+        on: pull_request
+        jobs:
+          tests:
+            runs-on: ubuntu-latest
+            steps: [{run: pytest}]
+          all-green:
+            if: always()
+            needs: [tests]
+            runs-on: ubuntu-latest
+            steps:
+              - uses: re-actors/alls-green@release/v1
+                with:
+                  jobs: ${{ toJSON(needs) }}
+          required:
+            if: always()
+            needs: [tests]
+            runs-on: ubuntu-latest
+            steps:
+              - name: Fail when a needed job failed
+                run: |
+                  result="${{ contains(needs.*.result, 'failure') }}"
+                  if [ "$result" = "true" ]; then exit 1; fi
+          done:
+            needs: [tests]
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo "all done"
+        """)
+    assert jobs["tests"].status == "amd64-only"
+    for name in ("all-green", "required", "done"):
+        assert jobs[name].status == "not-applicable" and jobs[name].purpose.name == "gate", name
+    assert evidence(jobs["all-green"])[3] == "uses re-actors/alls-green"
+    assert evidence(jobs["required"])[1:] == ("step 'Fail when a needed job failed'", 19,
+                                              "reads needs.*.result")
+    assert evidence(jobs["done"])[3] == "runs nothing but plumbing after tests"
+
+
+def test_jobs_that_compute_outputs_are_meta_unless_they_run_something_unknown():
+    jobs = judge("""\
+        on: push
+        jobs:
+          plan:
+            runs-on: ubuntu-latest
+            outputs:
+              matrix: ${{ steps.m.outputs.matrix }}
+            steps:
+              - uses: actions/checkout@v4
+              - id: m
+                run: echo "matrix=$(python3 ci/matrix.py)" >> "$GITHUB_OUTPUT"
+          changes:
+            runs-on: ubuntu-latest
+            outputs:
+              src: ${{ steps.f.outputs.src }}
+            steps:
+              - uses: dorny/paths-filter@v3
+                id: f
+                with: {filters: "src: ['src/**']"}
+          compute:
+            runs-on: ubuntu-latest
+            outputs:
+              version: ${{ steps.v.outputs.version }}
+            steps:
+              - run: ./scripts/prepare-everything
+              - id: v
+                run: echo "version=1.2" >> "$GITHUB_OUTPUT"
+        """)
+    assert (jobs["plan"].status, jobs["plan"].purpose.name) == ("not-applicable", "meta")
+    assert (jobs["changes"].status, jobs["changes"].purpose.name) == ("not-applicable", "meta")
+    # An outputs job that also runs a script no rule knows may do real work: judged.
+    assert (jobs["compute"].status, jobs["compute"].purpose.name) == ("amd64-only", "unknown")
+    assert "which no rule knows" in str(jobs["compute"].purpose.evidence[-1])
+
+
+def test_artifact_handling_jobs():
+    jobs = judge("""\
+        on: push
+        jobs:
+          check-dists:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+                with: {pattern: "wheels-*", merge-multiple: true, path: dist}
+              - run: pipx run twine check --strict dist/*
+              - uses: actions/attest-build-provenance@v2
+                with: {subject-path: dist/*}
+        """)
+    assert jobs["check-dists"].purpose.name == "artifacts"
+    assert jobs["check-dists"].status == "not-applicable"
+
+
+# ----------------------------------------------------------------------------- lint, docs
+
+@pytest.mark.parametrize(("steps", "what"), [
+    ("- run: ruff check .\n- run: ruff format --check .", "runs `ruff`"),
+    ("- uses: pre-commit/action@v3.0.1", "uses pre-commit/action"),
+    ("- run: cargo clippy --all-targets -- -D warnings", "runs `cargo clippy`"),
+    ("- run: cargo +1.70 check --workspace", "runs `cargo +1.70 check`"),
+    ("- uses: golangci/golangci-lint-action@v8", "uses golangci/golangci-lint-action"),
+    ("- run: go generate ./... && git diff --exit-code", "runs `git diff --exit-code`"),
+    ("- run: pip install -e .[dev]\n- run: mypy src", "runs `mypy`"),
+    ("- name: Lint\n  run: deno run -A tools/lint.js", "is named as a lint or format check"),
+    ("- uses: github/codeql-action/init@v3\n- run: make\n- uses: github/codeql-action/analyze@v3",
+     "uses github/codeql-action/analyze@v3"),
+])
+def test_lint_jobs(steps: str, what: str):
+    body = textwrap.indent(steps, " " * 6)
+    jobs = judge(f"on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n{body}\n")
+    assert (jobs["lint"].status, jobs["lint"].purpose.name) == ("not-applicable", "lint")
+    assert what in [item.what for item in jobs["lint"].purpose.evidence]
+
+
+def test_docs_jobs():
+    jobs = judge("""\
+        on: push
+        jobs:
+          docs:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pip install -r docs/requirements.txt
+              - run: sphinx-build -W -b html docs docs/_build
+          rustdoc:
+            runs-on: ubuntu-latest
+            env: {RUSTDOCFLAGS: -Dwarnings}
+            steps:
+              - run: cargo doc --no-deps --all-features
+        """)
+    assert jobs["docs"].purpose.name == jobs["rustdoc"].purpose.name == "docs"
+    assert jobs["docs"].status == jobs["rustdoc"].status == "not-applicable"
+
+
+# ----------------------------------------------------------------------------- cross builds
+
+def test_cross_builds_that_already_produce_aarch64_artifacts():
+    jobs = judge("""\
+        on: push
+        jobs:
+          wheels:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                target: [x86_64, aarch64]
+            steps:
+              - uses: actions/checkout@v4
+              - uses: PyO3/maturin-action@v1
+                with:
+                  target: ${{ matrix.target }}
+                  args: --release --out dist
+                  manylinux: auto
+          binaries:
+            runs-on: ubuntu-22.04
+            steps:
+              - uses: goreleaser/goreleaser-action@v6
+                with: {args: release --clean}
+          musl:
+            runs-on: ubuntu-latest
+            steps:
+              - run: cross build --release --target aarch64-unknown-linux-musl
+          go-arm:
+            runs-on: ubuntu-latest
+            env: {GOOS: linux, GOARCH: arm64}
+            steps:
+              - run: go build ./cmd/...
+        """)
+    wheels = jobs["wheels"]
+    # The x86_64 leg builds natively; its arm64 twin is the cross-built aarch64 leg.
+    assert [leg.purpose.name for leg in wheels.legs] == ["build", "cross"]
+    assert wheels.status == "parity" and "cross-compiled" in (wheels.verdict.reason or "")
+    for name in ("binaries", "musl", "go-arm"):
+        assert (jobs[name].status, jobs[name].purpose.name) == ("not-applicable", "cross"), name
+    assert evidence(jobs["go-arm"])[1:] == ("env GOARCH", 26, "is arm64: builds for another "
+                                            "architecture")
+
+
+def test_cross_building_only_other_architectures_is_arch_other():
+    jobs = judge("""\
+        on: push
+        jobs:
+          ppc:
+            runs-on: ubuntu-latest
+            steps:
+              - run: cargo build --target powerpc64le-unknown-linux-gnu
+        """)
+    [leg] = jobs["ppc"].legs
+    assert (leg.arch, leg.purpose.name) == ("other", "cross")
+    assert jobs["ppc"].status == "not-applicable"
+
+
+# ----------------------------------------------------------------------------- x86 / others
+
+X86 = """\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        include:
+          - {name: native}
+          - {name: m32, cflags: -m32}
+    env:
+      CFLAGS: ${{ matrix.cflags }}
+    steps:
+      - run: make check
+  go386:
+    runs-on: ubuntu-latest
+    steps:
+      - run: GOARCH=386 go test ./...
+  i686:
+    runs-on: ubuntu-latest
+    container: quay.io/pypa/manylinux_2_28_i686
+    steps:
+      - run: pytest
+  sde:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: petarpetrovt/setup-sde@v2.4
+      - run: sde64 -spr -- ./build/bench
+  avx512:
+    runs-on: ubuntu-latest
+    steps:
+      - run: RUSTFLAGS="-C target-feature=+avx512f" cargo build --release
+"""
+
+
+def test_x86_only_work_is_not_judged():
+    jobs = judge(X86)
+    test = jobs["test"]
+    assert [(leg.matrix["name"], leg.purpose.name) for leg in test.legs] == [
+        ("native", "test"), ("m32", "x86-specific")]
+    assert test.status == "amd64-only"  # the native leg still needs its twin
+    assert test.missing_json() == [{"matrix": {"name": "native"}, "os": "linux", "arch": "arm64"}]
+    for name in ("go386", "i686", "sde", "avx512"):
+        assert (jobs[name].status, jobs[name].purpose.name) == ("not-applicable",
+                                                                "x86-specific"), name
+    assert evidence(jobs["i686"])[1:] == ("container", 20, "is quay.io/pypa/manylinux_2_28_i686")
+
+
+def test_other_targets_are_not_judged():
+    jobs = judge("""\
+        on: push
+        jobs:
+          wasm:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                target: [wasm32-unknown-unknown, wasm32-wasip1]
+            steps:
+              - run: cargo build --target ${{ matrix.target }}
+              - run: cargo test --target ${{ matrix.target }}
+          pyodide:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: pypa/cibuildwheel@v3.1
+                env: {CIBW_PLATFORM: pyodide}
+          android:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: nttld/setup-ndk@v1
+                with: {ndk-version: r27}
+              - run: cargo ndk -t arm64-v8a build
+          freebsd:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: vmactions/freebsd-vm@v1
+                with:
+                  run: cargo test
+          ios:
+            runs-on: ubuntu-latest
+            env: {GOOS: ios, GOARCH: arm64}
+            steps:
+              - run: go build ./...
+        """)
+    for name, job in jobs.items():
+        assert (job.status, job.purpose.name) == ("not-applicable", "other-target"), name
+
+
+def test_a_wasm_toolchain_beside_native_tests_keeps_them_judged():
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - run: rustup target add wasm32-unknown-unknown
+              - run: cargo test
+              - run: cargo build --target wasm32-unknown-unknown
+        """)
+    assert (jobs["test"].purpose.name, jobs["test"].status) == ("test", "amd64-only")
+
+
+# ----------------------------------------------------------------------------- unknown
+
+def test_a_job_no_rule_recognises_is_unknown_and_judged():
+    jobs = judge("""\
+        on: push
+        jobs:
+          custom:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ./ci/do-the-thing --all
+              - uses: some-org/secret-sauce@v1
+        """)
+    custom = jobs["custom"]
+    assert (custom.purpose.name, custom.status) == ("unknown", "amd64-only")
+    assert custom.as_json()["evidence"][0]["what"] == (
+        "runs `./ci/do-the-thing --all`, which no rule knows")
+
+
+def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
+    jobs = judge("""\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: cargo build --release
+              - if: github.event_name == 'release'
+                run: RUSTFLAGS="-C target-feature=+avx512f" cargo build --release
+        """)
+    assert (jobs["build"].purpose.name, jobs["build"].status) == ("build", "amd64-only")
+
+
+# ----------------------------------------------------------------------------- config
+
+def test_judge_widens_and_require_overrides_purpose():
+    text = RELEASE + """\
+  integration:
+    runs-on: ubuntu-latest
+    steps:
+      - run: ruff check .
+"""
+    jobs = judge(text, load_policy("judge: [build, test, unknown, publish]\n"))
+    assert jobs["pypi"].status == "amd64-only"
+    assert jobs["integration"].status == "not-applicable"
+    jobs = judge(text, load_policy("require: [{workflow: ci.yml, job: integ*}]\n"))
+    assert jobs["integration"].status == "amd64-only"
+    assert jobs["pypi"].status == "not-applicable"
+    jobs = judge(text, load_policy("judge: [build, test]\n"))
+    assert jobs["integration"].status == "not-applicable"
+
+
+def test_json_carries_purpose_and_evidence_for_jobs_and_legs():
+    job = judge(RELEASE)["pypi"].as_json()
+    assert job["purpose"] == "publish"
+    assert job["evidence"] == [{"purpose": "publish", "where": "step 'Upload to PyPI'",
+                                "line": 20, "what": "uses pypa/gh-action-pypi-publish"}]
+    assert job["legs"][0]["purpose"] == "publish"
+    assert job["legs"][0]["evidence"] == job["evidence"]
