@@ -684,9 +684,14 @@ def _branches(tree: Ast, contexts: Mapping[str, Value]) -> list[Value]:
         if len(out) > MAX_BRANCHES:
             break
         if isinstance(left, Unknown):
-            # true: `||` keeps it, `&&` moves on; false: the other way round.
-            out.append(left if op == "||" else _Falsy(left))
-            out.extend(_branches(tree[3], contexts))
+            # true: `||` keeps it, `&&` moves on; false: the other way round. Branches are
+            # listed in the order written, so the last is the final fallback.
+            if op == "||":
+                out.append(left)
+                out.extend(_branches(tree[3], contexts))
+            else:
+                out.extend(_branches(tree[3], contexts))
+                out.append(_Falsy(left))
         elif isinstance(left, _Falsy):
             if op == "&&":
                 out.append(left)

@@ -186,7 +186,9 @@ def family_key(path: str, job_id: str) -> tuple[str, str]:
 def _short(value: Any) -> str:
     """A matrix value for a sentence: an object by its name or id, when it has one."""
     if isinstance(value, dict):
-        for key in ("name", "id", "target", "platform"):
+        if len(value) == 1 and isinstance(next(iter(value.values())), str):
+            return str(next(iter(value.values())))
+        for key in ("name", "id", "target", "platform", "tag", "image"):
             label = next((v for k, v in value.items() if k.casefold() == key), None)
             if isinstance(label, str):
                 return label
