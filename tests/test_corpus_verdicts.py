@@ -13,7 +13,7 @@ from datetime import date
 import pytest
 
 from bot.core.analysis import Report, analyze
-from bot.core.config import Policy
+from bot.core.config import Policy, load_policy
 from tests.conftest import read_folder
 
 TODAY = date(2026, 11, 28)
@@ -571,3 +571,38 @@ def test_not_allowing_emulation_drops_qemu_coverage(corpus):
     job = _job(report, "docker-arch-tests.yml", "docker-multi-arch-test")
     assert job.status == "amd64-only"
     assert "emulated" in (job.verdict.reason or "")
+
+
+def test_aiohttp_wheels_through_the_local_reusable_workflow(corpus):
+    """The corpus names files OWNER__REPO__FILE; as a repository the call resolves."""
+    real = corpus / "real"
+    files = {f".github/workflows/{name}": (real / f"aio-libs__aiohttp__{name}").read_bytes()
+             for name in ("ci-cd.yml", "reusable-cibuildwheel.yml")}
+    report = analyze(files, today=TODAY)
+    job = _job(report, ".github/workflows/ci-cd.yml", "build-wheels")
+    assert job.status == "parity"
+    # QEMU legs name their arch in the caller's matrix (qemu: s390x): other, emulated.
+    qemu = {(leg.matrix.get("qemu"), leg.arch, leg.emulated) for leg in job.legs
+            if leg.matrix.get("qemu")}
+    assert qemu == {("ppc64le", "other", True), ("riscv64", "other", True),
+                    ("s390x", "other", True), ("armv7l", "other", True)}
+    mobile = {leg.matrix["platform"]: leg.purpose.name for leg in job.legs
+              if leg.matrix.get("platform")}
+    assert mobile == {"android": "other-target", "ios": "other-target"}
+    # Checked on its own, the called workflow's runner is an input: unknown.
+    alone = _job(report, ".github/workflows/reusable-cibuildwheel.yml", "build-wheel")
+    assert alone.status == "unknown" and "inputs.runner-vm-os" in (alone.verdict.reason or "")
+
+
+def test_ghostty_namespace_profiles_are_decided_once_mapped(corpus):
+    files = {"test.yml": (corpus / "real" / "ghostty-org__ghostty__test.yml").read_bytes()}
+    before = analyze(files, today=TODAY)
+    assert _job(before, "test.yml", "build-linux").status == "unknown"
+    policy = load_policy('runners: {"namespace-profile-ghostty-windows": windows/amd64, '
+                         '"namespace-profile-ghostty-macos*": macos/arm64, '
+                         '"namespace-profile-ghostty-*-arm64": linux/arm64, '
+                         '"namespace-profile-ghostty-*": linux/amd64}\n')
+    after = analyze(files, policy, TODAY)
+    assert _job(after, "test.yml", "build-linux").status == "parity"  # [md, md-arm64]
+    assert _job(after, "test.yml", "test").status == "amd64-only"
+    assert not [job for wf in after.workflows for job in wf.jobs if job.status == "unknown"]

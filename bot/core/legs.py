@@ -111,7 +111,10 @@ def _input_defaults(workflow: Workflow) -> dict[str, Any]:
 
 def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
             lookup: WorkflowLookup, inputs: Any = None, depth: int = 0,
-            chain: tuple[str, ...] = ()) -> JobLegs:
+            chain: tuple[str, ...] = (), caller: Mapping[str, Any] | None = None) -> JobLegs:
+    """The legs of a job; `caller` is the calling leg's matrix when this job is in a
+    reusable workflow (what it names, `qemu: s390x`, says what the called job targets)."""
+    caller = caller or {}
     if inputs is None:
         inputs = Unknown("inputs")
     contexts = {"inputs": inputs}
@@ -126,7 +129,7 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
                        purpose=_purpose(job, workflow, unknown_matrix, UNKNOWN))
     if job.uses is not None:
         called = _resolve_call(job, workflow, user_runners, lookup, expansion.combinations,
-                               inputs, depth, chain)
+                               inputs, depth, chain, caller)
         if called.unknown and called.purpose is None:
             called.purpose = _purpose(job, workflow, contexts, UNKNOWN)
         return called
@@ -141,7 +144,8 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
             "strategy": {"job-index": index, "job-total": total},
         }
         try:
-            result.legs.extend(_legs_for(job, workflow, combo, leg_contexts, user_runners))
+            result.legs.extend(_legs_for(job, workflow, combo, leg_contexts, user_runners,
+                                         caller))
         except ExpressionError as exc:
             return JobLegs(error=f"invalid expression: {exc}")
     return result
@@ -228,7 +232,7 @@ def _blocking(job: Job, contexts: Mapping[str, Any]) -> bool:
 
 
 def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dict[str, Any],
-              user_runners: Mapping[str, str]) -> list[Leg]:
+              user_runners: Mapping[str, str], caller: Mapping[str, Any]) -> list[Leg]:
     # runs-on sees matrix values that depend on the run as written, to follow their branches.
     resolution = _runs_on(job, {**contexts, "matrix": combo}, user_runners)
     runner_ctx = runners.runner_context(resolution)
@@ -248,7 +252,7 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         retired=retired,
         contexts=contexts,
     )
-    base.purpose = _purpose(job, workflow, contexts, resolution.arch)
+    base.purpose = _purpose(job, workflow, contexts, resolution.arch, caller)
     steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
@@ -256,10 +260,13 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         base.arch = OTHER  # builds only for ppc64le, s390x, armv7 ...: never judged
         return [base]
     targets = emulation.targets(job, contexts, workflow.env, steps)
+    host = resolution.arch
+    # What the leg's matrix (or, in a called workflow, its caller's) names: `arch: aarch64`.
+    named = _arch_named_by_matrix({**caller, **combo})
+    if named is not None and targets.qemu and not targets.any:
+        return [_as_arch(base, named, host)]  # QEMU registered for the arch the leg names
     if not targets.any:
         return [base]
-    host = resolution.arch
-    named = _arch_named_by_matrix(combo)
     if named is not None and (named in targets.arches or named == host):
         return [_as_arch(base, named, host)]
     legs: list[Leg] = []
@@ -272,11 +279,12 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
     return legs
 
 
-def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
+def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str,
+             caller: Mapping[str, Any] | None = None) -> Purpose:
     runs = {step.index: emulation.step_condition(step, contexts) for step in job.steps}
     steps = [step for step in job.steps if runs[step.index] is not False]
     maybe = {index for index, condition in runs.items() if condition is None}
-    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe)
+    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe, caller)
 
 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:
@@ -294,7 +302,7 @@ def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:
 
 def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
                   lookup: WorkflowLookup, combos: list[dict[str, Any]], outer_inputs: Any,
-                  depth: int, chain: tuple[str, ...]) -> JobLegs:
+                  depth: int, chain: tuple[str, ...], caller: Mapping[str, Any]) -> JobLegs:
     uses = job.uses or ""
     if not uses.startswith("./"):
         return JobLegs(unknown=f"calls the remote reusable workflow {uses}, "
@@ -325,7 +333,7 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
         inputs = {**defaults, **(given if isinstance(given, dict) else {})}
         for callee_job in callee.jobs:
             sub = resolve(callee_job, callee, user_runners, lookup, inputs, depth + 1,
-                          (*chain, workflow.path))
+                          (*chain, workflow.path), {**caller, **combo})
             if sub.unknown or sub.error:
                 return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}",
                                calls=uses)

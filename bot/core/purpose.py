@@ -560,7 +560,8 @@ def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
             stack.extend((str(k), v) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((key, item) for item in value)
-        elif isinstance(value, str):
+        elif isinstance(value, str) and len(value) < 80 and not any(c.isspace() for c in value):
+            # one word (`android_arm64_v8a`), not a block of settings that mentions many
             kind: str | None = None
             if _OTHER_PLATFORM_WORD.search(value):
                 kind = OTHER_TARGET
@@ -574,10 +575,12 @@ def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
 
 
 def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Step],
-           workflow_env: Mapping[str, Any], maybe: Iterable[int] = ()) -> Purpose:
+           workflow_env: Mapping[str, Any], maybe: Iterable[int] = (),
+           caller: Mapping[str, Any] | None = None) -> Purpose:
     """The purpose of one leg: `steps` are the job's steps that run on it, `maybe` the
     indexes of those whose `if:` depends on the run. Such a step may build or test, but
-    cannot alone make the leg x86-only, cross or another platform's."""
+    cannot alone make the leg x86-only, cross or another platform's. `caller` is the
+    calling leg's matrix when the job is in a reusable workflow."""
     maybe = set(maybe)
     targets: set[str] = set()
     leg_wide: list[Evidence] = []  # what the whole leg is for, whatever its commands
@@ -591,6 +594,8 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         leg_wide.extend(_value_evidence("container", image, "container",
                                         job.line_of("container"), contexts, host, targets))
     leg_wide.extend(_matrix_targets(contexts.get("matrix"), job.line_of("strategy", "matrix")))
+    if caller:
+        leg_wide.extend(_matrix_targets(caller, job.line))
     steps = list(steps)
     for step in steps:
         for name, value in step.env.items():
