@@ -91,7 +91,7 @@ def test_text_output_is_findings_then_aligned_summary():
     rows = {line.split()[0]: line for line in summary[summary.index(
         next(line for line in summary if line.startswith("not judged"))) + 1:]
         if line.startswith("  ")}
-    assert rows["publish"].split()[1:] == ["10", "publishes"]
+    assert rows["publish"].split()[1:] == ["11", "publishes"]
     assert rows["gate"].split()[1:5] == ["11", "gates", "on", "other"]
     assert "lint" in rows and "docs" in rows
 

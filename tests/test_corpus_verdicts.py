@@ -76,6 +76,7 @@ NOT_JUDGED = {
     ("publish-package.yml", "create-github-release"): "publish",
     ("publish-package.yml", "publish-pypi"): "publish",
     ("publish-package.yml", "publish-test-pypi"): "publish",
+    ("release.yml", "prepare-release"): "publish",  # bumps versions with sed, git push
     ("security.yml", "bandit-scan"): "lint",
     ("security.yml", "dependency-check"): "lint",
     ("workflow.yml", "lint"): "lint",

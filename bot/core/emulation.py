@@ -20,7 +20,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.expressions import ExpressionError, evaluate_condition, render_script, render_text
+from bot.core.expressions import (
+    ExpressionError,
+    evaluate_condition,
+    has_expression,
+    render_script,
+    render_text,
+)
 from bot.core.purpose import X86_SPECIFIC, foreign_runs, target_arch
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
 from bot.core.workflow import Job, Step
@@ -54,15 +60,20 @@ def _add_platforms(targets: Targets, text: str) -> None:
 
 _BINFMT = re.compile(r"tonistiigi/binfmt|multiarch/qemu-user-static|qemu-user-static|binfmt",
                      re.IGNORECASE)
-_QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?\s")
+_QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
 _QEMU_ARCH = {"aarch64": ARM64, "arm64": ARM64, "x86_64": AMD64}
-_CROSS_HINT = re.compile(r"--target|qemu-|\$")
+_CROSS_HINT = re.compile(r"--target|qemu-|\$\{\{")
+_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_]\w*)")
 
 
-def _may_set_platform(script: str) -> bool:
-    """Cheap pre-check before evaluating a script per leg: most scripts never name a platform."""
-    return ("--platform" in script or _CROSS_HINT.search(script) is not None
-            or ("${{" in script and _CONTAINER_TOOL.search(script) is not None))
+def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
+    """Cheap pre-check before evaluating a script per leg: most scripts never name a platform.
+    Those that may: a platform or target flag, a QEMU binary, or a shell variable whose env
+    value depends on the leg (`QEMU_SYS=$XEMU` with `XEMU: ${{ matrix.xemu }}`)."""
+    if "--platform" in script or _CROSS_HINT.search(script) is not None:
+        return True
+    return any(has_expression(env.get(name)) for name in _SHELL_NAME.findall(script)
+               for env in envs)
 
 
 def _add_script(found: Targets, script: str) -> None:
@@ -124,9 +135,9 @@ def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, An
         if step.run:
             if "cibuildwheel" in step.run:
                 uses_cibuildwheel = True
-            if not _may_set_platform(step.run):
-                continue
             envs = (step.env, job.env, workflow_env)
+            if not _may_set_platform(step.run, envs):
+                continue
             _add_script(found, render_script(step.run, contexts, envs).replace("\\\n", " "))
     if found.qemu:
         # With binfmt registered, a container named for an arch runs as that arch.

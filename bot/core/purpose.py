@@ -146,7 +146,7 @@ USES_RULES: tuple[Rule, ...] = (
 # Order matters: the first rule that matches a command wins (sdist before build, lint and docs
 # environments before the test runner that hosts them).
 RUN_RULES: tuple[Rule, ...] = (
-    *_rules(X86_SPECIFIC, r"(^|\s)-mx?32\b", r"\bGOARCH=[\"']?386\b", r"\bsde(64)?\s+-",
+    *_rules(X86_SPECIFIC, r"(^|\s)-m32\b", r"(^|\s)-mx32\b", r"\bGOARCH=[\"']?386\b", r"\bsde(64)?\s+-",
             r"\bavx-?512", r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b", r"\bmanylinux\w*_i686\b",
             r"--platform[= ]+[\"']?linux/(386|i386)\b", r"\bmake\b.*\s[a-z]+32\b"),
     *_rules(OTHER_TARGET,
@@ -195,7 +195,8 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bcodespell\b", r"\btypos\b", r"\bcppcheck\b", r"\bclang-(format|tidy)\b",
             r"\byamllint\b", r"\bmarkdownlint", r"\bbandit\b", r"\bsafety check\b",
             r"\bpip-audit\b", r"\bzizmor\b", r"\bhadolint\b", r"\bzig fmt\b",
-            r"\b(tox|nox)\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
+            r"\btox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
+            r"\bnox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
             r"\bnpm run (lint|format|fmt|check-format)\b", r"\bmake (lint|fmt|format|check-format)\b",
             r"\bdeno (lint|fmt)\b", r"\bswiftlint\b", r"\bvalidate-pyproject\b", r"\bsemgrep\b",
             r"\bdprint check\b", r"\bcheck-manifest\b", r"\bunicode-lint\b", r"\bspellcheck\b"),
@@ -226,7 +227,7 @@ RUN_RULES: tuple[Rule, ...] = (
             r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
             r"(^|\s)(\./)?(\S*/)?tests?/\S+\.(sh|py|bash|ps1)\b",
             r"\bnix flake check\b", r"\bvalgrind\b",
-            r"\bbenchmark|\bcargo bench\b|\bpytest-benchmark\b|\bhyperfine\b",
+            r"\bbenchmark", r"\bcargo bench\b", r"\bhyperfine\b",
             r"\b(smoke|integration|e2e)[-_]?test"),
     *_rules(BUILD,
             r"\bcargo (\+\S+ )?(build|install --path|zigbuild|auditable build|rustc)\b",
@@ -242,7 +243,9 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bcibuildwheel\b", r"\b(docker|podman) (buildx )?build\b", r"\bbuildah\b",
             r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)", r"\bzig build\b",
             r"\bbazel(isk)? build\b",
-            r"\b(gcc|g\+\+|clang|clang\+\+|cc)\s+(?!-?-version\b|-v\b|--help\b)", r"\bnapi build\b",
+            r"\bgcc\s+(?!-?-version\b|-v\b|--help\b)", r"\bg\+\+\s+(?!-?-version\b|-v\b)",
+            r"\bclang(\+\+)?\s+(?!-?-version\b|-v\b|--help\b)", r"\bcc\s+(?!-?-version\b|-v\b)",
+            r"\bnapi build\b",
             r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b", r"\bx\.py (build|dist)\b",
             r"\b(cargo[- ])?dist build\b", r"\bmvn\b.*\b(package|install)\b",
             r"\bgradlew?\b.*\b(build|assemble)\b", r"\bdotnet (build|publish)\b", r"\bswift build\b",
@@ -251,7 +254,81 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bpip3? install\b[^#\n]*\.whl\b"),
 )
 
-# Plumbing: commands that say nothing about a purpose (checked after RUN_RULES).
+def _trigger(rule: Rule) -> str | None:
+    """A word every match of the rule contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo'),
+    so that a command without it is not searched: the longest literal run left once escapes,
+    classes, groups and optional characters are taken out. None when the pattern is an
+    alternation at the top or leaves no word."""
+    text = re.sub(r"\\([.+])", r"\1", rule.pattern.pattern)  # `\.` `\+` are literal
+    text = re.sub(r"\\.", " ", text)  # other escapes: \b \s \S
+    text = re.sub(r"\[[^\]]*\][?*+]?(\{[^}]*\})?", " ", text)
+    while True:
+        inner = re.sub(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?", " ", text)
+        if inner == text:
+            break
+        text = inner
+    if "|" in text:
+        return None
+    text = re.sub(r".[?*]|.\{0?,?[^}]*\}", " ", text)  # an optional or repeated character
+    words = re.findall(r"[a-z0-9_=:/.+-]{2,}", text.lower())
+    return max(words, key=len) if words else None
+
+
+# (purpose, [(trigger, pattern)]) in table order: one entry per run of same-purpose rules.
+def _index_rules() -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+    """Rule indexes without a trigger word, and per trigger word the rules it gates."""
+    always: list[int] = []
+    by_trigger: dict[str, list[int]] = {}
+    for index, rule in enumerate(RUN_RULES):
+        trigger = _trigger(rule)
+        if trigger is None:
+            always.append(index)
+        else:
+            by_trigger.setdefault(trigger, []).append(index)
+    return tuple(always), tuple((word, tuple(items)) for word, items in by_trigger.items())
+
+
+_ALWAYS, _TRIGGERS = _index_rules()
+
+
+# Every trigger word found in one scan: at each position the longest word starting there
+# (a lookahead, so words may overlap); the shorter words it starts with are implied.
+_TRIGGER_SCAN = re.compile("(?=(" + "|".join(
+    re.escape(word) for word, _ in sorted(_TRIGGERS, key=lambda item: -len(item[0]))) + "))")
+_GATED: dict[str, tuple[int, ...]] = {
+    word: tuple(sorted(index for other, indexes in _TRIGGERS if word.startswith(other)
+                       for index in indexes))
+    for word, _ in _TRIGGERS}
+
+
+def _run_rule_match(text: str, purposes: Iterable[str] | None = None) -> tuple[str, str] | None:
+    """The first rule (in table order) that matches a command: (purpose, matched text)."""
+    found = set(_TRIGGER_SCAN.findall(text.lower()))
+    candidates = sorted({*_ALWAYS, *(index for word in found for index in _GATED[word])})
+    for index in candidates:
+        rule = RUN_RULES[index]
+        if purposes is not None and rule.purpose not in purposes:
+            continue
+        match = rule.pattern.search(text)
+        if match is not None:
+            return rule.purpose, match.group(0).strip()
+    return None
+
+
+# Commands that only move files and text: nothing they run can be a build or a test (and
+# `chmod +x ./test.sh` does not run the tests). Checked before the rules.
+_PLUMBING = frozenset((
+    "cat", "ls", "mkdir", "cp", "mv", "rm", "rmdir", "cd", "pushd", "popd", "pwd", "touch",
+    "ln", "chmod", "chown", "sleep", "tee", "head", "tail", "sort", "uniq", "wc", "grep",
+    "egrep", "sed", "awk", "jq", "yq", "tar", "unzip", "zip", "gzip", "gunzip", "xz", "7z",
+    "curl", "wget", "date", "which", "whoami", "uname", "df", "du", "free", "nproc",
+    "printenv", "basename", "dirname", "realpath", "readlink", "cut", "tr", "file", "stat",
+    "md5sum", "sha1sum", "sha256sum", "sha512sum", "shasum", "base64", "mktemp", "true",
+    "false", "exit", ":", "shopt", "set", "unset", "local", "declare", "readonly", "trap",
+    "return", "fi", "done", "esac", "}", ")", ";;",
+))
+# Plumbing that may carry a purpose in its arguments (`git push`, `gh release create`,
+# `export CFLAGS=-m32`): checked after the rules.
 _NEUTRAL = re.compile(
     # shell, text and file plumbing
     r"^(echo|printf|cat|ls|mkdir|cp|mv|rm|rmdir|cd|pushd|popd|pwd|export|set|shopt|source|\.|"
@@ -298,7 +375,7 @@ _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xa
                      r"pdm run|"
                      r"npx( --yes)?|bundle exec)\s+")
 _INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
-_ECHO = re.compile(r"^(echo|printf|cat\s*<<)\b")
+_ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 _COMMAND_SPLIT = re.compile(r"\n|&&|\|\||;|(?<!\|)\|(?!\|)")
 
@@ -369,19 +446,19 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     text = command.strip()
     if not text or text.startswith("#"):
         return ("", "")
-    if _ECHO.match(text):  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
+    first = text.split(None, 1)[0].rstrip(";")
+    if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
-    if _INSTALL.match(text) or _VERSION.search(text):  # installs or prints a tool
-        return ("", "")
+    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.search(text):
+        return ("", "")  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
         inner = assignment.group(1)
         return _classify_command(inner) if inner else ("", "")
-    for rule in RUN_RULES:
-        match = rule.pattern.search(text)
-        if match is not None:
-            return rule.purpose, match.group(0).strip()
+    found = _run_rule_match(text)
+    if found is not None:
+        return found
     prefix = _PREFIX.match(text)
     if prefix is not None:
         return _classify_command(text[prefix.end():])
@@ -528,10 +605,9 @@ def _value_evidence(name: str, value: Any, where: str, line: int,
     if name == "container" and _X86_CONTAINER.search(text):
         return [Evidence(X86_SPECIFIC, where, line, f"is {text[:60]}")]
     if key in _FLAG_KEYS or name == "container":
-        for purpose in _TARGETING:
-            for rule in RUN_RULES:
-                if rule.purpose == purpose and rule.pattern.search(text):
-                    return [Evidence(purpose, where, line, f"is {text[:60]}")]
+        found = _run_rule_match(text, _TARGETING)
+        if found is not None:
+            return [Evidence(found[0], where, line, f"is {text[:60]}")]
     return []
 
 
