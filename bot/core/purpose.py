@@ -254,6 +254,9 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bpip3? install\b[^#\n]*\.whl\b"),
 )
 
+_TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
+
+
 def _trigger(rule: Rule) -> str | None:
     """A word every match of the rule contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo'),
     so that a command without it is not searched: the longest literal run left once escapes,
@@ -270,7 +273,7 @@ def _trigger(rule: Rule) -> str | None:
     if "|" in text:
         return None
     text = re.sub(r".[?*]|.\{0?,?[^}]*\}", " ", text)  # an optional or repeated character
-    words = re.findall(r"[a-z0-9_=:/.+-]{2,}", text.lower())
+    words = re.findall(_TRIGGER_CHARS + "{2,}", text.lower())
     return max(words, key=len) if words else None
 
 
@@ -291,19 +294,29 @@ def _index_rules() -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], 
 _ALWAYS, _TRIGGERS = _index_rules()
 
 
-# Every trigger word found in one scan: at each position the longest word starting there
-# (a lookahead, so words may overlap); the shorter words it starts with are implied.
-_TRIGGER_SCAN = re.compile("(?=(" + "|".join(
-    re.escape(word) for word, _ in sorted(_TRIGGERS, key=lambda item: -len(item[0]))) + "))")
-_GATED: dict[str, tuple[int, ...]] = {
-    word: tuple(sorted(index for other, indexes in _TRIGGERS if word.startswith(other)
-                       for index in indexes))
-    for word, _ in _TRIGGERS}
+_GATED = dict(_TRIGGERS)
+# Trigger words are made of these characters, so none spans two tokens of a command.
+_TOKEN = re.compile(_TRIGGER_CHARS + "+")
+
+
+# Trigger words by their first two characters, to look only at words that can start at a
+# position of a token.
+_BY_START: dict[str, tuple[str, ...]] = {}
+for _word in _GATED:
+    _BY_START[_word[:2]] = (*_BY_START.get(_word[:2], ()), _word)
+
+
+@lru_cache(maxsize=8192)
+def _token_triggers(token: str) -> tuple[str, ...]:
+    """The trigger words inside one token (`./tests/unicode_lint.sh` holds 'lint', 'test')."""
+    return tuple({word for index in range(len(token) - 1)
+                  for word in _BY_START.get(token[index:index + 2], ())
+                  if token.startswith(word, index)})
 
 
 def _run_rule_match(text: str, purposes: Iterable[str] | None = None) -> tuple[str, str] | None:
     """The first rule (in table order) that matches a command: (purpose, matched text)."""
-    found = set(_TRIGGER_SCAN.findall(text.lower()))
+    found = {word for token in _TOKEN.findall(text.lower()) for word in _token_triggers(token)}
     candidates = sorted({*_ALWAYS, *(index for word in found for index in _GATED[word])})
     for index in candidates:
         rule = RUN_RULES[index]
@@ -537,7 +550,7 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
     raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(),
                                           *step.with_.values()) if part)
-    if raw and _GATE_TEXT.search(raw):
+    if raw and _reads_needs(raw):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
     if step.name and _LINT_NAME.search(step.name) and all(item.purpose == "?" for item in found):
         # `deno run tools/lint.js` says nothing by itself; its step's name does.
@@ -546,6 +559,11 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
         # What a step that writes outputs or reads needs' results runs is for that purpose.
         found = [item for item in found if item.purpose != "?"]
     return found
+
+
+@lru_cache(maxsize=2048)
+def _reads_needs(text: str) -> bool:
+    return _GATE_TEXT.search(text) is not None
 
 
 def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> str:
@@ -563,6 +581,16 @@ def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> 
 
 def _script_evidence(script: str, where: str, line: int, host: str,
                      targets: set[str]) -> list[Evidence]:
+    found, built_for = _script_evidence_of(script, where, line, host)
+    targets |= built_for
+    return list(found)
+
+
+@lru_cache(maxsize=4096)
+def _script_evidence_of(script: str, where: str, line: int,
+                        host: str) -> tuple[tuple[Evidence, ...], frozenset[str]]:
+    """A script's evidence and the foreign targets it builds for (legs share scripts)."""
+    targets: set[str] = set()
     found: list[Evidence] = []
     for purpose, what, command in _classify_script(script):
         if purpose in (BUILD, TEST, LINT):
@@ -576,7 +604,7 @@ def _script_evidence(script: str, where: str, line: int, host: str,
                     purpose = LINT if "check" in command else BUILD
         shown = f"runs `{what}`" if purpose != "?" else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown))
-    return found
+    return tuple(found), frozenset(targets)
 
 
 _X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
