@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from bot.core.expressions import render_script, render_text
@@ -83,11 +83,22 @@ UNKNOWN_PURPOSE = Purpose(UNKNOWN)
 @dataclass(frozen=True, slots=True)
 class Rule:
     purpose: str
-    pattern: re.Pattern[str]
+    source: str  # a regular expression, matched ignoring case
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use: a run meets a few dozen of the rules, and compiling all of
+        # them would cost more than judging a repository.
+        return _compile(self.source)
+
+
+@cache
+def _compile(source: str) -> re.Pattern[str]:
+    return re.compile(source, re.IGNORECASE)
 
 
 def _rules(purpose: str, *patterns: str) -> tuple[Rule, ...]:
-    return tuple(Rule(purpose, re.compile(p, re.IGNORECASE)) for p in patterns)
+    return tuple(Rule(purpose, pattern) for pattern in patterns)
 
 
 # `uses:` rules: matched against the action name (before `@`), first match wins.
@@ -262,7 +273,7 @@ def _trigger(rule: Rule) -> str | None:
     so that a command without it is not searched: the longest literal run left once escapes,
     classes, groups and optional characters are taken out. None when the pattern is an
     alternation at the top or leaves no word."""
-    text = re.sub(r"\\([.+])", r"\1", rule.pattern.pattern)  # `\.` `\+` are literal
+    text = re.sub(r"\\([.+])", r"\1", rule.source)  # `\.` `\+` are literal
     text = re.sub(r"\\.", " ", text)  # other escapes: \b \s \S
     text = re.sub(r"\[[^\]]*\][?*+]?(\{[^}]*\})?", " ", text)
     while True:
