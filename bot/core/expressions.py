@@ -724,25 +724,24 @@ def evaluate_condition(text: Value, contexts: Mapping[str, Value]) -> Value:
     return value if isinstance(value, Unknown) else truthy(value)
 
 
+def _trees(value: Value) -> list[Ast]:
+    """The parsed expressions inside a value and everything it holds (bad ones left out)."""
+    if isinstance(value, list | dict):
+        items = value.values() if isinstance(value, dict) else value
+        return [tree for item in items for tree in _trees(item)]
+    if not has_expression(value):
+        return []
+    try:
+        return [parse(text) for is_expr, text in split_template(value) if is_expr]
+    except ExpressionError:
+        return []
+
+
 def referenced_keys(value: Value, context: str = "matrix") -> set[str]:
     """Top-level keys of a context that a value's expressions read (`matrix.os` -> {'os'})."""
     keys: set[str] = set()
-    if isinstance(value, list):
-        for item in value:
-            keys |= referenced_keys(item, context)
-        return keys
-    if isinstance(value, dict):
-        for item in value.values():
-            keys |= referenced_keys(item, context)
-        return keys
-    if not has_expression(value):
-        return keys
-    try:
-        for is_expr, text in split_template(value):
-            if is_expr:
-                _collect_keys(parse(text), ("ctx", context), keys)
-    except ExpressionError:
-        pass
+    for tree in _trees(value):
+        _collect_keys(tree, ("ctx", context), keys)
     return keys
 
 
@@ -754,18 +753,8 @@ def referenced_paths(value: Value, context: str = "matrix") -> set[tuple[str, ..
     only tested (`contains(matrix.os, 'arm')`) choose between values without being one.
     """
     paths: set[tuple[str, ...]] = set()
-    if isinstance(value, list | dict):
-        for item in value.values() if isinstance(value, dict) else value:
-            paths |= referenced_paths(item, context)
-        return paths
-    if not has_expression(value):
-        return paths
-    try:
-        for is_expr, text in split_template(value):
-            if is_expr:
-                _collect_paths(parse(text), ("ctx", context), paths)
-    except ExpressionError:
-        pass
+    for tree in _trees(value):
+        _collect_paths(tree, ("ctx", context), paths)
     return paths
 
 
