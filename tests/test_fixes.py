@@ -48,7 +48,7 @@ EXPECTED = {
     "ipfs_kit_py/before": 79,
     "ipfs_kit_py/after": 74,
     "ipfs_kit_py/optional": 80,
-    "real": 81,
+    "real": 82,
 }
 UNFIXED = {
     "real": {

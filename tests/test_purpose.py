@@ -451,3 +451,50 @@ def test_json_carries_purpose_and_evidence_for_jobs_and_legs():
                                 "line": 20, "what": "uses pypa/gh-action-pypi-publish"}]
     assert job["legs"][0]["purpose"] == "publish"
     assert job["legs"][0]["evidence"] == job["evidence"]
+
+
+@pytest.mark.parametrize(("command", "purpose"), [
+    ("PYTHONPATH=$(pwd) pytest tests", "test"),
+    ("CC=$(which clang) make", "build"),
+    ("pytest -v", "test"),
+    ("conda run -n env pytest", "test"),
+    ("rustup run stable cargo test", "test"),
+    ("cargo test -p wasmtime", "test"),
+    ("pytest tests/wasi/ -k 'not pyodide'", "test"),
+    ("./configure --disable-avx512 && make", "build"),
+    ("pytest --mypy --cov=pylint", "test"),
+    ("cargo build --bin ruff", "build"),
+    ("make test PREFIX=/usr/share/doc", "test"),
+    ("python build.py >> $GITHUB_OUTPUT", "build"),
+    ("cmake --build build --target cuda_kernels", "build"),
+    ("cargo build --target x86_64-unknown-linux-gnu --features check", "build"),
+    ("GOARCH=386 go test ./...", "x86-specific"),
+    ("make lint", "lint"),
+    ("tox -e docs", "docs"),
+])
+def test_what_a_command_runs_wins_over_what_its_arguments_mention(command: str, purpose: str):
+    text = f"on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"
+    assert judge(text)["job"].purpose.name == purpose
+
+
+def test_a_conditional_cross_step_still_counts_as_work():
+    jobs = judge("""\
+        on: push
+        jobs:
+          build:
+            needs: [lint]
+            runs-on: ubuntu-latest
+            steps:
+              - if: github.event_name == 'push'
+                uses: PyO3/maturin-action@v1
+                with: {target: i686}
+              - run: pytest
+          pack:
+            needs: [build]
+            runs-on: ubuntu-latest
+            steps:
+              - if: github.event_name == 'push'
+                run: cargo build --target aarch64-unknown-linux-gnu
+        """)
+    assert jobs["build"].purpose.name == "test"
+    assert jobs["pack"].purpose.name == "unknown"  # may build: not a gate doing nothing

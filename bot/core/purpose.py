@@ -1,23 +1,26 @@
 """What a leg is for, and so whether its result can depend on the CPU.
 
-A leg's purpose comes from its steps (each `uses:` and each `run:` line, after evaluating
-`${{ }}` for that leg, skipping steps whose `if:` is false for it), the job's `outputs:`,
-`container:` and env. The rules are data (`RULES`, `TARGET_KEYS`); each match is kept as
-`Evidence` so a reader can check why a job was not judged.
+A leg's purpose comes from its steps (each `uses:` and each `run:` command, after evaluating
+`${{ }}` and `$ENV` for that leg, skipping steps whose `if:` is false for it), the job's
+`outputs:`, `container:`, env and matrix. The rules are data (`USES_RULES`, `RUN_RULES`); each
+match is kept as `Evidence` so a reader can check why a job was not judged. Within one
+command, what its tool does (the first words) wins over what its arguments mention.
 
 Deciding, in order (README, "Job purpose"):
-1. x86-only work or another platform (`x86-specific`, `other-target`) anywhere in the leg:
-   what it builds or tests is not an amd64/arm64 question;
-2. native tests, then builds for a foreign architecture (`cross`), then native builds;
-3. otherwise the first of publish, sdist, docs, lint, artifacts, meta, gate that matched.
+1. what fixes the whole leg: x86-only or another platform (env `CFLAGS: -m32`, `GOOS`, an
+   i686 container, a matrix value naming wasm, a VM or SDK action), CodeQL (lint);
+2. native tests, then builds for a foreign architecture (`cross`), then x86-only compile
+   flags, then native builds, then another platform mentioned;
+3. otherwise the first of publish, sdist, docs, lint, gate, artifacts, meta that matched.
    The last three are recognised by what a job lacks, so they stand only when every other
    step is neutral plumbing (echo, checkout, installs); an unrecognised command makes the
    leg `unknown`, which is judged: a missed gap can be found later, a false alarm loses users.
-Nothing matched: `unknown`.
+Nothing matched: `unknown` (a job doing nothing but plumbing: gate after `needs:`, else meta).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -236,7 +239,7 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bmix test\b", r"\bprove\b", r"\bcoverage run\b", r"(^|[\s/])run-?tests?\b",
             r"(^|\s)\./test\b", r"\bjust test\b",
             r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
-            r"(^|\s)(\./)?(\S*/)?tests?/\S+\.(sh|py|bash|ps1)\b",
+            r"(^|\s)(\./)?(\S*/)?tests?/(?![\w-]*lint)\S+\.(sh|py|bash|ps1)\b",
             r"\bnix flake check\b", r"\bvalgrind\b",
             r"\bbenchmark", r"\bcargo bench\b", r"\bhyperfine\b",
             r"\b(smoke|integration|e2e)[-_]?test"),
@@ -258,7 +261,7 @@ RUN_RULES: tuple[Rule, ...] = (
             r"\bclang(\+\+)?\s+(?!-?-version\b|-v\b|--help\b)", r"\bcc\s+(?!-?-version\b|-v\b)",
             r"\bnapi build\b",
             r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b", r"\bx\.py (build|dist)\b",
-            r"\b(cargo[- ])?dist build\b", r"\bmvn\b.*\b(package|install)\b",
+            r"\b(cargo[- ])?dist build\b(?!.*--artifacts[= ]global)", r"\bmvn\b.*\b(package|install)\b",
             r"\bgradlew?\b.*\b(build|assemble)\b", r"\bdotnet (build|publish)\b", r"\bswift build\b",
             r"\bnix build\b", r"\bnix-build\b", r"\bpyinstaller\b", r"\bscons\b", r"\bb2\b",
             r"\bdeno compile\b", r"\bdocker compose (up|build)\b", r"\bdocker run\b",
@@ -288,7 +291,6 @@ def _trigger(rule: Rule) -> str | None:
     return max(words, key=len) if words else None
 
 
-# (purpose, [(trigger, pattern)]) in table order: one entry per run of same-purpose rules.
 def _index_rules() -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
     """Rule indexes without a trigger word, and per trigger word the rules it gates."""
     always: list[int] = []
@@ -325,8 +327,10 @@ def _token_triggers(token: str) -> tuple[str, ...]:
                   if token.startswith(word, index)})
 
 
-def _run_rule_match(text: str, purposes: Iterable[str] | None = None) -> tuple[str, str] | None:
-    """The first rule (in table order) that matches a command: (purpose, matched text)."""
+def _run_rule_match(text: str, purposes: Iterable[str] | None = None,
+                    before: int | None = None) -> tuple[str, str] | None:
+    """The first rule (in table order) that matches a command: (purpose, matched text);
+    with `before`, only a match that starts before that offset counts."""
     found = {word for token in _TOKEN.findall(text.lower()) for word in _token_triggers(token)}
     candidates = sorted({*_ALWAYS, *(index for word in found for index in _GATED[word])})
     for index in candidates:
@@ -334,9 +338,17 @@ def _run_rule_match(text: str, purposes: Iterable[str] | None = None) -> tuple[s
         if purposes is not None and rule.purpose not in purposes:
             continue
         match = rule.pattern.search(text)
-        if match is not None:
+        if match is not None and (before is None or match.start() < before):
             return rule.purpose, match.group(0).strip()
     return None
+
+
+# What a command's tool does wins over what its arguments mention: `pytest --mypy` tests,
+# `cargo build --bin ruff` builds, `./configure --disable-avx512` configures a build.
+_HEAD_PURPOSES = (SDIST, TEST, BUILD)
+_HEAD = re.compile(r"^\S+(\s+\S+){0,2}")
+_ENV_RUNNERS = ("tox", "nox")  # what they run is the environment they are given
+_LEADING_ENV = re.compile(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
 
 
 # Commands that only move files and text: nothing they run can be a build or a test (and
@@ -383,15 +395,19 @@ _NEUTRAL = re.compile(
 )
 _INSTALL = re.compile(
     r"^(sudo\s+(-\S+\s+)*)?((apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
-    r"vcpkg|conda|mamba|micromamba|rustup|sdkmanager)\b(?!.*\bbuild\b)|"
+    r"vcpkg|sdkmanager)\b(?!.*\bbuild\b)|"
+    r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
+    r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
     r"(python3?(\.\d+)? -m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@)", re.IGNORECASE)
-_VERSION = re.compile(r"^\S+\s+(-v|-V|--version|version|-version)\s*$|"
+_VERSION = re.compile(r"^\S+\s+(--version|version|-version)\s*$|"
+                      r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
+                      r"java|ld|as)\s+(-v|-V)\s*$|"
                       r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$")
 # `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
-_ASSIGNMENT = re.compile(r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?|"
+_ASSIGNMENT = re.compile(r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?\s*$|"
                          r"\$\(\(.*|\S*\s*$)")
 # Prefixes that run the rest of the command: classify what they run.
 _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
@@ -410,8 +426,7 @@ _RUNS_FOR_TARGET = re.compile(
     r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
 _ZIG_TARGET = re.compile(r"-Dtarget=[\"']?([A-Za-z0-9_.\-]+)")
 _GOARCH = re.compile(r"\bGOARCH=[\"']?([A-Za-z0-9_]+)")
-# env and `with:` keys that name the build's target, and the cross tools that take them.
-TARGET_KEYS = ("target", "CARGO_BUILD_TARGET", "GOARCH", "TARGET", "RUST_TARGET")
+# Actions whose `target:` input names the build's target.
 _TARGET_INPUT_ACTIONS = re.compile(
     r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
     r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$", re.IGNORECASE)
@@ -440,9 +455,17 @@ _GATE_TEXT = re.compile(r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*ne
                         r"toJSON\(\s*needs\s*\)|needs\.\*\.result", re.IGNORECASE)
 
 
+# Bare arch names: Rust/Debian ones and every GOARCH.
+_BARE_TARGET = re.compile(r"^(x86_64|amd64|x64|aarch64|arm64|i[3-6]86|386|x86|arm|armv\d\w*|armhf|"
+                          r"armel|s390x|ppc64|ppc64le|riscv64|mips|mipsle|mips64|mips64le|"
+                          r"wasm32|wasm|loong64)$")
+
+
 def target_arch(target: str) -> str | None:
     """What a build target is, for a Linux host: an arch, `x86-specific` or `other-target`."""
     word = target.lower()
+    if "-" not in word and not _BARE_TARGET.match(word):
+        return None  # `cmake --target cuda_kernels`, `docker build --target runtime`
     if any(part in word for part in ("wasm", "wasi", "emscripten", "android", "-ios", "darwin",
                                      "windows", "mingw", "freebsd", "netbsd", "openbsd", "redox",
                                      "sgx", "fuchsia", "illumos", "solaris", "-none", "uefi",
@@ -480,12 +503,24 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
         inner = assignment.group(1)
         return _classify_command(inner) if inner else ("", "")
-    found = _run_rule_match(text)
-    if found is not None:
-        return found
     prefix = _PREFIX.match(text)
     if prefix is not None:
         return _classify_command(text[prefix.end():])
+    settings = _LEADING_ENV.match(text)
+    if settings is not None:  # `GOARCH=386 go test`, `RUSTFLAGS=+avx512f cargo build`
+        found = _run_rule_match(settings.group(0), _TARGETING)
+        if found is not None:
+            return found
+        text = text[settings.end():]
+        first = text.split(None, 1)[0] if text else ""
+    if first not in _ENV_RUNNERS:
+        head = _HEAD.match(text)
+        found = _run_rule_match(text, _HEAD_PURPOSES, head.end() if head else 0)
+        if found is not None:
+            return found
+    found = _run_rule_match(text)
+    if found is not None:
+        return found
     if _NEUTRAL.match(text):
         return ("", "")
     return None
@@ -542,7 +577,7 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
                 target = _with_text(step, "target", contexts)
                 kind = target_arch(target) if target else None
                 purpose = _for_target(kind, host, TEST if command == "test" else BUILD, targets)
-        if action.lower() == "pypa/cibuildwheel" or "cibuildwheel" in action.lower():
+        if "cibuildwheel" in action.lower():
             platform = _with_text(step, "platform", contexts) or str(step.env.get("CIBW_PLATFORM", ""))
             if platform.lower() in ("pyodide", "android", "ios"):
                 purpose = OTHER_TARGET
@@ -579,11 +614,13 @@ def _reads_needs(text: str) -> bool:
 
 def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> str:
     """The purpose of building (or testing) for a target, on a host."""
-    if kind is None or kind == host:
+    if kind is None:
         return native
     if kind in _TARGETING:
         targets.add(kind)  # what the leg builds for; its tests then test that
         return kind
+    if kind == host or host not in (AMD64, ARM64):
+        return native  # the host's own arch, or a host we cannot tell (a dynamic matrix)
     if native == TEST:  # tests for a foreign arch run under emulation (see emulation.py)
         return TEST
     targets.add(kind)
@@ -605,14 +642,15 @@ def _script_evidence_of(script: str, where: str, line: int,
     found: list[Evidence] = []
     for purpose, what, command in _classify_script(script):
         if purpose in (BUILD, TEST, LINT):
+            original = purpose
             match = (_TARGET_FLAG.search(command) or _ZIG_TARGET.search(command)
                      or _GOARCH.search(command))
             kind = target_arch(match.group(1)) if match is not None else None
             if kind is not None:
-                purpose = _for_target(kind, host, BUILD if purpose == LINT else purpose,
+                purpose = _for_target(kind, host, BUILD if original == LINT else original,
                                       targets)
-                if purpose == BUILD and kind == host:
-                    purpose = LINT if "check" in command else BUILD
+                if purpose == BUILD:  # a check or lint for the host's own arch stays one
+                    purpose = original
         shown = f"runs `{what}`" if purpose != "?" else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown))
     return tuple(found), frozenset(targets)
@@ -633,7 +671,7 @@ def _value_evidence(name: str, value: Any, where: str, line: int,
         kind = target_arch(text)
         if kind in _TARGETING:
             return [Evidence(kind, where, line, f"is {text}")]
-        if kind is not None and kind != host:
+        if kind is not None and kind != host and host in (AMD64, ARM64):
             targets.add(kind)
             return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
         return []
@@ -652,7 +690,7 @@ def _value_evidence(name: str, value: Any, where: str, line: int,
 
 # Env keys whose value changes what every compiler call in the leg produces.
 _FLAG_KEYS = {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CC", "CXX", "RUSTFLAGS",
-              "CARGO_BUILD_TARGET", "CMAKE_TOOLCHAIN_FILE", "ARCH_FLAGS", "GOARCH", "GOOS"}
+              "CMAKE_TOOLCHAIN_FILE", "ARCH_FLAGS"}
 
 
 # Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
@@ -660,7 +698,8 @@ _TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?targ
                                 re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
-_X86_WORD = re.compile(r"(^|[^a-z0-9])(x86|i[3-6]86)(?![-_]?64)([^a-z0-9]|$)", re.IGNORECASE)
+# `x86` alone often means x86_64 in a matrix; only i386/i686 say 32-bit for sure.
+_X86_WORD = re.compile(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
 _OTHER_PLATFORM_WORD = re.compile(r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
                                   r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)", re.IGNORECASE)
 
@@ -713,12 +752,20 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         leg_wide.extend(_matrix_targets(caller, job.line))
     steps = list(steps)
     for step in steps:
-        for name, value in step.env.items():
-            leg_wide.extend(_value_evidence(str(name), value, f"env {name}", step.line,
-                                            contexts, host, targets))
+        # A step's env (`GOOS: windows` on one `go build`) is about that step's commands only.
+        settings = [item for name, value in step.env.items()
+                    for item in _value_evidence(str(name), value, f"env {name}", step.line,
+                                                contexts, host, targets)]
         found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env))
-        if step.index in maybe:
-            found = [item for item in found if item.purpose not in (*_TARGETING, CROSS)]
+        if settings:
+            kind = settings[0].purpose
+            found = [dataclasses.replace(item, purpose=kind)
+                     if item.purpose in (BUILD, TEST, LINT) else item for item in found]
+        found = settings + found
+        if step.index in maybe:  # may build or test: work, but not the leg's target
+            found = [item if item.purpose not in (*_TARGETING, CROSS) else
+                     Evidence("?", item.where, item.line, item.what + ", if it runs")
+                     for item in found]
         evidence.extend(found)
         uses = (step.uses or "").lower()
         if uses.startswith("github/codeql-action/analyze"):
@@ -766,10 +813,6 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))),
                        frozenset(targets))
     built_for = targets & set(_TARGETING)
-    if TEST in by_purpose and built_for and BUILD not in by_purpose and len(built_for) == 1:
-        # Everything built here is wasm (or i686): the tests run that build.
-        kind = next(iter(built_for))
-        return Purpose(kind, (*by_purpose[kind], *by_purpose[TEST]))
     if TEST in by_purpose:
         return pick(TEST)
     installs = [item for item in by_purpose.get(BUILD, []) if item.what.startswith(_INSTALLS)]
