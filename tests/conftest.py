@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+from bot.core.analysis import JobReport, analyze
+from bot.core.config import Policy
 
 if TYPE_CHECKING:
     from tests.fake_github import FakeGitHub
@@ -12,6 +17,15 @@ if TYPE_CHECKING:
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 CORPUS = SHARED / "corpus"
+
+
+TODAY = date(2026, 11, 28)  # the date retirement dates are judged against in tests
+
+
+def judge(text: str, policy: Policy | None = None) -> dict[str, JobReport]:
+    """The jobs of one workflow written in a test, by id."""
+    report = analyze({"ci.yml": textwrap.dedent(text)}, policy, TODAY)
+    return {job.job.id: job for wf in report.workflows for job in wf.jobs}
 
 
 def workflow_files(folder: Path) -> list[Path]:

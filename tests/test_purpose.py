@@ -5,20 +5,13 @@ not-applicable, gets no finding and so no fix or suggestion."""
 from __future__ import annotations
 
 import textwrap
-from datetime import date
 
 import pytest
 
-from bot.core.analysis import JobReport, analyze
+from bot.core.analysis import JobReport
 from bot.core.config import Policy, load_policy
 from bot.core.fixes import plan
-
-TODAY = date(2026, 11, 28)
-
-
-def judge(text: str, policy: Policy | None = None) -> dict[str, JobReport]:
-    report = analyze({"ci.yml": textwrap.dedent(text)}, policy, TODAY)
-    return {job.job.id: job for wf in report.workflows for job in wf.jobs}
+from tests.conftest import TODAY, judge
 
 
 def evidence(job: JobReport) -> tuple[str, str, int, str]:

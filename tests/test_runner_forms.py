@@ -3,23 +3,12 @@ expressions on contexts only a run knows, QEMU written every which way, missing 
 
 from __future__ import annotations
 
-import textwrap
-from datetime import date
-
 import pytest
 
-from bot.core.analysis import JobReport, analyze
-from bot.core.config import Policy, load_policy
+from bot.core.config import load_policy
 from bot.core.expressions import Unknown, possible_values
 from bot.core.runners import arm64_twin, resolve
-
-TODAY = date(2026, 11, 28)
-
-
-def judge(text: str, policy: Policy | None = None) -> dict[str, JobReport]:
-    report = analyze({"ci.yml": textwrap.dedent(text)}, policy, TODAY)
-    return {job.job.id: job for wf in report.workflows for job in wf.jobs}
-
+from tests.conftest import judge
 
 # ----------------------------------------------------------------------------- vendors
 

@@ -739,10 +739,10 @@ def _trees(value: Value) -> list[Ast]:
 
 def referenced_keys(value: Value, context: str = "matrix") -> set[str]:
     """Top-level keys of a context that a value's expressions read (`matrix.os` -> {'os'})."""
-    keys: set[str] = set()
+    paths: set[tuple[str, ...]] = set()
     for tree in _trees(value):
-        _collect_keys(tree, ("ctx", context), keys)
-    return keys
+        _collect_paths(tree, ("ctx", context), paths, values_only=False)
+    return {path[0] for path in paths}
 
 
 def referenced_paths(value: Value, context: str = "matrix") -> set[tuple[str, ...]]:
@@ -770,43 +770,32 @@ def _chain(tree: Ast, root: Ast) -> tuple[str, ...] | None:
     return None
 
 
-def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]]) -> None:
+def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]],
+                   values_only: bool = True) -> None:
+    """Paths into `root` that `tree` reads; with `values_only`, only those whose value can
+    be the result (not a comparison's operands, a predicate's arguments, an `&&` condition)."""
     path = _chain(tree, root)
     if path:
         paths.add(path)
         return
-    if tree[0] == "op" and tree[1] not in ("&&", "||"):
-        return  # a comparison's operands are not the result
-    if tree[0] == "not" or (tree[0] == "call" and tree[1] in _PREDICATES):
-        return
-    if tree[0] == "op":  # `a && b` is b when it is anything: a is its condition
-        _collect_paths(tree[3], root, paths)
-        if tree[1] == "||":
-            _collect_paths(tree[2], root, paths)
-        return
+    if values_only:
+        if tree[0] == "op" and tree[1] not in ("&&", "||"):
+            return
+        if tree[0] == "not" or (tree[0] == "call" and tree[1] in _PREDICATES):
+            return
+        if tree[0] == "op":  # `a && b` is b when it is anything: a is its condition
+            _collect_paths(tree[3], root, paths)
+            if tree[1] == "||":
+                _collect_paths(tree[2], root, paths)
+            return
     for child in tree[1:]:
         if isinstance(child, tuple) and child and isinstance(child[0], str):
-            _collect_paths(child, root, paths)
+            _collect_paths(child, root, paths, values_only)
         elif isinstance(child, list):
             for item in child:
                 if isinstance(item, tuple):
-                    _collect_paths(item, root, paths)
+                    _collect_paths(item, root, paths, values_only)
 
 
 _PREDICATES = {"contains", "startswith", "endswith", "startsWith", "endsWith", "success",
                "failure", "always", "cancelled"}
-
-
-def _collect_keys(tree: Ast, root: Ast, keys: set[str]) -> None:
-    if tree[0] == "prop" and tree[1] == root:
-        keys.add(str(tree[2]))
-    elif tree[0] == "index" and tree[1] == root and tree[2][0] == "lit":
-        keys.add(to_string(tree[2][1]))
-    for child in tree[1:]:
-        if isinstance(child, tuple) and child and isinstance(child[0], str):
-            _collect_keys(child, root, keys)
-        elif isinstance(child, list):
-            for item in child:
-                if isinstance(item, tuple):
-                    _collect_keys(item, root, keys)
-

@@ -27,7 +27,7 @@ from bot.core.expressions import (
 from bot.core.matrix import MatrixError, expand
 from bot.core.purpose import UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64, LINUX, OTHER, UNKNOWN
-from bot.core.workflow import Job, Workflow
+from bot.core.workflow import Job, Step, Workflow
 
 MAX_CALL_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
 
@@ -252,8 +252,9 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         retired=retired,
         contexts=contexts,
     )
-    base.purpose = _purpose(job, workflow, contexts, resolution.arch, caller)
-    steps = [step for step in job.steps if emulation.step_runs(step, contexts)]
+    steps, maybe = _running_steps(job, contexts)
+    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env,
+                                         maybe, caller)
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
     if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
@@ -279,12 +280,18 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
     return legs
 
 
-def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str,
-             caller: Mapping[str, Any] | None = None) -> Purpose:
+def _running_steps(job: Job, contexts: Mapping[str, Any]) -> tuple[list[Step], set[int]]:
+    """The steps that may run on a leg, and the indexes of those whose `if:` depends on
+    the run (each `if:` evaluated once per leg)."""
     runs = {step.index: emulation.step_condition(step, contexts) for step in job.steps}
     steps = [step for step in job.steps if runs[step.index] is not False]
-    maybe = {index for index, condition in runs.items() if condition is None}
-    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe, caller)
+    return steps, {index for index, condition in runs.items() if condition is None}
+
+
+def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
+    """The purpose of a job whose legs cannot be listed (dynamic matrix, unknown call)."""
+    steps, maybe = _running_steps(job, contexts)
+    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe)
 
 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:

@@ -366,30 +366,20 @@ _PLUMBING = frozenset((
 # Plumbing that may carry a purpose in its arguments (`git push`, `gh release create`,
 # `export CFLAGS=-m32`): checked after the rules.
 _NEUTRAL = re.compile(
-    # shell, text and file plumbing
-    r"^(echo|printf|cat|ls|mkdir|cp|mv|rm|rmdir|cd|pushd|popd|pwd|export|set|shopt|source|\.|"
-    r"test|\[\[?|if|then|else|elif|fi|for|while|do|done|case|esac|exit|true|false|:|sleep|tee|"
-    r"install|mktemp|rsync|scp|ssh|openssl|gpg --import|"
-    r"jq|yq|grep|egrep|sed|awk|head|tail|sort|uniq|wc|find|tar|unzip|zip|gzip|gunzip|xz|"
-    r"7z|curl|wget|chmod|chown|touch|ln|date|which|whoami|uname|df|du|free|nproc|git|gh|"
-    r"local|declare|readonly|unset|trap|return|function|\}|\{|\)|\(|;;|"
-    r"printenv|basename|dirname|realpath|readlink|cut|tr|file|stat|diff|cmp|md5sum|base64|"
-    r"sha\d*sum|shasum|ssh-keyscan|ssh-agent|systemctl|service|ldconfig|update-alternatives|"
-    r"locale|timedatectl|ulimit|hash|type|wait|kill|shift|read|let|break|continue|"
+    # shell syntax and tools whose arguments the rules above have already read (the words of
+    # _PLUMBING, _INSTALL and _VERSION are decided before the rules)
+    r"^(export|source|\.|test|\[\[?|if|then|else|elif|for|while|do|case|function|\{|\(|"
+    r"install|rsync|scp|ssh|ssh-keyscan|ssh-agent|openssl|gpg --import|find|git|gh|diff|cmp|"
+    r"systemctl|service|ldconfig|update-alternatives|locale|timedatectl|ulimit|hash|type|"
+    r"wait|kill|shift|read|let|break|continue|corepack|nvm|ccache|sccache|"
     r"Write-Host|Write-Output|Set-Content|Add-Content|Get-ChildItem|Remove-Item|New-Item|"
     r"Copy-Item|Move-Item|Get-Content|\$\w+\s*=|\$env:\w+\s*=|[A-Za-z_]\w*=\S*$|"
-    # installing tools and dependencies (installing the project itself is a build rule)
-    r"apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|rustup|pipx|conda|mamba|"
-    r"micromamba|corepack|nvm|ccache|sccache|"
-    r"pip3? (install|download|freeze|list|show|cache)|python3?(\.\d+)? -m (pip|venv|ensurepip)|"
-    r"uv (pip install|sync|venv|lock|tool install|python install|cache)|"
-    r"(npm|pnpm|bun) (ci|install|i|config)|yarn( install| config| set)?\s*$|yarn install|"
-    r"go (mod (download|tidy|verify)|env|version|install \S+@\S+)|"
-    r"cargo (fetch|generate-lockfile|update|binstall|install(?! --path))|"
-    r"docker (login|pull|images|ps|info|version|tag|system|logout|context|buildx (create|use|inspect))|"
-    # versions and environment printouts
-    r"rustc -V|rustc --version|cargo -V|cargo --version|python3? -V|python3? --version|"
-    r"node -v|node --version|java -version|clang --version|gcc --version|cmake --version)"
+    # dependencies (installing the project itself is a build rule)
+    r"pip3? (download|freeze|list|show|cache)|python3?(\.\d+)? -m (pip|venv|ensurepip)|"
+    r"uv (sync|venv|lock|python install|cache)|"
+    r"(npm|pnpm|bun) (ci|install|i|config)|yarn( install| config| set)?\s*$|"
+    r"go (mod (download|tidy|verify)|env)|cargo (fetch|generate-lockfile|update)|"
+    r"docker (login|pull|images|ps|info|version|tag|system|logout|context|buildx (create|use|inspect)))"
     r"(\s|$|;)",
     re.IGNORECASE,
 )
