@@ -58,8 +58,8 @@ def _add_platforms(targets: Targets, text: str) -> None:
             targets.arches.update((AMD64, ARM64, OTHER))
 
 
-_BINFMT = re.compile(r"tonistiigi/binfmt|multiarch/qemu-user-static|qemu-user-static|binfmt",
-                     re.IGNORECASE)
+# `tonistiigi/binfmt`, `multiarch/qemu-user-static`, `update-binfmts`
+_BINFMT = ("binfmt", "qemu-user-static")
 _QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
 _QEMU_ARCH = {"aarch64": ARM64, "arm64": ARM64, "x86_64": AMD64}
 _CROSS_HINT = re.compile(r"--target|qemu-|\$\{\{")
@@ -121,7 +121,7 @@ def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, An
             if isinstance(step.with_.get(key), str):
                 images.append(render_text(step.with_[key], contexts))
         if uses.startswith("docker/setup-qemu-action") or (
-                step.run and _BINFMT.search(step.run)):
+                step.run and any(word in step.run.lower() for word in _BINFMT)):
             found.qemu = True
         elif "platforms" in step.with_ or "archs" in step.with_:
             platforms = step.with_.get("platforms", step.with_.get("archs"))

@@ -88,15 +88,12 @@ class Rule:
     purpose: str
     source: str  # a regular expression, matched ignoring case
 
-    @property
-    def pattern(self) -> re.Pattern[str]:
-        # Compiled on first use: a run meets a few dozen of the rules, and compiling all of
-        # them would cost more than judging a repository.
-        return _compile(self.source)
 
 
 @cache
 def _compile(source: str) -> re.Pattern[str]:
+    # On first use: a run meets a few dozen of the rules, and compiling all of them would
+    # cost more than judging a repository.
     return re.compile(source, re.IGNORECASE)
 
 
@@ -291,61 +288,75 @@ def _trigger(rule: Rule) -> str | None:
     return max(words, key=len) if words else None
 
 
-def _index_rules() -> tuple[tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
-    """Rule indexes without a trigger word, and per trigger word the rules it gates."""
-    always: list[int] = []
-    by_trigger: dict[str, list[int]] = {}
-    for index, rule in enumerate(RUN_RULES):
-        trigger = _trigger(rule)
-        if trigger is None:
-            always.append(index)
-        else:
-            by_trigger.setdefault(trigger, []).append(index)
-    return tuple(always), tuple((word, tuple(items)) for word, items in by_trigger.items())
+class _RuleIndex:
+    """Rules gated by trigger words: a command is searched only with the rules whose word
+    it contains."""
 
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.always: list[int] = []
+        self.gated: dict[str, list[int]] = {}
+        for index, rule in enumerate(rules):
+            trigger = _trigger(rule)
+            if trigger is None:
+                self.always.append(index)
+            else:
+                self.gated.setdefault(trigger, []).append(index)
+        # Trigger words by their first two characters: a token is looked at only where one
+        # of them may start.
+        self.by_start: dict[str, list[str]] = {}
+        for word in self.gated:
+            self.by_start.setdefault(word[:2], []).append(word)
+        self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no trigger word spans two of them
 
-_ALWAYS, _TRIGGERS = _index_rules()
+    @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
+    def in_token(self, token: str) -> tuple[int, ...]:
+        """The rules gated by a trigger word inside one token (`./tests/unicode_lint.sh`)."""
+        by_start = self.by_start
+        return tuple({index for start in range(len(token) - 1)
+                      for word in by_start.get(token[start:start + 2], ())
+                      if token.startswith(word, start) for index in self.gated[word]})
 
+    def candidates(self, text: str) -> list[int]:
+        """Indexes (in table order) of the rules that may match a command."""
+        found = {index for token in self.tokens.findall(text.lower())
+                 for index in self.in_token(token)}
+        found.update(self.always)
+        return sorted(found)
 
-_GATED = dict(_TRIGGERS)
-# Trigger words are made of these characters, so none spans two tokens of a command.
-_TOKEN = re.compile(_TRIGGER_CHARS + "+")
-
-
-# Trigger words by their first two characters, to look only at words that can start at a
-# position of a token.
-_BY_START: dict[str, tuple[str, ...]] = {}
-for _word in _GATED:
-    _BY_START[_word[:2]] = (*_BY_START.get(_word[:2], ()), _word)
-
-
-@lru_cache(maxsize=8192)
-def _token_triggers(token: str) -> tuple[str, ...]:
-    """The trigger words inside one token (`./tests/unicode_lint.sh` holds 'lint', 'test')."""
-    return tuple({word for index in range(len(token) - 1)
-                  for word in _BY_START.get(token[index:index + 2], ())
-                  if token.startswith(word, index)})
+_RUN_INDEX = _RuleIndex(RUN_RULES)
+_HEAD_PURPOSES = (SDIST, TEST, BUILD)
 
 
 def _run_rule_match(text: str, purposes: Iterable[str] | None = None,
-                    before: int | None = None) -> tuple[str, str] | None:
-    """The first rule (in table order) that matches a command: (purpose, matched text);
-    with `before`, only a match that starts before that offset counts."""
-    found = {word for token in _TOKEN.findall(text.lower()) for word in _token_triggers(token)}
-    candidates = sorted({*_ALWAYS, *(index for word in found for index in _GATED[word])})
-    for index in candidates:
-        rule = RUN_RULES[index]
-        if purposes is not None and rule.purpose not in purposes:
+                    head: int | None = None) -> tuple[str, str] | None:
+    """The first rule (in table order) that matches a command: (purpose, matched text).
+    With `head` (where a command's first words end), a rule of a head purpose (sdist, test,
+    build) that matches within them wins over any other: what a command's tool does wins
+    over what its arguments mention."""
+    first: tuple[str, str] | None = None
+    for index in _RUN_INDEX.candidates(text):
+        purpose = _RUN_INDEX.rules[index].purpose
+        if purposes is not None and purpose not in purposes:
             continue
-        match = rule.pattern.search(text)
-        if match is not None and (before is None or match.start() < before):
-            return rule.purpose, match.group(0).strip()
-    return None
+        if first is not None and (head is None or purpose not in _HEAD_PURPOSES):
+            continue  # only a head match could still win
+        match = _compile(_RUN_INDEX.rules[index].source).search(text)
+        if match is None:
+            continue
+        found = (purpose, match.group(0).strip())
+        if head is not None and purpose in _HEAD_PURPOSES and match.start() < head:
+            return found
+        if first is None:
+            first = found
+            if head is None:
+                return first
+    return first
+
 
 
 # What a command's tool does wins over what its arguments mention: `pytest --mypy` tests,
 # `cargo build --bin ruff` builds, `./configure --disable-avx512` configures a build.
-_HEAD_PURPOSES = (SDIST, TEST, BUILD)
 _HEAD = re.compile(r"^\S+(\s+\S+){0,2}")
 _ENV_RUNNERS = ("tox", "nox")  # what they run is the environment they are given
 _LEADING_ENV = re.compile(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
@@ -487,7 +498,7 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
-    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.search(text):
+    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text):
         return ("", "")  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
@@ -503,12 +514,8 @@ def _classify_command(command: str) -> tuple[str, str] | None:
             return found
         text = text[settings.end():]
         first = text.split(None, 1)[0] if text else ""
-    if first not in _ENV_RUNNERS:
-        head = _HEAD.match(text)
-        found = _run_rule_match(text, _HEAD_PURPOSES, head.end() if head else 0)
-        if found is not None:
-            return found
-    found = _run_rule_match(text)
+    head = _HEAD.match(text) if first not in _ENV_RUNNERS else None
+    found = _run_rule_match(text, head=head.end() if head is not None else None)
     if found is not None:
         return found
     if _NEUTRAL.match(text):
@@ -533,7 +540,7 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
 @lru_cache(maxsize=1024)
 def _classify_uses(action: str) -> str | None:
     for rule in USES_RULES:
-        if rule.pattern.search(action):
+        if _compile(rule.source).search(action):
             return rule.purpose
     return None
 
@@ -599,7 +606,7 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
 
 @lru_cache(maxsize=2048)
 def _reads_needs(text: str) -> bool:
-    return _GATE_TEXT.search(text) is not None
+    return "needs" in text.lower() and _GATE_TEXT.search(text) is not None
 
 
 def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> str:
