@@ -29,6 +29,7 @@ from typing import Any
 
 from bot.core.expressions import render_script, render_text
 from bot.core.runners import AMD64, ARM64, OTHER
+from bot.core.shell import commands
 from bot.core.workflow import Job, Step
 
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
@@ -268,12 +269,11 @@ RUN_RULES: tuple[Rule, ...] = (
 _TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
 
 
-def _trigger(rule: Rule) -> str | None:
-    """A word every match of the rule contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo'),
-    so that a command without it is not searched: the longest literal run left once escapes,
-    classes, groups and optional characters are taken out. None when the pattern is an
-    alternation at the top or leaves no word."""
-    text = re.sub(r"\\([.+])", r"\1", rule.source)  # `\.` `\+` are literal
+def _required_words(source: str) -> tuple[str, ...]:
+    """Words every match of a pattern contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo',
+    'build'): the literal runs left once escapes, classes, groups, optional or repeated
+    characters and `.` are taken out. None for a pattern with an alternation at the top."""
+    text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
     text = re.sub(r"\\.", " ", text)  # other escapes: \b \s \S
     text = re.sub(r"\[[^\]]*\][?*+]?(\{[^}]*\})?", " ", text)
     while True:
@@ -282,47 +282,54 @@ def _trigger(rule: Rule) -> str | None:
             break
         text = inner
     if "|" in text:
-        return None
+        return ()
     text = re.sub(r".[?*]|.\{0?,?[^}]*\}", " ", text)  # an optional or repeated character
-    words = re.findall(_TRIGGER_CHARS + "{2,}", text.lower())
-    return max(words, key=len) if words else None
+    text = re.sub(r"[.+^$]", " ", text)  # any character, one or more, anchors
+    text = text.replace("\0", ".").replace("\1", "+").lower()
+    return tuple(re.findall(_TRIGGER_CHARS + "{2,}", text))
 
 
 class _RuleIndex:
-    """Rules gated by trigger words: a command is searched only with the rules whose word
-    it contains."""
+    """Rules gated by the words they require: a command is searched only with the rules
+    whose every word it contains."""
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
         self.always: list[int] = []
-        self.gated: dict[str, list[int]] = {}
+        self.requires: list[frozenset[str]] = []
+        self.gated: dict[str, list[int]] = {}  # by each rule's longest word
         for index, rule in enumerate(rules):
-            trigger = _trigger(rule)
-            if trigger is None:
-                self.always.append(index)
+            words = _required_words(rule.source)
+            self.requires.append(frozenset(words))
+            if words:
+                self.gated.setdefault(max(words, key=len), []).append(index)
             else:
-                self.gated.setdefault(trigger, []).append(index)
-        # Trigger words by their first two characters: a token is looked at only where one
-        # of them may start.
+                self.always.append(index)
+        # Every required word by its first two characters: a token is looked at only where
+        # one of them may start.
         self.by_start: dict[str, list[str]] = {}
-        for word in self.gated:
+        for word in set().union(*self.requires):
             self.by_start.setdefault(word[:2], []).append(word)
-        self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no trigger word spans two of them
+        self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
 
     @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
-    def in_token(self, token: str) -> tuple[int, ...]:
-        """The rules gated by a trigger word inside one token (`./tests/unicode_lint.sh`)."""
+    def in_token(self, token: str) -> frozenset[str]:
+        """The required words inside one token (`./tests/unicode_lint.sh` holds 'lint')."""
         by_start = self.by_start
-        return tuple({index for start in range(len(token) - 1)
-                      for word in by_start.get(token[start:start + 2], ())
-                      if token.startswith(word, start) for index in self.gated[word]})
+        return frozenset(word for start in range(len(token) - 1)
+                         for word in by_start.get(token[start:start + 2], ())
+                         if token.startswith(word, start))
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in table order) of the rules that may match a command."""
-        found = {index for token in self.tokens.findall(text.lower())
-                 for index in self.in_token(token)}
+        words: set[str] = set()
+        for token in self.tokens.findall(text.lower()):
+            words |= self.in_token(token)
+        found = {index for word in words for index in self.gated.get(word, ())
+                 if self.requires[index] <= words}
         found.update(self.always)
         return sorted(found)
+
 
 _RUN_INDEX = _RuleIndex(RUN_RULES)
 _HEAD_PURPOSES = (SDIST, TEST, BUILD)
@@ -418,7 +425,6 @@ _PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xa
 _INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
 _ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
-_COMMAND_SPLIT = re.compile(r"\n|&&|\|\||;|(?<!\|)\|(?!\|)")
 
 # Target words in a build's arguments or env: `--target aarch64-unknown-linux-gnu`, GOARCH.
 _TARGET_FLAG = re.compile(r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
@@ -528,7 +534,7 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
     """(purpose, what matched, command) for each command that shows one; purpose '?' for a
     command no rule knows."""
     found: list[tuple[str, str, str]] = []
-    for command in _COMMAND_SPLIT.split(script.replace("\\\n", " ")):
+    for command in commands(script):
         result = _classify_command(command)
         if result is None:
             found.append(("?", command.strip()[:60], command))

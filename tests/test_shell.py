@@ -1,0 +1,73 @@
+"""Splitting scripts into commands: strings, comments and here-documents are data, not
+commands, so that a release note mentioning `make test` does not make a job a test job."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.shell import commands
+from tests.conftest import judge
+
+
+def stripped(script: str) -> list[str]:
+    return [command.strip() for command in commands(script) if command.strip()]
+
+
+def test_separators_split_and_redirections_do_not():
+    script = "make -j4 2>&1 | tee log; ./configure && make || exit 1\ncargo test &\necho done"
+    assert stripped(script) == ["make -j4 2>&1", "tee log", "./configure", "make", "exit 1",
+                                "cargo test &", "echo done"]
+
+
+def test_quoted_strings_are_one_command_even_across_lines():
+    script = 'python -c "import sys\nprint(sys.version); print(1)"\necho \'a;b && c\''
+    assert stripped(script) == ['python -c "import sys\nprint(sys.version); print(1)"',
+                                "echo 'a;b && c'"]
+
+
+def test_an_apostrophe_in_a_comment_opens_no_string():
+    script = "# don't run the slow ones\npytest -m 'not slow'\n# it's done\nls"
+    assert stripped(script) == ["# don't run the slow ones", "pytest -m 'not slow'",
+                                "# it's done", "ls"]
+
+
+def test_line_continuations_join_lines():
+    assert stripped("docker build \\\n  --platform linux/arm64 .\nls") == [
+        "docker build    --platform linux/arm64 .", "ls"]
+
+
+@pytest.mark.parametrize("opener", ["cat > notes.md <<EOF", "python3 - <<'PY'",
+                                    'tee -a "$GITHUB_STEP_SUMMARY" <<-"END"'])
+def test_here_document_bodies_fed_to_programs_are_data(opener: str):
+    word = opener.rsplit("<<", 1)[1].strip("-'\"")
+    script = f"{opener}\nmake test\npytest; cargo build\n{word}\necho next"
+    assert stripped(script) == [opener, "echo next"]
+
+
+@pytest.mark.parametrize("opener", ["bash <<EOF", "docker exec -i box sh -s <<'EOF'",
+                                    "ssh runner@host <<EOF", "cat <<EOF | bash"])
+def test_here_document_bodies_read_by_a_shell_are_commands(opener: str):
+    script = f"{opener}\ncd src && make test\nEOF\nls"
+    assert stripped(script)[-4:] == [opener.split(" | ")[-1], "cd src", "make test", "ls"]
+
+
+def test_a_shift_or_a_string_with_angle_brackets_is_not_a_here_document():
+    script = 'python -c "print(1 << x)"\necho "a <<b"\nmake test'
+    assert stripped(script) == ['python -c "print(1 << x)"', 'echo "a <<b"', "make test"]
+
+
+def test_release_notes_that_mention_tests_do_not_make_a_job_a_test_job():
+    jobs = judge("""\
+        on: push
+        jobs:
+          release:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  cat > notes.md <<'EOF'
+                  Run `make test` and `pytest` before upgrading.
+                  EOF
+                  gh release create "$GITHUB_REF_NAME" --notes-file notes.md
+        """)
+    assert jobs["release"].verdict.status == "not-applicable"
+    assert jobs["release"].purpose.name == "publish"
