@@ -102,56 +102,71 @@ def _rules(purpose: str, *patterns: str) -> tuple[Rule, ...]:
     return tuple(Rule(purpose, pattern) for pattern in patterns)
 
 
-# `uses:` rules: matched against the action name (before `@`), first match wins.
-USES_RULES: tuple[Rule, ...] = (
-    *_rules(PUBLISH,
-            r"^pypa/gh-action-pypi-publish$", r"^softprops/action-gh-release$",
-            r"^ncipollo/release-action$", r"^actions/create-release$",
-            r"^svenstaro/upload-release-action$", r"^actions/deploy-pages$",
-            r"^peaceiris/actions-gh-pages$", r"^js-devtools/npm-publish$",
-            r"^int128/docker-manifest-create-action$", r"^rust-lang/crates-io-auth-action$",
-            r"^ad-m/github-push-action$", r"winget-releaser$", r"github-pages-deploy-action$",
-            r"^taiki-e/upload-rust-binary-action$", r"^actions/upload-release-asset$"),
-    *_rules(GATE, r"^re-actors/alls-green$", r"^step-security/workflow-conclusion-action$"),
-    *_rules(META, r"^dorny/paths-filter$", r"^tj-actions/changed-files$",
-            r"^actions/labeler$", r"^amannn/action-semantic-pull-request$",
-            r"^googleapis/release-please-action$",
-            r"^actions/github-script$"),
-    *_rules(ARTIFACTS,
-            r"^actions/download-artifact$", r"^actions/upload-artifact/merge$",
-            r"^test-summary/action$", r"^dorny/test-reporter$",
-            r"^mikepenz/action-junit-report$", r"^enricomi/publish-unit-test-result-action",
-            r"^sigstore/gh-action-sigstore-python$",
-            r"^actions/attest(-build-provenance|-sbom)?$", r"^anchore/sbom-action",
-            r"^sigstore/cosign-installer$", r"^dawidd6/action-download-artifact$"),
-    *_rules(LINT,
-            r"^pre-commit/action$", r"^pre-commit-ci/lite-action$",
-            r"^golangci/golangci-lint-action$", r"ruff-action$", r"^psf/black$",
-            r"^github/codeql-action/", r"^reviewdog/", r"^actions-rust-lang/rustfmt$",
-            r"^rhysd/actionlint$", r"^raven-actions/actionlint$", r"^crate-ci/typos$",
-            r"^codespell-project/", r"^embarkstudios/cargo-deny-action$",
-            r"^ludeeus/action-shellcheck$", r"super-linter", r"markdownlint",
-            r"^hadolint/hadolint-action$", r"^zizmorcore/zizmor-action$",
-            r"^streetsidesoftware/cspell-action$", r"^rustsec/audit-check$",
-            r"^actions-rs/clippy-check$", r"^giraffate/clippy-action$",
-            r"^obi1kenobi/cargo-semver-checks-action$", r"^pypa/gh-action-pip-audit$",
-            r"^dependabot/fetch-metadata$", r"^sonarsource/", r"^github/super-linter",
-            r"^oxsecurity/megalinter", r"^actions/dependency-review-action$",
-            r"^jidicula/clang-format-action$", r"^cpp-linter/"),
-    *_rules(DOCS, r"^actions/jekyll-build-pages$", r"^actions/upload-pages-artifact$",
-            r"^actions/configure-pages$"),
-    *_rules(CROSS, r"^goreleaser/goreleaser-action$", r"^houseabsolute/actions-rust-cross$"),
-    *_rules(OTHER_TARGET,
-            r"^vmactions/", r"^cross-platform-actions/action$",
-            r"^nttld/setup-ndk$", r"^android-actions/setup-android$", r"^mymindstorm/setup-emsdk$",
-            r"^pyodide/", r"^bytecodealliance/actions/wasmtime", r"^jetli/wasm-pack-action$"),
-    *_rules(X86_SPECIFIC, r"^petarpetrovt/setup-sde$", r"^reactivecircus/android-emulator-runner$",
-            r"intel-sde"),
-    *_rules(TEST, r"^uraimo/run-on-arch-action$"),
-    *_rules(BUILD,
-            r"^pypa/cibuildwheel$", r"^docker/build-push-action$", r"^docker/bake-action$",
-            r"^depot/build-push-action$", r"^depot/bake-action$",
-            r"^redhat-actions/buildah-build$", r"^joerick/cibuildwheel$"),
+@dataclass(frozen=True, slots=True)
+class ActionRule:
+    purpose: str
+    name: str  # `owner/name`, `owner/*`, `*-suffix` or `*part*`
+
+    def matches(self, action: str) -> bool:
+        name = self.name
+        if name[0] == "*" and name[-1] == "*":
+            return name[1:-1] in action
+        if name[-1] == "*":
+            return action.startswith(name[:-1])
+        if name[0] == "*":
+            return action.endswith(name[1:])
+        return action == name
+
+
+def _actions(purpose: str, *names: str) -> tuple[ActionRule, ...]:
+    return tuple(ActionRule(purpose, name) for name in names)
+
+
+# `uses:` rules: an action (`owner/name`, lower case, without `@ref`) is the name, begins
+# with a name ending in `*`, ends with one starting with `*`, or contains `*one*`. The first
+# match wins.
+USES_RULES: tuple[ActionRule, ...] = (
+    *_actions(PUBLISH, "pypa/gh-action-pypi-publish", "softprops/action-gh-release",
+              "ncipollo/release-action", "actions/create-release",
+              "svenstaro/upload-release-action", "actions/deploy-pages",
+              "peaceiris/actions-gh-pages", "js-devtools/npm-publish",
+              "int128/docker-manifest-create-action", "rust-lang/crates-io-auth-action",
+              "ad-m/github-push-action", "*winget-releaser", "*github-pages-deploy-action",
+              "taiki-e/upload-rust-binary-action", "actions/upload-release-asset"),
+    *_actions(GATE, "re-actors/alls-green", "step-security/workflow-conclusion-action"),
+    *_actions(META, "dorny/paths-filter", "tj-actions/changed-files", "actions/labeler",
+              "amannn/action-semantic-pull-request", "googleapis/release-please-action",
+              "actions/github-script"),
+    *_actions(ARTIFACTS, "actions/download-artifact", "actions/upload-artifact/merge",
+              "test-summary/action", "dorny/test-reporter", "mikepenz/action-junit-report",
+              "enricomi/publish-unit-test-result-action*", "sigstore/gh-action-sigstore-python",
+              "actions/attest", "actions/attest-build-provenance", "actions/attest-sbom",
+              "anchore/sbom-action*", "sigstore/cosign-installer",
+              "dawidd6/action-download-artifact"),
+    *_actions(LINT, "pre-commit/action", "pre-commit-ci/lite-action",
+              "golangci/golangci-lint-action", "*ruff-action", "psf/black",
+              "github/codeql-action/*", "reviewdog/*", "actions-rust-lang/rustfmt",
+              "rhysd/actionlint", "raven-actions/actionlint", "crate-ci/typos",
+              "codespell-project/*", "embarkstudios/cargo-deny-action",
+              "ludeeus/action-shellcheck", "*super-linter*", "*markdownlint*",
+              "hadolint/hadolint-action", "zizmorcore/zizmor-action",
+              "streetsidesoftware/cspell-action", "rustsec/audit-check", "actions-rs/clippy-check",
+              "giraffate/clippy-action", "obi1kenobi/cargo-semver-checks-action",
+              "pypa/gh-action-pip-audit", "dependabot/fetch-metadata", "sonarsource/*",
+              "github/super-linter*", "oxsecurity/megalinter*", "actions/dependency-review-action",
+              "jidicula/clang-format-action", "cpp-linter/*"),
+    *_actions(DOCS, "actions/jekyll-build-pages", "actions/upload-pages-artifact",
+              "actions/configure-pages"),
+    *_actions(CROSS, "goreleaser/goreleaser-action", "houseabsolute/actions-rust-cross"),
+    *_actions(OTHER_TARGET, "vmactions/*", "cross-platform-actions/action", "nttld/setup-ndk",
+              "android-actions/setup-android", "mymindstorm/setup-emsdk", "pyodide/*",
+              "bytecodealliance/actions/wasmtime*", "jetli/wasm-pack-action"),
+    *_actions(X86_SPECIFIC, "petarpetrovt/setup-sde", "reactivecircus/android-emulator-runner",
+              "*intel-sde*"),
+    *_actions(TEST, "uraimo/run-on-arch-action"),
+    *_actions(BUILD, "pypa/cibuildwheel", "docker/build-push-action", "docker/bake-action",
+              "depot/build-push-action", "depot/bake-action", "redhat-actions/buildah-build",
+              "joerick/cibuildwheel"),
 )
 
 # `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
@@ -545,8 +560,9 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
 
 @lru_cache(maxsize=1024)
 def _classify_uses(action: str) -> str | None:
+    action = action.lower()
     for rule in USES_RULES:
-        if _compile(rule.source).search(action):
+        if rule.matches(action):
             return rule.purpose
     return None
 
