@@ -30,11 +30,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.core import runners
+from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
 from bot.core.config import Policy
-from bot.core.edits import Edit, EditConflict, Editor, apply
-from bot.core.expressions import referenced_keys, to_string
+from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
+from bot.core.expressions import has_expression, to_string
+from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
@@ -50,6 +51,15 @@ class Unfixable(Exception):
     """Why a job gets an explanation instead of an edit."""
 
 
+class Renames(Unfixable):
+    """The only fix renames checks: shown as a patch to apply by hand, never as a suggestion."""
+
+    def __init__(self, renamed: dict[str, str], patch: str) -> None:
+        shown = ", ".join(f"`{old}` → `{new}`" for old, new in sorted(renamed.items()))
+        super().__init__(f"this renames the checks {shown}; update branch protection")
+        self.patch = patch
+
+
 @dataclass(slots=True)
 class JobFix:
     """The outcome for one job: fixed (its edits are in the file's plan) or why not."""
@@ -61,6 +71,7 @@ class JobFix:
     reason: str
     notes: list[str] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    patch: str = ""  # a fix that renames checks, to apply by hand
 
 
 @dataclass(slots=True)
@@ -129,29 +140,46 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
         source = files[workflow.path]
         text = source
         outcomes: list[JobFix] = []
-        renames: dict[str, Rename] = {}
         for job in targets:
-            if any(is_opaque(leg.matrix) for leg in job.legs):
-                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False,
-                                       "n/a: the matrix is computed at run time"))
+            refusal = _refusal(job)
+            if refusal is not None:
+                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, refusal))
                 continue
             try:
-                text, notes, renamed = _fix_job(workflow.path, text, job.job.id, policy,
-                                                reanalyze)
+                text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
+            except Renames as exc:
+                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc),
+                                       _arch_specific(job), patch=exc.patch))
+                continue
             except Unfixable as exc:
                 outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc)))
                 continue
-            outcome = JobFix(job.job.id, job.job.line, job.status, True,
-                             "gives every amd64 leg an arm64 twin", notes + _arch_specific(job))
-            outcomes.append(outcome)
-            renames.update({old: (rename, outcome) for old, rename in renamed.items()})
-        if renames:
-            text = _rename_downloads(text, reanalyze(workflow.path, text), renames)
+            outcomes.append(JobFix(job.job.id, job.job.line, job.status, True,
+                                   "gives every amd64 leg an arm64 twin",
+                                   notes + _arch_specific(job)))
         file_plan = FilePlan(workflow.path, source, text, outcomes)
         _attribute(file_plan, workflow)
         plans.append(file_plan)
     _recheck(plans, files, policy, today)
     return plans
+
+
+def _refusal(report: JobReport) -> str | None:
+    """Why a job must keep running once, whatever its verdict."""
+    job = report.job
+    if any(is_opaque(leg.matrix) for leg in report.legs):
+        return "n/a: the matrix is computed at run time"
+    published = next((leg.purpose.publishes for leg in report.legs if leg.purpose.publishes),
+                      None)
+    if published is not None:
+        return (f"it publishes ({published}): an arm64 leg would publish a second time; "
+                "build and test arm64 in a job that does not publish")
+    if job.outputs:
+        return ("it sets outputs for other jobs: with a second leg, whichever finishes last "
+                "would set them")
+    if "environment" in job.node.entries:
+        return "it deploys to an environment: a second leg would deploy a second time"
+    return None
 
 
 def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy,
@@ -208,33 +236,44 @@ def _job_report(workflow: WorkflowReport, job_id: str) -> JobReport:
 
 
 def _fix_job(path: str, text: str, job_id: str, policy: Policy,
-             reanalyze: Analyzer) -> tuple[str, list[str], dict[str, tuple[str, str]]]:
-    """The fixed text of the file (smallest passing candidate), with notes for the user."""
-    report = _job_report(reanalyze(path, text), job_id)
-    job = report.job
-    if job.uses is not None:
-        raise Unfixable(f"its runners come from {job.uses}; fix that workflow instead")
-    candidates: list[tuple[int, str, list[str], dict[str, tuple[str, str]]]] = []
+             reanalyze: Analyzer) -> tuple[str, list[str]]:
+    """The fixed text of the file (smallest candidate that keeps every existing leg as it
+    was), with notes for the user."""
+    before = _job_report(reanalyze(path, text), job_id)
+    if before.job.uses is not None:
+        raise Unfixable(f"its runners come from {before.job.uses}; fix that workflow instead")
+    clean: list[tuple[int, str, list[str]]] = []
+    renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
-    for strategy in (_add_twin_values, _add_arch_dimension, _drop_excludes, _add_includes):
+    for strategy in (_add_twin_values, _add_arch_dimension, _twin_entries, _drop_excludes,
+                     _add_includes):
         notes: list[str] = []
-        renamed: dict[str, tuple[str, str]] = {}
         try:
-            candidate, key = strategy(text, report, policy, notes)
-            candidate = _finish(path, candidate, job_id, key, policy, reanalyze, renamed)
+            candidate = strategy(text, before, policy, notes)
+            candidate = _finish(path, candidate, job_id, before, policy, reanalyze)
         except (Unfixable, EditConflict) as exc:
             reasons.append(str(exc))
             continue
         after = _job_report(reanalyze(path, candidate), job_id)
-        if after.status == PARITY:
-            size = sum(edit.size for edit in line_edits(text, candidate))
-            candidates.append((size, candidate, notes, renamed))
-        else:
+        if after.status != PARITY:
             reasons.append(f"the edit leaves it {after.status}: {after.verdict.reason}")
-    if not candidates:
-        raise Unfixable(_best_reason(reasons))
-    _, best, notes, renamed = min(candidates, key=lambda item: item[0])
-    return best, notes, renamed
+            continue
+        found = invariant.changes(before, after)
+        if invariant.blocking(found):
+            reasons.append(f"the edit {invariant.blocking(found)[0].text}")
+            continue
+        size = sum(edit.size for edit in line_edits(text, candidate))
+        if found:
+            renaming.append((size, candidate, invariant.renames(found)))
+        else:
+            clean.append((size, candidate, notes))
+    if clean:
+        _, best, notes = min(clean, key=lambda item: item[0])
+        return best, notes
+    if renaming:
+        _, best, renamed = min(renaming, key=lambda item: item[0])
+        raise Renames(renamed, unified_diff(path, text, best))
+    raise Unfixable(_best_reason(reasons))
 
 
 def _best_reason(reasons: list[str]) -> str:
@@ -243,16 +282,17 @@ def _best_reason(reasons: list[str]) -> str:
     return (specific or reasons or ["no strategy applies"])[0].removeprefix("n/a: ")
 
 
-def _finish(path: str, text: str, job_id: str, key: str, policy: Policy,
-            reanalyze: Analyzer, renamed: dict[str, tuple[str, str]]) -> str:
-    """After the legs exist: blocking, the job's name, artifact names."""
+def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy,
+            reanalyze: Analyzer) -> str:
+    """After the legs exist: blocking, then names that tell the new legs apart while the
+    existing legs keep theirs byte for byte."""
     report = _job_report(reanalyze(path, text), job_id)
     if policy.require_blocking:
         text = _drop_continue_on_error(text, report)
         report = _job_report(reanalyze(path, text), job_id)
-    text = _name_with_arch(text, report, key)
-    workflow = reanalyze(path, text)
-    return _artifact_names(text, _job_report(workflow, job_id), key, renamed)
+    condition = _new_leg_condition(before, report)
+    text = _keep_check_names(text, before, report, condition)
+    return _keep_artifact_names(text, _job_report(reanalyze(path, text), job_id), condition)
 
 
 # --------------------------------------------------------------------------- strategies
@@ -292,7 +332,7 @@ def _missing_amd64(report: JobReport, policy: Policy) -> list[dict[str, object]]
 
 
 def _add_twin_values(text: str, report: JobReport, policy: Policy,
-                     notes: list[str]) -> tuple[str, str]:
+                     notes: list[str]) -> str:
     """runs-on reads `matrix.K` and K is a dimension: append the twins of amd64 values."""
     matrix = _matrix_node(report.job)
     keys = [key for key in sorted(report.runner_keys)
@@ -313,12 +353,65 @@ def _add_twin_values(text: str, report: JobReport, policy: Policy,
             _append_items(editor, seq, additions)
     if not editor.edits():
         raise Unfixable("n/a: the twins are already in the matrix")
-    return apply(text, editor.edits()), keys[0]
+    return apply(text, editor.edits())
 
 
 def _add_arch_dimension(text: str, report: JobReport, policy: Policy,
-                        notes: list[str]) -> tuple[str, str]:
+                        notes: list[str]) -> str:
     """A constant runs-on: add `arch: [amd64, arm64]` and choose the runner from it."""
+    job = report.job
+    matrix = _matrix_node(job)
+    if matrix is not None and _include_only(matrix):
+        # A new dimension would merge every include entry into both of its values.
+        raise Unfixable("n/a: an include-only matrix gets twin entries, not a dimension")
+    editor = Editor(text)
+    key_node, last = _runs_on_by_arch(editor, report, policy, notes)
+    _insert_dimension(editor, job, key_node, last)
+    return apply(text, editor.edits())
+
+
+def _twin_entries(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
+    """An include-only matrix and a constant runs-on: each entry that runs a judged amd64
+    leg without a twin gets a twin entry with `arch: arm64`, and runs-on reads it."""
+    matrix = _matrix_node(report.job)
+    include = matrix.get("include") if matrix is not None else None
+    if matrix is None or not _include_only(matrix) or not isinstance(include, Seq):
+        raise Unfixable("n/a: not an include-only matrix")
+    missing = _missing_amd64(report, policy)
+    entries = [item for item in include.items
+               if isinstance(item, Map) and plain(item) in missing]
+    if not entries:
+        raise Unfixable("n/a: no include entry runs a missing leg")
+    editor = Editor(text)
+    _runs_on_by_arch(editor, report, policy, notes)
+    twins = [_flow_map({**{key: _twin_text(editor, node) for key, (_, node) in
+                           entry.entries.items()}, ARCH_KEY: "arm64"}) for entry in entries]
+    _append_items(editor, include, twins, raw=True)
+    return apply(text, editor.edits())
+
+
+def _twin_text(editor: Editor, node: Node) -> str:
+    """A value of a twin include entry as written, an amd64 word (`goarch: amd64`) as its
+    arm64 counterpart."""
+    if not isinstance(node, Scalar) or node.line != node.end_line:
+        return json.dumps(plain(node))
+    value = node.value
+    if isinstance(value, str) and runners.arch_of_word(value) == AMD64:
+        twin = runners.arm64_word(value)
+        if twin is not None:
+            return _scalar_text(twin, _quote_of(editor, node))
+    return editor.line(node.line)[node.col - 1 : node.end_col - 1]
+
+
+def _include_only(matrix: Map) -> bool:
+    return "include" in matrix.entries and all(
+        key in ("include", "exclude") for key in matrix.entries)
+
+
+def _runs_on_by_arch(editor: Editor, report: JobReport, policy: Policy,
+                     notes: list[str]) -> tuple[Scalar, int]:
+    """Rewrite a constant runs-on to `${{ matrix.arch == 'arm64' && ARM || AMD }}`; the
+    runs-on key and its last line."""
     job = report.job
     if report.runner_keys:
         raise Unfixable("n/a: runs-on already depends on the matrix")
@@ -337,9 +430,11 @@ def _add_arch_dimension(text: str, report: JobReport, policy: Policy,
         raise Unfixable(f"runs on [{', '.join(labels)}]: set arm64_runner in .github/parity.yml "
                         "to say which runner the arm64 legs use")
     matrix = _matrix_node(job)
-    if matrix is not None and ARCH_KEY in matrix.entries:
+    include = matrix.get("include") if matrix is not None else None
+    entries = [matrix, *include.items] if matrix is not None and isinstance(include, Seq) else \
+        [matrix]
+    if any(isinstance(entry, Map) and ARCH_KEY in entry.entries for entry in entries):
         raise Unfixable(f"the matrix already has an '{ARCH_KEY}' key")
-    editor = Editor(text)
     expression = f"${{{{ matrix.{ARCH_KEY} == 'arm64' && {_quote_expr(arm)} || {amd64_text} }}}}"
     last = _last_line(value, editor)
     one_line = value.line == key_node.line == last
@@ -349,8 +444,7 @@ def _add_arch_dimension(text: str, report: JobReport, policy: Policy,
         line = editor.line(key_node.line).rstrip("\n")
         editor.rewrite(key_node.line, line[: key_node.end_col - 1] + ": " + expression)
         editor.remove(key_node.line + 1, last)
-    _insert_dimension(editor, job, key_node, last)
-    return apply(text, editor.edits()), ARCH_KEY
+    return key_node, last
 
 
 def _insert_dimension(editor: Editor, job: Job, runs_on_key: Scalar, runs_on_last: int) -> None:
@@ -388,7 +482,7 @@ def _constant_labels(value: Node) -> list[str]:
 
 
 def _drop_excludes(text: str, report: JobReport, policy: Policy,
-                   notes: list[str]) -> tuple[str, str]:
+                   notes: list[str]) -> str:
     """A partial job whose excludes remove arm64 legs: drop those excludes."""
     matrix = _matrix_node(report.job)
     excludes = matrix.get("exclude") if matrix is not None else None
@@ -406,8 +500,7 @@ def _drop_excludes(text: str, report: JobReport, policy: Policy,
         exclude_key = matrix.entries["exclude"][0] if matrix is not None else None
         if exclude_key is not None:
             editor.remove(exclude_key.line, exclude_key.line)
-    key = next(iter(sorted(report.runner_keys)), ARCH_KEY)
-    return apply(text, editor.edits()), key
+    return apply(text, editor.edits())
 
 
 def _names_arm64(entry: Map, runner_keys: set[str]) -> bool:
@@ -424,7 +517,7 @@ def _names_arm64(entry: Map, runner_keys: set[str]) -> bool:
 
 
 def _add_includes(text: str, report: JobReport, policy: Policy,
-                  notes: list[str]) -> tuple[str, str]:
+                  notes: list[str]) -> str:
     """Add an include entry per missing leg, with the runner keys set to their arm64 twins."""
     matrix = _matrix_node(report.job)
     if matrix is None or not report.runner_keys:
@@ -453,7 +546,7 @@ def _add_includes(text: str, report: JobReport, policy: Policy,
         if not isinstance(include, Seq):
             raise Unfixable("include is not a list")
         _append_items(editor, include, flows, raw=True)
-    return apply(text, editor.edits()), sorted(report.runner_keys)[0]
+    return apply(text, editor.edits())
 
 
 # ------------------------------------------------------------------------ finishing edits
@@ -471,69 +564,135 @@ def _drop_continue_on_error(text: str, report: JobReport) -> str:
     return apply(text, editor.edits())
 
 
-def _name_with_arch(text: str, report: JobReport, key: str) -> str:
-    entry = report.job.node.entries.get("name")
-    if entry is None:
-        return text  # GitHub appends the matrix values to the job id
-    _, node = entry
-    if not isinstance(node, Scalar) or not isinstance(node.value, str):
-        return text
-    if referenced_keys(node.value) & (report.runner_keys | {key}):
-        return text
-    return _append_to_scalar(text, node, f" (${{{{ matrix.{key} }}}})")
+def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
+    """An expression true on exactly the legs the fix adds: `matrix.arch == 'arm64'`, or
+    with the existing legs that share that value left out (`… && matrix.python != '3.11'`);
+    None when the matrix values cannot tell them apart."""
+    added = invariant.new_legs(before, after)
+    if not added:
+        return None
+    others = [leg for leg in after.legs if not any(leg is new for new in added)]
+    keys = list(dict.fromkeys(key for leg in added for key in leg.matrix))
+    keys.sort(key=lambda key: (key != ARCH_KEY, key not in after.runner_keys))
+    for key in keys:
+        values = _texts(added, key)
+        if values is None:
+            continue
+        shared = [leg for leg in others if leg.matrix.get(key) in values]
+        if not shared:
+            return _one_of(key, values)
+        for other_key in keys:
+            excluded = _texts(shared, other_key)
+            if other_key != key and excluded and not excluded & (_texts(added, other_key) or
+                                                                 excluded):
+                return f"{_one_of(key, values)} && !{_one_of(other_key, excluded)}"
+    return None
 
 
-def _artifact_names(text: str, report: JobReport, key: str,
-                    renamed: dict[str, tuple[str, str]]) -> str:
-    """Colliding upload names get `-${{ matrix.<key> }}`; `renamed` records literal ones as
-    old name -> (key, the key's amd64 value) for the downloads elsewhere in the workflow."""
-    lines = {item.line for item in report.findings if item.rule == "artifact-name-collision"}
-    if not lines:
+def _texts(legs: list[Leg], key: str) -> set[str] | None:
+    """The values of a key on legs, when every one is non-empty text."""
+    values = {leg.matrix.get(key) for leg in legs}
+    texts = {value for value in values if isinstance(value, str) and value}
+    return texts if len(texts) == len(values) else None
+
+
+def _one_of(key: str, values: set[str]) -> str:
+    tests = [f"matrix.{key} == {_quote_expr(value)}" for value in sorted(values)]
+    return tests[0] if len(tests) == 1 else "(" + " || ".join(tests) + ")"
+
+
+def _keep_check_names(text: str, before: JobReport, after: JobReport,
+                      condition: str | None) -> str:
+    """Existing legs keep their check names; new legs get ` (arm64)`.
+
+    GitHub names a matrix leg `<name or id> (<values>)` unless `name:` holds an expression;
+    a job that gains a matrix, or a key its legs did not have, would rename every check."""
+    names = {invariant.check_name(after.job, leg) for leg in after.legs}
+    renamed = invariant.renames(invariant.changes(before, after))
+    if not renamed and len(names) == len(after.legs):
         return text
+    if condition is None:
+        raise Unfixable("n/a: no matrix value tells the new legs apart for their names")
+    entry = after.job.node.entries.get("name")
+    node = entry[1] if entry is not None else None
+    if node is not None and not (isinstance(node, Scalar) and isinstance(node.value, str)):
+        raise Unfixable("n/a: the job's name is not text")
+    written = node.value if isinstance(node, Scalar) else after.job.id
+    assert isinstance(written, str)
+    if has_expression(written):
+        if renamed:
+            raise Unfixable("n/a: the job's name expression changes with the new matrix key")
+        # It reads the matrix, so no values are appended: only the new legs collide.
+        return _append_to_scalar(text, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}") \
+            if isinstance(node, Scalar) else text
+    keys = _name_keys(before)
+    if keys is None:
+        raise Unfixable("n/a: the check names come from matrix values the fix cannot repeat")
+    if keys:
+        holes = ", ".join(f"{{{index}}}" for index in range(len(keys)))
+        args = ", ".join(f"matrix.{key}" for key in keys)
+        base = written.replace("{", "{{").replace("}", "}}")
+        amd64 = f"format({_quote_expr(f'{base} ({holes})')}, {args})"
+        arm64 = f"format({_quote_expr(f'{base} ({holes}, arm64)')}, {args})"
+    else:
+        amd64, arm64 = _quote_expr(written), _quote_expr(f"{written} (arm64)")
+    value = _scalar_text(f"${{{{ {condition} && {arm64} || {amd64} }}}}", '"')
     editor = Editor(text)
-    amd64_values = sorted({to_string(leg.matrix.get(key)) for leg in report.legs
-                           if leg.arch == AMD64 and key in leg.matrix})
-    for step in report.job.steps:
-        with_node = step.node.get("with")
-        if not isinstance(with_node, Map):
-            continue
-        name_entry = with_node.entries.get("name")
-        if name_entry is None or name_entry[0].line not in lines:
-            continue
-        node = name_entry[1]
-        if not isinstance(node, Scalar) or node.line != node.end_line:
-            raise Unfixable(f"the artifact name on line {node.line} is not a one-line value")
-        editor.replace_span(node.line, node.col, node.end_col,
-                            _with_suffix(editor.line(node.line), node, f"-${{{{ matrix.{key} }}}}"))
-        if isinstance(node.value, str) and "${{" not in node.value and len(amd64_values) == 1:
-            renamed[node.value] = (key, amd64_values[0])
+    if isinstance(node, Scalar):
+        if node.line != node.end_line:
+            raise Unfixable("n/a: the job's name spans several lines")
+        editor.replace_span(node.line, node.col, node.end_col, value)
+    else:
+        first = next(iter(after.job.node.entries.values()))[0]
+        editor.insert_after(after.job.line, [" " * (first.col - 1) + f"name: {value}"])
     return apply(text, editor.edits())
 
 
-Rename = tuple[tuple[str, str], JobFix]
+def _name_keys(report: JobReport) -> list[str] | None:
+    """The matrix keys GitHub shows in the check names of a job's legs, in order; None when
+    they are not plain values of the same keys on every leg (include-added keys, objects)."""
+    if not report.legs or not report.legs[0].matrix:
+        return []
+    keys = list(report.legs[0].matrix)
+    for leg in report.legs:
+        if list(leg.matrix) != keys or not all(
+                isinstance(value, (str, int, float, bool)) and value != ""
+                for value in leg.matrix.values()):
+            return None
+    return keys
 
 
-def _rename_downloads(text: str, workflow: WorkflowReport, renames: dict[str, Rename]) -> str:
-    """Downloads of a renamed artifact: a job with both arches of the key takes its own arch's
-    artifact; any other job takes the amd64 one, which is what it had before."""
+def _keep_artifact_names(text: str, report: JobReport, condition: str | None) -> str:
+    """Uploads whose name the new legs share get `-arm64` on those legs only: the existing
+    legs' artifacts, and every download of them, keep their names."""
+    lines = {item.line for item in report.findings if item.rule == "artifact-name-collision"}
+    if not lines:
+        return text
+    if condition is None:
+        raise Unfixable("n/a: no matrix value tells the new legs apart for artifact names")
+    suffix = f"${{{{ {condition} && '-arm64' || '' }}}}"
     editor = Editor(text)
-    for report in workflow.jobs:
-        arches = {leg.arch for leg in report.legs}
-        for step in report.job.steps:
-            if not (step.uses or "").startswith("actions/download-artifact"):
+    for step in report.job.steps:
+        with_node = step.node.get("with")
+        name_entry = with_node.entries.get("name") if isinstance(with_node, Map) else None
+        if name_entry is None:
+            if step.line not in lines:
                 continue
-            with_node = step.node.get("with")
-            node = with_node.get("name") if isinstance(with_node, Map) else None
-            if not isinstance(node, Scalar) or node.value not in renames:
-                continue
-            (key, amd64_value), upload = renames[str(node.value)]
-            if {AMD64, ARM64} <= arches and key in (report.job.matrix or {}):
-                new = _with_suffix(editor.line(node.line), node, f"-${{{{ matrix.{key} }}}}")
-            else:
-                new = _scalar_text(f"{node.value}-{amd64_value}", _quote_of(editor, node))
-                upload.notes.append(f"job '{report.job.id}' now downloads '{node.value}-"
-                                    f"{amd64_value}', the amd64 artifact it had before")
-            editor.replace_span(node.line, node.col, node.end_col, new)
+            # upload-artifact's default name is `artifact`.
+            if not isinstance(with_node, Map) or with_node.flow or not with_node.entries:
+                raise Unfixable(f"the upload on line {step.line} has no name to extend")
+            first = next(iter(with_node.entries.values()))[0]
+            editor.insert_after(_last_line(with_node, editor),
+                                [" " * (first.col - 1) + "name: " +
+                                 _scalar_text(f"artifact{suffix}", '"')])
+            continue
+        node = name_entry[1]
+        if name_entry[0].line not in lines:
+            continue
+        if not isinstance(node, Scalar) or node.line != node.end_line:
+            raise Unfixable(f"the artifact name on line {node.line} is not a one-line value")
+        editor.replace_span(node.line, node.col, node.end_col,
+                            _with_suffix(editor.line(node.line), node, suffix))
     return apply(text, editor.edits())
 
 

@@ -73,6 +73,7 @@ class Purpose:
     name: str
     evidence: tuple[Evidence, ...] = ()
     cross_targets: frozenset[str] = frozenset()  # architectures a `cross` leg builds for
+    publishes: Evidence | None = None  # a step that publishes, whatever the leg is for
 
     def describe(self) -> str:
         """`publishes: step 'Publish' uses pypa/gh-action-pypi-publish (line 88)`."""
@@ -799,6 +800,10 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         evidence.append(Evidence(META, "outputs", job.line_of("outputs"),
                                  "are set for other jobs: " + ", ".join(sorted(job.outputs))))
     purpose = _resolve(leg_wide, evidence, targets)
+    published = next((item for item in evidence if item.purpose == PUBLISH), None)
+    if published is not None:
+        # A second leg of such a job would upload, release or push a second time.
+        purpose = dataclasses.replace(purpose, publishes=published)
     if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.
