@@ -227,7 +227,7 @@ def test_constant_runner_gets_an_arch_dimension_in_the_files_own_indentation() -
         "on: push\n"
         "jobs:\n"
         "    test:   # the unit tests\n"
-            "        name: \"${{ matrix.arch == 'arm64' && 'Unit tests (arm64)' || 'Unit tests' }}\"\n"
+        "        name: \"${{ matrix.arch == 'arm64' && 'Unit tests (arm64)' || 'Unit tests' }}\"\n"
         "        runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}"
         "  # pinned\n"
         "        strategy:\n"
