@@ -245,8 +245,8 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
     clean: list[tuple[int, str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
-    for strategy in (_add_twin_values, _add_arch_dimension, _twin_entries, _drop_excludes,
-                     _add_includes):
+    for strategy in (_add_twin_values, _add_twin_objects, _add_arch_dimension, _twin_entries,
+                     _drop_excludes, _add_includes):
         notes: list[str] = []
         try:
             candidate = strategy(text, before, policy, notes)
@@ -401,6 +401,61 @@ def _twin_text(editor: Editor, node: Node) -> str:
         if twin is not None:
             return _scalar_text(twin, _quote_of(editor, node))
     return editor.line(node.line)[node.col - 1 : node.end_col - 1]
+
+
+def _add_twin_objects(text: str, report: JobReport, policy: Policy,
+                      notes: list[str]) -> str:
+    """runs-on reads a path inside a matrix of objects (`matrix.settings.host`): each object
+    that runs a missing leg gets a twin written after the last one, as the original is
+    written, with the runner and every amd64 word in it (`target: x86_64-…`) made arm64."""
+    matrix = _matrix_node(report.job)
+    paths = [path for path in report.runner_paths if len(path) >= 2]
+    dimensions = {path[0] for path in paths}
+    if matrix is None or len(dimensions) != 1:
+        raise Unfixable("n/a: the runner is not chosen by a field of matrix objects")
+    key = next(iter(dimensions))
+    seq = matrix.get(key)
+    if not isinstance(seq, Seq) or seq.flow or not seq.items:
+        raise Unfixable(f"n/a: matrix {key} is not a block list of objects")
+    missing = [combo.get(key) for combo in _missing_amd64(report, policy)]
+    items = [item for item in seq.items if isinstance(item, Map) and plain(item) in missing]
+    if not items:
+        raise Unfixable("n/a: no matrix object runs a missing leg")
+    editor = Editor(text)
+    lines: list[str] = []
+    for item in items:
+        lines += _twin_object(editor, item, {path[1:] for path in paths if path[0] == key},
+                              policy, notes)
+    editor.insert_after(_last_line(seq.items[-1], editor), lines)
+    return apply(text, editor.edits())
+
+
+def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
+                 policy: Policy, notes: list[str]) -> list[str]:
+    """The lines of a matrix object, with its runner and amd64 words made arm64."""
+    first, last = item.line, _last_line(item, editor)
+    lines = [editor.line(number).rstrip("\n") for number in range(first, last + 1)]
+    replacements: list[tuple[int, int, int, str]] = []
+    stack: list[tuple[tuple[str, ...], Node]] = [((), item)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, Map):
+            stack.extend(((*path, name), child) for name, (_, child) in node.entries.items())
+        elif isinstance(node, Seq):
+            stack.extend(((*path, str(index)), child) for index, child in enumerate(node.items))
+        elif isinstance(node, Scalar) and isinstance(node.value, str):
+            twin = (_twin_value(node.value, policy, notes) if path in runner_paths
+                    else runners.arm64_counterpart(node.value))
+            if twin is None or twin == node.value:
+                continue
+            if node.line != node.end_line:
+                raise Unfixable(f"the matrix value on line {node.line} spans several lines")
+            replacements.append((node.line - first, node.col, node.end_col,
+                                 _scalar_text(twin, _quote_of(editor, node))))
+    for index, start, end, new in sorted(replacements, reverse=True):
+        line = lines[index]
+        lines[index] = line[: start - 1] + new + line[end - 1 :]
+    return lines
 
 
 def _include_only(matrix: Map) -> bool:
@@ -572,32 +627,41 @@ def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
     if not added:
         return None
     others = [leg for leg in after.legs if not any(leg is new for new in added)]
-    keys = list(dict.fromkeys(key for leg in added for key in leg.matrix))
-    keys.sort(key=lambda key: (key != ARCH_KEY, key not in after.runner_keys))
-    for key in keys:
-        values = _texts(added, key)
+    paths: list[tuple[str, ...]] = [(key,) for key in
+                                    dict.fromkeys(key for leg in added for key in leg.matrix)]
+    paths += sorted(path for path in after.runner_paths if len(path) > 1)
+    paths.sort(key=lambda path: (path != (ARCH_KEY,), path[0] not in after.runner_keys))
+    for path in paths:
+        values = _texts(added, path)
         if values is None:
             continue
-        shared = [leg for leg in others if leg.matrix.get(key) in values]
+        shared = [leg for leg in others if _at(leg.matrix, path) in values]
         if not shared:
-            return _one_of(key, values)
-        for other_key in keys:
-            excluded = _texts(shared, other_key)
-            if other_key != key and excluded and not excluded & (_texts(added, other_key) or
-                                                                 excluded):
-                return f"{_one_of(key, values)} && !{_one_of(other_key, excluded)}"
+            return _one_of(path, values)
+        for other in paths:
+            excluded = _texts(shared, other)
+            if other != path and excluded and not excluded & (_texts(added, other) or excluded):
+                return f"{_one_of(path, values)} && !{_one_of(other, excluded)}"
     return None
 
 
-def _texts(legs: list[Leg], key: str) -> set[str] | None:
-    """The values of a key on legs, when every one is non-empty text."""
-    values = {leg.matrix.get(key) for leg in legs}
+def _at(value: object, path: tuple[str, ...]) -> object:
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _texts(legs: list[Leg], path: tuple[str, ...]) -> set[str] | None:
+    """The values at a matrix path on legs, when every one is non-empty text."""
+    values = [_at(leg.matrix, path) for leg in legs]
     texts = {value for value in values if isinstance(value, str) and value}
-    return texts if len(texts) == len(values) else None
+    return texts if len(texts) == len(set(map(str, values))) and all(
+        isinstance(value, str) for value in values) else None
 
 
-def _one_of(key: str, values: set[str]) -> str:
-    tests = [f"matrix.{key} == {_quote_expr(value)}" for value in sorted(values)]
+def _one_of(path: tuple[str, ...], values: set[str]) -> str:
+    reference = "matrix." + ".".join(path)
+    tests = [f"{reference} == {_quote_expr(value)}" for value in sorted(values)]
     return tests[0] if len(tests) == 1 else "(" + " || ".join(tests) + ")"
 
 

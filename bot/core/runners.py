@@ -356,6 +356,18 @@ def arm64_word(word: str) -> str | None:
     return twin.upper() if word.isupper() else twin
 
 
+_AMD64_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(x86_64|x86-64|amd64|x64)(?![A-Za-z0-9])",
+                            re.IGNORECASE)
+
+
+def arm64_counterpart(text: str) -> str | None:
+    """A value with each amd64 word turned arm64 (`x86_64-unknown-linux-gnu` ->
+    `aarch64-unknown-linux-gnu`, `linux-x64` -> `linux-arm64`); None when it names none."""
+    if not _AMD64_IN_TEXT.search(text):
+        return None
+    return _AMD64_IN_TEXT.sub(lambda match: arm64_word(match.group(0)) or match.group(0), text)
+
+
 def hosted_arm64_twin(label: str) -> str | None:
     entry = HOSTED.get(label.lower())
     return entry.arm64_twin if entry else None

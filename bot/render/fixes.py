@@ -26,6 +26,11 @@ def summary(plans: list[FilePlan], written: bool) -> str:
     if notes:
         lines.append("notes:")
         lines += _grouped_notes(notes)
+    patches = [job.patch for item in plans for job in item.jobs if job.patch]
+    if patches:
+        lines.append("patches that rename checks (apply by hand, then update branch "
+                     "protection):")
+        lines.append("".join(patches).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 

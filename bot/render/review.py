@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.core.edits import Edit
@@ -18,10 +19,15 @@ def _fence(text: str) -> str:
     return fence
 
 
-def comment(path: str, edit: Edit, job_id: str, reason: str) -> dict[str, Any]:
+def comment(path: str, edit: Edit, job_id: str, reason: str,
+            notes: Sequence[str] = ()) -> dict[str, Any]:
+    """A suggestion; `notes` say what to check before committing it (steps that name x86_64,
+    steps that will not run on the arm64 legs)."""
     fence = _fence(edit.text)
+    checks = "".join(f"- {note}\n" for note in notes)
     body = (f"{MARKER}\n**parity-bot**: job `{job_id}` {reason}.\n\n"
-            f"{fence}suggestion\n{edit.text}{fence}")
+            + (f"Check before committing:\n{checks}\n" if checks else "")
+            + f"{fence}suggestion\n{edit.text}{fence}")
     entry: dict[str, Any] = {"path": path, "line": edit.end, "side": "RIGHT", "body": body}
     if edit.start != edit.end:
         entry["start_line"] = edit.start

@@ -178,12 +178,15 @@ def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
             if not job.fixed:
                 notes.append(f"`{item.path}:{job.line}` `{job.job_id}` is not fixed "
                              f"automatically: {job.reason}")
+            if job.patch:
+                patches.append(job.patch)
         inside, outside = split(item.edits, hunks(changed[item.path].get("patch") or ""))
         owners = {edit: job for job in item.jobs for edit in job.edits}
         for edit in inside:
             owner = owners.get(edit)
             suggestions.append(review.comment(item.path, edit, owner.job_id if owner else "?",
-                                              "gets its arm64 legs"))
+                                              "gets its arm64 legs",
+                                              owner.notes if owner else ()))
         if outside:
             patches.append(unified_diff(item.path, item.source, apply(item.source, outside)))
     return suggestions, patches, notes
