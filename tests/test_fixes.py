@@ -86,8 +86,6 @@ UNFIXED = {
         # python 3.12's arm64 leg is in the linux-arm job: an arch dimension would add a second
         ("lancedb__lance__python@2024-09.yml", "linux"):
             "the edit adds 2 arm64 legs where 1 is missing",
-        # the twin object (aarch64 musl on ubuntu-24.04-arm) is already there, but emulated
-        ("napi-rs__napi-rs__zig.yaml", "test"): "the runner is chosen by the non-text matrix value",
         ("lz4__lz4__ci.yml", "lz4-c-compilers"): "no matrix dimension picks the runner",
         ("tursodatabase__turso__python.yml", "test"): "n/a: the matrix is computed at run time",
     },

@@ -464,6 +464,9 @@ def test_json_carries_purpose_and_evidence_for_jobs_and_legs():
     ("GOARCH=386 go test ./...", "x86-specific"),
     ("make lint", "lint"),
     ("tox -e docs", "docs"),
+    # settings name what to fetch, not what the leg builds for
+    ("yarn config set --json supportedArchitectures.cpu '[\"arm64\", \"wasm32\"]' && yarn build",
+     "build"),
 ])
 def test_what_a_command_runs_wins_over_what_its_arguments_mention(command: str, purpose: str):
     text = f"on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"

@@ -425,7 +425,9 @@ _INSTALL = re.compile(
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
     r"(python3?(\.\d+)? -m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
-    r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@)", re.IGNORECASE)
+    r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
+    # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
+    r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b)", re.IGNORECASE)
 _VERSION = re.compile(r"^\S+\s+(--version|version|-version)\s*$|"
                       r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
                       r"java|ld|as)\s+(-v|-V)\s*$|"
