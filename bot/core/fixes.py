@@ -39,7 +39,7 @@ from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
-from bot.core.workflow import Job, local_calls
+from bot.core.workflow import Job, Step, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
 
 FIXABLE = (AMD64_ONLY, PARTIAL)
@@ -242,7 +242,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
     before = _job_report(reanalyze(path, text), job_id)
     if before.job.uses is not None:
         raise Unfixable(f"its runners come from {before.job.uses}; fix that workflow instead")
-    clean: list[tuple[int, str, list[str]]] = []
+    clean: list[tuple[tuple[int, int], str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
     for strategy in (_add_twin_values, _add_twin_objects, _add_arch_dimension, _twin_entries,
@@ -265,8 +265,14 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         size = sum(edit.size for edit in line_edits(text, candidate))
         if found:
             renaming.append((size, candidate, invariant.renames(found)))
-        else:
-            clean.append((size, candidate, notes))
+            continue
+        # Prefer the edit under which every step of an amd64 leg also runs on its twin.
+        left_out = invariant.steps_left_out(before, after)
+        if left_out:
+            shown = ", ".join(f"'{_step_title(step)}' (line {step.line})" for step in left_out[:3])
+            notes.append(f"the arm64 legs skip step{'s' * (len(left_out) > 1)} {shown}, "
+                         "whose if: reads the value the fix changes")
+        clean.append(((len(left_out), size), candidate, notes))
     if clean:
         _, best, notes = min(clean, key=lambda item: item[0])
         return best, notes
@@ -274,6 +280,11 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         _, best, renamed = min(renaming, key=lambda item: item[0])
         raise Renames(renamed, unified_diff(path, text, best))
     raise Unfixable(_best_reason(reasons))
+
+
+def _step_title(step: Step) -> str:
+    text = (step.name or step.uses or step.run or "").strip()
+    return (text.splitlines() or [""])[0][:50]
 
 
 def _best_reason(reasons: list[str]) -> str:
@@ -675,23 +686,20 @@ def _keep_check_names(text: str, before: JobReport, after: JobReport,
     renamed = invariant.renames(invariant.changes(before, after))
     if not renamed and len(names) == len(after.legs):
         return text
-    if condition is None:
-        raise Unfixable("n/a: no matrix value tells the new legs apart for their names")
     entry = after.job.node.entries.get("name")
     node = entry[1] if entry is not None else None
-    if node is not None and not (isinstance(node, Scalar) and isinstance(node.value, str)):
-        raise Unfixable("n/a: the job's name is not text")
-    written = node.value if isinstance(node, Scalar) else after.job.id
-    assert isinstance(written, str)
+    written = node.value if isinstance(node, Scalar) else after.job.id if node is None else None
+    keys = _name_keys(before)
+    if condition is None or not isinstance(written, str) or (renamed and (
+            has_expression(written) or keys is None)):
+        # Names this edit cannot keep: the fix becomes a patch that says it renames them.
+        return text
     if has_expression(written):
-        if renamed:
-            raise Unfixable("n/a: the job's name expression changes with the new matrix key")
         # It reads the matrix, so no values are appended: only the new legs collide.
         return _append_to_scalar(text, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}") \
             if isinstance(node, Scalar) else text
-    keys = _name_keys(before)
     if keys is None:
-        raise Unfixable("n/a: the check names come from matrix values the fix cannot repeat")
+        return text
     if keys:
         holes = ", ".join(f"{{{index}}}" for index in range(len(keys)))
         args = ", ".join(f"matrix.{key}" for key in keys)
@@ -704,7 +712,7 @@ def _keep_check_names(text: str, before: JobReport, after: JobReport,
     editor = Editor(text)
     if isinstance(node, Scalar):
         if node.line != node.end_line:
-            raise Unfixable("n/a: the job's name spans several lines")
+            return text
         editor.replace_span(node.line, node.col, node.end_col, value)
     else:
         first = next(iter(after.job.node.entries.values()))[0]
@@ -714,14 +722,13 @@ def _keep_check_names(text: str, before: JobReport, after: JobReport,
 
 def _name_keys(report: JobReport) -> list[str] | None:
     """The matrix keys GitHub shows in the check names of a job's legs, in order; None when
-    they are not plain values of the same keys on every leg (include-added keys, objects)."""
-    if not report.legs or not report.legs[0].matrix:
-        return []
-    keys = list(report.legs[0].matrix)
+    a leg is not a plain combination of the dimensions' text values (a standalone include
+    entry, an object), whose names an expression cannot be trusted to repeat."""
+    keys = invariant.matrix_dimensions(report.job)
     for leg in report.legs:
-        if list(leg.matrix) != keys or not all(
-                isinstance(value, (str, int, float, bool)) and value != ""
-                for value in leg.matrix.values()):
+        values = [leg.matrix.get(key) for key in keys]
+        if not all(isinstance(value, (str, int, float, bool)) and value != ""
+                   for value in values):
             return None
     return keys
 

@@ -16,8 +16,8 @@ from bot.core.analysis import JobReport
 from bot.core.emulation import step_condition
 from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.legs import Leg
-from bot.core.runners import ARM64
-from bot.core.workflow import Job
+from bot.core.runners import AMD64, ARM64
+from bot.core.workflow import Job, Step
 
 RENAME = "rename"
 
@@ -45,21 +45,39 @@ class Shape:
 
 
 def check_name(job: Job, leg: Leg) -> str:
-    """The check GitHub shows for a leg: the job's `name` (or id) with expressions evaluated;
-    a matrix leg whose name reads no matrix value gets the leg's values appended,
-    `test (3.12, ubuntu-latest)`, in the matrix's order."""
+    """The check GitHub shows for a leg: the job's `name` (or id), expressions evaluated.
+
+    A matrix leg whose name has no expression gets its values appended, `test (3.12,
+    ubuntu-latest)`: the dimensions' values in written order (keys an include adds are left
+    out), or all of a standalone include entry's; objects show their scalar leaves. GitHub
+    does not document this; it is what runner-compatible emulators do and users report."""
     name = job.name if job.name is not None else job.id
-    text = render_text(name, leg.contexts) if isinstance(name, str) else to_string(name)
-    if not leg.matrix or (has_expression(name) and "matrix" in str(name)):
+    if has_expression(name):
+        return render_text(name, leg.contexts)
+    text = to_string(name)
+    if not leg.matrix:
         return text
-    values = ", ".join(_shown(value) for value in leg.matrix.values())
-    return f"{text} ({values})"
+    dimensions = matrix_dimensions(job)
+    keys = dimensions if dimensions and all(key in leg.matrix for key in dimensions) else \
+        list(leg.matrix)
+    values = [leaf for key in keys for leaf in _leaves(leg.matrix.get(key))]
+    return f"{text} ({', '.join(values)})"
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, separators=(",", ":"), sort_keys=False)
-    return to_string(value)
+def matrix_dimensions(job: Job) -> list[str]:
+    matrix = job.matrix
+    if not isinstance(matrix, dict):
+        return []
+    return [key for key in matrix if key not in ("include", "exclude")]
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    text = to_string(value) if value is not None else ""
+    return [text] if text else []
 
 
 def shape(job: Job, leg: Leg, keys: list[str]) -> Shape:
@@ -70,11 +88,14 @@ def shape(job: Job, leg: Leg, keys: list[str]) -> Shape:
         runs = step_condition(step, contexts)
         if runs is False:
             continue
+        uploads = (step.uses or "").lower().startswith("actions/upload-artifact")
         parts = [str(runs), render_text(step.run, contexts) if step.run else ""]
-        parts += [f"{key}={render_text(value, contexts)}" for key, value in step.with_.items()]
+        # An upload's name is compared as an artifact name, where no name is `artifact`.
+        parts += [f"{key}={render_text(value, contexts)}" for key, value in step.with_.items()
+                  if not (uploads and key == "name")]
         parts += [f"{key}={render_text(value, contexts)}" for key, value in step.env.items()]
         steps.append((step.index, "\n".join(parts)))
-        if (step.uses or "").lower().startswith("actions/upload-artifact"):
+        if uploads:
             name = step.with_.get("name")
             artifacts.append(render_text(name, contexts) if name is not None else "artifact")
     container = render_text(_plain(job.container), contexts) if job.container else ""
@@ -99,6 +120,26 @@ def new_legs(before: JobReport, after: JobReport) -> list[Leg]:
         else:
             found.append(leg)
     return found
+
+
+def steps_left_out(before: JobReport, after: JobReport) -> list[Step]:
+    """Steps that run on an amd64 leg but not on the arm64 leg the fix adds beside it
+    (`if: matrix.os == 'ubuntu-latest'` when the fix changed `os`)."""
+    old = [leg for leg in before.legs if leg.arch == AMD64]
+    found: dict[int, Step] = {}
+    for leg in new_legs(before, after):
+        twin = max(old, key=lambda item: _shared(item.matrix, leg.matrix), default=None)
+        if twin is None:
+            continue
+        for step in after.job.steps:
+            if step_condition(step, leg.contexts) is False and \
+                    step_condition(step, twin.contexts) is not False:
+                found.setdefault(step.index, step)
+    return [found[index] for index in sorted(found)]
+
+
+def _shared(one: dict[str, Any], other: dict[str, Any]) -> int:
+    return sum(1 for key, value in one.items() if other.get(key) == value)
 
 
 def _keys(report: JobReport) -> list[str]:

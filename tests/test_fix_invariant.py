@@ -1,0 +1,341 @@
+"""A fix never changes what already runs: every existing leg keeps its matrix values, runner,
+container, the steps that run on it, its check name and its artifact names; the only new
+legs are arm64 ones; jobs that must run once are refused with a reason.
+
+The leg comparison here is the test's own, written from GitHub's rules, not the engine's
+`invariant` module, so that a broken engine check cannot pass its own test."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.core.analysis import JobReport, analyze
+from bot.core.config import Policy
+from bot.core.emulation import step_condition
+from bot.core.expressions import render_text
+from bot.core.fixes import FilePlan, apply_plans, plan
+from bot.core.legs import Leg
+from bot.core.yamlnodes import plain
+from tests.conftest import CORPUS, TODAY, workflow_files
+
+STATES = ["ipfs_kit_py/before", "ipfs_kit_py/after", "ipfs_kit_py/optional", "real"]
+
+
+def check_name(report: JobReport, leg: Leg) -> str:
+    """GitHub's check name: `name` (or the id) evaluated; a matrix leg whose name has no
+    expression gets the values of the dimensions appended (all values for a standalone
+    include entry), objects as their leaves."""
+    job = report.job
+    name = job.name if job.name is not None else job.id
+    if isinstance(name, str) and "${{" in name:
+        return render_text(name, leg.contexts)
+    if not leg.matrix:
+        return str(name)
+    dimensions = [key for key in job.matrix if key not in ("include", "exclude")]
+    keys = dimensions if dimensions and set(dimensions) <= set(leg.matrix) else list(leg.matrix)
+
+    def leaves(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            value = list(value.values())
+        if isinstance(value, list):
+            return [leaf for item in value for leaf in leaves(item)]
+        return [render_text(value, {})] if value not in (None, "") else []
+
+    return f"{name} ({', '.join(leaf for key in keys for leaf in leaves(leg.matrix[key]))})"
+
+
+def fingerprint(report: JobReport, leg: Leg, keys: list[str]) -> tuple[Any, ...]:
+    steps = tuple(step.index for step in report.job.steps
+                  if step_condition(step, leg.contexts) is not False)
+    uploads = tuple(render_text(step.with_.get("name", "artifact"), leg.contexts)
+                    for step in report.job.steps
+                    if (step.uses or "").startswith("actions/upload-artifact")
+                    and step.index in steps)
+    values = json.dumps({key: leg.matrix.get(key) for key in keys if key in leg.matrix},
+                        sort_keys=True, default=str)
+    container = render_text(json.dumps(report.job.container, default=str), leg.contexts)
+    return (values, leg.arch, leg.runner, container, steps, uploads, check_name(report, leg))
+
+
+def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, JobReport],
+                                                    dict[str, JobReport]]:
+    plans = plan(files, Policy(), TODAY)
+    fixed = {**files, **apply_plans(plans)}
+    jobs = {}
+    for name, texts in (("before", files), ("after", fixed)):
+        report = analyze(texts, Policy(), TODAY)
+        jobs[name] = {f"{wf.path}:{job.job.id}": job for wf in report.workflows
+                      for job in wf.jobs}
+    for key, before in jobs["before"].items():
+        after = jobs["after"][key]
+        if before.job.uses is not None:
+            continue  # a caller's legs are its callee's, compared in the callee's file
+        keys = list(dict.fromkeys(k for leg in before.legs for k in leg.matrix))
+        old = Counter(fingerprint(before, leg, keys) for leg in before.legs)
+        new = Counter(fingerprint(after, leg, keys) for leg in after.legs)
+        assert not old - new, (key, old - new)  # every existing leg is still there, unchanged
+        added = new - old
+        assert all(item[1] == "arm64" for item in added), (key, added)
+        assert sum(added.values()) <= len(before.verdict.missing), key
+    fixed_ids = {f"{item.path}:{job.job_id}" for item in plans for job in item.jobs
+                 if job.fixed}
+    for key, before in jobs["before"].items():
+        if key not in fixed_ids and before.job.uses is None:
+            # untouched jobs are untouched, byte for byte in what they mean
+            assert plain(before.job.node) == plain(jobs["after"][key].job.node), key
+    return plans, jobs["before"], jobs["after"]
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_fixes_keep_every_existing_leg_of_the_corpus(state: str) -> None:
+    files = {path.name: path.read_text(encoding="utf-8")
+             for path in workflow_files(CORPUS / state)}
+    plans, _, after = fix_and_compare(files)
+    fixed = [f"{item.path}:{job.job_id}" for item in plans for job in item.jobs if job.fixed]
+    assert fixed
+    assert all(after[key].status == "parity" for key in fixed)
+
+
+def fix_one(text: str) -> tuple[str, FilePlan]:
+    files = {"ci.yml": textwrap.dedent(text)}
+    plans, _, _ = fix_and_compare(files)
+    assert len(plans) == 1
+    return apply_plans(plans).get("ci.yml", files["ci.yml"]), plans[0]
+
+
+def test_an_include_only_matrix_gets_twin_entries_not_a_dimension() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-24.04
+            strategy:
+              matrix:
+                include:
+                  - goarch: amd64
+                  - goarch: amd64
+                    flags: "-race"
+                    shard: '1/2'
+                  - goarch: "386"
+            steps:
+              - run: GOARCH=${{ matrix.goarch }} go test ${{ matrix.flags }} ./...
+        """)
+    assert item.jobs[0].fixed
+    assert "runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}" \
+        in fixed
+    # the 386 leg is x86-only: no twin; the others keep their quoting
+    assert fixed.endswith(
+        "          - goarch: \"386\"\n"
+        "          - {goarch: arm64, arch: arm64}\n"
+        "          - {goarch: arm64, flags: \"-race\", shard: '1/2', arch: arm64}\n"
+        "    steps:\n"
+        "      - run: GOARCH=${{ matrix.goarch }} go test ${{ matrix.flags }} ./...\n")
+
+
+def test_a_matrix_of_objects_gets_a_twin_object() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          build:
+            name: Build ${{ matrix.settings.target }}
+            runs-on: ${{ matrix.settings.host }}
+            strategy:
+              matrix:
+                settings:
+                  - host: ubuntu-22.04  # glibc 2.35
+                    target: x86_64-unknown-linux-gnu
+                  - host: macos-14
+                    target: aarch64-apple-darwin
+            steps:
+              - run: cargo test --target ${{ matrix.settings.target }}
+        """)
+    assert item.jobs[0].fixed
+    assert fixed.endswith(
+        "            target: aarch64-apple-darwin\n"
+        "          - host: ubuntu-22.04-arm  # glibc 2.35\n"
+        "            target: aarch64-unknown-linux-gnu\n"
+        "    steps:\n"
+        "      - run: cargo test --target ${{ matrix.settings.target }}\n")
+
+
+@pytest.mark.parametrize(("job", "reason"), [
+    ("""\
+      wheel:
+        runs-on: ubuntu-latest
+        steps:
+          - run: python -m build
+          - name: Publish to PyPI
+            uses: pypa/gh-action-pypi-publish@release/v1
+    """, "it publishes (step 'Publish to PyPI' uses pypa/gh-action-pypi-publish"),
+    ("""\
+      versions:
+        runs-on: ubuntu-latest
+        outputs:
+          matrix: ${{ steps.list.outputs.matrix }}
+        steps:
+          - run: make
+          - id: list
+            run: echo "matrix=$(./list.sh)" >> "$GITHUB_OUTPUT"
+    """, "it sets outputs for other jobs"),
+    ("""\
+      staging:
+        runs-on: ubuntu-latest
+        environment: staging
+        steps:
+          - run: make install
+    """, "it deploys to an environment"),
+])
+def test_jobs_that_must_run_once_are_refused(job: str, reason: str) -> None:
+    source = "on: push\njobs:\n" + textwrap.indent(textwrap.dedent(job), "  ")
+    fixed, item = fix_one(source)
+    assert fixed == source
+    assert not item.jobs[0].fixed
+    assert item.jobs[0].reason.startswith(reason)
+
+
+def test_a_gate_with_a_required_name_and_x86_only_work_are_left_alone() -> None:
+    source = textwrap.dedent("""\
+        on: push
+        jobs:
+          build32:
+            runs-on: ubuntu-latest
+            env: {CFLAGS: -m32}
+            steps:
+              - run: make check
+          all-green:
+            name: check  # Not renaming: it is a required check
+            needs: [build32]
+            runs-on: ubuntu-latest
+            steps:
+              - run: test "${{ needs.build32.result }}" = success
+        """)
+    assert plan({"ci.yml": source}, Policy(), TODAY) == []
+
+
+def test_an_upload_without_a_name_gets_one_on_the_new_legs_only() -> None:
+    fixed, _ = fix_one("""\
+        on: push
+        jobs:
+          dist:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make dist
+              - uses: actions/upload-artifact@v4
+                with:
+                  path: dist/
+          release:  # parity: ignore
+            needs: dist
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+        """)
+    assert "name: \"artifact${{ matrix.arch == 'arm64' && '-arm64' || '' }}\"" in fixed
+    report = analyze({"ci.yml": fixed}, Policy(), TODAY)
+    assert not [f for _, f in report.findings() if f.rule == "artifact-name-collision"]
+
+
+def test_matrix_check_names_are_repeated_for_the_amd64_legs() -> None:
+    fixed, _ = fix_one("""\
+        on: push
+        jobs:
+          test:
+            name: Unit
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                python: ['3.12', '3.13']
+            steps:
+              - run: pytest
+        """)
+    assert ("name: \"${{ matrix.arch == 'arm64' && format('Unit ({0}, arm64)', matrix.python)"
+            " || format('Unit ({0})', matrix.python) }}\"") in fixed
+
+
+def test_steps_gated_on_the_changed_value_are_named_in_the_notes() -> None:
+    _, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest, macos-latest]
+            steps:
+              - run: pytest --cov
+              - name: Upload coverage
+                if: matrix.os == 'ubuntu-latest'
+                uses: codecov/codecov-action@v5
+        """)
+    assert item.jobs[0].fixed
+    assert any("skip step 'Upload coverage' (line 10)" in note for note in item.jobs[0].notes)
+
+
+def test_a_fix_that_can_only_rename_checks_is_a_patch_that_says_so() -> None:
+    # Check names show an object's leaves; no name expression can be trusted to repeat them.
+    source = textwrap.dedent("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                cc: [{name: gcc, version: 13}]
+            steps:
+              - run: CC=${{ matrix.cc.name }}-${{ matrix.cc.version }} make check
+        """)
+    plans = plan({"ci.yml": source}, Policy(), TODAY)
+    job = plans[0].jobs[0]
+    assert not job.fixed and plans[0].fixed_source == source
+    assert job.reason == ("this renames the checks `test (gcc, 13)` → "
+                          "`test (amd64, gcc, 13)`; update branch protection")
+    assert job.patch.startswith("--- a/ci.yml\n+++ b/ci.yml\n")
+    assert "+        arch: [amd64, arm64]\n" in job.patch
+
+
+# --------------------------------------------------------------------- generated matrices
+
+VALUES = st.sampled_from(["a", "b", "c"])
+
+
+@st.composite
+def matrices(draw: st.DrawFn) -> dict[str, Any]:
+    dimensions = draw(st.dictionaries(st.sampled_from(["py", "variant"]),
+                                      st.lists(VALUES, min_size=1, max_size=3, unique=True),
+                                      max_size=2))
+    matrix: dict[str, Any] = dict(dimensions)
+    entries = []
+    for _ in range(draw(st.integers(0, 3))):
+        entry = {key: draw(VALUES) for key in dimensions if draw(st.booleans())}
+        if draw(st.booleans()) or not entry:
+            entry[draw(st.sampled_from(["extra", "py", "variant"]))] = draw(VALUES)
+        entries.append(entry)
+    if entries:
+        matrix["include"] = entries
+    if dimensions and draw(st.booleans()):
+        key = next(iter(dimensions))
+        matrix["exclude"] = [{key: dimensions[key][0]}]
+    if draw(st.booleans()):
+        matrix["os"] = ["ubuntu-latest", "macos-latest"]
+    return matrix
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(matrices())
+def test_fixing_a_generated_matrix_never_changes_an_existing_leg(matrix: dict[str, Any]) -> None:
+    runs_on = "${{ matrix.os }}" if "os" in matrix else "ubuntu-latest"
+    source = ("on: push\njobs:\n  test:\n"
+              f"    runs-on: {json.dumps(runs_on)}\n"
+              f"    strategy:\n      matrix: {json.dumps(matrix)}\n"
+              "    steps:\n      - run: make test\n")
+    before = analyze({"ci.yml": source}, Policy(), TODAY)
+    if before.workflows[0].jobs[0].verdict.status not in ("amd64-only", "partial"):
+        return
+    fix_and_compare({"ci.yml": source})
+
