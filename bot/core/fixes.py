@@ -1,24 +1,19 @@
-"""Fixes: the smallest edits that give a job an arm64 twin for every judged amd64 leg.
+"""Fixes: the smallest edits that give a job an arm64 twin for every judged amd64 leg, and
+change nothing that already runs.
 
-Each strategy rewrites the file's text through an `Editor`, and the analyzer checks the
-result: a candidate counts only when the job comes out `parity`. The smallest passing candidate
-wins. The jobs of a file are fixed one after another on the evolving text. The file's
-`Edit`s are then the line diff between the original and the final text, so whatever the
-strategies did, what a user sees is exactly what changes.
+Each strategy rewrites the file's text through an `Editor`; the analyzer checks the result.
+A candidate counts only when the job comes out `parity` and `invariant.changes` finds every
+existing leg unchanged (values, runner, container, steps, check name, artifact names); a
+candidate that only renames checks becomes a patch to apply by hand. Of the rest, the one
+under which the arm64 legs skip the fewest steps wins, then the smallest. The jobs of a file
+are fixed one after another on the evolving text; the file's `Edit`s are then the line diff
+between the original and the final text, so what a user sees is exactly what changes.
 
-Strategies (README, "Fixes"):
-- runs-on picks the runner from a matrix key (`${{ matrix.os }}`): add the arm64 twin of each
-  judged amd64 value to that dimension (`ubuntu-latest` -> `ubuntu-24.04-arm`, `amd64` -> `arm64`);
-- a constant runs-on: add an `arch: [amd64, arm64]` dimension and pick the runner from it:
-  `runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest' }}`.
-  A combination that has no `arch` (a standalone include) keeps the amd64 runner;
-- a partial job: drop the excludes that remove arm64 legs, or add include entries for the
-  missing legs;
-- then, for the jobs that become multi-arch:
-  - an explicit `name:` without the arch gets ` (${{ matrix.<key> }})`;
-  - colliding `upload-artifact` names get `-${{ matrix.<key> }}`, and literal downloads of that
-    name elsewhere in the workflow get the amd64 suffix;
-  - with `require_blocking`, a one-line `continue-on-error` is dropped.
+Strategies (README, "What a fix does"): twin values in the dimension runs-on reads, twin
+objects in a matrix of objects, an `arch` dimension for a constant runs-on, twin include
+entries for an include-only matrix, dropped excludes, include entries per missing leg. Then
+names: a check or artifact name the new legs would share gets a suffix on those legs only.
+Jobs that must run once (publish, deploy, outputs) are refused before any strategy.
 """
 
 from __future__ import annotations
