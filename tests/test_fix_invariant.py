@@ -23,6 +23,7 @@ from bot.core.expressions import render_text
 from bot.core.fixes import FilePlan, apply_plans, plan
 from bot.core.legs import Leg
 from bot.core.yamlnodes import plain
+from bot.render.fixes import summary
 from tests.conftest import CORPUS, TODAY, workflow_files
 
 STATES = ["ipfs_kit_py/before", "ipfs_kit_py/after", "ipfs_kit_py/optional", "real"]
@@ -297,6 +298,10 @@ def test_a_fix_that_can_only_rename_checks_is_a_patch_that_says_so() -> None:
                           "`test (amd64, gcc, 13)`; update branch protection")
     assert job.patch.startswith("--- a/ci.yml\n+++ b/ci.yml\n")
     assert "+        arch: [amd64, arm64]\n" in job.patch
+    # `fix` prints it after the summary, never in the diff it would apply
+    shown = summary(plans, written=False)
+    assert "patches that rename checks (apply by hand, then update branch protection):\n" \
+        "--- a/ci.yml\n" in shown
 
 
 # --------------------------------------------------------------------- generated matrices

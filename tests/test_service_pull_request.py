@@ -43,8 +43,18 @@ def test_pull_request_gets_check_run_annotations_and_suggestions(github: FakeGit
         lines = set(range(comment.get("start_line", comment["line"]), comment["line"] + 1))
         assert any(lines <= block for block in new_side_lines(patches[comment["path"]]))
         assert "```suggestion\n" in comment["body"]
-    # Fixes outside the diff are in the check run's text as a patch.
+    # Each suggestion says what to check before committing it: the retired label its amd64
+    # leg still uses, and the line that names x86_64.
+    assert {c["path"] for c in comments} == {".github/workflows/multi-arch-test-parity.yml"}
+    for comment in comments:
+        assert ("Check before committing:\n- ubuntu-20.04 was retired on 2025-04-15"
+                in comment["body"])
+        assert "- the job names x86_64/amd64 on line 218" in comment["body"]
+    # Fixes outside the diff are in the check run's text as a patch; jobs that must run once
+    # are named with the reason.
     assert "```diff" in run["output"]["text"]
+    assert ("`build-and-publish` is not fixed automatically: it publishes"
+            in run["output"]["summary"])
     # The config was read from the default branch, the workflows at the head commit.
     contents = github.calls("GET", r"/contents/")
     assert all(c.query.get("ref") == sha for c in contents if "/workflows/" in c.path)

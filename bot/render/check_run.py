@@ -64,7 +64,8 @@ def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) 
 def patch_text(patches: list[str]) -> str | None:
     if not patches:
         return None
-    return clip("Fixes that could not be suggested (they lie outside the diff):\n\n```diff\n"
+    return clip("Fixes to apply by hand (outside the diff, or renaming checks: see the notes):"
+                "\n\n```diff\n"
                 + "".join(patches) + "```\n")
 
 
