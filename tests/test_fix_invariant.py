@@ -85,6 +85,11 @@ def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, Jo
         added = new - old
         assert all(item[1] == "arm64" for item in added), (key, added)
         assert sum(added.values()) <= len(before.verdict.missing), key
+        # and no error the original did not have (a colliding artifact name, an invalid file)
+        errors = {(item.rule, item.message) for item in before.findings if item.severity == "error"}
+        assert not [item for item in after.findings if item.severity == "error"
+                    and item.rule != "missing-arm64-leg"
+                    and (item.rule, item.message) not in errors], key
     fixed_ids = {f"{item.path}:{job.job_id}" for item in plans for job in item.jobs
                  if job.fixed}
     for key, before in jobs["before"].items():

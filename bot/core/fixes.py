@@ -627,7 +627,7 @@ def _drop_continue_on_error(text: str, report: JobReport) -> str:
 
 def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
     """An expression true on exactly the legs the fix adds: `matrix.arch == 'arm64'`, or
-    with the existing legs that share that value left out (`… && matrix.python != '3.11'`);
+    with the existing legs that share that value left out (`… && !(matrix.python == '3.11')`);
     None when the matrix values cannot tell them apart."""
     added = invariant.new_legs(before, after)
     if not added:
@@ -647,7 +647,7 @@ def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
         for other in paths:
             excluded = _texts(shared, other)
             if other != path and excluded and not excluded & (_texts(added, other) or excluded):
-                return f"{_one_of(path, values)} && !{_one_of(other, excluded)}"
+                return f"{_one_of(path, values)} && !({_one_of(other, excluded)})"
     return None
 
 

@@ -15,16 +15,18 @@ from typing import Any
 from bot.core.analysis import JobReport
 from bot.core.emulation import step_condition
 from bot.core.expressions import has_expression, render_text, to_string
+from bot.core.findings import ERROR
 from bot.core.legs import Leg
 from bot.core.runners import AMD64, ARM64
 from bot.core.workflow import Job, Step
 
 RENAME = "rename"
+_FIXED_RULES = ("missing-arm64-leg",)  # what a fix takes away; its wording changes with it
 
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    kind: str  # "rename", "leg", "lost", "extra"
+    kind: str  # "rename", "leg", "lost", "extra", "finding"
     text: str
     old_name: str = ""
     new_name: str = ""
@@ -171,6 +173,11 @@ def changes(before: JobReport, after: JobReport) -> list[Change]:
         if item.arch != ARM64:
             found.append(Change("extra", f"adds the {item.arch} leg {item.matrix} on "
                                          f"{_runner(item)}, which is not an arm64 twin"))
+    had = {(item.rule, item.message) for item in before.findings}
+    for problem in after.findings:
+        if problem.severity == ERROR and problem.rule not in _FIXED_RULES and \
+                (problem.rule, problem.message) not in had:
+            found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
     wanted = len(before.verdict.missing)
     added = len([item for item in unmatched if item.arch == ARM64])
     if added > wanted:
