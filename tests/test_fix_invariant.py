@@ -349,3 +349,25 @@ def test_fixing_a_generated_matrix_never_changes_an_existing_leg(matrix: dict[st
         return
     fix_and_compare({"ci.yml": source})
 
+
+
+def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          docker:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest]
+                docker: [fedora-43-amd64, alpine]
+                include:
+                  - docker: debian-13-arm64v8
+                    os: ubuntu-24.04-arm
+            steps:
+              - run: docker run --rm ghcr.io/example/test-images:${{ matrix.docker }} make check
+        """)
+    assert "  - {os: ubuntu-24.04-arm, docker: fedora-43-arm64}\n" in fixed
+    assert item.jobs[0].notes == [
+        "the arm64 legs use names made from the amd64 ones, check that they exist: "
+        "`fedora-43-arm64` for `fedora-43-amd64`"]

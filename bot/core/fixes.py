@@ -267,7 +267,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
             shown = ", ".join(f"'{_step_title(step)}' (line {step.line})" for step in left_out[:3])
             notes.append(f"the arm64 legs skip step{'s' * (len(left_out) > 1)} {shown}, "
                          "whose if: reads the value the fix changes")
-        clean.append(((len(left_out), size), candidate, notes))
+        clean.append(((len(left_out), size), candidate, _merged(notes)))
     if clean:
         _, best, notes = min(clean, key=lambda item: item[0])
         return best, notes
@@ -390,23 +390,48 @@ def _twin_entries(text: str, report: JobReport, policy: Policy, notes: list[str]
         raise Unfixable("n/a: no include entry runs a missing leg")
     editor = Editor(text)
     _runs_on_by_arch(editor, report, policy, notes)
-    twins = [_flow_map({**{key: _twin_text(editor, node) for key, (_, node) in
+    twins = [_flow_map({**{key: _twin_text(editor, node, notes) for key, (_, node) in
                            entry.entries.items()}, ARCH_KEY: "arm64"}) for entry in entries]
     _append_items(editor, include, twins, raw=True)
     return apply(text, editor.edits())
 
 
-def _twin_text(editor: Editor, node: Node) -> str:
-    """A value of a twin include entry as written, an amd64 word (`goarch: amd64`) as its
-    arm64 counterpart."""
+def _twin_text(editor: Editor, node: Node, notes: list[str]) -> str:
+    """A value of a twin include entry as written, amd64 made arm64 (`goarch: amd64`)."""
     if not isinstance(node, Scalar) or node.line != node.end_line:
         return json.dumps(plain(node))
-    value = node.value
-    if isinstance(value, str) and runners.arch_of_word(value) == AMD64:
-        twin = runners.arm64_word(value)
-        if twin is not None:
-            return _scalar_text(twin, _quote_of(editor, node))
+    twin = _arm64_value(node.value, notes)
+    if twin is not None:
+        return _scalar_text(twin, _quote_of(editor, node))
     return editor.line(node.line)[node.col - 1 : node.end_col - 1]
+
+
+_TRIPLE = re.compile(r"^(x86_64|amd64)-(unknown|pc|apple|linux)-")
+
+
+def _arm64_value(value: object, notes: list[str]) -> str | None:
+    """What a matrix value that names amd64 becomes on the arm64 twin: an arch word or a
+    target triple for sure (`amd64` -> `arm64`, `x86_64-unknown-linux-gnu` -> `aarch64-…`),
+    a name that embeds one by guess, with a note (`fedora-43-amd64` -> `fedora-43-arm64`,
+    which the project may spell `arm64v8`)."""
+    if not isinstance(value, str):
+        return None
+    if runners.arch_of_word(value) == AMD64:
+        return runners.arm64_word(value)
+    twin = runners.arm64_counterpart(value)
+    if twin is not None and not _TRIPLE.match(value):
+        notes.append(f"{_GUESSED}`{twin}` for `{value}`")
+    return twin
+
+
+_GUESSED = "the arm64 legs use names made from the amd64 ones, check that they exist: "
+
+
+def _merged(notes: list[str]) -> list[str]:
+    """The notes, with every guessed name in one."""
+    guesses = [note.removeprefix(_GUESSED) for note in notes if note.startswith(_GUESSED)]
+    rest = [note for note in notes if not note.startswith(_GUESSED)]
+    return rest + ([_GUESSED + ", ".join(dict.fromkeys(guesses))] if guesses else [])
 
 
 def _add_twin_objects(text: str, report: JobReport, policy: Policy,
@@ -451,7 +476,7 @@ def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
             stack.extend(((*path, str(index)), child) for index, child in enumerate(node.items))
         elif isinstance(node, Scalar) and isinstance(node.value, str):
             twin = (_twin_value(node.value, policy, notes) if path in runner_paths
-                    else runners.arm64_counterpart(node.value))
+                    else _arm64_value(node.value, notes))
             if twin is None or twin == node.value:
                 continue
             if node.line != node.end_line:
@@ -590,7 +615,7 @@ def _add_includes(text: str, report: JobReport, policy: Policy,
             if name in report.runner_keys:
                 entry[name] = _twin_value(value, policy, notes)
             else:
-                entry[name] = _scalar_text(value)
+                entry[name] = _scalar_text(_arm64_value(value, notes) or value)
         entries.append(entry)
     if not entries:
         raise Unfixable("n/a: nothing is missing")

@@ -17,7 +17,7 @@ from bot.core.emulation import step_condition
 from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.findings import ERROR
 from bot.core.legs import Leg
-from bot.core.runners import AMD64, ARM64
+from bot.core.runners import AMD64, ARM64, arm64_counterpart
 from bot.core.workflow import Job, Step
 
 RENAME = "rename"
@@ -173,6 +173,10 @@ def changes(before: JobReport, after: JobReport) -> list[Change]:
         if item.arch != ARM64:
             found.append(Change("extra", f"adds the {item.arch} leg {item.matrix} on "
                                          f"{_runner(item)}, which is not an arm64 twin"))
+    for leg in new_legs(before, after):
+        named = [value for value in _leaves(leg.matrix) if arm64_counterpart(value)]
+        if leg.arch == ARM64 and named:
+            found.append(Change("extra", f"gives an arm64 leg the amd64 value {named[0]}"))
     had = {(item.rule, item.message) for item in before.findings}
     for problem in after.findings:
         if problem.severity == ERROR and problem.rule not in _FIXED_RULES and \
