@@ -8,8 +8,10 @@ The leg comparison here is the test's own, written from GitHub's rules, not the 
 from __future__ import annotations
 
 import json
+import subprocess
 import textwrap
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -371,3 +373,141 @@ def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
     assert item.jobs[0].notes == [
         "the arm64 legs use names made from the amd64 ones, check that they exist: "
         "`fedora-43-arm64` for `fedora-43-amd64`"]
+
+
+def job_fix(text: str) -> tuple[str, FilePlan]:
+    source = textwrap.dedent(text)
+    plans = plan({"ci.yml": source}, Policy(), TODAY)
+    return apply_plans(plans).get("ci.yml", source), plans[0]
+
+
+def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            name: 'Test ${{ matrix.python }}'
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                python: ['3.12']
+            steps:
+              - run: pytest
+        """)
+    assert item.jobs[0].fixed
+    assert ("    name: 'Test ${{ matrix.python }}${{ matrix.arch == ''arm64'' && '' (arm64)'' "
+            "|| '''' }}'\n") in fixed
+
+
+def test_new_legs_never_take_an_existing_check_name() -> None:
+    # A folded name cannot take the suffix; the fix must not go through with two jobs
+    # reporting `Test 3.12`.
+    fixed, item = job_fix("""\
+        on: push
+        jobs:
+          test:
+            name: >-
+              Test ${{ matrix.python }}
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                python: ['3.12']
+            steps:
+              - run: pytest
+        """)
+    assert not item.jobs[0].fixed
+    assert "arch" not in fixed
+
+
+def test_env_that_reads_the_new_key_is_a_change_to_the_amd64_legs() -> None:
+    _, item = job_fix("""\
+        on: push
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            env:
+              TARGET: ${{ matrix.arch || 'x86_64' }}
+            steps:
+              - run: make TARGET=$TARGET
+        """)
+    assert not item.jobs[0].fixed
+    assert item.jobs[0].reason == "the edit changes the job settings of the leg {}"
+
+
+def test_a_shared_concurrency_group_is_refused() -> None:
+    _, item = job_fix("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            concurrency:
+              group: test-${{ github.ref }}
+              cancel-in-progress: true
+            steps:
+              - run: make check
+        """)
+    assert item.jobs[0].reason.startswith("its concurrency group is the same on every leg")
+
+
+def test_twin_entries_quote_what_a_flow_map_would_misread() -> None:
+    fixed, _ = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-24.04
+            strategy:
+              matrix:
+                include:
+                  - features: a,b
+            steps:
+              - run: cargo test --features ${{ matrix.features }}
+        """)
+    assert "          - {features: 'a,b', arch: arm64}\n" in fixed
+
+
+def test_a_matrix_object_below_its_dash_is_left_alone() -> None:
+    fixed, item = job_fix("""\
+        on: push
+        jobs:
+          build:
+            runs-on: ${{ matrix.settings.host }}
+            strategy:
+              matrix:
+                settings:
+                  -
+                    host: ubuntu-22.04
+                    target: x86_64-unknown-linux-gnu
+            steps:
+              - run: cargo test --target ${{ matrix.settings.target }}
+        """)
+    assert not item.jobs[0].fixed
+    assert "ubuntu-22.04-arm" not in fixed
+
+
+def test_a_renaming_patch_applies_to_the_file_as_it_is(tmp_path: Path) -> None:
+    source = textwrap.dedent("""\
+        on: push
+        jobs:
+          a:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest]
+            steps:
+              - run: make check
+          b:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                cc: [{name: gcc}]
+            steps:
+              - run: CC=${{ matrix.cc.name }} make check
+        """)
+    plans = plan({"ci.yml": source}, Policy(), TODAY)
+    by_id = {job.job_id: job for job in plans[0].jobs}
+    assert by_id["a"].fixed and not by_id["b"].fixed
+    (tmp_path / "ci.yml").write_text(source)
+    (tmp_path / "b.patch").write_text(by_id["b"].patch)
+    result = subprocess.run(["git", "apply", "--check", "b.patch"], cwd=tmp_path,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

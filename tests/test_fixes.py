@@ -19,6 +19,9 @@ from bot.core.verdicts import PARITY, PARTIAL
 from tests.conftest import CORPUS, workflow_files
 
 TODAY = date(2026, 11, 28)
+# A strategy without fail-fast gets `fail-fast: false`: a failing arm64 leg must not cancel
+# the amd64 legs.
+NO_FAIL_FAST = ("    strategy:\n", "    strategy:\n      fail-fast: false\n")
 STATES = ["ipfs_kit_py/before", "ipfs_kit_py/after", "ipfs_kit_py/optional", "real"]
 
 
@@ -251,8 +254,8 @@ def test_runner_dimension_gets_the_twin_label_in_its_own_style() -> None:
     )
     fixed, _ = fix_one(source)
     # Windows is not judged by default: only the Linux label gets its twin.
-    assert fixed == source.replace("        - 'windows-latest'\n",
-                                   "        - 'windows-latest'\n        - 'ubuntu-24.04-arm'\n")
+    assert fixed == source.replace(*NO_FAIL_FAST).replace(
+        "        - 'windows-latest'\n", "        - 'windows-latest'\n        - 'ubuntu-24.04-arm'\n")
 
 
 def test_flow_dimension_and_windows_when_judged() -> None:
@@ -267,8 +270,8 @@ def test_flow_dimension_and_windows_when_judged() -> None:
     )
     policy = policy_from_dict({"platforms": ["linux", "windows"]})
     fixed, item = fix_one(source, policy)
-    assert fixed == source.replace("[ubuntu-22.04, windows-2022]",
-                                   "[ubuntu-22.04, windows-2022, ubuntu-22.04-arm, windows-11-arm]")
+    assert fixed == source.replace(*NO_FAIL_FAST).replace(
+        "[ubuntu-22.04, windows-2022]", "[ubuntu-22.04, windows-2022, ubuntu-22.04-arm, windows-11-arm]")
     assert len(item.edits) == 1
 
 
@@ -292,7 +295,7 @@ def test_partial_job_drops_the_exclude_that_removes_arm64() -> None:
     fixed, _ = fix_one(source)
     assert fixed == source.replace(
         "        exclude:\n          - os: ubuntu-24.04-arm  # no wheels yet\n"
-        "            python: '3.9'\n", "")
+        "            python: '3.9'\n", "").replace(*NO_FAIL_FAST)
 
 
 def test_partial_job_with_an_arch_dimension_gets_arm64_back() -> None:
@@ -331,7 +334,7 @@ def test_missing_legs_become_include_entries_when_that_is_smaller() -> None:
     assert fixed == source.replace(
         "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n",
         "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n"
-        "          - {runner: ubuntu-24.04-arm, python: '3.13'}\n")
+        "          - {runner: ubuntu-24.04-arm, python: '3.13'}\n").replace(*NO_FAIL_FAST)
 
 
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:

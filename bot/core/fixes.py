@@ -32,6 +32,7 @@ from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, to_string
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
+from bot.core.names import check_name, dimensions
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
 from bot.core.workflow import Job, Step, local_calls
@@ -144,7 +145,9 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
                 text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
             except Renames as exc:
                 outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc),
-                                       _arch_specific(job), patch=exc.patch))
+                                       _arch_specific(job),
+                                       patch=_renaming_patch(workflow.path, source, job, policy,
+                                                             reanalyze) or exc.patch))
                 continue
             except Unfixable as exc:
                 outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc)))
@@ -157,6 +160,19 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
         plans.append(file_plan)
     _recheck(plans, files, policy, today)
     return plans
+
+
+def _renaming_patch(path: str, source: str, job: JobReport, policy: Policy,
+                    reanalyze: Analyzer) -> str:
+    """The renaming fix as a patch on the file as it is, without the other jobs' fixes
+    (those are suggestions of their own, not yet committed when this one is applied)."""
+    try:
+        _fix_job(path, source, job.job.id, policy, reanalyze)
+    except Renames as exc:
+        return exc.patch
+    except Unfixable:
+        pass
+    return ""
 
 
 def _refusal(report: JobReport) -> str | None:
@@ -174,6 +190,10 @@ def _refusal(report: JobReport) -> str | None:
                 "would set them")
     if "environment" in job.node.entries:
         return "it deploys to an environment: a second leg would deploy a second time"
+    concurrency = job.node.get("concurrency")
+    if concurrency is not None and "matrix" not in str(plain(concurrency)):
+        return ("its concurrency group is the same on every leg: the arm64 legs would wait "
+                "for or cancel the amd64 ones")
     return None
 
 
@@ -253,9 +273,10 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         if after.status != PARITY:
             reasons.append(f"the edit leaves it {after.status}: {after.verdict.reason}")
             continue
-        found = invariant.changes(before, after)
-        if invariant.blocking(found):
-            reasons.append(f"the edit {invariant.blocking(found)[0].text}")
+        found = invariant.changes(before, after, policy)
+        refused = invariant.blocking(found)
+        if refused:
+            reasons.append(f"the edit {refused[0].text}")
             continue
         size = sum(edit.size for edit in line_edits(text, candidate))
         if found:
@@ -296,8 +317,10 @@ def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy
     if policy.require_blocking:
         text = _drop_continue_on_error(text, report)
         report = _job_report(reanalyze(path, text), job_id)
+    text = _without_fail_fast(text, report)
+    report = _job_report(reanalyze(path, text), job_id)
     condition = _new_leg_condition(before, report)
-    text = _keep_check_names(text, before, report, condition)
+    text = _keep_check_names(text, before, report, condition, policy)
     return _keep_artifact_names(text, _job_report(reanalyze(path, text), job_id), condition)
 
 
@@ -403,7 +426,10 @@ def _twin_text(editor: Editor, node: Node, notes: list[str]) -> str:
     twin = _arm64_value(node.value, notes)
     if twin is not None:
         return _scalar_text(twin, _quote_of(editor, node))
-    return editor.line(node.line)[node.col - 1 : node.end_col - 1]
+    if node.quoted:
+        return editor.line(node.line)[node.col - 1 : node.end_col - 1]
+    # A plain block value may not be plain in a flow map (`features: a,b`).
+    return _scalar_text(node.value) if isinstance(node.value, str) else node.raw
 
 
 _TRIPLE = re.compile(r"^(x86_64|amd64)-(unknown|pc|apple|linux)-")
@@ -465,6 +491,8 @@ def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
                  policy: Policy, notes: list[str]) -> list[str]:
     """The lines of a matrix object, with its runner and amd64 words made arm64."""
     first, last = item.line, _last_line(item, editor)
+    if "-" not in editor.line(first)[: item.col - 1]:
+        raise Unfixable(f"n/a: the matrix object on line {first} starts below its dash")
     lines = [editor.line(number).rstrip("\n") for number in range(first, last + 1)]
     replacements: list[tuple[int, int, int, str]] = []
     stack: list[tuple[tuple[str, ...], Node]] = [((), item)]
@@ -637,6 +665,22 @@ def _add_includes(text: str, report: JobReport, policy: Policy,
 
 # ------------------------------------------------------------------------ finishing edits
 
+def _without_fail_fast(text: str, report: JobReport) -> str:
+    """`fail-fast: false` in a strategy that has no fail-fast (GitHub's default is true): a
+    new arm64 leg that fails must not cancel the amd64 legs."""
+    entry = report.job.node.entries.get("strategy")
+    if entry is None:
+        return text
+    key, strategy = entry
+    if not isinstance(strategy, Map) or strategy.flow or not strategy.entries or \
+            "fail-fast" in strategy.entries:
+        return text
+    editor = Editor(text)
+    first = next(iter(strategy.entries.values()))[0]
+    editor.insert_after(key.line, [" " * (first.col - 1) + "fail-fast: false"])
+    return apply(text, editor.edits())
+
+
 def _drop_continue_on_error(text: str, report: JobReport) -> str:
     entry = report.job.node.entries.get("continue-on-error")
     if entry is None or not any(leg.arch == ARM64 and not leg.blocking for leg in report.legs):
@@ -652,8 +696,8 @@ def _drop_continue_on_error(text: str, report: JobReport) -> str:
 
 def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
     """An expression true on exactly the legs the fix adds: `matrix.arch == 'arm64'`, or
-    with the existing legs that share that value left out (`… && !(matrix.python == '3.11')`);
-    None when the matrix values cannot tell them apart."""
+    with the existing legs that share that value left out (`… && !(matrix.python ==
+    '3.11')`); None when the matrix values cannot tell them apart."""
     added = invariant.new_legs(before, after)
     if not added:
         return None
@@ -663,15 +707,15 @@ def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
     paths += sorted(path for path in after.runner_paths if len(path) > 1)
     paths.sort(key=lambda path: (path != (ARCH_KEY,), path[0] not in after.runner_keys))
     for path in paths:
-        values = _texts(added, path)
-        if values is None:
+        values = _values(added, path)
+        if not values:
             continue
         shared = [leg for leg in others if _at(leg.matrix, path) in values]
         if not shared:
             return _one_of(path, values)
         for other in paths:
-            excluded = _texts(shared, other)
-            if other != path and excluded and not excluded & (_texts(added, other) or excluded):
+            excluded = _values(shared, other)
+            if other != path and excluded and not excluded & _values(added, other):
                 return f"{_one_of(path, values)} && !({_one_of(other, excluded)})"
     return None
 
@@ -682,42 +726,51 @@ def _at(value: object, path: tuple[str, ...]) -> object:
     return value
 
 
-def _texts(legs: list[Leg], path: tuple[str, ...]) -> set[str] | None:
-    """The values at a matrix path on legs, when every one is non-empty text."""
+PlainValue = str | int | float | bool
+
+
+def _values(legs: list[Leg], path: tuple[str, ...]) -> set[PlainValue]:
+    """The values at a matrix path on legs, when each is text, a number or a boolean (an
+    expression can compare those); empty otherwise."""
     values = [_at(leg.matrix, path) for leg in legs]
-    texts = {value for value in values if isinstance(value, str) and value}
-    return texts if len(texts) == len(set(map(str, values))) and all(
-        isinstance(value, str) for value in values) else None
+    if not all(isinstance(value, (str, int, float, bool)) and value != "" for value in values):
+        return set()
+    return {value for value in values if isinstance(value, (str, int, float, bool))}
 
 
-def _one_of(path: tuple[str, ...], values: set[str]) -> str:
+def _one_of(path: tuple[str, ...], values: set[PlainValue]) -> str:
     reference = "matrix." + ".".join(path)
-    tests = [f"{reference} == {_quote_expr(value)}" for value in sorted(values)]
+    tests = [f"{reference} == {_literal(value)}" for value in sorted(values, key=str)]
     return tests[0] if len(tests) == 1 else "(" + " || ".join(tests) + ")"
 
 
-def _keep_check_names(text: str, before: JobReport, after: JobReport,
-                      condition: str | None) -> str:
-    """Existing legs keep their check names; new legs get ` (arm64)`.
+def _literal(value: PlainValue) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return _quote_expr(value) if isinstance(value, str) else to_string(value)
 
-    GitHub names a matrix leg `<name or id> (<values>)` unless `name:` holds an expression;
-    a job that gains a matrix, or a key its legs did not have, would rename every check."""
-    names = {invariant.check_name(after.job, leg) for leg in after.legs}
-    renamed = invariant.renames(invariant.changes(before, after))
-    if not renamed and len(names) == len(after.legs):
+
+def _keep_check_names(text: str, before: JobReport, after: JobReport,
+                      condition: str | None, policy: Policy) -> str:
+    """Existing legs keep their check names (`bot.core.names`); new legs get ` (arm64)`.
+    A job that gains a matrix, or a key its legs did not have, would rename every check."""
+    renamed = invariant.renames(invariant.changes(before, after, policy))
+    names = [check_name(after.job, leg) for leg in after.legs]
+    if not renamed and len(set(names)) == len(names):
         return text
     entry = after.job.node.entries.get("name")
     node = entry[1] if entry is not None else None
     written = node.value if isinstance(node, Scalar) else after.job.id if node is None else None
-    keys = _name_keys(before)
-    if condition is None or not isinstance(written, str) or (renamed and (
-            has_expression(written) or keys is None)):
-        # Names this edit cannot keep: the fix becomes a patch that says it renames them.
-        return text
+    if condition is None or not isinstance(written, str):
+        return text  # names this edit cannot keep: the fix becomes a patch that says so
     if has_expression(written):
-        # It reads the matrix, so no values are appended: only the new legs collide.
-        return _append_to_scalar(text, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}") \
-            if isinstance(node, Scalar) else text
+        if renamed or not isinstance(node, Scalar):
+            return text
+        # The expression is the whole name, so only the new legs collide.
+        editor = Editor(text)
+        _add_suffix(editor, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}")
+        return apply(text, editor.edits())
+    keys = _name_keys(before)
     if keys is None:
         return text
     if keys:
@@ -742,13 +795,14 @@ def _keep_check_names(text: str, before: JobReport, after: JobReport,
 
 def _name_keys(report: JobReport) -> list[str] | None:
     """The matrix keys GitHub shows in the check names of a job's legs, in order; None when
-    a leg is not a plain combination of the dimensions' text values (a standalone include
-    entry, an object), whose names an expression cannot be trusted to repeat."""
-    keys = invariant.matrix_dimensions(report.job)
+    a leg is not a plain combination of the dimensions' text values (a key an include adds,
+    a standalone include entry, an object), whose name an expression may not repeat."""
+    keys = dimensions(report.job)
     for leg in report.legs:
-        values = [leg.matrix.get(key) for key in keys]
-        if not all(isinstance(value, (str, int, float, bool)) and value != ""
-                   for value in values):
+        if list(leg.matrix) != keys and set(leg.matrix) != set(keys):
+            return None
+        if not all(isinstance(leg.matrix[key], (str, int, float, bool))
+                   and leg.matrix[key] != "" for key in keys):
             return None
     return keys
 
@@ -780,10 +834,9 @@ def _keep_artifact_names(text: str, report: JobReport, condition: str | None) ->
         node = name_entry[1]
         if name_entry[0].line not in lines:
             continue
-        if not isinstance(node, Scalar) or node.line != node.end_line:
-            raise Unfixable(f"the artifact name on line {node.line} is not a one-line value")
-        editor.replace_span(node.line, node.col, node.end_col,
-                            _with_suffix(editor.line(node.line), node, suffix))
+        if not isinstance(node, Scalar):
+            raise Unfixable(f"the artifact name on line {node.line} is not text")
+        _add_suffix(editor, node, suffix)
     return apply(text, editor.edits())
 
 
@@ -853,20 +906,19 @@ def _append_items(editor: Editor, seq: Seq, values: list[str], raw: bool = False
     editor.insert_after(_last_line(last_item, editor), [f"{dash}-{gap}{text}" for text in texts])
 
 
-def _append_to_scalar(text: str, node: Scalar, suffix: str) -> str:
+def _add_suffix(editor: Editor, node: Scalar, suffix: str) -> None:
+    """Append text to a one-line scalar, inside its quotes (escaped for them)."""
     if node.line != node.end_line:
-        return text
-    editor = Editor(text)
-    editor.replace_span(node.line, node.col, node.end_col,
-                        _with_suffix(editor.line(node.line), node, suffix))
-    return apply(text, editor.edits())
-
-
-def _with_suffix(line: str, node: Scalar, suffix: str) -> str:
-    written = line[node.col - 1 : node.end_col - 1]
-    if node.quoted and written[:1] in ("'", '"'):
-        return written[:-1] + suffix + written[-1]
-    return written + suffix
+        raise Unfixable(f"the value on line {node.line} spans several lines")
+    written = editor.line(node.line)[node.col - 1 : node.end_col - 1]
+    quote = _quote_of(editor, node)
+    if quote == "'":
+        written = written[:-1] + suffix.replace("'", "''") + "'"
+    elif quote == '"':
+        written = written[:-1] + suffix.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    else:
+        written += suffix
+    editor.replace_span(node.line, node.col, node.end_col, written)
 
 
 def _scalar_text(value: object, quote: str | None = None) -> str:

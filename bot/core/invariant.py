@@ -1,6 +1,9 @@
 """What a fix must not change: every leg a job had before keeps its matrix values, runner,
-container, the steps that run on it (as evaluated for that leg), its check name and the names
-of the artifacts it uploads; the only new legs are arm64 ones.
+container and the job settings that reach it (env, services, defaults, timeout,
+continue-on-error), the steps that run on it (as evaluated for that leg), its check name and
+the names of the artifacts it uploads. The only new legs are arm64 ones, at most one per
+judged amd64 leg that had no twin; they carry no amd64 value, take no existing check name,
+and the workflow gets no error finding it did not have.
 
 A fix is accepted only when `changes(before, after)` is empty, or holds nothing but check
 renames (then it is shown as a patch that says so, never as a one-click suggestion).
@@ -13,15 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.analysis import JobReport
+from bot.core.config import Policy
 from bot.core.emulation import step_condition
-from bot.core.expressions import has_expression, render_text, to_string
+from bot.core.expressions import render_text
 from bot.core.findings import ERROR
 from bot.core.legs import Leg
+from bot.core.names import check_name
 from bot.core.runners import AMD64, ARM64, arm64_counterpart
+from bot.core.verdicts import judged
 from bot.core.workflow import Job, Step
+from bot.core.yamlnodes import plain
 
 RENAME = "rename"
 _FIXED_RULES = ("missing-arm64-leg",)  # what a fix takes away; its wording changes with it
+# Job settings every leg runs with, evaluated per leg.
+_JOB_SETTINGS = ("env", "container", "services", "defaults", "timeout-minutes",
+                 "continue-on-error")
+_STEP_SETTINGS = ("uses", "shell", "working-directory", "timeout-minutes", "continue-on-error")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,49 +51,14 @@ class Shape:
     os: str
     arch: str
     runner: tuple[str, ...]
-    container: str
+    settings: str  # the job's settings, as evaluated for the leg
     steps: tuple[tuple[int, str], ...]  # each step that may run, as evaluated for the leg
     artifacts: tuple[str, ...]
     check_name: str
 
 
-def check_name(job: Job, leg: Leg) -> str:
-    """The check GitHub shows for a leg: the job's `name` (or id), expressions evaluated.
-
-    A matrix leg whose name has no expression gets its values appended, `test (3.12,
-    ubuntu-latest)`: the dimensions' values in written order (keys an include adds are left
-    out), or all of a standalone include entry's; objects show their scalar leaves. GitHub
-    does not document this; it is what runner-compatible emulators do and users report."""
-    name = job.name if job.name is not None else job.id
-    if has_expression(name):
-        return render_text(name, leg.contexts)
-    text = to_string(name)
-    if not leg.matrix:
-        return text
-    dimensions = matrix_dimensions(job)
-    keys = dimensions if dimensions and all(key in leg.matrix for key in dimensions) else \
-        list(leg.matrix)
-    values = [leaf for key in keys for leaf in _leaves(leg.matrix.get(key))]
-    return f"{text} ({', '.join(values)})"
-
-
-def matrix_dimensions(job: Job) -> list[str]:
-    matrix = job.matrix
-    if not isinstance(matrix, dict):
-        return []
-    return [key for key in matrix if key not in ("include", "exclude")]
-
-
-def _leaves(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    text = to_string(value) if value is not None else ""
-    return [text] if text else []
-
-
-def shape(job: Job, leg: Leg, keys: list[str]) -> Shape:
+def shape(job: Job, leg: Leg, keys: list[str],
+          settings_keys: tuple[str, ...] = _JOB_SETTINGS) -> Shape:
     contexts = leg.contexts
     steps: list[tuple[int, str]] = []
     artifacts: list[str] = []
@@ -92,6 +68,7 @@ def shape(job: Job, leg: Leg, keys: list[str]) -> Shape:
             continue
         uploads = (step.uses or "").lower().startswith("actions/upload-artifact")
         parts = [str(runs), render_text(step.run, contexts) if step.run else ""]
+        parts += [f"{key}={_evaluated(step.node.get(key), contexts)}" for key in _STEP_SETTINGS]
         # An upload's name is compared as an artifact name, where no name is `artifact`.
         parts += [f"{key}={render_text(value, contexts)}" for key, value in step.with_.items()
                   if not (uploads and key == "name")]
@@ -100,14 +77,18 @@ def shape(job: Job, leg: Leg, keys: list[str]) -> Shape:
         if uploads:
             name = step.with_.get("name")
             artifacts.append(render_text(name, contexts) if name is not None else "artifact")
-    container = render_text(_plain(job.container), contexts) if job.container else ""
-    return Shape(_key_values(leg, keys), leg.os, leg.arch,
-                 tuple(leg.runner), container, tuple(steps), tuple(artifacts),
-                 check_name(job, leg))
+    settings = "\n".join(f"{key}={_evaluated(job.node.get(key), contexts)}"
+                         for key in settings_keys)
+    return Shape(_key_values(leg, keys), leg.os, leg.arch, tuple(leg.runner), settings,
+                 tuple(steps), tuple(artifacts), check_name(job, leg) or "")
 
 
-def _plain(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+def _evaluated(node: Any, contexts: dict[str, Any]) -> str:
+    if node is None:
+        return ""
+    value = plain(node)
+    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+    return render_text(text, contexts)
 
 
 def new_legs(before: JobReport, after: JobReport) -> list[Leg]:
@@ -133,10 +114,10 @@ def steps_left_out(before: JobReport, after: JobReport) -> list[Step]:
         twin = max(old, key=lambda item: _shared(item.matrix, leg.matrix), default=None)
         if twin is None:
             continue
-        for step in after.job.steps:
+        for step, original in zip(after.job.steps, before.job.steps, strict=False):
             if step_condition(step, leg.contexts) is False and \
-                    step_condition(step, twin.contexts) is not False:
-                found.setdefault(step.index, step)
+                    step_condition(original, twin.contexts) is not False:
+                found.setdefault(step.index, original)  # where the user's file has it
     return [found[index] for index in sorted(found)]
 
 
@@ -153,11 +134,14 @@ def _key_values(leg: Leg, keys: list[str]) -> str:
                       sort_keys=True, default=str)
 
 
-def changes(before: JobReport, after: JobReport) -> list[Change]:
+def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]:
     """How `after` (the job once fixed) differs from `before` beyond new arm64 legs."""
     keys = _keys(before)
-    old = [shape(before.job, leg, keys) for leg in before.legs]
-    unmatched = [shape(after.job, leg, keys) for leg in after.legs]
+    # require_blocking asks the fix to drop continue-on-error, which the arm64 legs read
+    settings = tuple(key for key in _JOB_SETTINGS
+                     if not (policy.require_blocking and key == "continue-on-error"))
+    old = [shape(before.job, leg, keys, settings) for leg in before.legs]
+    unmatched = [shape(after.job, leg, keys, settings) for leg in after.legs]
     found: list[Change] = []
     for item in old:
         if item in unmatched:
@@ -169,10 +153,14 @@ def changes(before: JobReport, after: JobReport) -> list[Change]:
             continue
         unmatched.remove(twin)
         found.extend(_differences(item, twin))
+    names = {item.check_name for item in old}
     for item in unmatched:
         if item.arch != ARM64:
             found.append(Change("extra", f"adds the {item.arch} leg {item.matrix} on "
                                          f"{_runner(item)}, which is not an arm64 twin"))
+        elif item.check_name in names:
+            found.append(Change("extra", f"gives an arm64 leg the existing check name "
+                                         f"`{item.check_name}`"))
     for leg in new_legs(before, after):
         named = [value for value in _leaves(leg.matrix) if arm64_counterpart(value)]
         if leg.arch == ARM64 and named:
@@ -182,12 +170,20 @@ def changes(before: JobReport, after: JobReport) -> list[Change]:
         if problem.severity == ERROR and problem.rule not in _FIXED_RULES and \
                 (problem.rule, problem.message) not in had:
             found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
-    wanted = len(before.verdict.missing)
+    wanted = len([leg for leg in before.verdict.missing if judged(leg, policy)])
     added = len([item for item in unmatched if item.arch == ARM64])
     if added > wanted:
         found.append(Change("extra", f"adds {added} arm64 legs where "
                                      f"{wanted} {'is' if wanted == 1 else 'are'} missing"))
     return found
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [value] if isinstance(value, str) else []
 
 
 def _closest(item: Shape, candidates: list[Shape]) -> Shape | None:
@@ -204,20 +200,14 @@ def _differences(old: Shape, new: Shape) -> list[Change]:
     if old.check_name != new.check_name:
         found.append(Change(RENAME, f"renames the check `{old.check_name}` to "
                                     f"`{new.check_name}`", old.check_name, new.check_name))
-    for field, label in (("runner", "runner"), ("os", "OS"), ("container", "container"),
-                         ("artifacts", "artifact names"), ("steps", "steps that run")):
-        before, after = getattr(old, field), getattr(new, field)
-        if before != after:
-            found.append(Change("leg", f"changes the {label} of {where}: "
-                                       f"{_brief(before)} -> {_brief(after)}"))
+    for field, label in (("runner", "runner"), ("os", "OS"), ("settings", "job settings"),
+                         ("artifacts", "artifact names")):
+        if getattr(old, field) != getattr(new, field):
+            found.append(Change("leg", f"changes the {label} of {where}"))
+    if old.steps != new.steps:
+        indexes = sorted({index for index, _ in set(old.steps) ^ set(new.steps)})
+        found.append(Change("leg", f"changes what step #{indexes[0] + 1} runs on {where}"))
     return found
-
-
-def _brief(value: Any) -> str:
-    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
-        return f"{len(value)} steps"
-    text = ", ".join(map(str, value)) if isinstance(value, tuple) else str(value)
-    return text[:80]
 
 
 def _runner(item: Shape) -> str:
@@ -231,4 +221,3 @@ def renames(found: list[Change]) -> dict[str, str]:
 def blocking(found: list[Change]) -> list[Change]:
     """The changes no fix may make (anything but a check rename)."""
     return [item for item in found if item.kind != RENAME]
-

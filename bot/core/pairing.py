@@ -16,14 +16,8 @@ from typing import Any
 from bot.core import runners
 from bot.core.analysis import JobReport, Report
 from bot.core.config import Policy
-from bot.core.expressions import (
-    ExpressionError,
-    Unknown,
-    evaluate_template,
-    referenced_keys,
-    to_string,
-)
 from bot.core.legs import Leg
+from bot.core.names import check_name
 from bot.core.runners import AMD64, ARM64, without_arch_words
 from bot.core.verdicts import (
     IGNORED,
@@ -140,28 +134,6 @@ class Pairing:
         return not any(pair.pending for pair in self.pairs)
 
 
-def display_name(report: JobReport, leg: Leg) -> str | None:
-    """What GitHub calls this leg's job, or None when the analyzer cannot tell."""
-    job = report.job
-    if leg.origin:
-        return None  # a reusable workflow's job: `caller / callee`, not predicted
-    base: str = job.id
-    uses_matrix = False
-    if job.name is not None:
-        try:
-            value = evaluate_template(job.name, leg.contexts)
-        except ExpressionError:
-            return None
-        if isinstance(value, Unknown):
-            return None
-        base = to_string(value)
-        uses_matrix = bool(referenced_keys(job.name))
-    if leg.matrix and not uses_matrix:
-        values = ", ".join(to_string(value) for value in leg.matrix.values())
-        return f"{base} ({values})"
-    return base
-
-
 def _fallback_key(job: RunJob) -> tuple[str, str]:
     return job.workflow, " ".join(without_arch_words(job.name).casefold().split())
 
@@ -189,7 +161,7 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pair
         for leg in job.legs:
             if not judged(leg, policy) or leg.arch != AMD64:
                 continue
-            name = display_name(job, leg)
+            name = check_name(job.job, leg)
             amd = by_name.get((path, name)) if name else None
             if amd is None:
                 continue  # did not run (an `if:`), or named in a way we cannot predict
@@ -201,7 +173,7 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pair
                                          "no arm64 leg: the workflow has none"))
                 continue
             twin_path, twin_report, twin_leg = twin
-            twin_name = display_name(twin_report, twin_leg)
+            twin_name = check_name(twin_report.job, twin_leg)
             arm = by_name.get((twin_path, twin_name)) if twin_name else None
             note = None
             if arm is None:
