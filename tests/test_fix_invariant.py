@@ -375,12 +375,6 @@ def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
         "`fedora-43-arm64` for `fedora-43-amd64`"]
 
 
-def job_fix(text: str) -> tuple[str, FilePlan]:
-    source = textwrap.dedent(text)
-    plans = plan({"ci.yml": source}, Policy(), TODAY)
-    return apply_plans(plans).get("ci.yml", source), plans[0]
-
-
 def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
     fixed, item = fix_one("""\
         on: push
@@ -402,7 +396,7 @@ def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
 def test_new_legs_never_take_an_existing_check_name() -> None:
     # A folded name cannot take the suffix; the fix must not go through with two jobs
     # reporting `Test 3.12`.
-    fixed, item = job_fix("""\
+    fixed, item = fix_one("""\
         on: push
         jobs:
           test:
@@ -420,7 +414,7 @@ def test_new_legs_never_take_an_existing_check_name() -> None:
 
 
 def test_env_that_reads_the_new_key_is_a_change_to_the_amd64_legs() -> None:
-    _, item = job_fix("""\
+    _, item = fix_one("""\
         on: push
         jobs:
           build:
@@ -435,7 +429,7 @@ def test_env_that_reads_the_new_key_is_a_change_to_the_amd64_legs() -> None:
 
 
 def test_a_shared_concurrency_group_is_refused() -> None:
-    _, item = job_fix("""\
+    _, item = fix_one("""\
         on: push
         jobs:
           test:
@@ -466,7 +460,7 @@ def test_twin_entries_quote_what_a_flow_map_would_misread() -> None:
 
 
 def test_a_matrix_object_below_its_dash_is_left_alone() -> None:
-    fixed, item = job_fix("""\
+    fixed, item = fix_one("""\
         on: push
         jobs:
           build:
