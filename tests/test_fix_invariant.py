@@ -334,14 +334,22 @@ def matrices(draw: st.DrawFn) -> dict[str, Any]:
         key = next(iter(dimensions))
         matrix["exclude"] = [{key: dimensions[key][0]}]
     if draw(st.booleans()):
+        # objects: a compiler per leg, or the runner itself inside the object
+        matrix["cfg"] = draw(st.lists(st.fixed_dictionaries({"cc": VALUES}), min_size=1,
+                                      max_size=2, unique_by=lambda item: item["cc"]))
+    if draw(st.booleans()):
         matrix["os"] = ["ubuntu-latest", "macos-latest"]
+    elif "cfg" in matrix and draw(st.booleans()):
+        for item in matrix["cfg"]:
+            item["host"] = "ubuntu-22.04"
     return matrix
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrices())
 def test_fixing_a_generated_matrix_never_changes_an_existing_leg(matrix: dict[str, Any]) -> None:
-    runs_on = "${{ matrix.os }}" if "os" in matrix else "ubuntu-latest"
+    runs_on = ("${{ matrix.os }}" if "os" in matrix else "${{ matrix.cfg.host }}"
+               if "host" in (matrix.get("cfg") or [{}])[0] else "ubuntu-latest")
     source = ("on: push\njobs:\n  test:\n"
               f"    runs-on: {json.dumps(runs_on)}\n"
               f"    strategy:\n      matrix: {json.dumps(matrix)}\n"
