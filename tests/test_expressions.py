@@ -168,3 +168,15 @@ def test_string_literals_round_trip(text):
     literal = "'" + text.replace("'", "''") + "'"
     assert ev(literal) == text
     assert ev(f"format('{{0}}', {literal})") == text
+
+
+@pytest.mark.parametrize("text", [
+    "(" * 100 + "1" + ")" * 100,
+    "format(" * 40 + "'x'" + ")" * 40,
+    "!" * 40 + "true",
+    "matrix" + "[matrix" * 40 + "]" * 40,
+    " && ".join(["true"] * 300),
+])
+def test_hostile_expressions_are_expression_errors_not_crashes(text: str):
+    with pytest.raises(ExpressionError, match=r"nested deeper|more than 400 tokens"):
+        parse(text)

@@ -3,9 +3,11 @@ commands, so that a release note mentioning `make test` does not make a job a te
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
-from bot.core.shell import commands
+from bot.core.shell import MAX_COMMAND_CHARS, commands
 from tests.conftest import judge
 
 
@@ -71,3 +73,29 @@ def test_release_notes_that_mention_tests_do_not_make_a_job_a_test_job():
         """)
     assert jobs["release"].verdict.status == "not-applicable"
     assert jobs["release"].purpose.name == "publish"
+
+
+@pytest.mark.parametrize("script", [
+    '"\\' * 100_000,         # a quote that never closes, escapes to the end
+    "a'b\n" * 50_000,        # apostrophes in words
+    "cat <<EOF\n" * 50_000,  # here-documents that never end
+])
+def test_hostile_scripts_split_in_linear_time(script: str):
+    start = time.perf_counter()
+    commands(script)
+    assert time.perf_counter() - start < 5  # quadratic splitting took minutes on these
+
+
+def test_an_unclosed_quote_runs_to_the_end_and_commands_are_capped():
+    assert stripped('echo "unclosed\nmake test\nls') == ['echo "unclosed\nmake test\nls']
+    assert [len(command) for command in commands("make " * 10_000)] == [MAX_COMMAND_CHARS]
+
+
+def test_hostile_commands_are_judged_not_crashed_on():
+    # nested command substitutions deeper than anyone writes, and a line the length of a file
+    jobs = judge("on: push\njobs:\n  deep:\n    runs-on: ubuntu-latest\n    steps:\n"
+                 "      - run: " + "a=$(" * 5_000 + "\n"
+                 "  long:\n    runs-on: ubuntu-latest\n    steps:\n"
+                 "      - run: " + "make test " * 50_000 + "\n")
+    assert jobs["deep"].purpose.name == "unknown"
+    assert jobs["long"].purpose.name == "test"

@@ -29,6 +29,7 @@ from bot.core.expressions import (
 )
 from bot.core.purpose import X86_SPECIFIC, foreign_runs, target_arch
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
+from bot.core.shell import MAX_COMMAND_CHARS
 from bot.core.workflow import Job, Step
 
 _PLATFORM_FLAG = re.compile(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
@@ -77,7 +78,8 @@ def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
 
 
 def _add_script(found: Targets, script: str) -> None:
-    for line in script.splitlines():
+    for whole in script.splitlines():
+        line = whole[:MAX_COMMAND_CHARS]
         if _CONTAINER_TOOL.search(line):
             for match in _PLATFORM_FLAG.finditer(line):
                 _add_platforms(found, match.group(1))

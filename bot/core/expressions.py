@@ -67,10 +67,24 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
 Ast = tuple[Any, ...]
 
 
+# Far beyond any real expression; a hostile one must end in an ExpressionError, not a
+# RecursionError in the parser or the evaluator.
+MAX_TOKENS = 400
+MAX_NESTING = 32
+
+
 class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = _tokenize(text)
+        if len(self.tokens) > MAX_TOKENS:
+            raise ExpressionError(f"expression has more than {MAX_TOKENS} tokens")
         self.pos = 0
+        self.depth = 0
+
+    def nested(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ExpressionError(f"expression nested deeper than {MAX_NESTING} levels")
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
@@ -112,7 +126,10 @@ class _Parser:
 
     def unary(self) -> Ast:
         if self.accept("!"):
-            return ("not", self.unary())
+            self.nested()
+            tree: Ast = ("not", self.unary())
+            self.depth -= 1
+            return tree
         return self.postfix(self.primary())
 
     def primary(self) -> Ast:
@@ -122,8 +139,10 @@ class _Parser:
         if kind == "str":
             return ("lit", text[1:-1].replace("''", "'"))
         if kind == "op" and text == "(":
+            self.nested()
             inner = self.binary(0)
             self.take(")")
+            self.depth -= 1
             return inner
         if kind == "ident":
             lower = text.lower()
@@ -132,12 +151,14 @@ class _Parser:
             if lower == "null":
                 return ("lit", None)
             if self.accept("("):
+                self.nested()
                 args: list[Ast] = []
                 if not self.accept(")"):
                     args.append(self.binary(0))
                     while self.accept(","):
                         args.append(self.binary(0))
                     self.take(")")
+                self.depth -= 1
                 return ("call", lower, args)
             return ("ctx", lower)
         raise ExpressionError(f"unexpected {text!r}")
@@ -153,8 +174,10 @@ class _Parser:
                 else:
                     raise ExpressionError(f"bad property {token[1]!r}")
             elif self.accept("["):
+                self.nested()
                 node = ("star", node) if self.accept("*") else ("index", node, self.binary(0))
                 self.take("]")
+                self.depth -= 1
             else:
                 return node
 

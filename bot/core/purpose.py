@@ -512,9 +512,14 @@ def foreign_runs(command: str) -> list[str]:
     return _RUNS_FOR_TARGET.findall(command)
 
 
+_MAX_NESTING = 8  # `a=$(b=$(…))`, `sudo env nice …`: deeper is not worth reading
+
+
 @lru_cache(maxsize=4096)
-def _classify_command(command: str) -> tuple[str, str] | None:
+def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
     """(purpose, matched text) for one shell command; ('', '') when it is plumbing."""
+    if depth > _MAX_NESTING:
+        return None
     text = command.strip()
     if not text or text.startswith("#"):
         return ("", "")
@@ -527,10 +532,10 @@ def _classify_command(command: str) -> tuple[str, str] | None:
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
         inner = assignment.group(1)
-        return _classify_command(inner) if inner else ("", "")
+        return _classify_command(inner, depth + 1) if inner else ("", "")
     prefix = _PREFIX.match(text)
     if prefix is not None:
-        return _classify_command(text[prefix.end():])
+        return _classify_command(text[prefix.end():], depth + 1)
     settings = _LEADING_ENV.match(text)
     if settings is not None:  # `GOARCH=386 go test`, `RUSTFLAGS=+avx512f cargo build`
         found = _run_rule_match(settings.group(0), _TARGETING)

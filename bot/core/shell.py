@@ -9,23 +9,32 @@ string) and here-documents, whose body is the input of the command before it: te
 
 from __future__ import annotations
 
+import bisect
 import re
 
 # One command: quoted strings, comments and any character but a separator (newline, `;`,
-# `&&`, `||`, `|`); a quote that never closes is an ordinary character.
+# `&&`, `||`, `|`). A quote that never closes runs to the end of the script, as the shell
+# reads it; possessive repeats keep every scan linear, whatever the input.
 _COMMAND = re.compile(
-    r"""(?:'[^']*'|"(?:\\.|[^"\\])*"|(?:(?<=[\s;&|(])|^)\#[^\n]*|[^\n;&|'"]+|(?<!&)&(?!&)"""
-    r"""|['"])+""")
+    r"""(?:'[^']*+(?:'|\Z)|"(?:[^"\\]|\\.?)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
+    r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""", re.DOTALL)
 _HEREDOC_LINE = re.compile(r"^.*(?<!<)<<-?[ \t]*['\"]?[A-Za-z_].*$", re.MULTILINE)
 _MARKER = re.compile(r"(?<!<)<<-?[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\1")
 # A here-document fed to one of these runs its body as commands.
 _READS_COMMANDS = re.compile(r"(^|[\s/|])(ba|z|da|k)?sh\b|\bssh\b")
 
 
+# What a command runs is in its first words; rules that search a command with `.*` take time
+# that grows with the square of its length, so a hostile one is read only this far.
+MAX_COMMAND_CHARS = 4096
+
+
 def commands(script: str) -> list[str]:
     """The commands of a script, split on newlines, `;`, `&&`, `||` and `|` outside quotes,
-    comments and here-document bodies; a line continuation joins its lines."""
-    return _COMMAND.findall(_without_bodies(script.replace("\\\n", " ")))
+    comments and here-document bodies; a line continuation joins its lines. Each is cut to
+    MAX_COMMAND_CHARS."""
+    return [command[:MAX_COMMAND_CHARS]
+            for command in _COMMAND.findall(_without_bodies(script.replace("\\\n", " ")))]
 
 
 def _without_bodies(script: str) -> str:
@@ -33,6 +42,7 @@ def _without_bodies(script: str) -> str:
     without the lines that end them."""
     if "<<" not in script:
         return script
+    ends = _line_ends(script)
     kept: list[str] = []
     pos = 0
     while (line := _HEREDOC_LINE.search(script, pos)) is not None:
@@ -40,11 +50,25 @@ def _without_bodies(script: str) -> str:
         pos = line.end()
         reads = _READS_COMMANDS.search(line.group(0)) is not None
         for _, word in _MARKER.findall(line.group(0)):
-            end = re.compile(rf"^[ \t]*{re.escape(word)}[ \t]*$", re.MULTILINE).search(script, pos)
-            if end is None:  # `x << y` in code or a string: not a here-document
+            lines = ends.get(word, [])
+            index = bisect.bisect_right(lines, (pos, pos))
+            if index == len(lines):  # `x << y` in code or a string: not a here-document
                 continue
+            start, end = lines[index]
             if reads:
-                kept.append(script[pos:end.start()])
-            pos = end.end()
+                kept.append(script[pos:start])
+            pos = end
     kept.append(script[pos:])
     return "".join(kept)
+
+
+def _line_ends(script: str) -> dict[str, list[tuple[int, int]]]:
+    """Every line by its stripped text: (start, end) offsets, in order. One pass, so that
+    finding where each here-document ends stays linear in the script."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    start = 0
+    for line in script.splitlines(keepends=True):
+        text = line.rstrip("\r\n")
+        found.setdefault(text.strip(" \t"), []).append((start, start + len(text)))
+        start += len(line)
+    return found
