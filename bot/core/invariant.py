@@ -21,7 +21,7 @@ from bot.core.emulation import step_condition
 from bot.core.expressions import render_text
 from bot.core.findings import ERROR
 from bot.core.legs import Leg
-from bot.core.names import check_name
+from bot.core.names import check_name, leaves
 from bot.core.runners import AMD64, ARM64, arm64_counterpart
 from bot.core.verdicts import judged
 from bot.core.workflow import Job, Step
@@ -162,7 +162,7 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
             found.append(Change("extra", f"gives an arm64 leg the existing check name "
                                          f"`{item.check_name}`"))
     for leg in new_legs(before, after):
-        named = [value for value in _leaves(leg.matrix) if arm64_counterpart(value)]
+        named = [value for value in leaves(leg.matrix) if arm64_counterpart(value)]
         if leg.arch == ARM64 and named:
             found.append(Change("extra", f"gives an arm64 leg the amd64 value {named[0]}"))
     had = {(item.rule, item.message) for item in before.findings}
@@ -176,14 +176,6 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
         found.append(Change("extra", f"adds {added} arm64 legs where "
                                      f"{wanted} {'is' if wanted == 1 else 'are'} missing"))
     return found
-
-
-def _leaves(value: Any) -> list[str]:
-    if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
-    if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
-    return [value] if isinstance(value, str) else []
 
 
 def _closest(item: Shape, candidates: list[Shape]) -> Shape | None:

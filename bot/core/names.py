@@ -40,7 +40,7 @@ def check_name(job: Job, leg: Leg) -> str | None:
     if not leg.matrix:
         return text
     keys = shown_keys(job, leg)
-    return f"{text} ({', '.join(leaf for key in keys for leaf in _leaves(leg.matrix[key]))})"
+    return f"{text} ({', '.join(leaf for key in keys for leaf in leaves(leg.matrix[key]))})"
 
 
 def dimensions(job: Job) -> list[str]:
@@ -59,10 +59,11 @@ def shown_keys(job: Job, leg: Leg) -> list[str]:
     return list(leg.matrix)  # a standalone include entry
 
 
-def _leaves(value: Any) -> list[str]:
+def leaves(value: Any) -> list[str]:
+    """The scalar values inside a matrix value, as text (empty ones left out)."""
     if isinstance(value, dict):
-        return [leaf for item in value.values() for leaf in _leaves(item)]
+        return [leaf for item in value.values() for leaf in leaves(item)]
     if isinstance(value, list):
-        return [leaf for item in value for leaf in _leaves(item)]
+        return [leaf for item in value for leaf in leaves(item)]
     text = to_string(value) if value is not None else ""
     return [text] if text else []
