@@ -513,3 +513,25 @@ def test_a_renaming_patch_applies_to_the_file_as_it_is(tmp_path: Path) -> None:
     result = subprocess.run(["git", "apply", "--check", "b.patch"], cwd=tmp_path,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_new_legs_on_pythons_setup_python_lacks_for_arm64_are_noted() -> None:
+    _, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              matrix:
+                os: [ubuntu-latest]
+                python: ['3.7', '3.12']
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: ${{ matrix.python }}
+              - run: pytest
+        """)
+    assert item.jobs[0].fixed
+    assert item.jobs[0].notes == [
+        "actions/setup-python has no Linux arm64 build of Python 3.7 (arm64 starts at 3.8): "
+        "exclude those arm64 legs, or they fail at setup"]

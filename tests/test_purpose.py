@@ -494,3 +494,22 @@ def test_a_conditional_cross_step_still_counts_as_work():
         """)
     assert jobs["build"].purpose.name == "test"
     assert jobs["pack"].purpose.name == "unknown"  # may build: not a gate doing nothing
+
+
+def test_a_coverage_service_closing_after_the_tests_is_a_gate():
+    jobs = judge("""\
+        on: push
+        jobs:
+          tests:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pytest --cov
+          coverage-done:
+            needs: tests
+            runs-on: ubuntu-latest
+            steps:
+              - uses: someone/coveralls-upload-action@v2
+                with: {parallel-finished: true}
+        """)
+    assert jobs["coverage-done"].status == "not-applicable"
+    assert jobs["coverage-done"].purpose.name == "gate"

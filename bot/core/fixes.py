@@ -29,7 +29,7 @@ from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
-from bot.core.expressions import has_expression, to_string
+from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
 from bot.core.names import check_name, dimensions
@@ -282,6 +282,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         if found:
             renaming.append((size, candidate, invariant.renames(found)))
             continue
+        notes += _pythons_without_arm64(before, after)
         # Prefer the edit under which every step of an amd64 leg also runs on its twin.
         left_out = invariant.steps_left_out(before, after)
         if left_out:
@@ -296,6 +297,25 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         _, best, renamed = min(renaming, key=lambda item: item[0])
         raise Renames(renamed, unified_diff(path, text, best))
     raise Unfixable(_best_reason(reasons))
+
+
+def _pythons_without_arm64(before: JobReport, after: JobReport) -> list[str]:
+    """A note for the new legs whose setup-python version has no Linux arm64 build."""
+    found: set[str] = set()
+    for leg in invariant.new_legs(before, after):
+        for step in after.job.steps:
+            if not (step.uses or "").startswith("actions/setup-python"):
+                continue
+            version = render_text(step.with_.get("python-version"), leg.contexts)
+            parts = re.match(r"^(\d+)\.(\d+)", version)
+            if parts and (int(parts[1]), int(parts[2])) < runners.SETUP_PYTHON_LINUX_ARM64_FROM:
+                found.add(version)
+    if not found:
+        return []
+    oldest = ".".join(map(str, runners.SETUP_PYTHON_LINUX_ARM64_FROM))
+    return [f"actions/setup-python has no Linux arm64 build of Python "
+            f"{', '.join(sorted(found))} (arm64 starts at {oldest}): exclude those arm64 "
+            "legs, or they fail at setup"]
 
 
 def _step_title(step: Step) -> str:

@@ -467,7 +467,7 @@ _NEUTRAL_USES = re.compile(
     r"setup-qemu-action|login-action|metadata-action)|aws-actions/configure-aws-credentials|"
     r"google-github-actions/(auth|setup-gcloud)|azure/login|slackapi/|[\w.-]+/[\w.-]*slack[\w.-]*|"
     r"peter-evans/|marocchino/sticky-pull-request-comment|thollander/actions-comment|"
-    r"codecov/|coverallsapp/|step-security/harden-runner|cachix/|nixbuild/nix-quick-install|"
+    r"codecov/|coverallsapp/|[\w.-]+/[\w.-]*(codecov|coveralls)[\w.-]*|step-security/harden-runner|cachix/|nixbuild/nix-quick-install|"
     r"determinatesystems/|denoland/setup-deno|oven-sh/setup-bun|pnpm/action-setup|"
     r"awalsh128/cache-apt-pkgs-action|jlumbroso/free-disk-space|rui314/setup-mold|"
     r"ilammy/msvc-dev-cmd|msys2/setup-msys2|egor-tensin/|mlugg/setup-zig|goto-bus-stop/|"

@@ -344,6 +344,10 @@ def names_amd64(text: str) -> bool:
     return AMD64 in arches_named(text)
 
 
+# actions/setup-python has Linux arm64 builds of CPython from 3.8 on (actions/python-versions;
+# 3.7 and older exist for x64 only).
+SETUP_PYTHON_LINUX_ARM64_FROM = (3, 8)
+
 _ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64",
                "intel": "arm"}
 
