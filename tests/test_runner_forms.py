@@ -358,3 +358,32 @@ def test_missing_legs_keep_the_keys_that_tell_them_apart() -> None:
     # One entry per distinct missing leg, in matrix order.
     assert [item["matrix"] for item in jobs["twice"].missing_json()] == [
         {"python": "3.12"}, {"python": "3.13"}]
+
+
+def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
+    # cross (QEMU) chosen at run time for the targeted legs: the workflow alone cannot say
+    # which architecture their tests run on.
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            env:
+              RUNNER: cargo
+            strategy:
+              matrix:
+                include:
+                  - {toolchain: stable}
+                  - {toolchain: stable, target: aarch64-unknown-linux-gnu}
+            steps:
+              - name: Pick cross
+                if: matrix.target != ''
+                run: |
+                  echo "RUNNER=cross" >> "$GITHUB_ENV"
+                  echo "FLAGS=--target ${{ matrix.target }}" >> $GITHUB_ENV
+              - run: ${{ env.RUNNER }} test $FLAGS
+        """)
+    assert jobs["test"].status == "unknown"
+    assert jobs["test"].verdict.reason == (
+        "step 'Pick cross' sets RUNNER=cross through $GITHUB_ENV, which decides what later "
+        "steps build or test")

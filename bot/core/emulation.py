@@ -111,6 +111,27 @@ def step_condition(step: Step, contexts: Mapping[str, Any]) -> bool | None:
     return result if isinstance(result, bool) else None
 
 
+# `echo "TARGET_FLAGS=--target aarch64-…" >> $GITHUB_ENV`: a value later steps run with.
+_ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
+_RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
+
+
+def target_set_at_run_time(job: Job, contexts: Mapping[str, Any],
+                           workflow_env: Mapping[str, Any], steps: list[Step]) -> str | None:
+    """Why a leg's target cannot be read from its workflow: a step that runs on it writes a
+    target or platform into $GITHUB_ENV (`CARGO=cross`, `TARGET_FLAGS=--target …`), which the
+    later steps' `${{ env.X }}` and `$X` take, whatever the workflow's env says."""
+    for step in steps:
+        if not step.run or "GITHUB_ENV" not in step.run:
+            continue
+        script = render_script(step.run, contexts, (step.env, job.env, workflow_env))
+        for name, value in _ENV_WRITE.findall(script):
+            if _RUN_TIME_TARGET.search(value.strip()):
+                return (f"step '{step.name or step.index + 1}' sets {name}={value.strip()} "
+                        "through $GITHUB_ENV, which decides what later steps build or test")
+    return None
+
+
 def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any],
             steps: list[Step]) -> Targets:
     """`steps`: the job's steps that run on this leg."""

@@ -260,6 +260,9 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
     if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
         base.arch = OTHER  # builds only for ppc64le, s390x, armv7 ...: never judged
         return [base]
+    run_time = emulation.target_set_at_run_time(job, contexts, workflow.env, steps)
+    if run_time is not None:
+        return [dataclasses.replace(base, arch=UNKNOWN, reason=run_time)]
     targets = emulation.targets(job, contexts, workflow.env, steps)
     host = resolution.arch
     # What the leg's matrix (or, in a called workflow, its caller's) names: `arch: aarch64`.
