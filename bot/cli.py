@@ -167,6 +167,31 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from bot.service import report
+    from bot.service.serve import settings_from_environment
+    from bot.service.settings import SettingsError
+
+    try:
+        if args.live:
+            if not args.org:
+                raise UsageError("--live needs --org ORG")
+            settings = settings_from_environment()
+            enabled = args.progress if args.progress is not None else sys.stderr.isatty()
+            text = asyncio.run(report.live(settings, args.org, args.format,
+                                           report.terminal_progress() if enabled else None))
+        else:
+            url = args.database or os.environ.get("DATABASE_URL") or "sqlite:///parity-bot.db"
+            since = report.since_timestamp(args.since) if args.since else None
+            text = asyncio.run(report.from_database(url, args.format, args.installation, since))
+    except (report.ReportError, SettingsError) as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from bot.service.serve import main as serve_main
 
@@ -218,6 +243,26 @@ def build_parser() -> argparse.ArgumentParser:
                     "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT); without "
                     "app credentials it starts in setup mode and registers the App.")
     serve.set_defaults(func=cmd_serve)
+
+    report = commands.add_parser(
+        "report", help="where an organisation stands (from the service's scans)",
+        description="Print each scanned repository's workflows, multi-arch workflows and jobs "
+                    "by status, totals first, with the change since the previous round (or "
+                    "--since). Reads the service's database (--database, else DATABASE_URL); "
+                    "with --org ORG --live, scans now through the App's credentials instead.")
+    report.add_argument("--format", choices=("markdown", "json", "csv"), default="markdown")
+    report.add_argument("--database", metavar="URL",
+                        help="sqlite:///PATH or postgresql://… (default: DATABASE_URL)")
+    report.add_argument("--installation", type=int, metavar="ID",
+                        help="only this installation's repositories")
+    report.add_argument("--since", metavar="DATE",
+                        help="compare with the scans as they stood at DATE (2026-11-01)")
+    report.add_argument("--org", metavar="ORG", help="the organisation (with --live)")
+    report.add_argument("--live", action="store_true",
+                        help="scan ORG now through the App instead of reading the database")
+    report.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                        help="show progress on stderr (default: when stderr is a terminal)")
+    report.set_defaults(func=cmd_report)
     return parser
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import hashlib
 import itertools
 import json
 import re
@@ -74,6 +75,50 @@ class Repository:
     jobs: list[dict[str, Any]] = field(default_factory=list)  # their jobs, every attempt
     artifacts: list[dict[str, Any]] = field(default_factory=list)  # with "data": zip bytes
     permissions: dict[str, str] = field(default_factory=dict)  # login -> admin|write|read|none
+    installation: int | None = None  # None: every installation's token sees it
+    archived: bool = False
+    disabled: bool = False
+
+    @property
+    def empty(self) -> bool:
+        return not self.files.get(self.default_branch)
+
+    def as_json(self) -> dict[str, Any]:
+        """GitHub's repository object (the fields parity-bot reads, and a few more)."""
+        full = f"{self.owner}/{self.name}"
+        return {"id": int(hashlib.sha1(full.encode()).hexdigest()[:8], 16), "name": self.name,
+                "full_name": full, "owner": {"login": self.owner}, "private": False,
+                "default_branch": self.default_branch, "archived": self.archived,
+                "disabled": self.disabled, "size": 0 if self.empty else 42,
+                "html_url": f"https://github.com/{full}"}
+
+
+def blob_sha(data: bytes) -> str:
+    """Git's object id of a file: what the contents and blobs APIs call its sha."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def listing(files: dict[str, bytes], folder: str) -> list[dict[str, Any]] | None:
+    """The contents API's listing of a folder (None when it does not exist): files with
+    their blob sha, sub-folders with a sha that changes whenever anything under them does."""
+    prefix = folder.rstrip("/") + "/"
+    children: dict[str, list[tuple[str, bytes]]] = {}
+    for path, data in files.items():
+        if path.startswith(prefix):
+            children.setdefault(path[len(prefix):].split("/", 1)[0], []).append((path, data))
+    if not children:
+        return None
+    entries = []
+    for name, items in sorted(children.items()):
+        if len(items) == 1 and items[0][0] == prefix + name:
+            entries.append({"name": name, "path": prefix + name, "type": "file",
+                            "sha": blob_sha(items[0][1]), "size": len(items[0][1])})
+        else:
+            tree = hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
+                                         for p, d in sorted(items))).hexdigest()
+            entries.append({"name": name, "path": prefix + name, "type": "dir", "sha": tree,
+                            "size": 0})
+    return entries
 
 
 def new_side_lines(patch: str) -> list[set[int]]:
@@ -99,6 +144,7 @@ class FakeGitHub:
         self.faults: list[Fault] = []
         self.repos: dict[str, Repository] = {}
         self.tokens: dict[str, float] = {}
+        self.token_installation: dict[str, int] = {}
         self.check_runs: dict[int, dict[str, Any]] = {}
         self.reviews: list[dict[str, Any]] = []
         self.review_comments: list[dict[str, Any]] = []
@@ -186,7 +232,12 @@ class FakeGitHub:
             response = self._route(request.method, path, record)
         except _Error as error:
             response = JSONResponse(error.body, status_code=error.status)
-        self.rate_remaining -= 1
+        etag = response.headers.get("etag")
+        if etag is not None and record.headers.get("if-none-match") == etag:
+            response = Response(status_code=304, headers={"etag": etag})
+        else:
+            self.rate_remaining -= 1  # a 304 is free against the rate limit
+        response.headers["x-ratelimit-limit"] = "5000"
         response.headers["x-ratelimit-remaining"] = str(max(0, self.rate_remaining))
         response.headers["x-ratelimit-reset"] = str(int(time.time()) + 3600)
         record.status = response.status_code
@@ -219,6 +270,7 @@ class FakeGitHub:
             self._authorize(record, app_jwt=True)
             token = "ghs_" + secrets.token_hex(18)
             self.tokens[token] = time.time() + 3600
+            self.token_installation[token] = int(m.group(1))
             expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
             return JSONResponse({"token": token, "expires_at": expires,
                                  "permissions": {"checks": "write"}}, status_code=201)
@@ -236,16 +288,46 @@ class FakeGitHub:
                 raise _Error(404, {"message": "Not Found"})
             return JSONResponse(app, status_code=201)
         self._authorize(record)
+        if method == "GET" and path == "/installation/repositories":
+            installation = self.token_installation.get(
+                record.headers.get("authorization", "").partition(" ")[2])
+            repos = [repo.as_json() for repo in self.repos.values()
+                     if repo.installation in (None, installation)]
+            return JSONResponse({"total_count": len(repos),
+                                 "repositories": self._page(repos, query)})
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/contents/(.+)", path)):
             repo = self._repo(m.group(1), m.group(2))
             ref = query.get("ref") or repo.default_branch
-            data = repo.files.get(ref, {}).get(m.group(3))
+            files = repo.files.get(ref, {})
+            data = files.get(m.group(3))
             if data is None:
-                raise _Error(404, {"message": "Not Found"})
+                entries = listing(files, m.group(3))
+                if entries is None:
+                    raise _Error(404, {"message": "Not Found"})
+                tag = hashlib.sha1(json.dumps(entries).encode()).hexdigest()
+                return JSONResponse(entries, headers={"etag": f'W/"{tag}"'})
             if "raw" in record.headers.get("accept", ""):
                 return Response(data, media_type="application/vnd.github.raw")
             return JSONResponse({"type": "file", "path": m.group(3), "encoding": "base64",
-                                 "content": base64.b64encode(data).decode()})
+                                 "sha": blob_sha(data), "size": len(data),
+                                 "content": base64.b64encode(data).decode()},
+                                headers={"etag": f'W/"{blob_sha(data)}"'})
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/git/blobs/(\w+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            found = next((data for files in repo.files.values() for data in files.values()
+                          if blob_sha(data) == m.group(3)), None)
+            if found is None:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse({"sha": m.group(3), "size": len(found), "encoding": "base64",
+                                 "content": base64.b64encode(found).decode()})
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/branches/([^/]+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            files = repo.files.get(m.group(3))
+            if files is None:
+                raise _Error(404, {"message": "Branch not found"})
+            commit = hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
+                                           for p, d in sorted(files.items()))).hexdigest()
+            return JSONResponse({"name": m.group(3), "commit": {"sha": commit}})
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/files", path)):
             pull = self._pull(m.group(1), m.group(2), int(m.group(3)))
             return JSONResponse(self._page(pull.files, query))

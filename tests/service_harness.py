@@ -295,3 +295,53 @@ def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) 
     return payload
 
 
+
+
+# ------------------------------------------------------------------ an organisation
+
+ORG = "octo-org"
+ORG_CONFIG = b"mode: advisory\n"  # the owner's .github config: every repository without its own
+
+
+def organisation(github: FakeGitHub) -> dict[str, Repository]:
+    """30 repositories in varied states, built from the shared corpus: the four states of
+    ipfs_kit_py, one repository per real project (its workflows together), the owner's
+    `.github` repository (config only), and archived, disabled and empty ones."""
+    repos: dict[str, Repository] = {}
+
+    def add(name: str, files: dict[str, bytes], **kind: Any) -> None:
+        repo = Repository(ORG, name, installation=INSTALLATION, **kind)
+        if files:
+            repo.files["main"] = dict(files)
+        github.repos[f"{ORG}/{name}"] = repos[name] = repo
+
+    folder = CORPUS / "ipfs_kit_py"
+    for state in ("before", "after", "optional", "latest"):
+        add(f"ipfs-{state}", {f".github/workflows/{p.name}": p.read_bytes()
+                              for p in sorted((folder / state).glob("*.yml"))})
+    projects: dict[str, dict[str, bytes]] = {}
+    for path in sorted((CORPUS / "real").iterdir()):
+        if path.suffix in (".yml", ".yaml"):
+            project = path.name.split("__")[1]
+            workflow = path.stem.split("__")[2].split("@")[0] + path.suffix
+            projects.setdefault(project, {})[f".github/workflows/{workflow}"] = path.read_bytes()
+    for project in sorted(projects)[:21]:
+        add(project, projects[project])
+    # One repository with its own config: it wins over the owner's.
+    repos["ipfs-latest"].files["main"][".github/parity.yml"] = JUDGE_EVERY_PURPOSE
+    add(".github", {".github/parity.yml": ORG_CONFIG, "profile/README.md": b"# octo-org\n"})
+    add("old-tool", dict(repos["ipfs-before"].files["main"]), archived=True)
+    add("older-tool", dict(repos["ipfs-after"].files["main"]), archived=True)
+    add("blocked", dict(repos["ipfs-optional"].files["main"]), disabled=True)
+    add("fresh", {})
+    assert len(repos) == 30, len(repos)
+    return repos
+
+
+def installation_created(repos: dict[str, Repository]) -> dict[str, Any]:
+    payload = example("installation.created")
+    payload["installation"]["id"] = INSTALLATION
+    payload["installation"]["account"]["login"] = ORG
+    payload["repositories"] = [{"id": i, "name": r.name, "full_name": f"{ORG}/{r.name}",
+                                "private": False} for i, r in enumerate(repos.values())]
+    return payload

@@ -6,6 +6,8 @@ no analysis. A delivery is on disk (or committed in PostgreSQL) before GitHub he
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -23,7 +25,9 @@ from bot.service.events import handled, queue_key
 from bot.service.logs import log
 from bot.service.metrics import Gauge, Labels, Registry
 from bot.service.queue import Queue, Stats
+from bot.service.scans import start_round
 from bot.service.settings import Settings
+from bot.service.store import Store
 from bot.service.worker import WorkerPool
 
 logger = logging.getLogger("parity.intake")
@@ -107,14 +111,49 @@ def queue_gauges(metrics: Registry, latest: list[Stats]) -> None:
                       lambda: read("oldest_age")))
 
 
-def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry) -> Starlette:
+def scan_gauges(metrics: Registry, latest: dict[tuple[int, str], int]) -> None:
+    def read() -> dict[Labels, float]:
+        return {(("installation", str(installation)), ("status", status)): float(count)
+                for (installation, status), count in sorted(latest.items())}
+
+    metrics.add(Gauge("parity_jobs_by_status", "Workflow jobs by verdict in each repository's "
+                      "latest scan, per installation", read))
+
+
+async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None:
+    """Every SCAN_INTERVAL, one replica (whichever moves the schedule row) starts a round
+    for each active installation. Looks at the row a few times per interval."""
+    tick = max(0.5, min(60.0, settings.scan_interval / 4))
+    while True:
+        await asyncio.sleep(tick)
+        try:
+            number = await store.claim_schedule("scans", settings.scan_interval)
+            if number is None:
+                continue
+            for installation in await store.installations():
+                known = await queue.installation(installation)
+                if known is None or not known["active"]:
+                    continue
+                await start_round(queue, store, installation, str(known["account"]),
+                                  f"schedule:{number}:{installation}", "scheduled")
+            log(logger, logging.INFO, "scheduled scan round started", round=number)
+        except Exception as exc:  # the database is away: try at the next tick
+            log(logger, logging.ERROR, "scan schedule failed", error=str(exc))
+
+
+def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry,
+               store: Store) -> Starlette:
     latest: list[Stats] = []
     queue_gauges(metrics, latest)
+    by_status: dict[tuple[int, str], int] = {}
+    scan_gauges(metrics, by_status)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await queue.open()
+        await store.open()
         pool.start()
+        scheduler = asyncio.create_task(schedule_scans(settings, queue, store))
         log(logger, logging.INFO, "parity-bot serving", port=settings.port,
             webhook_path=settings.webhook_path, workers=settings.workers,
             database=settings.database_url.split("://", 1)[0])
@@ -122,7 +161,11 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
             yield
         finally:
             log(logger, logging.INFO, "shutting down: finishing running jobs", busy=pool.busy)
+            scheduler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await scheduler
             await pool.stop()
+            await store.close()
             await queue.close()
 
     async def healthz(request: Request) -> Response:
@@ -142,6 +185,12 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
             latest[:] = [await queue.stats()]
         except Exception:
             latest[:] = []
+        try:
+            fresh = await store.by_status()
+        except Exception:
+            fresh = {}
+        by_status.clear()
+        by_status.update(fresh)
         return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
 
     return Starlette(routes=[

@@ -22,6 +22,12 @@ async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
         source = f"{repo.owner}/.github:{CONFIG_PATH}"
     if text is None:
         return Policy(), "defaults"
+    return await policy_from_text(api, text, source)
+
+
+async def policy_from_text(api: Api, text: bytes, source: str) -> tuple[Policy, str]:
+    """The policy a config file's text gives, its `extends:` followed (one level), and
+    where it came from."""
     data = _parse(text, source)
     extends = data.get("extends")
     if isinstance(extends, str):

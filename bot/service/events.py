@@ -18,6 +18,7 @@ HANDLED = {
     "issue_comment": {"created"},
     "installation": None,  # every action
     "installation_repositories": None,
+    "push": None,  # pushes to the default branch that touch workflows start a scan
 }
 
 
@@ -111,6 +112,8 @@ def queue_key(event: str, payload: dict[str, Any]) -> str:
         return f"{repo}#{payload.get('number') or _get(payload, 'pull_request', 'number')}"
     if event == "issue_comment":
         return f"{repo}#{(payload.get('issue') or {}).get('number', '?')}"
+    if event == "push":
+        return f"{repo}:push"
     if event in ("workflow_run", "workflow_job"):
         # One results comment per pull request, and a fork's pull request is only known
         # after an API call: results for one repository are worked on one at a time.
@@ -143,3 +146,29 @@ def installation_change(event: str, payload: dict[str, Any]) -> InstallationChan
         int(_get(installation, "id")), account, str(payload.get("action")),
         tuple(str(r["full_name"]) for r in payload.get("repositories_added") or []),
         tuple(str(r["full_name"]) for r in payload.get("repositories_removed") or []))
+
+
+@dataclass(frozen=True, slots=True)
+class PushScan:
+    installation: int
+    repo: Repo
+
+
+# GitHub lists at most 20 commits in a push payload; a longer push may touch anything.
+PUSH_COMMITS_LISTED = 20
+
+
+def push_scan(payload: dict[str, Any]) -> PushScan | None:
+    """The scan a push asks for: to the default branch, touching a workflow or the config
+    (or not saying: a force-push without commits, or more commits than the payload lists)."""
+    from bot.core.scans import touches_scan_inputs
+
+    repo = repo_of(payload)
+    if payload.get("deleted") or payload.get("ref") != f"refs/heads/{repo.default_branch}":
+        return None
+    commits = payload.get("commits") or []
+    paths = [str(path) for commit in commits if isinstance(commit, dict)
+             for key in ("added", "modified", "removed") for path in commit.get(key) or []]
+    if commits and len(commits) < PUSH_COMMITS_LISTED and not touches_scan_inputs(paths):
+        return None
+    return PushScan(installation_of(payload), repo)

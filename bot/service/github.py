@@ -14,12 +14,13 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
 import httpx
-from githubkit import AppAuthStrategy, GitHub, TokenAuthStrategy
+from githubkit import AppAuthStrategy, GitHub, Response, TokenAuthStrategy
 from githubkit.exception import (
     RateLimitExceeded,
     RequestError,
@@ -102,31 +103,76 @@ def classify(exc: Exception, what: str) -> GitHubError:
     return Transient(f"{what}: {exc}")
 
 
-class Api:
-    """One job's client. Paths are relative to GITHUB_API_URL; bodies are plain JSON."""
+@dataclass(slots=True)
+class RateLimit:
+    """An installation's primary rate limit, as its last response said."""
 
-    def __init__(self, gh: GitHub[Any], metrics: Registry) -> None:
+    remaining: int
+    limit: int
+    reset: float
+
+
+class Api:
+    """One job's client. Paths are relative to GITHUB_API_URL; bodies are plain JSON.
+
+    With `share` (a fraction), the client is a background one: it stops before it would
+    use more than that share of the installation's remaining limit, raising RateLimited
+    until the reset, so that pull-request checks keep the rest.
+    """
+
+    def __init__(self, gh: GitHub[Any], metrics: Registry, rate: RateLimit | None = None,
+                 share: float | None = None) -> None:
         self.gh = gh
         self.metrics = metrics
         self.calls = 0
+        self.rate = rate
+        self.share = share
+
+    def _check_budget(self, what: str) -> None:
+        rate = self.rate
+        if self.share is None or rate is None or rate.reset < time.time():
+            return
+        if rate.remaining <= rate.limit * (1 - self.share):
+            raise RateLimited(f"{what}: background share of the rate limit used up "
+                              f"({rate.remaining} of {rate.limit} left)", rate.reset)
+
+    async def _send(self, method: str, path: str, params: dict[str, Any] | None,
+                    json: Any, headers: dict[str, str] | None) -> Response[Any]:
+        what = f"{method} {path.split('?')[0]}"
+        self._check_budget(what)
+        self.calls += 1
+        try:
+            return await self.gh.arequest(method, path, params=params, json=json,
+                                          headers=headers)
+        except Exception as exc:
+            error = classify(exc, what)
+            raise error from None
 
     async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
                       json: Any = None, headers: dict[str, str] | None = None) -> Any:
         """The decoded JSON (or text/bytes for raw media types); raises a GitHubError."""
-        what = f"{method} {path.split('?')[0]}"
-        self.calls += 1
-        try:
-            response = await self.gh.arequest(method, path, params=params, json=json,
-                                              headers=headers)
-        except Exception as exc:
-            error = classify(exc, what)
-            raise error from None
+        response = await self._send(method, path, params, json, headers)
         raw = response.raw_response
         if raw.status_code == 204 or not raw.content:
             return None
         if "json" in raw.headers.get("content-type", ""):
             return raw.json()
         return raw.content
+
+    async def conditional(self, path: str, etag: str | None,
+                          params: dict[str, Any] | None = None) -> tuple[int, Any, str | None]:
+        """A GET that GitHub answers 304 (free against the rate limit) when `etag` still
+        matches: (status, decoded JSON or None, the response's ETag). 404 is an answer."""
+        headers = {"If-None-Match": etag} if etag else None
+        try:
+            response = await self._send("GET", path, params, None, headers)
+        except Rejected as exc:
+            if exc.status == 404:
+                return 404, None, None
+            raise
+        raw = response.raw_response
+        data = raw.json() if raw.status_code == 200 and raw.content else None
+        return raw.status_code, data, raw.headers.get("etag")
 
     async def file(self, owner: str, repo: str, path: str, ref: str | None = None) -> bytes | None:
         """A file's bytes (raw media type: works past 1 MB), or None when it does not exist."""
@@ -150,14 +196,10 @@ class Api:
     async def download(self, path: str, limit: int) -> bytes:
         """An artifact zip: the API answers 302; the blob is fetched without our credentials."""
         what = f"GET {path}"
-        self.calls += 1
-        try:
-            response = await self.gh.arequest("GET", path)
-        except Exception as exc:
-            raise classify(exc, what) from None
+        response = await self._send("GET", path, None, None, None)
         location = response.headers.get("location")
         if response.status_code not in (301, 302, 303, 307, 308) or not location:
-            body = response.raw_response.content
+            body: bytes = response.raw_response.content
             if len(body) > limit:
                 raise Rejected(f"{what}: larger than {limit} bytes", 413)
             return body
@@ -208,13 +250,20 @@ class Clients:
         self.metrics = metrics
         self._tokens: dict[int, tuple[str, float]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
+        self.rates: dict[int, RateLimit] = {}
 
-    def _github(self, auth: Any) -> GitHub[Any]:
+    def _github(self, auth: Any, installation: int | None = None) -> GitHub[Any]:
         async def count(response: httpx.Response) -> None:
             self.metrics.github_calls.inc(status=str(response.status_code))
-            remaining = response.headers.get("x-ratelimit-remaining")
+            headers = response.headers
+            remaining = headers.get("x-ratelimit-remaining")
             if remaining is not None and remaining.isdigit():
                 self.metrics.rate_limit.set(float(remaining))
+                limit, reset = headers.get("x-ratelimit-limit", ""), headers.get(
+                    "x-ratelimit-reset", "")
+                rate = self.rates.get(installation) if installation is not None else None
+                if rate is not None and limit.isdigit() and reset.isdigit():
+                    rate.remaining, rate.limit, rate.reset = int(remaining), int(limit), float(reset)
 
         # No redirects followed: an artifact download answers 302 to storage that must not
         # see our Authorization header (`Api.download` fetches it without).
@@ -247,11 +296,14 @@ class Clients:
             return token
 
     @asynccontextmanager
-    async def installation(self, installation: int) -> AsyncIterator[Api]:
+    async def installation(self, installation: int,
+                           share: float | None = None) -> AsyncIterator[Api]:
+        """A client for one installation; `share` makes it a background client (see Api)."""
         token = await self.token(installation)
-        gh = self._github(TokenAuthStrategy(token))
+        rate = self.rates.setdefault(installation, RateLimit(0, 0, 0.0))  # the hook fills it
+        gh = self._github(TokenAuthStrategy(token), installation)
         async with gh:
-            yield Api(gh, self.metrics)
+            yield Api(gh, self.metrics, rate, share)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

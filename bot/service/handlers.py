@@ -7,17 +7,20 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.render.results import RERUN_ACTION
-from bot.service import commands, pull_requests, results
+from bot.service import commands, pull_requests, results, scans
 from bot.service.events import (
     installation_change,
     installation_of,
     pull_request_checks,
+    push_scan,
     repo_of,
     wants_check,
 )
 from bot.service.github import Clients
 from bot.service.logs import log
+from bot.service.metrics import Registry
 from bot.service.queue import Job, Queue
+from bot.service.store import Store
 
 logger = logging.getLogger("parity.handlers")
 
@@ -27,13 +30,43 @@ class Context:
     clients: Clients
     queue: Queue
     max_attempts: int
+    store: Store
+    metrics: Registry
+    scan_rate_share: float = 0.5
     memory: results.Memory = field(default_factory=results.Memory)
 
 
 async def handle(job: Job, ctx: Context) -> None:
     payload = json.loads(job.payload)
     if job.event in ("installation", "installation_repositories"):
-        await _installation(job.event, payload, ctx)
+        await _installation(job, payload, ctx)
+        return
+    if job.event == scans.ROUND:
+        async with ctx.clients.installation(int(payload["installation"]),
+                                            ctx.scan_rate_share) as api:
+            for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
+                ctx.metrics.scans.inc(state=state)
+        return
+    if job.event == scans.SCAN:
+        async with ctx.clients.installation(int(payload["installation"]),
+                                            ctx.scan_rate_share) as api:
+            try:
+                outcome = await scans.scan_repository(api, ctx.store, payload,
+                                                      job.attempts >= ctx.max_attempts)
+            finally:
+                ctx.metrics.scan_calls.inc(api.calls)
+            ctx.metrics.scans.inc(state=outcome.scan.state)
+        return
+    if job.event == "push":
+        scan = push_scan(payload)
+        if scan is not None:
+            round_id = await ctx.store.round_for(scan.installation, f"push:{job.delivery_id}",
+                                                 "push")
+            await ctx.queue.enqueue(
+                f"scan:{round_id}:{scan.repo.full_name}", scans.SCAN,
+                scans.scan_key(scan.repo.full_name),
+                json.dumps({"installation": scan.installation, "repo": scan.repo.full_name,
+                            "default_branch": scan.repo.default_branch, "round": round_id}))
         return
     if job.event in ("workflow_run", "workflow_job"):
         holder = payload[job.event]
@@ -59,7 +92,8 @@ async def handle(job: Job, ctx: Context) -> None:
             await pull_requests.run(api, check, attempt)
 
 
-async def _installation(event: str, payload: dict[str, object], ctx: Context) -> None:
+async def _installation(job: Job, payload: dict[str, object], ctx: Context) -> None:
+    event = job.event
     change = installation_change(event, payload)
     known = await ctx.queue.installation(change.installation)
     repos: list[str] | None
@@ -72,3 +106,12 @@ async def _installation(event: str, payload: dict[str, object], ctx: Context) ->
     await ctx.queue.record_installation(change.installation, change.account, repos, active)
     log(logger, logging.INFO, "installation recorded", installation=change.installation,
         account=change.account, action=change.action, repositories=len(repos))
+    if event == "installation" and change.action == "deleted":
+        await ctx.store.forget_installation(change.installation)
+    elif change.removed:
+        await ctx.store.forget_repos(change.installation, list(change.removed))
+    if (event == "installation" and change.action in ("created", "unsuspend")) or (
+            event == "installation_repositories" and change.added):
+        await scans.start_round(ctx.queue, ctx.store, change.installation, change.account,
+                                f"{event}:{job.delivery_id}", change.action,
+                                list(change.added) if event != "installation" else None)

@@ -96,6 +96,11 @@ class Registry:
             "parity_github_calls_total", "GitHub API calls by HTTP status"))
         self.rate_limit = self.add(Gauge(
             "parity_github_rate_limit_remaining", "x-ratelimit-remaining of the last response"))
+        self.scans = self.add(Counter(
+            "parity_scans_total", "Repository scans by outcome (scanned, unchanged, skipped "
+                                  "as archived/disabled/empty, failed)"))
+        self.scan_calls = self.add(Counter(
+            "parity_scan_github_calls_total", "GitHub API calls made by repository scans"))
 
     def add(self, metric: M) -> M:
         self.metrics.append(metric)

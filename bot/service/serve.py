@@ -26,6 +26,7 @@ def build_app(settings: Settings) -> object:
     from bot.service.handlers import Context, handle
     from bot.service.metrics import Registry
     from bot.service.queue import Job, open_queue
+    from bot.service.store import Store
     from bot.service.worker import WorkerPool
 
     assert settings.app_id is not None and settings.private_key is not None
@@ -33,14 +34,16 @@ def build_app(settings: Settings) -> object:
     queue = open_queue(settings.database_url)
     clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
                       settings.github_timeout, metrics)
-    context = Context(clients, queue, settings.max_attempts)
+    store = Store(settings.database_url)
+    context = Context(clients, queue, settings.max_attempts, store, metrics,
+                      settings.scan_rate_share)
 
     async def handler(job: Job) -> None:
         await handle(job, context)
 
     pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds,
                       settings.max_attempts)
-    return create_app(settings, queue, pool, metrics)
+    return create_app(settings, queue, pool, metrics, store)
 
 
 def main() -> int:

@@ -34,6 +34,8 @@ class Settings:
     github_timeout: float = 10.0
     public_url: str | None = None
     env_file: str = ".env"
+    scan_interval: float = 86400.0  # seconds between scheduled scan rounds
+    scan_rate_share: float = 0.5  # of an installation's remaining rate limit scans may use
 
     @property
     def setup_mode(self) -> bool:
@@ -67,6 +69,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
         raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
     if value <= 0:
         raise SettingsError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a fraction between 0 and 1, not {raw!r}") from None
+    if not 0 < value <= 1:
+        raise SettingsError(f"{name} must be more than 0 and at most 1, not {raw!r}")
     return value
 
 
@@ -158,4 +173,6 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         github_timeout=_float(env, "GITHUB_TIMEOUT", 10.0),
         public_url=env.get("PUBLIC_URL") or None,
         env_file=env.get("ENV_FILE") or ".env",
+        scan_interval=_float(env, "SCAN_INTERVAL", 86400.0),
+        scan_rate_share=_share(env, "SCAN_RATE_SHARE", 0.5),
     )

@@ -1,0 +1,104 @@
+"""`parity-bot report`: where an organisation stands, from the service's database, or
+scanned live through the App's credentials (`--org ORG --live`) without the service."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from bot.render import org_report
+from bot.service.github import Clients, GitHubError
+from bot.service.metrics import Registry
+from bot.service.scans import plan_round, scan_repository
+from bot.service.settings import Settings
+from bot.service.store import Store
+
+
+class ReportError(Exception):
+    pass
+
+
+def since_timestamp(text: str) -> float:
+    """`2026-11-01` or a full ISO 8601 time (UTC when no zone is given)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ReportError(f"--since must be a date like 2026-11-01, not {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+async def from_database(url: str, form: str, installation: int | None,
+                        since: float | None) -> str:
+    store = Store(url)
+    try:
+        await store.open()
+    except Exception as exc:
+        raise ReportError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
+    try:
+        latest = await store.latest(installation)
+        previous = (await store.latest(installation, until=since) if since is not None
+                    else await store.previous(installation))
+    except Exception as exc:  # a database that is not parity-bot's, or is away
+        raise ReportError(f"cannot read the scans: {type(exc).__name__}: {exc}") from None
+    finally:
+        await store.close()
+    if not latest:
+        raise ReportError("no scans in the database yet"
+                          + (f" for installation {installation}" if installation else ""))
+    return org_report.render(form, latest, previous, since)
+
+
+Progress = Callable[[int, int, str], None]
+
+
+async def live(settings: Settings, org: str, form: str, progress: Progress | None) -> str:
+    """Scan every repository of `org` now (the App must be installed there)."""
+    if settings.app_id is None or settings.private_key is None:
+        raise ReportError("--live needs the App's credentials: APP_ID and PRIVATE_KEY "
+                          "(or PRIVATE_KEY_PATH) in the environment or .env")
+    clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
+                      settings.github_timeout, Registry())
+    store = Store("sqlite://")  # in memory: a live report keeps nothing
+    await store.open()
+    try:
+        installation = await _installation_of(clients, org)
+        async with clients.installation(installation) as api:
+            payload = {"installation": installation, "account": org, "round": 1}
+            jobs, _ = await plan_round(api, store, payload)
+            for done, job in enumerate(jobs, 1):
+                if progress is not None:
+                    progress(done, len(jobs), str(job["repo"]))
+                await scan_repository(api, store, job, last_attempt=True)
+        return org_report.render(form, await store.latest(), [], None, org)
+    except GitHubError as exc:
+        raise ReportError(f"GitHub: {exc}") from None
+    finally:
+        await store.close()
+
+
+async def _installation_of(clients: Clients, org: str) -> int:
+    gh = clients.app_client()
+    async with gh:
+        for kind in ("orgs", "users"):
+            try:
+                response = await gh.arequest("GET", f"/{kind}/{org}/installation")
+            except Exception:
+                continue
+            return int(response.json()["id"])
+    raise ReportError(f"the App is not installed on {org}")
+
+
+def terminal_progress() -> Progress:
+    started = time.monotonic()
+
+    def show(done: int, total: int, repo: str) -> None:
+        end = "\n" if done == total else ""
+        sys.stderr.write(f"\r\033[Kscanning {done}/{total} {repo[-50:]} "
+                         f"({time.monotonic() - started:.0f} s){end}")
+        sys.stderr.flush()
+
+    return show

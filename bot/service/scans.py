@@ -1,0 +1,235 @@
+"""Organisation scans: a round per installation, then one queued scan per repository.
+
+A round lists the installation's repositories (one call per 100), records the archived,
+disabled and empty ones as skipped, reads the owner's `.github` config once, and queues one
+`scan` job per active repository (key `OWNER/NAME:scan`: one at a time per repository,
+with the queue's leases, retries and rate-limit deferral).
+
+A repository's scan costs one conditional request when nothing changed: the `.github`
+folder's listing with the ETag kept from last time (GitHub answers 304, free against the
+rate limit). When it changed: the workflows folder's listing (skipped when its tree sha did
+not change), the branch's commit, and only the blobs whose sha is not cached. Scans are
+background work: they use at most `SCAN_RATE_SHARE` of the installation's remaining limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import logging
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from bot.core.analysis import analyze
+from bot.core.config import ConfigError, Policy
+from bot.core.scans import (
+    FAILED,
+    UNCHANGED,
+    GithubFolder,
+    RepoScan,
+    github_folder,
+    skip_reason,
+    summarize,
+    workflow_entries,
+)
+from bot.service.config_source import CONFIG_PATH, policy_from_text
+from bot.service.github import Api, GitHubError, RateLimited
+from bot.service.logs import log
+from bot.service.metrics import Registry
+from bot.service.queue import Queue
+from bot.service.store import RepoState, Store
+
+logger = logging.getLogger("parity.scans")
+
+ROUND, SCAN = "scan-round", "scan"  # the queue's event names for the two kinds of job
+
+
+def scan_key(repo: str) -> str:
+    return f"{repo}:scan"
+
+
+async def start_round(queue: Queue, store: Store, installation: int, account: str, key: str,
+                      reason: str, only: list[str] | None = None) -> int:
+    """Queue a round for an installation; `key` names what started it (a delivery, a
+    schedule tick), so starting it twice queues it once."""
+    round_id = await store.round_for(installation, key, reason)
+    payload = {"installation": installation, "account": account, "round": round_id,
+               "only": only}
+    await queue.enqueue(f"round:{round_id}", ROUND, f"installation:{installation}:scan",
+                        json.dumps(payload))
+    return round_id
+
+
+async def run_round(api: Api, queue: Queue, store: Store, payload: dict[str, Any]) -> list[str]:
+    """Queue the round's repository scans; the states of the repositories it skipped."""
+    jobs, skipped = await plan_round(api, store, payload)
+    for job in jobs:
+        await queue.enqueue(f"scan:{job['round']}:{job['repo']}", SCAN, scan_key(job["repo"]),
+                            json.dumps(job))
+    log(logger, logging.INFO, "scan round started", installation=payload["installation"],
+        round=payload["round"], queued=len(jobs), skipped=len(skipped))
+    return skipped
+
+
+async def plan_round(api: Api, store: Store,
+                     payload: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The scan jobs of a round (one per active repository) and the states of the skipped
+    repositories, whose rows it records."""
+    installation, round_id = int(payload["installation"]), int(payload["round"])
+    only = set(payload["only"]) if payload.get("only") else None
+    repositories = await api.pages("/installation/repositories")
+    account = str(payload.get("account") or "")
+    org_config = await _org_config(api, account) if account else None
+    jobs: list[dict[str, Any]] = []
+    skipped: list[str] = []
+    for repository in repositories:
+        name = str(repository["full_name"])
+        if only is not None and name not in only:
+            continue
+        branch = str(repository.get("default_branch") or "main")
+        reason = skip_reason(repository)
+        if reason is not None:
+            await store.save_repo_state(RepoState(name, installation, branch))
+            await store.record_scan(round_id, RepoScan(installation, name, reason, time.time()))
+            skipped.append(reason)
+            continue
+        jobs.append({"installation": installation, "repo": name, "default_branch": branch,
+                     "round": round_id, "org_config": org_config})
+    return jobs, skipped
+
+
+async def _org_config(api: Api, owner: str) -> dict[str, str] | None:
+    """The owner's `.github` config (its text and blob sha), read once per round."""
+    try:
+        data = await api.request("GET", f"/repos/{owner}/.github/contents/{CONFIG_PATH}")
+    except GitHubError as exc:
+        if getattr(exc, "status", None) == 404:
+            return None
+        raise
+    if not isinstance(data, dict) or data.get("type") != "file":
+        return None
+    text = base64.b64decode(data.get("content") or "").decode("utf-8", "replace")
+    return {"sha": str(data["sha"]), "text": text, "source": f"{owner}/.github:{CONFIG_PATH}"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    scan: RepoScan
+    calls: int
+
+
+async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
+                          last_attempt: bool = False) -> Outcome:
+    """One repository's scan for one round; stores its row and what it read."""
+    installation, repo = int(payload["installation"]), str(payload["repo"])
+    round_id, branch = int(payload["round"]), str(payload["default_branch"])
+    try:
+        # A round read the owner's config once for all; a push's scan reads it itself.
+        org_config = (payload["org_config"] if "org_config" in payload
+                      else await _org_config(api, repo.split("/", 1)[0]))
+        scan = await _scan(api, store, installation, repo, branch, round_id, org_config)
+    except RateLimited:
+        raise  # deferred by the worker until the reset: not a failure
+    except GitHubError as exc:
+        if not last_attempt:
+            raise
+        scan = RepoScan(installation, repo, FAILED, time.time(), error=str(exc)[:300])
+        await store.record_scan(round_id, scan)
+    return Outcome(scan, api.calls)
+
+
+async def _scan(api: Api, store: Store, installation: int, repo: str, branch: str,
+                round_id: int, org_config: dict[str, str] | None) -> RepoScan:
+    state = await store.repo_state(repo) or RepoState(repo, installation)
+    last = await store.last_scan(repo)
+    # An ETag is trusted only with the results it was read for, on the same branch.
+    etag = state.github_etag if last is not None and state.default_branch == branch else None
+    status, listing, new_etag = await api.conditional(
+        f"/repos/{repo}/contents/.github", etag, {"ref": branch})
+    if status == 304:
+        folder = GithubFolder(state.workflows_sha, *_split_config(state.config))
+    elif status == 404 or not isinstance(listing, list):
+        folder = GithubFolder(None, None, None)
+    else:
+        folder = github_folder(listing)
+    config = f"{folder.config_path}@{folder.config_sha}" if folder.config_path else None
+    org = org_config if config is None else None
+    policy_key = f"{config or '-'}|{org['sha'] if org else '-'}"
+    if status == 304 and last is not None and state.policy_key == policy_key:
+        previous, report_sha = last
+        scan = replace(previous, state=UNCHANGED, scanned_at=time.time(), error=None)
+        await store.record_scan(round_id, scan, report_sha=report_sha)
+        return scan
+
+    if folder.workflows_sha is None:
+        files_sha: dict[str, str] = {}
+    elif folder.workflows_sha == state.workflows_sha and (status == 304 or state.listing):
+        files_sha = state.listing
+    else:
+        entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
+                                    params={"ref": branch})
+        files_sha = workflow_entries(entries if isinstance(entries, list) else [])
+    commit = await _commit(api, repo, branch) if status != 304 else (
+        last[0].commit if last else None)
+    files = {path: await _blob(api, store, installation, repo, sha)
+             for path, sha in sorted(files_sha.items())}
+    try:
+        policy = await _policy(api, store, installation, repo, folder, org)
+    except ConfigError as exc:
+        scan = RepoScan(installation, repo, FAILED, time.time(), commit,
+                        error=f"invalid config: {exc.message}"[:300])
+        await store.record_scan(round_id, scan)
+        return scan
+    # Judging 50 files takes a tenth of a second: off the event loop, so the intake and
+    # the other workers' calls keep moving.
+    report = await asyncio.to_thread(analyze, files, policy)
+    scan = summarize(installation, repo, report, time.time(), commit)
+    await store.record_scan(round_id, scan, json.dumps(report.as_json(), sort_keys=True))
+    # The state goes last: after a crash in between, the next try reads everything again.
+    await store.save_repo_state(RepoState(repo, installation, branch, new_etag if status == 200
+                                          else state.github_etag, folder.workflows_sha,
+                                          files_sha, policy_key, config))
+    keep = set(files_sha.values()) | ({folder.config_sha} if folder.config_sha else set())
+    await store.drop_blobs_except(repo, keep)
+    return scan
+
+
+def _split_config(config: str | None) -> tuple[str | None, str | None]:
+    if not config:
+        return None, None
+    path, _, sha = config.rpartition("@")
+    return path, sha
+
+
+async def _commit(api: Api, repo: str, branch: str) -> str | None:
+    data = await api.request("GET", f"/repos/{repo}/branches/{branch}")
+    commit = data.get("commit") if isinstance(data, dict) else None
+    return str(commit["sha"]) if isinstance(commit, dict) and "sha" in commit else None
+
+
+async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) -> bytes:
+    cached = await store.blob(repo, sha)
+    if cached is not None:
+        return cached
+    data = await api.request("GET", f"/repos/{repo}/git/blobs/{sha}")
+    content = base64.b64decode(data.get("content") or "") if isinstance(data, dict) else b""
+    await store.save_blob(installation, repo, sha, content)
+    return content
+
+
+async def _policy(api: Api, store: Store, installation: int, repo: str, folder: GithubFolder,
+                  org: dict[str, str] | None) -> Policy:
+    """The repository's policy, by the pull-request check's cascade, from cached blobs."""
+    if folder.config_path and folder.config_sha:
+        text = await _blob(api, store, installation, repo, folder.config_sha)
+        return (await policy_from_text(api, text, f"{repo}:{folder.config_path}"))[0]
+    if org is not None:
+        return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
+    return Policy()
+
+
+def count(metrics: Registry, outcome: Outcome) -> None:
+    metrics.scans.inc(state=outcome.scan.state)
+    metrics.scan_calls.inc(outcome.calls)

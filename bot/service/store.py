@@ -1,0 +1,368 @@
+"""What organisation scans keep, in the queue's database (SQLite or PostgreSQL).
+
+Per repository: the ETag of its `.github` listing, the workflow blob shas it last read, the
+policy inputs, and the blobs themselves (by sha: a file is fetched once until it changes).
+Per scan: one row per repository and round (unique, so a scan re-run after a crash or a
+redelivery replaces its row instead of adding one), with the `check` JSON kept once per
+distinct content. Rounds are keyed by what started them, so a redelivered trigger reuses its
+round. The SQL is written once with `?` placeholders; PostgreSQL gets `$n`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.core.scans import RepoScan
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scan_repos (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    default_branch TEXT,
+    github_etag TEXT,
+    workflows_sha TEXT,
+    listing TEXT NOT NULL DEFAULT '{{}}',
+    policy_key TEXT,
+    config TEXT,
+    updated_at {real} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS scan_repos_installation ON scan_repos (installation);
+CREATE TABLE IF NOT EXISTS scan_blobs (
+    repo TEXT NOT NULL,
+    sha TEXT NOT NULL,
+    installation {bigint} NOT NULL,
+    content {blob} NOT NULL,
+    PRIMARY KEY (repo, sha)
+);
+CREATE TABLE IF NOT EXISTS scan_rounds (
+    id {serial} PRIMARY KEY{autoincrement},
+    installation {bigint} NOT NULL,
+    key TEXT NOT NULL UNIQUE,
+    reason TEXT NOT NULL,
+    started_at {real} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scans (
+    id {serial} PRIMARY KEY{autoincrement},
+    installation {bigint} NOT NULL,
+    repo TEXT NOT NULL,
+    round {bigint} NOT NULL,
+    state TEXT NOT NULL,
+    scanned_at {real} NOT NULL,
+    commit_sha TEXT,
+    workflows INTEGER NOT NULL,
+    multi_arch INTEGER NOT NULL,
+    jobs INTEGER NOT NULL,
+    by_status TEXT NOT NULL,
+    report_sha TEXT,
+    error TEXT,
+    UNIQUE (repo, round)
+);
+CREATE INDEX IF NOT EXISTS scans_installation ON scans (installation, repo, id);
+CREATE TABLE IF NOT EXISTS scan_reports (
+    installation {bigint} NOT NULL,
+    sha TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (installation, sha)
+);
+CREATE TABLE IF NOT EXISTS schedule (
+    name TEXT PRIMARY KEY,
+    last_at {real} NOT NULL,
+    round {bigint} NOT NULL
+);
+"""
+_SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL",
+                                bigint="INTEGER", blob="BLOB")
+_PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
+                            bigint="BIGINT", blob="BYTEA")
+
+
+@dataclass(slots=True)
+class RepoState:
+    """What the last scan of a repository read, to ask GitHub only for what changed."""
+
+    repo: str
+    installation: int
+    default_branch: str | None = None
+    github_etag: str | None = None
+    workflows_sha: str | None = None
+    listing: dict[str, str] = field(default_factory=dict)  # workflow path -> blob sha
+    policy_key: str | None = None  # the config blobs the results were judged by
+    config: str | None = None  # the repository's own config, `PATH@SHA`
+
+
+class _Backend(Protocol):
+    async def open(self) -> None: ...
+    async def close(self) -> None: ...
+    async def execute(self, sql: str, *args: Any) -> int: ...
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]: ...
+
+
+class _Sqlite:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._db: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    async def open(self) -> None:
+        def connect() -> None:
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                                 check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SQLITE_SCHEMA)
+            self._db = db
+        await asyncio.to_thread(connect)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            with self._lock:
+                self._db.close()
+            self._db = None
+
+    def _locked(self, sql: str, args: tuple[Any, ...], rows: bool) -> Any:
+        with self._lock:
+            assert self._db is not None, "store is not open"
+            cursor = self._db.execute(sql, args)
+            return cursor.fetchall() if rows else cursor.rowcount
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        count: int = await asyncio.to_thread(self._locked, sql, args, False)
+        return count
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = await asyncio.to_thread(self._locked, sql, args, True)
+        return found
+
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _numbered(sql: str) -> str:
+    counter = iter(range(1, 1000))
+    return _PLACEHOLDER.sub(lambda _: f"${next(counter)}", sql)
+
+
+class _Postgres:
+    def __init__(self, url: str) -> None:
+        self.url = url.replace("postgres://", "postgresql://", 1)
+        self._pool: Any = None
+
+    async def open(self) -> None:
+        import asyncpg
+
+        self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=5)
+        async with self._pool.acquire() as db, db.transaction():
+            await db.execute("SELECT pg_advisory_xact_lock(7262)")
+            await db.execute(_PG_SCHEMA)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        status = await self._pool.execute(_numbered(sql), *args)
+        tail = str(status).rsplit(" ", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    async def fetch(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        return [tuple(row) for row in await self._pool.fetch(_numbered(sql), *args)]
+
+
+_SCAN_COLUMNS = ("installation, repo, state, scanned_at, commit_sha, workflows, multi_arch, "
+                 "jobs, by_status, error")
+
+
+def _scan(row: tuple[Any, ...]) -> RepoScan:
+    return RepoScan(int(row[0]), str(row[1]), str(row[2]), float(row[3]), row[4], int(row[5]),
+                    int(row[6]), int(row[7]), json.loads(row[8]), row[9])
+
+
+def _where_installation(installation: int | None,
+                        alias: str = "") -> tuple[str, tuple[Any, ...]]:
+    if installation is None:
+        return "1 = 1", ()
+    return f"{alias}installation = ?", (installation,)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        if url.startswith("sqlite://"):
+            path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ":memory:"
+            self.db: _Backend = _Sqlite(path or ":memory:")
+        else:
+            self.db = _Postgres(url)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    # -------------------------------------------------------------- repository state
+    async def repo_state(self, repo: str) -> RepoState | None:
+        rows = await self.db.fetch(
+            "SELECT installation, default_branch, github_etag, workflows_sha, listing, "
+            "policy_key, config FROM scan_repos WHERE repo = ?", repo)
+        if not rows:
+            return None
+        row = rows[0]
+        return RepoState(repo, int(row[0]), row[1], row[2], row[3], json.loads(row[4]), row[5],
+                         row[6])
+
+    async def save_repo_state(self, state: RepoState) -> None:
+        await self.db.execute(
+            "INSERT INTO scan_repos (repo, installation, default_branch, github_etag, "
+            "workflows_sha, listing, policy_key, config, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (repo) DO UPDATE SET installation = excluded.installation, "
+            "default_branch = excluded.default_branch, github_etag = excluded.github_etag, "
+            "workflows_sha = excluded.workflows_sha, listing = excluded.listing, "
+            "policy_key = excluded.policy_key, config = excluded.config, "
+            "updated_at = excluded.updated_at",
+            state.repo, state.installation, state.default_branch, state.github_etag,
+            state.workflows_sha, json.dumps(state.listing, sort_keys=True), state.policy_key,
+            state.config, time.time())
+
+    async def blob(self, repo: str, sha: str) -> bytes | None:
+        rows = await self.db.fetch("SELECT content FROM scan_blobs WHERE repo = ? AND sha = ?",
+                                   repo, sha)
+        return bytes(rows[0][0]) if rows else None
+
+    async def save_blob(self, installation: int, repo: str, sha: str, content: bytes) -> None:
+        await self.db.execute(
+            "INSERT INTO scan_blobs (repo, sha, installation, content) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (repo, sha) DO NOTHING", repo, sha, installation, content)
+
+    async def drop_blobs_except(self, repo: str, keep: set[str]) -> None:
+        """Blobs of files the repository no longer has: the cache holds current files only."""
+        rows = await self.db.fetch("SELECT sha FROM scan_blobs WHERE repo = ?", repo)
+        for (sha,) in rows:
+            if sha not in keep:
+                await self.db.execute("DELETE FROM scan_blobs WHERE repo = ? AND sha = ?",
+                                      repo, sha)
+
+    # ------------------------------------------------------------------------ rounds
+    async def round_for(self, installation: int, key: str, reason: str) -> int:
+        """The round `key` started (created on first use): a redelivered trigger reuses it."""
+        await self.db.execute(
+            "INSERT INTO scan_rounds (installation, key, reason, started_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (key) DO NOTHING", installation, key, reason, time.time())
+        rows = await self.db.fetch("SELECT id FROM scan_rounds WHERE key = ?", key)
+        return int(rows[0][0])
+
+    async def claim_schedule(self, name: str, interval: float) -> int | None:
+        """The scheduled round number when this replica is the one to start it, else None.
+
+        One conditional UPDATE: of replicas that look at once, exactly one moves the row.
+        The row keeps when the last round started, so a changed interval applies at once;
+        the first look only starts the clock (installations are scanned when installed).
+        """
+        now = time.time()
+        await self.db.execute("INSERT INTO schedule (name, last_at, round) VALUES (?, ?, 0) "
+                              "ON CONFLICT (name) DO NOTHING", name, now)
+        rows = await self.db.fetch("SELECT round, last_at FROM schedule WHERE name = ?", name)
+        current, last_at = int(rows[0][0]), float(rows[0][1])
+        if now < last_at + interval:
+            return None
+        moved = await self.db.execute(
+            "UPDATE schedule SET last_at = ?, round = ? WHERE name = ? AND round = ?",
+            now, current + 1, name, current)
+        return current + 1 if moved == 1 else None
+
+    async def installations(self) -> list[int]:
+        rows = await self.db.fetch("SELECT DISTINCT installation FROM scan_repos ORDER BY 1")
+        return [int(row[0]) for row in rows]
+
+    # ------------------------------------------------------------------------- scans
+    async def record_scan(self, round_id: int, scan: RepoScan, report: str | None = None,
+                          report_sha: str | None = None) -> str | None:
+        """Store one repository's row of a round (replacing an earlier try of the same
+        round); `report` is the `check` JSON, or `report_sha` names one already kept."""
+        if report is not None:
+            report_sha = hashlib.sha256(report.encode()).hexdigest()
+            await self.db.execute(
+                "INSERT INTO scan_reports (installation, sha, body) VALUES (?, ?, ?) "
+                "ON CONFLICT (installation, sha) DO NOTHING", scan.installation, report_sha,
+                report)
+        await self.db.execute(
+            f"INSERT INTO scans ({_SCAN_COLUMNS}, round, report_sha) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, round) DO UPDATE SET "
+            "state = excluded.state, scanned_at = excluded.scanned_at, "
+            "commit_sha = excluded.commit_sha, workflows = excluded.workflows, "
+            "multi_arch = excluded.multi_arch, jobs = excluded.jobs, "
+            "by_status = excluded.by_status, error = excluded.error, "
+            "report_sha = excluded.report_sha",
+            scan.installation, scan.repo, scan.state, scan.scanned_at, scan.commit,
+            scan.workflows, scan.multi_arch, scan.jobs, json.dumps(scan.by_status), scan.error,
+            round_id, report_sha)
+        return report_sha
+
+    async def last_scan(self, repo: str) -> tuple[RepoScan, str | None] | None:
+        """The repository's latest judged row and the sha of its report."""
+        rows = await self.db.fetch(
+            f"SELECT {_SCAN_COLUMNS}, report_sha FROM scans WHERE repo = ? "
+            "AND state IN ('scanned', 'unchanged') ORDER BY id DESC LIMIT 1", repo)
+        return (_scan(rows[0]), rows[0][10]) if rows else None
+
+    async def report(self, installation: int, sha: str) -> dict[str, Any] | None:
+        rows = await self.db.fetch(
+            "SELECT body FROM scan_reports WHERE installation = ? AND sha = ?", installation, sha)
+        return json.loads(rows[0][0]) if rows else None
+
+    async def latest(self, installation: int | None = None,
+                     until: float | None = None) -> list[RepoScan]:
+        """Each repository's latest row (as of `until`, when given)."""
+        where, args = _where_installation(installation)
+        bound = " AND scanned_at <= ?" if until is not None else ""
+        bound_args = (until,) if until is not None else ()
+        rows = await self.db.fetch(
+            f"SELECT {_SCAN_COLUMNS} FROM scans WHERE id IN (SELECT MAX(id) FROM scans "
+            f"WHERE {where}{bound} GROUP BY repo) ORDER BY repo", *args, *bound_args)
+        return [_scan(row) for row in rows]
+
+    async def previous(self, installation: int | None = None) -> list[RepoScan]:
+        """Each repository's row before its latest one (the last round's view)."""
+        where, args = _where_installation(installation, "t.")
+        rows = await self.db.fetch(
+            f"SELECT {_SCAN_COLUMNS} FROM scans WHERE id IN (SELECT MAX(t.id) FROM scans t "
+            f"WHERE {where} AND t.id < (SELECT MAX(u.id) FROM scans u WHERE u.repo = t.repo) "
+            "GROUP BY t.repo) ORDER BY repo", *args)
+        return [_scan(row) for row in rows]
+
+    async def count_scans(self, installation: int | None = None) -> int:
+        where, args = _where_installation(installation)
+        rows = await self.db.fetch(f"SELECT COUNT(*) FROM scans WHERE {where}", *args)
+        return int(rows[0][0])
+
+    # ---------------------------------------------------------------------- removal
+    async def forget_installation(self, installation: int) -> None:
+        """Everything kept for an installation: it was deleted, its data goes with it."""
+        for table in ("scans", "scan_reports", "scan_blobs", "scan_repos", "scan_rounds"):
+            await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
+
+    async def forget_repos(self, installation: int, repos: list[str]) -> None:
+        for repo in repos:
+            for table in ("scans", "scan_blobs", "scan_repos"):
+                await self.db.execute(
+                    f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo)
+        await self.db.execute(
+            "DELETE FROM scan_reports WHERE installation = ? AND sha NOT IN (SELECT report_sha "
+            "FROM scans WHERE installation = ? AND report_sha IS NOT NULL)",
+            installation, installation)
+
+    async def by_status(self) -> dict[tuple[int, str], int]:
+        """Jobs by status per installation, from each repository's latest row (metrics)."""
+        counts: dict[tuple[int, str], int] = {}
+        for scan in await self.latest():
+            for status, count in scan.by_status.items():
+                key = (scan.installation, status)
+                counts[key] = counts.get(key, 0) + count
+        return counts
