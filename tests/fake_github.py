@@ -62,6 +62,11 @@ class PullRequest:
     head_sha: str
     files: list[dict[str, Any]]
     state: str = "open"
+    head_ref: str = ""
+    base_ref: str = "main"
+    title: str = ""
+    body: str = ""
+    user: str = "someone"
 
 
 @dataclass
@@ -78,6 +83,44 @@ class Repository:
     installation: int | None = None  # None: every installation's token sees it
     archived: bool = False
     disabled: bool = False
+    issues: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Git objects: a branch's files live in `files[branch]`; its commit is made on demand.
+    commits: dict[str, dict[str, Any]] = field(default_factory=dict)
+    heads: dict[str, str] = field(default_factory=dict)
+    trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+
+    def next_number(self) -> int:
+        return max([0, *self.issues, *self.pulls]) + 1
+
+    def head(self, branch: str) -> str | None:
+        """The branch's commit; when its files were changed in place (a test's push), a new
+        commit on top of the last one."""
+        files = self.files.get(branch)
+        if files is None:
+            return None
+        tree = tree_sha(files)
+        current = self.heads.get(branch)
+        if current is not None and self.commits[current]["tree"] == tree:
+            return current
+        return self.commit(branch, dict(files), f"change {branch}", "someone")
+
+    def commit(self, branch: str, files: dict[str, bytes], message: str, author: str,
+               parents: list[str] | None = None) -> str:
+        tree = tree_sha(files)
+        self.trees[tree] = dict(files)
+        parents = parents if parents is not None else (
+            [self.heads[branch]] if branch in self.heads else [])
+        sha = hashlib.sha1(f"{tree}{parents}{message}{len(self.commits)}".encode()).hexdigest()
+        self.commits[sha] = {"tree": tree, "parents": parents, "message": message,
+                             "author": author}
+        self.files[sha] = dict(files)
+        self.set_ref(branch, sha)
+        return sha
+
+    def set_ref(self, branch: str, sha: str) -> None:
+        self.heads[branch] = sha
+        self.files[branch] = dict(self.trees[self.commits[sha]["tree"]])
 
     @property
     def empty(self) -> bool:
@@ -96,6 +139,11 @@ class Repository:
 def blob_sha(data: bytes) -> str:
     """Git's object id of a file: what the contents and blobs APIs call its sha."""
     return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def tree_sha(files: dict[str, bytes]) -> str:
+    return hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
+                                 for p, d in sorted(files.items()))).hexdigest()
 
 
 def listing(files: dict[str, bytes], folder: str) -> list[dict[str, Any]] | None:
@@ -154,6 +202,8 @@ class FakeGitHub:
         self.reruns: list[int] = []
         self.blobs: dict[str, bytes] = {}
         self.rate_remaining = 5000
+        self.app_slug = "parity-bot"
+        self.installations: dict[str, int] = {}  # account login -> installation id
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self.port = 0
@@ -282,6 +332,15 @@ class FakeGitHub:
             if data is None:
                 raise _Error(404, {"message": "Not Found"})
             return Response(data, media_type="application/zip")
+        if method == "GET" and path == "/app":
+            self._authorize(record, app_jwt=True)
+            return JSONResponse({"id": self.app_id, "slug": self.app_slug, "name": "parity-bot"})
+        if method == "GET" and (m := re.fullmatch(r"/(?:orgs|users)/([^/]+)/installation", path)):
+            self._authorize(record, app_jwt=True)
+            if m.group(1) not in self.installations:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse({"id": self.installations[m.group(1)],
+                                 "account": {"login": m.group(1)}})
         if method == "POST" and (m := re.fullmatch(r"/app-manifests/([^/]+)/conversions", path)):
             app = self.manifest_codes.pop(m.group(1), None)
             if app is None:
@@ -321,13 +380,13 @@ class FakeGitHub:
             return JSONResponse({"sha": m.group(3), "size": len(found), "encoding": "base64",
                                  "content": base64.b64encode(found).decode()})
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/branches/([^/]+)", path)):
-            repo = self._repo(m.group(1), m.group(2))
-            files = repo.files.get(m.group(3))
-            if files is None:
+            commit = self._repo(m.group(1), m.group(2)).head(m.group(3))
+            if commit is None:
                 raise _Error(404, {"message": "Branch not found"})
-            commit = hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
-                                           for p, d in sorted(files.items()))).hexdigest()
             return JSONResponse({"name": m.group(3), "commit": {"sha": commit}})
+        git = self._git(method, path, body)
+        if git is not None:
+            return git
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/files", path)):
             pull = self._pull(m.group(1), m.group(2), int(m.group(3)))
             return JSONResponse(self._page(pull.files, query))
@@ -370,6 +429,9 @@ class FakeGitHub:
         if actions is not None:
             return actions
         issues = self._issues(method, path, record, body)
+        if issues is not None:
+            return issues
+        issues = self._repo_issues(method, path, record, body)
         if issues is not None:
             return issues
         raise _Error(404, {"message": "Not Found", "documentation_url": "fake"})
@@ -454,8 +516,137 @@ class FakeGitHub:
 
     def _pull_json(self, repo: Repository, pull: PullRequest) -> dict[str, Any]:
         full = f"{repo.owner}/{repo.name}"
-        return {"number": pull.number, "state": pull.state, "head": {"sha": pull.head_sha},
-                "base": {"repo": {"full_name": full}}}
+        head_sha = repo.heads.get(pull.head_ref, pull.head_sha) if pull.head_ref else pull.head_sha
+        return {"number": pull.number, "state": pull.state, "title": pull.title,
+                "body": pull.body, "user": {"login": pull.user},
+                "head": {"sha": head_sha, "ref": pull.head_ref,
+                         "label": f"{repo.owner}:{pull.head_ref}"},
+                "base": {"ref": pull.base_ref, "repo": {"full_name": full}},
+                "html_url": f"https://github.com/{full}/pull/{pull.number}"}
+
+    def _git(self, method: str, path: str, body: dict[str, Any]) -> Response | None:
+        m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/git/(.+)", path)
+        if m is None:
+            return None
+        repo = self._repo(m.group(1), m.group(2))
+        rest = m.group(3)
+        if method == "GET" and (r := re.fullmatch(r"ref/heads/(.+)", rest)):
+            sha = repo.head(r.group(1))
+            if sha is None:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse({"ref": f"refs/heads/{r.group(1)}",
+                                 "object": {"sha": sha, "type": "commit"}})
+        if method == "GET" and (r := re.fullmatch(r"commits/(\w+)", rest)):
+            commit = repo.commits.get(r.group(1))
+            if commit is None:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse({"sha": r.group(1), "tree": {"sha": commit["tree"]},
+                                 "message": commit["message"],
+                                 "author": {"name": commit["author"]},
+                                 "parents": [{"sha": p} for p in commit["parents"]]})
+        if method == "POST" and rest == "blobs":
+            data = (base64.b64decode(body["content"]) if body.get("encoding") == "base64"
+                    else str(body["content"]).encode())
+            repo.blobs[blob_sha(data)] = data
+            return JSONResponse({"sha": blob_sha(data)}, status_code=201)
+        if method == "POST" and rest == "trees":
+            files = dict(repo.trees.get(body.get("base_tree") or "", {}))
+            for entry in body.get("tree") or []:
+                if entry.get("sha") is None:
+                    files.pop(entry["path"], None)
+                elif entry["sha"] in repo.blobs:
+                    files[entry["path"]] = repo.blobs[entry["sha"]]
+                else:
+                    raise _Error(422, {"message": "tree.sha is not a valid blob"})
+            tree = tree_sha(files)
+            repo.trees[tree] = files
+            return JSONResponse({"sha": tree}, status_code=201)
+        if method == "POST" and rest == "commits":
+            tree = body["tree"]
+            if tree not in repo.trees or any(p not in repo.commits for p in body["parents"]):
+                raise _Error(422, {"message": "Tree or parent not found"})
+            sha = hashlib.sha1(f"{tree}{body['parents']}{body['message']}{len(repo.commits)}"
+                               .encode()).hexdigest()
+            repo.commits[sha] = {"tree": tree, "parents": list(body["parents"]),
+                                 "message": body["message"], "author": self.app_slug}
+            repo.files[sha] = dict(repo.trees[tree])
+            return JSONResponse({"sha": sha}, status_code=201)
+        if method == "POST" and rest == "refs":
+            branch = str(body["ref"]).removeprefix("refs/heads/")
+            if branch in repo.heads or branch in repo.files:
+                raise _Error(422, {"message": "Reference already exists"})
+            if body["sha"] not in repo.commits:
+                raise _Error(422, {"message": "Object does not exist"})
+            repo.set_ref(branch, body["sha"])
+            return JSONResponse({"ref": body["ref"], "object": {"sha": body["sha"]}},
+                                status_code=201)
+        if method == "PATCH" and (r := re.fullmatch(r"refs/heads/(.+)", rest)):
+            branch = r.group(1)
+            current = repo.head(branch)
+            if current is None or body["sha"] not in repo.commits:
+                raise _Error(422, {"message": "Reference does not exist"})
+            if not body.get("force") and current not in repo.commits[body["sha"]]["parents"]:
+                raise _Error(422, {"message": "Update is not a fast forward"})
+            repo.set_ref(branch, body["sha"])
+            return JSONResponse({"ref": f"refs/heads/{branch}", "object": {"sha": body["sha"]}})
+        return None
+
+    def _repo_issues(self, method: str, path: str, record: Recorded,
+                     body: dict[str, Any]) -> Response | None:
+        query = record.query
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            if method == "POST":
+                number = repo.next_number()
+                issue = {"number": number, "title": body.get("title", ""),
+                         "body": body.get("body", ""), "state": "open",
+                         "user": {"login": f"{self.app_slug}[bot]", "type": "Bot"},
+                         "html_url": f"https://github.com/{repo.owner}/{repo.name}/issues/{number}"}
+                repo.issues[number] = issue
+                return JSONResponse(issue, status_code=201)
+            state = query.get("state", "open")
+            items = [i for i in repo.issues.values()
+                     if (state == "all" or i["state"] == state)
+                     and query.get("creator", i["user"]["login"]) == i["user"]["login"]]
+            return JSONResponse(self._page(sorted(items, key=lambda i: -i["number"]), query))
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            issue = repo.issues.get(int(m.group(3)))
+            if issue is None:
+                raise _Error(404, {"message": "Not Found"})
+            if method == "PATCH":
+                issue.update({k: body[k] for k in ("title", "body", "state") if k in body})
+            return JSONResponse(issue)
+        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            if method == "GET":
+                state = query.get("state", "open")
+                head = query.get("head", "")
+                items = [self._pull_json(repo, p) for p in repo.pulls.values()
+                         if (state == "all" or p.state == state)
+                         and (not head or f"{repo.owner}:{p.head_ref}" == head)]
+                return JSONResponse(self._page(items, query))
+            head = str(body.get("head", ""))
+            if head not in repo.heads:
+                raise _Error(422, {"message": "Validation Failed",
+                                   "errors": [{"field": "head", "code": "invalid"}]})
+            if any(p.head_ref == head and p.state == "open" for p in repo.pulls.values()):
+                raise _Error(422, {"message": "Validation Failed", "errors": [{
+                    "message": f"A pull request already exists for {repo.owner}:{head}."}]})
+            number = repo.next_number()
+            repo.pulls[number] = PullRequest(number, repo.heads[head], [], "open", head,
+                                             str(body.get("base", repo.default_branch)),
+                                             str(body.get("title", "")), str(body.get("body", "")),
+                                             f"{self.app_slug}[bot]")
+            return JSONResponse(self._pull_json(repo, repo.pulls[number]), status_code=201)
+        if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", path)):
+            repo = self._repo(m.group(1), m.group(2))
+            pull = self._pull(m.group(1), m.group(2), int(m.group(3)))
+            pull.title = str(body.get("title", pull.title))
+            pull.body = str(body.get("body", pull.body))
+            pull.state = str(body.get("state", pull.state))
+            return JSONResponse(self._pull_json(repo, pull))
+        return None
 
     def _pull(self, owner: str, name: str, number: int) -> PullRequest:
         pull = self._repo(owner, name).pulls.get(number)

@@ -344,18 +344,22 @@ def test_json_schema_and_validator_agree():
     jsonschema.Draft202012Validator.check_schema(schema)
     good = {"mode": "off", "platforms": ["macos"], "runners": {"x": "windows/arm64"},
             "ignore": [{"job": "a"}], "results": {"comment": "never"},
-            "judge": ["build", "x86-specific"], "require": [{"workflow": "*", "job": "i*"}]}
+            "judge": ["build", "x86-specific"], "require": [{"workflow": "*", "job": "i*"}],
+            "dashboard": True, "fix_prs": "auto", "org_report": True,
+            "report_repository": "octo/reports"}
     jsonschema.validate(good, schema)
     policy_from_dict(good)
     for bad in ({"modes": "off"}, {"mode": "sometimes"}, {"platforms": ["bsd"]},
                 {"runners": {"x": "sparc"}}, {"ignore": [{"jobs": "a"}]},
                 {"results": {"comment": "loud"}}, {"allow_emulated": "yes"},
-                {"judge": ["benchmarks"]}, {"require": [{"jobs": "a"}]}):
+                {"judge": ["benchmarks"]}, {"require": [{"jobs": "a"}]},
+                {"dashboard": "yes"}, {"fix_prs": "always"}, {"report_repository": "reports"}):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
         with pytest.raises(ConfigError):
             policy_from_dict(bad)
     assert set(schema["properties"]) == {
         "mode", "platforms", "allow_emulated", "require_blocking", "runners", "arm64_runner",
-        "ignore", "results", "extends", "judge", "require"}
+        "ignore", "results", "extends", "judge", "require", "dashboard", "fix_prs",
+        "org_report", "report_repository"}
     assert schema["properties"]["judge"]["items"]["enum"] == list(PURPOSES)

@@ -15,15 +15,18 @@ HELP = """\
 - `/parity rerun amd64` / `/parity rerun all`: the same for amd64 legs, or for both
 - `/parity rerun arm64 --all-jobs`: rerun every arm64 leg, not only the failed ones
 - `/parity check`: judge the workflows again (the "Arch parity" check)
+- `/parity fix [WORKFLOW]`: open pull requests that add the arm64 legs to WORKFLOW (a file
+  name such as `ci.yml`), or to every workflow the default branch's last scan can fix
 - `/parity help`: this message"""
 
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    action: str  # rerun | check | help
+    action: str  # rerun | check | fix | help
     arch: str | None = None  # for rerun: arm64 | amd64 | all
     all_jobs: bool = False
     unknown: str | None = None  # the text when it was not understood (help is shown)
+    workflow: str | None = None  # for fix: the workflow's file name or path
 
 
 def parse(body: str) -> list[Command]:
@@ -37,6 +40,8 @@ def parse(body: str) -> list[Command]:
             found.append(Command("rerun", lowered[1], "--all-jobs" in lowered[2:]))
         elif lowered == ["check"]:
             found.append(Command("check"))
+        elif lowered[:1] == ["fix"] and len(words) <= 2:
+            found.append(Command("fix", workflow=words[1] if len(words) == 2 else None))
         elif lowered in ([], ["help"]):
             found.append(Command("help"))
         else:

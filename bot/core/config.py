@@ -17,6 +17,7 @@ from bot.core.yamlnodes import Map, YamlError, parse, plain
 MODES = ("required", "advisory", "off")
 PLATFORMS = ("linux", "macos", "windows")
 COMMENT_MODES = ("always", "on-difference", "never")
+FIX_PR_MODES = ("on-request", "auto", "off")
 RUNNER_TARGETS = ("amd64", "arm64", "other")
 
 
@@ -58,6 +59,10 @@ class Policy:
     comment: str = "always"
     fail_on_difference: bool = True
     extends: str | None = None
+    dashboard: bool = False
+    fix_prs: str = "on-request"
+    org_report: bool = False
+    report_repository: str | None = None
 
     def ignored(self, path: str, job_id: str) -> bool:
         return any(rule.matches(path, job_id) for rule in self.ignore)
@@ -76,7 +81,8 @@ class Policy:
 
 _TOP_KEYS = {
     "mode", "platforms", "allow_emulated", "require_blocking", "runners",
-    "arm64_runner", "ignore", "results", "extends", "judge", "require",
+    "arm64_runner", "ignore", "results", "extends", "judge", "require", "dashboard",
+    "fix_prs", "org_report", "report_repository",
 }
 _RESULT_KEYS = {"junit_artifacts", "comment", "fail_on_difference"}
 _JOB_RULE_KEYS = {"workflow", "job"}
@@ -167,6 +173,14 @@ def policy_from_dict(data: Any) -> Policy:
     if extends is not None and not isinstance(extends, str):
         raise ConfigError("'extends' must be OWNER/REPO or OWNER/REPO:PATH")
 
+    fix_prs = data.get("fix_prs", "on-request")
+    if fix_prs not in FIX_PR_MODES:
+        raise ConfigError(f"'fix_prs' must be one of {', '.join(FIX_PR_MODES)}, not {fix_prs!r}")
+    report_repository = data.get("report_repository")
+    if report_repository is not None and (not isinstance(report_repository, str)
+                                          or report_repository.count("/") != 1):
+        raise ConfigError("'report_repository' must be OWNER/NAME")
+
     return Policy(
         mode=mode,
         platforms=tuple(platforms),
@@ -181,6 +195,10 @@ def policy_from_dict(data: Any) -> Policy:
         comment=comment,
         fail_on_difference=_bool(results, "fail_on_difference", True),
         extends=extends,
+        dashboard=_bool(data, "dashboard", False),
+        fix_prs=fix_prs,
+        org_report=_bool(data, "org_report", False),
+        report_repository=report_repository,
     )
 
 

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from bot.core.analysis import Report
+from bot.core.config import Policy
+from bot.core.fixes import plan
 from bot.core.verdicts import STATUSES
 from bot.core.workflow import WORKFLOW_SUFFIXES
+from bot.core.yamlnodes import YamlError, decode
 
 CONFIG_NAMES = ("parity.yml", "parity.yaml")  # in `.github/`
 WORKFLOWS_FOLDER = ".github/workflows"
@@ -86,6 +90,7 @@ class RepoScan:
     jobs: int = 0
     by_status: dict[str, int] = field(default_factory=dict)
     error: str | None = None
+    fixable: dict[str, list[str]] = field(default_factory=dict)  # workflow -> jobs fix gives legs
 
     @property
     def judged(self) -> bool:
@@ -95,7 +100,8 @@ class RepoScan:
         return {"installation": self.installation, "repository": self.repo,
                 "state": self.state, "scanned_at": self.scanned_at, "commit": self.commit,
                 "workflows": self.workflows, "multi_arch_workflows": self.multi_arch,
-                "jobs": self.jobs, "by_status": dict(self.by_status), "error": self.error}
+                "jobs": self.jobs, "by_status": dict(self.by_status), "error": self.error,
+                "fixable": {path: list(jobs) for path, jobs in self.fixable.items()}}
 
 
 def summarize(installation: int, repo: str, report: Report, scanned_at: float,
@@ -162,3 +168,17 @@ def changes(latest: Iterable[RepoScan], previous: Iterable[RepoScan]) -> list[Ch
     """Each repository's latest row with its previous one, sorted by repository."""
     before = {row.repo: row for row in previous}
     return [Change(row, before.get(row.repo)) for row in sorted(latest, key=lambda r: r.repo)]
+
+
+def fixable(files: Mapping[str, bytes], policy: Policy, report: Report,
+            today: date) -> dict[str, list[str]]:
+    """The workflows `parity-bot fix` would change, with the jobs that would gain legs."""
+    texts: dict[str, str] = {}
+    for path, data in files.items():
+        try:
+            texts[path] = decode(data)
+        except YamlError:
+            continue
+    return {item.path: [job.job_id for job in item.jobs if job.fixed]
+            for item in plan(texts, policy, today, report)
+            if item.fixed_source != item.source}

@@ -84,7 +84,7 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
         if not isinstance(payload, dict):
             deliveries.inc(event=event, outcome="bad_json")
             return _reply(400, "body is not a JSON object")
-        if not handled(event, payload.get("action")):
+        if not handled(event, payload):
             deliveries.inc(event=event, outcome="ignored")
             return _reply(202, "event not handled")
         stored = await queue.enqueue(delivery, event, queue_key(event, payload), body.decode())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.commands import HELP, Command, parse
@@ -33,20 +34,25 @@ async def reply(api: Api, repo: Repo, number: int, text: str) -> None:
 
 
 def wants_command(payload: dict[str, Any]) -> bool:
-    """A new comment by a person, on a pull request."""
+    """A new comment by a person, on a pull request or an issue."""
     sender = payload.get("sender") or payload.get("comment", {}).get("user") or {}
     if payload.get("action") != "created" or sender.get("type") == "Bot":
         return False
-    if str(sender.get("login", "")).endswith("[bot]"):
-        return False
-    return bool((payload.get("issue") or {}).get("pull_request"))
+    return not str(sender.get("login", "")).endswith("[bot]")
+
+
+# Queues fix pull requests for a workflow (None: every fixable one); the paths queued.
+RequestFixes = Callable[[str | None], Awaitable[list[str]]]
 
 
 async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation: int,
-                     delivery: str, run_number: int) -> None:
+                     delivery: str, run_number: int, request_fixes: RequestFixes) -> None:
     if not wants_command(payload):
         return
     commands = parse(str(payload["comment"].get("body") or ""))
+    on_pull_request = bool((payload.get("issue") or {}).get("pull_request"))
+    if not on_pull_request:  # on an issue (the dashboard) only `fix` means something
+        commands = [command for command in commands if command.action == "fix"]
     if not commands:
         return
     number = int(payload["issue"]["number"])
@@ -58,8 +64,8 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
         await reply(api, repo, number, f"@{user} thanks, but `/parity` commands need write access "
                                        "to this repository, so I have not acted on this one.")
         return
-    answers = [await _execute(api, repo, number, command, installation, delivery, run_number)
-               for command in commands]
+    answers = [await _execute(api, repo, number, command, installation, delivery, run_number,
+                              request_fixes) for command in commands]
     await reply(api, repo, number, f"@{user}\n\n" + "\n\n".join(answers))
 
 
@@ -79,10 +85,18 @@ async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
 
 
 async def _execute(api: Api, repo: Repo, number: int, command: Command, installation: int,
-                   delivery: str, run_number: int) -> str:
+                   delivery: str, run_number: int, request_fixes: RequestFixes) -> str:
     if command.action == "help":
         prefix = f"I did not understand `/parity {command.unknown}`.\n\n" if command.unknown else ""
         return prefix + HELP
+    if command.action == "fix":
+        queued = await request_fixes(command.workflow)
+        if not queued:
+            what = f"`{command.workflow}`" if command.workflow else "any workflow"
+            return (f"I have nothing to fix in {what} on `{repo.default_branch}` (as of the "
+                    "last scan): it is at parity, not judged, or cannot be fixed automatically.")
+        return ("Opening pull requests from the default branch that add the arm64 legs to "
+                + ", ".join(f"`{path}`" for path in queued) + ".")
     pull = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/pulls/{number}")
     sha = str(pull["head"]["sha"])
     if command.action == "check":

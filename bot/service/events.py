@@ -18,16 +18,23 @@ HANDLED = {
     "issue_comment": {"created"},
     "installation": None,  # every action
     "installation_repositories": None,
+    "issues": {"closed", "reopened", "edited"},  # the dashboard issue
     "push": None,  # pushes to the default branch that touch workflows start a scan
 }
 
 
-def handled(event: str, action: object) -> bool:
-    """Whether a delivery is queued at all (the rest are answered 202 and counted)."""
+def handled(event: str, payload: dict[str, Any]) -> bool:
+    """Whether a delivery is queued at all (the rest are answered 202 and counted). Of
+    pushes, only those that ask for a scan: an organisation pushes all day."""
     if event not in HANDLED:
         return False
+    if event == "push":
+        try:
+            return push_scan(payload) is not None
+        except EventError:
+            return False
     actions = HANDLED[event]
-    return actions is None or action in actions
+    return actions is None or payload.get("action") in actions
 
 
 class EventError(Exception):
@@ -110,7 +117,7 @@ def queue_key(event: str, payload: dict[str, Any]) -> str:
         return f"installation:{payload.get('installation', {}).get('id', '?')}"
     if event == "pull_request":
         return f"{repo}#{payload.get('number') or _get(payload, 'pull_request', 'number')}"
-    if event == "issue_comment":
+    if event in ("issue_comment", "issues"):
         return f"{repo}#{(payload.get('issue') or {}).get('number', '?')}"
     if event == "push":
         return f"{repo}:push"

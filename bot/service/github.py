@@ -251,6 +251,7 @@ class Clients:
         self._tokens: dict[int, tuple[str, float]] = {}
         self._locks: dict[int, asyncio.Lock] = {}
         self.rates: dict[int, RateLimit] = {}
+        self._login: str | None = None
 
     def _github(self, auth: Any, installation: int | None = None) -> GitHub[Any]:
         async def count(response: httpx.Response) -> None:
@@ -273,6 +274,18 @@ class Clients:
 
     def app_client(self) -> GitHub[Any]:
         return self._github(AppAuthStrategy(self.app_id, self.private_key))
+
+    async def app_login(self) -> str:
+        """The App's bot login (`slug[bot]`): the author of its issues and comments."""
+        if self._login is None:
+            gh = self.app_client()
+            try:
+                async with gh:
+                    response = await gh.arequest("GET", "/app")
+            except Exception as exc:
+                raise classify(exc, "GET /app") from None
+            self._login = f"{response.json()['slug']}[bot]"
+        return self._login
 
     async def token(self, installation: int) -> str:
         lock = self._locks.setdefault(installation, asyncio.Lock())

@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
+from bot.core.scans import UNCHANGED
 from bot.render.results import RERUN_ACTION
-from bot.service import commands, pull_requests, results, scans
+from bot.service import commands, dashboard, fix_prs, pull_requests, results, scans
 from bot.service.events import (
     installation_change,
     installation_of,
@@ -16,7 +18,7 @@ from bot.service.events import (
     repo_of,
     wants_check,
 )
-from bot.service.github import Clients
+from bot.service.github import Api, Clients
 from bot.service.logs import log
 from bot.service.metrics import Registry
 from bot.service.queue import Job, Queue
@@ -53,9 +55,27 @@ async def handle(job: Job, ctx: Context) -> None:
             try:
                 outcome = await scans.scan_repository(api, ctx.store, payload,
                                                       job.attempts >= ctx.max_attempts)
+                await _after_scan(api, ctx, job, payload, outcome)
             finally:
                 ctx.metrics.scan_calls.inc(api.calls)
             ctx.metrics.scans.inc(state=outcome.scan.state)
+        return
+    if job.event == fix_prs.FIX:
+        async with ctx.clients.installation(int(payload["installation"])) as api:
+            outcome_ = await fix_prs.run(api, ctx.store, payload)
+            ctx.metrics.fix_prs.inc(outcome=outcome_.state)
+        return
+    if job.event == "issues":
+        repo = repo_of(payload)
+        installation = installation_of(payload)
+
+        async def request_fix(path: str) -> None:
+            await fix_prs.request(ctx.queue, installation, repo.full_name, repo.default_branch,
+                                  path, job.delivery_id)
+
+        async with ctx.clients.installation(installation) as api:
+            await dashboard.on_issue(api, ctx.store, installation, repo.full_name, payload,
+                                     request_fix)
         return
     if job.event == "push":
         scan = push_scan(payload)
@@ -77,7 +97,8 @@ async def handle(job: Job, ctx: Context) -> None:
     if job.event == "issue_comment":
         async with ctx.clients.installation(installation_of(payload)) as api:
             await commands.on_comment(api, repo_of(payload), payload, installation_of(payload),
-                                      job.delivery_id, job.runs)
+                                      job.delivery_id, job.runs,
+                                      lambda workflow: _request_fixes(ctx, job, payload, workflow))
         return
     if job.event == "check_run" and payload.get("action") == "requested_action":
         if (payload.get("requested_action") or {}).get("identifier") == RERUN_ACTION["identifier"]:
@@ -90,6 +111,39 @@ async def handle(job: Job, ctx: Context) -> None:
     for check in pull_request_checks(job.event, payload):
         async with ctx.clients.installation(check.installation) as api:
             await pull_requests.run(api, check, attempt)
+
+
+async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, object],
+                      outcome: scans.Outcome) -> None:
+    """The dashboard and fix pull requests a scan asks for."""
+    scan, policy = outcome.scan, outcome.policy
+    if policy is None or outcome.report is None or not scan.judged:
+        return
+    if policy.dashboard:
+        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, scan, outcome.report)
+    repo, branch = scan.repo, str(payload["default_branch"])
+    open_prs = await ctx.store.open_fix_prs(repo)
+    wanted = set(open_prs) if scan.state != UNCHANGED else set()  # rebuilt, or closed
+    if policy.fix_prs == "auto":
+        wanted |= set(scan.fixable) - set(open_prs)
+    for path in sorted(wanted):
+        await fix_prs.request(ctx.queue, scan.installation, repo, branch, path,
+                              job.delivery_id)
+
+
+async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any],
+                         workflow: str | None) -> list[str]:
+    """`/parity fix [WORKFLOW]`: the fixable workflows of the last scan, queued."""
+    repo = repo_of(payload)
+    last = await ctx.store.last_scan(repo.full_name)
+    fixable = sorted(last[0].fixable) if last else []
+    if workflow is not None:
+        name = workflow.rsplit("/", 1)[-1]
+        fixable = [path for path in fixable if path.rsplit("/", 1)[-1] == name]
+    for path in fixable:
+        await fix_prs.request(ctx.queue, installation_of(payload), repo.full_name,
+                              repo.default_branch, path, job.delivery_id)
+    return fixable
 
 
 async def _installation(job: Job, payload: dict[str, object], ctx: Context) -> None:

@@ -99,6 +99,8 @@ class Registry:
         self.scans = self.add(Counter(
             "parity_scans_total", "Repository scans by outcome (scanned, unchanged, skipped "
                                   "as archived/disabled/empty, failed)"))
+        self.fix_prs = self.add(Counter(
+            "parity_fix_pull_requests_total", "Fix pull request jobs by what they did"))
         self.scan_calls = self.add(Counter(
             "parity_scan_github_calls_total", "GitHub API calls made by repository scans"))
 

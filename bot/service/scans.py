@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 from bot.core.analysis import analyze
@@ -29,6 +30,7 @@ from bot.core.scans import (
     UNCHANGED,
     GithubFolder,
     RepoScan,
+    fixable,
     github_folder,
     skip_reason,
     summarize,
@@ -118,6 +120,8 @@ async def _org_config(api: Api, owner: str) -> dict[str, str] | None:
 class Outcome:
     scan: RepoScan
     calls: int
+    report: dict[str, Any] | None = None  # the `check` JSON it judged (stored or fresh)
+    policy: Policy | None = None
 
 
 async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
@@ -129,7 +133,8 @@ async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
         # A round read the owner's config once for all; a push's scan reads it itself.
         org_config = (payload["org_config"] if "org_config" in payload
                       else await _org_config(api, repo.split("/", 1)[0]))
-        scan = await _scan(api, store, installation, repo, branch, round_id, org_config)
+        scan, report, policy = await _scan(api, store, installation, repo, branch, round_id,
+                                           org_config)
     except RateLimited:
         raise  # deferred by the worker until the reset: not a failure
     except GitHubError as exc:
@@ -137,11 +142,13 @@ async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
             raise
         scan = RepoScan(installation, repo, FAILED, time.time(), error=str(exc)[:300])
         await store.record_scan(round_id, scan)
-    return Outcome(scan, api.calls)
+        return Outcome(scan, api.calls)
+    return Outcome(scan, api.calls, report, policy)
 
 
 async def _scan(api: Api, store: Store, installation: int, repo: str, branch: str,
-                round_id: int, org_config: dict[str, str] | None) -> RepoScan:
+                round_id: int, org_config: dict[str, str] | None
+                ) -> tuple[RepoScan, dict[str, Any] | None, Policy | None]:
     state = await store.repo_state(repo) or RepoState(repo, installation)
     last = await store.last_scan(repo)
     # An ETag is trusted only with the results it was read for, on the same branch.
@@ -157,11 +164,20 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     config = f"{folder.config_path}@{folder.config_sha}" if folder.config_path else None
     org = org_config if config is None else None
     policy_key = f"{config or '-'}|{org['sha'] if org else '-'}"
+    try:  # from cached blobs: free unless the config extends another repository's
+        policy = await _policy(api, store, installation, repo, folder, org)
+    except ConfigError as exc:
+        scan = RepoScan(installation, repo, FAILED, time.time(),
+                        last[0].commit if last else None,
+                        error=f"invalid config: {exc.message}"[:300])
+        await store.record_scan(round_id, scan)
+        return scan, None, None
     if status == 304 and last is not None and state.policy_key == policy_key:
         previous, report_sha = last
         scan = replace(previous, state=UNCHANGED, scanned_at=time.time(), error=None)
         await store.record_scan(round_id, scan, report_sha=report_sha)
-        return scan
+        stored = await store.report(installation, report_sha) if report_sha else None
+        return scan, stored, policy
 
     if folder.workflows_sha is None:
         files_sha: dict[str, str] = {}
@@ -175,25 +191,21 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
         last[0].commit if last else None)
     files = {path: await _blob(api, store, installation, repo, sha)
              for path, sha in sorted(files_sha.items())}
-    try:
-        policy = await _policy(api, store, installation, repo, folder, org)
-    except ConfigError as exc:
-        scan = RepoScan(installation, repo, FAILED, time.time(), commit,
-                        error=f"invalid config: {exc.message}"[:300])
-        await store.record_scan(round_id, scan)
-        return scan
     # Judging 50 files takes a tenth of a second: off the event loop, so the intake and
     # the other workers' calls keep moving.
     report = await asyncio.to_thread(analyze, files, policy)
     scan = summarize(installation, repo, report, time.time(), commit)
-    await store.record_scan(round_id, scan, json.dumps(report.as_json(), sort_keys=True))
+    if policy.dashboard or policy.fix_prs == "auto":
+        scan.fixable = await asyncio.to_thread(fixable, files, policy, report, date.today())
+    data = report.as_json()
+    await store.record_scan(round_id, scan, json.dumps(data, sort_keys=True))
     # The state goes last: after a crash in between, the next try reads everything again.
     await store.save_repo_state(RepoState(repo, installation, branch, new_etag if status == 200
                                           else state.github_etag, folder.workflows_sha,
                                           files_sha, policy_key, config))
     keep = set(files_sha.values()) | ({folder.config_sha} if folder.config_sha else set())
     await store.drop_blobs_except(repo, keep)
-    return scan
+    return scan, data, policy
 
 
 def _split_config(config: str | None) -> tuple[str | None, str | None]:
@@ -217,6 +229,24 @@ async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) 
     content = base64.b64decode(data.get("content") or "") if isinstance(data, dict) else b""
     await store.save_blob(installation, repo, sha, content)
     return content
+
+
+async def read_at(api: Api, store: Store, installation: int, repo: str,
+                  ref: str) -> tuple[dict[str, bytes], Policy]:
+    """A repository's workflows and policy at one commit (blobs from the cache), for work
+    that must see exactly one commit, as a fix pull request must."""
+    status, listing, _ = await api.conditional(f"/repos/{repo}/contents/.github", None,
+                                               {"ref": ref})
+    folder = github_folder(listing if status == 200 and isinstance(listing, list) else [])
+    files_sha: dict[str, str] = {}
+    if folder.workflows_sha is not None:
+        entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
+                                    params={"ref": ref})
+        files_sha = workflow_entries(entries if isinstance(entries, list) else [])
+    files = {path: await _blob(api, store, installation, repo, sha)
+             for path, sha in sorted(files_sha.items())}
+    org = None if folder.config_path else await _org_config(api, repo.split("/", 1)[0])
+    return files, await _policy(api, store, installation, repo, folder, org)
 
 
 async def _policy(api: Api, store: Store, installation: int, repo: str, folder: GithubFolder,

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS scans (
     by_status TEXT NOT NULL,
     report_sha TEXT,
     error TEXT,
+    fixable TEXT NOT NULL DEFAULT '{{}}',
     UNIQUE (repo, round)
 );
 CREATE INDEX IF NOT EXISTS scans_installation ON scans (installation, repo, id);
@@ -72,6 +73,21 @@ CREATE TABLE IF NOT EXISTS scan_reports (
     body TEXT NOT NULL,
     PRIMARY KEY (installation, sha)
 );
+CREATE TABLE IF NOT EXISTS fix_prs (
+    repo TEXT NOT NULL,
+    path TEXT NOT NULL,
+    installation {bigint} NOT NULL,
+    number INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    PRIMARY KEY (repo, path)
+);
+CREATE TABLE IF NOT EXISTS dashboards (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    issue INTEGER NOT NULL,
+    open {boolean} NOT NULL,
+    body_sha TEXT
+);
 CREATE TABLE IF NOT EXISTS schedule (
     name TEXT PRIMARY KEY,
     last_at {real} NOT NULL,
@@ -79,9 +95,9 @@ CREATE TABLE IF NOT EXISTS schedule (
 );
 """
 _SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL",
-                                bigint="INTEGER", blob="BLOB")
+                                bigint="INTEGER", blob="BLOB", boolean="INTEGER")
 _PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
-                            bigint="BIGINT", blob="BYTEA")
+                            bigint="BIGINT", blob="BYTEA", boolean="BOOLEAN")
 
 
 @dataclass(slots=True)
@@ -177,12 +193,19 @@ class _Postgres:
 
 
 _SCAN_COLUMNS = ("installation, repo, state, scanned_at, commit_sha, workflows, multi_arch, "
-                 "jobs, by_status, error")
+                 "jobs, by_status, error, fixable")
 
 
 def _scan(row: tuple[Any, ...]) -> RepoScan:
     return RepoScan(int(row[0]), str(row[1]), str(row[2]), float(row[3]), row[4], int(row[5]),
-                    int(row[6]), int(row[7]), json.loads(row[8]), row[9])
+                    int(row[6]), int(row[7]), json.loads(row[8]), row[9], json.loads(row[10]))
+
+
+@dataclass(slots=True)
+class Dashboard:
+    issue: int
+    open: bool
+    body_sha: str | None
 
 
 def _where_installation(installation: int | None,
@@ -294,15 +317,15 @@ class Store:
                 report)
         await self.db.execute(
             f"INSERT INTO scans ({_SCAN_COLUMNS}, round, report_sha) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, round) DO UPDATE SET "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, round) DO UPDATE SET "
             "state = excluded.state, scanned_at = excluded.scanned_at, "
             "commit_sha = excluded.commit_sha, workflows = excluded.workflows, "
             "multi_arch = excluded.multi_arch, jobs = excluded.jobs, "
             "by_status = excluded.by_status, error = excluded.error, "
-            "report_sha = excluded.report_sha",
+            "fixable = excluded.fixable, report_sha = excluded.report_sha",
             scan.installation, scan.repo, scan.state, scan.scanned_at, scan.commit,
             scan.workflows, scan.multi_arch, scan.jobs, json.dumps(scan.by_status), scan.error,
-            round_id, report_sha)
+            json.dumps(scan.fixable, sort_keys=True), round_id, report_sha)
         return report_sha
 
     async def last_scan(self, repo: str) -> tuple[RepoScan, str | None] | None:
@@ -310,7 +333,7 @@ class Store:
         rows = await self.db.fetch(
             f"SELECT {_SCAN_COLUMNS}, report_sha FROM scans WHERE repo = ? "
             "AND state IN ('scanned', 'unchanged') ORDER BY id DESC LIMIT 1", repo)
-        return (_scan(rows[0]), rows[0][10]) if rows else None
+        return (_scan(rows[0]), rows[0][11]) if rows else None
 
     async def report(self, installation: int, sha: str) -> dict[str, Any] | None:
         rows = await self.db.fetch(
@@ -345,18 +368,44 @@ class Store:
     # ---------------------------------------------------------------------- removal
     async def forget_installation(self, installation: int) -> None:
         """Everything kept for an installation: it was deleted, its data goes with it."""
-        for table in ("scans", "scan_reports", "scan_blobs", "scan_repos", "scan_rounds"):
+        for table in ("scans", "scan_reports", "scan_blobs", "scan_repos", "scan_rounds",
+                      "fix_prs", "dashboards"):
             await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
 
     async def forget_repos(self, installation: int, repos: list[str]) -> None:
         for repo in repos:
-            for table in ("scans", "scan_blobs", "scan_repos"):
+            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards"):
                 await self.db.execute(
                     f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo)
         await self.db.execute(
             "DELETE FROM scan_reports WHERE installation = ? AND sha NOT IN (SELECT report_sha "
             "FROM scans WHERE installation = ? AND report_sha IS NOT NULL)",
             installation, installation)
+
+    # ------------------------------------------------------- dashboards and fix PRs
+    async def dashboard(self, repo: str) -> Dashboard | None:
+        rows = await self.db.fetch("SELECT issue, open, body_sha FROM dashboards WHERE repo = ?",
+                                   repo)
+        return Dashboard(int(rows[0][0]), bool(rows[0][1]), rows[0][2]) if rows else None
+
+    async def save_dashboard(self, installation: int, repo: str, dashboard: Dashboard) -> None:
+        await self.db.execute(
+            "INSERT INTO dashboards (repo, installation, issue, open, body_sha) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET issue = excluded.issue, "
+            "open = excluded.open, body_sha = excluded.body_sha",
+            repo, installation, dashboard.issue, dashboard.open, dashboard.body_sha)
+
+    async def save_fix_pr(self, installation: int, repo: str, path: str, number: int,
+                          state: str) -> None:
+        await self.db.execute(
+            "INSERT INTO fix_prs (repo, path, installation, number, state) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (repo, path) DO UPDATE SET number = excluded.number, "
+            "state = excluded.state", repo, path, installation, number, state)
+
+    async def open_fix_prs(self, repo: str) -> dict[str, int]:
+        rows = await self.db.fetch(
+            "SELECT path, number FROM fix_prs WHERE repo = ? AND state = 'open'", repo)
+        return {str(row[0]): int(row[1]) for row in rows}
 
     async def by_status(self) -> dict[tuple[int, str], int]:
         """Jobs by status per installation, from each repository's latest row (metrics)."""

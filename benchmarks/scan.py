@@ -1,0 +1,110 @@
+"""API calls and wall time of a first and a second scan of 300 repositories.
+
+The real service (`parity-bot serve`, SQLite, 4 workers) scans an organisation of 300
+repositories in the fake GitHub, built by cycling the shared corpus (each repository gets
+its own copy, so nothing is shared between them but what git would share: identical files
+have identical blob shas). Round 1 is the installation; round 2 comes from the schedule
+with nothing changed. The reference, counted on the same repositories, is a naive scan:
+list the workflows folder, read every workflow and the config through the contents API.
+
+Run: `.venv/bin/python benchmarks/scan.py [REPOSITORIES]`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.fake_github import FakeGitHub, Repository  # noqa: E402
+from tests.service_harness import (  # noqa: E402
+    APP_ID,
+    INSTALLATION,
+    ORG,
+    Service,
+    app_key,
+    installation_created,
+    organisation,
+    wait_until,
+)
+
+
+def build(github: FakeGitHub, count: int) -> dict[str, Repository]:
+    """`count` repositories: the 30 of the end-to-end test's organisation, then copies."""
+    seed = organisation(github)
+    repos = dict(seed)
+    templates = [repo for repo in seed.values() if repo.files.get("main")]
+    index = 0
+    while len(repos) < count:
+        template = templates[index % len(templates)]
+        name = f"{template.name}-{index}"
+        repo = Repository(ORG, name, installation=INSTALLATION, archived=template.archived,
+                          disabled=template.disabled)
+        repo.files["main"] = dict(template.files["main"])
+        github.repos[f"{ORG}/{name}"] = repos[name] = repo
+        index += 1
+    return repos
+
+
+def rows(db_path: Path, round_id: int) -> int:
+    try:
+        with sqlite3.connect(db_path) as db:
+            return int(db.execute("SELECT COUNT(*) FROM scans WHERE round = ?",
+                                  (round_id,)).fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def naive_calls(repos: dict[str, Repository]) -> int:
+    total = 0
+    for repo in repos.values():
+        files = repo.files.get("main") or {}
+        if repo.archived or repo.disabled or not files:
+            continue
+        workflows = [p for p in files if p.startswith(".github/workflows/")]
+        total += 1 + len(workflows) + 1  # the listing, each file, the config
+    return total
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    github = FakeGitHub(APP_ID, app_key()[1]).start()
+    repos = build(github, count)
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service(Path(tmp), github, LOG_LEVEL="WARNING")
+        db = Path(tmp) / "queue.db"
+        service.start()
+        started = time.perf_counter()
+        service.deliver("installation", installation_created(repos))
+        wait_until(lambda: rows(db, 1) == len(repos), 1800, "the first round")
+        first_time = time.perf_counter() - started
+        first_calls = len(github.requests)
+        service.stop()
+        service.env["SCAN_INTERVAL"] = "30"  # due at once; the next round only after this one
+        service.start()
+        started = time.perf_counter()
+        wait_until(lambda: rows(db, 2) == len(repos), 1800, "the second round")
+        second_time = time.perf_counter() - started
+        service.stop()
+    second = github.requests[first_calls:]
+    kinds = Counter("304" if r.status == 304 else f"{r.method} {r.status}" for r in second)
+    naive = naive_calls(repos)
+    active = sum(1 for r in repos.values()
+                 if not (r.archived or r.disabled or not r.files.get("main")))
+    print(f"repositories          {len(repos)} ({active} active)")
+    print(f"first scan            {first_calls:6d} calls  {first_time:6.1f} s  "
+          f"({first_calls / naive:.2f}x a naive scan's {naive} calls)")
+    print(f"second scan           {len(second):6d} calls  {second_time:6.1f} s  "
+          f"({len(second) / active:.2f} per active repository)")
+    print(f"second scan by kind   {dict(sorted(kinds.items()))}")
+    github.stop()
+
+
+if __name__ == "__main__":
+    main()

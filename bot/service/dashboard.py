@@ -1,0 +1,95 @@
+"""The per-repository dashboard issue: found by its marker, edited in place, never twice.
+
+After each scan of a repository whose policy says `dashboard: true`, the body is rendered
+from the scan and written only when it changed (an unchanged round costs no call). A
+maintainer who closes the issue turns the dashboard off until they reopen it (`issues`
+closed/reopened events). Boxes ticked by someone with write access queue fix pull
+requests; anyone else's tick is reverted with a short reply.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.core.scans import RepoScan
+from bot.render import dashboard as render
+from bot.service.commands import WRITE
+from bot.service.github import Api
+from bot.service.logs import log
+from bot.service.store import Dashboard, Store
+
+logger = logging.getLogger("parity.dashboard")
+
+
+async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]],
+                  scan: RepoScan, report: dict[str, Any]) -> int | None:
+    """Write the dashboard for a scan; the issue number, or None when it is off."""
+    repo = scan.repo
+    text = render.body(report, scan.fixable, await store.open_fix_prs(repo), scan.commit)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    state = await store.dashboard(repo)
+    if state is None:
+        state = await _find(api, repo, await app_login())
+        if state is None:
+            created = await api.request("POST", f"/repos/{repo}/issues",
+                                        json={"title": render.TITLE, "body": text})
+            state = Dashboard(int(created["number"]), True, digest)
+            await store.save_dashboard(scan.installation, repo, state)
+            log(logger, logging.INFO, "dashboard created", repo=repo, issue=state.issue)
+            return state.issue
+        await store.save_dashboard(scan.installation, repo, state)
+    if not state.open or state.body_sha == digest:
+        return state.issue if state.open else None
+    await api.request("PATCH", f"/repos/{repo}/issues/{state.issue}", json={"body": text})
+    state.body_sha = digest
+    await store.save_dashboard(scan.installation, repo, state)
+    return state.issue
+
+
+async def _find(api: Api, repo: str, login: str) -> Dashboard | None:
+    """Our dashboard issue, open or closed, by its hidden marker (a lost database row or a
+    crash between creating and recording must not make a second one)."""
+    issues = await api.pages(f"/repos/{repo}/issues", {"state": "all", "creator": login})
+    for issue in issues:
+        if render.MARKER in str(issue.get("body") or "") and "pull_request" not in issue:
+            return Dashboard(int(issue["number"]), issue.get("state") == "open", None)
+    return None
+
+
+async def on_issue(api: Api, store: Store, installation: int, repo: str,
+                   payload: dict[str, Any],
+                   request_fix: Callable[[str], Awaitable[None]]) -> None:
+    """`issues` closed, reopened or edited: only our dashboard's events matter."""
+    issue = payload.get("issue") or {}
+    state = await store.dashboard(repo)
+    if state is None or int(issue.get("number") or 0) != state.issue:
+        return
+    action = payload.get("action")
+    if action in ("closed", "reopened"):
+        state.open = action == "reopened"
+        state.body_sha = None  # reopened: written again after the next scan
+        await store.save_dashboard(installation, repo, state)
+        log(logger, logging.INFO, "dashboard " + ("on" if state.open else "off"), repo=repo)
+        return
+    sender = payload.get("sender") or {}
+    if action != "edited" or sender.get("type") == "Bot":
+        return
+    before = str(((payload.get("changes") or {}).get("body") or {}).get("from") or "")
+    ticked = render.newly_ticked(before, str(issue.get("body") or ""))
+    if not ticked:
+        return
+    user = str(sender.get("login"))
+    owner, name = repo.split("/", 1)
+    permission = await api.request("GET", f"/repos/{repo}/collaborators/{user}/permission")
+    if (permission or {}).get("permission") in WRITE or (permission or {}).get("role_name") in WRITE:
+        for path in ticked:
+            await request_fix(path)
+        return
+    await api.request("PATCH", f"/repos/{repo}/issues/{state.issue}",
+                      json={"body": render.untick(str(issue.get("body") or ""), ticked)})
+    await api.request("POST", f"/repos/{owner}/{name}/issues/{state.issue}/comments", json={
+        "body": f"@{user} thanks, but fix pull requests need write access to this "
+                "repository, so I have unticked that box."})

@@ -1,0 +1,186 @@
+"""Fix pull requests: one branch `parity-bot/arm64/<stem>` and one pull request per workflow.
+
+The fix is made from the default branch's head, exactly as `parity-bot fix` makes it, and
+committed through the Git Data API (blob, tree, commit, ref): a push under
+`.github/workflows` needs the `workflows` permission. Our commits name their base in a
+trailer and have it as their only parent; a branch whose head is not such a commit was
+pushed to by someone else and is never force-pushed. Every run re-derives what to do from
+GitHub's state (branch, pull request, file), so repeated or reordered requests converge.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bot.core.analysis import analyze
+from bot.core.fixes import FilePlan, plan
+from bot.core.yamlnodes import YamlError, decode
+from bot.render import fix_pr
+from bot.service.github import Api, Rejected
+from bot.service.logs import log
+from bot.service.queue import Queue
+from bot.service.scans import read_at
+from bot.service.store import Store
+
+logger = logging.getLogger("parity.fix_prs")
+
+FIX = "fix-pr"  # the queue's event name
+BRANCH_PREFIX = "parity-bot/arm64/"
+_BLOCKED = "<!-- parity-bot:fix-blocked {sha} -->"
+
+
+def branch_for(path: str) -> str:
+    return BRANCH_PREFIX + path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+async def request(queue: Queue, installation: int, repo: str, default_branch: str, path: str,
+                  why: str) -> None:
+    """Queue the fix pull request of one workflow; `why` (a delivery, a scan) dedupes."""
+    payload = {"installation": installation, "repo": repo, "default_branch": default_branch,
+               "path": path}
+    await queue.enqueue(f"fix:{why}:{path}", FIX, f"{repo}:fix", json.dumps(payload))
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    state: str  # opened | updated | unchanged | closed | blocked | not-fixable
+    number: int | None = None
+
+
+async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
+    installation, repo = int(payload["installation"]), str(payload["repo"])
+    path, default_branch = str(payload["path"]), str(payload["default_branch"])
+    owner = repo.split("/", 1)[0]
+    head = str((await api.request("GET", f"/repos/{repo}/git/ref/heads/{default_branch}"))
+               ["object"]["sha"])
+    files, policy = await read_at(api, store, installation, repo, head)
+    branch = branch_for(path)
+    pulls = await api.request("GET", f"/repos/{repo}/pulls",
+                              params={"head": f"{owner}:{branch}", "state": "open"})
+    pull = pulls[0] if isinstance(pulls, list) and pulls else None
+    item, report = await asyncio.to_thread(_plan, files, policy, path)
+    if item is None or item.fixed_source == item.source:
+        if pull is None:
+            return Outcome("not-fixable")
+        await _comment(api, repo, int(pull["number"]),
+                       f"`{path}` needs no arm64 legs from this pull request any more (default "
+                       f"branch at `{head[:7]}`), so I am closing it.")
+        await api.request("PATCH", f"/repos/{repo}/pulls/{pull['number']}",
+                          json={"state": "closed"})
+        await store.save_fix_pr(installation, repo, path, int(pull["number"]), "closed")
+        return Outcome("closed", int(pull["number"]))
+
+    ref = await _ref(api, repo, branch)
+    if ref is not None:
+        base = await _our_base(api, repo, ref)
+        if base is None:  # someone else pushed: comment once per foreign head, never force
+            if pull is not None:
+                await _blocked(api, repo, int(pull["number"]), branch, ref)
+            return Outcome("blocked", int(pull["number"]) if pull else None)
+        if base != head or not await _holds(api, repo, ref, path, item.fixed_source):
+            commit = await _commit(api, repo, head, path, item.fixed_source)
+            await api.request("PATCH", f"/repos/{repo}/git/refs/heads/{branch}",
+                              json={"sha": commit, "force": True})
+    else:
+        commit = await _commit(api, repo, head, path, item.fixed_source)
+        await api.request("POST", f"/repos/{repo}/git/refs",
+                          json={"ref": f"refs/heads/{branch}", "sha": commit})
+
+    text = fix_pr.body(item, report)
+    if pull is not None:
+        number = int(pull["number"])
+        state = "unchanged"
+        if pull.get("body") != text:
+            await api.request("PATCH", f"/repos/{repo}/pulls/{number}", json={"body": text})
+            state = "updated"
+    else:
+        try:
+            created = await api.request("POST", f"/repos/{repo}/pulls", json={
+                "title": fix_pr.title(path), "head": branch, "base": default_branch,
+                "body": text, "maintainer_can_modify": True})
+        except Rejected as exc:
+            if exc.status != 422 or "already exists" not in json.dumps(exc.body):
+                raise
+            found = await api.request("GET", f"/repos/{repo}/pulls",
+                                      params={"head": f"{owner}:{branch}", "state": "open"})
+            created = found[0]
+        number, state = int(created["number"]), "opened"
+    await store.save_fix_pr(installation, repo, path, number, "open")
+    log(logger, logging.INFO, "fix pull request", repo=repo, path=path, number=number,
+        state=state, base=head[:7])
+    return Outcome(state, number)
+
+
+def _plan(files: dict[str, bytes], policy: Any,
+          path: str) -> tuple[FilePlan | None, dict[str, Any]]:
+    texts: dict[str, str] = {}
+    for name, data in files.items():
+        try:
+            texts[name] = decode(data)
+        except YamlError:
+            continue
+    report = analyze(files, policy)
+    plans = plan(texts, policy, date.today(), report)
+    return next((item for item in plans if item.path == path), None), report.as_json()
+
+
+async def _ref(api: Api, repo: str, branch: str) -> str | None:
+    try:
+        data = await api.request("GET", f"/repos/{repo}/git/ref/heads/{branch}")
+    except Rejected as exc:
+        if exc.status == 404:
+            return None
+        raise
+    return str(data["object"]["sha"])
+
+
+async def _our_base(api: Api, repo: str, sha: str) -> str | None:
+    """The base a commit of ours was made on; None for anyone else's commit."""
+    commit = await api.request("GET", f"/repos/{repo}/git/commits/{sha}")
+    parents = [str(p["sha"]) for p in commit.get("parents") or []]
+    for line in str(commit.get("message") or "").splitlines():
+        key, _, value = line.partition(": ")
+        if key == fix_pr.BASE_TRAILER and parents == [value.strip()]:
+            return value.strip()
+    return None
+
+
+async def _holds(api: Api, repo: str, ref: str, path: str, text: str) -> bool:
+    """Whether the branch already holds this fix (a newer parity-bot may fix differently)."""
+    owner, name = repo.split("/", 1)
+    data = await api.file(owner, name, path, ref=ref)
+    return data == text.encode()
+
+
+async def _commit(api: Api, repo: str, base: str, path: str, text: str) -> str:
+    tree = (await api.request("GET", f"/repos/{repo}/git/commits/{base}"))["tree"]["sha"]
+    blob = await api.request("POST", f"/repos/{repo}/git/blobs",
+                             json={"content": text, "encoding": "utf-8"})
+    new_tree = await api.request("POST", f"/repos/{repo}/git/trees", json={
+        "base_tree": tree,
+        "tree": [{"path": path, "mode": "100644", "type": "blob", "sha": blob["sha"]}]})
+    commit = await api.request("POST", f"/repos/{repo}/git/commits", json={
+        "message": fix_pr.commit_message(path, base), "tree": new_tree["sha"],
+        "parents": [base]})
+    return str(commit["sha"])
+
+
+async def _comment(api: Api, repo: str, number: int, text: str) -> None:
+    await api.request("POST", f"/repos/{repo}/issues/{number}/comments", json={"body": text})
+
+
+async def _blocked(api: Api, repo: str, number: int, branch: str, sha: str) -> None:
+    marker = _BLOCKED.format(sha=sha)
+    comments = await api.pages(f"/repos/{repo}/issues/{number}/comments")
+    if any(marker in str(c.get("body") or "") for c in comments):
+        return
+    await _comment(api, repo, number,
+                   f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
+                   "updates it (it never force-pushes over other people's commits). Merge or "
+                   "close this pull request as it is; delete the branch to let parity-bot "
+                   "start it afresh.")
