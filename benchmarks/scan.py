@@ -4,7 +4,8 @@ The real service (`parity-bot serve`, SQLite, 4 workers) scans an organisation o
 repositories in the fake GitHub, built by cycling the shared corpus (each repository gets
 its own copy, so nothing is shared between them but what git would share: identical files
 have identical blob shas). Round 1 is the installation; round 2 comes from the schedule
-with nothing changed. The reference, counted on the same repositories, is a naive scan:
+with nothing changed. The fake's rate limit is an installation's (5,000 an hour plus 50
+per repository, at most 12,500) and scans keep to their default share of it (0.5). The reference, counted on the same repositories, is a naive scan:
 list the workflows folder, read every workflow and the config through the contents API.
 
 Run: `.venv/bin/python benchmarks/scan.py [REPOSITORIES]`.
@@ -75,6 +76,8 @@ def naive_calls(repos: dict[str, Repository]) -> int:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
     github = FakeGitHub(APP_ID, app_key()[1]).start()
+    # An installation's limit: 5,000 an hour plus 50 per repository, at most 12,500.
+    github.rate_limit = github.rate_remaining = min(12_500, 5_000 + 50 * count)
     repos = build(github, count)
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING")
@@ -103,6 +106,7 @@ def main() -> None:
     print(f"second scan           {len(second):6d} calls  {second_time:6.1f} s  "
           f"({len(second) / active:.2f} per active repository)")
     print(f"second scan by kind   {dict(sorted(kinds.items()))}")
+    print(f"rate limit left       {github.rate_remaining} of {github.rate_limit}")
     github.stop()
 
 

@@ -201,6 +201,7 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.reruns: list[int] = []
         self.blobs: dict[str, bytes] = {}
+        self.rate_limit = 5000  # x-ratelimit-limit: GitHub gives large organisations more
         self.rate_remaining = 5000
         self.app_slug = "parity-bot"
         self.installations: dict[str, int] = {}  # account login -> installation id
@@ -287,7 +288,7 @@ class FakeGitHub:
             response = Response(status_code=304, headers={"etag": etag})
         else:
             self.rate_remaining -= 1  # a 304 is free against the rate limit
-        response.headers["x-ratelimit-limit"] = "5000"
+        response.headers["x-ratelimit-limit"] = str(self.rate_limit)
         response.headers["x-ratelimit-remaining"] = str(max(0, self.rate_remaining))
         response.headers["x-ratelimit-reset"] = str(int(time.time()) + 3600)
         record.status = response.status_code

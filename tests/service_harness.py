@@ -300,7 +300,8 @@ def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) 
 # ------------------------------------------------------------------ an organisation
 
 ORG = "octo-org"
-ORG_CONFIG = b"mode: advisory\n"  # the owner's .github config: every repository without its own
+# The owner's .github config: every repository without its own; and the org report.
+ORG_CONFIG = b"mode: advisory\norg_report: true\n"
 
 
 def organisation(github: FakeGitHub) -> dict[str, Repository]:

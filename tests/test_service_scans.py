@@ -13,6 +13,7 @@ from typing import Any
 from bot.core.analysis import analyze
 from bot.core.config import load_policy
 from bot.core.scans import ARCHIVED, DISABLED, EMPTY, SCANNED, UNCHANGED
+from bot.render import org_report
 from tests.fake_github import FakeGitHub, Fault, Repository
 from tests.service_harness import (
     INSTALLATION,
@@ -91,6 +92,13 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
         assert not github.calls("GET", rf"^/repos/{ORG}/{name}/")
     blobs = github.calls("GET", r"/git/blobs/")
     assert len(blobs) == len({r.path for r in blobs})
+    # The org report: one issue in the owner's .github repository, totals first.
+    reports = list(repos[".github"].issues.values())
+    assert len(reports) == 1 and reports[0]["title"] == org_report.TITLE
+    assert f"**{len(active)} repositories** judged (2 archived, 1 disabled, 1 empty skipped)" \
+        in reports[0]["body"]
+    assert f"{data['totals']['jobs']} jobs: {data['totals']['by_status']['parity']} parity" \
+        in reports[0]["body"]
 
     # A day later (SCAN_INTERVAL shortened), nothing has changed: one 304 per repository.
     first = len(github.requests)
@@ -105,17 +113,32 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
     listing = [r for r in later if r.path.endswith("/contents/.github")]
     assert listing and all(r.status == 304 for r in listing)
     assert all(r.headers.get("if-none-match") for r in listing)
-    per_repo = {r.path.split("/")[3] for r in listing}
-    assert per_repo == set(active)
-    rounds = len(listing) // len(active)
-    assert len(listing) == rounds * len(active)  # one conditional request per repository
+    per_repo: dict[str, int] = {}
+    for request in listing:
+        name = request.path.split("/")[3]
+        per_repo[name] = per_repo.get(name, 0) + 1
+    import sqlite3
+
+    db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    later_scans = dict(db.execute("SELECT repo, COUNT(*) FROM scans WHERE round > 1 "
+                                  "AND state = 'unchanged' GROUP BY repo").fetchall())
+    # One conditional request per repository and round, and nothing else per repository.
+    assert per_repo == {repo.split("/")[1]: n for repo, n in later_scans.items()}
+    assert set(per_repo) == set(active)
     others = [r for r in later if r not in listing]
-    # Besides: a token, the installation's repository list and the owner's config per round.
+    # Besides, per round and not per repository: a token, the installation's repository
+    # list, the owner's config, and the org report (the App's login once, find, edit).
+    report_issue = next(iter(repos[".github"].issues))
     assert {(r.method, r.path) for r in others} <= {
         ("POST", f"/app/installations/{INSTALLATION}/access_tokens"),
         ("GET", "/installation/repositories"),
-        ("GET", f"/repos/{ORG}/.github/contents/.github/parity.yml")}
+        ("GET", f"/repos/{ORG}/.github/contents/.github/parity.yml"),
+        ("GET", "/app"), ("GET", f"/repos/{ORG}/.github/issues"),
+        ("PATCH", f"/repos/{ORG}/.github/issues/{report_issue}")}
     assert not [line for line in service.log_lines() if line.get("level") == "ERROR"]
+    # The round's report was published again (unchanged: found, not edited, not duplicated).
+    assert [r for r in later if r.path == f"/repos/{ORG}/.github/issues"]
+    assert len(repos[".github"].issues) == 1
 
 
 def test_a_push_that_changes_a_workflow_rescans_reading_only_the_changed_file(

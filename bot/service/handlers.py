@@ -9,7 +9,7 @@ from typing import Any
 
 from bot.core.scans import UNCHANGED
 from bot.render.results import RERUN_ACTION
-from bot.service import commands, dashboard, fix_prs, pull_requests, results, scans
+from bot.service import commands, dashboard, fix_prs, org_report, pull_requests, results, scans
 from bot.service.events import (
     installation_change,
     installation_of,
@@ -48,6 +48,7 @@ async def handle(job: Job, ctx: Context) -> None:
                                             ctx.scan_rate_share) as api:
             for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
                 ctx.metrics.scans.inc(state=state)
+        await _round_finished(ctx, int(payload["round"]))  # every repository was skipped
         return
     if job.event == scans.SCAN:
         async with ctx.clients.installation(int(payload["installation"]),
@@ -59,6 +60,10 @@ async def handle(job: Job, ctx: Context) -> None:
             finally:
                 ctx.metrics.scan_calls.inc(api.calls)
             ctx.metrics.scans.inc(state=outcome.scan.state)
+        return
+    if job.event == org_report.ORG_REPORT:
+        async with ctx.clients.installation(int(payload["installation"])) as api:
+            await org_report.publish(api, ctx.store, ctx.clients.app_login, payload)
         return
     if job.event == fix_prs.FIX:
         async with ctx.clients.installation(int(payload["installation"])) as api:
@@ -116,6 +121,7 @@ async def handle(job: Job, ctx: Context) -> None:
 async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, object],
                       outcome: scans.Outcome) -> None:
     """The dashboard and fix pull requests a scan asks for."""
+    await _round_finished(ctx, int(str(payload["round"])))
     scan, policy = outcome.scan, outcome.policy
     if policy is None or outcome.report is None or not scan.judged:
         return
@@ -129,6 +135,17 @@ async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, objec
     for path in sorted(wanted):
         await fix_prs.request(ctx.queue, scan.installation, repo, branch, path,
                               job.delivery_id)
+
+
+async def _round_finished(ctx: Context, round_id: int) -> None:
+    """The last scan of a round queues its org report (once: keyed by the round)."""
+    finished = await ctx.store.finished_round(round_id)
+    if finished is None or finished[1] is None:
+        return
+    installation, repository = finished
+    await ctx.queue.enqueue(f"org-report:{round_id}", org_report.ORG_REPORT,
+                            f"installation:{installation}:org-report",
+                            json.dumps({"installation": installation, "repository": repository}))
 
 
 async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any],

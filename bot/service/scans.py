@@ -67,6 +67,8 @@ async def start_round(queue: Queue, store: Store, installation: int, account: st
 async def run_round(api: Api, queue: Queue, store: Store, payload: dict[str, Any]) -> list[str]:
     """Queue the round's repository scans; the states of the repositories it skipped."""
     jobs, skipped = await plan_round(api, store, payload)
+    report_repo = await _report_repository(api, payload, jobs)
+    await store.plan_round(int(payload["round"]), len(jobs) + len(skipped), report_repo)
     for job in jobs:
         await queue.enqueue(f"scan:{job['round']}:{job['repo']}", SCAN, scan_key(job["repo"]),
                             json.dumps(job))
@@ -100,6 +102,22 @@ async def plan_round(api: Api, store: Store,
         jobs.append({"installation": installation, "repo": name, "default_branch": branch,
                      "round": round_id, "org_config": org_config})
     return jobs, skipped
+
+
+async def _report_repository(api: Api, payload: dict[str, Any],
+                             jobs: list[dict[str, Any]]) -> str | None:
+    """Where the round's org report goes: the owner's config must say `org_report: true`."""
+    account = str(payload.get("account") or "")
+    org = jobs[0]["org_config"] if jobs else (await _org_config(api, account) if account else None)
+    if not org:
+        return None
+    try:
+        policy, _ = await policy_from_text(api, org["text"].encode(), org["source"])
+    except ConfigError:
+        return None  # each repository's scan reports the broken config
+    if not policy.org_report:
+        return None
+    return policy.report_repository or f"{account}/.github"
 
 
 async def _org_config(api: Api, owner: str) -> dict[str, str] | None:

@@ -47,7 +47,9 @@ CREATE TABLE IF NOT EXISTS scan_rounds (
     installation {bigint} NOT NULL,
     key TEXT NOT NULL UNIQUE,
     reason TEXT NOT NULL,
-    started_at {real} NOT NULL
+    started_at {real} NOT NULL,
+    planned INTEGER,
+    report_repo TEXT
 );
 CREATE TABLE IF NOT EXISTS scans (
     id {serial} PRIMARY KEY{autoincrement},
@@ -280,6 +282,21 @@ class Store:
             "ON CONFLICT (key) DO NOTHING", installation, key, reason, time.time())
         rows = await self.db.fetch("SELECT id FROM scan_rounds WHERE key = ?", key)
         return int(rows[0][0])
+
+    async def plan_round(self, round_id: int, planned: int, report_repo: str | None) -> None:
+        """How many repositories the round covers, and where its org report goes."""
+        await self.db.execute("UPDATE scan_rounds SET planned = ?, report_repo = ? WHERE id = ?",
+                              planned, report_repo, round_id)
+
+    async def finished_round(self, round_id: int) -> tuple[int, str | None] | None:
+        """(installation, report repository) when every repository of a planned round has
+        its row; None while it runs (or for a push's one-repository scan)."""
+        rows = await self.db.fetch(
+            "SELECT installation, planned, report_repo, (SELECT COUNT(*) FROM scans "
+            "WHERE round = ?) FROM scan_rounds WHERE id = ?", round_id, round_id)
+        if not rows or rows[0][1] is None or int(rows[0][3]) < int(rows[0][1]):
+            return None
+        return int(rows[0][0]), rows[0][2]
 
     async def claim_schedule(self, name: str, interval: float) -> int | None:
         """The scheduled round number when this replica is the one to start it, else None.

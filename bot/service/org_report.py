@@ -1,0 +1,39 @@
+"""The org report issue: one issue in the owner's `.github` repository (or the config's
+`report_repository`), found by its marker and edited after every finished scan round."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from bot.render import org_report
+from bot.service.github import Api
+from bot.service.logs import log
+from bot.service.store import Store
+
+logger = logging.getLogger("parity.org_report")
+
+ORG_REPORT = "org-report"  # the queue's event name
+
+
+async def publish(api: Api, store: Store, app_login: Callable[[], Awaitable[str]],
+                  payload: dict[str, Any]) -> int:
+    installation, target = int(payload["installation"]), str(payload["repository"])
+    account = target.split("/", 1)[0]
+    text = org_report.markdown(await store.latest(installation),
+                               await store.previous(installation), account=account)
+    login = await app_login()
+    issues = await api.pages(f"/repos/{target}/issues", {"state": "all", "creator": login})
+    mine = [issue for issue in issues if org_report.MARKER in str(issue.get("body") or "")
+            and "pull_request" not in issue]
+    if mine:
+        number = int(mine[0]["number"])
+        if mine[0].get("body") != text:
+            await api.request("PATCH", f"/repos/{target}/issues/{number}", json={"body": text})
+    else:
+        created = await api.request("POST", f"/repos/{target}/issues", json={
+            "title": org_report.TITLE, "body": text})
+        number = int(created["number"])
+    log(logger, logging.INFO, "org report published", repository=target, issue=number)
+    return number
