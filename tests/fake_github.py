@@ -348,6 +348,8 @@ class FakeGitHub:
                 raise _Error(404, {"message": "Not Found"})
             return JSONResponse(app, status_code=201)
         self._authorize(record)
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)", path)):
+            return JSONResponse(self._repo(m.group(1), m.group(2)).as_json())
         if method == "GET" and path == "/installation/repositories":
             installation = self.token_installation.get(
                 record.headers.get("authorization", "").partition(" ")[2])
@@ -454,6 +456,11 @@ class FakeGitHub:
                 top = max((job["run_attempt"] for job in jobs), default=1)
                 jobs = [job for job in jobs if job["run_attempt"] == top]
             return JSONResponse({"total_count": len(jobs), "jobs": self._page(jobs, query)})
+        if method == "GET" and (j := re.fullmatch(r"jobs/(\d+)", rest)):
+            found = next((x for x in repo.jobs if x["id"] == int(j.group(1))), None)
+            if found is None:
+                raise _Error(404, {"message": "Not Found"})
+            return JSONResponse(found)
         if method == "GET" and (j := re.fullmatch(r"runs/(\d+)/artifacts", rest)):
             items = [{k: v for k, v in a.items() if k != "data"} for a in repo.artifacts
                      if a["workflow_run"]["id"] == int(j.group(1))]

@@ -251,7 +251,8 @@ def add_run(repo: Repository, sha: str, status: str = "completed", created: floa
 
 def add_job(repo: Repository, run: dict, name: str, labels: list[str], conclusion: str | None,
             status: str = "completed", attempt: int = 1, seconds: float = 100) -> dict:
-    job = {"id": next(_ids), "run_id": run["id"], "run_attempt": attempt, "name": name,
+    job = {"id": next(_ids), "run_id": run["id"], "head_sha": run["head_sha"],
+           "run_attempt": attempt, "name": name,
            "labels": labels, "status": status, "conclusion": conclusion,
            "created_at": stamp(-900), "started_at": stamp(-800),
            "completed_at": stamp(-800 + seconds) if status == "completed" else None,

@@ -209,3 +209,46 @@ def test_parity_check_judges_again_and_old_runs_are_not_rerun(github: FakeGitHub
     service.deliver("issue_comment", comment_event(repo, 35, "/parity rerun arm64", "maintainer"))
     wait_until(lambda: len(replies(github, 35)) == 2, 30, "the second reply")
     assert "older than 30 days" in replies(github, 35)[1] and github.reruns == []
+
+
+def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(
+        github: FakeGitHub, tmp_path: Any) -> None:
+    """The watchdog: queued events record arm64 legs; past RUNNER_WAIT_MINUTES the sweep
+    confirms with GitHub and the results comment names the leg; a start forgets it."""
+    from tests.service_harness import Service as Running
+
+    repo, sha, run = setup_ci(github, number=31)
+    stuck = next(j for j in repo.jobs if j["name"] == "Test Python 3.12 on arm64")
+    stuck.update(status="queued", conclusion=None, started_at=None, completed_at=None,
+                 created_at=stamp(-41 * 60))
+    service = Running(tmp_path, github, RUNNER_WAIT_MINUTES="0.05").start()
+    try:
+        queued = for_repo("workflow_job.queued", repo)
+        queued["workflow_job"].update({"id": stuck["id"], "run_id": run["id"], "head_sha": sha,
+                                       "name": stuck["name"], "labels": DGX,
+                                       "created_at": stuck["created_at"], "status": "queued"})
+        assert service.deliver("workflow_job", queued).status_code == 202
+        amd = for_repo("workflow_job.queued", repo)
+        amd["workflow_job"].update({"id": 1, "labels": ["ubuntu-latest"], "head_sha": sha})
+        service.deliver("workflow_job", amd)  # not arm64: not watched
+
+        def named() -> list[dict]:
+            return [c for c in results_comments(github, 31)
+                    if "queued for 41 min: no runner with labels [self-hosted, arm64, dgx] "
+                       "picked it up" in c["body"]]
+
+        wait_until(named, 30, "the comment to name the waiting leg")
+        metrics = __import__("httpx").get(service.url + "/metrics").text
+        assert 'parity_arm64_legs_stuck_total{installation="77"}' in metrics
+        assert github.calls("GET", rf"/actions/jobs/{stuck['id']}$")
+        assert not github.calls("GET", r"/actions/jobs/1$")
+        # It starts: the watchdog forgets it and checks no more.
+        started = for_repo("workflow_job.in_progress", repo)
+        started["workflow_job"].update({"id": stuck["id"], "head_sha": sha})
+        service.deliver("workflow_job", started)
+        time.sleep(1.0)
+        checks = len(github.calls("GET", rf"/actions/jobs/{stuck['id']}$"))
+        time.sleep(3.5)
+        assert len(github.calls("GET", rf"/actions/jobs/{stuck['id']}$")) == checks
+    finally:
+        service.stop()

@@ -29,6 +29,7 @@ from bot.core.verdicts import (
     shown_matrix,
     twin_key,
 )
+from bot.core.watchdog import RUNNER_WAIT_MINUTES, no_runner, stuck
 
 COMPLETED = "completed"
 FAILING = {"failure", "timed_out", "cancelled", "startup_failure", "action_required"}
@@ -98,6 +99,7 @@ class Pair:
     amd64: RunJob | None
     arm64: RunJob | None
     note: str | None = None  # why a side is missing or not finished
+    stuck: bool = False  # the arm64 side waits for a runner past the wait limit
 
     @property
     def ready(self) -> bool:
@@ -138,7 +140,10 @@ def _fallback_key(job: RunJob) -> tuple[str, str]:
     return job.workflow, " ".join(without_arch_words(job.name).casefold().split())
 
 
-def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pairing:
+def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float,
+         runner_wait: float = RUNNER_WAIT_MINUTES) -> Pairing:
+    """Each judged amd64 leg's run beside its arm64 twin's; `runner_wait` (minutes) is when
+    a queued arm64 leg is named as one no runner picked up."""
     latest = latest_attempts(jobs)
     by_name: dict[tuple[str, str], RunJob] = {(job.workflow, job.name): job for job in latest}
     used: set[int] = set()
@@ -175,15 +180,17 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float) -> Pair
             twin_path, twin_report, twin_leg = twin
             twin_name = check_name(twin_report.job, twin_leg)
             arm = by_name.get((twin_path, twin_name)) if twin_name else None
-            note = None
+            note, waiting = None, False
             if arm is None:
                 note = "the arm64 leg did not run"
             else:
                 used.add(arm.id)
                 if arm.status != COMPLETED:
                     waited = now - (arm.created_at or now)
-                    note = f"arm64 leg {arm.status.replace('_', ' ')} for {_minutes(waited)}"
-            result.pairs.append(Pair(path, job.job.id, shown, amd, arm, note))
+                    waiting = stuck(arm.status, arm.labels, waited, runner_wait)
+                    note = (f"arm64 leg {no_runner(arm.labels, waited)}" if waiting
+                            else f"arm64 leg {arm.status.replace('_', ' ')} for {_minutes(waited)}")
+            result.pairs.append(Pair(path, job.job.id, shown, amd, arm, note, waiting))
 
     _pair_the_rest([job for job in latest if job.id not in used], policy, result)
     return result

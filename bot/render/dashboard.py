@@ -33,8 +33,10 @@ def _cell(text: str) -> str:
 
 
 def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
-         open_prs: Mapping[str, int], commit: str | None = None) -> str:
-    """The dashboard issue's body for one scan."""
+         open_prs: Mapping[str, int], commit: str | None = None,
+         waiting: list[str] | None = None) -> str:
+    """The dashboard issue's body for one scan; `waiting` names arm64 legs no runner has
+    picked up (the watchdog's sentences)."""
     summary = report.get("summary") or {}
     by_status = summary.get("by_status") or {}
     workflows = report.get("workflows") or []
@@ -43,6 +45,10 @@ def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
              f"workflows** run on amd64 and arm64; {summary.get('jobs', 0)} jobs: "
              + ", ".join(f"{count} {status}" for status, count in by_status.items() if count)
              + (f" (default branch at `{commit[:7]}`)." if commit else "."), ""]
+    if waiting:
+        lines += ["### Arm64 legs waiting for a runner", ""]
+        lines += [f"- {text}" for text in waiting[:50]]
+        lines.append("")
     rows: list[str] = []
     for workflow in workflows:
         for job in workflow.get("jobs") or []:

@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.core.limits import WEBHOOK_MAX_BYTES
-from bot.service import signatures
+from bot.service import signatures, watchdog
 from bot.service.events import handled, queue_key
 from bot.service.logs import log
 from bot.service.metrics import Gauge, Labels, Registry
@@ -122,10 +122,15 @@ def scan_gauges(metrics: Registry, latest: dict[tuple[int, str], int]) -> None:
 
 async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None:
     """Every SCAN_INTERVAL, one replica (whichever moves the schedule row) starts a round
-    for each active installation. Looks at the row a few times per interval."""
-    tick = max(0.5, min(60.0, settings.scan_interval / 4))
+    for each active installation. Looks at the row a few times per interval, and sweeps
+    for arm64 legs waiting on a runner (its jobs are keyed, so replicas queue each once)."""
+    tick = max(0.5, min(60.0, settings.scan_interval / 4, settings.runner_wait_minutes * 15))
     while True:
         await asyncio.sleep(tick)
+        try:
+            await watchdog.sweep(queue, store, settings.runner_wait_minutes)
+        except Exception as exc:
+            log(logger, logging.ERROR, "runner watchdog sweep failed", error=str(exc))
         try:
             number = await store.claim_schedule("scans", settings.scan_interval)
             if number is None:

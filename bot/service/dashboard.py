@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.core.scans import RepoScan
+from bot.core.watchdog import describe
 from bot.render import dashboard as render
 from bot.service.commands import WRITE
 from bot.service.github import Api
@@ -25,10 +27,14 @@ logger = logging.getLogger("parity.dashboard")
 
 
 async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]],
-                  scan: RepoScan, report: dict[str, Any]) -> int | None:
+                  scan: RepoScan, report: dict[str, Any], runner_wait: float) -> int | None:
     """Write the dashboard for a scan; the issue number, or None when it is off."""
     repo = scan.repo
-    text = render.body(report, scan.fixable, await store.open_fix_prs(repo), scan.commit)
+    now = time.time()
+    waiting = [describe(leg.name, leg.labels, now - leg.queued_at)
+               for leg in await store.waiting(now - runner_wait * 60, repo)]
+    text = render.body(report, scan.fixable, await store.open_fix_prs(repo), scan.commit,
+                       waiting)
     digest = hashlib.sha256(text.encode()).hexdigest()
     state = await store.dashboard(repo)
     if state is None:

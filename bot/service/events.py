@@ -14,7 +14,7 @@ HANDLED = {
     "check_run": {"rerequested", "requested_action"},
     "check_suite": {"rerequested"},
     "workflow_run": {"completed"},
-    "workflow_job": {"completed"},
+    "workflow_job": {"queued", "in_progress", "completed"},  # results, and the watchdog
     "issue_comment": {"created"},
     "installation": None,  # every action
     "installation_repositories": None,

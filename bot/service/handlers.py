@@ -9,7 +9,16 @@ from typing import Any
 
 from bot.core.scans import UNCHANGED
 from bot.render.results import RERUN_ACTION
-from bot.service import commands, dashboard, fix_prs, org_report, pull_requests, results, scans
+from bot.service import (
+    commands,
+    dashboard,
+    fix_prs,
+    org_report,
+    pull_requests,
+    results,
+    scans,
+    watchdog,
+)
 from bot.service.events import (
     installation_change,
     installation_of,
@@ -93,7 +102,18 @@ async def handle(job: Job, ctx: Context) -> None:
                 json.dumps({"installation": scan.installation, "repo": scan.repo.full_name,
                             "default_branch": scan.repo.default_branch, "round": round_id}))
         return
+    if job.event == "workflow_job" and payload.get("action") != "completed":
+        await watchdog.on_workflow_job(ctx.store, payload)
+        return
+    if job.event == watchdog.SWEEP:
+        async with ctx.clients.installation(int(payload["installation"])) as api:
+            if await watchdog.check(api, ctx.store, ctx.memory, payload):
+                ctx.metrics.stuck_legs.inc(installation=str(payload["installation"]))
+                await _dashboard_again(api, ctx, str(payload["repo"]))
+        return
     if job.event in ("workflow_run", "workflow_job"):
+        if job.event == "workflow_job":
+            await ctx.store.drop_waiting(int(payload["workflow_job"]["id"]))
         holder = payload[job.event]
         async with ctx.clients.installation(installation_of(payload)) as api:
             await results.run(api, repo_of(payload), str(holder["head_sha"]),
@@ -126,7 +146,8 @@ async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, objec
     if policy is None or outcome.report is None or not scan.judged:
         return
     if policy.dashboard:
-        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, scan, outcome.report)
+        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, scan, outcome.report,
+                                ctx.memory.runner_wait)
     repo, branch = scan.repo, str(payload["default_branch"])
     open_prs = await ctx.store.open_fix_prs(repo)
     wanted = set(open_prs) if scan.state != UNCHANGED else set()  # rebuilt, or closed
@@ -135,6 +156,18 @@ async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, objec
     for path in sorted(wanted):
         await fix_prs.request(ctx.queue, scan.installation, repo, branch, path,
                               job.delivery_id)
+
+
+async def _dashboard_again(api: Api, ctx: Context, repo: str) -> None:
+    """Re-render an open dashboard from the last scan (a leg started waiting too long)."""
+    state = await ctx.store.dashboard(repo)
+    last = await ctx.store.last_scan(repo)
+    if state is None or not state.open or last is None or last[1] is None:
+        return
+    report = await ctx.store.report(last[0].installation, last[1])
+    if report is not None:
+        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, last[0], report,
+                                ctx.memory.runner_wait)
 
 
 async def _round_finished(ctx: Context, round_id: int) -> None:

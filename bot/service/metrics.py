@@ -101,6 +101,9 @@ class Registry:
                                   "as archived/disabled/empty, failed)"))
         self.fix_prs = self.add(Counter(
             "parity_fix_pull_requests_total", "Fix pull request jobs by what they did"))
+        self.stuck_legs = self.add(Counter(
+            "parity_arm64_legs_stuck_total", "Arm64 legs found queued past RUNNER_WAIT_MINUTES "
+                                             "with no runner, per installation"))
         self.scan_calls = self.add(Counter(
             "parity_scan_github_calls_total", "GitHub API calls made by repository scans"))
 

@@ -20,6 +20,7 @@ from bot.core.config import ConfigError, Policy
 from bot.core.junit import MAX_ZIP_BYTES, JUnitError, read_artifact
 from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
+from bot.core.watchdog import RUNNER_WAIT_MINUTES
 from bot.render import results as render
 from bot.service.config_source import load_policy
 from bot.service.events import Repo
@@ -58,7 +59,8 @@ class Memory:
 
     POLICY_SECONDS = 60.0
 
-    def __init__(self) -> None:
+    def __init__(self, runner_wait: float = RUNNER_WAIT_MINUTES) -> None:
+        self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
         self.workflows = WorkflowCache()
         self.policies: dict[str, tuple[float, Policy]] = {}
         self.comments: dict[tuple[str, int], tuple[int, str]] = {}  # -> (comment id, body)
@@ -98,7 +100,8 @@ async def pull_requests_of(api: Api, repo: Repo, sha: str, listed: list[dict[str
             and ((pr.get("base") or {}).get("repo") or {}).get("full_name") == repo.full_name]
 
 
-async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: WorkflowCache) -> Snapshot:
+async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: WorkflowCache,
+                   runner_wait: float = RUNNER_WAIT_MINUTES) -> Snapshot:
     base = f"/repos/{repo.owner}/{repo.name}/actions"
     shot = Snapshot(sha)
     shot.runs = await api.pages(f"{base}/runs", {"head_sha": sha})
@@ -112,7 +115,7 @@ async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: Workfl
             if data is not None:
                 files[path] = data
     report = analyze(files, policy)
-    shot.pairing = pair(report, shot.jobs, policy, time.time())
+    shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
     return shot
 
 
@@ -210,9 +213,9 @@ async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]]
         return
     if policy.mode == "off":
         return
-    shot = await snapshot(api, repo, sha, policy, memory.workflows)
-    if not any(p.ready for p in shot.pairing.pairs):
-        return  # nothing finished on both architectures yet
+    shot = await snapshot(api, repo, sha, policy, memory.workflows, memory.runner_wait)
+    if not any(p.ready or p.stuck for p in shot.pairing.pairs):
+        return  # nothing finished on both architectures yet, and no leg waits too long
     if shot.pairing.complete:
         shot.tests = await test_results(api, repo, shot, policy)
     body = render.comment(sha, shot.pairing, shot.tests)

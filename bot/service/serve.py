@@ -35,8 +35,10 @@ def build_app(settings: Settings) -> object:
     clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
                       settings.github_timeout, metrics)
     store = Store(settings.database_url)
+    from bot.service.results import Memory
+
     context = Context(clients, queue, settings.max_attempts, store, metrics,
-                      settings.scan_rate_share)
+                      settings.scan_rate_share, Memory(settings.runner_wait_minutes))
 
     async def handler(job: Job) -> None:
         await handle(job, context)

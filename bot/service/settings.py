@@ -36,6 +36,7 @@ class Settings:
     env_file: str = ".env"
     scan_interval: float = 86400.0  # seconds between scheduled scan rounds
     scan_rate_share: float = 0.5  # of an installation's remaining rate limit scans may use
+    runner_wait_minutes: float = 30.0  # a queued arm64 leg is named after this long
 
     @property
     def setup_mode(self) -> bool:
@@ -175,4 +176,5 @@ def load(env: Mapping[str, str] | None = None) -> Settings:
         env_file=env.get("ENV_FILE") or ".env",
         scan_interval=_float(env, "SCAN_INTERVAL", 86400.0),
         scan_rate_share=_share(env, "SCAN_RATE_SHARE", 0.5),
+        runner_wait_minutes=_float(env, "RUNNER_WAIT_MINUTES", 30.0),
     )

@@ -90,6 +90,16 @@ CREATE TABLE IF NOT EXISTS dashboards (
     open {boolean} NOT NULL,
     body_sha TEXT
 );
+CREATE TABLE IF NOT EXISTS waiting_jobs (
+    job_id {bigint} PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    repo TEXT NOT NULL,
+    name TEXT NOT NULL,
+    labels TEXT NOT NULL,
+    head_sha TEXT NOT NULL,
+    queued_at {real} NOT NULL,
+    swept_at {real}
+);
 CREATE TABLE IF NOT EXISTS schedule (
     name TEXT PRIMARY KEY,
     last_at {real} NOT NULL,
@@ -201,6 +211,19 @@ _SCAN_COLUMNS = ("installation, repo, state, scanned_at, commit_sha, workflows, 
 def _scan(row: tuple[Any, ...]) -> RepoScan:
     return RepoScan(int(row[0]), str(row[1]), str(row[2]), float(row[3]), row[4], int(row[5]),
                     int(row[6]), int(row[7]), json.loads(row[8]), row[9], json.loads(row[10]))
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """An arm64 leg GitHub reported queued and not yet started."""
+
+    job_id: int
+    installation: int
+    repo: str
+    name: str
+    labels: tuple[str, ...]
+    head_sha: str
+    queued_at: float
 
 
 @dataclass(slots=True)
@@ -386,12 +409,13 @@ class Store:
     async def forget_installation(self, installation: int) -> None:
         """Everything kept for an installation: it was deleted, its data goes with it."""
         for table in ("scans", "scan_reports", "scan_blobs", "scan_repos", "scan_rounds",
-                      "fix_prs", "dashboards"):
+                      "fix_prs", "dashboards", "waiting_jobs"):
             await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
 
     async def forget_repos(self, installation: int, repos: list[str]) -> None:
         for repo in repos:
-            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards"):
+            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards",
+                          "waiting_jobs"):
                 await self.db.execute(
                     f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo)
         await self.db.execute(
@@ -423,6 +447,37 @@ class Store:
         rows = await self.db.fetch(
             "SELECT path, number FROM fix_prs WHERE repo = ? AND state = 'open'", repo)
         return {str(row[0]): int(row[1]) for row in rows}
+
+    # ----------------------------------------------------------- the runner watchdog
+    async def save_waiting(self, job: Waiting) -> None:
+        await self.db.execute(
+            "INSERT INTO waiting_jobs (job_id, installation, repo, name, labels, head_sha, "
+            "queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
+            job.job_id, job.installation, job.repo, job.name, json.dumps(list(job.labels)),
+            job.head_sha, job.queued_at)
+
+    async def drop_waiting(self, job_id: int) -> None:
+        await self.db.execute("DELETE FROM waiting_jobs WHERE job_id = ?", job_id)
+
+    async def waiting(self, queued_before: float, repo: str | None = None,
+                      swept_before: float | None = None) -> list[Waiting]:
+        """Legs queued before a time (of one repository; not swept since `swept_before`)."""
+        sql = ("SELECT job_id, installation, repo, name, labels, head_sha, queued_at "
+               "FROM waiting_jobs WHERE queued_at <= ?")
+        args: list[Any] = [queued_before]
+        if repo is not None:
+            sql += " AND repo = ?"
+            args.append(repo)
+        if swept_before is not None:
+            sql += " AND (swept_at IS NULL OR swept_at <= ?)"
+            args.append(swept_before)
+        rows = await self.db.fetch(sql + " ORDER BY queued_at", *args)
+        return [Waiting(int(r[0]), int(r[1]), str(r[2]), str(r[3]), tuple(json.loads(r[4])),
+                        str(r[5]), float(r[6])) for r in rows]
+
+    async def swept(self, job_id: int) -> None:
+        await self.db.execute("UPDATE waiting_jobs SET swept_at = ? WHERE job_id = ?",
+                              time.time(), job_id)
 
     async def by_status(self) -> dict[tuple[int, str], int]:
         """Jobs by status per installation, from each repository's latest row (metrics)."""
