@@ -139,7 +139,8 @@ class Api:
     async def _send(self, method: str, path: str, params: dict[str, Any] | None,
                     json: Any, headers: dict[str, str] | None) -> Response[Any]:
         what = f"{method} {path.split('?')[0]}"
-        self._check_budget(what)
+        if not (headers and "If-None-Match" in headers):  # a 304 costs nothing
+            self._check_budget(what)
         self.calls += 1
         try:
             return await self.gh.arequest(method, path, params=params, json=json,

@@ -1,0 +1,35 @@
+"""The GitHub client against the fake: background clients keep to their share of the
+installation's rate limit, and conditional requests (free when answered 304) still go."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.service.github import Clients, RateLimited
+from bot.service.metrics import Registry
+from tests.fake_github import FakeGitHub, Repository
+from tests.service_harness import APP_ID, INSTALLATION, app_key
+
+
+async def test_a_background_client_stops_at_its_share_of_the_rate_limit(
+        github: FakeGitHub) -> None:
+    repo = Repository("octo", "lib")
+    repo.files["main"] = {".github/workflows/ci.yml": b"on: push\n"}
+    github.repos["octo/lib"] = repo
+    github.rate_limit = github.rate_remaining = 100
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
+    async with clients.installation(INSTALLATION, share=0.2) as api:
+        status, _, etag = await api.conditional("/repos/octo/lib/contents/.github", None)
+        assert status == 200 and etag
+        for _ in range(18):  # the token, the listing and these leave 80: the share's floor
+            await api.request("GET", "/repos/octo/lib")
+        with pytest.raises(RateLimited) as raised:
+            await api.request("GET", "/repos/octo/lib")
+        assert "share" in str(raised.value)
+        sent = len(github.requests)
+        # A conditional request still goes: answered 304, it costs nothing.
+        status, _, _ = await api.conditional("/repos/octo/lib/contents/.github", etag)
+        assert status == 304 and len(github.requests) == sent + 1
+    # A foreground client (a pull request's check) is not held back.
+    async with clients.installation(INSTALLATION) as api:
+        assert (await api.request("GET", "/repos/octo/lib"))["name"] == "lib"
