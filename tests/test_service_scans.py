@@ -287,3 +287,31 @@ def test_the_report_command_reads_the_database_in_every_form(
     bad = subprocess.run([*base, "--since", "yesterday"], capture_output=True, text=True,
                          cwd=ROOT)
     assert bad.returncode == 2 and "--since" in bad.stderr
+
+
+def test_a_live_report_scans_the_organisation_through_the_app_without_the_service(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    from tests.service_harness import APP_ID, app_key
+
+    repos = organisation(github)
+    github.installations[ORG] = INSTALLATION
+    env = {"PATH": "", "PYTHONPATH": str(ROOT), "APP_ID": str(APP_ID),
+           "PRIVATE_KEY": app_key()[0], "WEBHOOK_SECRET": "unused",
+           "GITHUB_API_URL": github.url, "ENV_FILE": str(tmp_path / ".env")}
+    result = subprocess.run([sys.executable, "-m", "bot", "report", "--org", ORG, "--live",
+                             "--format", "json", "--progress"], capture_output=True, text=True,
+                            cwd=tmp_path, env=env, timeout=300)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    found = {row["repository"]: row for row in data["repositories"]}
+    for name, repo in repos.items():
+        row = found[f"{ORG}/{name}"]
+        assert row["state"] == SKIPPED.get(name, SCANNED)
+        if name not in SKIPPED:
+            assert row["by_status"] == expected(repo), name
+    assert f"scanning {len(repos) - len(SKIPPED)}/{len(repos) - len(SKIPPED)}" in result.stderr
+    assert not list(tmp_path.glob("*.db"))  # nothing kept
+    unknown = subprocess.run([sys.executable, "-m", "bot", "report", "--org", "nobody",
+                              "--live"], capture_output=True, text=True, cwd=tmp_path, env=env,
+                             timeout=60)
+    assert unknown.returncode == 2 and "not installed on nobody" in unknown.stderr
