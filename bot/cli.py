@@ -178,7 +178,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         if args.live:
             if not args.org:
                 raise UsageError("--live needs --org ORG")
-            settings = settings_from_environment()
+            settings = settings_from_environment(webhooks=False)
             enabled = args.progress if args.progress is not None else sys.stderr.isatty()
             text = asyncio.run(report.live(settings, args.org, args.format,
                                            report.terminal_progress() if enabled else None))

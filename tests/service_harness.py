@@ -329,8 +329,9 @@ def organisation(github: FakeGitHub) -> dict[str, Repository]:
             projects.setdefault(project, {})[f".github/workflows/{workflow}"] = path.read_bytes()
     for project in sorted(projects)[:21]:
         add(project, projects[project])
-    # One repository with its own config: it wins over the owner's.
-    repos["ipfs-latest"].files["main"][".github/parity.yml"] = JUDGE_EVERY_PURPOSE
+    # One repository with its own config: it wins over the owner's, and asks for a dashboard.
+    repos["ipfs-latest"].files["main"][".github/parity.yml"] = (JUDGE_EVERY_PURPOSE
+                                                               + b"dashboard: true\n")
     add(".github", {".github/parity.yml": ORG_CONFIG, "profile/README.md": b"# octo-org\n"})
     add("old-tool", dict(repos["ipfs-before"].files["main"]), archived=True)
     add("older-tool", dict(repos["ipfs-after"].files["main"]), archived=True)

@@ -56,8 +56,8 @@ def installed(repos: dict[str, Repository]) -> dict[str, Any]:
     return payload
 
 
-def fixed_by_cli(repo: Repository, tmp: Path, path: str) -> bytes:
-    """What `parity-bot fix --write` makes of the default branch's `path`."""
+def fixed_tree(repo: Repository, tmp: Path) -> dict[str, bytes]:
+    """What `parity-bot fix --write` makes of the default branch's files."""
     root = tmp / f"cli-{len(list(tmp.iterdir()))}"
     for name, data in repo.files["main"].items():
         target = root / name
@@ -65,9 +65,13 @@ def fixed_by_cli(repo: Repository, tmp: Path, path: str) -> bytes:
         target.write_bytes(data)
     subprocess.run([sys.executable, "-m", "bot", "fix", "--write", str(root)], cwd=ROOT,
                    capture_output=True, timeout=120)
-    data = (root / path).read_bytes()
+    files = {name: (root / name).read_bytes() for name in repo.files["main"]}
     shutil.rmtree(root)
-    return data
+    return files
+
+
+def fixed_by_cli(repo: Repository, tmp: Path, path: str) -> bytes:
+    return fixed_tree(repo, tmp)[path]
 
 
 def issue_event(repo: Repository, number: int, action: str, sender: str,
@@ -249,3 +253,28 @@ def test_a_dashboard_lost_from_the_database_is_found_again_not_duplicated(
         service.stop()
     assert len(app.issues) == 1
     assert json.dumps(github.calls("GET", r"/issues$")[-1].query).count("creator") == 1
+
+
+def test_fix_prs_auto_opens_one_pull_request_per_fixable_workflow(
+        tmp_path: Path, github: FakeGitHub) -> None:
+    repos = organisation(github)
+    lib = repos["lib"]
+    lib.files["main"][".github/parity.yml"] = b"fix_prs: auto\n"
+    expected = {path: data for path, data in fixed_tree(lib, tmp_path).items()
+                if data != lib.files["main"][path]}
+    assert expected
+    service = Service(tmp_path, github).start()
+    try:
+        service.deliver("installation", installed(repos))
+        wait_until(lambda: len(pulls(lib)) == len(expected) and service_idle(service), 180,
+                   "the fix pull requests")
+    finally:
+        service.stop()
+    by_path = {}
+    for pull in pulls(lib):
+        files = lib.files[pull.head_ref]
+        changed = [p for p in files if files[p] != lib.files["main"].get(p)]
+        assert len(changed) == 1, changed
+        by_path[changed[0]] = files[changed[0]]
+    assert by_path == expected
+    assert not lib.issues  # no dashboard: its config does not ask for one

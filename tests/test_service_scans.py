@@ -92,6 +92,9 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
         assert not github.calls("GET", rf"^/repos/{ORG}/{name}/")
     blobs = github.calls("GET", r"/git/blobs/")
     assert len(blobs) == len({r.path for r in blobs})
+    # A dashboard only where the config asks for one.
+    assert [name for name, repo in repos.items() if repo.issues] == ["ipfs-latest", ".github"]
+    assert len(repos["ipfs-latest"].issues) == 1
     # The org report: one issue in the owner's .github repository, totals first.
     reports = list(repos[".github"].issues.values())
     assert len(reports) == 1 and reports[0]["title"] == org_report.TITLE
@@ -296,7 +299,7 @@ def test_a_live_report_scans_the_organisation_through_the_app_without_the_servic
     repos = organisation(github)
     github.installations[ORG] = INSTALLATION
     env = {"PATH": "", "PYTHONPATH": str(ROOT), "APP_ID": str(APP_ID),
-           "PRIVATE_KEY": app_key()[0], "WEBHOOK_SECRET": "unused",
+           "PRIVATE_KEY": app_key()[0],
            "GITHUB_API_URL": github.url, "ENV_FILE": str(tmp_path / ".env")}
     result = subprocess.run([sys.executable, "-m", "bot", "report", "--org", ORG, "--live",
                              "--format", "json", "--progress"], capture_output=True, text=True,

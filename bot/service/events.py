@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.core.scans import touches_scan_inputs
+
 HANDLED = {
     "pull_request": {"opened", "synchronize", "reopened", "ready_for_review", "edited"},
     "check_run": {"rerequested", "requested_action"},
@@ -168,8 +170,6 @@ PUSH_COMMITS_LISTED = 20
 def push_scan(payload: dict[str, Any]) -> PushScan | None:
     """The scan a push asks for: to the default branch, touching a workflow or the config
     (or not saying: a force-push without commits, or more commits than the payload lists)."""
-    from bot.core.scans import touches_scan_inputs
-
     repo = repo_of(payload)
     if payload.get("deleted") or payload.get("ref") != f"refs/heads/{repo.default_branch}":
         return None

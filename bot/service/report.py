@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.render import org_report
-from bot.service.github import Clients, GitHubError
+from bot.service.github import Clients, GitHubError, Rejected, classify
 from bot.service.metrics import Registry
 from bot.service.scans import plan_round, scan_repository
 from bot.service.settings import Settings
@@ -86,8 +86,11 @@ async def _installation_of(clients: Clients, org: str) -> int:
         for kind in ("orgs", "users"):
             try:
                 response = await gh.arequest("GET", f"/{kind}/{org}/installation")
-            except Exception:
-                continue
+            except Exception as exc:
+                error = classify(exc, f"GET /{kind}/{org}/installation")
+                if isinstance(error, Rejected) and error.status == 404:
+                    continue
+                raise error from None
             return int(response.json()["id"])
     raise ReportError(f"the App is not installed on {org}")
 

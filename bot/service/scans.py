@@ -39,7 +39,6 @@ from bot.core.scans import (
 from bot.service.config_source import CONFIG_PATH, policy_from_text
 from bot.service.github import Api, GitHubError, RateLimited
 from bot.service.logs import log
-from bot.service.metrics import Registry
 from bot.service.queue import Queue
 from bot.service.store import RepoState, Store
 
@@ -216,7 +215,7 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     if policy.dashboard or policy.fix_prs == "auto":
         scan.fixable = await asyncio.to_thread(fixable, files, policy, report, date.today())
     data = report.as_json()
-    await store.record_scan(round_id, scan, json.dumps(data, sort_keys=True))
+    await store.record_scan(round_id, scan, json.dumps(data))  # key order is the render's
     # The state goes last: after a crash in between, the next try reads everything again.
     await store.save_repo_state(RepoState(repo, installation, branch, new_etag if status == 200
                                           else state.github_etag, folder.workflows_sha,
@@ -277,7 +276,3 @@ async def _policy(api: Api, store: Store, installation: int, repo: str, folder: 
         return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
     return Policy()
 
-
-def count(metrics: Registry, outcome: Outcome) -> None:
-    metrics.scans.inc(state=outcome.scan.state)
-    metrics.scan_calls.inc(outcome.calls)

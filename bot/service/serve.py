@@ -10,10 +10,10 @@ from bot.service import logs
 from bot.service.settings import Settings, SettingsError, load, read_env_file
 
 
-def settings_from_environment() -> Settings:
+def settings_from_environment(webhooks: bool = True) -> Settings:
     """The environment, completed by `.env` (the environment wins)."""
     env_file = os.environ.get("ENV_FILE") or ".env"
-    return load({**read_env_file(env_file), **os.environ})
+    return load({**read_env_file(env_file), **os.environ}, webhooks)
 
 
 def build_app(settings: Settings) -> object:

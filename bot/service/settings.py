@@ -135,12 +135,16 @@ def read_env_file(path: str) -> dict[str, str]:
     return values
 
 
-def load(env: Mapping[str, str] | None = None) -> Settings:
+def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Settings:
+    """The settings; `webhooks=False` for work that only calls GitHub (`report --live`),
+    which needs no WEBHOOK_SECRET."""
     env = os.environ if env is None else env
     app_id = env.get("APP_ID") or None
     private_key = _private_key(env)
     secrets = tuple(s for s in (env.get("WEBHOOK_SECRET") or "").split(",") if s)
-    given = {"APP_ID": app_id, "PRIVATE_KEY": private_key, "WEBHOOK_SECRET": secrets}
+    given: dict[str, object] = {"APP_ID": app_id, "PRIVATE_KEY": private_key}
+    if webhooks:
+        given["WEBHOOK_SECRET"] = secrets
     if any(given.values()):
         for name, value in given.items():
             if not value:
