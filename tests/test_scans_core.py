@@ -211,3 +211,43 @@ async def test_forgetting_removes_a_repository_or_an_installation_and_nothing_el
         assert await store.installations() == [2]
     finally:
         await store.close()
+
+
+# ------------------------------------------------------------------ the dashboard's body
+
+
+def _report() -> dict:
+    files = {f".github/workflows/{name}": data
+             for name, data in read_folder(CORPUS / "ipfs_kit_py" / "optional").items()}
+    return analyze(files).as_json()
+
+
+def test_the_dashboard_lists_what_is_not_at_parity_and_a_box_per_fixable_workflow() -> None:
+    from bot.render import dashboard
+
+    report = _report()
+    text = dashboard.body(report, {".github/workflows/run-tests.yml": ["test"]},
+                          {".github/workflows/lint.yml": 12}, "a" * 40,
+                          ["arm64 leg `t` queued for 41 min: no runner with labels [x] picked it up"])
+    assert text.startswith(dashboard.MARKER)
+    partial = [(wf["path"], job["id"]) for wf in report["workflows"] for job in wf["jobs"]
+               if job["status"] in ("partial", "amd64-only")]
+    for path, job_id in partial:
+        assert f"| `{path}` | `{job_id}` |" in text
+    assert "- #12 adds the arm64 legs to `.github/workflows/lint.yml`" in text
+    assert "### Arm64 legs waiting for a runner" in text
+    assert "<details><summary>" in text and "jobs not judged" in text
+    assert dashboard.boxes(text) == {".github/workflows/run-tests.yml": False}
+
+
+def test_ticks_are_read_back_exactly_and_a_readers_tick_is_undone() -> None:
+    from bot.render import dashboard
+
+    text = dashboard.body(_report(), {".github/workflows/a.yml": ["x"],
+                                      ".github/workflows/b.yml": ["y"]}, {})
+    ticked = text.replace("- [ ] Open a pull request that adds the arm64 legs to "
+                          "`.github/workflows/b.yml`", "- [x] Open a pull request that adds "
+                          "the arm64 legs to `.github/workflows/b.yml`")
+    assert dashboard.newly_ticked(text, ticked) == [".github/workflows/b.yml"]
+    assert dashboard.newly_ticked(ticked, ticked) == []  # an edit that ticks nothing new
+    assert dashboard.untick(ticked, [".github/workflows/b.yml"]) == text
