@@ -61,11 +61,18 @@ def test_missing_leg_differs_from_a_queued_one() -> None:
     jobs = [job(f"Test Python {v} on amd64", ("ubuntu-20.04",)) for v in ("3.9", "3.10", "3.11")]
     jobs.append(job("Test Python 3.10 on arm64", DGX, status="queued"))
     jobs.append(job("Test Python 3.11 on arm64", DGX))
-    result = pair(report, jobs, Policy(), NOW)
+    result = pair(report, jobs, Policy(), NOW, runner_wait=60)
     notes = {str(p.matrix["python-version"]): p.note for p in result.pairs if p.job_id == "test"}
     assert notes == {"3.9": "no arm64 leg: the workflow has none",
                      "3.10": "arm64 leg queued for 50 min", "3.11": None}
     assert not result.complete  # 3.10 on arm64 has not run yet
+    assert not any(p.stuck for p in result.pairs)
+    # Past the wait limit (30 minutes by default) the watchdog names it.
+    result = pair(report, jobs, Policy(), NOW)
+    stuck = [p for p in result.pairs if p.stuck]
+    assert [p.note for p in stuck] == [
+        "arm64 leg queued for 50 min: no runner with labels [self-hosted, arm64, dgx] "
+        "picked it up"]
 
 
 def test_default_names_and_the_fallback_by_name() -> None:
