@@ -141,17 +141,12 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
     from bot.core.edits import unified_diff
     from bot.core.fixes import plan
-    from bot.core.yamlnodes import YamlError, decode
+    from bot.core.yamlnodes import decoded
     from bot.render.fixes import summary
 
     found = collect(args.paths or ["."])
     policy = _policy(args, found)
-    texts: dict[str, str] = {}
-    for path, data in found.files.items():
-        try:
-            texts[path] = decode(data)
-        except YamlError:
-            continue  # `check` reports it; there is nothing to fix in a file we cannot read
+    texts = decoded(found.files)
     plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)))
     for item in plans:
         if item.fixed_source == item.source:

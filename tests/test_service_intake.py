@@ -123,6 +123,9 @@ def test_logs_carry_delivery_ids_and_no_secret(github: FakeGitHub, service: Serv
     ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, text"),
     ({"APP_ID": "12", "PRIVATE_KEY": "not a key", "WEBHOOK_SECRET": "s"},
      "PRIVATE_KEY is not a PEM private key"),
+    ({"SCAN_RATE_SHARE": "1.5"}, "SCAN_RATE_SHARE must be more than 0 and at most 1"),
+    ({"SCAN_INTERVAL": "daily"}, "SCAN_INTERVAL must be a number (more than 0)"),
+    ({"RUNNER_WAIT_MINUTES": "0"}, "RUNNER_WAIT_MINUTES must be more than 0"),
 ])
 def test_bad_settings_stop_startup_with_one_line(tmp_path: Path, env: dict[str, str],
                                                  message: str) -> None:

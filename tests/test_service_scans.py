@@ -66,14 +66,22 @@ def scanned_everything(service: Service, repos: dict[str, Repository],
     return found if done else {}
 
 
+def install(service: Service, repos: dict[str, Repository],
+            timeout: float = 120) -> dict[str, dict[str, Any]]:
+    """Install the App on the organisation and wait until the first round is done."""
+    assert service.deliver("installation", installation_created(repos)).status_code == 202
+    found: dict[str, dict[str, Any]] = wait_until(
+        lambda: scanned_everything(service, repos), timeout, "the first round")
+    return found
+
+
 def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_one_304_each(
         tmp_path: Path, github: FakeGitHub) -> None:
     repos = organisation(github)
     active = [name for name in repos if name not in SKIPPED]
     service = Service(tmp_path, github).start()
     try:
-        assert service.deliver("installation", installation_created(repos)).status_code == 202
-        found = wait_until(lambda: scanned_everything(service, repos), 120, "the first round")
+        found = install(service, repos)
     finally:
         service.stop()
     for name, repo in repos.items():
@@ -149,8 +157,7 @@ def test_a_push_that_changes_a_workflow_rescans_reading_only_the_changed_file(
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
-        service.deliver("installation", installation_created(repos))
-        wait_until(lambda: scanned_everything(service, repos), 120, "the first round")
+        install(service, repos)
         repo = repos["ipfs-optional"]
         before = rows(service)[f"{ORG}/ipfs-optional"]
         # The default branch gets the `after` state of one workflow (its arm64 legs back).
@@ -190,8 +197,7 @@ def test_removing_repositories_and_the_installation_deletes_their_data(
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
-        service.deliver("installation", installation_created(repos))
-        wait_until(lambda: scanned_everything(service, repos), 120, "the first round")
+        install(service, repos)
         removed = example("installation_repositories.removed")
         removed["installation"].update({"id": INSTALLATION, "account": {"login": ORG}})
         removed["repositories_removed"] = [{"full_name": f"{ORG}/ipfs-before"},
@@ -226,8 +232,7 @@ def test_scans_finish_through_5xx_timeouts_and_secondary_rate_limits(
     ]
     service = Service(tmp_path, github).start()
     try:
-        service.deliver("installation", installation_created(repos))
-        found = wait_until(lambda: scanned_everything(service, repos), 180, "the round")
+        found = install(service, repos, 180)
     finally:
         service.stop()
     for name, repo in repos.items():
@@ -268,8 +273,7 @@ def test_the_report_command_reads_the_database_in_every_form(
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
-        service.deliver("installation", installation_created(repos))
-        wait_until(lambda: scanned_everything(service, repos), 120, "the first round")
+        install(service, repos)
     finally:
         service.stop()
     base = [sys.executable, "-m", "bot", "report", "--database", service.env["DATABASE_URL"]]

@@ -18,7 +18,7 @@ from bot.core.config import Policy
 from bot.core.fixes import plan
 from bot.core.verdicts import STATUSES
 from bot.core.workflow import WORKFLOW_SUFFIXES
-from bot.core.yamlnodes import YamlError, decode
+from bot.core.yamlnodes import decoded
 
 CONFIG_NAMES = ("parity.yml", "parity.yaml")  # in `.github/`
 WORKFLOWS_FOLDER = ".github/workflows"
@@ -173,12 +173,6 @@ def changes(latest: Iterable[RepoScan], previous: Iterable[RepoScan]) -> list[Ch
 def fixable(files: Mapping[str, bytes], policy: Policy, report: Report,
             today: date) -> dict[str, list[str]]:
     """The workflows `parity-bot fix` would change, with the jobs that would gain legs."""
-    texts: dict[str, str] = {}
-    for path, data in files.items():
-        try:
-            texts[path] = decode(data)
-        except YamlError:
-            continue
     return {item.path: [job.job_id for job in item.jobs if job.fixed]
-            for item in plan(texts, policy, today, report)
+            for item in plan(decoded(files), policy, today, report)
             if item.fixed_source != item.source}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,6 +137,18 @@ def decode(data: bytes) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise YamlError("file is not valid UTF-8", line) from None
+
+
+def decoded(files: Mapping[str, bytes]) -> dict[str, str]:
+    """The files' text, leaving out those that are not UTF-8 or too large: `check` reports
+    them, and there is nothing to fix in a file that cannot be read."""
+    texts: dict[str, str] = {}
+    for path, data in files.items():
+        try:
+            texts[path] = decode(data)
+        except YamlError:
+            continue
+    return texts
 
 
 def parse(data: bytes | str) -> Node | None:

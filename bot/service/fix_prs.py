@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.core.analysis import analyze
 from bot.core.fixes import FilePlan, plan
-from bot.core.yamlnodes import YamlError, decode
+from bot.core.yamlnodes import decoded
 from bot.render import fix_pr
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
@@ -118,14 +118,8 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
 
 def _plan(files: dict[str, bytes], policy: Any,
           path: str) -> tuple[FilePlan | None, dict[str, Any]]:
-    texts: dict[str, str] = {}
-    for name, data in files.items():
-        try:
-            texts[name] = decode(data)
-        except YamlError:
-            continue
     report = analyze(files, policy)
-    plans = plan(texts, policy, date.today(), report)
+    plans = plan(decoded(files), policy, date.today(), report)
     return next((item for item in plans if item.path == path), None), report.as_json()
 
 

@@ -22,7 +22,7 @@ from bot.core.fixes import plan
 from bot.core.hunks import hunks, split
 from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
 from bot.core.workflow import is_workflow_path, local_calls
-from bot.core.yamlnodes import YamlError, decode
+from bot.core.yamlnodes import YamlError, decode, decoded
 from bot.render import check_run, review
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
@@ -161,12 +161,7 @@ async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, byt
 def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
            report: Report) -> tuple[list[dict[str, Any]], list[str], list[str]]:
     """Review comments for fixes inside the diff, patches for the rest, notes for the user."""
-    texts: dict[str, str] = {}
-    for path, data in contents.items():
-        try:
-            texts[path] = decode(data)
-        except YamlError:
-            continue
+    texts = decoded(contents)
     suggestions: list[dict[str, Any]] = []
     patches: list[str] = []
     notes: list[str] = []

@@ -60,29 +60,18 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _float(env: Mapping[str, str], name: str, default: float,
+           at_most: float | None = None) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
+    bounds = "more than 0" + (f" and at most {at_most:g}" if at_most is not None else "")
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name} must be a number of seconds, not {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{name} must be positive, not {raw!r}")
-    return value
-
-
-def _share(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be a fraction between 0 and 1, not {raw!r}") from None
-    if not 0 < value <= 1:
-        raise SettingsError(f"{name} must be more than 0 and at most 1, not {raw!r}")
+        raise SettingsError(f"{name} must be a number ({bounds}), not {raw!r}") from None
+    if value <= 0 or (at_most is not None and value > at_most):
+        raise SettingsError(f"{name} must be {bounds}, not {raw!r}")
     return value
 
 
@@ -179,6 +168,6 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         public_url=env.get("PUBLIC_URL") or None,
         env_file=env.get("ENV_FILE") or ".env",
         scan_interval=_float(env, "SCAN_INTERVAL", 86400.0),
-        scan_rate_share=_share(env, "SCAN_RATE_SHARE", 0.5),
+        scan_rate_share=_float(env, "SCAN_RATE_SHARE", 0.5, at_most=1),
         runner_wait_minutes=_float(env, "RUNNER_WAIT_MINUTES", 30.0),
     )
