@@ -70,6 +70,17 @@ def test_unhandled_events_are_202_counted_not_queued(service: Service) -> None:
     assert 'parity_deliveries_total{event="pull_request",outcome="ignored"} 1' in metrics
 
 
+def test_junk_cannot_grow_the_metrics(service: Service) -> None:
+    """Headers are not signed: label values come from a fixed set, whatever is sent."""
+    for index in range(5):
+        service.deliver(f"junk-{index}", {"a": index}, secret="wrong")
+        service.deliver(f"made-up-{index}", {"a": index})
+    metrics = httpx.get(service.url + "/metrics").text
+    assert 'parity_deliveries_total{event="unverified",outcome="bad_signature"} 5' in metrics
+    assert 'parity_deliveries_total{event="other",outcome="ignored"} 5' in metrics
+    assert "junk" not in metrics and "made-up" not in metrics
+
+
 def test_installations_are_recorded(service: Service) -> None:
     created = example("installation.created")
     assert service.deliver("installation", created, delivery="i1").status_code == 202

@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from bot.core.limits import WEBHOOK_MAX_BYTES
 from bot.service import signatures, watchdog
-from bot.service.events import handled, queue_key
+from bot.service.events import HANDLED, handled, queue_key
 from bot.service.logs import log
 from bot.service.metrics import Gauge, Labels, Registry
 from bot.service.queue import Queue, Stats
@@ -62,36 +62,39 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
     async def webhook(request: Request) -> Response:
         event = request.headers.get("x-github-event", "")
         delivery = request.headers.get("x-github-delivery", "")
+        # Label values come from a fixed set: headers are not signed, and a label per junk
+        # request would let anyone grow /metrics without bound.
+        shown = event if event in HANDLED else "other"
         try:
             body = await _body(request, max_bytes)
         except _TooLarge:
-            deliveries.inc(event=event or "?", outcome="too_large")
+            deliveries.inc(event="unverified", outcome="too_large")
             return _reply(413, f"payload over {max_bytes} bytes")
         if not signatures.valid(body, request.headers.get("x-hub-signature-256"),
                                 settings.webhook_secrets):
-            deliveries.inc(event=event or "?", outcome="bad_signature")
+            deliveries.inc(event="unverified", outcome="bad_signature")
             log(logger, logging.WARNING, "rejected delivery: bad signature", event=event,
                 delivery=delivery)
             return _reply(401, "signature does not match")
         if not event or not delivery:
-            deliveries.inc(event=event or "?", outcome="bad_request")
+            deliveries.inc(event=shown, outcome="bad_request")
             return _reply(400, "X-GitHub-Event and X-GitHub-Delivery are required")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            deliveries.inc(event=event, outcome="bad_json")
+            deliveries.inc(event=shown, outcome="bad_json")
             return _reply(400, "body is not JSON")
         if not isinstance(payload, dict):
-            deliveries.inc(event=event, outcome="bad_json")
+            deliveries.inc(event=shown, outcome="bad_json")
             return _reply(400, "body is not a JSON object")
         if not handled(event, payload):
-            deliveries.inc(event=event, outcome="ignored")
+            deliveries.inc(event=shown, outcome="ignored")
             return _reply(202, "event not handled")
         stored = await queue.enqueue(delivery, event, queue_key(event, payload), body.decode())
         if not stored:
-            deliveries.inc(event=event, outcome="duplicate")
+            deliveries.inc(event=shown, outcome="duplicate")
             return _reply(200, "delivery already received")
-        deliveries.inc(event=event, outcome="accepted")
+        deliveries.inc(event=shown, outcome="accepted")
         if pool is not None:
             pool.wake()
         return _reply(202, "queued")
