@@ -9,6 +9,7 @@ created (by its external id), so a write that may have succeeded is never repeat
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
@@ -127,9 +128,11 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         if data is not None:
             contents[path] = data
     await _add_called(api, check, contents)
-    report = analyze(contents, policy)
+    # Judging and fixing are CPU work: in a thread, so the intake keeps answering at once.
+    report = await asyncio.to_thread(analyze, contents, policy)
     shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
-    suggestions, patches, notes = _fixes(contents, changed, policy, report)
+    suggestions, patches, notes = await asyncio.to_thread(_fixes, contents, changed, policy,
+                                                          report)
     conclusion = check_run.conclusion(shown, policy)
     log(logger, logging.INFO, "judged pull request", repo=repo.full_name, pr=check.number,
         sha=check.head_sha, workflows=len(changed), config=source, conclusion=conclusion)

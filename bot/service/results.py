@@ -9,6 +9,7 @@ date. When no leg is running any more, JUnit artifacts are compared test by test
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import OrderedDict
@@ -114,7 +115,7 @@ async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: Workfl
             data = await cache.get(api, repo, sha, path.split("@", 1)[0])
             if data is not None:
                 files[path] = data
-    report = analyze(files, policy)
+    report = await asyncio.to_thread(analyze, files, policy)  # CPU work: off the event loop
     shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
     return shot
 
