@@ -174,3 +174,39 @@ async def test_installations_are_recorded(make_queue: Callable[[], Queue]) -> No
     assert await queue.installation(5) == {"id": 5, "account": "octo",
                                            "repositories": ["octo/a", "octo/b"], "active": False}
     assert await queue.installation(6) is None
+
+
+async def test_done_jobs_drop_their_payload_and_retention_removes_old_finished_jobs(
+        make_queue: Callable[[], Queue]) -> None:
+    queue = await opened(make_queue)
+    for name in ("old-done", "old-dead", "new-done", "waiting"):
+        await queue.enqueue(name, "pull_request", f"o/r#{name}", "x" * 1000)
+    claimed = {}
+    for _ in range(3):
+        job = await queue.claim("w", 30)
+        assert job is not None
+        claimed[job.delivery_id] = job
+    await queue.complete(claimed["old-done"])
+    await queue.retry(claimed["old-dead"], "boom", 0, dead=True)
+    await asyncio.sleep(0.05)
+    cutoff = time.time()
+    await asyncio.sleep(0.05)
+    await queue.complete(claimed["new-done"])
+    assert await queue.purge(cutoff, batch=1) == 2  # in batches, until none is left
+    stats = await queue.stats()
+    assert (stats.done, stats.dead, stats.queued) == (1, 0, 1)
+    # A delivery still known is not taken again; a purged one would be (hence >= 3 days).
+    assert await queue.enqueue("new-done", "pull_request", "o/r#1", "{}") is False
+    assert await queue.enqueue("old-done", "pull_request", "o/r#1", "{}") is True
+    if isinstance(queue, SqliteQueue):
+        import sqlite3
+
+        with sqlite3.connect(queue.path) as db:
+            payloads = dict(db.execute("SELECT delivery_id, payload FROM jobs").fetchall())
+    else:
+        import asyncpg
+
+        db = await asyncpg.connect(queue.url)
+        payloads = {r[0]: r[1] for r in await db.fetch("SELECT delivery_id, payload FROM jobs")}
+        await db.close()
+    assert payloads["new-done"] == "" and payloads["waiting"] == "x" * 1000

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -125,8 +126,9 @@ def scan_gauges(metrics: Registry, latest: dict[tuple[int, str], int]) -> None:
 
 async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None:
     """Every SCAN_INTERVAL, one replica (whichever moves the schedule row) starts a round
-    for each active installation. Looks at the row a few times per interval, and sweeps
-    for arm64 legs waiting on a runner (its jobs are keyed, so replicas queue each once)."""
+    for each active installation. Looks at the row a few times per interval; on each look
+    it also sweeps for arm64 legs waiting on a runner (their jobs are keyed, so replicas
+    queue each once) and removes finished jobs past RETENTION_DAYS."""
     tick = max(0.5, min(60.0, settings.scan_interval / 4, settings.runner_wait_minutes * 15))
     while True:
         await asyncio.sleep(tick)
@@ -134,6 +136,12 @@ async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None
             await watchdog.sweep(queue, store, settings.runner_wait_minutes)
         except Exception as exc:
             log(logger, logging.ERROR, "runner watchdog sweep failed", error=str(exc))
+        try:
+            removed = await queue.purge(time.time() - settings.retention_days * 86400)
+            if removed:
+                log(logger, logging.INFO, "finished jobs past retention removed", jobs=removed)
+        except Exception as exc:
+            log(logger, logging.ERROR, "retention failed", error=str(exc))
         try:
             number = await store.claim_schedule("scans", settings.scan_interval)
             if number is None:

@@ -52,6 +52,7 @@ class Queue(Protocol):
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None: ...
     async def defer(self, job: Job, until: float, error: str) -> None: ...
     async def stats(self) -> Stats: ...
+    async def purge(self, before: float, batch: int = 1000) -> int: ...
     async def record_installation(self, installation: int, account: str,
                                   repositories: list[str] | None, active: bool) -> None: ...
     async def installation(self, installation: int) -> dict[str, Any] | None: ...
@@ -91,6 +92,7 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (state, run_after);
 CREATE INDEX IF NOT EXISTS jobs_key ON jobs (key, state);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (state, finished_at);
 CREATE TABLE IF NOT EXISTS installations (
     id {bigint} PRIMARY KEY,
     account TEXT NOT NULL,
@@ -189,9 +191,23 @@ class SqliteQueue:
         return result
 
     async def complete(self, job: Job) -> None:
+        # The payload goes at once (up to 25 MB); the row stays, so a redelivery of the same
+        # delivery id is still known until retention removes it.
         await self._run(lambda db: db.execute(
-            "UPDATE jobs SET state = 'done', finished_at = ?, lease_until = NULL WHERE id = ?",
-            (time.time(), job.id)))
+            "UPDATE jobs SET state = 'done', finished_at = ?, lease_until = NULL, payload = '' "
+            "WHERE id = ?", (time.time(), job.id)))
+
+    async def purge(self, before: float, batch: int = 1000) -> int:
+        """Delete done and dead jobs finished before `before`, `batch` rows per transaction
+        so that claims and the intake are never held up for long."""
+        removed = 0
+        while True:
+            count: int = await self._run(lambda db: db.execute(
+                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', "
+                "'dead') AND finished_at < ? LIMIT ?)", (before, batch)).rowcount)
+            removed += count
+            if count < batch:
+                return removed
 
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None:
         await self._run(lambda db: db.execute(
@@ -312,8 +328,19 @@ class PostgresQueue:
 
     async def complete(self, job: Job) -> None:
         await self._pool.execute(
-            f"UPDATE jobs SET state = 'done', finished_at = {_NOW}, lease_until = NULL "
-            f"WHERE id = $1", job.id)
+            f"UPDATE jobs SET state = 'done', finished_at = {_NOW}, lease_until = NULL, "
+            f"payload = '' WHERE id = $1", job.id)
+
+    async def purge(self, before: float, batch: int = 1000) -> int:
+        removed = 0
+        while True:
+            status = await self._pool.execute(
+                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', "
+                "'dead') AND finished_at < $1 LIMIT $2)", before, batch)
+            count = int(str(status).rsplit(" ", 1)[-1])
+            removed += count
+            if count < batch:
+                return removed
 
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None:
         await self._pool.execute(

@@ -37,6 +37,7 @@ class Settings:
     scan_interval: float = 86400.0  # seconds between scheduled scan rounds
     scan_rate_share: float = 0.5  # of an installation's remaining rate limit scans may use
     runner_wait_minutes: float = 30.0  # a queued arm64 leg is named after this long
+    retention_days: float = 7.0  # finished jobs (and their delivery ids) are kept this long
 
     @property
     def setup_mode(self) -> bool:
@@ -73,6 +74,18 @@ def _float(env: Mapping[str, str], name: str, default: float,
     if value <= 0 or (at_most is not None and value > at_most):
         raise SettingsError(f"{name} must be {bounds}, not {raw!r}")
     return value
+
+
+# GitHub redelivers for three days: a delivery id must be known at least that long.
+MIN_RETENTION_DAYS = 3.0
+
+
+def _retention(env: Mapping[str, str]) -> float:
+    days = _float(env, "RETENTION_DAYS", 7.0)
+    if days < MIN_RETENTION_DAYS:
+        raise SettingsError(f"RETENTION_DAYS must be at least {MIN_RETENTION_DAYS:g} (GitHub "
+                            f"redelivers for three days), not {days:g}")
+    return days
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -170,4 +183,5 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         scan_interval=_float(env, "SCAN_INTERVAL", 86400.0),
         scan_rate_share=_float(env, "SCAN_RATE_SHARE", 0.5, at_most=1),
         runner_wait_minutes=_float(env, "RUNNER_WAIT_MINUTES", 30.0),
+        retention_days=_retention(env),
     )
