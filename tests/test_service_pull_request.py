@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.fake_github import FakeGitHub, new_side_lines
 from tests.service_harness import (
     Service,
@@ -149,3 +151,67 @@ def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
     completed_run(github, new_sha)
     service.stop()
     assert len(github.reviews) == 1
+
+
+def _many_jobs_pull_request(github: FakeGitHub, jobs: int = 36) -> tuple[Any, str]:
+    """A pull request that adds one workflow of `jobs` amd64-only test jobs: every fix is
+    inside its diff, more than one review may hold."""
+    from tests.fake_github import PullRequest, Repository
+
+    text = "name: many\non: [push]\njobs:\n" + "".join(
+        f"  part-{n:02d}:\n    runs-on: ubuntu-latest\n    steps:\n"
+        f"      - uses: actions/checkout@v4\n      - run: pytest tests/part{n:02d}\n"
+        for n in range(jobs))
+    repo = Repository("octo", "many")
+    repo.files["main"] = {"README.md": b"hi\n"}
+    sha = "c" * 40
+    repo.files[sha] = {".github/workflows/many.yml": text.encode()}
+    lines = text.splitlines()
+    patch = f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}\n" for line in lines)
+    repo.pulls[8] = PullRequest(8, sha, [{"filename": ".github/workflows/many.yml",
+                                          "status": "added", "patch": patch, "sha": "0" * 40}])
+    github.repos["octo/many"] = repo
+    return repo, sha
+
+
+def test_suggestions_a_review_cannot_hold_are_in_the_check_run_as_a_patch(
+        github: FakeGitHub, service: Service) -> None:
+    repo, sha = _many_jobs_pull_request(github)
+    service.deliver("pull_request", pull_request_event(repo, 8, sha))
+    wait_until(lambda: github.reviews, 60, "the review")
+    run = next(r for r in github.runs_for(sha) if r["status"] == "completed")
+    comments = [c for c in github.review_comments if c["pull_number"] == 8]
+    assert len(comments) == 30
+    assert "6 more suggestions are not shown here" in github.reviews[0]["body"]
+    text = run["output"].get("text") or ""
+    assert "```diff" in text
+    # The six held back are the patch: the jobs the review does not carry, and only those.
+    commented = {c["body"].split("`")[1] for c in comments}
+    patch = text.split("```diff", 1)[1]
+    for n in range(36):
+        job = f"part-{n:02d}"
+        assert (f"+    name: \"${{{{ matrix.arch == 'arm64' && '{job} (arm64)'" in patch) == (
+            job not in commented), job
+    assert len(commented) == 30
+
+
+def test_a_rejected_review_puts_its_suggestions_in_the_check_run(
+        github: FakeGitHub, service: Service) -> None:
+    from tests.fake_github import Fault
+
+    repo, sha = _many_jobs_pull_request(github, jobs=3)
+    github.faults.append(Fault("POST", r"/pulls/8/reviews$", status=422, times=1, body={
+        "message": "Unprocessable Entity",
+        "errors": ["Pull request review thread line must be part of the diff"]}))
+    service.deliver("pull_request", pull_request_event(repo, 8, sha))
+    wait_until(lambda: github.reviews, 60, "the fallback review")
+    assert "shows them as a patch" in github.reviews[0]["body"]
+    assert not github.review_comments
+
+    def patched() -> str:
+        run = next((r for r in github.runs_for(sha) if r["status"] == "completed"), None)
+        text = (run or {}).get("output", {}).get("text") or ""
+        return text if "```diff" in text else ""
+
+    text = wait_until(patched, 30, "the patch in the check run")
+    assert all(f"'part-{n:02d} (arm64)'" in text for n in range(3))

@@ -54,8 +54,8 @@ def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) 
     parts = [markdown.render(report)]
     if suggested or unsuggested:
         parts.append(f"**Fixes**: {suggested} suggested in the review"
-                     + (f", {unsuggested} outside this pull request's diff (patch below)"
-                        if unsuggested else "") + ".")
+                     + (f", {unsuggested} in the patch below (outside this pull request's "
+                        "diff, or more than one review holds)" if unsuggested else "") + ".")
     if notes:
         parts.append("**Notes**\n\n" + "\n".join(f"- {note}" for note in notes))
     return clip("\n\n".join(parts))

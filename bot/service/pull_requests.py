@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.core.analysis import Report, analyze
 from bot.core.config import ConfigError, Policy
-from bot.core.edits import apply, unified_diff
+from bot.core.edits import Edit, apply, unified_diff
 from bot.core.fixes import plan
 from bot.core.hunks import hunks, split
 from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
@@ -54,6 +54,7 @@ class CheckRun:
         self.attempt = attempt
         self.id: int | None = None
         self.completed = False
+        self.output: dict[str, str] | None = None  # as this attempt completed it
 
     async def start(self) -> None:
         if self.attempt.run > 1:  # an earlier run may have created it
@@ -85,10 +86,21 @@ class CheckRun:
             "status": "completed", "conclusion": conclusion, "completed_at": _now(),
             "output": output})
         self.completed = True
+        self.output = {"title": title, "summary": summary, "text": text or ""}
         for start in range(ANNOTATIONS_PER_CALL, len(annotations), ANNOTATIONS_PER_CALL):
             await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {
                 "title": title, "summary": summary,
                 "annotations": annotations[start:start + ANNOTATIONS_PER_CALL]}})
+
+
+    async def add_text(self, more: str) -> None:
+        """Append to the text of the output this attempt completed."""
+        if self.output is None or not more:
+            return
+        text = check_run.clip((self.output["text"] + "\n\n" + more).strip())
+        await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {
+            "title": self.output["title"], "summary": self.output["summary"], "text": text}})
+        self.output["text"] = text
 
 
 async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
@@ -131,17 +143,24 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     # Judging and fixing are CPU work: in a thread, so the intake keeps answering at once.
     report = await asyncio.to_thread(analyze, contents, policy)
     shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
-    suggestions, patches, notes = await asyncio.to_thread(_fixes, contents, changed, policy,
-                                                          report)
+    suggestions, patches, notes, sources = await asyncio.to_thread(
+        _fixes, contents, changed, policy, report)
     conclusion = check_run.conclusion(shown, policy)
     log(logger, logging.INFO, "judged pull request", repo=repo.full_name, pr=check.number,
         sha=check.head_sha, workflows=len(changed), config=source, conclusion=conclusion)
+    posting = policy.mode != "off"
+    fresh = await _not_yet_posted(api, check, suggestions) if posting else []
+    shown_now, held_back = fresh[:REVIEW_COMMENTS_MAX], fresh[REVIEW_COMMENTS_MAX:]
+    # What a review cannot hold goes into the check run, as a patch: never "see the check
+    # run" for something the check run does not show.
+    patches += _as_patches(held_back, sources)
     await run_.complete(
         conclusion, check_run.title(shown, policy),
-        check_run.summary(shown, len(suggestions), len(patches), notes),
+        check_run.summary(shown, len(suggestions) - len(held_back), len(patches), notes),
         check_run.patch_text(patches), check_run.annotations_for(shown))
-    if suggestions and policy.mode != "off":
-        await _review(api, check, suggestions, len(patches))
+    if shown_now and not await _review(api, check, shown_now, len(held_back),
+                                       len(patches) - len(held_back)):
+        await run_.add_text(check_run.patch_text(_as_patches(shown_now, sources)) or "")
 
 
 async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, bytes]) -> None:
@@ -161,11 +180,21 @@ async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, byt
                 contents[path] = called
 
 
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One review comment and the edit it suggests (a patch when the review cannot hold it)."""
+
+    path: str
+    edit: Edit
+    comment: dict[str, Any]
+
+
 def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
-           report: Report) -> tuple[list[dict[str, Any]], list[str], list[str]]:
-    """Review comments for fixes inside the diff, patches for the rest, notes for the user."""
+           report: Report) -> tuple[list[Suggestion], list[str], list[str], dict[str, str]]:
+    """Review comments for fixes inside the diff, patches for the rest, notes for the user,
+    and the sources the edits apply to."""
     texts = decoded(contents)
-    suggestions: list[dict[str, Any]] = []
+    suggestions: list[Suggestion] = []
     patches: list[str] = []
     notes: list[str] = []
     for item in plan(texts, policy, date.today(), report):
@@ -182,28 +211,46 @@ def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
         owners = {edit: job for job in item.jobs for edit in job.edits}
         for edit in inside:
             owner = owners.get(edit)
-            suggestions.append(review.comment(item.path, edit, owner.job_id if owner else "?",
-                                              "gets its arm64 legs",
-                                              owner.notes if owner else ()))
+            suggestions.append(Suggestion(item.path, edit, review.comment(
+                item.path, edit, owner.job_id if owner else "?", "gets its arm64 legs",
+                owner.notes if owner else ())))
         if outside:
             patches.append(unified_diff(item.path, item.source, apply(item.source, outside)))
-    return suggestions, patches, notes
+    return suggestions, patches, notes, texts
 
 
-async def _review(api: Api, check: PullRequestCheck, suggestions: list[dict[str, Any]],
-                  outside: int) -> None:
+def _as_patches(suggestions: list[Suggestion], sources: dict[str, str]) -> list[str]:
+    """Suggestions as one patch per file."""
+    by_path: dict[str, list[Edit]] = {}
+    for suggestion in suggestions:
+        by_path.setdefault(suggestion.path, []).append(suggestion.edit)
+    return [unified_diff(path, sources[path], apply(sources[path], edits))
+            for path, edits in sorted(by_path.items())]
+
+
+async def _not_yet_posted(api: Api, check: PullRequestCheck,
+                          suggestions: list[Suggestion]) -> list[Suggestion]:
+    """The suggestions not already on the pull request (found by our marker)."""
+    if not suggestions:
+        return []
+    repo = check.repo
+    existing = [item for item in await api.pages(
+        f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}/comments")
+        if review.MARKER in (item.get("body") or "")]
+    return [s for s in suggestions if not review.already_posted(s.comment, existing)]
+
+
+async def _review(api: Api, check: PullRequestCheck, shown: list[Suggestion], held_back: int,
+                  outside: int) -> bool:
+    """Post one review; False when GitHub rejected its inline comments (the caller then
+    puts them in the check run)."""
     repo = check.repo
     base = f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}"
-    existing = [item for item in await api.pages(f"{base}/comments")
-                if review.MARKER in (item.get("body") or "")]
-    fresh = [entry for entry in suggestions if not review.already_posted(entry, existing)]
-    if not fresh:
-        return
-    shown, held_back = fresh[:REVIEW_COMMENTS_MAX], len(fresh) - REVIEW_COMMENTS_MAX
-    body = review.body(len(shown), max(0, held_back), outside)
+    body = review.body(len(shown), held_back, outside)
     try:
         await api.request("POST", f"{base}/reviews", json={
-            "commit_id": check.head_sha, "event": "COMMENT", "body": body, "comments": shown})
+            "commit_id": check.head_sha, "event": "COMMENT", "body": body,
+            "comments": [s.comment for s in shown]})
     except Rejected as exc:
         if exc.status != 422:
             raise
@@ -214,4 +261,6 @@ async def _review(api: Api, check: PullRequestCheck, suggestions: list[dict[str,
         await api.request("POST", f"{base}/reviews", json={
             "commit_id": check.head_sha, "event": "COMMENT",
             "body": body + "\n\nThe suggestions could not be placed on the diff (it changed "
-                           "while parity-bot worked); the check run lists them."})
+                           "while parity-bot worked); the check run shows them as a patch."})
+        return False
+    return True
