@@ -415,7 +415,7 @@ class FakeGitHub:
             run = self.check_runs.get(int(m.group(3)))
             if run is None:
                 raise _Error(404, {"message": "Not Found"})
-            for key in ("status", "conclusion", "name", "actions"):
+            for key in ("status", "conclusion", "name", "actions", "external_id"):
                 if key in body:
                     run[key] = body[key]
             if body.get("output"):
@@ -698,7 +698,9 @@ class FakeGitHub:
 
 
 def _public(run: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in run.items() if k != "annotations"}
+    public = {k: v for k, v in run.items() if k != "annotations"}
+    public["output"] = {**run["output"], "annotations_count": len(run["annotations"])}
+    return public
 
 
 class _Error(Exception):

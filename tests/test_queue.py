@@ -210,3 +210,24 @@ async def test_done_jobs_drop_their_payload_and_retention_removes_old_finished_j
         payloads = {r[0]: r[1] for r in await db.fetch("SELECT delivery_id, payload FROM jobs")}
         await db.close()
     assert payloads["new-done"] == "" and payloads["waiting"] == "x" * 1000
+
+
+async def test_a_failed_job_keeps_its_key_until_it_is_done(make_queue: Callable[[], Queue]) -> None:
+    """A later job of the same key waits for an earlier one's retry: the earlier job's
+    write may have landed, and it must find it before anything repeats it."""
+    queue = await opened(make_queue)
+    await queue.enqueue("opened", "pull_request", "o/r#1", "1")
+    await queue.enqueue("synchronize", "pull_request", "o/r#1", "2")
+    await queue.enqueue("other", "pull_request", "o/r#2", "3")
+    first = await queue.claim("w", 30)
+    assert first is not None and first.delivery_id == "opened"
+    await queue.retry(first, "timed out", 0.3, dead=False)
+    other = await queue.claim("w", 30)
+    assert other is not None and other.delivery_id == "other"  # other keys go on
+    assert await queue.claim("w", 30) is None  # `synchronize` waits for `opened`
+    await asyncio.sleep(0.35)
+    again = await queue.claim("w", 30)
+    assert again is not None and again.delivery_id == "opened" and again.attempts == 2
+    await queue.retry(again, "timed out", 0, dead=True)  # given up: the key is free
+    later = await queue.claim("w", 30)
+    assert later is not None and later.delivery_id == "synchronize"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from tests.fake_github import FakeGitHub, new_side_lines
@@ -141,8 +142,14 @@ def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
     rerequest["check_run"]["head_sha"] = sha
     rerequest["check_run"]["pull_requests"] = [{"number": 15, "head": {"sha": sha}}]
     service.deliver("check_run", rerequest)
-    wait_until(lambda: len([r for r in github.runs_for(sha) if r["status"] == "completed"]) == 2,
-               30, "the re-requested check run")
+    # The re-request updates the commit's one check run (annotations are not sent twice).
+    wait_until(lambda: len(github.calls("PATCH", r"/check-runs/\d+$")) >= 4, 30,
+               "the re-requested check run")
+    wait_until(lambda: github.runs_for(sha)[0]["status"] == "completed", 30, "completion")
+    assert len(github.runs_for(sha)) == 1
+    annotations = github.runs_for(sha)[0]["annotations"]
+    assert len(annotations) == len({(a["path"], a["start_line"], a["message"])
+                                    for a in annotations})
     # A new push with the same workflow content: a new check run, no repeated suggestions.
     new_sha = "f" * 40
     repo.files[new_sha] = dict(repo.files[sha])
@@ -215,3 +222,27 @@ def test_a_rejected_review_puts_its_suggestions_in_the_check_run(
 
     text = wait_until(patched, 30, "the patch in the check run")
     assert all(f"'part-{n:02d} (arm64)'" in text for n in range(3))
+
+
+def test_a_review_that_lands_after_the_timeout_is_not_repeated_by_the_next_event(
+        github: FakeGitHub, service: Service) -> None:
+    """The race: `opened`'s review POST times out but GitHub creates it late; the
+    `synchronize` that arrived meanwhile must not post the same suggestions again."""
+    from tests.fake_github import Fault
+
+    repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=16)
+    # Answered (and created) 4 s later: after the client's 2 s timeout and its first backoff.
+    github.faults.append(Fault("POST", r"/pulls/16/reviews$", status=0, delay=4.0, times=1))
+    service.deliver("pull_request", pull_request_event(repo, 16, sha))
+    new_sha = "e" * 40
+    repo.files[new_sha] = dict(repo.files[sha])
+    wait_until(lambda: github.calls("POST", r"/pulls/16/reviews$"), 30, "the first review POST")
+    repo.pulls[16].head_sha = new_sha
+    service.deliver("pull_request", pull_request_event(repo, 16, new_sha, action="synchronize"))
+    wait_until(lambda: any(r["status"] == "completed" for r in github.runs_for(new_sha)), 60,
+               "the synchronize check")
+    time.sleep(1.0)
+    comments = [(c["path"], c.get("line"), c["body"]) for c in github.review_comments
+                if c["pull_number"] == 16]
+    assert comments and len(comments) == len(set(comments))
+    assert len(github.reviews) == 1

@@ -45,7 +45,8 @@ def _now() -> str:
 
 
 class CheckRun:
-    """The one "Arch parity" check run of this delivery."""
+    """The one "Arch parity" check run of a head commit: created by the first event for the
+    commit, updated by every later one (a re-request, a retry) rather than added again."""
 
     def __init__(self, api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
         self.api = api
@@ -54,19 +55,26 @@ class CheckRun:
         self.attempt = attempt
         self.id: int | None = None
         self.completed = False
+        self.annotated = False  # GitHub appends annotations: they are sent once per run
         self.output: dict[str, str] | None = None  # as this attempt completed it
 
     async def start(self) -> None:
-        if self.attempt.run > 1:  # an earlier run may have created it
-            repo = self.check.repo
-            runs = await self.api.pages(
-                f"/repos/{repo.owner}/{repo.name}/commits/{self.check.head_sha}/check-runs",
-                {"check_name": check_run.CHECK_NAME, "filter": "all"})
-            mine = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
-            if mine:
-                self.id = int(mine[0]["id"])
-                self.completed = mine[0].get("status") == "completed"
+        repo = self.check.repo
+        runs = await self.api.pages(
+            f"/repos/{repo.owner}/{repo.name}/commits/{self.check.head_sha}/check-runs",
+            {"check_name": check_run.CHECK_NAME, "filter": "all"})
+        if runs:
+            ours = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
+            run = ours[0] if ours else max(runs, key=lambda item: int(item["id"]))
+            self.id = int(run["id"])
+            self.annotated = bool((run.get("output") or {}).get("annotations_count"))
+            if ours and run.get("status") == "completed":
+                self.completed = True  # an earlier attempt of this delivery finished it
                 return
+            await self.api.request("PATCH", f"{self.base}/{self.id}", json={
+                "status": "in_progress", "started_at": _now(),
+                "external_id": self.attempt.delivery_id})
+            return
         created = await self.api.request("POST", self.base, json={
             "name": check_run.CHECK_NAME, "head_sha": self.check.head_sha,
             "status": "in_progress", "started_at": _now(),
@@ -77,7 +85,7 @@ class CheckRun:
                        annotations: list[dict[str, Any]] | None = None) -> None:
         if self.completed:
             return  # an earlier attempt finished it; annotations would be appended twice
-        annotations = annotations or []
+        annotations = [] if self.annotated else (annotations or [])
         output: dict[str, Any] = {"title": title, "summary": summary,
                                   "annotations": annotations[:ANNOTATIONS_PER_CALL]}
         if text:
@@ -86,6 +94,7 @@ class CheckRun:
             "status": "completed", "conclusion": conclusion, "completed_at": _now(),
             "output": output})
         self.completed = True
+        self.annotated = self.annotated or bool(annotations)
         self.output = {"title": title, "summary": summary, "text": text or ""}
         for start in range(ANNOTATIONS_PER_CALL, len(annotations), ANNOTATIONS_PER_CALL):
             await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {

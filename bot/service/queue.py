@@ -3,7 +3,7 @@
 One behaviour, two backends: SQLite (default; WAL, synchronous=FULL; one machine) and
 PostgreSQL (several replicas on one database). A job is claimed with a lease that its
 worker keeps extending; a crashed worker's lease runs out and the job is claimed again.
-Jobs that share a key (one pull request) run one at a time. Failures back off exponentially
+Jobs that share a key (one pull request) run one at a time, in order. Failures back off exponentially
 and end `dead` after `max_attempts`; a rate-limited job is deferred without using up an
 attempt.
 """
@@ -106,11 +106,16 @@ _SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT"
 _PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
                             bigint="BIGINT", boolean="BOOLEAN")
 
+# A key's jobs run one at a time and in order: a job waits while another of its key runs,
+# and while an earlier one is unfinished (failed and waiting to retry, or deferred). So a
+# job whose write may have landed at GitHub (a timeout) is retried, and finds that write,
+# before a later job of the same pull request can repeat it.
 _CLAIMABLE = """
 SELECT id, delivery_id, event, key, payload, attempts, runs FROM jobs j
 WHERE ((state = 'queued' AND run_after <= :now) OR (state = 'running' AND lease_until < :now))
-  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.key = j.key AND r.state = 'running'
-                  AND r.lease_until >= :now AND r.id <> j.id)
+  AND NOT EXISTS (SELECT 1 FROM jobs r WHERE r.key = j.key AND r.id <> j.id
+                  AND ((r.state = 'running' AND r.lease_until >= :now)
+                       OR (r.id < j.id AND r.state IN ('queued', 'running'))))
 ORDER BY run_after, id LIMIT 1
 """
 
@@ -307,8 +312,9 @@ class PostgresQueue:
                                          candidate["key"]):
                     continue
                 busy = await db.fetchval(
-                    f"SELECT 1 FROM jobs WHERE key = $1 AND state = 'running' "
-                    f"AND lease_until >= {_NOW} AND id <> $2", candidate["key"], candidate["id"])
+                    f"SELECT 1 FROM jobs WHERE key = $1 AND id <> $2 AND ((state = 'running' "
+                    f"AND lease_until >= {_NOW}) OR (id < $2 AND state IN ('queued', "
+                    f"'running')))", candidate["key"], candidate["id"])
                 if busy:
                     continue
                 row = await db.fetchrow(
