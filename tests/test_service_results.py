@@ -252,3 +252,15 @@ def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(
         assert len(github.calls("GET", rf"/actions/jobs/{stuck['id']}$")) == checks
     finally:
         service.stop()
+
+
+def test_what_a_replica_remembers_is_bounded() -> None:
+    from bot.service.results import Memory
+
+    memory = Memory()
+    for number in range(Memory.SIZE * 2):
+        memory.comments[("o/r", number)] = (number, "body")
+        memory.checks[("o/r", str(number))] = (number, "success", "title")
+    assert len(memory.comments) == Memory.SIZE and len(memory.checks) == Memory.SIZE
+    assert ("o/r", Memory.SIZE * 2 - 1) in memory.comments and ("o/r", 0) not in memory.comments
+    assert memory.comments.ttl == Memory.AGE and memory.policies.ttl == Memory.POLICY_SECONDS

@@ -19,6 +19,7 @@ def test_manifest_flow_writes_env_and_the_service_then_runs(tmp_path: Path) -> N
                       PUBLIC_URL="https://parity.example.org")
     service.start()
     try:
+        assert httpx.get(service.url + "/readyz").status_code == 503  # no webhooks here yet
         page = httpx.get(service.url + "/").text
         action = re.search(r"action='([^']+)'", page)
         assert action is not None

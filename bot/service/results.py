@@ -12,9 +12,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
+
+from cachetools import LRUCache, TTLCache
 
 from bot.core.analysis import analyze
 from bot.core.config import ConfigError, Policy
@@ -32,47 +33,49 @@ logger = logging.getLogger("parity.results")
 
 
 class WorkflowCache:
-    """Workflow files by (repository, commit, path): a commit's content never changes."""
+    """Workflow files by (repository, commit, path): a commit's files never change."""
 
     def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.items: OrderedDict[tuple[str, str, str], bytes | None] = OrderedDict()
+        self.items: LRUCache[tuple[str, str, str], bytes | None] = LRUCache(maxsize=size)
 
     async def get(self, api: Api, repo: Repo, sha: str, path: str) -> bytes | None:
         key = (repo.full_name, sha, path)
         if key in self.items:
-            self.items.move_to_end(key)
             return self.items[key]
         data = await api.file(repo.owner, repo.name, path, ref=sha)
         self.items[key] = data
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
         return data
 
 
 class Memory:
-    """What this replica remembers between events, to spare GitHub calls.
+    """What this replica remembers between events, to spare GitHub calls; bounded in size
+    and age, so a replica running for months holds no more than the recent pull requests.
 
-    Safe to lose (a restart, another replica): the comment and the check run are looked up
-    again, and a remembered comment that was deleted is found missing by the PATCH. The
-    policy is kept one minute: a config change reaches results comparisons within a minute.
+    Safe to lose (a restart, another replica, an eviction): the comment and the check run
+    are looked up again, and a remembered comment that was deleted is found missing by the
+    PATCH. The policy is kept one minute: a config change reaches results comparisons
+    within a minute.
     """
 
     POLICY_SECONDS = 60.0
+    SIZE = 2048  # pull requests (and repositories) remembered
+    AGE = 6 * 3600.0  # seconds an entry is kept
 
     def __init__(self, runner_wait: float = RUNNER_WAIT_MINUTES) -> None:
         self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
         self.workflows = WorkflowCache()
-        self.policies: dict[str, tuple[float, Policy]] = {}
-        self.comments: dict[tuple[str, int], tuple[int, str]] = {}  # -> (comment id, body)
-        self.checks: dict[tuple[str, str], tuple[int, str, str]] = {}  # -> (id, conclusion, title)
+        self.policies: TTLCache[str, Policy] = TTLCache(self.SIZE, self.POLICY_SECONDS)
+        # -> (comment id, body); -> (check run id, conclusion, title)
+        self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
+        self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE,
+                                                                               self.AGE)
 
     async def policy(self, api: Api, repo: Repo) -> Policy:
         cached = self.policies.get(repo.full_name)
-        if cached and cached[0] > time.monotonic():
-            return cached[1]
+        if cached is not None:
+            return cached
         policy, _ = await load_policy(api, repo)
-        self.policies[repo.full_name] = (time.monotonic() + self.POLICY_SECONDS, policy)
+        self.policies[repo.full_name] = policy
         return policy
 
 

@@ -110,5 +110,9 @@ def create_setup_app(settings: Settings) -> Starlette:
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok (setup mode)\n")
 
+    async def readyz(request: Request) -> Response:
+        # Alive, but not an App yet: a load balancer must not send webhooks here.
+        return PlainTextResponse("setup mode: not registered yet\n", status_code=503)
+
     return Starlette(routes=[Route("/", home), Route("/setup/callback", callback),
-                             Route("/healthz", healthz)])
+                             Route("/healthz", healthz), Route("/readyz", readyz)])
