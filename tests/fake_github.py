@@ -205,6 +205,8 @@ class FakeGitHub:
         self.rate_remaining = 5000
         self.app_slug = "parity-bot"
         self.installations: dict[str, int] = {}  # account login -> installation id
+        self.hook_deliveries: list[dict[str, Any]] = []  # the App's deliveries, newest first
+        self.redelivered: list[int] = []  # ids asked for again
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self.port = 0
@@ -336,6 +338,22 @@ class FakeGitHub:
         if method == "GET" and path == "/app":
             self._authorize(record, app_jwt=True)
             return JSONResponse({"id": self.app_id, "slug": self.app_slug, "name": "parity-bot"})
+        if method == "GET" and path == "/app/hook/deliveries":
+            self._authorize(record, app_jwt=True)
+            start = int(query.get("cursor") or 0)
+            size = min(100, int(query.get("per_page", 30)))
+            page = self.hook_deliveries[start:start + size]
+            headers = {}
+            if start + size < len(self.hook_deliveries):
+                headers["link"] = (f'<{self.url}/app/hook/deliveries?per_page={size}&cursor='
+                                   f'{start + size}>; rel="next"')
+            return JSONResponse(page, headers=headers)
+        if method == "POST" and (m := re.fullmatch(r"/app/hook/deliveries/(\d+)/attempts", path)):
+            self._authorize(record, app_jwt=True)
+            if not any(d["id"] == int(m.group(1)) for d in self.hook_deliveries):
+                raise _Error(404, {"message": "Not Found"})
+            self.redelivered.append(int(m.group(1)))
+            return JSONResponse({}, status_code=202)
         if method == "GET" and (m := re.fullmatch(r"/(?:orgs|users)/([^/]+)/installation", path)):
             self._authorize(record, app_jwt=True)
             if m.group(1) not in self.installations:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 from pathlib import Path
+from typing import Any
 
 from tests.fake_github import FakeGitHub, Fault
 from tests.service_harness import (
@@ -118,3 +119,40 @@ def test_sigterm_lets_running_jobs_finish(tmp_path: Path, github: FakeGitHub) ->
     assert settled(github, pulls)  # finished before the process exited
     messages = [line["message"] for line in service.log_lines()]
     assert messages.index("job done") < messages.index("Application shutdown complete.")
+
+
+def test_missed_deliveries_are_asked_for_again(tmp_path: Path, github: FakeGitHub) -> None:
+    """GitHub keeps failed deliveries three days: the service asks again for the ones it
+    never stored, once, and for nothing else."""
+    import time as clock
+
+    from tests.service_harness import Service, example
+
+    def delivery(number: int, guid: str, status: int, age: float = 60,
+                 event: str = "pull_request") -> dict[str, Any]:
+        stamp = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(clock.time() - age))
+        return {"id": number, "guid": guid, "delivered_at": stamp, "redelivery": False,
+                "status": "OK" if status < 300 else "Bad Gateway", "status_code": status,
+                "event": event, "action": "opened", "installation_id": 77}
+
+    deliveries = [
+        delivery(1, "missed", 502), delivery(2, "stored", 502),
+        delivery(3, "recovered", 502), delivery(4, "recovered", 200),
+        delivery(6, "unhandled", 502, event="star"),
+        *[delivery(100 + n, f"fine-{n}", 200) for n in range(120)],
+        delivery(7, "missed-on-page-2", 504, age=120),
+        delivery(5, "too-old", 502, age=4 * 86400),  # newest first, as GitHub lists them
+    ]
+    service = Service(tmp_path, github, REDELIVER_INTERVAL="1")
+    service.start()
+    try:
+        assert service.deliver("pull_request", example("pull_request.opened"),
+                               delivery="stored").status_code == 202
+        github.hook_deliveries = deliveries  # listed from the next look on
+        wait_until(lambda: len(github.redelivered) >= 2, 30, "the redeliveries")
+        assert sorted(github.redelivered[:2]) == [1, 7]
+        assert set(github.redelivered) <= {1, 7}  # never the stored, fine, old or unhandled
+        metrics = __import__("httpx").get(service.url + "/metrics").text
+        assert "parity_deliveries_recovered_total" in metrics
+    finally:
+        service.stop()

@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -157,8 +157,21 @@ async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None
             log(logger, logging.ERROR, "scan schedule failed", error=str(exc))
 
 
+async def redeliver_missed(settings: Settings, store: Store, metrics: Registry,
+                           recover: Callable[[], Awaitable[int]]) -> None:
+    """On start and every REDELIVER_INTERVAL, one replica asks for missed deliveries."""
+    while True:
+        try:
+            if await store.claim_schedule("redeliver", settings.redeliver_interval,
+                                          due_at_first=True) is not None:
+                metrics.recovered.inc(await recover())
+        except Exception as exc:  # GitHub or the database away: try at the next look
+            log(logger, logging.WARNING, "missed-delivery recovery failed", error=str(exc))
+        await asyncio.sleep(max(0.5, min(60.0, settings.redeliver_interval / 4)))
+
+
 def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry,
-               store: Store) -> Starlette:
+               store: Store, recover: Callable[[], Awaitable[int]] | None = None) -> Starlette:
     latest: list[Stats] = []
     queue_gauges(metrics, latest)
     by_status: dict[tuple[int, str], int] = {}
@@ -170,6 +183,8 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
         await store.open()
         pool.start()
         scheduler = asyncio.create_task(schedule_scans(settings, queue, store))
+        recovery = (asyncio.create_task(redeliver_missed(settings, store, metrics, recover))
+                    if recover is not None else None)
         log(logger, logging.INFO, "parity-bot serving", port=settings.port,
             webhook_path=settings.webhook_path, workers=settings.workers,
             database=settings.database_url.split("://", 1)[0])
@@ -177,9 +192,11 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
             yield
         finally:
             log(logger, logging.INFO, "shutting down: finishing running jobs", busy=pool.busy)
-            scheduler.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await scheduler
+            for task in (scheduler, recovery):
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await pool.stop()
             await store.close()
             await queue.close()

@@ -104,6 +104,8 @@ class Registry:
         self.stuck_legs = self.add(Counter(
             "parity_arm64_legs_stuck_total", "Arm64 legs found queued past RUNNER_WAIT_MINUTES "
                                              "with no runner, per installation"))
+        self.recovered = self.add(Counter(
+            "parity_deliveries_recovered_total", "Missed deliveries GitHub was asked to redeliver"))
         self.scan_calls = self.add(Counter(
             "parity_scan_github_calls_total", "GitHub API calls made by repository scans"))
 

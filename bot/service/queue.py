@@ -56,6 +56,7 @@ class Queue(Protocol):
     async def record_installation(self, installation: int, account: str,
                                   repositories: list[str] | None, active: bool) -> None: ...
     async def installation(self, installation: int) -> dict[str, Any] | None: ...
+    async def known(self, delivery_ids: list[str]) -> set[str]: ...
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -250,6 +251,19 @@ class SqliteQueue:
                        (installation, account, json.dumps(sorted(repos)), int(active), time.time()))
         await self._run(record)
 
+    async def known(self, delivery_ids: list[str]) -> set[str]:
+        """The delivery ids among these that were stored (and not yet past retention)."""
+        def read(db: sqlite3.Connection) -> set[str]:
+            found: set[str] = set()
+            for start in range(0, len(delivery_ids), 500):
+                chunk = delivery_ids[start:start + 500]
+                marks = ", ".join("?" * len(chunk))
+                found |= {row[0] for row in db.execute(
+                    f"SELECT delivery_id FROM jobs WHERE delivery_id IN ({marks})", chunk)}
+            return found
+        result: set[str] = await self._run(read)
+        return result
+
     async def installation(self, installation: int) -> dict[str, Any] | None:
         def read(db: sqlite3.Connection) -> dict[str, Any] | None:
             row = db.execute("SELECT account, repositories, active FROM installations "
@@ -380,6 +394,11 @@ class PostgresQueue:
                 f"account = EXCLUDED.account, repositories = EXCLUDED.repositories, "
                 f"active = EXCLUDED.active, updated_at = EXCLUDED.updated_at",
                 installation, account, json.dumps(sorted(repos)), active)
+
+    async def known(self, delivery_ids: list[str]) -> set[str]:
+        rows = await self._pool.fetch(
+            "SELECT delivery_id FROM jobs WHERE delivery_id = ANY($1::text[])", delivery_ids)
+        return {row["delivery_id"] for row in rows}
 
     async def installation(self, installation: int) -> dict[str, Any] | None:
         row = await self._pool.fetchrow(

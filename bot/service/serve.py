@@ -45,7 +45,12 @@ def build_app(settings: Settings) -> object:
 
     pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds,
                       settings.max_attempts)
-    return create_app(settings, queue, pool, metrics, store)
+    from bot.service.redeliver import recover
+
+    async def recover_missed() -> int:
+        return await recover(clients, queue)
+
+    return create_app(settings, queue, pool, metrics, store, recover_missed)
 
 
 def main() -> int:

@@ -38,6 +38,7 @@ class Settings:
     scan_rate_share: float = 0.5  # of an installation's remaining rate limit scans may use
     runner_wait_minutes: float = 30.0  # a queued arm64 leg is named after this long
     retention_days: float = 7.0  # finished jobs (and their delivery ids) are kept this long
+    redeliver_interval: float = 600.0  # seconds between looks for missed deliveries
 
     @property
     def setup_mode(self) -> bool:
@@ -184,4 +185,5 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         scan_rate_share=_float(env, "SCAN_RATE_SHARE", 0.5, at_most=1),
         runner_wait_minutes=_float(env, "RUNNER_WAIT_MINUTES", 30.0),
         retention_days=_retention(env),
+        redeliver_interval=_float(env, "REDELIVER_INTERVAL", 600.0),
     )

@@ -321,16 +321,19 @@ class Store:
             return None
         return int(rows[0][0]), rows[0][2]
 
-    async def claim_schedule(self, name: str, interval: float) -> int | None:
+    async def claim_schedule(self, name: str, interval: float,
+                             due_at_first: bool = False) -> int | None:
         """The scheduled round number when this replica is the one to start it, else None.
 
         One conditional UPDATE: of replicas that look at once, exactly one moves the row.
         The row keeps when the last round started, so a changed interval applies at once;
-        the first look only starts the clock (installations are scanned when installed).
+        the first look only starts the clock (installations are scanned when installed),
+        unless `due_at_first`.
         """
         now = time.time()
         await self.db.execute("INSERT INTO schedule (name, last_at, round) VALUES (?, ?, 0) "
-                              "ON CONFLICT (name) DO NOTHING", name, now)
+                              "ON CONFLICT (name) DO NOTHING", name,
+                              now - interval if due_at_first else now)
         rows = await self.db.fetch("SELECT round, last_at FROM schedule WHERE name = ?", name)
         current, last_at = int(rows[0][0]), float(rows[0][1])
         if now < last_at + interval:
