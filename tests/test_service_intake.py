@@ -66,8 +66,8 @@ def test_unhandled_events_are_202_counted_not_queued(service: Service) -> None:
     assert service.deliver("pull_request", closed).status_code == 202
     assert jobs(service) == []
     metrics = httpx.get(service.url + "/metrics").text
-    assert 'parity_deliveries_total{event="push",outcome="ignored"} 1' in metrics
-    assert 'parity_deliveries_total{event="pull_request",outcome="ignored"} 1' in metrics
+    assert 'parity_deliveries_total{event="push",outcome="ignored"} 1.0' in metrics
+    assert 'parity_deliveries_total{event="pull_request",outcome="ignored"} 1.0' in metrics
 
 
 def test_junk_cannot_grow_the_metrics(service: Service) -> None:
@@ -76,8 +76,8 @@ def test_junk_cannot_grow_the_metrics(service: Service) -> None:
         service.deliver(f"junk-{index}", {"a": index}, secret="wrong")
         service.deliver(f"made-up-{index}", {"a": index})
     metrics = httpx.get(service.url + "/metrics").text
-    assert 'parity_deliveries_total{event="unverified",outcome="bad_signature"} 5' in metrics
-    assert 'parity_deliveries_total{event="other",outcome="ignored"} 5' in metrics
+    assert 'parity_deliveries_total{event="unverified",outcome="bad_signature"} 5.0' in metrics
+    assert 'parity_deliveries_total{event="other",outcome="ignored"} 5.0' in metrics
     assert "junk" not in metrics and "made-up" not in metrics
 
 
@@ -101,14 +101,15 @@ def test_health_readiness_and_metrics(github: FakeGitHub, service: Service) -> N
     repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=4)
     service.deliver("pull_request", pull_request_event(repo, 4, sha))
     wait_until(lambda: any(r["status"] == "completed" for r in github.runs_for(sha)), 30, "check")
-    wait_until(lambda: "parity_job_duration_seconds_count{event=\"pull_request\"} 1"
+    wait_until(lambda: "parity_job_duration_seconds_count{event=\"pull_request\"} 1.0"
                in httpx.get(service.url + "/metrics").text, 10, "job metrics")
     metrics = httpx.get(service.url + "/metrics").text
-    assert 'parity_deliveries_total{event="pull_request",outcome="accepted"} 1' in metrics
+    assert 'parity_deliveries_total{event="pull_request",outcome="accepted"} 1.0' in metrics
     assert 'parity_github_calls_total{status="201"}' in metrics
-    assert "parity_queue_depth 0" in metrics
+    assert "parity_queue_depth 0.0" in metrics
     assert "parity_queue_oldest_age_seconds" in metrics
     assert "parity_github_rate_limit_remaining" in metrics
+    assert "process_resident_memory_bytes" in metrics  # process metrics come with it
 
 
 def test_logs_carry_delivery_ids_and_no_secret(github: FakeGitHub, service: Service) -> None:

@@ -24,8 +24,8 @@ from bot.core.limits import WEBHOOK_MAX_BYTES
 from bot.service import signatures, watchdog
 from bot.service.events import HANDLED, handled, queue_key
 from bot.service.logs import log
-from bot.service.metrics import Gauge, Labels, Registry
-from bot.service.queue import Queue, Stats
+from bot.service.metrics import CONTENT_TYPE, Registry
+from bot.service.queue import Queue
 from bot.service.scans import start_round
 from bot.service.settings import Settings
 from bot.service.store import Store
@@ -69,59 +69,38 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
         try:
             body = await _body(request, max_bytes)
         except _TooLarge:
-            deliveries.inc(event="unverified", outcome="too_large")
+            deliveries.labels(event="unverified", outcome="too_large").inc()
             return _reply(413, f"payload over {max_bytes} bytes")
         if not signatures.valid(body, request.headers.get("x-hub-signature-256"),
                                 settings.webhook_secrets):
-            deliveries.inc(event="unverified", outcome="bad_signature")
+            deliveries.labels(event="unverified", outcome="bad_signature").inc()
             log(logger, logging.WARNING, "rejected delivery: bad signature", event=event,
                 delivery=delivery)
             return _reply(401, "signature does not match")
         if not event or not delivery:
-            deliveries.inc(event=shown, outcome="bad_request")
+            deliveries.labels(event=shown, outcome="bad_request").inc()
             return _reply(400, "X-GitHub-Event and X-GitHub-Delivery are required")
         try:
             payload = json.loads(body)
         except (ValueError, UnicodeDecodeError):
-            deliveries.inc(event=shown, outcome="bad_json")
+            deliveries.labels(event=shown, outcome="bad_json").inc()
             return _reply(400, "body is not JSON")
         if not isinstance(payload, dict):
-            deliveries.inc(event=shown, outcome="bad_json")
+            deliveries.labels(event=shown, outcome="bad_json").inc()
             return _reply(400, "body is not a JSON object")
         if not handled(event, payload):
-            deliveries.inc(event=shown, outcome="ignored")
+            deliveries.labels(event=shown, outcome="ignored").inc()
             return _reply(202, "event not handled")
         stored = await queue.enqueue(delivery, event, queue_key(event, payload), body.decode())
         if not stored:
-            deliveries.inc(event=shown, outcome="duplicate")
+            deliveries.labels(event=shown, outcome="duplicate").inc()
             return _reply(200, "delivery already received")
-        deliveries.inc(event=shown, outcome="accepted")
+        deliveries.labels(event=shown, outcome="accepted").inc()
         if pool is not None:
             pool.wake()
         return _reply(202, "queued")
 
     return webhook
-
-
-def queue_gauges(metrics: Registry, latest: list[Stats]) -> None:
-    """Queue series read from the last stats the readiness/metrics endpoint fetched."""
-    def read(field: str) -> dict[Labels, float]:
-        return {(): float(getattr(latest[0], field))} if latest else {}
-
-    metrics.add(Gauge("parity_queue_depth", "Jobs waiting to run", lambda: read("queued")))
-    metrics.add(Gauge("parity_queue_running", "Jobs running", lambda: read("running")))
-    metrics.add(Gauge("parity_queue_dead", "Jobs that failed for good", lambda: read("dead")))
-    metrics.add(Gauge("parity_queue_oldest_age_seconds", "Age of the oldest waiting job",
-                      lambda: read("oldest_age")))
-
-
-def scan_gauges(metrics: Registry, latest: dict[tuple[int, str], int]) -> None:
-    def read() -> dict[Labels, float]:
-        return {(("installation", str(installation)), ("status", status)): float(count)
-                for (installation, status), count in sorted(latest.items())}
-
-    metrics.add(Gauge("parity_jobs_by_status", "Workflow jobs by verdict in each repository's "
-                      "latest scan, per installation", read))
 
 
 async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None:
@@ -172,10 +151,6 @@ async def redeliver_missed(settings: Settings, store: Store, metrics: Registry,
 
 def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry,
                store: Store, recover: Callable[[], Awaitable[int]] | None = None) -> Starlette:
-    latest: list[Stats] = []
-    queue_gauges(metrics, latest)
-    by_status: dict[tuple[int, str], int] = {}
-    scan_gauges(metrics, by_status)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -214,17 +189,18 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
         return _reply(200, "ready")
 
     async def metrics_endpoint(request: Request) -> Response:
+        scraped = metrics.scraped
         try:
-            latest[:] = [await queue.stats()]
-        except Exception:
-            latest[:] = []
+            stats = await queue.stats()
+            scraped.queue = {"queued": stats.queued, "running": stats.running,
+                             "dead": stats.dead, "oldest_age": stats.oldest_age}
+        except Exception:  # the database is away: the series are left out, not faked
+            scraped.queue = {}
         try:
-            fresh = await store.by_status()
+            scraped.by_status = await store.by_status()
         except Exception:
-            fresh = {}
-        by_status.clear()
-        by_status.update(fresh)
-        return PlainTextResponse(metrics.render(), media_type="text/plain; version=0.0.4")
+            scraped.by_status = {}
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
 
     return Starlette(routes=[
         Route(settings.webhook_path, webhook_endpoint(settings, queue, pool, metrics),

@@ -256,7 +256,7 @@ class Clients:
 
     def _github(self, auth: Any, installation: int | None = None) -> GitHub[Any]:
         async def count(response: httpx.Response) -> None:
-            self.metrics.github_calls.inc(status=str(response.status_code))
+            self.metrics.github_calls.labels(status=str(response.status_code)).inc()
             headers = response.headers
             remaining = headers.get("x-ratelimit-remaining")
             if remaining is not None and remaining.isdigit():

@@ -56,7 +56,7 @@ async def handle(job: Job, ctx: Context) -> None:
         async with ctx.clients.installation(int(payload["installation"]),
                                             ctx.scan_rate_share) as api:
             for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
-                ctx.metrics.scans.inc(state=state)
+                ctx.metrics.scans.labels(state=state).inc()
         await _round_finished(ctx, int(payload["round"]))  # every repository was skipped
         return
     if job.event == scans.SCAN:
@@ -68,7 +68,7 @@ async def handle(job: Job, ctx: Context) -> None:
                 await _after_scan(api, ctx, job, payload, outcome)
             finally:
                 ctx.metrics.scan_calls.inc(api.calls)
-            ctx.metrics.scans.inc(state=outcome.scan.state)
+            ctx.metrics.scans.labels(state=outcome.scan.state).inc()
         return
     if job.event == org_report.ORG_REPORT:
         async with ctx.clients.installation(int(payload["installation"])) as api:
@@ -77,7 +77,7 @@ async def handle(job: Job, ctx: Context) -> None:
     if job.event == fix_prs.FIX:
         async with ctx.clients.installation(int(payload["installation"])) as api:
             outcome_ = await fix_prs.run(api, ctx.store, payload)
-            ctx.metrics.fix_prs.inc(outcome=outcome_.state)
+            ctx.metrics.fix_prs.labels(outcome=outcome_.state).inc()
         return
     if job.event == "issues":
         repo = repo_of(payload)
@@ -108,7 +108,7 @@ async def handle(job: Job, ctx: Context) -> None:
     if job.event == watchdog.SWEEP:
         async with ctx.clients.installation(int(payload["installation"])) as api:
             if await watchdog.check(api, ctx.store, ctx.memory, payload):
-                ctx.metrics.stuck_legs.inc(installation=str(payload["installation"]))
+                ctx.metrics.stuck_legs.labels(installation=str(payload["installation"])).inc()
                 await _dashboard_again(api, ctx, str(payload["repo"]))
         return
     if job.event in ("workflow_run", "workflow_job"):

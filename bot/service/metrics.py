@@ -1,122 +1,94 @@
-"""Prometheus metrics in the text exposition format; a handful of series, no dependency."""
+"""Prometheus metrics, on prometheus-client: counters and histograms the service updates,
+process metrics, and a collector for what is read from the database at scrape time (the
+queue's depth and ages, jobs by verdict per installation).
+
+Label values come from fixed sets or from verified data only (see the intake), so no
+request can add a series.
+"""
 
 from __future__ import annotations
 
-import math
-import threading
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-Labels = tuple[tuple[str, str], ...]
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    gc_collector,
+    generate_latest,
+    platform_collector,
+    process_collector,
+)
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
-
-def _labels(labels: Labels) -> str:
-    if not labels:
-        return ""
-    inner = ",".join(f'{k}="{v.replace(chr(92), chr(92) * 2).replace(chr(34), chr(92) + chr(34))}"'
-                     for k, v in labels)
-    return "{" + inner + "}"
-
-
-class Counter:
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help, self.kind = name, help_text, "counter"
-        self.values: dict[Labels, float] = {}
-        self._lock = threading.Lock()
-
-    def inc(self, amount: float = 1.0, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            self.values[key] = self.values.get(key, 0.0) + amount
-
-    def samples(self) -> list[str]:
-        return [f"{self.name}{_labels(k)} {v:g}" for k, v in sorted(self.values.items())]
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-class Gauge(Counter):
-    def __init__(self, name: str, help_text: str,
-                 read: Callable[[], dict[Labels, float]] | None = None) -> None:
-        super().__init__(name, help_text)
-        self.kind = "gauge"
-        self.read = read
+@dataclass(slots=True)
+class Scraped:
+    """What the metrics endpoint read from the database for this scrape."""
 
-    def set(self, value: float, **labels: str) -> None:
-        with self._lock:
-            self.values[tuple(sorted(labels.items()))] = value
-
-    def samples(self) -> list[str]:
-        if self.read is not None:
-            self.values = self.read()
-        return super().samples()
+    queue: dict[str, float] = field(default_factory=dict)  # queued, running, dead, oldest_age
+    by_status: dict[tuple[int, str], int] = field(default_factory=dict)
 
 
-class Histogram:
-    BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, math.inf)
+class DatabaseCollector(Collector):
+    _QUEUE = (("queued", "parity_queue_depth", "Jobs waiting to run"),
+              ("running", "parity_queue_running", "Jobs running"),
+              ("dead", "parity_queue_dead", "Jobs that failed for good"),
+              ("oldest_age", "parity_queue_oldest_age_seconds", "Age of the oldest waiting job"))
 
-    def __init__(self, name: str, help_text: str) -> None:
-        self.name, self.help, self.kind = name, help_text, "histogram"
-        self.series: dict[Labels, list[float]] = {}  # bucket counts..., sum, count
-        self._lock = threading.Lock()
+    def __init__(self, scraped: Scraped) -> None:
+        self.scraped = scraped
 
-    def observe(self, value: float, **labels: str) -> None:
-        key = tuple(sorted(labels.items()))
-        with self._lock:
-            data = self.series.setdefault(key, [0.0] * (len(self.BUCKETS) + 2))
-            for index, bound in enumerate(self.BUCKETS):
-                if value <= bound:
-                    data[index] += 1
-            data[-2] += value
-            data[-1] += 1
-
-    def samples(self) -> list[str]:
-        out = []
-        for key, data in sorted(self.series.items()):
-            for index, bound in enumerate(self.BUCKETS):
-                le = "+Inf" if bound == math.inf else f"{bound:g}"
-                out.append(f"{self.name}_bucket{_labels((*key, ('le', le)))} {data[index]:g}")
-            out.append(f"{self.name}_sum{_labels(key)} {data[-2]:g}")
-            out.append(f"{self.name}_count{_labels(key)} {data[-1]:g}")
-        return out
-
-
-Metric = Counter | Gauge | Histogram
-M = TypeVar("M", Counter, Gauge, Histogram)
+    def collect(self) -> Iterator[Metric]:
+        for key, name, text in self._QUEUE:
+            if key in self.scraped.queue:
+                yield GaugeMetricFamily(name, text, value=self.scraped.queue[key])
+        jobs = GaugeMetricFamily("parity_jobs_by_status", "Workflow jobs by verdict in each "
+                                 "repository's latest scan, per installation",
+                                 labels=["installation", "status"])
+        for (installation, status), count in sorted(self.scraped.by_status.items()):
+            jobs.add_metric([str(installation), status], count)
+        yield jobs
 
 
 class Registry:
     def __init__(self) -> None:
-        self.metrics: list[Metric] = []
-        self.deliveries = self.add(Counter(
-            "parity_deliveries_total", "Webhook deliveries by event and outcome"))
-        self.jobs = self.add(Histogram(
-            "parity_job_duration_seconds", "Time to process a queued delivery, by event"))
-        self.job_failures = self.add(Counter(
-            "parity_job_failures_total", "Failed job attempts by event and what happened next"))
-        self.github_calls = self.add(Counter(
-            "parity_github_calls_total", "GitHub API calls by HTTP status"))
-        self.rate_limit = self.add(Gauge(
-            "parity_github_rate_limit_remaining", "x-ratelimit-remaining of the last response"))
-        self.scans = self.add(Counter(
-            "parity_scans_total", "Repository scans by outcome (scanned, unchanged, skipped "
-                                  "as archived/disabled/empty, failed)"))
-        self.fix_prs = self.add(Counter(
-            "parity_fix_pull_requests_total", "Fix pull request jobs by what they did"))
-        self.stuck_legs = self.add(Counter(
-            "parity_arm64_legs_stuck_total", "Arm64 legs found queued past RUNNER_WAIT_MINUTES "
-                                             "with no runner, per installation"))
-        self.recovered = self.add(Counter(
-            "parity_deliveries_recovered_total", "Missed deliveries GitHub was asked to redeliver"))
-        self.scan_calls = self.add(Counter(
-            "parity_scan_github_calls_total", "GitHub API calls made by repository scans"))
+        self.registry = CollectorRegistry()
+        r = self.registry
+        process_collector.ProcessCollector(registry=r)
+        platform_collector.PlatformCollector(registry=r)
+        gc_collector.GCCollector(registry=r)
+        self.scraped = Scraped()
+        r.register(DatabaseCollector(self.scraped))
+        self.deliveries = Counter("parity_deliveries", "Webhook deliveries by event and outcome",
+                                  ["event", "outcome"], registry=r)
+        self.jobs = Histogram("parity_job_duration_seconds",
+                              "Time to process a queued delivery, by event", ["event"],
+                              registry=r, buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                                                   10.0, 30.0, 60.0, float("inf")))
+        self.job_failures = Counter("parity_job_failures", "Failed job attempts by event and "
+                                    "what happened next", ["event", "outcome"], registry=r)
+        self.github_calls = Counter("parity_github_calls", "GitHub API calls by HTTP status",
+                                    ["status"], registry=r)
+        self.rate_limit = Gauge("parity_github_rate_limit_remaining",
+                                "x-ratelimit-remaining of the last response", registry=r)
+        self.scans = Counter("parity_scans", "Repository scans by outcome (scanned, unchanged, "
+                             "skipped as archived/disabled/empty, failed)", ["state"], registry=r)
+        self.fix_prs = Counter("parity_fix_pull_requests",
+                               "Fix pull request jobs by what they did", ["outcome"], registry=r)
+        self.stuck_legs = Counter("parity_arm64_legs_stuck", "Arm64 legs found queued past "
+                                  "RUNNER_WAIT_MINUTES with no runner, per installation",
+                                  ["installation"], registry=r)
+        self.recovered = Counter("parity_deliveries_recovered",
+                                 "Missed deliveries GitHub was asked to redeliver", registry=r)
+        self.scan_calls = Counter("parity_scan_github_calls",
+                                  "GitHub API calls made by repository scans", registry=r)
 
-    def add(self, metric: M) -> M:
-        self.metrics.append(metric)
-        return metric
-
-    def render(self) -> str:
-        lines: list[str] = []
-        for metric in self.metrics:
-            lines.append(f"# HELP {metric.name} {metric.help}")
-            lines.append(f"# TYPE {metric.name} {metric.kind}")
-            lines.extend(metric.samples())
-        return "\n".join(lines) + "\n"
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

@@ -95,18 +95,18 @@ class WorkerPool:
             await self.handler(job)
         except RateLimited as exc:
             await self.queue.defer(job, exc.retry_at, str(exc))
-            self.metrics.job_failures.inc(event=job.event, outcome="deferred")
+            self.metrics.job_failures.labels(event=job.event, outcome="deferred").inc()
             log(logger, logging.WARNING, "rate limited; job re-queued", event=job.event,
                 retry_in=round(exc.retry_at - time.time(), 1))
         except (Rejected, EventError, ValueError, KeyError) as exc:
             await self.queue.retry(job, _describe(exc), 0, dead=True)
-            self.metrics.job_failures.inc(event=job.event, outcome="dead")
+            self.metrics.job_failures.labels(event=job.event, outcome="dead").inc()
             log(logger, logging.ERROR, "job failed for good", event=job.event, error=str(exc))
         except Exception as exc:
             dead = job.attempts >= self.max_attempts
             delay = backoff(job.attempts)
             await self.queue.retry(job, _describe(exc), delay, dead=dead)
-            self.metrics.job_failures.inc(event=job.event, outcome="dead" if dead else "retry")
+            self.metrics.job_failures.labels(event=job.event, outcome="dead" if dead else "retry").inc()
             log(logger, logging.ERROR if dead else logging.WARNING,
                 "job dead after its last attempt" if dead else "job failed; will retry",
                 event=job.event, attempt=job.attempts, error=str(exc),
@@ -117,7 +117,7 @@ class WorkerPool:
                 seconds=round(time.monotonic() - started, 3))
         finally:
             beat.cancel()
-            self.metrics.jobs.observe(time.monotonic() - started, event=job.event)
+            self.metrics.jobs.labels(event=job.event).observe(time.monotonic() - started)
             delivery_id.reset(token)
 
 
