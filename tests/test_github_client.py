@@ -3,6 +3,8 @@ installation's rate limit, and conditional requests (free when answered 304) sti
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from bot.service.github import Clients, RateLimited
@@ -33,3 +35,33 @@ async def test_a_background_client_stops_at_its_share_of_the_rate_limit(
     # A foreground client (a pull request's check) is not held back.
     async with clients.installation(INSTALLATION) as api:
         assert (await api.request("GET", "/repos/octo/lib"))["name"] == "lib"
+
+
+async def test_writes_past_the_installation_budget_wait_for_the_next_window(
+        github: FakeGitHub, tmp_path: object) -> None:
+    from bot.service.store import Store
+
+    repo = Repository("octo", "lib")
+    repo.files["main"] = {"README.md": b"hi\n"}
+    github.repos["octo/lib"] = repo
+    store = Store(f"sqlite:///{tmp_path}/budget.db")
+    await store.open()
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
+
+    def budget(installation: int) -> Any:
+        async def take() -> float | None:
+            return await store.take_write(installation, 60, 2)
+        return take
+
+    clients.write_budget = budget
+    try:
+        async with clients.installation(INSTALLATION) as api:
+            for _ in range(2):
+                await api.request("POST", "/repos/octo/lib/issues", json={"title": "t"})
+            for _ in range(5):  # reads are not content-creating
+                await api.request("GET", "/repos/octo/lib")
+            with pytest.raises(RateLimited) as raised:
+                await api.request("POST", "/repos/octo/lib/issues", json={"title": "t"})
+        assert len(repo.issues) == 2 and raised.value.retry_at % 60 == 0
+    finally:
+        await store.close()

@@ -251,3 +251,26 @@ def test_ticks_are_read_back_exactly_and_a_readers_tick_is_undone() -> None:
     assert dashboard.newly_ticked(text, ticked) == [".github/workflows/b.yml"]
     assert dashboard.newly_ticked(ticked, ticked) == []  # an edit that ticks nothing new
     assert dashboard.untick(ticked, [".github/workflows/b.yml"]) == text
+
+
+async def test_the_write_budget_is_shared_by_replicas_and_windowed(store_url: str) -> None:
+    stores = [await _opened(store_url) for _ in range(3)]
+    try:
+        now = 1_000_005.0
+        answers = await asyncio.gather(*(stores[i % 3].take_write(7, 10, 4, now)
+                                         for i in range(10)))
+        assert answers.count(None) == 4  # exactly the cap, whichever replica asked
+        assert set(answers) - {None} == {1_000_010.0}  # the next window's start
+        assert await stores[0].take_write(8, 10, 4, now) is None  # another installation
+        assert await stores[1].take_write(7, 10, 4, now + 10) is None  # the next window
+    finally:
+        for store in stores:
+            await store.close()
+
+
+def test_a_window_cap_keeps_every_minute_under_the_limit() -> None:
+    from bot.service.settings import WRITE_WINDOW, write_cap
+
+    for limit in (7, 30, 80, 1000):
+        cap = write_cap(limit)
+        assert cap >= 1 and cap * (60 // WRITE_WINDOW + 1) <= limit

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -112,6 +112,10 @@ class RateLimit:
     reset: float
 
 
+# Counts one content-creating request; None when it fits, else when to try again.
+WriteBudget = Callable[[], Awaitable[float | None]]
+
+
 class Api:
     """One job's client. Paths are relative to GITHUB_API_URL; bodies are plain JSON.
 
@@ -121,12 +125,13 @@ class Api:
     """
 
     def __init__(self, gh: GitHub[Any], metrics: Registry, rate: RateLimit | None = None,
-                 share: float | None = None) -> None:
+                 share: float | None = None, writes: WriteBudget | None = None) -> None:
         self.gh = gh
         self.metrics = metrics
         self.calls = 0
         self.rate = rate
         self.share = share
+        self.writes = writes
 
     def _check_budget(self, what: str) -> None:
         rate = self.rate
@@ -141,6 +146,11 @@ class Api:
         what = f"{method} {path.split('?')[0]}"
         if not (headers and "If-None-Match" in headers):  # a 304 costs nothing
             self._check_budget(what)
+        if method != "GET" and self.writes is not None:
+            retry_at = await self.writes()
+            if retry_at is not None:
+                raise RateLimited(f"{what}: this installation's writes for this minute are "
+                                  "used up (GitHub's secondary limit)", retry_at)
         self.calls += 1
         try:
             return await self.gh.arequest(method, path, params=params, json=json,
@@ -253,6 +263,8 @@ class Clients:
         self._locks: dict[int, asyncio.Lock] = {}
         self.rates: dict[int, RateLimit] = {}
         self._login: str | None = None
+        # installation -> its shared write budget (set by the service; None: unlimited)
+        self.write_budget: Callable[[int], WriteBudget] | None = None
 
     def _github(self, auth: Any, installation: int | None = None) -> GitHub[Any]:
         async def count(response: httpx.Response) -> None:
@@ -316,8 +328,9 @@ class Clients:
         token = await self.token(installation)
         rate = self.rates.setdefault(installation, RateLimit(0, 0, 0.0))  # the hook fills it
         gh = self._github(TokenAuthStrategy(token), installation)
+        writes = self.write_budget(installation) if self.write_budget is not None else None
         async with gh:
-            yield Api(gh, self.metrics, rate, share)
+            yield Api(gh, self.metrics, rate, share, writes)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Awaitable, Callable
 
 import uvicorn
 
 from bot.service import logs
-from bot.service.settings import Settings, SettingsError, load, read_env_file
+from bot.service.settings import (
+    WRITE_WINDOW,
+    Settings,
+    SettingsError,
+    load,
+    read_env_file,
+    write_cap,
+)
 
 
 def settings_from_environment(webhooks: bool = True) -> Settings:
@@ -35,6 +43,14 @@ def build_app(settings: Settings) -> object:
     clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
                       settings.github_timeout, metrics)
     store = Store(settings.database_url)
+
+    def write_budget(installation: int) -> Callable[[], Awaitable[float | None]]:
+        async def take() -> float | None:
+            return await store.take_write(installation, WRITE_WINDOW,
+                                          write_cap(settings.writes_per_minute))
+        return take
+
+    clients.write_budget = write_budget
     from bot.service.results import Memory
 
     context = Context(clients, queue, settings.max_attempts, store, metrics,

@@ -39,6 +39,7 @@ class Settings:
     runner_wait_minutes: float = 30.0  # a queued arm64 leg is named after this long
     retention_days: float = 7.0  # finished jobs (and their delivery ids) are kept this long
     redeliver_interval: float = 600.0  # seconds between looks for missed deliveries
+    writes_per_minute: int = 80  # content-creating requests per installation, all replicas
 
     @property
     def setup_mode(self) -> bool:
@@ -75,6 +76,15 @@ def _float(env: Mapping[str, str], name: str, default: float,
     if value <= 0 or (at_most is not None and value > at_most):
         raise SettingsError(f"{name} must be {bounds}, not {raw!r}")
     return value
+
+
+# The write budget is counted in windows of WRITE_WINDOW seconds. Any minute overlaps at
+# most 60 / WRITE_WINDOW + 1 of them, so a window's cap keeps every minute under the limit.
+WRITE_WINDOW = 10
+
+
+def write_cap(per_minute: int) -> int:
+    return max(1, per_minute * WRITE_WINDOW // (60 + WRITE_WINDOW))
 
 
 # GitHub redelivers for three days: a delivery id must be known at least that long.
@@ -186,4 +196,5 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         runner_wait_minutes=_float(env, "RUNNER_WAIT_MINUTES", 30.0),
         retention_days=_retention(env),
         redeliver_interval=_float(env, "REDELIVER_INTERVAL", 600.0),
+        writes_per_minute=_int(env, "GITHUB_WRITES_PER_MINUTE", 80, 7, 10_000),
     )

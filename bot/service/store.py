@@ -100,6 +100,12 @@ CREATE TABLE IF NOT EXISTS waiting_jobs (
     queued_at {real} NOT NULL,
     swept_at {real}
 );
+CREATE TABLE IF NOT EXISTS write_budget (
+    installation {bigint} NOT NULL,
+    window_start {bigint} NOT NULL,
+    used INTEGER NOT NULL,
+    PRIMARY KEY (installation, window_start)
+);
 CREATE TABLE IF NOT EXISTS schedule (
     name TEXT PRIMARY KEY,
     last_at {real} NOT NULL,
@@ -450,6 +456,25 @@ class Store:
         rows = await self.db.fetch(
             "SELECT path, number FROM fix_prs WHERE repo = ? AND state = 'open'", repo)
         return {str(row[0]): int(row[1]) for row in rows}
+
+    # ------------------------------------------------------------ the write budget
+    async def take_write(self, installation: int, window: int, cap: int,
+                         now: float | None = None) -> float | None:
+        """Count one content-creating request against the installation's current window,
+        shared by every replica; None when it fits, else when the next window starts."""
+        now = time.time() if now is None else now
+        start = int(now // window) * window
+        # One statement counts and reads: replicas asking at once each get their own count.
+        rows = await self.db.fetch(
+            "INSERT INTO write_budget (installation, window_start, used) VALUES (?, ?, 1) "
+            "ON CONFLICT (installation, window_start) DO UPDATE SET used = "
+            "write_budget.used + 1 RETURNING used", installation, start)
+        if int(rows[0][0]) <= cap:
+            if int(rows[0][0]) == 1:  # the first write of a window clears the old ones
+                await self.db.execute("DELETE FROM write_budget WHERE window_start < ?",
+                                      start - window)
+            return None
+        return float(start + window)
 
     # ----------------------------------------------------------- the runner watchdog
     async def save_waiting(self, job: Waiting) -> None:
