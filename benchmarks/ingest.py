@@ -65,12 +65,13 @@ BARE = textwrap.dedent("""
 """)
 
 
-async def _load(url: str, body: bytes, headers: dict[str, str]) -> tuple[float, list[float]]:
+async def _load(url: str, body: bytes, headers: dict[str, str], concurrency: int = CONCURRENCY,
+                requests: int = REQUESTS) -> tuple[float, list[float]]:
     latencies: list[float] = []
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         queue: asyncio.Queue[int] = asyncio.Queue()
-        for index in range(REQUESTS):
+        for index in range(requests):
             queue.put_nowait(index)
 
         async def worker() -> None:
@@ -84,9 +85,9 @@ async def _load(url: str, body: bytes, headers: dict[str, str]) -> tuple[float, 
                     raise SystemExit(f"{url}: {response.status_code} {response.text}")
 
         start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - start
-    return REQUESTS / elapsed, latencies
+    return requests / elapsed, latencies
 
 
 def _wait_port(url: str) -> None:
@@ -133,6 +134,37 @@ def intake() -> None:
     ratio = statistics.median(r for r, _ in ours) / statistics.median(r for r, _ in theirs)
     print(f"ratio              {ratio:8.2f}   (target: at least 0.5; {REQUESTS} deliveries x "
           f"{ROUNDS} rounds, {CONCURRENCY} concurrent, {len(body)} bytes each)")
+
+
+def intake_under_load() -> None:
+    """The intake's latency while every worker judges pull requests (issue 12: p99 under
+    50 ms): 40 pull requests of the ipfs_kit_py corpus (each a full analysis and fix plan)
+    are queued first, then 300 deliveries are sent one at a time and timed while the
+    workers run (latency, not throughput: the throughput is part 1's)."""
+    github = FakeGitHub(APP_ID, app_key()[1]).start()
+    payload = example("pull_request.synchronize")
+    payload.pop("installation", None)
+    body = json.dumps(payload).encode()
+    headers = {"X-GitHub-Event": "pull_request", "X-Hub-Signature-256": sign(body),
+               "Content-Type": "application/json"}
+    with tempfile.TemporaryDirectory() as tmp:
+        service = Service(Path(tmp), github, LOG_LEVEL="WARNING", WORKERS="4").start()
+        try:
+            url = service.url + "/api/github/webhooks"
+            idle = asyncio.run(_load(url, body, headers, 1, 300))[1]
+            for number in range(100, 140):
+                repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch",
+                                            number=number, name=f"load{number}")
+                service.deliver("pull_request", pull_request_event(repo, number, sha))
+            busy = asyncio.run(_load(url, body, headers, 1, 300))[1]
+            done = len([r for r in github.check_runs.values() if r["status"] == "completed"])
+        finally:
+            service.stop()
+            github.stop()
+    for name, lat in (("idle", sorted(idle)), ("busy", sorted(busy))):
+        print(f"intake, workers {name:<5} p50 {lat[len(lat) // 2] * 1000:6.2f} ms   "
+              f"p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms")
+    print(f"({done} of 40 pull requests judged while 300 deliveries were timed)")
 
 
 def api_calls() -> None:
@@ -204,7 +236,11 @@ def _kind(path: str) -> str:
 
 
 if __name__ == "__main__":
+    if "--load-only" in sys.argv:
+        intake_under_load()
+        sys.exit(0)
     if "--calls-only" not in sys.argv:
         intake()
+        intake_under_load()
     api_calls()
     results_calls()
