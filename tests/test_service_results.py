@@ -264,3 +264,18 @@ def test_what_a_replica_remembers_is_bounded() -> None:
     assert len(memory.comments) == Memory.SIZE and len(memory.checks) == Memory.SIZE
     assert ("o/r", Memory.SIZE * 2 - 1) in memory.comments and ("o/r", 0) not in memory.comments
     assert memory.comments.ttl == Memory.AGE and memory.policies.ttl == Memory.POLICY_SECONDS
+
+
+def test_a_reply_that_lands_after_the_timeout_is_not_posted_twice(
+        github: FakeGitHub, service: Service) -> None:
+    from tests.fake_github import Fault
+
+    repo, _, _ = setup_ci(github, number=35)
+    # The reply is created, but answered after the client's 2 s timeout: the job retries.
+    github.faults.append(Fault("POST", r"/issues/35/comments$", status=0, delay=3.0, times=1))
+    service.deliver("issue_comment", comment_event(repo, 35, "/parity help", "visitor"))
+    wait_until(lambda: len(github.calls("GET", r"/issues/35/comments$")) >= 1, 30,
+               "the retry to look for its reply")
+    time.sleep(1.0)
+    assert len(replies(github, 35)) == 1
+    assert len(github.reactions) == 1  # acknowledged once

@@ -57,16 +57,28 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
         return
     number = int(payload["issue"]["number"])
     user = str(payload["comment"]["user"]["login"])
+    marker = REPLY_MARKER.format(id=payload["comment"]["id"])
+    if run_number > 1 and await _answered(api, repo, number, marker):
+        return  # an earlier try replied (its POST may have timed out after landing)
     if run_number == 1:  # acknowledge once, not again on a retry
         await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/comments/"
                                   f"{payload['comment']['id']}/reactions", json={"content": "eyes"})
     if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
-        await reply(api, repo, number, f"@{user} thanks, but `/parity` commands need write access "
-                                       "to this repository, so I have not acted on this one.")
+        await reply(api, repo, number, f"{marker}\n@{user} thanks, but `/parity` commands need "
+                                       "write access to this repository, so I have not acted on "
+                                       "this one.")
         return
     answers = [await _execute(api, repo, number, command, installation, delivery, run_number,
                               request_fixes) for command in commands]
-    await reply(api, repo, number, f"@{user}\n\n" + "\n\n".join(answers))
+    await reply(api, repo, number, f"{marker}\n@{user}\n\n" + "\n\n".join(answers))
+
+
+REPLY_MARKER = "<!-- parity-bot:reply {id} -->"  # one reply per command comment
+
+
+async def _answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
+    comments = await api.pages(f"/repos/{repo.owner}/{repo.name}/issues/{number}/comments")
+    return any(marker in str(item.get("body") or "") for item in comments)
 
 
 async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
