@@ -231,3 +231,26 @@ async def test_a_failed_job_keeps_its_key_until_it_is_done(make_queue: Callable[
     await queue.retry(again, "timed out", 0, dead=True)  # given up: the key is free
     later = await queue.claim("w", 30)
     assert later is not None and later.delivery_id == "synchronize"
+
+
+async def test_retention_gives_sqlite_pages_back(tmp_path: Path) -> None:
+    import sqlite3
+
+    queue = SqliteQueue(str(tmp_path / "q.db"))
+    await queue.open()
+    try:
+        for index in range(300):
+            await queue.enqueue(f"d{index}", "pull_request", f"o/r#{index}", "x" * 20_000)
+        for _ in range(300):
+            job = await queue.claim("w", 30)
+            assert job is not None
+            await queue.retry(job, "boom", 0, dead=True)  # dead jobs keep their payload
+        with sqlite3.connect(queue.path) as db:
+            before = db.execute("PRAGMA page_count").fetchone()[0]
+        assert await queue.purge(time.time() + 1) == 300
+        with sqlite3.connect(queue.path) as db:
+            after = db.execute("PRAGMA page_count").fetchone()[0]
+            free = db.execute("PRAGMA freelist_count").fetchone()[0]
+        assert after < before / 10 and free == 0
+    finally:
+        await queue.close()

@@ -130,6 +130,9 @@ class SqliteQueue:
     def _connect(self) -> None:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
                              check_same_thread=False)
+        # Pages freed by retention go back to the file system (set before the first table;
+        # a file made earlier keeps its mode until a VACUUM).
+        db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")  # a 202 means the delivery is on disk
         db.executescript(_SQLITE_SCHEMA)
@@ -213,6 +216,9 @@ class SqliteQueue:
                 "'dead') AND finished_at < ? LIMIT ?)", (before, batch)).rowcount)
             removed += count
             if count < batch:
+                if removed:
+                    # executescript steps it to the end (execute frees one page per step)
+                    await self._run(lambda db: db.executescript("PRAGMA incremental_vacuum;"))
                 return removed
 
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None:
