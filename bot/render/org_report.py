@@ -80,7 +80,8 @@ def markdown(latest: list[RepoScan], previous: list[RepoScan], since: float | No
 def _row(change: Change) -> str:
     row = change.now
     cells = [f"`{row.repo}`", str(row.workflows),
-             f"{row.multi_arch}{_signed(change.multi_arch_delta)}"]
+             f"{row.multi_arch} ({_share(row.multi_arch, row.workflows)})"
+             f"{_signed(change.multi_arch_delta)}"]
     cells += [f"{row.by_status.get(name, 0)}{_signed(change.delta(name))}" for name in _SHOWN]
     return "| " + " | ".join(cells) + " |"
 
