@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.fake_github import FakeGitHub, new_side_lines
 from tests.service_harness import (
@@ -224,10 +227,27 @@ def test_a_rejected_review_puts_its_suggestions_in_the_check_run(
     assert all(f"'part-{n:02d} (arm64)'" in text for n in range(3))
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_review_that_lands_after_the_timeout_is_not_repeated_by_the_next_event(
-        github: FakeGitHub, service: Service) -> None:
+        github: FakeGitHub, tmp_path: Path, backend: str) -> None:
     """The race: `opened`'s review POST times out but GitHub creates it late; the
-    `synchronize` that arrived meanwhile must not post the same suggestions again."""
+    `synchronize` that arrived meanwhile must not post the same suggestions again. On both
+    queue backends."""
+    import asyncio
+
+    from tests.test_queue import _drop, _pg_database
+
+    url = asyncio.run(_pg_database()) if backend == "postgres" else None
+    service = Service(tmp_path, github, **({"DATABASE_URL": url} if url else {})).start()
+    try:
+        _race(github, service)
+    finally:
+        service.stop()
+        if url:
+            asyncio.run(_drop(url))
+
+
+def _race(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Fault
 
     repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=16)
