@@ -58,7 +58,7 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
     number = int(payload["issue"]["number"])
     user = str(payload["comment"]["user"]["login"])
     marker = REPLY_MARKER.format(id=payload["comment"]["id"])
-    if run_number > 1 and await _answered(api, repo, number, marker):
+    if run_number > 1 and await answered(api, repo, number, marker):
         return  # an earlier try replied (its POST may have timed out after landing)
     if run_number == 1:  # acknowledge once, not again on a retry
         await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/comments/"
@@ -76,7 +76,8 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
 REPLY_MARKER = "<!-- parity-bot:reply {id} -->"  # one reply per command comment
 
 
-async def _answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
+async def answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
+    """Whether a comment on the issue or pull request already holds `marker`."""
     comments = await api.pages(f"/repos/{repo.owner}/{repo.name}/issues/{number}/comments")
     return any(marker in str(item.get("body") or "") for item in comments)
 

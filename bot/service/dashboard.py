@@ -18,7 +18,8 @@ from typing import Any
 from bot.core.scans import RepoScan
 from bot.core.watchdog import describe
 from bot.render import dashboard as render
-from bot.service.commands import WRITE
+from bot.service.commands import can_write, reply
+from bot.service.events import Repo
 from bot.service.github import Api
 from bot.service.logs import log
 from bot.service.store import Dashboard, Store
@@ -56,13 +57,10 @@ async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
 
 
 async def _find(api: Api, repo: str, login: str) -> Dashboard | None:
-    """Our dashboard issue, open or closed, by its hidden marker (a lost database row or a
-    crash between creating and recording must not make a second one)."""
-    issues = await api.pages(f"/repos/{repo}/issues", {"state": "all", "creator": login})
-    for issue in issues:
-        if render.MARKER in str(issue.get("body") or "") and "pull_request" not in issue:
-            return Dashboard(int(issue["number"]), issue.get("state") == "open", None)
-    return None
+    """Our dashboard issue, open or closed (a lost database row or a crash between creating
+    and recording must not make a second one)."""
+    issue = await api.own_issue(repo, login, render.MARKER)
+    return Dashboard(int(issue["number"]), issue.get("state") == "open", None) if issue else None
 
 
 async def on_issue(api: Api, store: Store, installation: int, repo: str,
@@ -89,13 +87,12 @@ async def on_issue(api: Api, store: Store, installation: int, repo: str,
         return
     user = str(sender.get("login"))
     owner, name = repo.split("/", 1)
-    permission = await api.request("GET", f"/repos/{repo}/collaborators/{user}/permission")
-    if (permission or {}).get("permission") in WRITE or (permission or {}).get("role_name") in WRITE:
+    where = Repo(owner, name, "")
+    if await can_write(api, where, user):
         for path in ticked:
             await request_fix(path)
         return
     await api.request("PATCH", f"/repos/{repo}/issues/{state.issue}",
                       json={"body": render.untick(str(issue.get("body") or ""), ticked)})
-    await api.request("POST", f"/repos/{owner}/{name}/issues/{state.issue}/comments", json={
-        "body": f"@{user} thanks, but fix pull requests need write access to this "
-                "repository, so I have unticked that box."})
+    await reply(api, where, state.issue, f"@{user} thanks, but fix pull requests need write "
+                                         "access to this repository, so I have unticked that box.")

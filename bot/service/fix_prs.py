@@ -21,6 +21,8 @@ from bot.core.analysis import analyze
 from bot.core.fixes import FilePlan, plan
 from bot.core.yamlnodes import decoded
 from bot.render import fix_pr
+from bot.service.commands import answered, reply
+from bot.service.events import Repo
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
 from bot.service.queue import Queue
@@ -67,9 +69,9 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
     if item is None or item.fixed_source == item.source:
         if pull is None:
             return Outcome("not-fixable")
-        await _comment(api, repo, int(pull["number"]),
-                       f"`{path}` needs no arm64 legs from this pull request any more (default "
-                       f"branch at `{head[:7]}`), so I am closing it.")
+        await reply(api, _repo(repo), int(pull["number"]),
+                    f"`{path}` needs no arm64 legs from this pull request any more (default "
+                    f"branch at `{head[:7]}`), so I am closing it.")
         await api.request("PATCH", f"/repos/{repo}/pulls/{pull['number']}",
                           json={"state": "closed"})
         await store.save_fix_pr(installation, repo, path, int(pull["number"]), "closed")
@@ -164,17 +166,18 @@ async def _commit(api: Api, repo: str, base: str, path: str, text: str) -> str:
     return str(commit["sha"])
 
 
-async def _comment(api: Api, repo: str, number: int, text: str) -> None:
-    await api.request("POST", f"/repos/{repo}/issues/{number}/comments", json={"body": text})
-
-
 async def _blocked(api: Api, repo: str, number: int, branch: str, sha: str) -> None:
     marker = _BLOCKED.format(sha=sha)
-    comments = await api.pages(f"/repos/{repo}/issues/{number}/comments")
-    if any(marker in str(c.get("body") or "") for c in comments):
+    where = _repo(repo)
+    if await answered(api, where, number, marker):
         return
-    await _comment(api, repo, number,
-                   f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
-                   "updates it (it never force-pushes over other people's commits). Merge or "
-                   "close this pull request as it is; delete the branch to let parity-bot "
-                   "start it afresh.")
+    await reply(api, where, number,
+                f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
+                "updates it (it never force-pushes over other people's commits). Merge or "
+                "close this pull request as it is; delete the branch to let parity-bot "
+                "start it afresh.")
+
+
+def _repo(full_name: str) -> Repo:
+    owner, name = full_name.split("/", 1)
+    return Repo(owner, name, "")

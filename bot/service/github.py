@@ -170,6 +170,13 @@ class Api:
             return raw.json()
         return raw.content
 
+    async def own_issue(self, repo: str, login: str, marker: str) -> dict[str, Any] | None:
+        """The issue (open or closed, not a pull request) that `login` opened with `marker`
+        in its body: how the App finds its dashboards and reports again, never making two."""
+        issues = await self.pages(f"/repos/{repo}/issues", {"state": "all", "creator": login})
+        return next((issue for issue in issues if marker in str(issue.get("body") or "")
+                     and "pull_request" not in issue), None)
+
     async def conditional(self, path: str, etag: str | None,
                           params: dict[str, Any] | None = None) -> tuple[int, Any, str | None]:
         """A GET that GitHub answers 304 (free against the rate limit) when `etag` still

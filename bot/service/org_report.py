@@ -23,13 +23,10 @@ async def publish(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
     account = target.split("/", 1)[0]
     text = org_report.markdown(await store.latest(installation),
                                await store.previous(installation), account=account)
-    login = await app_login()
-    issues = await api.pages(f"/repos/{target}/issues", {"state": "all", "creator": login})
-    mine = [issue for issue in issues if org_report.MARKER in str(issue.get("body") or "")
-            and "pull_request" not in issue]
+    mine = await api.own_issue(target, await app_login(), org_report.MARKER)
     if mine:
-        number = int(mine[0]["number"])
-        if mine[0].get("body") != text:
+        number = int(mine["number"])
+        if mine.get("body") != text:
             await api.request("PATCH", f"/repos/{target}/issues/{number}", json={"body": text})
     else:
         created = await api.request("POST", f"/repos/{target}/issues", json={

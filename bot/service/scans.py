@@ -201,13 +201,10 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     elif folder.workflows_sha == state.workflows_sha and (status == 304 or state.listing):
         files_sha = state.listing
     else:
-        entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
-                                    params={"ref": branch})
-        files_sha = workflow_entries(entries if isinstance(entries, list) else [])
+        files_sha = await _listing(api, repo, branch)
     commit = await _commit(api, repo, branch) if status != 304 else (
         last[0].commit if last else None)
-    files = {path: await _blob(api, store, installation, repo, sha)
-             for path, sha in sorted(files_sha.items())}
+    files = await _files(api, store, installation, repo, files_sha)
     # Judging 50 files takes a tenth of a second: off the event loop, so the intake and
     # the other workers' calls keep moving.
     report = await asyncio.to_thread(analyze, files, policy)
@@ -238,6 +235,19 @@ async def _commit(api: Api, repo: str, branch: str) -> str | None:
     return str(commit["sha"]) if isinstance(commit, dict) and "sha" in commit else None
 
 
+async def _listing(api: Api, repo: str, ref: str) -> dict[str, str]:
+    """The workflows folder at `ref`: {path: blob sha}."""
+    entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
+                                params={"ref": ref})
+    return workflow_entries(entries if isinstance(entries, list) else [])
+
+
+async def _files(api: Api, store: Store, installation: int, repo: str,
+                 files_sha: dict[str, str]) -> dict[str, bytes]:
+    return {path: await _blob(api, store, installation, repo, sha)
+            for path, sha in sorted(files_sha.items())}
+
+
 async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) -> bytes:
     cached = await store.blob(repo, sha)
     if cached is not None:
@@ -255,13 +265,8 @@ async def read_at(api: Api, store: Store, installation: int, repo: str,
     status, listing, _ = await api.conditional(f"/repos/{repo}/contents/.github", None,
                                                {"ref": ref})
     folder = github_folder(listing if status == 200 and isinstance(listing, list) else [])
-    files_sha: dict[str, str] = {}
-    if folder.workflows_sha is not None:
-        entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
-                                    params={"ref": ref})
-        files_sha = workflow_entries(entries if isinstance(entries, list) else [])
-    files = {path: await _blob(api, store, installation, repo, sha)
-             for path, sha in sorted(files_sha.items())}
+    files_sha = await _listing(api, repo, ref) if folder.workflows_sha is not None else {}
+    files = await _files(api, store, installation, repo, files_sha)
     org = None if folder.config_path else await _org_config(api, repo.split("/", 1)[0])
     return files, await _policy(api, store, installation, repo, folder, org)
 
