@@ -183,6 +183,17 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
             uses: pypa/gh-action-pypi-publish@release/v1
     """, "it publishes (step 'Publish to PyPI' uses pypa/gh-action-pypi-publish"),
     ("""\
+      bench:
+        runs-on: ubuntu-latest
+        steps:
+          - run: cargo bench -- --output-format bencher | tee output.txt
+          - uses: benchmark-action/github-action-benchmark@v1
+            with:
+              tool: cargo
+              output-file-path: output.txt
+              auto-push: ${{ github.event_name == 'push' }}
+    """, "it publishes (step 'benchmark-action/github-action-benchmark@v1' uses "),
+    ("""\
       versions:
         runs-on: ubuntu-latest
         outputs:

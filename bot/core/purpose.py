@@ -133,7 +133,9 @@ USES_RULES: tuple[ActionRule, ...] = (
               "peaceiris/actions-gh-pages", "js-devtools/npm-publish",
               "int128/docker-manifest-create-action", "rust-lang/crates-io-auth-action",
               "ad-m/github-push-action", "*winget-releaser", "*github-pages-deploy-action",
-              "taiki-e/upload-rust-binary-action", "actions/upload-release-asset"),
+              "taiki-e/upload-rust-binary-action", "actions/upload-release-asset",
+              # Commits the results to gh-pages (and pushes them with `auto-push`).
+              "benchmark-action/github-action-benchmark"),
     *_actions(GATE, "re-actors/alls-green", "step-security/workflow-conclusion-action"),
     *_actions(META, "dorny/paths-filter", "tj-actions/changed-files", "actions/labeler",
               "amannn/action-semantic-pull-request", "googleapis/release-please-action",
