@@ -1,4 +1,4 @@
-.PHONY: demo test bench
+.PHONY: demo test bench soak
 
 .venv/bin/parity-bot: pyproject.toml
 	python3 -m venv .venv
@@ -15,3 +15,8 @@ test:
 bench: .venv/bin/parity-bot
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	.venv/bin/python benchmarks/check.py
+
+# Replicas on one PostgreSQL and one SQLite, duplicated deliveries, a failing GitHub, a
+# SIGKILL: every effect exactly once (about three minutes; PostgreSQL must be running).
+soak: .venv/bin/parity-bot
+	.venv/bin/python benchmarks/soak.py

@@ -53,6 +53,8 @@ def github() -> Iterator[FakeGitHub]:
     fake = FakeGitHub(APP_ID, app_key()[1]).start()
     yield fake
     fake.stop()
+    assert not fake.violations, "the fake's answers drifted from GitHub's shapes:\n" + \
+        "\n".join(fake.violations[:20])
 
 
 @pytest.fixture

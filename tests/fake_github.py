@@ -3,6 +3,11 @@
 It records every request, checks app JWTs and installation tokens like GitHub does, rejects
 review comments that lie outside a pull request's diff with GitHub's 422, and can be told to
 fail (status codes, secondary rate limits with retry-after, timeouts).
+
+Every successful JSON answer is given the required fields of githubkit's model for its
+endpoint and validated against it (tests/github_contract.py); what the model rejects is kept
+in `violations`, which the `github` fixture requires to be empty: the fake cannot drift from
+GitHub's shapes unnoticed.
 """
 
 from __future__ import annotations
@@ -26,6 +31,25 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from bot.service import rest
+from tests import github_contract
+
+
+def _template(endpoint: rest.Endpoint) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}",
+                     lambda m: "(.+)" if m.group(1) in ("path", "ref", "branch") else "([^/]+)",
+                     re.escape(endpoint.path))
+    return re.compile(pattern)
+
+
+_ENDPOINTS = [(endpoint, _template(endpoint)) for endpoint in rest.ENDPOINTS]
+
+
+def endpoint_of(method: str, path: str) -> rest.Endpoint | None:
+    """The endpoint of bot.service.rest a request is for."""
+    return next((endpoint for endpoint, pattern in _ENDPOINTS
+                 if endpoint.method == method and pattern.fullmatch(path)), None)
 
 
 @dataclass
@@ -207,6 +231,8 @@ class FakeGitHub:
         self.installations: dict[str, int] = {}  # account login -> installation id
         self.hook_deliveries: list[dict[str, Any]] = []  # the App's deliveries, newest first
         self.redelivered: list[int] = []  # ids asked for again
+        self.violations: list[str] = []  # answers githubkit's models reject
+        self.validated: set[rest.Endpoint] = set()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self.port = 0
@@ -285,6 +311,7 @@ class FakeGitHub:
             response = self._route(request.method, path, record)
         except _Error as error:
             response = JSONResponse(error.body, status_code=error.status)
+        response = self._shaped(request.method, path, response)
         etag = response.headers.get("etag")
         if etag is not None and record.headers.get("if-none-match") == etag:
             response = Response(status_code=304, headers={"etag": etag})
@@ -295,6 +322,22 @@ class FakeGitHub:
         response.headers["x-ratelimit-reset"] = str(int(time.time()) + 3600)
         record.status = response.status_code
         return response
+
+    def _shaped(self, method: str, path: str, response: Response) -> Response:
+        """The answer in the full shape of githubkit's model for its endpoint, checked."""
+        if not isinstance(response, JSONResponse) or not 200 <= response.status_code < 300:
+            return response
+        endpoint = endpoint_of(method, path)
+        if endpoint is None:
+            if not path.startswith("/_"):
+                self.violations.append(f"{method} {path}: not an endpoint of bot.service.rest")
+            return response
+        body = github_contract.complete(endpoint, json.loads(bytes(response.body)))
+        self.violations += github_contract.violations(endpoint, body)
+        self.validated.add(endpoint)
+        headers = {k: v for k, v in response.headers.items()
+                   if k not in ("content-length", "content-type")}
+        return JSONResponse(body, status_code=response.status_code, headers=headers)
 
     def _authorize(self, record: Recorded, app_jwt: bool = False) -> None:
         header = record.headers.get("authorization", "")

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from bot.service import rest
 from bot.service.github import Clients, RateLimited
 from bot.service.metrics import Registry
 from tests.fake_github import FakeGitHub, Repository
@@ -21,20 +22,20 @@ async def test_a_background_client_stops_at_its_share_of_the_rate_limit(
     github.rate_limit = github.rate_remaining = 100
     clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
     async with clients.installation(INSTALLATION, share=0.2) as api:
-        status, _, etag = await api.conditional("/repos/octo/lib/contents/.github", None)
+        status, _, etag = await api.conditional(rest.CONTENTS, None, repo="octo/lib", path=".github")
         assert status == 200 and etag
         for _ in range(18):  # the token, the listing and these leave 80: the share's floor
-            await api.request("GET", "/repos/octo/lib")
+            await api.request(rest.REPOSITORY, repo="octo/lib")
         with pytest.raises(RateLimited) as raised:
-            await api.request("GET", "/repos/octo/lib")
+            await api.request(rest.REPOSITORY, repo="octo/lib")
         assert "share" in str(raised.value)
         sent = len(github.requests)
         # A conditional request still goes: answered 304, it costs nothing.
-        status, _, _ = await api.conditional("/repos/octo/lib/contents/.github", etag)
+        status, _, _ = await api.conditional(rest.CONTENTS, etag, repo="octo/lib", path=".github")
         assert status == 304 and len(github.requests) == sent + 1
     # A foreground client (a pull request's check) is not held back.
     async with clients.installation(INSTALLATION) as api:
-        assert (await api.request("GET", "/repos/octo/lib"))["name"] == "lib"
+        assert (await api.request(rest.REPOSITORY, repo="octo/lib"))["name"] == "lib"
 
 
 async def test_writes_past_the_installation_budget_wait_for_the_next_window(
@@ -57,11 +58,11 @@ async def test_writes_past_the_installation_budget_wait_for_the_next_window(
     try:
         async with clients.installation(INSTALLATION) as api:
             for _ in range(2):
-                await api.request("POST", "/repos/octo/lib/issues", json={"title": "t"})
+                await api.request(rest.CREATE_ISSUE, json={"title": "t"}, repo="octo/lib")
             for _ in range(5):  # reads are not content-creating
-                await api.request("GET", "/repos/octo/lib")
+                await api.request(rest.REPOSITORY, repo="octo/lib")
             with pytest.raises(RateLimited) as raised:
-                await api.request("POST", "/repos/octo/lib/issues", json={"title": "t"})
+                await api.request(rest.CREATE_ISSUE, json={"title": "t"}, repo="octo/lib")
         assert len(repo.issues) == 2 and raised.value.retry_at % 60 == 0
     finally:
         await store.close()

@@ -81,7 +81,9 @@ def test_arm64_first_then_amd64_and_a_fork_pull_request(github: FakeGitHub,
     repo, sha, run = setup_ci(github, number=22)
     amd_jobs = [j for j in repo.jobs if "amd64" in j["name"]]
     for job in amd_jobs:
-        job.update(status="queued", conclusion=None, completed_at=None, started_at=None)
+        # GitHub gives a job that waits for a runner its creation time as started_at
+        job.update(status="queued", conclusion=None, completed_at=None,
+                   started_at=job["created_at"])
     service.deliver("workflow_run", workflow_run_event(repo, sha, run, []))  # a fork: no list
     wait_until(lambda: github.calls("GET", rf"/commits/{sha}/pulls$"), 20, "the PR lookup")
     time.sleep(0.5)
@@ -219,7 +221,7 @@ def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(
 
     repo, sha, run = setup_ci(github, number=31)
     stuck = next(j for j in repo.jobs if j["name"] == "Test Python 3.12 on arm64")
-    stuck.update(status="queued", conclusion=None, started_at=None, completed_at=None,
+    stuck.update(status="queued", conclusion=None, started_at=stamp(-41 * 60), completed_at=None,
                  created_at=stamp(-41 * 60))
     service = Running(tmp_path, github, RUNNER_WAIT_MINUTES="0.05").start()
     try:
@@ -238,8 +240,9 @@ def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(
                        "picked it up" in c["body"]]
 
         wait_until(named, 30, "the comment to name the waiting leg")
-        metrics = __import__("httpx").get(service.url + "/metrics").text
-        assert 'parity_arm64_legs_stuck_total{installation="77"}' in metrics
+        # counted once the comment is written
+        wait_until(lambda: 'parity_arm64_legs_stuck_total{installation="77"}' in __import__(
+            "httpx").get(service.url + "/metrics").text, 10, "the stuck-leg metric")
         assert github.calls("GET", rf"/actions/jobs/{stuck['id']}$")
         assert not github.calls("GET", r"/actions/jobs/1$")
         # It starts: the watchdog forgets it and checks no more.

@@ -22,10 +22,10 @@ from starlette.routing import Route
 
 from bot.core.limits import WEBHOOK_MAX_BYTES
 from bot.service import signatures, watchdog
-from bot.service.events import HANDLED, handled, queue_key
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
 from bot.service.queue import Queue
+from bot.service.router import WEBHOOK_EVENTS, accepts
 from bot.service.scans import start_round
 from bot.service.settings import Settings
 from bot.service.store import Store
@@ -65,7 +65,7 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
         delivery = request.headers.get("x-github-delivery", "")
         # Label values come from a fixed set: headers are not signed, and a label per junk
         # request would let anyone grow /metrics without bound.
-        shown = event if event in HANDLED else "other"
+        shown = event if event in WEBHOOK_EVENTS else "other"
         try:
             body = await _body(request, max_bytes)
         except _TooLarge:
@@ -88,10 +88,11 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
         if not isinstance(payload, dict):
             deliveries.labels(event=shown, outcome="bad_json").inc()
             return _reply(400, "body is not a JSON object")
-        if not handled(event, payload):
+        key = accepts(event, payload)
+        if key is None:
             deliveries.labels(event=shown, outcome="ignored").inc()
             return _reply(202, "event not handled")
-        stored = await queue.enqueue(delivery, event, queue_key(event, payload), body.decode())
+        stored = await queue.enqueue(delivery, event, key, body.decode())
         if not stored:
             deliveries.labels(event=shown, outcome="duplicate").inc()
             return _reply(200, "delivery already received")

@@ -12,7 +12,7 @@ from bot.core.config import ConfigError, Policy
 from bot.core.limits import RERUN_MAX_AGE_DAYS
 from bot.core.pairing import parse_time, run_job, to_rerun
 from bot.core.runners import AMD64, ARM64
-from bot.service import pull_requests
+from bot.service import pull_requests, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck, Repo
 from bot.service.github import Api, Rejected
@@ -24,13 +24,13 @@ WRITE = {"admin", "write", "maintain"}
 
 
 async def can_write(api: Api, repo: Repo, user: str) -> bool:
-    data = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/collaborators/{user}/permission")
+    data = await api.request(rest.PERMISSION, repo=repo.full_name, username=user)
     return (data or {}).get("permission") in WRITE or (data or {}).get("role_name") in WRITE
 
 
 async def reply(api: Api, repo: Repo, number: int, text: str) -> None:
-    await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/{number}/comments",
-                      json={"body": text})
+    await api.request(rest.CREATE_ISSUE_COMMENT, json={"body": text}, repo=repo.full_name,
+                      issue_number=number)
 
 
 def wants_command(payload: dict[str, Any]) -> bool:
@@ -61,8 +61,8 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
     if run_number > 1 and await answered(api, repo, number, marker):
         return  # an earlier try replied (its POST may have timed out after landing)
     if run_number == 1:  # acknowledge once, not again on a retry
-        await api.request("POST", f"/repos/{repo.owner}/{repo.name}/issues/comments/"
-                                  f"{payload['comment']['id']}/reactions", json={"content": "eyes"})
+        await api.request(rest.CREATE_COMMENT_REACTION, json={"content": "eyes"},
+                          repo=repo.full_name, comment_id=payload["comment"]["id"])
     if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
         await reply(api, repo, number, f"{marker}\n@{user} thanks, but `/parity` commands need "
                                        "write access to this repository, so I have not acted on "
@@ -78,7 +78,7 @@ REPLY_MARKER = "<!-- parity-bot:reply {id} -->"  # one reply per command comment
 
 async def answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
     """Whether a comment on the issue or pull request already holds `marker`."""
-    comments = await api.pages(f"/repos/{repo.owner}/{repo.name}/issues/{number}/comments")
+    comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
     return any(marker in str(item.get("body") or "") for item in comments)
 
 
@@ -110,7 +110,7 @@ async def _execute(api: Api, repo: Repo, number: int, command: Command, installa
                     "last scan): it is at parity, not judged, or cannot be fixed automatically.")
         return ("Opening pull requests from the default branch that add the arm64 legs to "
                 + ", ".join(f"`{path}`" for path in queued) + ".")
-    pull = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/pulls/{number}")
+    pull = await api.request(rest.PULL, repo=repo.full_name, pull_number=number)
     sha = str(pull["head"]["sha"])
     if command.action == "check":
         check = PullRequestCheck(installation, repo, number, sha)
@@ -125,15 +125,15 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
         policy, _ = await load_policy(api, repo)
     except ConfigError:
         policy = Policy()  # a broken config must not stop a rerun; its runners: are lost
-    base = f"/repos/{repo.owner}/{repo.name}/actions"
     arches = {AMD64, ARM64} if command.arch == "all" else {str(command.arch)}
-    runs = await api.pages(f"{base}/runs", {"head_sha": sha})
+    runs = await api.pages(rest.WORKFLOW_RUNS, {"head_sha": sha}, repo=repo.full_name)
     chosen: list[tuple[dict[str, Any], Any]] = []
     busy: list[dict[str, Any]] = []
     old: list[dict[str, Any]] = []
     for run in runs:
         jobs = [run_job(job, str(run.get("path"))) for job in
-                await api.pages(f"{base}/runs/{run['id']}/jobs", {"filter": "latest"})]
+                await api.pages(rest.RUN_JOBS, {"filter": "latest"}, repo=repo.full_name,
+                                run_id=run["id"])]
         picked = to_rerun(jobs, arches, command.all_jobs, policy)
         if not picked:
             continue
@@ -149,7 +149,7 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
     done: list[str] = []
     for run, job in chosen:
         try:
-            await api.request("POST", f"{base}/jobs/{job.id}/rerun")
+            await api.request(rest.RERUN_JOB, repo=repo.full_name, job_id=job.id)
             done.append(f"- [{job.name}]({job.html_url}) in [{run.get('name') or run.get('path')}]"
                         f"({run.get('html_url', '')})")
         except Rejected as exc:

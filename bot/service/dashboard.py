@@ -18,6 +18,7 @@ from typing import Any
 from bot.core.scans import RepoScan
 from bot.core.watchdog import describe
 from bot.render import dashboard as render
+from bot.service import rest
 from bot.service.commands import can_write, reply
 from bot.service.events import Repo
 from bot.service.github import Api
@@ -41,7 +42,7 @@ async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
     if state is None:
         state = await _find(api, repo, await app_login())
         if state is None:
-            created = await api.request("POST", f"/repos/{repo}/issues",
+            created = await api.request(rest.CREATE_ISSUE, repo=repo,
                                         json={"title": render.TITLE, "body": text})
             state = Dashboard(int(created["number"]), True, digest)
             await store.save_dashboard(scan.installation, repo, state)
@@ -50,7 +51,8 @@ async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
         await store.save_dashboard(scan.installation, repo, state)
     if not state.open or state.body_sha == digest:
         return state.issue if state.open else None
-    await api.request("PATCH", f"/repos/{repo}/issues/{state.issue}", json={"body": text})
+    await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=repo,
+                      issue_number=state.issue)
     state.body_sha = digest
     await store.save_dashboard(scan.installation, repo, state)
     return state.issue
@@ -92,7 +94,7 @@ async def on_issue(api: Api, store: Store, installation: int, repo: str,
         for path in ticked:
             await request_fix(path)
         return
-    await api.request("PATCH", f"/repos/{repo}/issues/{state.issue}",
+    await api.request(rest.UPDATE_ISSUE, repo=repo, issue_number=state.issue,
                       json={"body": render.untick(str(issue.get("body") or ""), ticked)})
     await reply(api, where, state.issue, f"@{user} thanks, but fix pull requests need write "
                                          "access to this repository, so I have unticked that box.")

@@ -11,33 +11,6 @@ from typing import Any
 
 from bot.core.scans import touches_scan_inputs
 
-HANDLED = {
-    "pull_request": {"opened", "synchronize", "reopened", "ready_for_review", "edited"},
-    "check_run": {"rerequested", "requested_action"},
-    "check_suite": {"rerequested"},
-    "workflow_run": {"completed"},
-    "workflow_job": {"queued", "in_progress", "completed"},  # results, and the watchdog
-    "issue_comment": {"created"},
-    "installation": None,  # every action
-    "installation_repositories": None,
-    "issues": {"closed", "reopened", "edited"},  # the dashboard issue
-    "push": None,  # pushes to the default branch that touch workflows start a scan
-}
-
-
-def handled(event: str, payload: dict[str, Any]) -> bool:
-    """Whether a delivery is queued at all (the rest are answered 202 and counted). Of
-    pushes, only those that ask for a scan: an organisation pushes all day."""
-    if event not in HANDLED:
-        return False
-    if event == "push":
-        try:
-            return push_scan(payload) is not None
-        except EventError:
-            return False
-    actions = HANDLED[event]
-    return actions is None or payload.get("action") in actions
-
 
 class EventError(Exception):
     """A payload without a field the handler needs."""
@@ -111,28 +84,41 @@ def pull_request_checks(event: str, payload: dict[str, Any]) -> list[PullRequest
             for pr in pulls or []]
 
 
-def queue_key(event: str, payload: dict[str, Any]) -> str:
-    """Jobs with one key run one at a time: a pull request's events never race each other."""
-    try:
-        repo = repo_of(payload).full_name
-    except EventError:
-        return f"installation:{payload.get('installation', {}).get('id', '?')}"
-    if event == "pull_request":
-        return f"{repo}#{payload.get('number') or _get(payload, 'pull_request', 'number')}"
-    if event in ("issue_comment", "issues"):
-        return f"{repo}#{(payload.get('issue') or {}).get('number', '?')}"
-    if event == "push":
-        return f"{repo}:push"
-    if event in ("workflow_run", "workflow_job"):
-        # One results comment per pull request, and a fork's pull request is only known
-        # after an API call: results for one repository are worked on one at a time.
-        return f"{repo}:results"
-    holder = payload.get(event) if event in ("check_run", "check_suite") else None
-    if isinstance(holder, dict):
-        pulls = holder.get("pull_requests") or []
-        if pulls and isinstance(pulls[0], dict) and "number" in pulls[0]:
-            return f"{repo}#{pulls[0]['number']}"
+# Queue keys: jobs with one key run one at a time, in the order they came.
+
+def pull_request_key(payload: dict[str, Any]) -> str:
+    """A pull request's events never race each other."""
+    number = payload.get("number") or _get(payload, "pull_request", "number")
+    return f"{repo_of(payload).full_name}#{number}"
+
+
+def issue_key(payload: dict[str, Any]) -> str:
+    """Comments and edits on one issue or pull request, in order (pull requests are issues)."""
+    return f"{repo_of(payload).full_name}#{(payload.get('issue') or {}).get('number', '?')}"
+
+
+def check_key(payload: dict[str, Any]) -> str:
+    """A re-requested check: its pull request's key when the payload names one."""
+    repo = repo_of(payload).full_name
+    holder = payload.get("check_run") or payload.get("check_suite")
+    pulls = holder.get("pull_requests") if isinstance(holder, dict) else None
+    if pulls and isinstance(pulls[0], dict) and "number" in pulls[0]:
+        return f"{repo}#{pulls[0]['number']}"
     return repo
+
+
+def results_key(payload: dict[str, Any]) -> str:
+    """One results comment per pull request, and a fork's pull request is only known after an
+    API call: results for one repository are worked on one at a time."""
+    return f"{repo_of(payload).full_name}:results"
+
+
+def push_key(payload: dict[str, Any]) -> str:
+    return f"{repo_of(payload).full_name}:push"
+
+
+def installation_key(payload: dict[str, Any]) -> str:
+    return f"installation:{(payload.get('installation') or {}).get('id', '?')}"
 
 
 @dataclass(frozen=True, slots=True)

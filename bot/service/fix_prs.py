@@ -21,6 +21,7 @@ from bot.core.analysis import analyze
 from bot.core.fixes import FilePlan, plan
 from bot.core.yamlnodes import decoded
 from bot.render import fix_pr
+from bot.service import rest
 from bot.service.commands import answered, reply
 from bot.service.events import Repo
 from bot.service.github import Api, Rejected
@@ -58,11 +59,11 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
     installation, repo = int(payload["installation"]), str(payload["repo"])
     path, default_branch = str(payload["path"]), str(payload["default_branch"])
     owner = repo.split("/", 1)[0]
-    head = str((await api.request("GET", f"/repos/{repo}/git/ref/heads/{default_branch}"))
+    head = str((await api.request(rest.REF, repo=repo, ref=f"heads/{default_branch}"))
                ["object"]["sha"])
     files, policy = await read_at(api, store, installation, repo, head)
     branch = branch_for(path)
-    pulls = await api.request("GET", f"/repos/{repo}/pulls",
+    pulls = await api.request(rest.PULLS, repo=repo,
                               params={"head": f"{owner}:{branch}", "state": "open"})
     pull = pulls[0] if isinstance(pulls, list) and pulls else None
     item, report = await asyncio.to_thread(_plan, files, policy, path)
@@ -72,8 +73,8 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
         await reply(api, _repo(repo), int(pull["number"]),
                     f"`{path}` needs no arm64 legs from this pull request any more (default "
                     f"branch at `{head[:7]}`), so I am closing it.")
-        await api.request("PATCH", f"/repos/{repo}/pulls/{pull['number']}",
-                          json={"state": "closed"})
+        await api.request(rest.UPDATE_PULL, json={"state": "closed"}, repo=repo,
+                          pull_number=pull["number"])
         await store.save_fix_pr(installation, repo, path, int(pull["number"]), "closed")
         return Outcome("closed", int(pull["number"]))
 
@@ -86,11 +87,11 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
             return Outcome("blocked", int(pull["number"]) if pull else None)
         if base != head or not await _holds(api, repo, ref, path, item.fixed_source):
             commit = await _commit(api, repo, head, path, item.fixed_source)
-            await api.request("PATCH", f"/repos/{repo}/git/refs/heads/{branch}",
-                              json={"sha": commit, "force": True})
+            await api.request(rest.UPDATE_REF, json={"sha": commit, "force": True}, repo=repo,
+                              ref=f"heads/{branch}")
     else:
         commit = await _commit(api, repo, head, path, item.fixed_source)
-        await api.request("POST", f"/repos/{repo}/git/refs",
+        await api.request(rest.CREATE_REF, repo=repo,
                           json={"ref": f"refs/heads/{branch}", "sha": commit})
 
     text = fix_pr.body(item, report)
@@ -98,17 +99,18 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
         number = int(pull["number"])
         state = "unchanged"
         if pull.get("body") != text:
-            await api.request("PATCH", f"/repos/{repo}/pulls/{number}", json={"body": text})
+            await api.request(rest.UPDATE_PULL, json={"body": text}, repo=repo,
+                              pull_number=number)
             state = "updated"
     else:
         try:
-            created = await api.request("POST", f"/repos/{repo}/pulls", json={
+            created = await api.request(rest.CREATE_PULL, repo=repo, json={
                 "title": fix_pr.title(path), "head": branch, "base": default_branch,
                 "body": text, "maintainer_can_modify": True})
         except Rejected as exc:
             if exc.status != 422 or "already exists" not in json.dumps(exc.body):
                 raise
-            found = await api.request("GET", f"/repos/{repo}/pulls",
+            found = await api.request(rest.PULLS, repo=repo,
                                       params={"head": f"{owner}:{branch}", "state": "open"})
             created = found[0]
         number, state = int(created["number"]), "opened"
@@ -127,7 +129,7 @@ def _plan(files: dict[str, bytes], policy: Any,
 
 async def _ref(api: Api, repo: str, branch: str) -> str | None:
     try:
-        data = await api.request("GET", f"/repos/{repo}/git/ref/heads/{branch}")
+        data = await api.request(rest.REF, repo=repo, ref=f"heads/{branch}")
     except Rejected as exc:
         if exc.status == 404:
             return None
@@ -137,7 +139,7 @@ async def _ref(api: Api, repo: str, branch: str) -> str | None:
 
 async def _our_base(api: Api, repo: str, sha: str) -> str | None:
     """The base a commit of ours was made on; None for anyone else's commit."""
-    commit = await api.request("GET", f"/repos/{repo}/git/commits/{sha}")
+    commit = await api.request(rest.GIT_COMMIT, repo=repo, commit_sha=sha)
     parents = [str(p["sha"]) for p in commit.get("parents") or []]
     for line in str(commit.get("message") or "").splitlines():
         key, _, value = line.partition(": ")
@@ -154,13 +156,13 @@ async def _holds(api: Api, repo: str, ref: str, path: str, text: str) -> bool:
 
 
 async def _commit(api: Api, repo: str, base: str, path: str, text: str) -> str:
-    tree = (await api.request("GET", f"/repos/{repo}/git/commits/{base}"))["tree"]["sha"]
-    blob = await api.request("POST", f"/repos/{repo}/git/blobs",
+    tree = (await api.request(rest.GIT_COMMIT, repo=repo, commit_sha=base))["tree"]["sha"]
+    blob = await api.request(rest.CREATE_BLOB, repo=repo,
                              json={"content": text, "encoding": "utf-8"})
-    new_tree = await api.request("POST", f"/repos/{repo}/git/trees", json={
+    new_tree = await api.request(rest.CREATE_TREE, repo=repo, json={
         "base_tree": tree,
         "tree": [{"path": path, "mode": "100644", "type": "blob", "sha": blob["sha"]}]})
-    commit = await api.request("POST", f"/repos/{repo}/git/commits", json={
+    commit = await api.request(rest.CREATE_GIT_COMMIT, repo=repo, json={
         "message": fix_pr.commit_message(path, base), "tree": new_tree["sha"],
         "parents": [base]})
     return str(commit["sha"])

@@ -17,7 +17,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import httpx
 from githubkit import AppAuthStrategy, GitHub, Response, TokenAuthStrategy
@@ -28,8 +27,10 @@ from githubkit.exception import (
     RequestTimeout,
 )
 
+from bot.service import rest
 from bot.service.logs import redact
 from bot.service.metrics import Registry
+from bot.service.rest import Endpoint
 
 log = logging.getLogger("parity.github")
 
@@ -103,6 +104,15 @@ def classify(exc: Exception, what: str) -> GitHubError:
     return Transient(f"{what}: {exc}")
 
 
+async def app_request(gh: GitHub[Any], endpoint: Endpoint, params: dict[str, Any] | None = None,
+                      **parts: object) -> Response[Any]:
+    """A call with the App's own credentials (its JSON web token); errors classified."""
+    try:
+        return await gh.arequest(endpoint.method, endpoint.url(**parts), params=params)
+    except Exception as exc:
+        raise classify(exc, str(endpoint)) from None
+
+
 @dataclass(slots=True)
 class RateLimit:
     """An installation's primary rate limit, as its last response said."""
@@ -159,31 +169,27 @@ class Api:
             error = classify(exc, what)
             raise error from None
 
-    async def request(self, method: str, path: str, *, params: dict[str, Any] | None = None,
-                      json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        """The decoded JSON (or text/bytes for raw media types); raises a GitHubError."""
-        response = await self._send(method, path, params, json, headers)
-        raw = response.raw_response
-        if raw.status_code == 204 or not raw.content:
-            return None
-        if "json" in raw.headers.get("content-type", ""):
-            return raw.json()
-        return raw.content
-
+    async def request(self, endpoint: Endpoint, *, params: dict[str, Any] | None = None,
+                      json: Any = None, headers: dict[str, str] | None = None,
+                      **parts: object) -> Any:
+        """The decoded JSON (or bytes for raw media types); raises a GitHubError."""
+        return _decoded(await self._send(endpoint.method, endpoint.url(**parts), params, json,
+                                         headers))
     async def own_issue(self, repo: str, login: str, marker: str) -> dict[str, Any] | None:
         """The issue (open or closed, not a pull request) that `login` opened with `marker`
         in its body: how the App finds its dashboards and reports again, never making two."""
-        issues = await self.pages(f"/repos/{repo}/issues", {"state": "all", "creator": login})
+        issues = await self.pages(rest.ISSUES, {"state": "all", "creator": login}, repo=repo)
         return next((issue for issue in issues if marker in str(issue.get("body") or "")
                      and "pull_request" not in issue), None)
 
-    async def conditional(self, path: str, etag: str | None,
-                          params: dict[str, Any] | None = None) -> tuple[int, Any, str | None]:
+    async def conditional(self, endpoint: Endpoint, etag: str | None,
+                          params: dict[str, Any] | None = None,
+                          **parts: object) -> tuple[int, Any, str | None]:
         """A GET that GitHub answers 304 (free against the rate limit) when `etag` still
         matches: (status, decoded JSON or None, the response's ETag). 404 is an answer."""
         headers = {"If-None-Match": etag} if etag else None
         try:
-            response = await self._send("GET", path, params, None, headers)
+            response = await self._send("GET", endpoint.url(**parts), params, None, headers)
         except Rejected as exc:
             if exc.status == 404:
                 return 404, None, None
@@ -196,9 +202,9 @@ class Api:
         """A file's bytes (raw media type: works past 1 MB), or None when it does not exist."""
         params = {"ref": ref} if ref else None
         try:
-            data = await self.request("GET", f"/repos/{owner}/{repo}/contents/{quote(path)}",
-                                      params=params,
-                                      headers={"Accept": "application/vnd.github.raw+json"})
+            data = await self.request(rest.CONTENTS, params=params,
+                                      headers={"Accept": "application/vnd.github.raw+json"},
+                                      owner=owner, repo=repo, path=path)
         except Rejected as exc:
             if exc.status == 404:
                 return None
@@ -211,8 +217,9 @@ class Api:
             return base64.b64decode(data["content"])
         return None  # a folder or a submodule
 
-    async def download(self, path: str, limit: int) -> bytes:
+    async def download(self, endpoint: Endpoint, limit: int, **parts: object) -> bytes:
         """An artifact zip: the API answers 302; the blob is fetched without our credentials."""
+        path = endpoint.url(**parts)
         what = f"GET {path}"
         response = await self._send("GET", path, None, None, None)
         location = response.headers.get("location")
@@ -237,14 +244,15 @@ class Api:
                 chunks.append(chunk)
         return b"".join(chunks)
 
-    async def pages(self, path: str, params: dict[str, Any] | None = None,
-                    limit: int = 3000) -> list[Any]:
+    async def pages(self, endpoint: Endpoint, params: dict[str, Any] | None = None,
+                    limit: int = 3000, **parts: object) -> list[Any]:
         """Every item of a paginated list (100 per page, at most `limit`)."""
+        path = endpoint.url(**parts)
         items: list[Any] = []
         page = 1
         while len(items) < limit:
-            batch = await self.request("GET", path, params={**(params or {}), "per_page": 100,
-                                                            "page": page})
+            batch = _decoded(await self._send("GET", path, {**(params or {}), "per_page": 100,
+                                                            "page": page}, None, None))
             if isinstance(batch, dict):  # {"total_count": n, "check_runs": [...]} style
                 batch = next((v for v in batch.values() if isinstance(v, list)), [])
             if not isinstance(batch, list):
@@ -254,6 +262,15 @@ class Api:
                 break
             page += 1
         return items[:limit]
+
+
+def _decoded(response: Response[Any]) -> Any:
+    raw = response.raw_response
+    if raw.status_code == 204 or not raw.content:
+        return None
+    if "json" in raw.headers.get("content-type", ""):
+        return raw.json()
+    return raw.content
 
 
 class Clients:
@@ -298,12 +315,8 @@ class Clients:
     async def app_login(self) -> str:
         """The App's bot login (`slug[bot]`): the author of its issues and comments."""
         if self._login is None:
-            gh = self.app_client()
-            try:
-                async with gh:
-                    response = await gh.arequest("GET", "/app")
-            except Exception as exc:
-                raise classify(exc, "GET /app") from None
+            async with self.app_client() as gh:
+                response = await app_request(gh, rest.APP)
             self._login = f"{response.json()['slug']}[bot]"
         return self._login
 
@@ -313,13 +326,9 @@ class Clients:
             cached = self._tokens.get(installation)
             if cached and cached[1] - TOKEN_MARGIN > time.time():
                 return cached[0]
-            gh = self.app_client()
-            try:
-                async with gh:
-                    response = await gh.arequest(
-                        "POST", f"/app/installations/{installation}/access_tokens")
-            except Exception as exc:
-                raise classify(exc, "POST /app/installations/{id}/access_tokens") from None
+            async with self.app_client() as gh:
+                response = await app_request(gh, rest.INSTALLATION_TOKEN,
+                                             installation_id=installation)
             data = response.json()
             token = str(data["token"])
             expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ")

@@ -1,4 +1,4 @@
-"""One handler per event; the worker calls `handle` with a claimed job."""
+"""One handler per event (bot.service.router says which handles what)."""
 
 from __future__ import annotations
 
@@ -47,89 +47,97 @@ class Context:
     memory: results.Memory = field(default_factory=results.Memory)
 
 
-async def handle(job: Job, ctx: Context) -> None:
-    payload = json.loads(job.payload)
-    if job.event in ("installation", "installation_repositories"):
-        await _installation(job, payload, ctx)
-        return
-    if job.event == scans.ROUND:
-        async with ctx.clients.installation(int(payload["installation"]),
-                                            ctx.scan_rate_share) as api:
-            for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
-                ctx.metrics.scans.labels(state=state).inc()
-        await _round_finished(ctx, int(payload["round"]))  # every repository was skipped
-        return
-    if job.event == scans.SCAN:
-        async with ctx.clients.installation(int(payload["installation"]),
-                                            ctx.scan_rate_share) as api:
-            try:
-                outcome = await scans.scan_repository(api, ctx.store, payload,
-                                                      job.attempts >= ctx.max_attempts)
-                await _after_scan(api, ctx, job, payload, outcome)
-            finally:
-                ctx.metrics.scan_calls.inc(api.calls)
-            ctx.metrics.scans.labels(state=outcome.scan.state).inc()
-        return
-    if job.event == org_report.ORG_REPORT:
-        async with ctx.clients.installation(int(payload["installation"])) as api:
-            await org_report.publish(api, ctx.store, ctx.clients.app_login, payload)
-        return
-    if job.event == fix_prs.FIX:
-        async with ctx.clients.installation(int(payload["installation"])) as api:
-            outcome_ = await fix_prs.run(api, ctx.store, payload)
-            ctx.metrics.fix_prs.labels(outcome=outcome_.state).inc()
-        return
-    if job.event == "issues":
-        repo = repo_of(payload)
-        installation = installation_of(payload)
+async def scan_round(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(int(payload["installation"]),
+                                        ctx.scan_rate_share) as api:
+        for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
+            ctx.metrics.scans.labels(state=state).inc()
+    await _round_finished(ctx, int(payload["round"]))  # every repository was skipped
 
-        async def request_fix(path: str) -> None:
-            await fix_prs.request(ctx.queue, installation, repo.full_name, repo.default_branch,
-                                  path, job.delivery_id)
 
-        async with ctx.clients.installation(installation) as api:
-            await dashboard.on_issue(api, ctx.store, installation, repo.full_name, payload,
-                                     request_fix)
+async def scan(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(int(payload["installation"]),
+                                        ctx.scan_rate_share) as api:
+        try:
+            outcome = await scans.scan_repository(api, ctx.store, payload,
+                                                  job.attempts >= ctx.max_attempts)
+            await _after_scan(api, ctx, job, payload, outcome)
+        finally:
+            ctx.metrics.scan_calls.inc(api.calls)
+        ctx.metrics.scans.labels(state=outcome.scan.state).inc()
+
+
+async def publish_org_report(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(int(payload["installation"])) as api:
+        await org_report.publish(api, ctx.store, ctx.clients.app_login, payload)
+
+
+async def fix_pull_request(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(int(payload["installation"])) as api:
+        outcome = await fix_prs.run(api, ctx.store, payload)
+        ctx.metrics.fix_prs.labels(outcome=outcome.state).inc()
+
+
+async def dashboard_issue(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    repo = repo_of(payload)
+    installation = installation_of(payload)
+
+    async def request_fix(path: str) -> None:
+        await fix_prs.request(ctx.queue, installation, repo.full_name, repo.default_branch,
+                              path, job.delivery_id)
+
+    async with ctx.clients.installation(installation) as api:
+        await dashboard.on_issue(api, ctx.store, installation, repo.full_name, payload,
+                                 request_fix)
+
+
+async def push(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    wanted = push_scan(payload)
+    if wanted is None:
         return
-    if job.event == "push":
-        scan = push_scan(payload)
-        if scan is not None:
-            round_id = await ctx.store.round_for(scan.installation, f"push:{job.delivery_id}",
-                                                 "push")
-            await ctx.queue.enqueue(
-                f"scan:{round_id}:{scan.repo.full_name}", scans.SCAN,
-                scans.scan_key(scan.repo.full_name),
-                json.dumps({"installation": scan.installation, "repo": scan.repo.full_name,
-                            "default_branch": scan.repo.default_branch, "round": round_id}))
+    round_id = await ctx.store.round_for(wanted.installation, f"push:{job.delivery_id}", "push")
+    await ctx.queue.enqueue(
+        f"scan:{round_id}:{wanted.repo.full_name}", scans.SCAN,
+        scans.scan_key(wanted.repo.full_name),
+        json.dumps({"installation": wanted.installation, "repo": wanted.repo.full_name,
+                    "default_branch": wanted.repo.default_branch, "round": round_id}))
+
+
+async def watch_job(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    await watchdog.on_workflow_job(ctx.store, payload)
+
+
+async def sweep(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(int(payload["installation"])) as api:
+        if await watchdog.check(api, ctx.store, ctx.memory, payload):
+            ctx.metrics.stuck_legs.labels(installation=str(payload["installation"])).inc()
+            await _dashboard_again(api, ctx, str(payload["repo"]))
+
+
+async def results_of_run(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    if job.event == "workflow_job":
+        await ctx.store.drop_waiting(int(payload["workflow_job"]["id"]))
+    holder = payload[job.event]
+    async with ctx.clients.installation(installation_of(payload)) as api:
+        await results.run(api, repo_of(payload), str(holder["head_sha"]),
+                          list(holder.get("pull_requests") or []), ctx.memory)
+
+
+async def comment(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    async with ctx.clients.installation(installation_of(payload)) as api:
+        await commands.on_comment(api, repo_of(payload), payload, installation_of(payload),
+                                  job.delivery_id, job.runs,
+                                  lambda workflow: _request_fixes(ctx, job, payload, workflow))
+
+
+async def button(job: Job, payload: dict[str, Any], ctx: Context) -> None:
+    if (payload.get("requested_action") or {}).get("identifier") != RERUN_ACTION["identifier"]:
         return
-    if job.event == "workflow_job" and payload.get("action") != "completed":
-        await watchdog.on_workflow_job(ctx.store, payload)
-        return
-    if job.event == watchdog.SWEEP:
-        async with ctx.clients.installation(int(payload["installation"])) as api:
-            if await watchdog.check(api, ctx.store, ctx.memory, payload):
-                ctx.metrics.stuck_legs.labels(installation=str(payload["installation"])).inc()
-                await _dashboard_again(api, ctx, str(payload["repo"]))
-        return
-    if job.event in ("workflow_run", "workflow_job"):
-        if job.event == "workflow_job":
-            await ctx.store.drop_waiting(int(payload["workflow_job"]["id"]))
-        holder = payload[job.event]
-        async with ctx.clients.installation(installation_of(payload)) as api:
-            await results.run(api, repo_of(payload), str(holder["head_sha"]),
-                              list(holder.get("pull_requests") or []), ctx.memory)
-        return
-    if job.event == "issue_comment":
-        async with ctx.clients.installation(installation_of(payload)) as api:
-            await commands.on_comment(api, repo_of(payload), payload, installation_of(payload),
-                                      job.delivery_id, job.runs,
-                                      lambda workflow: _request_fixes(ctx, job, payload, workflow))
-        return
-    if job.event == "check_run" and payload.get("action") == "requested_action":
-        if (payload.get("requested_action") or {}).get("identifier") == RERUN_ACTION["identifier"]:
-            async with ctx.clients.installation(installation_of(payload)) as api:
-                await commands.on_button(api, repo_of(payload), payload)
-        return
+    async with ctx.clients.installation(installation_of(payload)) as api:
+        await commands.on_button(api, repo_of(payload), payload)
+
+
+async def pull_request_check(job: Job, payload: dict[str, Any], ctx: Context) -> None:
     if not wants_check(job.event, payload):
         return
     attempt = pull_requests.Attempt(job.delivery_id, job.runs, job.attempts >= ctx.max_attempts)
@@ -196,7 +204,7 @@ async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any],
     return fixable
 
 
-async def _installation(job: Job, payload: dict[str, object], ctx: Context) -> None:
+async def installation(job: Job, payload: dict[str, Any], ctx: Context) -> None:
     event = job.event
     change = installation_change(event, payload)
     known = await ctx.queue.installation(change.installation)

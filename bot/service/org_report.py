@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.render import org_report
+from bot.service import rest
 from bot.service.github import Api
 from bot.service.logs import log
 from bot.service.store import Store
@@ -27,9 +28,10 @@ async def publish(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
     if mine:
         number = int(mine["number"])
         if mine.get("body") != text:
-            await api.request("PATCH", f"/repos/{target}/issues/{number}", json={"body": text})
+            await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=target,
+                              issue_number=number)
     else:
-        created = await api.request("POST", f"/repos/{target}/issues", json={
+        created = await api.request(rest.CREATE_ISSUE, repo=target, json={
             "title": org_report.TITLE, "body": text})
         number = int(created["number"])
     log(logger, logging.INFO, "org report published", repository=target, issue=number)

@@ -25,6 +25,7 @@ from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_
 from bot.core.workflow import is_workflow_path, local_calls
 from bot.core.yamlnodes import YamlError, decode, decoded
 from bot.render import check_run, review
+from bot.service import rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
 from bot.service.github import Api, GitHubError, Rejected
@@ -50,7 +51,6 @@ class CheckRun:
 
     def __init__(self, api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
         self.api = api
-        self.base = f"/repos/{check.repo.owner}/{check.repo.name}/check-runs"
         self.check = check
         self.attempt = attempt
         self.id: int | None = None
@@ -59,10 +59,9 @@ class CheckRun:
         self.output: dict[str, str] | None = None  # as this attempt completed it
 
     async def start(self) -> None:
-        repo = self.check.repo
         runs = await self.api.pages(
-            f"/repos/{repo.owner}/{repo.name}/commits/{self.check.head_sha}/check-runs",
-            {"check_name": check_run.CHECK_NAME, "filter": "all"})
+            rest.COMMIT_CHECK_RUNS, {"check_name": check_run.CHECK_NAME, "filter": "all"},
+            repo=self.check.repo.full_name, ref=self.check.head_sha)
         if runs:
             ours = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
             run = ours[0] if ours else max(runs, key=lambda item: int(item["id"]))
@@ -71,11 +70,11 @@ class CheckRun:
             if ours and run.get("status") == "completed":
                 self.completed = True  # an earlier attempt of this delivery finished it
                 return
-            await self.api.request("PATCH", f"{self.base}/{self.id}", json={
-                "status": "in_progress", "started_at": _now(),
-                "external_id": self.attempt.delivery_id})
+            await self._update({"status": "in_progress", "started_at": _now(),
+                                "external_id": self.attempt.delivery_id})
             return
-        created = await self.api.request("POST", self.base, json={
+        created = await self.api.request(rest.CREATE_CHECK_RUN, repo=self.check.repo.full_name,
+                                         json={
             "name": check_run.CHECK_NAME, "head_sha": self.check.head_sha,
             "status": "in_progress", "started_at": _now(),
             "external_id": self.attempt.delivery_id})
@@ -90,14 +89,13 @@ class CheckRun:
                                   "annotations": annotations[:ANNOTATIONS_PER_CALL]}
         if text:
             output["text"] = text
-        await self.api.request("PATCH", f"{self.base}/{self.id}", json={
-            "status": "completed", "conclusion": conclusion, "completed_at": _now(),
-            "output": output})
+        await self._update({"status": "completed", "conclusion": conclusion,
+                            "completed_at": _now(), "output": output})
         self.completed = True
         self.annotated = self.annotated or bool(annotations)
         self.output = {"title": title, "summary": summary, "text": text or ""}
         for start in range(ANNOTATIONS_PER_CALL, len(annotations), ANNOTATIONS_PER_CALL):
-            await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {
+            await self._update({"output": {
                 "title": title, "summary": summary,
                 "annotations": annotations[start:start + ANNOTATIONS_PER_CALL]}})
 
@@ -107,9 +105,13 @@ class CheckRun:
         if self.output is None or not more:
             return
         text = check_run.clip((self.output["text"] + "\n\n" + more).strip())
-        await self.api.request("PATCH", f"{self.base}/{self.id}", json={"output": {
+        await self._update({"output": {
             "title": self.output["title"], "summary": self.output["summary"], "text": text}})
         self.output["text"] = text
+
+    async def _update(self, body: dict[str, Any]) -> None:
+        await self.api.request(rest.UPDATE_CHECK_RUN, json=body,
+                               repo=self.check.repo.full_name, check_run_id=self.id)
 
 
 async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
@@ -128,8 +130,8 @@ async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
 
 async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     repo = check.repo
-    files = await api.pages(f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}/files",
-                            limit=PR_FILES_MAX)
+    files = await api.pages(rest.PULL_FILES, limit=PR_FILES_MAX, repo=repo.full_name,
+                            pull_number=check.number)
     changed = {item["filename"]: item for item in files
                if is_workflow_path(item.get("filename", "")) and item.get("status") != "removed"}
     if not changed:
@@ -242,9 +244,8 @@ async def _not_yet_posted(api: Api, check: PullRequestCheck,
     """The suggestions not already on the pull request (found by our marker)."""
     if not suggestions:
         return []
-    repo = check.repo
     existing = [item for item in await api.pages(
-        f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}/comments")
+        rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
         if review.MARKER in (item.get("body") or "")]
     return [s for s in suggestions if not review.already_posted(s.comment, existing)]
 
@@ -254,12 +255,12 @@ async def _review(api: Api, check: PullRequestCheck, shown: list[Suggestion], he
     """Post one review; False when GitHub rejected its inline comments (the caller then
     puts them in the check run)."""
     repo = check.repo
-    base = f"/repos/{repo.owner}/{repo.name}/pulls/{check.number}"
     body = review.body(len(shown), held_back, outside)
     try:
-        await api.request("POST", f"{base}/reviews", json={
+        await api.request(rest.CREATE_REVIEW, json={
             "commit_id": check.head_sha, "event": "COMMENT", "body": body,
-            "comments": [s.comment for s in shown]})
+            "comments": [s.comment for s in shown]}, repo=repo.full_name,
+            pull_number=check.number)
     except Rejected as exc:
         if exc.status != 422:
             raise
@@ -267,9 +268,10 @@ async def _review(api: Api, check: PullRequestCheck, shown: list[Suggestion], he
         # prevent that; if the diff moved under us, say it in one comment-less review.
         log(logger, logging.WARNING, "review rejected; posting it without inline comments",
             repo=repo.full_name, pr=check.number, error=str(exc))
-        await api.request("POST", f"{base}/reviews", json={
+        await api.request(rest.CREATE_REVIEW, json={
             "commit_id": check.head_sha, "event": "COMMENT",
             "body": body + "\n\nThe suggestions could not be placed on the diff (it changed "
-                           "while parity-bot worked); the check run shows them as a patch."})
+                           "while parity-bot worked); the check run shows them as a patch."},
+            repo=repo.full_name, pull_number=check.number)
         return False
     return True

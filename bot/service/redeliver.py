@@ -11,10 +11,11 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bot.service.events import HANDLED
-from bot.service.github import Clients, classify
+from bot.service import rest
+from bot.service.github import Clients, app_request
 from bot.service.logs import log
 from bot.service.queue import Queue
+from bot.service.router import WEBHOOK_EVENTS
 
 logger = logging.getLogger("parity.redeliver")
 
@@ -36,7 +37,7 @@ def missed(deliveries: list[dict[str, Any]], now: float) -> dict[str, dict[str, 
     failed: dict[str, dict[str, Any]] = {}
     for item in deliveries:
         guid = item.get("guid")
-        if (not guid or guid in ok or item.get("event") not in HANDLED
+        if (not guid or guid in ok or item.get("event") not in WEBHOOK_EVENTS
                 or _when(item.get("delivered_at")) < now - WINDOW):
             continue
         if guid not in failed or int(item["id"]) > int(failed[guid]["id"]):
@@ -52,10 +53,7 @@ async def recover(clients: Clients, queue: Queue) -> int:
     async with gh:
         params: dict[str, Any] = {"per_page": 100}
         for _ in range(MAX_PAGES):
-            try:
-                response = await gh.arequest("GET", "/app/hook/deliveries", params=params)
-            except Exception as exc:
-                raise classify(exc, "GET /app/hook/deliveries") from None
+            response = await app_request(gh, rest.HOOK_DELIVERIES, params)
             page = response.json()
             deliveries += page
             cursor = _next_cursor(response.headers.get("link", ""))
@@ -69,10 +67,7 @@ async def recover(clients: Clients, queue: Queue) -> int:
         for guid, item in sorted(failed.items()):
             if guid in stored:
                 continue  # it reached us after all (a later attempt, another replica)
-            try:
-                await gh.arequest("POST", f"/app/hook/deliveries/{item['id']}/attempts")
-            except Exception as exc:
-                raise classify(exc, "POST /app/hook/deliveries/{id}/attempts") from None
+            await app_request(gh, rest.REDELIVER, delivery_id=item["id"])
             asked += 1
     log(logger, logging.INFO, "missed deliveries asked for again", listed=len(deliveries),
         failed=len(failed), redelivered=asked)

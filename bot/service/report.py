@@ -9,7 +9,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from bot.render import org_report
-from bot.service.github import Clients, GitHubError, Rejected, classify
+from bot.service import rest
+from bot.service.github import Clients, GitHubError, Rejected, app_request
 from bot.service.metrics import Registry
 from bot.service.scans import plan_round, scan_repository
 from bot.service.settings import Settings
@@ -83,14 +84,13 @@ async def live(settings: Settings, org: str, form: str, progress: Progress | Non
 async def _installation_of(clients: Clients, org: str) -> int:
     gh = clients.app_client()
     async with gh:
-        for kind in ("orgs", "users"):
+        for endpoint in (rest.ORG_INSTALLATION, rest.USER_INSTALLATION):
             try:
-                response = await gh.arequest("GET", f"/{kind}/{org}/installation")
-            except Exception as exc:
-                error = classify(exc, f"GET /{kind}/{org}/installation")
-                if isinstance(error, Rejected) and error.status == 404:
+                response = await app_request(gh, endpoint, org=org, username=org)
+            except Rejected as exc:
+                if exc.status == 404:
                     continue
-                raise error from None
+                raise
             return int(response.json()["id"])
     raise ReportError(f"the App is not installed on {org}")
 

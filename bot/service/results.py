@@ -24,6 +24,7 @@ from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
 from bot.render import results as render
+from bot.service import rest
 from bot.service.config_source import load_policy
 from bot.service.events import Repo
 from bot.service.github import Api, Rejected
@@ -98,7 +99,7 @@ async def pull_requests_of(api: Api, repo: Repo, sha: str, listed: list[dict[str
     numbers = [int(pr["number"]) for pr in listed if isinstance(pr, dict) and "number" in pr]
     if numbers:
         return numbers
-    found = await api.request("GET", f"/repos/{repo.owner}/{repo.name}/commits/{sha}/pulls")
+    found = await api.request(rest.COMMIT_PULLS, repo=repo.full_name, commit_sha=sha)
     return [int(pr["number"]) for pr in found or []
             if pr.get("state") == "open" and (pr.get("head") or {}).get("sha") == sha
             and ((pr.get("base") or {}).get("repo") or {}).get("full_name") == repo.full_name]
@@ -106,11 +107,11 @@ async def pull_requests_of(api: Api, repo: Repo, sha: str, listed: list[dict[str
 
 async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: WorkflowCache,
                    runner_wait: float = RUNNER_WAIT_MINUTES) -> Snapshot:
-    base = f"/repos/{repo.owner}/{repo.name}/actions"
     shot = Snapshot(sha)
-    shot.runs = await api.pages(f"{base}/runs", {"head_sha": sha})
+    shot.runs = await api.pages(rest.WORKFLOW_RUNS, {"head_sha": sha}, repo=repo.full_name)
     for run in shot.runs:
-        jobs = await api.pages(f"{base}/runs/{run['id']}/jobs", {"filter": "all"})
+        jobs = await api.pages(rest.RUN_JOBS, {"filter": "all"}, repo=repo.full_name,
+                               run_id=run["id"])
         shot.jobs += [run_job(job, str(run.get("path") or "")) for job in jobs]
     files: dict[str, bytes] = {}
     for path in sorted({str(run.get("path") or "") for run in shot.runs}):
@@ -127,7 +128,7 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
     artifacts: list[Artifact] = []
     runs = {job.run_id for p in shot.pairing.pairs for job in (p.amd64, p.arm64) if job}
     for run_id in sorted(runs):
-        listed = await api.pages(f"/repos/{repo.owner}/{repo.name}/actions/runs/{run_id}/artifacts")
+        listed = await api.pages(rest.RUN_ARTIFACTS, repo=repo.full_name, run_id=run_id)
         for item in listed:
             if item.get("expired") or not wanted(str(item.get("name")), policy.junit_artifacts):
                 continue
@@ -137,8 +138,9 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
                 artifact.error = f"{artifact.size} bytes, over the {MAX_ZIP_BYTES}-byte limit"
             else:
                 try:
-                    data = await api.download(f"/repos/{repo.owner}/{repo.name}/actions/artifacts/"
-                                              f"{artifact.id}/zip", MAX_ZIP_BYTES)
+                    data = await api.download(rest.ARTIFACT_ARCHIVE, MAX_ZIP_BYTES,
+                                              repo=repo.full_name, artifact_id=artifact.id,
+                                              archive_format="zip")
                     artifact.cases = read_artifact(data)
                 except (JUnitError, Rejected) as exc:
                     artifact.error = str(exc)
@@ -148,29 +150,31 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
 
 async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: Memory) -> str:
     """Edit our one results comment, or create it; 'created', 'updated' or 'unchanged'."""
-    base = f"/repos/{repo.owner}/{repo.name}/issues"
     key = (repo.full_name, number)
     known = memory.comments.get(key)
     if known is not None:
         if known[1] == body:
             return "unchanged"
         try:
-            await api.request("PATCH", f"{base}/comments/{known[0]}", json={"body": body})
+            await api.request(rest.UPDATE_ISSUE_COMMENT, json={"body": body},
+                              repo=repo.full_name, comment_id=known[0])
             memory.comments[key] = (known[0], body)
             return "updated"
         except Rejected as exc:
             if exc.status != 404:
                 raise
             del memory.comments[key]  # deleted by someone: look for it again
-    comments = await api.pages(f"{base}/{number}/comments")
+    comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
     mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
     if mine:
         memory.comments[key] = (int(mine[0]["id"]), body)
         if mine[0].get("body") == body:
             return "unchanged"
-        await api.request("PATCH", f"{base}/comments/{mine[0]['id']}", json={"body": body})
+        await api.request(rest.UPDATE_ISSUE_COMMENT, json={"body": body},
+                          repo=repo.full_name, comment_id=mine[0]["id"])
         return "updated"
-    created = await api.request("POST", f"{base}/{number}/comments", json={"body": body})
+    created = await api.request(rest.CREATE_ISSUE_COMMENT, json={"body": body},
+                                repo=repo.full_name, issue_number=number)
     memory.comments[key] = (int(created["id"]), body)
     return "created"
 
@@ -179,7 +183,6 @@ async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy,
                          memory: Memory) -> None:
     conclusion, title, summary = render.check_output(shot.pairing, shot.tests,
                                                      policy.fail_on_difference)
-    base = f"/repos/{repo.owner}/{repo.name}"
     key = (repo.full_name, shot.sha)
     payload: dict[str, Any] = {"name": render.CHECK_NAME, "status": "completed",
                                "conclusion": conclusion,
@@ -188,18 +191,20 @@ async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy,
         payload["actions"] = [render.RERUN_ACTION]
     known = memory.checks.get(key)
     if known is None:
-        existing = await api.pages(f"{base}/commits/{shot.sha}/check-runs",
-                                   {"check_name": render.CHECK_NAME, "filter": "latest"})
+        existing = await api.pages(rest.COMMIT_CHECK_RUNS,
+                                   {"check_name": render.CHECK_NAME, "filter": "latest"},
+                                   repo=repo.full_name, ref=shot.sha)
         if existing:
             run = existing[0]
             known = (int(run["id"]), str(run.get("conclusion")),
                      str((run.get("output") or {}).get("title")))
     if known is None:
-        created = await api.request("POST", f"{base}/check-runs",
+        created = await api.request(rest.CREATE_CHECK_RUN, repo=repo.full_name,
                                     json={**payload, "head_sha": shot.sha})
         memory.checks[key] = (int(created["id"]), conclusion, title)
     elif known[1:] != (conclusion, title):
-        await api.request("PATCH", f"{base}/check-runs/{known[0]}", json=payload)
+        await api.request(rest.UPDATE_CHECK_RUN, json=payload, repo=repo.full_name,
+                          check_run_id=known[0])
         memory.checks[key] = (known[0], conclusion, title)
     else:
         memory.checks[key] = known

@@ -36,6 +36,7 @@ from bot.core.scans import (
     summarize,
     workflow_entries,
 )
+from bot.service import rest
 from bot.service.config_source import CONFIG_PATH, policy_from_text
 from bot.service.github import Api, GitHubError, RateLimited
 from bot.service.logs import log
@@ -82,7 +83,7 @@ async def plan_round(api: Api, store: Store,
     repositories, whose rows it records."""
     installation, round_id = int(payload["installation"]), int(payload["round"])
     only = set(payload["only"]) if payload.get("only") else None
-    repositories = await api.pages("/installation/repositories")
+    repositories = await api.pages(rest.INSTALLATION_REPOSITORIES)
     account = str(payload.get("account") or "")
     org_config = await _org_config(api, account) if account else None
     jobs: list[dict[str, Any]] = []
@@ -122,7 +123,7 @@ async def _report_repository(api: Api, payload: dict[str, Any],
 async def _org_config(api: Api, owner: str) -> dict[str, str] | None:
     """The owner's `.github` config (its text and blob sha), read once per round."""
     try:
-        data = await api.request("GET", f"/repos/{owner}/.github/contents/{CONFIG_PATH}")
+        data = await api.request(rest.CONTENTS, owner=owner, repo=".github", path=CONFIG_PATH)
     except GitHubError as exc:
         if getattr(exc, "status", None) == 404:
             return None
@@ -171,7 +172,7 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     # An ETag is trusted only with the results it was read for, on the same branch.
     etag = state.github_etag if last is not None and state.default_branch == branch else None
     status, listing, new_etag = await api.conditional(
-        f"/repos/{repo}/contents/.github", etag, {"ref": branch})
+        rest.CONTENTS, etag, {"ref": branch}, repo=repo, path=".github")
     if status == 304:
         folder = GithubFolder(state.workflows_sha, *_split_config(state.config))
     elif status == 404 or not isinstance(listing, list):
@@ -230,15 +231,15 @@ def _split_config(config: str | None) -> tuple[str | None, str | None]:
 
 
 async def _commit(api: Api, repo: str, branch: str) -> str | None:
-    data = await api.request("GET", f"/repos/{repo}/branches/{branch}")
+    data = await api.request(rest.BRANCH, repo=repo, branch=branch)
     commit = data.get("commit") if isinstance(data, dict) else None
     return str(commit["sha"]) if isinstance(commit, dict) and "sha" in commit else None
 
 
 async def _listing(api: Api, repo: str, ref: str) -> dict[str, str]:
     """The workflows folder at `ref`: {path: blob sha}."""
-    entries = await api.request("GET", f"/repos/{repo}/contents/.github/workflows",
-                                params={"ref": ref})
+    entries = await api.request(rest.CONTENTS, params={"ref": ref}, repo=repo,
+                                path=".github/workflows")
     return workflow_entries(entries if isinstance(entries, list) else [])
 
 
@@ -252,7 +253,7 @@ async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) 
     cached = await store.blob(repo, sha)
     if cached is not None:
         return cached
-    data = await api.request("GET", f"/repos/{repo}/git/blobs/{sha}")
+    data = await api.request(rest.BLOB, repo=repo, file_sha=sha)
     content = base64.b64decode(data.get("content") or "") if isinstance(data, dict) else b""
     await store.save_blob(installation, repo, sha, content)
     return content
@@ -262,8 +263,8 @@ async def read_at(api: Api, store: Store, installation: int, repo: str,
                   ref: str) -> tuple[dict[str, bytes], Policy]:
     """A repository's workflows and policy at one commit (blobs from the cache), for work
     that must see exactly one commit, as a fix pull request must."""
-    status, listing, _ = await api.conditional(f"/repos/{repo}/contents/.github", None,
-                                               {"ref": ref})
+    status, listing, _ = await api.conditional(rest.CONTENTS, None, {"ref": ref}, repo=repo,
+                                               path=".github")
     folder = github_folder(listing if status == 200 and isinstance(listing, list) else [])
     files_sha = await _listing(api, repo, ref) if folder.workflows_sha is not None else {}
     files = await _files(api, store, installation, repo, files_sha)

@@ -31,9 +31,10 @@ def build_app(settings: Settings) -> object:
         return create_setup_app(settings)
     from bot.service.app import create_app
     from bot.service.github import Clients
-    from bot.service.handlers import Context, handle
+    from bot.service.handlers import Context
     from bot.service.metrics import Registry
     from bot.service.queue import Job, open_queue
+    from bot.service.router import handle
     from bot.service.store import Store
     from bot.service.worker import WorkerPool
 

@@ -22,6 +22,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.core.yamlnodes import parse, plain
+from bot.service import rest
 from bot.service.github import Clients, GitHubError
 from bot.service.metrics import Registry
 from bot.service.settings import Settings
@@ -93,7 +94,7 @@ def create_setup_app(settings: Settings) -> Starlette:
         clients = Clients("0", "", settings.github_api_url, settings.github_timeout, Registry())
         try:
             async with clients.anonymous() as api:
-                app = await api.request("POST", f"/app-manifests/{code}/conversions")
+                app = await api.request(rest.MANIFEST_CONVERSION, code=code)
         except GitHubError as exc:
             return _page("Setup failed", f"<p>GitHub did not accept the code: "
                                          f"{html.escape(str(exc))}</p>")

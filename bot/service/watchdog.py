@@ -16,7 +16,7 @@ from typing import Any
 
 from bot.core.pairing import parse_time
 from bot.core.watchdog import QUEUED, describe, runs_on_arm64
-from bot.service import results
+from bot.service import rest, results
 from bot.service.events import Repo, installation_of, repo_of
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
@@ -58,7 +58,7 @@ async def check(api: Api, store: Store, memory: results.Memory, payload: dict[st
     """Whether the leg still waits (then the comment and dashboard are written again)."""
     repo, job_id = str(payload["repo"]), int(payload["job_id"])
     try:
-        job = await api.request("GET", f"/repos/{repo}/actions/jobs/{job_id}")
+        job = await api.request(rest.JOB, repo=repo, job_id=job_id)
     except Rejected as exc:
         if exc.status != 404:
             raise
@@ -71,7 +71,7 @@ async def check(api: Api, store: Store, memory: results.Memory, payload: dict[st
     labels = [str(label) for label in job.get("labels") or ()]
     log(logger, logging.WARNING, describe(str(job.get("name")), labels, waited), repo=repo)
     owner, name = repo.split("/", 1)
-    head = await api.request("GET", f"/repos/{repo}")
+    head = await api.request(rest.REPOSITORY, repo=repo)
     branch = str((head or {}).get("default_branch") or "main")
     sha = str(job.get("head_sha") or payload["head_sha"])
     await results.run(api, Repo(owner, name, branch), sha, [], memory)

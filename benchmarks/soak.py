@@ -1,0 +1,267 @@
+"""Soak: several replicas, duplicated and reordered deliveries, a failing GitHub, a SIGKILL.
+
+Three `parity-bot serve` replicas share one PostgreSQL database and a fourth runs on SQLite,
+all against the fake GitHub on loopback. Each pull request gets `opened`, `synchronize` (a
+new head) and a `/parity check` comment; every delivery is sent twice (to two replicas of
+its backend) and the batch is shuffled. GitHub fails a share of calls (5xx, secondary rate
+limits) and answers a share of review POSTs after the client has given up (it still
+creates them). One PostgreSQL replica is SIGKILLed mid-burst and started again afterwards.
+
+When the queues drain it checks every effect happened exactly once: one completed check run
+per head commit, one review per head commit with no suggestion repeated on a pull request,
+one reply per command; no dead job; payloads dropped from finished jobs; retention removes
+finished jobs once they are older than RETENTION_DAYS (their finish times are moved back
+to stand in for the days); peak RSS of each replica. It prints the figures.
+
+Run: `make soak` (needs PostgreSQL, as the tests do). Bounded: about three minutes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import random
+import signal
+import sqlite3
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+
+from bot.render import check_run  # noqa: E402
+from bot.service.commands import REPLY_MARKER  # noqa: E402
+from tests.fake_github import FakeGitHub, Fault  # noqa: E402
+from tests.service_harness import (  # noqa: E402
+    APP_ID,
+    Service,
+    app_key,
+    for_repo,
+    ipfs_repository,
+    pull_request_event,
+    wait_until,
+)
+
+PULLS_PG = 18  # pull requests whose deliveries go to the PostgreSQL replicas
+PULLS_SQLITE = 6
+PG_REPLICAS = 3
+DRAIN_SECONDS = 240
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+_ids = itertools.count(900_000)
+
+
+def faults() -> list[Fault]:
+    many = 10_000
+    return [
+        Fault("GET", r"/pulls/\d+/files$", status=502, every=6, times=many),
+        Fault("POST", r"/check-runs$", status=500, every=7, times=many),
+        Fault("PATCH", r"/check-runs/\d+$", status=403, every=9, times=many,
+              headers={"retry-after": "1"},
+              body={"message": "You have exceeded a secondary rate limit."}),
+        # Created, but answered after GITHUB_TIMEOUT (2 s): the client gives up first.
+        Fault("POST", r"/pulls/\d+/reviews$", status=0, delay=3.0, every=3, times=many),
+        Fault("POST", r"/issues/\d+/comments$", status=0, delay=3.0, every=4, times=many),
+    ]
+
+
+def comment(repo: Any, number: int) -> dict[str, Any]:
+    payload = for_repo("issue_comment.created", repo)
+    payload["issue"]["number"] = number
+    payload["issue"]["pull_request"] = {"url": "x"}
+    payload["comment"].update({"id": next(_ids), "body": "/parity check"})
+    payload["comment"]["user"].update({"login": "maintainer", "type": "User"})
+    payload["sender"].update({"login": "maintainer", "type": "User"})
+    return payload
+
+
+def pull_requests(github: FakeGitHub, owner: str, numbers: range) -> list[tuple[str, dict]]:
+    """Each pull request's deliveries: opened, synchronize to a new head, a command."""
+    deliveries: list[tuple[str, dict]] = []
+    for number in numbers:
+        repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch",
+                                    number=number, owner=owner, name="ipfs")
+        repo.permissions["maintainer"] = "write"
+        new_sha = uuid.uuid4().hex + "abcdefgh"
+        repo.files[new_sha] = dict(repo.files[sha])
+        deliveries.append(("pull_request", pull_request_event(repo, number, sha)))
+        synchronize = pull_request_event(repo, number, new_sha, action="synchronize")
+        deliveries.append(("pull_request", synchronize))
+        deliveries.append(("issue_comment", comment(repo, number)))
+    return deliveries
+
+
+def rss_peak_mb(service: Service) -> float:
+    assert service.process is not None
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    line = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(line.split()[1]) / 1024
+
+
+async def pg_database() -> str:
+    name = f"parity_soak_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_ADMIN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+
+
+async def pg(url: str, sql: str, *args: Any) -> list[Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(sql, *args))
+    finally:
+        await conn.close()
+
+
+def states(pg_url: str, sqlite_path: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for row in asyncio.run(pg(pg_url, "SELECT state, count(*) FROM jobs GROUP BY state")):
+        counts[f"pg:{row[0]}"] += row[1]
+    with sqlite3.connect(sqlite_path) as db:
+        for state, count in db.execute("SELECT state, count(*) FROM jobs GROUP BY state"):
+            counts[f"sqlite:{state}"] += count
+    return counts
+
+
+def main() -> None:
+    random.seed(7)
+    github = FakeGitHub(APP_ID, app_key()[1]).start()
+    github.faults.extend(faults())
+    tmp = Path(tempfile.mkdtemp(prefix="parity-soak-"))
+    pg_url = asyncio.run(pg_database())
+    env = {"RETENTION_DAYS": "3", "SCAN_INTERVAL": "4", "WORKERS": "2"}
+    replicas = [Service(tmp / f"pg{i}", github, DATABASE_URL=pg_url, **env)
+                for i in range(PG_REPLICAS)]
+    for replica in replicas:
+        replica.tmp.mkdir()
+    lone = Service(tmp / "sqlite", github, **env)
+    lone.tmp.mkdir()
+    lone.env["DATABASE_URL"] = f"sqlite:///{lone.tmp / 'queue.db'}"
+    for service in (*replicas, lone):
+        service.start()
+
+    to_pg = pull_requests(github, "octo-pg", range(1, PULLS_PG + 1))
+    # Numbers apart: the fake keeps issue comments by number, not by repository.
+    to_sqlite = pull_requests(github, "octo-lite", range(101, 101 + PULLS_SQLITE))
+    sends: list[tuple[Service, str, dict, str]] = []
+    for event, payload in to_pg:
+        delivery = str(uuid.uuid4())
+        for replica in random.sample(replicas, 2):  # the same delivery to two replicas
+            sends.append((replica, event, payload, delivery))
+    for event, payload in to_sqlite:
+        delivery = str(uuid.uuid4())
+        sends += [(lone, event, payload, delivery)] * 2
+    random.shuffle(sends)
+    victim = replicas[1]
+    started = time.time()
+    answers: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def send(item: tuple[Service, str, dict, str]) -> None:
+        service, event, payload, delivery = item
+        try:
+            status = service.deliver(event, payload, delivery=delivery).status_code
+        except Exception:
+            status = 0  # the killed replica
+        with lock:
+            answers[status] += 1
+
+    with ThreadPoolExecutor(8) as pool:
+        half = len(sends) // 2
+        list(pool.map(send, sends[:half]))
+        victim.stop(signal.SIGKILL)
+        killed_at = time.time() - started
+        list(pool.map(send, sends[half:]))
+    victim.start()
+    sent_in = time.time() - started
+
+    def drained() -> bool:
+        counts = states(pg_url, lone.tmp / "queue.db")
+        return not any(key.endswith((":queued", ":running")) for key in counts)
+
+    wait_until(drained, DRAIN_SECONDS, "the queues to drain")
+    drain = time.time() - started
+    time.sleep(2.0)  # a write answered late lands after its job has finished
+    counts = states(pg_url, lone.tmp / "queue.db")
+
+    # Effects, exactly once.
+    heads = {pull["pull_request"]["head"]["sha"] for event, pull in to_pg + to_sqlite
+             if event == "pull_request"}
+    per_head = Counter(run["head_sha"] for run in github.check_runs.values()
+                       if run["name"] == check_run.CHECK_NAME)
+    unfinished = [sha for sha in heads if not any(
+        run["status"] == "completed" for run in github.runs_for(sha))]
+    reviews = Counter(review.get("commit_id") for review in github.reviews)
+    suggestions = Counter((c["pull_number"], c["path"], c.get("line"), c["body"])
+                          for c in github.review_comments)
+    commands = [pull["comment"]["id"] for event, pull in to_pg + to_sqlite
+                if event == "issue_comment"]
+    replies = Counter(cid for cid in commands for c in github.issue_comments
+                      if REPLY_MARKER.format(id=cid) in c["body"])
+    payloads_left = asyncio.run(pg(pg_url, "SELECT count(*) FROM jobs WHERE state = 'done' "
+                                           "AND payload IS NOT NULL"))[0][0]
+
+    # Retention: move finished jobs back four days; the next scheduler look removes them.
+    asyncio.run(pg(pg_url, "UPDATE jobs SET finished_at = finished_at - 4 * 86400 "
+                           "WHERE finished_at IS NOT NULL"))
+    with sqlite3.connect(lone.tmp / "queue.db") as db:
+        db.execute("UPDATE jobs SET finished_at = finished_at - 4 * 86400 "
+                   "WHERE finished_at IS NOT NULL")
+    before_retention = sum(counts.values())
+    wait_until(lambda: sum(states(pg_url, lone.tmp / "queue.db").values()) == 0, 30,
+               "retention to remove the finished jobs")
+    rss = {name: rss_peak_mb(service) for name, service in
+           [*((f"pg{i}", r) for i, r in enumerate(replicas)), ("sqlite", lone)]}
+
+    calls = len(github.requests)
+    injected = sum(f.seen // f.every for f in github.faults)
+    print(f"pull requests        {PULLS_PG} on PostgreSQL ({PG_REPLICAS} replicas), "
+          f"{PULLS_SQLITE} on SQLite (1 replica)")
+    print(f"deliveries           {len(sends)} sent ({len(sends) // 2} distinct, each twice, "
+          f"shuffled); answers {dict(sorted(answers.items()))}")
+    print(f"SIGKILL              pg1 at {killed_at:.1f} s, started again at {sent_in:.1f} s")
+    print(f"GitHub calls         {calls}, faults injected {injected} "
+          f"(5xx, secondary limits, writes answered after the timeout)")
+    print(f"drained in           {drain:.1f} s; jobs {dict(sorted(counts.items()))}")
+    print(f"check runs           {len(per_head)} head commits, most per commit "
+          f"{max(per_head.values())}, unfinished {len(unfinished)}")
+    print(f"reviews              most per head commit {max(reviews.values(), default=0)}; "
+          f"suggestions {len(suggestions)}, most posted twice: "
+          f"{max(suggestions.values(), default=0)}")
+    print(f"command replies      {len(commands)} commands, replies per command "
+          f"{sorted(set(replies[c] for c in commands))}")
+    print(f"payloads kept        {payloads_left} of finished PostgreSQL jobs")
+    print(f"retention            removed all {before_retention} finished jobs")
+    print("peak RSS             " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
+    failures = []
+    if any(key.endswith(":dead") for key in counts):
+        failures.append("dead jobs")
+    if set(per_head) != heads or max(per_head.values()) != 1 or unfinished:
+        failures.append("check runs not exactly one completed per head commit")
+    if max(reviews.values(), default=0) > 1 or max(suggestions.values(), default=0) > 1:
+        failures.append("a review or suggestion repeated")
+    if any(replies[c] != 1 for c in commands):
+        failures.append("a command not answered exactly once")
+    if payloads_left:
+        failures.append("payloads kept after the job finished")
+    if max(rss.values()) > 200:
+        failures.append("RSS over 200 MB")
+    for service in (*replicas, lone):
+        service.stop()
+    github.stop()
+    asyncio.run(pg(PG_ADMIN, f'DROP DATABASE IF EXISTS "{pg_url.rsplit("/", 1)[1]}" WITH (FORCE)'))
+    print("result               " + ("; ".join(failures) if failures else "every effect exactly once"))
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()
