@@ -84,6 +84,25 @@ async def test_jobs_of_one_key_run_one_at_a_time(make_queue: Callable[[], Queue]
     assert third is not None and third.delivery_id == "a2"
 
 
+async def test_heads_deferred_behind_their_due_followers_are_still_claimed(
+        make_queue: Callable[[], Queue]) -> None:
+    """Each key's first job is deferred (a rate limit) while its second is already due: the
+    due followers must not crowd the deferred heads out of the claim once they are due."""
+    queue = await opened(make_queue)
+    keys = [f"o/r#{n}" for n in range(30)]
+    for key in keys:
+        await queue.enqueue(f"head-{key}", "pull_request", key, "{}")
+        await queue.enqueue(f"next-{key}", "pull_request", key, "{}")
+    for _ in keys:
+        head = await queue.claim("w", 30)
+        assert head is not None and head.delivery_id.startswith("head-")
+        await queue.defer(head, time.time() + 0.3, "rate limited")
+    assert await queue.claim("w", 30) is None  # every key waits for its head
+    await asyncio.sleep(0.4)
+    claimed = [await queue.claim("w", 30) for _ in keys]
+    assert sorted(job.delivery_id for job in claimed if job) == sorted(f"head-{k}" for k in keys)
+
+
 async def test_an_expired_lease_goes_back_to_the_queue(make_queue: Callable[[], Queue]) -> None:
     queue = await opened(make_queue)
     await queue.enqueue("d1", "pull_request", "k", "{}")
