@@ -69,6 +69,10 @@ def collect(paths: Sequence[str]) -> Collected:
                 found.add(file.resolve().relative_to(root).as_posix(), file)
         else:
             found.add(_display(path), path)
+            # A workflow file of a repository (as pre-commit passes them): its parity.yml.
+            parent = path.resolve().parent
+            if found.repo_root is None and parent.match(".github/workflows"):
+                found.repo_root = parent.parent.parent
     return found
 
 
@@ -133,7 +137,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(renderer.render(report))
     if not found.files:
         sys.stderr.write("parity-bot: no workflow files found\n")
-    return EXIT_VIOLATIONS if report.violations else EXIT_OK
+    if args.fail_on is None:
+        failed = report.violations
+    else:
+        failed = report.at_least(args.fail_on) if args.fail_on != "never" else 0
+    return EXIT_VIOLATIONS if failed else EXIT_OK
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -220,6 +228,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "of workflows, or files). Exit 0: no violations; 1: violations; 2: error.")
     _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
+    check.add_argument("--fail-on", choices=("error", "warning", "never"),
+                       help="exit 1 on any finding of this severity or worse, whatever the "
+                            "config's mode; never: exit 0 unless an error stops the check "
+                            "(default: errors, when the mode is required)")
     check.set_defaults(func=cmd_check)
 
     fix = commands.add_parser(

@@ -203,3 +203,33 @@ def test_fix_bad_config_is_exit_2(tmp_path: Path) -> None:
     result = run("fix", str(repo))
     assert result.returncode == 2
     assert "arm64_runners" in result.stderr
+
+
+def _amd64_only(tmp_path: Path, config: str | None = None) -> Path:
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: pytest}]\n")
+    if config is not None:
+        (tmp_path / ".github" / "parity.yml").write_text(config)
+    return workflows / "ci.yml"
+
+
+@pytest.mark.parametrize(("fail_on", "mode", "status"), [
+    (None, "required", 1), (None, "advisory", 0),
+    ("error", "advisory", 1), ("warning", "advisory", 1), ("never", "required", 0)])
+def test_fail_on_sets_the_exit_status_by_severity_whatever_the_mode(
+        tmp_path: Path, fail_on: str | None, mode: str, status: int) -> None:
+    _amd64_only(tmp_path, f"mode: {mode}\n")
+    args = ["check", str(tmp_path), *(["--fail-on", fail_on] if fail_on else [])]
+    assert run(*args).returncode == status
+
+
+def test_a_workflow_file_finds_its_repositorys_config(tmp_path: Path) -> None:
+    """As pre-commit passes them: the file alone, and the repository's parity.yml applies."""
+    workflow = _amd64_only(tmp_path, "ignore:\n  - job: test\n")
+    result = run("check", "--format", "json", ".github/workflows/ci.yml", cwd=tmp_path)
+    assert result.returncode == 0
+    job = json.loads(result.stdout)["workflows"][0]["jobs"][0]
+    assert job["status"] == "ignored"
+    assert workflow.is_file()

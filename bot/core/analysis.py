@@ -11,7 +11,7 @@ from typing import Any
 from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
-from bot.core.findings import ERROR, Finding, finding, job_findings
+from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64
@@ -115,6 +115,11 @@ class Report:
         if self.policy.mode != "required":
             return 0
         return sum(1 for _, item in self.findings() if item.severity == ERROR)
+
+    def at_least(self, severity: str) -> int:
+        """Findings of `severity` or worse, whatever the mode (`--fail-on`)."""
+        worse = SEVERITIES[:SEVERITIES.index(severity) + 1]
+        return sum(1 for _, item in self.findings() if item.severity in worse)
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -27,6 +27,7 @@ from bot.core.workflow import Job, float_scalars, scalar_line
 from bot.core.yamlnodes import Map
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
+SEVERITIES = (ERROR, WARNING, NOTE)  # worst first
 
 # rule -> (default severity, one-line description for SARIF and --help)
 RULES: dict[str, tuple[str, str]] = {

@@ -1,0 +1,158 @@
+"""parity-bot where people use it without the App: the GitHub Action, the pre-commit hooks,
+the package as PyPI would ship it, and this repository's own CI, judged by itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+EXAMPLES = ROOT / "examples"
+AMD64_ONLY = b"""\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/checkout@v4
+      - run: make test
+"""
+AT_PARITY = AMD64_ONLY.replace(b"runs-on: ubuntu-latest", b"""\
+runs-on: ${{ matrix.os }}
+    strategy:
+      matrix:
+        os: [ubuntu-24.04, ubuntu-24.04-arm]""")
+
+
+def _run(*args: str | Path, env: dict[str, str] | None = None,
+         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=600)
+
+
+def test_the_action_and_the_workflows_follow_schemastores_schemas() -> None:
+    action = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-actions",
+                  ROOT / "action.yml")
+    assert action.returncode == 0, action.stdout + action.stderr
+    workflows = [*sorted((ROOT / ".github/workflows").glob("*.yml")),
+                 *sorted((EXAMPLES / ".github/workflows").glob("*.yml"))]
+    checked = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows",
+                   *workflows)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The Action's install step, run as the runner runs it: parity-bot installed from the
+    action's checkout into a fresh venv (so `pip install .` works), its path in GITHUB_ENV."""
+    temp = tmp_path_factory.mktemp("runner")
+    env = {"PATH": os.environ["PATH"], "HOME": str(temp), "GITHUB_ACTION_PATH": str(ROOT),
+           "RUNNER_TEMP": str(temp), "GITHUB_ENV": str(temp / "github_env")}
+    done = _run("bash", ROOT / "action/install.sh", env=env)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip().startswith("parity-bot 0.")  # `parity-bot --version`
+    exported = dict(line.split("=", 1) for line in Path(env["GITHUB_ENV"]).read_text().split())
+    return {**env, **exported}
+
+
+def _check_step(installed: dict[str, str], tmp: Path, path: Path, fail_on: str,
+                sarif: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**installed, "INPUT_PATH": ".", "INPUT_CONFIG": "", "INPUT_SARIF_FILE": sarif,
+           "INPUT_FAIL_ON": fail_on, "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+           "GITHUB_OUTPUT": str(tmp / "output")}
+    return _run("bash", ROOT / "action/check.sh", env=env, cwd=path)
+
+
+def test_the_action_annotates_summarises_and_fails_on_errors(installed: dict[str, str],
+                                                             tmp_path: Path) -> None:
+    step = _check_step(installed, tmp_path, EXAMPLES, "error", str(tmp_path / "parity.sarif"))
+    assert step.returncode == 1, step.stderr
+    assert "::error file=.github/workflows/rust.yml,line=12" in step.stdout
+    assert "::error file=.github/workflows/integration.yml,line=15" in step.stdout
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("## Arch parity") and "`integration`" in summary
+    sarif = json.loads((tmp_path / "parity.sarif").read_text())
+    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["results"]
+    assert f"sarif-file={tmp_path / 'parity.sarif'}" in (tmp_path / "output").read_text()
+
+
+@pytest.mark.parametrize(("fail_on", "status"), [("never", 0), ("warning", 1), ("error", 1)])
+def test_fail_on_decides_the_steps_exit(installed: dict[str, str], tmp_path: Path,
+                                        fail_on: str, status: int) -> None:
+    assert _check_step(installed, tmp_path, EXAMPLES, fail_on).returncode == status
+
+
+def test_the_action_passes_this_repository_and_refuses_a_bad_input(installed: dict[str, str],
+                                                                    tmp_path: Path) -> None:
+    assert _check_step(installed, tmp_path, ROOT, "warning").returncode == 0
+    wrong = _check_step(installed, tmp_path, ROOT, "sometimes")
+    assert wrong.returncode == 2 and "fail-on must be" in wrong.stdout
+
+
+def test_the_actions_sarif_follows_the_sarif_schema(installed: dict[str, str],
+                                                    tmp_path: Path) -> None:
+    import jsonschema
+
+    from tests.conftest import SHARED
+
+    _check_step(installed, tmp_path, EXAMPLES, "never", str(tmp_path / "parity.sarif"))
+    schema = json.loads((SHARED / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.validate(json.loads((tmp_path / "parity.sarif").read_text()), schema)
+
+
+def _scratch_repository(path: Path, workflow: bytes) -> None:
+    (path / ".github/workflows").mkdir(parents=True)
+    (path / ".github/workflows/ci.yml").write_bytes(workflow)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "ci"]):
+        subprocess.run([*git, *command], cwd=path, check=True, capture_output=True)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit needs git")
+def test_the_pre_commit_hook_fails_on_a_gap_and_passes_at_parity(tmp_path: Path) -> None:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+    bad, good = tmp_path / "bad", tmp_path / "good"
+    _scratch_repository(bad, AMD64_ONLY)
+    _scratch_repository(good, AT_PARITY)
+    failed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files",
+                  env=env, cwd=bad)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    assert "job 'test': no arm64 leg on linux [missing-arm64-leg]" in failed.stdout
+    passed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files",
+                  env=env, cwd=good)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_the_package_builds_and_the_wheel_carries_the_config_schema(tmp_path: Path) -> None:
+    built = _run(sys.executable, "-m", "build", "--outdir", tmp_path, ROOT)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    sdist, wheel_path = sorted(tmp_path.glob("*.tar.gz")), sorted(tmp_path.glob("*.whl"))
+    assert len(sdist) == len(wheel_path) == 1
+    checked = _run(BIN / "twine", "check", "--strict", *sdist, *wheel_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with zipfile.ZipFile(wheel_path[0]) as wheel:
+        names = wheel.namelist()
+    assert "bot/schema/parity.schema.json" in names
+    assert any(name.endswith("licenses/LICENSE") for name in names)
+
+
+def test_this_repository_judges_itself_at_parity() -> None:
+    result = _run(BIN / "parity-bot", "check", "--format", "json", ROOT)
+    report = json.loads(result.stdout)
+    jobs = {job["id"]: job for workflow in report["workflows"] for job in workflow["jobs"]}
+    assert result.returncode == 0
+    assert {job["status"] for job in jobs.values()} <= {"parity", "not-applicable"}
+    judged = {name for name, job in jobs.items() if job["status"] == "parity"}
+    assert judged == {"test", "image"}
+    # the tests run natively on both architectures for every Python
+    legs = {(leg["matrix"]["python"], leg["arch"], leg["emulated"]) for leg in jobs["test"]["legs"]}
+    assert legs == {(python, arch, False) for python in ("3.11", "3.12", "3.13")
+                    for arch in ("amd64", "arm64")}
