@@ -1,24 +1,22 @@
 """`.github/parity.yml`: the policy a repository (or its organisation) sets.
 
-Validation mirrors `bot/schema/parity.schema.json` (published for editors); a test keeps
-the two in step. Unknown keys are an error with the key's path, never silently ignored:
-a typo like `allow_emulation` must not quietly change a verdict.
+`bot/schema/parity.schema.json` is the one definition of the file: it validates it here
+(messages name the key and its line) and is published for editors. Unknown keys are an
+error, never silently ignored: a typo like `allow_emulation` must not quietly change a
+verdict.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib import resources
 from typing import Any
 
-from bot.core.purpose import JUDGED_BY_DEFAULT, PURPOSES
-from bot.core.yamlnodes import Map, YamlError, parse, plain
-
-MODES = ("required", "advisory", "off")
-PLATFORMS = ("linux", "macos", "windows")
-COMMENT_MODES = ("always", "on-difference", "never")
-FIX_PR_MODES = ("on-request", "auto", "off")
-RUNNER_TARGETS = ("amd64", "arm64", "other")
+from bot.core.purpose import JUDGED_BY_DEFAULT
+from bot.core.yamlnodes import Map, Node, Seq, YamlError, parse, plain
 
 
 class ConfigError(Exception):
@@ -79,126 +77,116 @@ class Policy:
         }
 
 
-_TOP_KEYS = {
-    "mode", "platforms", "allow_emulated", "require_blocking", "runners",
-    "arm64_runner", "ignore", "results", "extends", "judge", "require", "dashboard",
-    "fix_prs", "org_report", "report_repository",
-}
-_RESULT_KEYS = {"junit_artifacts", "comment", "fail_on_difference"}
-_JOB_RULE_KEYS = {"workflow", "job"}
+def _schema_validator() -> Any:
+    """The JSON schema's validator, built once (only a run with a config pays the import)."""
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        import jsonschema
+
+        schema = json.loads(resources.files("bot").joinpath("schema/parity.schema.json")
+                            .read_text(encoding="utf-8"))
+        _VALIDATOR = jsonschema.Draft202012Validator(schema)
+    return _VALIDATOR
 
 
-def _fail_unknown(keys: set[str], allowed: set[str], where: str) -> None:
-    extra = sorted(keys - allowed)
-    if extra:
-        raise ConfigError(
-            f"unknown key{'s' if len(extra) > 1 else ''} {', '.join(repr(k) for k in extra)} "
-            f"in {where}; allowed: {', '.join(sorted(allowed))}"
-        )
+_VALIDATOR: Any = None
 
 
-def _bool(data: dict[str, Any], key: str, default: bool) -> bool:
-    value = data.get(key, default)
-    if not isinstance(value, bool):
-        raise ConfigError(f"'{key}' must be true or false, not {value!r}")
-    return value
+def _where(path: Sequence[str | int]) -> str:
+    return ".".join(str(part) for part in path) if path else "the config"
 
 
-def _job_rules(data: dict[str, Any], key: str) -> tuple[JobRule, ...]:
-    items = data.get(key) or []
-    if not isinstance(items, list):
-        raise ConfigError(f"'{key}' must be a list of {{workflow, job}} entries")
-    rules: list[JobRule] = []
-    for item in items:
-        if not isinstance(item, dict) or not item:
-            raise ConfigError(f"each '{key}' entry must be a mapping with 'workflow' and/or 'job'")
-        _fail_unknown(set(item), _JOB_RULE_KEYS, f"an '{key}' entry" if key[0] in "aeiou"
-                      else f"a '{key}' entry")
-        rules.append(JobRule(
-            str(item["workflow"]) if "workflow" in item else None,
-            str(item["job"]) if "job" in item else None,
-        ))
-    return tuple(rules)
+def _line(root: Node | None, path: Sequence[str | int]) -> int | None:
+    """The line of the value at `path` in the file (its key's line for a mapping entry)."""
+    node, line = root, root.line if root is not None else None
+    for part in path:
+        if isinstance(node, Map) and isinstance(part, str) and part in node.entries:
+            key, node = node.entries[part]
+            line = key.line
+        elif isinstance(node, Seq) and isinstance(part, int) and part < len(node.items):
+            node = node.items[part]
+            line = node.line
+        else:
+            break
+    return line
 
 
-def policy_from_dict(data: Any) -> Policy:
-    """Validate plain config data into a Policy."""
+def _schema_error(error: Any, root: Node | None) -> ConfigError:
+    """One message naming the key, what is wrong, and (when the file is known) its line."""
+    path = list(error.absolute_path)
+    where = _where(path)
+    kind = error.validator
+    schema = error.schema
+    if kind == "additionalProperties":
+        allowed = sorted(schema.get("properties", {}))
+        extra = sorted(set(error.instance) - set(allowed))
+        owner = _where(path[:-1])
+        place = ("the config" if not path else f"'{where}'" if isinstance(path[-1], str)
+                 else f"{'an' if owner[0] in 'aeiou' else 'a'} '{owner}' entry")
+        words = "key" if len(extra) == 1 else "keys"
+        return ConfigError(f"unknown {words} {', '.join(repr(k) for k in extra)} in {place}; "
+                           f"allowed: {', '.join(allowed)}", _line(root, [*path, extra[0]]))
+    if kind == "enum":
+        text = (f"{where} must be one of {', '.join(str(v) for v in schema['enum'])}, "
+                f"not {error.instance!r}")
+    elif kind == "type":
+        wanted = {"boolean": "true or false", "string": "a string", "array": "a list",
+                  "object": "a mapping"}.get(str(schema["type"]), str(schema["type"]))
+        text = f"{where} must be {wanted}, not {error.instance!r}"
+    else:
+        described = _described(path)
+        text = f"{where}: {error.instance!r} is not valid" + (f" ({described})" if described
+                                                              else f": {error.message}")
+    return ConfigError(text, _line(root, path))
+
+
+def _described(path: Sequence[str | int]) -> str:
+    """The schema's description of the top-level key a value sits under."""
+    properties = _schema_validator().schema["properties"]
+    top = properties.get(str(path[0])) if path else None
+    return str(top.get("description", "")) if top else ""
+
+
+def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
+    """Validate plain config data against the JSON schema into a Policy; `root`, the parsed
+    file, gives the errors their lines."""
     if data is None:
         return Policy()
     if not isinstance(data, dict):
-        raise ConfigError("the config must be a mapping")
-    _fail_unknown(set(data), _TOP_KEYS, "the config")
+        raise ConfigError("the config must be a mapping", root.line if root is not None else None)
+    # `ignore:` with nothing after it is no rule, not an error
+    data = {key: value for key, value in data.items() if value is not None}
+    from jsonschema.exceptions import best_match
 
-    mode = data.get("mode", "required")
-    if mode not in MODES:
-        raise ConfigError(f"'mode' must be one of {', '.join(MODES)}, not {mode!r}")
-
-    platforms = data.get("platforms", ["linux"])
-    if isinstance(platforms, str):
-        platforms = [platforms]
-    if not isinstance(platforms, list) or not platforms or any(p not in PLATFORMS for p in platforms):
-        raise ConfigError(f"'platforms' must be a non-empty list of {', '.join(PLATFORMS)}")
-
-    runners = data.get("runners") or {}
-    if not isinstance(runners, dict):
-        raise ConfigError("'runners' must map label globs to an architecture")
-    for glob, target in runners.items():
-        arch = str(target).rpartition("/")[2].lower()
-        os_part = str(target).rpartition("/")[0].lower()
-        if arch not in RUNNER_TARGETS or (os_part and os_part not in PLATFORMS):
-            raise ConfigError(
-                f"runners: '{glob}' maps to {target!r}; use amd64, arm64 or other, "
-                "optionally as OS/ARCH (linux/arm64)"
-            )
-
-    arm64_runner = data.get("arm64_runner")
-    if arm64_runner is not None and not isinstance(arm64_runner, str):
-        raise ConfigError("'arm64_runner' must be a runner label")
-
-    judge = data.get("judge", list(JUDGED_BY_DEFAULT))
-    if isinstance(judge, str):
-        judge = [judge]
-    if not isinstance(judge, list) or any(item not in PURPOSES for item in judge):
-        raise ConfigError(f"'judge' must be a list of purposes: {', '.join(PURPOSES)}")
-
+    error = best_match(_schema_validator().iter_errors(data))
+    if error is not None:
+        raise _schema_error(error, root)
     results = data.get("results") or {}
-    if not isinstance(results, dict):
-        raise ConfigError("'results' must be a mapping")
-    _fail_unknown(set(results), _RESULT_KEYS, "'results'")
-    comment = results.get("comment", "always")
-    if comment not in COMMENT_MODES:
-        raise ConfigError(f"results.comment must be one of {', '.join(COMMENT_MODES)}")
 
-    extends = data.get("extends")
-    if extends is not None and not isinstance(extends, str):
-        raise ConfigError("'extends' must be OWNER/REPO or OWNER/REPO:PATH")
+    def listed(value: Any) -> tuple[str, ...]:
+        return (value,) if isinstance(value, str) else tuple(value)
 
-    fix_prs = data.get("fix_prs", "on-request")
-    if fix_prs not in FIX_PR_MODES:
-        raise ConfigError(f"'fix_prs' must be one of {', '.join(FIX_PR_MODES)}, not {fix_prs!r}")
-    report_repository = data.get("report_repository")
-    if report_repository is not None and (not isinstance(report_repository, str)
-                                          or report_repository.count("/") != 1):
-        raise ConfigError("'report_repository' must be OWNER/NAME")
+    def rules(key: str) -> tuple[JobRule, ...]:
+        return tuple(JobRule(item.get("workflow"), item.get("job")) for item in data.get(key, []))
 
     return Policy(
-        mode=mode,
-        platforms=tuple(platforms),
-        allow_emulated=_bool(data, "allow_emulated", True),
-        require_blocking=_bool(data, "require_blocking", False),
-        runners={str(k): str(v) for k, v in runners.items()},
-        arm64_runner=arm64_runner,
-        ignore=_job_rules(data, "ignore"),
-        judge=tuple(judge),
-        require=_job_rules(data, "require"),
+        mode=data.get("mode", "required"),
+        platforms=listed(data.get("platforms", ["linux"])),
+        allow_emulated=data.get("allow_emulated", True),
+        require_blocking=data.get("require_blocking", False),
+        runners=dict(data.get("runners", {})),
+        arm64_runner=data.get("arm64_runner"),
+        ignore=rules("ignore"),
+        judge=listed(data.get("judge", list(JUDGED_BY_DEFAULT))),
+        require=rules("require"),
         junit_artifacts=str(results.get("junit_artifacts", "*test-results*")),
-        comment=comment,
-        fail_on_difference=_bool(results, "fail_on_difference", True),
-        extends=extends,
-        dashboard=_bool(data, "dashboard", False),
-        fix_prs=fix_prs,
-        org_report=_bool(data, "org_report", False),
-        report_repository=report_repository,
+        comment=results.get("comment", "always"),
+        fail_on_difference=results.get("fail_on_difference", True),
+        extends=data.get("extends"),
+        dashboard=data.get("dashboard", False),
+        fix_prs=data.get("fix_prs", "on-request"),
+        org_report=data.get("org_report", False),
+        report_repository=data.get("report_repository"),
     )
 
 
@@ -224,4 +212,10 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_policy(text: bytes | str) -> Policy:
-    return policy_from_dict(parse_config(text))
+    try:
+        root = parse(text)
+    except YamlError as exc:
+        raise ConfigError(exc.message, exc.line) from None
+    if root is not None and not isinstance(root, Map):
+        raise ConfigError("the config must be a mapping", root.line)
+    return policy_from_dict(plain(root), root)
