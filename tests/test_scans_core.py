@@ -108,7 +108,7 @@ def test_the_org_report_puts_totals_first_and_shows_changes() -> None:
     text = org_report.markdown(latest, previous, account="o")
     lines = text.splitlines()
     assert lines[0] == org_report.MARKER and lines[1].endswith("(o)")
-    assert "**1 repositories** judged (1 archived skipped)" in lines[3]
+    assert "**1 repository** judged (1 archived skipped)" in lines[3]
     assert "3 parity (+2)" in lines[3] and "1 amd64-only (-2)" in lines[3]
     assert "| `o/a` | 1 | 1 (100%) (+1) | 3 (+2) |" in text
     assert "Not scanned: `o/old` (archived)" in text

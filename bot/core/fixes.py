@@ -35,6 +35,7 @@ from bot.core.matrix import is_opaque
 from bot.core.names import check_name, dimensions
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
+from bot.core.words import noun
 from bot.core.workflow import Job, Step, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
 
@@ -287,7 +288,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         left_out = invariant.steps_left_out(before, after)
         if left_out:
             shown = ", ".join(f"'{_step_title(step)}' (line {step.line})" for step in left_out[:3])
-            notes.append(f"the arm64 legs skip step{'s' * (len(left_out) > 1)} {shown}, "
+            notes.append(f"the arm64 legs skip {noun(len(left_out), 'step')} {shown}, "
                          "whose if: reads the value the fix changes")
         clean.append(((len(left_out), size), candidate, _merged(notes)))
     if clean:
@@ -863,7 +864,7 @@ def _arch_specific(report: JobReport) -> list[str]:
     if not found:
         return []
     shown = ", ".join(str(line) for line in found[:5]) + (" …" if len(found) > 5 else "")
-    return [f"the job names x86_64/amd64 on line{'s' * (len(found) > 1)} {shown}; "
+    return [f"the job names x86_64/amd64 on {noun(len(found), 'line')} {shown}; "
             "check what its arm64 leg should use there"]
 
 

@@ -24,6 +24,7 @@ from bot.core.legs import Leg
 from bot.core.names import check_name, leaves
 from bot.core.runners import AMD64, ARM64, arm64_counterpart
 from bot.core.verdicts import judged
+from bot.core.words import count, verb
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
 
@@ -173,8 +174,8 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
     wanted = len([leg for leg in before.verdict.missing if judged(leg, policy)])
     added = len([item for item in unmatched if item.arch == ARM64])
     if added > wanted:
-        found.append(Change("extra", f"adds {added} arm64 legs where "
-                                     f"{wanted} {'is' if wanted == 1 else 'are'} missing"))
+        found.append(Change("extra", f"adds {count(added, 'arm64 leg')} where "
+                                     f"{wanted} {verb(wanted, 'is', 'are')} missing"))
     return found
 
 

@@ -8,6 +8,7 @@ from bot.core.analysis import Report
 from bot.core.config import Policy
 from bot.core.findings import ERROR, NOTE, WARNING
 from bot.core.limits import CHECK_OUTPUT_MAX_CHARS
+from bot.core.words import count as count_of
 from bot.render import markdown
 
 CHECK_NAME = "Arch parity"
@@ -34,9 +35,10 @@ def title(report: Report, policy: Policy) -> str:
     jobs = report.by_status()
     missing = jobs["amd64-only"] + jobs["partial"]
     if not count:
-        return f"All {sum(jobs.values())} judged jobs pass"
-    return (f"{missing} job{'s' * (missing != 1)} without full arm64 coverage, "
-            f"{count} error{'s' * (count != 1)}")
+        judged = sum(jobs.values())
+        return ("The judged job passes" if judged == 1
+                else f"All {count_of(judged, 'judged job')} pass")
+    return f"{count_of(missing, 'job')} without full arm64 coverage, {count_of(count, 'error')}"
 
 
 def annotations_for(report: Report) -> list[dict[str, Any]]:

@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from bot.core.words import count, noun
+
 MARKER = "<!-- parity-bot:dashboard -->"
 TITLE = "Arch parity dashboard"
 MAX_ROWS = 200  # jobs listed; an issue body holds 65,536 characters
@@ -42,7 +44,8 @@ def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
     workflows = report.get("workflows") or []
     lines = [MARKER, "",
              f"**{summary.get('multi_arch_workflows', 0)} of {summary.get('workflows', 0)} "
-             f"workflows** run on amd64 and arm64; {summary.get('jobs', 0)} jobs: "
+             f"{noun(summary.get('workflows', 0), 'workflow')}** run on amd64 and arm64; "
+             f"{count(summary.get('jobs', 0), 'job')}: "
              + ", ".join(f"{count} {status}" for status, count in by_status.items() if count)
              + (f" (default branch at `{commit[:7]}`)." if commit else "."), ""]
     if waiting:
@@ -76,7 +79,7 @@ def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
     not_judged = [(workflow["path"], job) for workflow in workflows
                   for job in workflow.get("jobs") or [] if job.get("status") == "not-applicable"]
     if not_judged:
-        lines += [f"<details><summary>{len(not_judged)} jobs not judged (nothing in them "
+        lines += [f"<details><summary>{count(len(not_judged), 'job')} not judged (nothing in them "
                   "depends on the CPU, or another platform)</summary>", ""]
         lines += [f"- `{path}` `{job['id']}`: {job.get('purpose')} – {_cell(job.get('reason') or '')}"
                   for path, job in not_judged[:MAX_ROWS]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.fixes import FilePlan, JobFix
+from bot.core.words import count
 
 
 def summary(plans: list[FilePlan], written: bool) -> str:
@@ -16,9 +17,8 @@ def summary(plans: list[FilePlan], written: bool) -> str:
             removed += edit.end - edit.start + 1
             added += edit.text.count("\n")
     verb = "fixed" if written else "would fix"
-    lines = [f"{verb} {fixed} job{'s' * (fixed != 1)} in {len(changed)} file"
-             f"{'s' * (len(changed) != 1)} (-{removed} +{added} lines); "
-             f"{len(unfixed)} left unfixed"]
+    lines = [f"{verb} {count(fixed, 'job')} in {count(len(changed), 'file')} "
+             f"(-{removed} +{added} lines); {len(unfixed)} left unfixed"]
     rows = [(f"{path}:{job.line}", job.job_id, job.reason) for path, job in unfixed]
     if rows:
         lines.append("unfixed:")

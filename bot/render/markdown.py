@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.core.analysis import Report
+from bot.core.words import count
 
 _ICON = {"parity": "✅", "partial": "🟡", "amd64-only": "❌", "arm64-only": "🟣",
          "unknown": "❔", "ignored": "➖", "not-applicable": "➖"}
@@ -17,8 +18,8 @@ def render(report: Report) -> str:
     out = ["## Arch parity", ""]
     counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
                        if count)
-    out.append(f"{summary['workflows']} workflows ({summary['multi_arch_workflows']} multi-arch), "
-               f"{summary['jobs']} jobs: {counts or 'none'}.")
+    out.append(f"{count(summary['workflows'], 'workflow')} ({summary['multi_arch_workflows']} "
+               f"multi-arch), {count(summary['jobs'], 'job')}: {counts or 'none'}.")
     out.append("")
     for workflow in report.workflows:
         if workflow.error:

@@ -13,6 +13,7 @@ from typing import Any
 
 from bot.core.scans import Change, RepoScan, Totals, changes, totals
 from bot.core.verdicts import STATUSES
+from bot.core.words import count
 
 MARKER = "<!-- parity-bot:org-report -->"
 TITLE = "Arch parity across the organisation"
@@ -44,9 +45,10 @@ def _totals_line(now: Totals, before: Totals | None) -> str:
 
     multi = _signed(now.multi_arch - before.multi_arch) if before else ""
     skipped = ", ".join(f"{count} {state}" for state, count in sorted(now.skipped.items()))
-    return (f"**{now.judged} repositories** judged{f' ({skipped} skipped)' if skipped else ''}: "
-            f"{now.workflows} workflows, **{now.multi_arch} multi-arch{multi}** "
-            f"({_share(now.multi_arch, now.workflows)}); {now.jobs} jobs: "
+    return (f"**{count(now.judged, 'repository', 'repositories')}** judged"
+            f"{f' ({skipped} skipped)' if skipped else ''}: "
+            f"{count(now.workflows, 'workflow')}, **{now.multi_arch} multi-arch{multi}** "
+            f"({_share(now.multi_arch, now.workflows)}); {count(now.jobs, 'job')}: "
             + ", ".join(f"{now.by_status.get(name, 0)} {name}{delta(name)}" for name in _SHOWN))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.limits import COMMENT_MAX_CHARS
 from bot.core.pairing import Pair, Pairing, RunJob
 from bot.core.results import TestResults
+from bot.core.words import count, verb
 
 MARKER = "<!-- parity-bot:results -->"
 CHECK_NAME = "Arch parity results"
@@ -53,9 +54,9 @@ def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
     for comparison in tests.comparisons:
         for arch, ids in comparison.diff.failed_only_on.items():
             if ids:
-                found.append(f"{len(ids)} test{'s' * (len(ids) != 1)} of `{comparison.label}` "
-                             f"fail on {arch} only")
-    found += [f"`{item.job.name}` ({item.arch}) passed with {item.failed} failing tests "
+                found.append(f"{count(len(ids), 'test')} of `{comparison.label}` "
+                             f"{verb(len(ids), 'fails', 'fail')} on {arch} only")
+    found += [f"`{item.job.name}` ({item.arch}) passed with {count(item.failed, 'failing test')} "
               f"in `{item.artifact}` (failures swallowed)" for item in tests.swallowed]
     return found
 
@@ -65,14 +66,12 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
     head = [MARKER, f"## Arch parity results for `{sha[:7]}`", ""]
     ready = sum(1 for pair in pairs if pair.ready)
     state = "all legs finished" if pairing.complete else "some legs are still running"
-    head.append(f"{len(pairs)} amd64/arm64 pair{'s' * (len(pairs) != 1)}, {ready} finished "
-                f"({state}); {differences(pairing, tests)} difference"
-                f"{'s' * (differences(pairing, tests) != 1)}.")
+    head.append(f"{count(len(pairs), 'amd64/arm64 pair')}, {ready} finished ({state}); "
+                f"{count(differences(pairing, tests), 'difference')}.")
     head.append("")
     for item in tests.swallowed:
         head.append(f"> ⚠️ **Failures swallowed**: `{item.job.name}` ({item.arch}) succeeded, "
-                    f"but `{item.artifact}` reports {item.failed} failing test"
-                    f"{'s' * (item.failed != 1)}.")
+                    f"but `{item.artifact}` reports {count(item.failed, 'failing test')}.")
     if tests.swallowed:
         head.append("")
     body: list[str] = []
@@ -138,10 +137,12 @@ def check_output(pairing: Pairing, tests: TestResults, fail_on_difference: bool)
     failing = one_arch_failures(pairing, tests)
     if failing:
         conclusion = "failure" if fail_on_difference else "neutral"
-        title = f"{len(failing)} result{'s' * (len(failing) != 1)} differ between amd64 and arm64"
+        title = (f"{count(len(failing), 'result')} {verb(len(failing), 'differs', 'differ')} "
+                 "between amd64 and arm64")
         summary = "\n".join(f"- {line}" for line in failing)
     else:
         conclusion = "success"
         title = "amd64 and arm64 agree"
-        summary = f"{len(pairing.pairs)} pairs compared; no job or test fails on one architecture only."
+        summary = (f"{count(len(pairing.pairs), 'pair')} compared; no job or test fails on one "
+                   "architecture only.")
     return conclusion, title, summary

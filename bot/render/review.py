@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.core.edits import Edit
 from bot.core.limits import REVIEW_COMMENTS_MAX
+from bot.core.words import count, verb
 
 MARKER = "<!-- parity-bot:suggestion -->"
 REVIEW_MARKER = "<!-- parity-bot:review -->"
@@ -42,8 +43,8 @@ def already_posted(entry: dict[str, Any], existing: list[dict[str, Any]]) -> boo
 
 
 def body(posted: int, held_back: int, outside: int) -> str:
-    lines = [REVIEW_MARKER, f"**parity-bot** suggests {posted} change"
-             f"{'s' * (posted != 1)} that add the missing arm64 legs."]
+    lines = [REVIEW_MARKER, f"**parity-bot** suggests {count(posted, 'change')} that "
+             f"{verb(posted, 'adds', 'add')} the missing arm64 legs."]
     if held_back:
         lines.append(f"{held_back} more suggestion{'s are' if held_back != 1 else ' is'} not "
                      f"shown here (at most {REVIEW_COMMENTS_MAX} per review); see the "

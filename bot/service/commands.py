@@ -12,6 +12,7 @@ from bot.core.config import ConfigError, Policy
 from bot.core.limits import RERUN_MAX_AGE_DAYS
 from bot.core.pairing import parse_time, run_job, to_rerun
 from bot.core.runners import AMD64, ARM64
+from bot.core.words import count, verb
 from bot.service import pull_requests, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck, Repo
@@ -155,14 +156,14 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
         except Rejected as exc:
             lines.append(f"- {job.name}: GitHub refused the rerun ({exc})")
     if done:
-        lines.insert(0, f"Rerunning {len(done)} {which} {arch_text} leg"
-                        f"{'s' * (len(done) != 1)} at `{sha[:7]}`:\n" + "\n".join(done))
+        lines.insert(0, f"Rerunning {count(len(done), f'{which} {arch_text} leg')} at "
+                        f"`{sha[:7]}`:\n" + "\n".join(done))
     if busy:
         lines.append("Not rerun: " + ", ".join(f"[{r.get('name') or r.get('path')}]"
                                               f"({r.get('html_url', '')})" for r in busy)
                      + " still running. GitHub only reruns finished runs; ask again when it ends.")
     if old:
-        lines.append(f"Not rerun: {len(old)} run{'s are' if len(old) != 1 else ' is'} older than "
+        lines.append(f"Not rerun: {count(len(old), 'run')} {verb(len(old), 'is', 'are')} older than "
                      f"{RERUN_MAX_AGE_DAYS} days, which GitHub no longer reruns.")
     if not lines:
         lines.append(f"Nothing to rerun: no {which} {arch_text} leg at `{sha[:7]}`.")
