@@ -26,8 +26,7 @@ ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRIT
 
 def _time(command: list[str]) -> float:
     start = time.perf_counter()
-    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=ENV)
+    result = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
     elapsed = time.perf_counter() - start
     if result.returncode not in (0, 1):
         sys.exit(f"{command[0]} failed with {result.returncode}")

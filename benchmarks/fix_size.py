@@ -38,15 +38,24 @@ def main() -> None:
     ours = {item.path: item.fixed_source for item in plan(before, Policy(), TODAY)}
     report = analyze(before, Policy(), TODAY)
     status = {(wf.path, job.job.id): job.status for wf in report.workflows for job in wf.jobs}
-    after_status = {(wf.path, job.job.id): job.status
-                    for wf in analyze(after, Policy(), TODAY).workflows for job in wf.jobs}
+    after_status = {
+        (wf.path, job.job.id): job.status for wf in analyze(after, Policy(), TODAY).workflows for job in wf.jobs
+    }
     rows = []
     for name in sorted(set(before) & (set(after) | set(ours))):
         human = _by_job(name, before[name], after.get(name, before[name]))
         fixed = _by_job(name, before[name], ours.get(name, before[name]))
         for job in sorted(set(human) | set(fixed)):
-            rows.append((name, job, human.get(job, (0, 0)), fixed.get(job, (0, 0)),
-                         after_status.get((name, job), "-"), status.get((name, job), "-")))
+            rows.append(
+                (
+                    name,
+                    job,
+                    human.get(job, (0, 0)),
+                    fixed.get(job, (0, 0)),
+                    after_status.get((name, job), "-"),
+                    status.get((name, job), "-"),
+                )
+            )
     print(f"{'file':<34} {'job':<36} {'hand -/+':>9} {'fix -/+':>8}  hand-written result")
     total_h = [0, 0]
     total_f = [0, 0]
@@ -62,10 +71,14 @@ def main() -> None:
     both = [row for row in rows if row[2] != (0, 0)]
     fix_on_same = [sum(row[3]) for row in both]
     hand_on_same = [sum(row[2]) for row in both]
-    print(f"\njobs the hand-written change touched: {len(both)}; changed lines there: "
-          f"hand {sum(hand_on_same)}, fix {sum(fix_on_same)}")
-    print(f"whole state: hand -{total_h[0]} +{total_h[1]}, fix -{total_f[0]} +{total_f[1]} "
-          f"(fix also covers {sum(1 for r in rows if r[2] == (0, 0))} jobs the hand change left)")
+    print(
+        f"\njobs the hand-written change touched: {len(both)}; changed lines there: "
+        f"hand {sum(hand_on_same)}, fix {sum(fix_on_same)}"
+    )
+    print(
+        f"whole state: hand -{total_h[0]} +{total_h[1]}, fix -{total_f[0]} +{total_f[1]} "
+        f"(fix also covers {sum(1 for r in rows if r[2] == (0, 0))} jobs the hand change left)"
+    )
 
 
 if __name__ == "__main__":

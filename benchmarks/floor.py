@@ -34,8 +34,11 @@ def main() -> None:
     python = sys.executable
     commands = {
         "python -c pass": [python, "-c", "pass"],
-        "+ stdlib and ruamel imports": [python, "-c", "import ruamel.yaml.cyaml, dataclasses, "
-                                        "re, argparse, json, pathlib, datetime"],
+        "+ stdlib and ruamel imports": [
+            python,
+            "-c",
+            "import ruamel.yaml.cyaml, dataclasses, re, argparse, json, pathlib, datetime",
+        ],
         "python + ruamel compose": [python, "-c", COMPOSE, *files],
         "parity-bot check": [parity, "check", "--format", "json", "--no-progress", *files],
         "actionlint": [actionlint, "-no-color", *files],
@@ -44,8 +47,7 @@ def main() -> None:
     for _ in range(ROUNDS):
         for name, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                           env=ENV, check=False)
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV, check=False)
             times[name].append(time.perf_counter() - start)
     reference = statistics.median(times["actionlint"])
     for name, values in times.items():

@@ -65,8 +65,9 @@ BARE = textwrap.dedent("""
 """)
 
 
-async def _load(url: str, body: bytes, headers: dict[str, str], concurrency: int = CONCURRENCY,
-                requests: int = REQUESTS) -> tuple[float, list[float]]:
+async def _load(
+    url: str, body: bytes, headers: dict[str, str], concurrency: int = CONCURRENCY, requests: int = REQUESTS
+) -> tuple[float, list[float]]:
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
@@ -106,11 +107,19 @@ def intake() -> None:
     payload = example("pull_request.synchronize")
     payload.pop("installation", None)  # the worker drops it at once: intake is measured alone
     body = json.dumps(payload).encode()
-    headers = {"X-GitHub-Event": "pull_request", "X-Hub-Signature-256": sign(body),
-               "Content-Type": "application/json"}
+    headers = {
+        "X-GitHub-Event": "pull_request",
+        "X-Hub-Signature-256": sign(body),
+        "Content-Type": "application/json",
+    }
     with tempfile.TemporaryDirectory() as tmp:
-        service = Service(Path(tmp), FakeGitHub(APP_ID, app_key()[1]), WORKERS="1",
-                          LOG_LEVEL="WARNING", GITHUB_API_URL="http://127.0.0.1:9")
+        service = Service(
+            Path(tmp),
+            FakeGitHub(APP_ID, app_key()[1]),
+            WORKERS="1",
+            LOG_LEVEL="WARNING",
+            GITHUB_API_URL="http://127.0.0.1:9",
+        )
         service.start()
         bare_port = free_port()
         bare = subprocess.Popen([sys.executable, "-c", BARE, str(bare_port)])
@@ -120,8 +129,9 @@ def intake() -> None:
         try:
             for _ in range(ROUNDS):
                 ours.append(asyncio.run(_load(service.url + "/api/github/webhooks", body, headers)))
-                theirs.append(asyncio.run(_load(
-                    f"http://127.0.0.1:{bare_port}/api/github/webhooks", body, headers)))
+                theirs.append(
+                    asyncio.run(_load(f"http://127.0.0.1:{bare_port}/api/github/webhooks", body, headers))
+                )
         finally:
             service.stop()
             bare.terminate()
@@ -129,11 +139,15 @@ def intake() -> None:
     for name, runs in (("parity-bot intake", ours), ("bare starlette", theirs)):
         rate = statistics.median(r for r, _ in runs)
         lat = sorted(x for _, lats in runs for x in lats)
-        print(f"{name:<18} {rate:8.0f} deliveries/s   p50 {lat[len(lat) // 2] * 1000:6.2f} ms"
-              f"   p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms")
+        print(
+            f"{name:<18} {rate:8.0f} deliveries/s   p50 {lat[len(lat) // 2] * 1000:6.2f} ms"
+            f"   p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms"
+        )
     ratio = statistics.median(r for r, _ in ours) / statistics.median(r for r, _ in theirs)
-    print(f"ratio              {ratio:8.2f}   (target: at least 0.5; {REQUESTS} deliveries x "
-          f"{ROUNDS} rounds, {CONCURRENCY} concurrent, {len(body)} bytes each)")
+    print(
+        f"ratio              {ratio:8.2f}   (target: at least 0.5; {REQUESTS} deliveries x "
+        f"{ROUNDS} rounds, {CONCURRENCY} concurrent, {len(body)} bytes each)"
+    )
 
 
 def intake_under_load() -> None:
@@ -145,16 +159,20 @@ def intake_under_load() -> None:
     payload = example("pull_request.synchronize")
     payload.pop("installation", None)
     body = json.dumps(payload).encode()
-    headers = {"X-GitHub-Event": "pull_request", "X-Hub-Signature-256": sign(body),
-               "Content-Type": "application/json"}
+    headers = {
+        "X-GitHub-Event": "pull_request",
+        "X-Hub-Signature-256": sign(body),
+        "Content-Type": "application/json",
+    }
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING", WORKERS="4").start()
         try:
             url = service.url + "/api/github/webhooks"
             idle = asyncio.run(_load(url, body, headers, 1, 300))[1]
             for number in range(100, 140):
-                repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch",
-                                            number=number, name=f"load{number}")
+                repo, sha = ipfs_repository(
+                    github, "before", "after", "before-to-after.patch", number=number, name=f"load{number}"
+                )
                 service.deliver("pull_request", pull_request_event(repo, number, sha))
             busy = asyncio.run(_load(url, body, headers, 1, 300))[1]
             done = len([r for r in github.check_runs.values() if r["status"] == "completed"])
@@ -162,8 +180,10 @@ def intake_under_load() -> None:
             service.stop()
             github.stop()
     for name, lat in (("idle", sorted(idle)), ("busy", sorted(busy))):
-        print(f"intake, workers {name:<5} p50 {lat[len(lat) // 2] * 1000:6.2f} ms   "
-              f"p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms")
+        print(
+            f"intake, workers {name:<5} p50 {lat[len(lat) // 2] * 1000:6.2f} ms   "
+            f"p99 {lat[int(len(lat) * 0.99)] * 1000:6.2f} ms"
+        )
     print(f"({done} of 40 pull requests judged while 300 deliveries were timed)")
 
 
@@ -172,27 +192,32 @@ def api_calls() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING").start()
         try:
-            cases = (("before->after, no config anywhere", 1, None, "before", "after"),
-                     ("before->after, config in the repository", 2, b"mode: required\n",
-                      "before", "after"),
-                     ("after->optional, config in the repository", 3, b"mode: required\n",
-                      "after", "optional"))
+            cases = (
+                ("before->after, no config anywhere", 1, None, "before", "after"),
+                ("before->after, config in the repository", 2, b"mode: required\n", "before", "after"),
+                ("after->optional, config in the repository", 3, b"mode: required\n", "after", "optional"),
+            )
             for label, number, config, base, head in cases:
-                repo, sha = ipfs_repository(github, base, head, f"{base}-to-{head}.patch",
-                                            number=number, name=f"calls{number}")
+                repo, sha = ipfs_repository(
+                    github, base, head, f"{base}-to-{head}.patch", number=number, name=f"calls{number}"
+                )
                 if config:
                     repo.files["main"][".github/parity.yml"] = config
                 before = len(github.requests)
                 service.deliver("pull_request", pull_request_event(repo, number, sha))
-                wait_until(lambda sha=sha: [r for r in github.reviews if r["commit_id"] == sha],
-                           60, "the review")
+                wait_until(
+                    lambda sha=sha: [r for r in github.reviews if r["commit_id"] == sha], 60, "the review"
+                )
                 time.sleep(0.3)
                 calls = github.requests[before:]
                 kinds = Counter(f"{c.method} {_kind(c.path)}" for c in calls)
-                changed = len([f for f in repo.pulls[number].files
-                               if f["filename"].startswith(".github/workflows/")])
-                print(f"\n{label}: {len(calls)} calls for {changed} changed workflow files "
-                      f"(target 2 + {changed} + 2 = {4 + changed})")
+                changed = len(
+                    [f for f in repo.pulls[number].files if f["filename"].startswith(".github/workflows/")]
+                )
+                print(
+                    f"\n{label}: {len(calls)} calls for {changed} changed workflow files "
+                    f"(target 2 + {changed} + 2 = {4 + changed})"
+                )
                 for kind, count in sorted(kinds.items()):
                     print(f"  {count:3}  {kind}")
         finally:
@@ -213,14 +238,19 @@ def results_calls() -> None:
             for label in ("first completion", "the same completion again"):
                 before = len(github.requests)
                 service.deliver("workflow_run", workflow_run_event(repo, sha, run, [41]))
-                wait_until(lambda: [r for r in github.runs_for(sha)
-                                    if r["name"] == "Arch parity results"], 60, "results")
+                wait_until(
+                    lambda: [r for r in github.runs_for(sha) if r["name"] == "Arch parity results"],
+                    60,
+                    "results",
+                )
                 time.sleep(1.0)
                 calls = [c for c in github.requests[before:] if not c.path.startswith("/_blobs/")]
                 storage = len(github.requests[before:]) - len(calls)
                 kinds = Counter(f"{c.method} {_kind(c.path)}" for c in calls)
-                print(f"\nworkflow_run, {label}: {len(calls)} API calls for 1 run and 2 artifacts "
-                      f"(target 3 + 1 + 2 = 6), plus {storage} artifact fetches from storage")
+                print(
+                    f"\nworkflow_run, {label}: {len(calls)} API calls for 1 run and 2 artifacts "
+                    f"(target 3 + 1 + 2 = 6), plus {storage} artifact fetches from storage"
+                )
                 for kind, count in sorted(kinds.items()):
                     print(f"  {count:3}  {kind}")
         finally:

@@ -46,8 +46,9 @@ def build(github: FakeGitHub, count: int) -> dict[str, Repository]:
     while len(repos) < count:
         template = templates[index % len(templates)]
         name = f"{template.name}-{index}"
-        repo = Repository(ORG, name, installation=INSTALLATION, archived=template.archived,
-                          disabled=template.disabled)
+        repo = Repository(
+            ORG, name, installation=INSTALLATION, archived=template.archived, disabled=template.disabled
+        )
         repo.files["main"] = dict(template.files["main"])
         github.repos[f"{ORG}/{name}"] = repos[name] = repo
         index += 1
@@ -57,8 +58,7 @@ def build(github: FakeGitHub, count: int) -> dict[str, Repository]:
 def rows(db_path: Path, round_id: int) -> int:
     try:
         with sqlite3.connect(db_path) as db:
-            return int(db.execute("SELECT COUNT(*) FROM scans WHERE round = ?",
-                                  (round_id,)).fetchone()[0])
+            return int(db.execute("SELECT COUNT(*) FROM scans WHERE round = ?", (round_id,)).fetchone()[0])
     except sqlite3.Error:
         return 0
 
@@ -66,10 +66,8 @@ def rows(db_path: Path, round_id: int) -> int:
 def duration(db_path: Path, round_id: int) -> float:
     """From the round's start to its last repository's row (the schedule's wait excluded)."""
     with sqlite3.connect(db_path) as db:
-        start = db.execute("SELECT started_at FROM scan_rounds WHERE id = ?",
-                           (round_id,)).fetchone()[0]
-        end = db.execute("SELECT MAX(scanned_at) FROM scans WHERE round = ?",
-                         (round_id,)).fetchone()[0]
+        start = db.execute("SELECT started_at FROM scan_rounds WHERE id = ?", (round_id,)).fetchone()[0]
+        end = db.execute("SELECT MAX(scanned_at) FROM scans WHERE round = ?", (round_id,)).fetchone()[0]
     return float(end) - float(start)
 
 
@@ -108,13 +106,16 @@ def main() -> None:
     second = github.requests[first_calls:second_calls]
     kinds = Counter("304" if r.status == 304 else f"{r.method} {r.status}" for r in second)
     naive = naive_calls(repos)
-    active = sum(1 for r in repos.values()
-                 if not (r.archived or r.disabled or not r.files.get("main")))
+    active = sum(1 for r in repos.values() if not (r.archived or r.disabled or not r.files.get("main")))
     print(f"repositories          {len(repos)} ({active} active)")
-    print(f"first scan            {first_calls:6d} calls  {first_time:6.1f} s  "
-          f"({first_calls / naive:.2f}x a naive scan's {naive} calls)")
-    print(f"second scan           {len(second):6d} calls  {second_time:6.1f} s  "
-          f"({len(second) / active:.2f} per active repository)")
+    print(
+        f"first scan            {first_calls:6d} calls  {first_time:6.1f} s  "
+        f"({first_calls / naive:.2f}x a naive scan's {naive} calls)"
+    )
+    print(
+        f"second scan           {len(second):6d} calls  {second_time:6.1f} s  "
+        f"({len(second) / active:.2f} per active repository)"
+    )
     print(f"second scan by kind   {dict(sorted(kinds.items()))}")
     print(f"rate limit left       {github.rate_remaining} of {github.rate_limit}")
     github.stop()

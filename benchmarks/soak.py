@@ -19,7 +19,6 @@ Run: `make soak` (needs PostgreSQL, as the tests do). Bounded: about three minut
 from __future__ import annotations
 
 import asyncio
-import itertools
 import random
 import signal
 import sqlite3
@@ -45,7 +44,7 @@ from tests.service_harness import (  # noqa: E402
     APP_ID,
     Service,
     app_key,
-    for_repo,
+    comment_event,
     ipfs_repository,
     pull_request_event,
     wait_until,
@@ -56,7 +55,6 @@ PULLS_SQLITE = 6
 PG_REPLICAS = 3
 DRAIN_SECONDS = 240
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-_ids = itertools.count(900_000)
 
 
 def faults() -> list[Fault]:
@@ -64,38 +62,35 @@ def faults() -> list[Fault]:
     return [
         Fault("GET", r"/pulls/\d+/files$", status=502, every=6, times=many),
         Fault("POST", r"/check-runs$", status=500, every=7, times=many),
-        Fault("PATCH", r"/check-runs/\d+$", status=403, every=9, times=many,
-              headers={"retry-after": "1"},
-              body={"message": "You have exceeded a secondary rate limit."}),
+        Fault(
+            "PATCH",
+            r"/check-runs/\d+$",
+            status=403,
+            every=9,
+            times=many,
+            headers={"retry-after": "1"},
+            body={"message": "You have exceeded a secondary rate limit."},
+        ),
         # Created, but answered after GITHUB_TIMEOUT (2 s): the client gives up first.
         Fault("POST", r"/pulls/\d+/reviews$", status=0, delay=3.0, every=3, times=many),
         Fault("POST", r"/issues/\d+/comments$", status=0, delay=3.0, every=4, times=many),
     ]
 
 
-def comment(repo: Any, number: int) -> dict[str, Any]:
-    payload = for_repo("issue_comment.created", repo)
-    payload["issue"]["number"] = number
-    payload["issue"]["pull_request"] = {"url": "x"}
-    payload["comment"].update({"id": next(_ids), "body": "/parity check"})
-    payload["comment"]["user"].update({"login": "maintainer", "type": "User"})
-    payload["sender"].update({"login": "maintainer", "type": "User"})
-    return payload
-
-
 def pull_requests(github: FakeGitHub, owner: str, numbers: range) -> list[tuple[str, dict]]:
     """Each pull request's deliveries: opened, synchronize to a new head, a command."""
     deliveries: list[tuple[str, dict]] = []
     for number in numbers:
-        repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch",
-                                    number=number, owner=owner, name="ipfs")
+        repo, sha = ipfs_repository(
+            github, "after", "optional", "after-to-optional.patch", number=number, owner=owner, name="ipfs"
+        )
         repo.permissions["maintainer"] = "write"
         new_sha = uuid.uuid4().hex + "abcdefgh"
         repo.files[new_sha] = dict(repo.files[sha])
         deliveries.append(("pull_request", pull_request_event(repo, number, sha)))
         synchronize = pull_request_event(repo, number, new_sha, action="synchronize")
         deliveries.append(("pull_request", synchronize))
-        deliveries.append(("issue_comment", comment(repo, number)))
+        deliveries.append(("issue_comment", comment_event(repo, number, "/parity check", "maintainer")))
     return deliveries
 
 
@@ -140,10 +135,8 @@ def main() -> None:
     pg_url = asyncio.run(pg_database())
     # All pull requests are one installation's: 240 writes a minute across the replicas
     # keeps the run within minutes (GitHub's own secondary limit is 80).
-    env = {"RETENTION_DAYS": "3", "SCAN_INTERVAL": "4", "WORKERS": "2",
-           "GITHUB_WRITES_PER_MINUTE": "240"}
-    replicas = [Service(tmp / f"pg{i}", github, DATABASE_URL=pg_url, **env)
-                for i in range(PG_REPLICAS)]
+    env = {"RETENTION_DAYS": "3", "SCAN_INTERVAL": "4", "WORKERS": "2", "GITHUB_WRITES_PER_MINUTE": "240"}
+    replicas = [Service(tmp / f"pg{i}", github, DATABASE_URL=pg_url, **env) for i in range(PG_REPLICAS)]
     for replica in replicas:
         replica.tmp.mkdir()
     lone = Service(tmp / "sqlite", github, **env)
@@ -203,51 +196,71 @@ def main() -> None:
     counts = states(pg_url, lone.tmp / "queue.db")
 
     # Effects, exactly once.
-    heads = {pull["pull_request"]["head"]["sha"] for event, pull in to_pg + to_sqlite
-             if event == "pull_request"}
-    per_head = Counter(run["head_sha"] for run in github.check_runs.values()
-                       if run["name"] == check_run.CHECK_NAME)
-    unfinished = [sha for sha in heads if not any(
-        run["status"] == "completed" for run in github.runs_for(sha))]
+    heads = {
+        pull["pull_request"]["head"]["sha"] for event, pull in to_pg + to_sqlite if event == "pull_request"
+    }
+    per_head = Counter(
+        run["head_sha"] for run in github.check_runs.values() if run["name"] == check_run.CHECK_NAME
+    )
+    unfinished = [sha for sha in heads if not any(run["status"] == "completed" for run in github.runs_for(sha))]
     reviews = Counter(review.get("commit_id") for review in github.reviews)
-    suggestions = Counter((c["pull_number"], c["path"], c.get("line"), c["body"])
-                          for c in github.review_comments)
-    commands = [pull["comment"]["id"] for event, pull in to_pg + to_sqlite
-                if event == "issue_comment"]
-    replies = Counter(cid for cid in commands for c in github.issue_comments
-                      if REPLY_MARKER.format(id=cid) in c["body"])
-    payloads_left = asyncio.run(pg(pg_url, "SELECT count(*) FROM jobs WHERE state = 'done' "
-                                           "AND payload <> ''"))[0][0]
+    suggestions = Counter(
+        (c["pull_number"], c["path"], c.get("line"), c["body"]) for c in github.review_comments
+    )
+    commands = [pull["comment"]["id"] for event, pull in to_pg + to_sqlite if event == "issue_comment"]
+    replies = Counter(
+        cid for cid in commands for c in github.issue_comments if REPLY_MARKER.format(id=cid) in c["body"]
+    )
+    payloads_left = asyncio.run(pg(pg_url, "SELECT count(*) FROM jobs WHERE state = 'done' AND payload <> ''"))[
+        0
+    ][0]
 
     # Retention: move finished jobs back four days; the next scheduler look removes them.
-    asyncio.run(pg(pg_url, "UPDATE jobs SET finished_at = finished_at - 4 * 86400 "
-                           "WHERE finished_at IS NOT NULL"))
+    asyncio.run(
+        pg(pg_url, "UPDATE jobs SET finished_at = finished_at - 4 * 86400 WHERE finished_at IS NOT NULL")
+    )
     with sqlite3.connect(lone.tmp / "queue.db") as db:
-        db.execute("UPDATE jobs SET finished_at = finished_at - 4 * 86400 "
-                   "WHERE finished_at IS NOT NULL")
+        db.execute("UPDATE jobs SET finished_at = finished_at - 4 * 86400 WHERE finished_at IS NOT NULL")
     before_retention = sum(counts.values())
-    wait_until(lambda: sum(states(pg_url, lone.tmp / "queue.db").values()) == 0, 30,
-               "retention to remove the finished jobs")
-    rss = {name: rss_peak_mb(service) for name, service in
-           [*((f"pg{i}", r) for i, r in enumerate(replicas)), ("sqlite", lone)]}
+    wait_until(
+        lambda: sum(states(pg_url, lone.tmp / "queue.db").values()) == 0,
+        30,
+        "retention to remove the finished jobs",
+    )
+    rss = {
+        name: rss_peak_mb(service)
+        for name, service in [*((f"pg{i}", r) for i, r in enumerate(replicas)), ("sqlite", lone)]
+    }
 
     calls = len(github.requests)
     injected = sum(f.seen // f.every for f in github.faults)
-    print(f"pull requests        {PULLS_PG} on PostgreSQL ({PG_REPLICAS} replicas), "
-          f"{PULLS_SQLITE} on SQLite (1 replica)")
-    print(f"deliveries           {len(sends)} sent ({len(sends) // 2} distinct, each twice, "
-          f"shuffled); answers {dict(sorted(answers.items()))}")
+    print(
+        f"pull requests        {PULLS_PG} on PostgreSQL ({PG_REPLICAS} replicas), "
+        f"{PULLS_SQLITE} on SQLite (1 replica)"
+    )
+    print(
+        f"deliveries           {len(sends)} sent ({len(sends) // 2} distinct, each twice, "
+        f"shuffled); answers {dict(sorted(answers.items()))}"
+    )
     print(f"SIGKILL              pg1 at {killed_at:.1f} s, started again at {sent_in:.1f} s")
-    print(f"GitHub calls         {calls}, faults injected {injected} "
-          f"(5xx, secondary limits, writes answered after the timeout)")
+    print(
+        f"GitHub calls         {calls}, faults injected {injected} "
+        f"(5xx, secondary limits, writes answered after the timeout)"
+    )
     print(f"drained in           {drain:.1f} s; jobs {dict(sorted(counts.items()))}")
-    print(f"check runs           {len(per_head)} head commits, most per commit "
-          f"{max(per_head.values())}, unfinished {len(unfinished)}")
-    print(f"reviews              most per head commit {max(reviews.values(), default=0)}; "
-          f"suggestions {len(suggestions)}, most posted twice: "
-          f"{max(suggestions.values(), default=0)}")
-    print(f"command replies      {len(commands)} commands, replies per command "
-          f"{sorted(set(replies[c] for c in commands))}")
+    print(
+        f"check runs           {len(per_head)} head commits, most per commit "
+        f"{max(per_head.values())}, unfinished {len(unfinished)}"
+    )
+    print(
+        f"reviews              most per head commit {max(reviews.values(), default=0)}; "
+        f"suggestions {len(suggestions)}, most posted twice: "
+        f"{max(suggestions.values(), default=0)}"
+    )
+    print(
+        f"command replies      {len(commands)} commands, replies per command "
+        f"{sorted(set(replies[c] for c in commands))}"
+    )
     print(f"payloads kept        {payloads_left} of finished PostgreSQL jobs")
     print(f"retention            removed all {before_retention} finished jobs")
     print("peak RSS             " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))

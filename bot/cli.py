@@ -183,8 +183,9 @@ def cmd_report(args: argparse.Namespace) -> int:
                 raise UsageError("--live needs --org ORG")
             settings = settings_from_environment(webhooks=False)
             enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-            text = asyncio.run(report.live(settings, args.org, args.format,
-                                           report.terminal_progress() if enabled else None))
+            text = asyncio.run(
+                report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
+            )
         else:
             url = args.database or os.environ.get("DATABASE_URL") or "sqlite:///parity-bot.db"
             since = report.since_timestamp(args.since) if args.since else None
@@ -201,17 +202,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_main()
 
 
-_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github",
-            "markdown": "markdown"}
+_MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "markdown": "markdown"}
 
 
 def _common(command: argparse.ArgumentParser) -> None:
     """PATH, --config and --progress: the same for every command that reads workflows."""
     command.add_argument("paths", nargs="*", metavar="PATH")
-    command.add_argument("--config", metavar="FILE",
-                         help="parity.yml to use (default: PATH/.github/parity.yml if present)")
-    command.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                         help="show progress on stderr (default: when stderr is a terminal)")
+    command.add_argument(
+        "--config", metavar="FILE", help="parity.yml to use (default: PATH/.github/parity.yml if present)"
+    )
+    _progress_option(command)
+
+
+def _progress_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -223,52 +232,64 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
-        "check", help="judge every workflow job",
+        "check",
+        help="judge every workflow job",
         description="Judge every job of the workflows under PATH (a repository root, a folder "
-                    "of workflows, or files). Exit 0: no violations; 1: violations; 2: error.")
+        "of workflows, or files). Exit 0: no violations; 1: violations; 2: error.",
+    )
     _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument("--fail-on", choices=("error", "warning", "never"),
-                       help="exit 1 on any finding of this severity or worse, whatever the "
-                            "config's mode; never: exit 0 unless an error stops the check "
-                            "(default: errors, when the mode is required)")
+    check.add_argument(
+        "--fail-on",
+        choices=("error", "warning", "never"),
+        help="exit 1 on any finding of this severity or worse, whatever the "
+        "config's mode; never: exit 0 unless an error stops the check "
+        "(default: errors, when the mode is required)",
+    )
     check.set_defaults(func=cmd_check)
 
     fix = commands.add_parser(
-        "fix", help="add the missing arm64 legs",
+        "fix",
+        help="add the missing arm64 legs",
         description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
-                    "prints a diff, or with --write changes the files. Exit 0: nothing left "
-                    "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.")
+        "prints a diff, or with --write changes the files. Exit 0: nothing left "
+        "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.",
+    )
     _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
     fix.set_defaults(func=cmd_fix)
 
     serve = commands.add_parser(
-        "serve", help="run the GitHub App (webhooks, queue, workers)",
+        "serve",
+        help="run the GitHub App (webhooks, queue, workers)",
         description="Run the GitHub App service. Settings come from the environment and .env "
-                    "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
-                    "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT); without "
-                    "app credentials it starts in setup mode and registers the App.")
+        "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
+        "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT); without "
+        "app credentials it starts in setup mode and registers the App.",
+    )
     serve.set_defaults(func=cmd_serve)
 
     report = commands.add_parser(
-        "report", help="where an organisation stands (from the service's scans)",
+        "report",
+        help="where an organisation stands (from the service's scans)",
         description="Print each scanned repository's workflows, multi-arch workflows and jobs "
-                    "by status, totals first, with the change since the previous round (or "
-                    "--since). Reads the service's database (--database, else DATABASE_URL); "
-                    "with --org ORG --live, scans now through the App's credentials instead.")
+        "by status, totals first, with the change since the previous round (or "
+        "--since). Reads the service's database (--database, else DATABASE_URL); "
+        "with --org ORG --live, scans now through the App's credentials instead.",
+    )
     report.add_argument("--format", choices=("markdown", "json", "csv"), default="markdown")
-    report.add_argument("--database", metavar="URL",
-                        help="sqlite:///PATH or postgresql://… (default: DATABASE_URL)")
-    report.add_argument("--installation", type=int, metavar="ID",
-                        help="only this installation's repositories")
-    report.add_argument("--since", metavar="DATE",
-                        help="compare with the scans as they stood at DATE (2026-11-01)")
+    report.add_argument(
+        "--database", metavar="URL", help="sqlite:///PATH or postgresql://… (default: DATABASE_URL)"
+    )
+    report.add_argument("--installation", type=int, metavar="ID", help="only this installation's repositories")
+    report.add_argument(
+        "--since", metavar="DATE", help="compare with the scans as they stood at DATE (2026-11-01)"
+    )
     report.add_argument("--org", metavar="ORG", help="the organisation (with --live)")
-    report.add_argument("--live", action="store_true",
-                        help="scan ORG now through the App instead of reading the database")
-    report.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                        help="show progress on stderr (default: when stderr is a terminal)")
+    report.add_argument(
+        "--live", action="store_true", help="scan ORG now through the App instead of reading the database"
+    )
+    _progress_option(report)
     report.set_defaults(func=cmd_report)
     return parser
 

@@ -28,14 +28,18 @@ CORPUS = SHARED / "corpus"
 HAVE_SHARED = SHARED.is_dir()
 _READS_SHARED = re.compile(
     r"\b(CORPUS|SHARED|WEBHOOKS|STATES|example|ipfs_repository|setup_ci|organisation|"
-    r"corpus|texts)\b")
+    r"corpus|texts)\b"
+)
 _SKIP_REASON = f"needs the shared corpus at {SHARED} (not part of a plain clone)"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not HAVE_SHARED and os.environ.get("CI") == "true":
-        pytest.exit(f"CI=true but the shared corpus is missing at {SHARED}: its tests would "
-                    "be skipped, and CI must not pass by skipping them", returncode=1)
+        pytest.exit(
+            f"CI=true but the shared corpus is missing at {SHARED}: its tests would "
+            "be skipped, and CI must not pass by skipping them",
+            returncode=1,
+        )
 
 
 def _source(function: object) -> str:
@@ -65,8 +69,12 @@ def _calls_shared(function: object, seen: set[object]) -> bool:
         value = namespace.get(name)
         if isinstance(value, Path) and value.is_relative_to(SHARED):
             return True  # a module constant such as AFTER = CORPUS / "ipfs_kit_py" / "after"
-        if (inspect.isfunction(value) and value not in seen
-                and value.__module__.startswith("tests") and _calls_shared(value, seen)):
+        if (
+            inspect.isfunction(value)
+            and value not in seen
+            and value.__module__.startswith("tests")
+            and _calls_shared(value, seen)
+        ):
             return True
     return False
 
@@ -113,8 +121,9 @@ def github() -> Iterator[FakeGitHub]:
     fake = FakeGitHub(APP_ID, app_key()[1]).start()
     yield fake
     fake.stop()
-    assert not fake.violations, "the fake's answers drifted from GitHub's shapes:\n" + \
-        "\n".join(fake.violations[:20])
+    assert not fake.violations, "the fake's answers drifted from GitHub's shapes:\n" + "\n".join(
+        fake.violations[:20]
+    )
 
 
 @pytest.fixture

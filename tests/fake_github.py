@@ -37,9 +37,11 @@ from tests import github_contract
 
 
 def _template(endpoint: rest.Endpoint) -> re.Pattern[str]:
-    pattern = re.sub(r"\\\{(\w+)\\\}",
-                     lambda m: "(.+)" if m.group(1) in ("path", "ref", "branch") else "([^/]+)",
-                     re.escape(endpoint.path))
+    pattern = re.sub(
+        r"\\\{(\w+)\\\}",
+        lambda m: "(.+)" if m.group(1) in ("path", "ref", "branch") else "([^/]+)",
+        re.escape(endpoint.path),
+    )
     return re.compile(pattern)
 
 
@@ -48,8 +50,10 @@ _ENDPOINTS = [(endpoint, _template(endpoint)) for endpoint in rest.ENDPOINTS]
 
 def endpoint_of(method: str, path: str) -> rest.Endpoint | None:
     """The endpoint of bot.service.rest a request is for."""
-    return next((endpoint for endpoint, pattern in _ENDPOINTS
-                 if endpoint.method == method and pattern.fullmatch(path)), None)
+    return next(
+        (endpoint for endpoint, pattern in _ENDPOINTS if endpoint.method == method and pattern.fullmatch(path)),
+        None,
+    )
 
 
 @dataclass
@@ -129,15 +133,14 @@ class Repository:
             return current
         return self.commit(branch, dict(files), f"change {branch}", "someone")
 
-    def commit(self, branch: str, files: dict[str, bytes], message: str, author: str,
-               parents: list[str] | None = None) -> str:
+    def commit(
+        self, branch: str, files: dict[str, bytes], message: str, author: str, parents: list[str] | None = None
+    ) -> str:
         tree = tree_sha(files)
         self.trees[tree] = dict(files)
-        parents = parents if parents is not None else (
-            [self.heads[branch]] if branch in self.heads else [])
+        parents = parents if parents is not None else ([self.heads[branch]] if branch in self.heads else [])
         sha = hashlib.sha1(f"{tree}{parents}{message}{len(self.commits)}".encode()).hexdigest()
-        self.commits[sha] = {"tree": tree, "parents": parents, "message": message,
-                             "author": author}
+        self.commits[sha] = {"tree": tree, "parents": parents, "message": message, "author": author}
         self.files[sha] = dict(files)
         self.set_ref(branch, sha)
         return sha
@@ -153,11 +156,18 @@ class Repository:
     def as_json(self) -> dict[str, Any]:
         """GitHub's repository object (the fields parity-bot reads, and a few more)."""
         full = f"{self.owner}/{self.name}"
-        return {"id": int(hashlib.sha1(full.encode()).hexdigest()[:8], 16), "name": self.name,
-                "full_name": full, "owner": {"login": self.owner}, "private": False,
-                "default_branch": self.default_branch, "archived": self.archived,
-                "disabled": self.disabled, "size": 0 if self.empty else 42,
-                "html_url": f"https://github.com/{full}"}
+        return {
+            "id": int(hashlib.sha1(full.encode()).hexdigest()[:8], 16),
+            "name": self.name,
+            "full_name": full,
+            "owner": {"login": self.owner},
+            "private": False,
+            "default_branch": self.default_branch,
+            "archived": self.archived,
+            "disabled": self.disabled,
+            "size": 0 if self.empty else 42,
+            "html_url": f"https://github.com/{full}",
+        }
 
 
 def blob_sha(data: bytes) -> str:
@@ -166,8 +176,9 @@ def blob_sha(data: bytes) -> str:
 
 
 def tree_sha(files: dict[str, bytes]) -> str:
-    return hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
-                                 for p, d in sorted(files.items()))).hexdigest()
+    return hashlib.sha1(
+        b"".join(p.encode() + blob_sha(d).encode() for p, d in sorted(files.items()))
+    ).hexdigest()
 
 
 def listing(files: dict[str, bytes], folder: str) -> list[dict[str, Any]] | None:
@@ -177,19 +188,26 @@ def listing(files: dict[str, bytes], folder: str) -> list[dict[str, Any]] | None
     children: dict[str, list[tuple[str, bytes]]] = {}
     for path, data in files.items():
         if path.startswith(prefix):
-            children.setdefault(path[len(prefix):].split("/", 1)[0], []).append((path, data))
+            children.setdefault(path[len(prefix) :].split("/", 1)[0], []).append((path, data))
     if not children:
         return None
     entries = []
     for name, items in sorted(children.items()):
         if len(items) == 1 and items[0][0] == prefix + name:
-            entries.append({"name": name, "path": prefix + name, "type": "file",
-                            "sha": blob_sha(items[0][1]), "size": len(items[0][1])})
+            entries.append(
+                {
+                    "name": name,
+                    "path": prefix + name,
+                    "type": "file",
+                    "sha": blob_sha(items[0][1]),
+                    "size": len(items[0][1]),
+                }
+            )
         else:
-            tree = hashlib.sha1(b"".join(p.encode() + blob_sha(d).encode()
-                                         for p, d in sorted(items))).hexdigest()
-            entries.append({"name": name, "path": prefix + name, "type": "dir", "sha": tree,
-                            "size": 0})
+            tree = hashlib.sha1(
+                b"".join(p.encode() + blob_sha(d).encode() for p, d in sorted(items))
+            ).hexdigest()
+            entries.append({"name": name, "path": prefix + name, "type": "dir", "sha": tree, "size": 0})
     return entries
 
 
@@ -250,8 +268,7 @@ class FakeGitHub:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self.app(), log_config=None, access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
         deadline = time.time() + 10
         while not self._server.started:
@@ -268,16 +285,18 @@ class FakeGitHub:
 
     # ------------------------------------------------------------------ queries
     def calls(self, method: str | None = None, pattern: str = "") -> list[Recorded]:
-        return [r for r in self.requests
-                if (method is None or r.method == method) and re.search(pattern, r.path)]
+        return [
+            r for r in self.requests if (method is None or r.method == method) and re.search(pattern, r.path)
+        ]
 
     def runs_for(self, sha: str) -> list[dict[str, Any]]:
         return [run for run in self.check_runs.values() if run["head_sha"] == sha]
 
     # ------------------------------------------------------------------ the API
     def app(self) -> Starlette:
-        return Starlette(routes=[Route("/{path:path}", self._dispatch,
-                                       methods=["GET", "POST", "PATCH", "PUT", "DELETE"])])
+        return Starlette(
+            routes=[Route("/{path:path}", self._dispatch, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])]
+        )
 
     def _fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -297,16 +316,24 @@ class FakeGitHub:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw
-        record = Recorded(request.method, path, dict(request.query_params),
-                          {k.lower(): v for k, v in request.headers.items()}, body)
+        record = Recorded(
+            request.method,
+            path,
+            dict(request.query_params),
+            {k.lower(): v for k, v in request.headers.items()},
+            body,
+        )
         self.requests.append(record)
         fault = self._fault(request.method, path)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status:
             record.status = fault.status
-            return JSONResponse(fault.body or {"message": f"injected {fault.status}"},
-                                status_code=fault.status, headers=fault.headers)
+            return JSONResponse(
+                fault.body or {"message": f"injected {fault.status}"},
+                status_code=fault.status,
+                headers=fault.headers,
+            )
         try:
             response = self._route(request.method, path, record)
         except _Error as error:
@@ -335,8 +362,7 @@ class FakeGitHub:
         body = github_contract.complete(endpoint, json.loads(bytes(response.body)))
         self.violations += github_contract.violations(endpoint, body)
         self.validated.add(endpoint)
-        headers = {k: v for k, v in response.headers.items()
-                   if k not in ("content-length", "content-type")}
+        headers = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-type")}
         return JSONResponse(body, status_code=response.status_code, headers=headers)
 
     def _authorize(self, record: Recorded, app_jwt: bool = False) -> None:
@@ -368,8 +394,9 @@ class FakeGitHub:
             self.tokens[token] = time.time() + 3600
             self.token_installation[token] = int(m.group(1))
             expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
-            return JSONResponse({"token": token, "expires_at": expires,
-                                 "permissions": {"checks": "write"}}, status_code=201)
+            return JSONResponse(
+                {"token": token, "expires_at": expires, "permissions": {"checks": "write"}}, status_code=201
+            )
         if method == "GET" and (m := re.fullmatch(r"/_blobs/([^/]+)", path)):
             # Storage behind the artifact redirect rejects requests that carry credentials.
             if "authorization" in record.headers:
@@ -385,11 +412,12 @@ class FakeGitHub:
             self._authorize(record, app_jwt=True)
             start = int(query.get("cursor") or 0)
             size = min(100, int(query.get("per_page", 30)))
-            page = self.hook_deliveries[start:start + size]
+            page = self.hook_deliveries[start : start + size]
             headers = {}
             if start + size < len(self.hook_deliveries):
-                headers["link"] = (f'<{self.url}/app/hook/deliveries?per_page={size}&cursor='
-                                   f'{start + size}>; rel="next"')
+                headers["link"] = (
+                    f'<{self.url}/app/hook/deliveries?per_page={size}&cursor={start + size}>; rel="next"'
+                )
             return JSONResponse(page, headers=headers)
         if method == "POST" and (m := re.fullmatch(r"/app/hook/deliveries/(\d+)/attempts", path)):
             self._authorize(record, app_jwt=True)
@@ -401,8 +429,7 @@ class FakeGitHub:
             self._authorize(record, app_jwt=True)
             if m.group(1) not in self.installations:
                 raise _Error(404, {"message": "Not Found"})
-            return JSONResponse({"id": self.installations[m.group(1)],
-                                 "account": {"login": m.group(1)}})
+            return JSONResponse({"id": self.installations[m.group(1)], "account": {"login": m.group(1)}})
         if method == "POST" and (m := re.fullmatch(r"/app-manifests/([^/]+)/conversions", path)):
             app = self.manifest_codes.pop(m.group(1), None)
             if app is None:
@@ -413,11 +440,12 @@ class FakeGitHub:
             return JSONResponse(self._repo(m.group(1), m.group(2)).as_json())
         if method == "GET" and path == "/installation/repositories":
             installation = self.token_installation.get(
-                record.headers.get("authorization", "").partition(" ")[2])
-            repos = [repo.as_json() for repo in self.repos.values()
-                     if repo.installation in (None, installation)]
-            return JSONResponse({"total_count": len(repos),
-                                 "repositories": self._page(repos, query)})
+                record.headers.get("authorization", "").partition(" ")[2]
+            )
+            repos = [
+                repo.as_json() for repo in self.repos.values() if repo.installation in (None, installation)
+            ]
+            return JSONResponse({"total_count": len(repos), "repositories": self._page(repos, query)})
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/contents/(.+)", path)):
             repo = self._repo(m.group(1), m.group(2))
             ref = query.get("ref") or repo.default_branch
@@ -431,18 +459,38 @@ class FakeGitHub:
                 return JSONResponse(entries, headers={"etag": f'W/"{tag}"'})
             if "raw" in record.headers.get("accept", ""):
                 return Response(data, media_type="application/vnd.github.raw")
-            return JSONResponse({"type": "file", "path": m.group(3), "encoding": "base64",
-                                 "sha": blob_sha(data), "size": len(data),
-                                 "content": base64.b64encode(data).decode()},
-                                headers={"etag": f'W/"{blob_sha(data)}"'})
+            return JSONResponse(
+                {
+                    "type": "file",
+                    "path": m.group(3),
+                    "encoding": "base64",
+                    "sha": blob_sha(data),
+                    "size": len(data),
+                    "content": base64.b64encode(data).decode(),
+                },
+                headers={"etag": f'W/"{blob_sha(data)}"'},
+            )
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/git/blobs/(\w+)", path)):
             repo = self._repo(m.group(1), m.group(2))
-            found = next((data for files in repo.files.values() for data in files.values()
-                          if blob_sha(data) == m.group(3)), None)
+            found = next(
+                (
+                    data
+                    for files in repo.files.values()
+                    for data in files.values()
+                    if blob_sha(data) == m.group(3)
+                ),
+                None,
+            )
             if found is None:
                 raise _Error(404, {"message": "Not Found"})
-            return JSONResponse({"sha": m.group(3), "size": len(found), "encoding": "base64",
-                                 "content": base64.b64encode(found).decode()})
+            return JSONResponse(
+                {
+                    "sha": m.group(3),
+                    "size": len(found),
+                    "encoding": "base64",
+                    "content": base64.b64encode(found).decode(),
+                }
+            )
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/branches/([^/]+)", path)):
             commit = self._repo(m.group(1), m.group(2)).head(m.group(3))
             if commit is None:
@@ -463,12 +511,19 @@ class FakeGitHub:
         if method == "POST" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path)):
             self._repo(m.group(1), m.group(2))
             run_id = next(self._ids)
-            run = {"id": run_id, "name": body["name"], "head_sha": body["head_sha"],
-                   "status": body.get("status", "queued"), "conclusion": body.get("conclusion"),
-                   "external_id": body.get("external_id"), "output": body.get("output") or {},
-                   "actions": body.get("actions") or [],
-                   "annotations": [], "app": {"id": self.app_id},
-                   "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}"}
+            run = {
+                "id": run_id,
+                "name": body["name"],
+                "head_sha": body["head_sha"],
+                "status": body.get("status", "queued"),
+                "conclusion": body.get("conclusion"),
+                "external_id": body.get("external_id"),
+                "output": body.get("output") or {},
+                "actions": body.get("actions") or [],
+                "annotations": [],
+                "app": {"id": self.app_id},
+                "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}",
+            }
             self._annotate(run, body.get("output"))
             self.check_runs[run_id] = run
             return JSONResponse(_public(run), status_code=201)
@@ -480,14 +535,18 @@ class FakeGitHub:
                 if key in body:
                     run[key] = body[key]
             if body.get("output"):
-                run["output"] = {**run["output"], **{k: v for k, v in body["output"].items()
-                                                     if k != "annotations"}}
+                run["output"] = {
+                    **run["output"],
+                    **{k: v for k, v in body["output"].items() if k != "annotations"},
+                }
                 self._annotate(run, body["output"])
             return JSONResponse(_public(run))
-        if method == "GET" and (m := re.fullmatch(
-                r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/check-runs", path)):
-            runs = [_public(run) for run in self.runs_for(m.group(3))
-                    if run["name"] == query.get("check_name", run["name"])]
+        if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/check-runs", path)):
+            runs = [
+                _public(run)
+                for run in self.runs_for(m.group(3))
+                if run["name"] == query.get("check_name", run["name"])
+            ]
             return JSONResponse({"total_count": len(runs), "check_runs": runs})
         actions = self._actions(method, path, record, body)
         if actions is not None:
@@ -500,8 +559,7 @@ class FakeGitHub:
             return issues
         raise _Error(404, {"message": "Not Found", "documentation_url": "fake"})
 
-    def _actions(self, method: str, path: str, record: Recorded,
-                 body: dict[str, Any]) -> Response | None:
+    def _actions(self, method: str, path: str, record: Recorded, body: dict[str, Any]) -> Response | None:
         query = record.query
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/actions/(.+)", path)
         if m is None:
@@ -523,8 +581,11 @@ class FakeGitHub:
                 raise _Error(404, {"message": "Not Found"})
             return JSONResponse(found)
         if method == "GET" and (j := re.fullmatch(r"runs/(\d+)/artifacts", rest)):
-            items = [{k: v for k, v in a.items() if k != "data"} for a in repo.artifacts
-                     if a["workflow_run"]["id"] == int(j.group(1))]
+            items = [
+                {k: v for k, v in a.items() if k != "data"}
+                for a in repo.artifacts
+                if a["workflow_run"]["id"] == int(j.group(1))
+            ]
             return JSONResponse({"total_count": len(items), "artifacts": self._page(items, query)})
         if method == "GET" and (j := re.fullmatch(r"artifacts/(\d+)/zip", rest)):
             artifact = next((a for a in repo.artifacts if a["id"] == int(j.group(1))), None)
@@ -544,30 +605,35 @@ class FakeGitHub:
             return JSONResponse({}, status_code=201)
         return None
 
-    def _issues(self, method: str, path: str, record: Recorded,
-                body: dict[str, Any]) -> Response | None:
+    def _issues(self, method: str, path: str, record: Recorded, body: dict[str, Any]) -> Response | None:
         query = record.query
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/commits/([^/]+)/pulls", path)):
             repo = self._repo(m.group(1), m.group(2))
-            return JSONResponse([self._pull_json(repo, p) for p in repo.pulls.values()
-                                 if p.head_sha == m.group(3)])
+            return JSONResponse(
+                [self._pull_json(repo, p) for p in repo.pulls.values() if p.head_sha == m.group(3)]
+            )
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", path)):
             repo = self._repo(m.group(1), m.group(2))
-            return JSONResponse(self._pull_json(repo, self._pull(m.group(1), m.group(2),
-                                                                 int(m.group(3)))))
-        if method == "GET" and (m := re.fullmatch(
-                r"/repos/([^/]+)/([^/]+)/collaborators/([^/]+)/permission", path)):
+            return JSONResponse(self._pull_json(repo, self._pull(m.group(1), m.group(2), int(m.group(3)))))
+        if method == "GET" and (
+            m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/collaborators/([^/]+)/permission", path)
+        ):
             repo = self._repo(m.group(1), m.group(2))
             permission = repo.permissions.get(m.group(3), "none")
-            return JSONResponse({"permission": permission, "role_name": permission,
-                                 "user": {"login": m.group(3)}})
-        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path)):
+            return JSONResponse(
+                {"permission": permission, "role_name": permission, "user": {"login": m.group(3)}}
+            )
+        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path):
             number = int(m.group(3))
             if method == "GET":
                 items = [c for c in self.issue_comments if c["issue_number"] == number]
                 return JSONResponse(self._page(items, query))
-            comment = {"id": next(self._ids), "issue_number": number, "body": body.get("body", ""),
-                       "user": {"login": "parity-bot[bot]", "type": "Bot"}}
+            comment = {
+                "id": next(self._ids),
+                "issue_number": number,
+                "body": body.get("body", ""),
+                "user": {"login": "parity-bot[bot]", "type": "Bot"},
+            }
             self.issue_comments.append(comment)
             return JSONResponse(comment, status_code=201)
         if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path)):
@@ -576,22 +642,26 @@ class FakeGitHub:
                 raise _Error(404, {"message": "Not Found"})
             comment["body"] = body.get("body", "")
             return JSONResponse(comment)
-        if method == "POST" and (m := re.fullmatch(
-                r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)/reactions", path)):
+        if method == "POST" and (
+            m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)/reactions", path)
+        ):
             self.reactions.append({"comment_id": int(m.group(3)), "content": body.get("content")})
-            return JSONResponse({"id": next(self._ids), "content": body.get("content")},
-                                status_code=201)
+            return JSONResponse({"id": next(self._ids), "content": body.get("content")}, status_code=201)
         return None
 
     def _pull_json(self, repo: Repository, pull: PullRequest) -> dict[str, Any]:
         full = f"{repo.owner}/{repo.name}"
         head_sha = repo.heads.get(pull.head_ref, pull.head_sha) if pull.head_ref else pull.head_sha
-        return {"number": pull.number, "state": pull.state, "title": pull.title,
-                "body": pull.body, "user": {"login": pull.user},
-                "head": {"sha": head_sha, "ref": pull.head_ref,
-                         "label": f"{repo.owner}:{pull.head_ref}"},
-                "base": {"ref": pull.base_ref, "repo": {"full_name": full}},
-                "html_url": f"https://github.com/{full}/pull/{pull.number}"}
+        return {
+            "number": pull.number,
+            "state": pull.state,
+            "title": pull.title,
+            "body": pull.body,
+            "user": {"login": pull.user},
+            "head": {"sha": head_sha, "ref": pull.head_ref, "label": f"{repo.owner}:{pull.head_ref}"},
+            "base": {"ref": pull.base_ref, "repo": {"full_name": full}},
+            "html_url": f"https://github.com/{full}/pull/{pull.number}",
+        }
 
     def _git(self, method: str, path: str, body: dict[str, Any]) -> Response | None:
         m = re.fullmatch(r"/repos/([^/]+)/([^/]+)/git/(.+)", path)
@@ -603,19 +673,26 @@ class FakeGitHub:
             sha = repo.head(r.group(1))
             if sha is None:
                 raise _Error(404, {"message": "Not Found"})
-            return JSONResponse({"ref": f"refs/heads/{r.group(1)}",
-                                 "object": {"sha": sha, "type": "commit"}})
+            return JSONResponse({"ref": f"refs/heads/{r.group(1)}", "object": {"sha": sha, "type": "commit"}})
         if method == "GET" and (r := re.fullmatch(r"commits/(\w+)", rest)):
             commit = repo.commits.get(r.group(1))
             if commit is None:
                 raise _Error(404, {"message": "Not Found"})
-            return JSONResponse({"sha": r.group(1), "tree": {"sha": commit["tree"]},
-                                 "message": commit["message"],
-                                 "author": {"name": commit["author"]},
-                                 "parents": [{"sha": p} for p in commit["parents"]]})
+            return JSONResponse(
+                {
+                    "sha": r.group(1),
+                    "tree": {"sha": commit["tree"]},
+                    "message": commit["message"],
+                    "author": {"name": commit["author"]},
+                    "parents": [{"sha": p} for p in commit["parents"]],
+                }
+            )
         if method == "POST" and rest == "blobs":
-            data = (base64.b64decode(body["content"]) if body.get("encoding") == "base64"
-                    else str(body["content"]).encode())
+            data = (
+                base64.b64decode(body["content"])
+                if body.get("encoding") == "base64"
+                else str(body["content"]).encode()
+            )
             repo.blobs[blob_sha(data)] = data
             return JSONResponse({"sha": blob_sha(data)}, status_code=201)
         if method == "POST" and rest == "trees":
@@ -634,10 +711,15 @@ class FakeGitHub:
             tree = body["tree"]
             if tree not in repo.trees or any(p not in repo.commits for p in body["parents"]):
                 raise _Error(422, {"message": "Tree or parent not found"})
-            sha = hashlib.sha1(f"{tree}{body['parents']}{body['message']}{len(repo.commits)}"
-                               .encode()).hexdigest()
-            repo.commits[sha] = {"tree": tree, "parents": list(body["parents"]),
-                                 "message": body["message"], "author": self.app_slug}
+            sha = hashlib.sha1(
+                f"{tree}{body['parents']}{body['message']}{len(repo.commits)}".encode()
+            ).hexdigest()
+            repo.commits[sha] = {
+                "tree": tree,
+                "parents": list(body["parents"]),
+                "message": body["message"],
+                "author": self.app_slug,
+            }
             repo.files[sha] = dict(repo.trees[tree])
             return JSONResponse({"sha": sha}, status_code=201)
         if method == "POST" and rest == "refs":
@@ -647,8 +729,7 @@ class FakeGitHub:
             if body["sha"] not in repo.commits:
                 raise _Error(422, {"message": "Object does not exist"})
             repo.set_ref(branch, body["sha"])
-            return JSONResponse({"ref": body["ref"], "object": {"sha": body["sha"]}},
-                                status_code=201)
+            return JSONResponse({"ref": body["ref"], "object": {"sha": body["sha"]}}, status_code=201)
         if method == "PATCH" and (r := re.fullmatch(r"refs/heads/(.+)", rest)):
             branch = r.group(1)
             current = repo.head(branch)
@@ -660,25 +741,31 @@ class FakeGitHub:
             return JSONResponse({"ref": f"refs/heads/{branch}", "object": {"sha": body["sha"]}})
         return None
 
-    def _repo_issues(self, method: str, path: str, record: Recorded,
-                     body: dict[str, Any]) -> Response | None:
+    def _repo_issues(self, method: str, path: str, record: Recorded, body: dict[str, Any]) -> Response | None:
         query = record.query
-        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues", path)):
+        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues", path):
             repo = self._repo(m.group(1), m.group(2))
             if method == "POST":
                 number = repo.next_number()
-                issue = {"number": number, "title": body.get("title", ""),
-                         "body": body.get("body", ""), "state": "open",
-                         "user": {"login": f"{self.app_slug}[bot]", "type": "Bot"},
-                         "html_url": f"https://github.com/{repo.owner}/{repo.name}/issues/{number}"}
+                issue = {
+                    "number": number,
+                    "title": body.get("title", ""),
+                    "body": body.get("body", ""),
+                    "state": "open",
+                    "user": {"login": f"{self.app_slug}[bot]", "type": "Bot"},
+                    "html_url": f"https://github.com/{repo.owner}/{repo.name}/issues/{number}",
+                }
                 repo.issues[number] = issue
                 return JSONResponse(issue, status_code=201)
             state = query.get("state", "open")
-            items = [i for i in repo.issues.values()
-                     if (state == "all" or i["state"] == state)
-                     and query.get("creator", i["user"]["login"]) == i["user"]["login"]]
+            items = [
+                i
+                for i in repo.issues.values()
+                if (state == "all" or i["state"] == state)
+                and query.get("creator", i["user"]["login"]) == i["user"]["login"]
+            ]
             return JSONResponse(self._page(sorted(items, key=lambda i: -i["number"]), query))
-        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)", path)):
+        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)", path):
             repo = self._repo(m.group(1), m.group(2))
             issue = repo.issues.get(int(m.group(3)))
             if issue is None:
@@ -686,27 +773,43 @@ class FakeGitHub:
             if method == "PATCH":
                 issue.update({k: body[k] for k in ("title", "body", "state") if k in body})
             return JSONResponse(issue)
-        if (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls", path)):
+        if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls", path):
             repo = self._repo(m.group(1), m.group(2))
             if method == "GET":
                 state = query.get("state", "open")
                 head = query.get("head", "")
-                items = [self._pull_json(repo, p) for p in repo.pulls.values()
-                         if (state == "all" or p.state == state)
-                         and (not head or f"{repo.owner}:{p.head_ref}" == head)]
+                items = [
+                    self._pull_json(repo, p)
+                    for p in repo.pulls.values()
+                    if (state == "all" or p.state == state)
+                    and (not head or f"{repo.owner}:{p.head_ref}" == head)
+                ]
                 return JSONResponse(self._page(items, query))
             head = str(body.get("head", ""))
             if head not in repo.heads:
-                raise _Error(422, {"message": "Validation Failed",
-                                   "errors": [{"field": "head", "code": "invalid"}]})
+                raise _Error(
+                    422, {"message": "Validation Failed", "errors": [{"field": "head", "code": "invalid"}]}
+                )
             if any(p.head_ref == head and p.state == "open" for p in repo.pulls.values()):
-                raise _Error(422, {"message": "Validation Failed", "errors": [{
-                    "message": f"A pull request already exists for {repo.owner}:{head}."}]})
+                raise _Error(
+                    422,
+                    {
+                        "message": "Validation Failed",
+                        "errors": [{"message": f"A pull request already exists for {repo.owner}:{head}."}],
+                    },
+                )
             number = repo.next_number()
-            repo.pulls[number] = PullRequest(number, repo.heads[head], [], "open", head,
-                                             str(body.get("base", repo.default_branch)),
-                                             str(body.get("title", "")), str(body.get("body", "")),
-                                             f"{self.app_slug}[bot]")
+            repo.pulls[number] = PullRequest(
+                number,
+                repo.heads[head],
+                [],
+                "open",
+                head,
+                str(body.get("base", repo.default_branch)),
+                str(body.get("title", "")),
+                str(body.get("body", "")),
+                f"{self.app_slug}[bot]",
+            )
             return JSONResponse(self._pull_json(repo, repo.pulls[number]), status_code=201)
         if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)", path)):
             repo = self._repo(m.group(1), m.group(2))
@@ -727,7 +830,7 @@ class FakeGitHub:
     def _page(items: list[Any], query: dict[str, str]) -> list[Any]:
         per_page = min(100, int(query.get("per_page", 30)))
         page = int(query.get("page", 1))
-        return items[(page - 1) * per_page: page * per_page]
+        return items[(page - 1) * per_page : page * per_page]
 
     @staticmethod
     def _annotate(run: dict[str, Any], output: dict[str, Any] | None) -> None:
@@ -744,17 +847,32 @@ class FakeGitHub:
             first = comment.get("start_line", comment.get("line"))
             lines = set(range(first, comment.get("line", 0) + 1))
             if not lines or not any(lines <= block for block in blocks):
-                raise _Error(422, {"message": "Unprocessable Entity", "errors": [
-                    "Pull request review thread line must be part of the diff"]})
+                raise _Error(
+                    422,
+                    {
+                        "message": "Unprocessable Entity",
+                        "errors": ["Pull request review thread line must be part of the diff"],
+                    },
+                )
         review_id = next(self._ids)
-        review = {"id": review_id, "body": body.get("body"), "state": "COMMENTED",
-                  "commit_id": body.get("commit_id"), "pull_number": pull.number}
+        review = {
+            "id": review_id,
+            "body": body.get("body"),
+            "state": "COMMENTED",
+            "commit_id": body.get("commit_id"),
+            "pull_number": pull.number,
+        }
         self.reviews.append(review)
         for comment in comments:
-            self.review_comments.append({**comment, "id": next(self._ids),
-                                         "pull_request_review_id": review_id,
-                                         "commit_id": body.get("commit_id"),
-                                         "pull_number": pull.number})
+            self.review_comments.append(
+                {
+                    **comment,
+                    "id": next(self._ids),
+                    "pull_request_review_id": review_id,
+                    "commit_id": body.get("commit_id"),
+                    "pull_number": pull.number,
+                }
+            )
         return JSONResponse(review)
 
 

@@ -64,8 +64,7 @@ class _Namespace(dict[str, Any]):
     """The names a response model's source uses: typing's and githubkit's models."""
 
     def __missing__(self, name: str) -> Any:
-        return {"Union": Union, "list": list, "Literal": Literal}.get(name) or getattr(
-            _MODELS, name)
+        return {"Union": Union, "list": list, "Literal": Literal}.get(name) or getattr(_MODELS, name)
 
 
 @cache
@@ -81,8 +80,10 @@ def violations(endpoint: Endpoint, body: Any) -> list[str]:
     try:
         _adapter(model).validate_python(body)
     except pydantic.ValidationError as exc:
-        return [f"{endpoint}: {'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-                for error in exc.errors()[:10]]
+        return [
+            f"{endpoint}: {'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            for error in exc.errors()[:10]
+        ]
     return []
 
 
@@ -132,8 +133,7 @@ def _fill_union(members: tuple[Any, ...], value: Any) -> Any:
 
 
 def _is_unset(tp: Any) -> bool:
-    return typing.get_origin(tp) is Literal and all(isinstance(a, enum.Enum)
-                                                   for a in typing.get_args(tp))
+    return typing.get_origin(tp) is Literal and all(isinstance(a, enum.Enum) for a in typing.get_args(tp))
 
 
 def _blank(tp: Any) -> Any:

@@ -39,10 +39,12 @@ INSTALLATION = 77
 @cache
 def app_key() -> tuple[str, bytes]:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
-    public = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     return private, public
 
 
@@ -86,9 +88,14 @@ class Service:
             "ENV_FILE": str(tmp / ".env"),
         }
         if github is not None:
-            self.env.update({"APP_ID": str(APP_ID), "PRIVATE_KEY": private,
-                             "WEBHOOK_SECRET": f"old-secret,{SECRET}",
-                             "GITHUB_API_URL": github.url})
+            self.env.update(
+                {
+                    "APP_ID": str(APP_ID),
+                    "PRIVATE_KEY": private,
+                    "WEBHOOK_SECRET": f"old-secret,{SECRET}",
+                    "GITHUB_API_URL": github.url,
+                }
+            )
         self.env.update(env)
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -98,8 +105,9 @@ class Service:
 
     def start(self, wait: bool = True) -> Service:
         log = self.log_path.open("ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot", "serve"], env=self.env,
-                                        cwd=self.tmp, stdout=log, stderr=log)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "serve"], env=self.env, cwd=self.tmp, stdout=log, stderr=log
+        )
         if wait:
             wait_until(self._healthy, 30, "the service to start")
         return self
@@ -136,15 +144,24 @@ class Service:
                 continue
         return lines
 
-    def deliver(self, event: str, payload: dict[str, Any] | bytes, delivery: str | None = None,
-                secret: str = SECRET, headers: dict[str, str] | None = None) -> httpx.Response:
+    def deliver(
+        self,
+        event: str,
+        payload: dict[str, Any] | bytes,
+        delivery: str | None = None,
+        secret: str = SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        sent = {"X-GitHub-Event": event, "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
-                "X-Hub-Signature-256": sign(body, secret), "Content-Type": "application/json",
-                "User-Agent": "GitHub-Hookshot/fake"}
+        sent = {
+            "X-GitHub-Event": event,
+            "X-GitHub-Delivery": delivery or str(uuid.uuid4()),
+            "X-Hub-Signature-256": sign(body, secret),
+            "Content-Type": "application/json",
+            "User-Agent": "GitHub-Hookshot/fake",
+        }
         sent.update(headers or {})
-        return httpx.post(self.url + "/api/github/webhooks", content=body, headers=sent,
-                          timeout=10)
+        return httpx.post(self.url + "/api/github/webhooks", content=body, headers=sent, timeout=10)
 
 
 def example(name: str) -> dict[str, Any]:
@@ -186,22 +203,33 @@ def split_patch(diff: str) -> dict[str, tuple[str, str]]:
 JUDGE_EVERY_PURPOSE = ("judge: [" + ", ".join(PURPOSES) + "]\n").encode()
 
 
-def ipfs_repository(github: FakeGitHub, base: str, head: str, patch: str, number: int = 7,
-                    owner: str = "octo", name: str = "ipfs",
-                    config: bytes | None = JUDGE_EVERY_PURPOSE) -> tuple[Repository, str]:
+def ipfs_repository(
+    github: FakeGitHub,
+    base: str,
+    head: str,
+    patch: str,
+    number: int = 7,
+    owner: str = "octo",
+    name: str = "ipfs",
+    config: bytes | None = JUDGE_EVERY_PURPOSE,
+) -> tuple[Repository, str]:
     """The ipfs_kit_py corpus as a repository with one pull request from `base` to `head`;
     `config` is the default branch's .github/parity.yml (None: no file)."""
     head_sha = hashlib.sha1(f"{base}->{head}:{number}".encode()).hexdigest()
     folder = CORPUS / "ipfs_kit_py"
     repo = github.repos.get(f"{owner}/{name}") or Repository(owner, name)
     repo.files.setdefault("main", {}).update(
-        {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / base).glob("*.yml")})
+        {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / base).glob("*.yml")}
+    )
     if config is not None:
         repo.files["main"][".github/parity.yml"] = config
-    repo.files[head_sha] = {f".github/workflows/{p.name}": p.read_bytes()
-                            for p in (folder / head).glob("*.yml")}
-    files = [{"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}
-             for path, (status, hunks) in split_patch((folder / patch).read_text()).items()]
+    repo.files[head_sha] = {
+        f".github/workflows/{p.name}": p.read_bytes() for p in (folder / head).glob("*.yml")
+    }
+    files = [
+        {"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}
+        for path, (status, hunks) in split_patch((folder / patch).read_text()).items()
+    ]
     repo.pulls[number] = PullRequest(number, head_sha, files)
     github.repos[f"{owner}/{name}"] = repo
     return repo, head_sha
@@ -218,8 +246,21 @@ def for_repo(name: str, repo: Repository) -> dict[str, Any]:
     return payload
 
 
-def pull_request_event(repo: Repository, number: int, head_sha: str,
-                       action: str = "opened") -> dict[str, Any]:
+def comment_event(repo: Repository, number: int, body: str, login: str, kind: str = "User") -> dict[str, Any]:
+    """A new comment on pull request `number` (an issue comment, as GitHub sends it)."""
+    payload = for_repo("issue_comment.created", repo)
+    payload["issue"]["number"] = number
+    payload["issue"]["pull_request"] = {"url": "x"}
+    payload["comment"].update({"id": next(_comment_ids), "body": body})
+    payload["comment"]["user"].update({"login": login, "type": kind})
+    payload["sender"].update({"login": login, "type": kind})
+    return payload
+
+
+_comment_ids = itertools.count(70_000)
+
+
+def pull_request_event(repo: Repository, number: int, head_sha: str, action: str = "opened") -> dict[str, Any]:
     payload = for_repo("pull_request.opened", repo)
     payload["action"] = action
     payload["number"] = number
@@ -241,22 +282,45 @@ def stamp(offset: float) -> str:
 
 
 def add_run(repo: Repository, sha: str, status: str = "completed", created: float = -600) -> dict:
-    run = {"id": next(_ids), "name": "Run Tests", "path": WORKFLOW, "head_sha": sha,
-           "status": status, "conclusion": "success" if status == "completed" else None,
-           "run_attempt": 1, "created_at": stamp(created),
-           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1"}
+    run = {
+        "id": next(_ids),
+        "name": "Run Tests",
+        "path": WORKFLOW,
+        "head_sha": sha,
+        "status": status,
+        "conclusion": "success" if status == "completed" else None,
+        "run_attempt": 1,
+        "created_at": stamp(created),
+        "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1",
+    }
     repo.runs.append(run)
     return run
 
 
-def add_job(repo: Repository, run: dict, name: str, labels: list[str], conclusion: str | None,
-            status: str = "completed", attempt: int = 1, seconds: float = 100) -> dict:
-    job = {"id": next(_ids), "run_id": run["id"], "head_sha": run["head_sha"],
-           "run_attempt": attempt, "name": name,
-           "labels": labels, "status": status, "conclusion": conclusion,
-           "created_at": stamp(-900), "started_at": stamp(-800),
-           "completed_at": stamp(-800 + seconds) if status == "completed" else None,
-           "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1/job/{name}"}
+def add_job(
+    repo: Repository,
+    run: dict,
+    name: str,
+    labels: list[str],
+    conclusion: str | None,
+    status: str = "completed",
+    attempt: int = 1,
+    seconds: float = 100,
+) -> dict:
+    job = {
+        "id": next(_ids),
+        "run_id": run["id"],
+        "head_sha": run["head_sha"],
+        "run_attempt": attempt,
+        "name": name,
+        "labels": labels,
+        "status": status,
+        "conclusion": conclusion,
+        "created_at": stamp(-900),
+        "started_at": stamp(-800),
+        "completed_at": stamp(-800 + seconds) if status == "completed" else None,
+        "html_url": f"https://github.com/{repo.owner}/{repo.name}/actions/runs/1/job/{name}",
+    }
     repo.jobs.append(job)
     return job
 
@@ -265,7 +329,9 @@ def junit_zip(cases: dict[str, str]) -> bytes:
     body = "".join(
         f"<testcase classname='tests' name='{name}' time='0.5'>"
         + {"failed": "<failure message='boom'/>", "skipped": "<skipped/>"}.get(outcome, "")
-        + "</testcase>" for name, outcome in cases.items())
+        + "</testcase>"
+        for name, outcome in cases.items()
+    )
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("pytest.xml", f"<testsuites><testsuite name='s'>{body}</testsuite></testsuites>")
@@ -273,8 +339,16 @@ def junit_zip(cases: dict[str, str]) -> bytes:
 
 
 def add_artifact(repo: Repository, run: dict, name: str, data: bytes) -> None:
-    repo.artifacts.append({"id": next(_ids), "name": name, "size_in_bytes": len(data),
-                           "expired": False, "workflow_run": {"id": run["id"]}, "data": data})
+    repo.artifacts.append(
+        {
+            "id": next(_ids),
+            "name": name,
+            "size_in_bytes": len(data),
+            "expired": False,
+            "workflow_run": {"id": run["id"]},
+            "data": data,
+        }
+    )
 
 
 def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dict]:
@@ -283,8 +357,14 @@ def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dic
     run = add_run(repo, sha)
     for version in VERSIONS:
         add_job(repo, run, f"Test Python {version} on amd64", ["ubuntu-20.04"], "success")
-        add_job(repo, run, f"Test Python {version} on arm64", DGX,
-                "failure" if version == "3.11" else "success", seconds=150)
+        add_job(
+            repo,
+            run,
+            f"Test Python {version} on arm64",
+            DGX,
+            "failure" if version == "3.11" else "success",
+            seconds=150,
+        )
     add_job(repo, run, "report", ["ubuntu-20.04"], "success")  # an amd64-only job
     return repo, sha, run
 
@@ -294,8 +374,6 @@ def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) 
     payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
     payload["workflow_run"]["pull_requests"] = [{"number": n, "head": {"sha": sha}} for n in pulls]
     return payload
-
-
 
 
 # ------------------------------------------------------------------ an organisation
@@ -319,8 +397,10 @@ def organisation(github: FakeGitHub) -> dict[str, Repository]:
 
     folder = CORPUS / "ipfs_kit_py"
     for state in ("before", "after", "optional", "latest"):
-        add(f"ipfs-{state}", {f".github/workflows/{p.name}": p.read_bytes()
-                              for p in sorted((folder / state).glob("*.yml"))})
+        add(
+            f"ipfs-{state}",
+            {f".github/workflows/{p.name}": p.read_bytes() for p in sorted((folder / state).glob("*.yml"))},
+        )
     projects: dict[str, dict[str, bytes]] = {}
     for path in sorted((CORPUS / "real").iterdir()):
         if path.suffix in (".yml", ".yaml"):
@@ -330,8 +410,7 @@ def organisation(github: FakeGitHub) -> dict[str, Repository]:
     for project in sorted(projects)[:21]:
         add(project, projects[project])
     # One repository with its own config: it wins over the owner's, and asks for a dashboard.
-    repos["ipfs-latest"].files["main"][".github/parity.yml"] = (JUDGE_EVERY_PURPOSE
-                                                               + b"dashboard: true\n")
+    repos["ipfs-latest"].files["main"][".github/parity.yml"] = JUDGE_EVERY_PURPOSE + b"dashboard: true\n"
     add(".github", {".github/parity.yml": ORG_CONFIG, "profile/README.md": b"# octo-org\n"})
     add("old-tool", dict(repos["ipfs-before"].files["main"]), archived=True)
     add("older-tool", dict(repos["ipfs-after"].files["main"]), archived=True)
@@ -345,6 +424,8 @@ def installation_created(repos: dict[str, Repository]) -> dict[str, Any]:
     payload = example("installation.created")
     payload["installation"]["id"] = INSTALLATION
     payload["installation"]["account"]["login"] = ORG
-    payload["repositories"] = [{"id": i, "name": r.name, "full_name": f"{ORG}/{r.name}",
-                                "private": False} for i, r in enumerate(repos.values())]
+    payload["repositories"] = [
+        {"id": i, "name": r.name, "full_name": f"{ORG}/{r.name}", "private": False}
+        for i, r in enumerate(repos.values())
+    ]
     return payload

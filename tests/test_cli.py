@@ -18,9 +18,14 @@ AFTER = CORPUS / "ipfs_kit_py" / "after"
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])},
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -30,7 +35,8 @@ def repo(tmp_path: Path) -> Path:
     (workflows / "ci.yml").write_text(
         "on: push\njobs:\n  test:\n    runs-on: ${{ matrix.os }}\n    strategy:\n"
         "      matrix:\n        os: [ubuntu-latest, ubuntu-24.04-arm]\n"
-        "    steps: [{run: pytest}]\n")
+        "    steps: [{run: pytest}]\n"
+    )
     return tmp_path
 
 
@@ -39,22 +45,49 @@ def test_json_output_contract_and_exit_1_on_violations():
     assert result.returncode == 1, result.stderr
     data = json.loads(result.stdout)
     assert data["version"] == 1
-    assert data["policy"] == {"platforms": ["linux"], "allow_emulated": True,
-                              "require_blocking": False, "judge": ["build", "test", "unknown"]}
+    assert data["policy"] == {
+        "platforms": ["linux"],
+        "allow_emulated": True,
+        "require_blocking": False,
+        "judge": ["build", "test", "unknown"],
+    }
     assert data["summary"]["workflows"] == 38 and data["summary"]["jobs"] == 138
     assert set(data["summary"]["by_status"]) == {
-        "parity", "partial", "amd64-only", "arm64-only", "unknown", "ignored", "not-applicable"}
+        "parity",
+        "partial",
+        "amd64-only",
+        "arm64-only",
+        "unknown",
+        "ignored",
+        "not-applicable",
+    }
     run_tests = next(w for w in data["workflows"] if w["path"] == "run-tests.yml")
     test = run_tests["jobs"][0]
-    assert set(test) == {"id", "name", "line", "status", "reason", "purpose", "evidence", "legs",
-                         "missing", "findings"}
+    assert set(test) == {
+        "id",
+        "name",
+        "line",
+        "status",
+        "reason",
+        "purpose",
+        "evidence",
+        "legs",
+        "missing",
+        "findings",
+    }
     assert test["purpose"] == "test"
     assert set(test["evidence"][0]) == {"purpose", "where", "line", "what"}
     leg = test["legs"][0]
     assert leg.pop("evidence")[0]["what"].startswith("runs `")
-    assert leg == {"matrix": {"arch": "amd64", "python-version": 3.8}, "os": "linux",
-                   "arch": "amd64", "runner": ["ubuntu-20.04"], "emulated": False,
-                   "blocking": True, "purpose": "test"}
+    assert leg == {
+        "matrix": {"arch": "amd64", "python-version": 3.8},
+        "os": "linux",
+        "arch": "amd64",
+        "runner": ["ubuntu-20.04"],
+        "emulated": False,
+        "blocking": True,
+        "purpose": "test",
+    }
     assert {leg["matrix"]["python-version"] for leg in test["legs"]} >= {"3.10", 3.9}
     assert set(test["findings"][0]) == {"rule", "severity", "line", "message"}
 
@@ -79,18 +112,21 @@ def test_paths_are_relative_to_the_checked_root(repo: Path):
 def test_text_output_is_findings_then_aligned_summary():
     result = run("check", str(AFTER))
     lines = result.stdout.splitlines()
-    assert any(line.startswith("run-tests.yml:16: warning: runner label ubuntu-20.04")
-               for line in lines)
-    summary = lines[lines.index("") + 1:]
+    assert any(line.startswith("run-tests.yml:16: warning: runner label ubuntu-20.04") for line in lines)
+    summary = lines[lines.index("") + 1 :]
     assert summary[0].split() == ["workflows", "38"]
     assert summary[1].split()[:2] == ["multi-arch", "17"]
     counts = [re.match(r"^\s*\S+(?: \S+)*?\s+(\d+)\b", line) for line in summary]
     assert all(counts)
     assert len({match.end(1) for match in counts if match}) == 1  # counts in one column
     # Jobs not judged, one line per purpose with what it means.
-    rows = {line.split()[0]: line for line in summary[summary.index(
-        next(line for line in summary if line.startswith("not judged"))) + 1:]
-        if line.startswith("  ")}
+    rows = {
+        line.split()[0]: line
+        for line in summary[
+            summary.index(next(line for line in summary if line.startswith("not judged"))) + 1 :
+        ]
+        if line.startswith("  ")
+    }
     assert rows["publish"].split()[1:] == ["11", "publishes"]
     assert rows["gate"].split()[1:5] == ["11", "gates", "on", "other"]
     assert "lint" in rows and "docs" in rows
@@ -124,11 +160,14 @@ def test_usage_and_io_errors_exit_2(tmp_path: Path):
 
 
 def test_check_does_not_import_the_github_side():
-    code = (f"import sys; from bot.cli import main; main(['check', {str(AFTER)!r}, '--format', 'json']);"
-            "print([m for m in sys.modules if m.split('.')[0] in "
-            "('githubkit', 'starlette', 'uvicorn')])")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parents[1], timeout=60)
+    code = (
+        f"import sys; from bot.cli import main; main(['check', {str(AFTER)!r}, '--format', 'json']);"
+        "print([m for m in sys.modules if m.split('.')[0] in "
+        "('githubkit', 'starlette', 'uvicorn')])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=Path(__file__).parents[1], timeout=60
+    )
     assert result.stdout.rstrip().endswith("[]")
 
 
@@ -149,12 +188,13 @@ def test_console_script_is_installed():
 
 # ---------------------------------------------------------------------------------- fix
 
+
 def _amd64_repo(tmp_path: Path, runs_on: str = "ubuntu-latest") -> Path:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True, exist_ok=True)
     (workflows / "ci.yml").write_text(
-        f"on: push\njobs:\n  test:  # unit tests\n    runs-on: {runs_on}\n"
-        "    steps:\n      - run: pytest\n")
+        f"on: push\njobs:\n  test:  # unit tests\n    runs-on: {runs_on}\n    steps:\n      - run: pytest\n"
+    )
     return tmp_path
 
 
@@ -164,8 +204,9 @@ def test_fix_prints_a_diff_and_changes_nothing(tmp_path: Path) -> None:
     result = run("fix", str(repo), cwd=repo)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("--- a/.github/workflows/ci.yml\n+++ b/.github/workflows/ci.yml\n")
-    assert "+    runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest' }}" \
-        in result.stdout
+    assert (
+        "+    runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest' }}" in result.stdout
+    )
     assert "would fix 1 job in 1 file" in result.stderr
     assert (repo / ".github/workflows/ci.yml").read_text() == before
 
@@ -209,17 +250,26 @@ def _amd64_only(tmp_path: Path, config: str | None = None) -> Path:
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
     (workflows / "ci.yml").write_text(
-        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: pytest}]\n")
+        "on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: pytest}]\n"
+    )
     if config is not None:
         (tmp_path / ".github" / "parity.yml").write_text(config)
     return workflows / "ci.yml"
 
 
-@pytest.mark.parametrize(("fail_on", "mode", "status"), [
-    (None, "required", 1), (None, "advisory", 0),
-    ("error", "advisory", 1), ("warning", "advisory", 1), ("never", "required", 0)])
+@pytest.mark.parametrize(
+    ("fail_on", "mode", "status"),
+    [
+        (None, "required", 1),
+        (None, "advisory", 0),
+        ("error", "advisory", 1),
+        ("warning", "advisory", 1),
+        ("never", "required", 0),
+    ],
+)
 def test_fail_on_sets_the_exit_status_by_severity_whatever_the_mode(
-        tmp_path: Path, fail_on: str | None, mode: str, status: int) -> None:
+    tmp_path: Path, fail_on: str | None, mode: str, status: int
+) -> None:
     _amd64_only(tmp_path, f"mode: {mode}\n")
     args = ["check", str(tmp_path), *(["--fail-on", fail_on] if fail_on else [])]
     assert run(*args).returncode == status

@@ -118,16 +118,19 @@ def _statuses(report: Report) -> dict[tuple[str, str], str]:
     return {(wf.path, job.job.id): job.status for wf in report.workflows for job in wf.jobs}
 
 
-@pytest.mark.parametrize(("state", "pinned"), [
-    ("before", BEFORE), ("after", AFTER), ("optional", OPTIONAL)])
+@pytest.mark.parametrize(("state", "pinned"), [("before", BEFORE), ("after", AFTER), ("optional", OPTIONAL)])
 def test_every_ipfs_job_has_its_pinned_verdict(corpus, state, pinned):
     report = analyze(read_folder(corpus / "ipfs_kit_py" / state), today=TODAY)
     actual = _statuses(report)
     expected = {key: pinned.get(key, "amd64-only") for key in actual}
     assert actual == expected
     assert set(pinned) <= set(actual), "a pinned job disappeared"
-    purposes = {(wf.path, job.job.id): job.purpose.name for wf in report.workflows
-                for job in wf.jobs if job.status == "not-applicable" and job.job.id != "test-riscv"}
+    purposes = {
+        (wf.path, job.job.id): job.purpose.name
+        for wf in report.workflows
+        for job in wf.jobs
+        if job.status == "not-applicable" and job.job.id != "test-riscv"
+    }
     expected_purposes = {**NOT_JUDGED}
     if state != "before":
         expected_purposes[("multi-arch-test-parity.yml", "report-parity")] = "artifacts"
@@ -137,17 +140,21 @@ def test_every_ipfs_job_has_its_pinned_verdict(corpus, state, pinned):
 def test_not_judged_jobs_name_their_evidence(corpus):
     report = analyze(read_folder(corpus / "ipfs_kit_py" / "before"), today=TODAY)
     job = _job(report, "publish-package.yml", "publish-pypi")
-    assert job.verdict.reason == ("publishes: step 'Publish to PyPI' uses "
-                                  "pypa/gh-action-pypi-publish (line 123)")
+    assert job.verdict.reason == (
+        "publishes: step 'Publish to PyPI' uses pypa/gh-action-pypi-publish (line 123)"
+    )
     assert job.findings == []  # no error, so no fix and no suggestion either
     evidence = job.as_json()["evidence"][0]
-    assert evidence == {"purpose": "publish", "where": "step 'Publish to PyPI'", "line": 123,
-                        "what": "uses pypa/gh-action-pypi-publish"}
+    assert evidence == {
+        "purpose": "publish",
+        "where": "step 'Publish to PyPI'",
+        "line": 123,
+        "what": "uses pypa/gh-action-pypi-publish",
+    }
 
 
 def _job(report: Report, path: str, job_id: str):
-    return next(j for wf in report.workflows if wf.path == path for j in wf.jobs
-                if j.job.id == job_id)
+    return next(j for wf in report.workflows if wf.path == path for j in wf.jobs if j.job.id == job_id)
 
 
 @pytest.fixture(scope="module")
@@ -155,19 +162,24 @@ def optional(corpus) -> Report:
     return analyze(read_folder(corpus / "ipfs_kit_py" / "optional"), today=TODAY)
 
 
-@pytest.mark.parametrize(("path", "job", "missing"), [
-    ("run-tests.yml", "test", [3.8, 3.9, "3.13"]),
-    ("python-package.yml", "test", [3.8, 3.9, "3.10", "3.12", "3.13"]),
-    ("cluster-tests.yml", "cluster-unit-tests", ["3.9", "3.10", "3.12"]),
-    ("daemon-tests.yml", "daemon-unit-tests", ["3.10", "3.12"]),
-])
+@pytest.mark.parametrize(
+    ("path", "job", "missing"),
+    [
+        ("run-tests.yml", "test", [3.8, 3.9, "3.13"]),
+        ("python-package.yml", "test", [3.8, 3.9, "3.10", "3.12", "3.13"]),
+        ("cluster-tests.yml", "cluster-unit-tests", ["3.9", "3.10", "3.12"]),
+        ("daemon-tests.yml", "daemon-unit-tests", ["3.10", "3.12"]),
+    ],
+)
 def test_optional_state_names_the_dropped_arm64_legs(optional, path, job, missing):
     report = _job(optional, path, job)
     assert report.missing_json() == [
-        {"matrix": {"python-version": version}, "os": "linux", "arch": "arm64"}
-        for version in missing]
+        {"matrix": {"python-version": version}, "os": "linux", "arch": "arm64"} for version in missing
+    ]
     assert [f.rule for f in report.findings if f.rule != "retired-runner"][:2] == [
-        "missing-arm64-leg", "non-blocking-arm64"]
+        "missing-arm64-leg",
+        "non-blocking-arm64",
+    ]
 
 
 def test_optional_state_arm64_legs_are_non_blocking(optional):
@@ -180,14 +192,20 @@ def test_optional_state_arm64_legs_are_non_blocking(optional):
 
 def test_optional_state_is_a_regression_of_after(corpus, optional):
     after = analyze(read_folder(corpus / "ipfs_kit_py" / "after"), today=TODAY)
-    lost = sorted(key for key, status in _statuses(after).items()
-                  if status == "parity" and _statuses(optional)[key] != "parity")
+    lost = sorted(
+        key
+        for key, status in _statuses(after).items()
+        if status == "parity" and _statuses(optional)[key] != "parity"
+    )
     # lint.yml and security.yml lost their arm64 legs too, but lint runs no CPU-bound code.
     assert lost == [
-        ("cluster-tests.yml", "cluster-unit-tests"), ("coverage.yml", "coverage"),
+        ("cluster-tests.yml", "cluster-unit-tests"),
+        ("coverage.yml", "coverage"),
         ("daemon-tests.yml", "daemon-unit-tests"),
-        ("multi-arch-test-parity.yml", "test-parity"), ("python-package.yml", "test"),
-        ("run-tests.yml", "test")]
+        ("multi-arch-test-parity.yml", "test-parity"),
+        ("python-package.yml", "test"),
+        ("run-tests.yml", "test"),
+    ]
     assert optional.violations > after.violations
 
 
@@ -203,8 +221,9 @@ def test_require_blocking_turns_optional_arm64_legs_into_violations(corpus):
 
 def test_after_state_catches_artifact_names_that_collide_across_archs(corpus):
     report = analyze(read_folder(corpus / "ipfs_kit_py" / "after"), today=TODAY)
-    collisions = sorted((path, item.line) for path, item in report.findings()
-                        if item.rule == "artifact-name-collision")
+    collisions = sorted(
+        (path, item.line) for path, item in report.findings() if item.rule == "artifact-name-collision"
+    )
     assert collisions == [("cluster-tests.yml", 81), ("daemon-tests.yml", 75)]
 
 
@@ -215,8 +234,7 @@ def test_after_state_flags_the_retired_ubuntu_2004_runner(corpus):
     assert len(retired) == 1 and "ubuntu-20.04" in retired[0].message
     assert retired[0].line == 16  # the runs-on expression that names it
     early = analyze(read_folder(corpus / "ipfs_kit_py" / "after"), today=date(2025, 1, 1))
-    assert not [f for f in _job(early, "run-tests.yml", "test").findings
-                if f.rule == "retired-runner"]
+    assert not [f for f in _job(early, "run-tests.yml", "test").findings if f.rule == "retired-runner"]
 
 
 def test_after_state_legs_resolve_the_fromjson_runner(corpus):
@@ -246,152 +264,267 @@ def test_latest_state_reports_the_unparseable_file_and_goes_on(corpus):
 # unknown until mapped under `runners:`; a reusable workflow outside the folder is unknown.
 REAL: dict[str, dict[str, str]] = {
     "PyO3__maturin__test.yml": {
-        "lint": "not-applicable", "test": "parity", "build-maturin": "amd64-only",
-        "test-windows-cross": "not-applicable", "test-emscripten": "not-applicable",
-        "test-alpine": "amd64-only", "test-auditwheel": "amd64-only", "test-docker": "amd64-only",
-        "test-cross-compile": "not-applicable", "test-bootstrap": "amd64-only",
-        "test-msrv": "amd64-only", "test-downstream": "unknown", "check": "not-applicable",
+        "lint": "not-applicable",
+        "test": "parity",
+        "build-maturin": "amd64-only",
+        "test-windows-cross": "not-applicable",
+        "test-emscripten": "not-applicable",
+        "test-alpine": "amd64-only",
+        "test-auditwheel": "amd64-only",
+        "test-docker": "amd64-only",
+        "test-cross-compile": "not-applicable",
+        "test-bootstrap": "amd64-only",
+        "test-msrv": "amd64-only",
+        "test-downstream": "unknown",
+        "check": "not-applicable",
         "conclusion": "not-applicable",
     },
     "aio-libs__aiohttp__ci-cd.yml": {
-        "pre-setup": "not-applicable", "gen-llhttp": "not-applicable",
-        "build-pure-python-dists": "amd64-only", "lint-from-git": "not-applicable",
-        "lint-from-sdist": "not-applicable", "test": "amd64-only",
-        "test-mobile": "not-applicable", "autobahn": "amd64-only", "benchmark": "amd64-only",
-        "cython-coverage": "amd64-only", "check": "not-applicable",
-        "pre-deploy": "not-applicable", "build-wheels": "unknown", "deploy": "not-applicable",
+        "pre-setup": "not-applicable",
+        "gen-llhttp": "not-applicable",
+        "build-pure-python-dists": "amd64-only",
+        "lint-from-git": "not-applicable",
+        "lint-from-sdist": "not-applicable",
+        "test": "amd64-only",
+        "test-mobile": "not-applicable",
+        "autobahn": "amd64-only",
+        "benchmark": "amd64-only",
+        "cython-coverage": "amd64-only",
+        "check": "not-applicable",
+        "pre-deploy": "not-applicable",
+        "build-wheels": "unknown",
+        "deploy": "not-applicable",
     },
     "aio-libs__aiohttp__reusable-cibuildwheel.yml": {
         "build-wheel": "unknown",
     },
     "astral-sh__python-build-standalone__linux.yml": {
-        "crate-build": "unknown", "image": "unknown", "generate-matrix": "not-applicable",
-        "build-0": "unknown", "build-1": "unknown",
+        "crate-build": "unknown",
+        "image": "unknown",
+        "generate-matrix": "not-applicable",
+        "build-0": "unknown",
+        "build-1": "unknown",
     },
     "astral-sh__ty__build-binaries.yml": {
-        "sdist": "not-applicable", "macos-x86_64": "not-applicable",
-        "macos-aarch64": "not-applicable", "windows": "not-applicable", "linux": "parity",
-        "linux-aarch64": "parity", "linux-cross": "not-applicable", "musllinux": "amd64-only",
+        "sdist": "not-applicable",
+        "macos-x86_64": "not-applicable",
+        "macos-aarch64": "not-applicable",
+        "windows": "not-applicable",
+        "linux": "parity",
+        "linux-aarch64": "parity",
+        "linux-cross": "not-applicable",
+        "musllinux": "amd64-only",
         "musllinux-cross": "arm64-only",
     },
     "astral-sh__ty__release.yml": {
-        "release-gate": "not-applicable", "plan": "not-applicable",
-        "custom-build-binaries": "unknown", "custom-build-docker": "unknown",
-        "build-global-artifacts": "not-applicable", "host": "not-applicable",
-        "custom-publish-pypi": "unknown", "announce": "not-applicable",
-        "custom-notify-dependents": "unknown", "custom-publish-docs": "unknown",
-        "custom-publish-versions": "unknown", "custom-publish-mirror": "unknown",
+        "release-gate": "not-applicable",
+        "plan": "not-applicable",
+        "custom-build-binaries": "unknown",
+        "custom-build-docker": "unknown",
+        "build-global-artifacts": "not-applicable",
+        "host": "not-applicable",
+        "custom-publish-pypi": "unknown",
+        "announce": "not-applicable",
+        "custom-notify-dependents": "unknown",
+        "custom-publish-docs": "unknown",
+        "custom-publish-versions": "unknown",
+        "custom-publish-mirror": "unknown",
     },
     "astral-sh__uv__test-smoke.yml": {
-        "smoke-test-linux": "parity", "smoke-test-linux-aarch64": "parity",
-        "smoke-test-linux-musl": "amd64-only", "smoke-test-macos": "not-applicable",
+        "smoke-test-linux": "parity",
+        "smoke-test-linux-aarch64": "parity",
+        "smoke-test-linux-musl": "amd64-only",
+        "smoke-test-macos": "not-applicable",
         "smoke-test-windows-x86_64": "not-applicable",
         "smoke-test-windows-aarch64": "not-applicable",
     },
     "denoland__deno__ci@2025-12.yml": {
-        "pre_build": "not-applicable", "build": "unknown", "lint": "not-applicable",
-        "libs": "not-applicable", "publish-canary": "not-applicable",
+        "pre_build": "not-applicable",
+        "build": "unknown",
+        "lint": "not-applicable",
+        "libs": "not-applicable",
+        "publish-canary": "not-applicable",
     },
     "ghostty-org__ghostty__test.yml": {
-        "skip": "not-applicable", "required": "not-applicable", "build-bench": "unknown",
-        "list-examples": "not-applicable", "build-examples-zig": "unknown",
-        "build-example-zig-vt-macos-no-sdk": "not-applicable", "build-examples-cmake": "unknown",
+        "skip": "not-applicable",
+        "required": "not-applicable",
+        "build-bench": "unknown",
+        "list-examples": "not-applicable",
+        "build-examples-zig": "unknown",
+        "build-example-zig-vt-macos-no-sdk": "not-applicable",
+        "build-examples-cmake": "unknown",
         "build-examples-cmake-windows": "not-applicable",
-        "build-examples-swift": "not-applicable", "build-cmake": "unknown",
-        "test-lib-vt-pkgconfig": "unknown", "build-flatpak": "unknown", "build-snap": "unknown",
-        "build-libghostty-vt": "unknown", "build-libghostty-vt-wasm": "not-applicable",
-        "build-libghostty-vt-features": "unknown", "build-libghostty-vt-macos": "not-applicable",
+        "build-examples-swift": "not-applicable",
+        "build-cmake": "unknown",
+        "test-lib-vt-pkgconfig": "unknown",
+        "build-flatpak": "unknown",
+        "build-snap": "unknown",
+        "build-libghostty-vt": "unknown",
+        "build-libghostty-vt-wasm": "not-applicable",
+        "build-libghostty-vt-features": "unknown",
+        "build-libghostty-vt-macos": "not-applicable",
         "build-libghostty-vt-android": "not-applicable",
         "build-libghostty-vt-windows": "not-applicable",
-        "build-libghostty-windows-gnu": "not-applicable", "build-linux": "unknown",
-        "build-linux-libghostty": "unknown", "build-nix": "unknown", "build-dist": "unknown",
-        "build-dist-lib-vt": "unknown", "trigger-snap": "not-applicable",
-        "trigger-flatpak": "not-applicable", "build-macos": "not-applicable",
-        "build-macos-xcode-27": "not-applicable", "build-macos-freetype": "not-applicable",
-        "test": "unknown", "test-lib-vt": "unknown", "test-kaitai": "unknown",
-        "test-gtk": "unknown", "test-simd": "unknown", "test-sentry-linux": "unknown",
-        "test-macos": "not-applicable", "test-windows": "not-applicable", "test-i18n": "unknown",
-        "test-fuzz-libghostty": "unknown", "zig-fmt": "not-applicable",
-        "pinact": "not-applicable", "prettier": "not-applicable", "swiftlint": "not-applicable",
-        "alejandra": "not-applicable", "typos": "not-applicable", "shellcheck": "not-applicable",
-        "translations": "not-applicable", "blueprint-compiler": "not-applicable",
-        "test-pkg-linux": "unknown", "test-debian-13": "unknown", "valgrind": "unknown",
+        "build-libghostty-windows-gnu": "not-applicable",
+        "build-linux": "unknown",
+        "build-linux-libghostty": "unknown",
+        "build-nix": "unknown",
+        "build-dist": "unknown",
+        "build-dist-lib-vt": "unknown",
+        "trigger-snap": "not-applicable",
+        "trigger-flatpak": "not-applicable",
+        "build-macos": "not-applicable",
+        "build-macos-xcode-27": "not-applicable",
+        "build-macos-freetype": "not-applicable",
+        "test": "unknown",
+        "test-lib-vt": "unknown",
+        "test-kaitai": "unknown",
+        "test-gtk": "unknown",
+        "test-simd": "unknown",
+        "test-sentry-linux": "unknown",
+        "test-macos": "not-applicable",
+        "test-windows": "not-applicable",
+        "test-i18n": "unknown",
+        "test-fuzz-libghostty": "unknown",
+        "zig-fmt": "not-applicable",
+        "pinact": "not-applicable",
+        "prettier": "not-applicable",
+        "swiftlint": "not-applicable",
+        "alejandra": "not-applicable",
+        "typos": "not-applicable",
+        "shellcheck": "not-applicable",
+        "translations": "not-applicable",
+        "blueprint-compiler": "not-applicable",
+        "test-pkg-linux": "unknown",
+        "test-debian-13": "unknown",
+        "valgrind": "unknown",
     },
     "lancedb__lance__java-publish@2024-09.yml": {
-        "macos-arm64": "not-applicable", "linux-arm64": "parity", "linux-x86": "parity",
+        "macos-arm64": "not-applicable",
+        "linux-arm64": "parity",
+        "linux-x86": "parity",
     },
     "lancedb__lance__python@2024-09.yml": {
-        "lint": "amd64-only", "linux": "partial", "linux-arm": "parity", "mac": "not-applicable",
-        "windows": "not-applicable", "aws-integtest": "amd64-only",
+        "lint": "amd64-only",
+        "linux": "partial",
+        "linux-arm": "parity",
+        "mac": "not-applicable",
+        "windows": "not-applicable",
+        "aws-integtest": "amd64-only",
     },
     "lancedb__lance__rust@2024-09.yml": {
-        "linux-build": "amd64-only", "linux-arm": "arm64-only",
-        "clippy_and_benchmark": "amd64-only", "mac-build": "not-applicable",
+        "linux-build": "amd64-only",
+        "linux-arm": "arm64-only",
+        "clippy_and_benchmark": "amd64-only",
+        "mac-build": "not-applicable",
         "windows-build": "not-applicable",
     },
     "libgit2__libgit2__nightly.yml": {
-        "build": "partial", "test_results": "not-applicable", "sonarqube": "not-applicable",
+        "build": "partial",
+        "test_results": "not-applicable",
+        "sonarqube": "not-applicable",
         "codeql": "not-applicable",
     },
     "lz4__lz4__ci.yml": {
-        "lz4-c-compilers": "amd64-only", "lz4-benchmark": "amd64-only",
-        "lz4-fuzzer": "amd64-only", "lz4-standard-makefile-variables": "amd64-only",
-        "lz4-versions": "amd64-only", "lz4-abi": "amd64-only", "lz4-frame": "amd64-only",
-        "lz4-memory-usage": "amd64-only", "lz4-custom-distance": "amd64-only",
-        "lz4cli-block-device": "amd64-only", "lz4-cppcheck": "not-applicable",
-        "lz4-scan-build": "not-applicable", "lz4-valgrind": "amd64-only",
-        "lz4-ubsan-x64": "amd64-only", "lz4-ubsan-x86": "not-applicable",
-        "lz4-asan-x64": "amd64-only", "lz4-msan-x64": "amd64-only", "lz4-tsan-x64": "amd64-only",
-        "unicode-lint": "not-applicable", "lz4-examples": "amd64-only", "oss-fuzz": "amd64-only",
-        "lz4-qemu-platforms": "arm64-only", "lz4-platform-macos-latest": "not-applicable",
-        "lz4-build-cmake": "amd64-only", "lz4-build-cmake-static-lib": "amd64-only",
-        "lz4-build-make-cmake": "amd64-only", "lz4-platform-windows": "not-applicable",
-        "lz4-build-meson": "amd64-only", "lz4-check-tag": "amd64-only",
+        "lz4-c-compilers": "amd64-only",
+        "lz4-benchmark": "amd64-only",
+        "lz4-fuzzer": "amd64-only",
+        "lz4-standard-makefile-variables": "amd64-only",
+        "lz4-versions": "amd64-only",
+        "lz4-abi": "amd64-only",
+        "lz4-frame": "amd64-only",
+        "lz4-memory-usage": "amd64-only",
+        "lz4-custom-distance": "amd64-only",
+        "lz4cli-block-device": "amd64-only",
+        "lz4-cppcheck": "not-applicable",
+        "lz4-scan-build": "not-applicable",
+        "lz4-valgrind": "amd64-only",
+        "lz4-ubsan-x64": "amd64-only",
+        "lz4-ubsan-x86": "not-applicable",
+        "lz4-asan-x64": "amd64-only",
+        "lz4-msan-x64": "amd64-only",
+        "lz4-tsan-x64": "amd64-only",
+        "unicode-lint": "not-applicable",
+        "lz4-examples": "amd64-only",
+        "oss-fuzz": "amd64-only",
+        "lz4-qemu-platforms": "arm64-only",
+        "lz4-platform-macos-latest": "not-applicable",
+        "lz4-build-cmake": "amd64-only",
+        "lz4-build-cmake-static-lib": "amd64-only",
+        "lz4-build-make-cmake": "amd64-only",
+        "lz4-platform-windows": "not-applicable",
+        "lz4-build-meson": "amd64-only",
+        "lz4-check-tag": "amd64-only",
         "lz4-env-info": "not-applicable",
     },
     "napi-rs__napi-rs__test-release.yaml": {
-        "audit": "amd64-only", "lint": "not-applicable", "build_and_test": "amd64-only",
-        "build-and-test-msys2": "not-applicable", "build_only": "not-applicable",
-        "build_for_test_in_docker": "parity", "build_musl": "parity", "test_in_docker": "parity",
-        "build-and-test-linux-armv7": "not-applicable", "build_binary_crate": "amd64-only",
-        "check-all-features": "not-applicable", "test-freebsd": "not-applicable",
-        "napi-async-runtime": "amd64-only", "test-custom-async-runtime-wasi": "amd64-only",
-        "test-shared-async-runtime-wasi": "amd64-only", "test-node-wasi": "amd64-only",
-        "test-latest-bun": "amd64-only", "release-npm": "amd64-only", "done": "not-applicable",
+        "audit": "amd64-only",
+        "lint": "not-applicable",
+        "build_and_test": "amd64-only",
+        "build-and-test-msys2": "not-applicable",
+        "build_only": "not-applicable",
+        "build_for_test_in_docker": "parity",
+        "build_musl": "parity",
+        "test_in_docker": "parity",
+        "build-and-test-linux-armv7": "not-applicable",
+        "build_binary_crate": "amd64-only",
+        "check-all-features": "not-applicable",
+        "test-freebsd": "not-applicable",
+        "napi-async-runtime": "amd64-only",
+        "test-custom-async-runtime-wasi": "amd64-only",
+        "test-shared-async-runtime-wasi": "amd64-only",
+        "test-node-wasi": "amd64-only",
+        "test-latest-bun": "amd64-only",
+        "release-npm": "amd64-only",
+        "done": "not-applicable",
     },
     "napi-rs__napi-rs__zig.yaml": {
         # x86_64 musl on amd64, aarch64 musl on arm64 (the yarn config naming wasm32 is a
         # setting, not a target)
-        "build": "parity", "test": "parity", "zig-done": "not-applicable",
+        "build": "parity",
+        "test": "parity",
+        "zig-done": "not-applicable",
     },
     "nix-community__nix-eval-jobs__nix-github-actions@2025-03.yml": {
-        "nix-matrix": "not-applicable", "nix-build": "unknown", "tests": "amd64-only",
+        "nix-matrix": "not-applicable",
+        "nix-build": "unknown",
+        "tests": "amd64-only",
         "collect": "not-applicable",
     },
     "numpy__numpy__wheels.yml": {
         "build_wheels": "parity",
     },
     "ollama__ollama__release.yaml": {
-        "setup-environment": "not-applicable", "darwin-build": "not-applicable",
-        "windows-depends": "not-applicable", "windows-build": "not-applicable",
-        "windows-app": "not-applicable", "linux-depends": "unknown",
-        "docker-build-push": "unknown", "docker-merge-push": "not-applicable",
+        "setup-environment": "not-applicable",
+        "darwin-build": "not-applicable",
+        "windows-depends": "not-applicable",
+        "windows-build": "not-applicable",
+        "windows-app": "not-applicable",
+        "linux-depends": "unknown",
+        "docker-build-push": "unknown",
+        "docker-merge-push": "not-applicable",
         "release": "not-applicable",
     },
     "openobserve__openobserve__build-pr-image.yml": {
-        "build_frontend": "amd64-only", "build_pr_image_amd64": "parity",
-        "build_pr_image_arm64": "parity", "build": "not-applicable",
+        "build_frontend": "amd64-only",
+        "build_pr_image_amd64": "parity",
+        "build_pr_image_arm64": "parity",
+        "build": "not-applicable",
         "build_pr_image_summary": "not-applicable",
     },
     "openobserve__openobserve__release.yml": {
-        "build": "parity", "release": "not-applicable",
+        "build": "parity",
+        "release": "not-applicable",
     },
     "psycopg__psycopg__packages-bin.yml": {
-        "linux": "parity", "macos": "not-applicable", "windows": "not-applicable",
+        "linux": "parity",
+        "macos": "not-applicable",
+        "windows": "not-applicable",
         "merge": "not-applicable",
     },
     "pypa__cibuildwheel__github-deploy.yml": {
-        "build_wheels": "parity", "build_sdist": "not-applicable",
+        "build_wheels": "parity",
+        "build_sdist": "not-applicable",
         "upload_pypi": "not-applicable",
     },
     "pypa__cibuildwheel__github-minimal.yml": {
@@ -401,76 +534,129 @@ REAL: dict[str, dict[str, str]] = {
         "build_wheels": "parity",
     },
     "python-pillow__Pillow__test-docker.yml": {
-        "build": "partial", "success": "not-applicable",
+        "build": "partial",
+        "success": "not-applicable",
     },
     "pytorch__pytorch__linux-aarch64.yml": {
         "linux-jammy-aarch64-py3_10-build": "unknown",
         "linux-jammy-aarch64-py3_10-test": "unknown",
     },
     "scipy__scipy__emscripten.yml": {
-        "get_commit_message": "unknown", "build_wasm": "not-applicable",
+        "get_commit_message": "unknown",
+        "build_wasm": "not-applicable",
     },
     "scipy__scipy__linux.yml": {
-        "get_commit_message": "unknown", "test_meson": "unknown",
-        "test_venv_install": "amd64-only", "test_editable_install": "amd64-only",
-        "python_debug": "amd64-only", "gcc10": "amd64-only",
-        "prerelease_deps_coverage_64bit_blas": "amd64-only", "linux_32bit": "not-applicable",
-        "distro_multiple_pythons": "amd64-only", "meson_global_install": "amd64-only",
-        "free-threaded": "amd64-only", "clang-22-build-only": "arm64-only",
+        "get_commit_message": "unknown",
+        "test_meson": "unknown",
+        "test_venv_install": "amd64-only",
+        "test_editable_install": "amd64-only",
+        "python_debug": "amd64-only",
+        "gcc10": "amd64-only",
+        "prerelease_deps_coverage_64bit_blas": "amd64-only",
+        "linux_32bit": "not-applicable",
+        "distro_multiple_pythons": "amd64-only",
+        "meson_global_install": "amd64-only",
+        "free-threaded": "amd64-only",
+        "clang-22-build-only": "arm64-only",
         "test_aarch64": "arm64-only",
     },
     "sharkdp__fd__CICD.yml": {
-        "crate_metadata": "not-applicable", "ensure_cargo_fmt": "not-applicable",
-        "lint_check": "not-applicable", "min_version": "amd64-only", "build": "parity",
+        "crate_metadata": "not-applicable",
+        "ensure_cargo_fmt": "not-applicable",
+        "lint_check": "not-applicable",
+        "min_version": "amd64-only",
+        "build": "parity",
         "winget": "not-applicable",
     },
     "tailscale__tailscale__test.yml": {
-        "gomod-cache": "not-applicable", "race-root-integration": "amd64-only",
-        "test": "amd64-only", "windows": "not-applicable", "macos": "not-applicable",
-        "privileged": "amd64-only", "cross": "not-applicable", "ios": "not-applicable",
-        "crossmin": "not-applicable", "android": "not-applicable", "wasm": "amd64-only",
-        "tailscale_go": "amd64-only", "fuzz": "amd64-only", "depaware": "not-applicable",
-        "go_generate": "not-applicable", "make_tidy": "not-applicable", "licenses": "amd64-only",
-        "staticcheck": "not-applicable", "notify_slack": "not-applicable",
-        "notify_windows": "not-applicable", "merge_blocker": "not-applicable",
-        "check_mergeability_strict": "not-applicable", "check_mergeability": "not-applicable",
+        "gomod-cache": "not-applicable",
+        "race-root-integration": "amd64-only",
+        "test": "amd64-only",
+        "windows": "not-applicable",
+        "macos": "not-applicable",
+        "privileged": "amd64-only",
+        "cross": "not-applicable",
+        "ios": "not-applicable",
+        "crossmin": "not-applicable",
+        "android": "not-applicable",
+        "wasm": "amd64-only",
+        "tailscale_go": "amd64-only",
+        "fuzz": "amd64-only",
+        "depaware": "not-applicable",
+        "go_generate": "not-applicable",
+        "make_tidy": "not-applicable",
+        "licenses": "amd64-only",
+        "staticcheck": "not-applicable",
+        "notify_slack": "not-applicable",
+        "notify_windows": "not-applicable",
+        "merge_blocker": "not-applicable",
+        "check_mergeability_strict": "not-applicable",
+        "check_mergeability": "not-applicable",
     },
     "tokio-rs__tokio__ci.yml": {
-        "basics": "not-applicable", "test-tokio-full": "amd64-only",
+        "basics": "not-applicable",
+        "test-tokio-full": "amd64-only",
         "test-workspace-all-features": "amd64-only",
         "test-workspace-all-features-panic-abort": "amd64-only",
-        "test-integration-tests-per-feature": "amd64-only", "test-parking_lot": "not-applicable",
-        "valgrind": "amd64-only", "test-unstable": "amd64-only",
-        "test-sharded-blocking-queue": "amd64-only", "test-unstable-taskdump": "amd64-only",
-        "check-unstable-mt-counters": "amd64-only", "miri-lib": "amd64-only",
-        "miri-test": "amd64-only", "miri-doc": "amd64-only", "asan": "amd64-only",
-        "semver": "not-applicable", "cross-check": "not-applicable",
-        "cross-check-tier3": "not-applicable", "cross-test-with-parking_lot": "arm64-only",
-        "cross-test-without-parking_lot": "arm64-only", "no-atomic-u64-test": "not-applicable",
-        "no-atomic-u64-check": "not-applicable", "features": "not-applicable",
-        "minrust": "not-applicable", "minimal-versions": "not-applicable",
-        "fmt": "not-applicable", "clippy": "not-applicable", "docs": "not-applicable",
-        "loom-compile": "amd64-only", "check-readme": "not-applicable",
-        "test-hyper": "amd64-only", "test-quinn": "amd64-only",
-        "x86_64-fortanix-unknown-sgx": "not-applicable", "check-redox": "not-applicable",
-        "wasm32-unknown-unknown": "not-applicable", "wasm32-wasip1": "not-applicable",
-        "wasm32-wasip2": "not-applicable", "check-external-types": "not-applicable",
-        "check-fuzzing": "amd64-only", "check-spelling": "not-applicable",
+        "test-integration-tests-per-feature": "amd64-only",
+        "test-parking_lot": "not-applicable",
+        "valgrind": "amd64-only",
+        "test-unstable": "amd64-only",
+        "test-sharded-blocking-queue": "amd64-only",
+        "test-unstable-taskdump": "amd64-only",
+        "check-unstable-mt-counters": "amd64-only",
+        "miri-lib": "amd64-only",
+        "miri-test": "amd64-only",
+        "miri-doc": "amd64-only",
+        "asan": "amd64-only",
+        "semver": "not-applicable",
+        "cross-check": "not-applicable",
+        "cross-check-tier3": "not-applicable",
+        "cross-test-with-parking_lot": "arm64-only",
+        "cross-test-without-parking_lot": "arm64-only",
+        "no-atomic-u64-test": "not-applicable",
+        "no-atomic-u64-check": "not-applicable",
+        "features": "not-applicable",
+        "minrust": "not-applicable",
+        "minimal-versions": "not-applicable",
+        "fmt": "not-applicable",
+        "clippy": "not-applicable",
+        "docs": "not-applicable",
+        "loom-compile": "amd64-only",
+        "check-readme": "not-applicable",
+        "test-hyper": "amd64-only",
+        "test-quinn": "amd64-only",
+        "x86_64-fortanix-unknown-sgx": "not-applicable",
+        "check-redox": "not-applicable",
+        "wasm32-unknown-unknown": "not-applicable",
+        "wasm32-wasip1": "not-applicable",
+        "wasm32-wasip2": "not-applicable",
+        "check-external-types": "not-applicable",
+        "check-fuzzing": "amd64-only",
+        "check-spelling": "not-applicable",
         "get-latest-kernel-version": "not-applicable",
         "test-io-uring-on-specific-kernel-versions": "unknown",
-        "freebsd-x86_64": "not-applicable", "freebsd-docs": "not-applicable",
+        "freebsd-x86_64": "not-applicable",
+        "freebsd-docs": "not-applicable",
         "freebsd-i686": "not-applicable",
     },
     "tursodatabase__turso__napi.yml": {
-        "build": "parity", "test-db-linux-x64-gnu-binding": "amd64-only",
+        "build": "parity",
+        "test-db-linux-x64-gnu-binding": "amd64-only",
         "test-db-windows-x64-msvc-binding": "not-applicable",
-        "test-db-wasm-binding": "amd64-only", "test-sync-linux-x64-gnu-binding": "amd64-only",
+        "test-db-wasm-binding": "amd64-only",
+        "test-sync-linux-x64-gnu-binding": "amd64-only",
         "test-sync-windows-x64-msvc-binding": "not-applicable",
-        "test-sync-wasm-binding": "amd64-only", "publish": "amd64-only",
+        "test-sync-wasm-binding": "amd64-only",
+        "publish": "amd64-only",
     },
     "tursodatabase__turso__python.yml": {
-        "configure-strategy": "not-applicable", "test": "amd64-only", "lint": "not-applicable",
-        "linux": "parity", "macos": "not-applicable", "sdist": "not-applicable",
+        "configure-strategy": "not-applicable",
+        "test": "amd64-only",
+        "lint": "not-applicable",
+        "linux": "parity",
+        "macos": "not-applicable",
+        "sdist": "not-applicable",
         "release": "not-applicable",
     },
 }
@@ -512,10 +698,13 @@ def test_numpy_runner_from_array_index(real):
 def test_psycopg_arch_dimension_is_emulated(real):
     legs = _real(real, "psycopg__psycopg__packages-bin.yml", "linux").legs
     arches = {leg.matrix["arch"]: (leg.arch, leg.emulated) for leg in legs}
-    assert arches == {"x86_64": ("amd64", False), "aarch64": ("arm64", True),
-                      "ppc64le": ("other", True), "riscv64": ("other", True)}
-    finding_rules = {f.rule for f in _real(real, "psycopg__psycopg__packages-bin.yml",
-                                           "linux").findings}
+    assert arches == {
+        "x86_64": ("amd64", False),
+        "aarch64": ("arm64", True),
+        "ppc64le": ("other", True),
+        "riscv64": ("other", True),
+    }
+    finding_rules = {f.rule for f in _real(real, "psycopg__psycopg__packages-bin.yml", "linux").findings}
     assert "emulated-only" in finding_rules
 
 
@@ -523,15 +712,17 @@ def test_qemu_cibuildwheel_splits_the_linux_leg(real):
     legs = _real(real, "pypa__cibuildwheel__github-with-qemu@2025-01.yml", "build_wheels").legs
     linux = sorted((leg.arch, leg.emulated) for leg in legs if leg.os == "linux")
     assert linux == [("amd64", False), ("arm64", True)]
-    assert {f.rule for f in _real(real, "pypa__cibuildwheel__github-with-qemu@2025-01.yml",
-                                  "build_wheels").findings} >= {"retired-runner"}
+    assert {
+        f.rule for f in _real(real, "pypa__cibuildwheel__github-with-qemu@2025-01.yml", "build_wheels").findings
+    } >= {"retired-runner"}
 
 
 def test_pillow_include_forms_the_arm64_combination(real):
     job = _real(real, "python-pillow__Pillow__test-docker.yml", "build")
     arm = [leg for leg in job.legs if leg.arch == "arm64"]
-    assert [leg.matrix for leg in arm] == [{
-        "docker": "ubuntu-26.04-resolute-arm64v8", "os": "ubuntu-24.04-arm", "dockerTag": "main"}]
+    assert [leg.matrix for leg in arm] == [
+        {"docker": "ubuntu-26.04-resolute-arm64v8", "os": "ubuntu-24.04-arm", "dockerTag": "main"}
+    ]
     missing = [m["matrix"]["docker"] for m in job.missing_json()]
     assert "ubuntu-26.04-resolute-amd64" not in missing  # twinned by the arm64v8 image
     # `x86` alone may mean x86_64, so the debian x86 image is judged; it and the amd64 image
@@ -542,10 +733,13 @@ def test_pillow_include_forms_the_arm64_combination(real):
 
 def test_cibuildwheel_deploy_android_and_pyodide_legs_are_other_targets(real):
     job = _real(real, "pypa__cibuildwheel__github-deploy.yml", "build_wheels")
-    other = {leg.matrix["os"]: leg.purpose.name for leg in job.legs
-             if leg.purpose.name != "build"}
-    assert other == {"android-intel": "other-target", "android-arm": "other-target",
-                     "ios": "other-target", "pyodide": "other-target"}
+    other = {leg.matrix["os"]: leg.purpose.name for leg in job.legs if leg.purpose.name != "build"}
+    assert other == {
+        "android-intel": "other-target",
+        "android-arm": "other-target",
+        "ios": "other-target",
+        "pyodide": "other-target",
+    }
     assert job.status == "parity" and job.missing_json() == []
 
 
@@ -581,18 +775,22 @@ def test_not_allowing_emulation_drops_qemu_coverage(corpus):
 def test_aiohttp_wheels_through_the_local_reusable_workflow(corpus):
     """The corpus names files OWNER__REPO__FILE; as a repository the call resolves."""
     real = corpus / "real"
-    files = {f".github/workflows/{name}": (real / f"aio-libs__aiohttp__{name}").read_bytes()
-             for name in ("ci-cd.yml", "reusable-cibuildwheel.yml")}
+    files = {
+        f".github/workflows/{name}": (real / f"aio-libs__aiohttp__{name}").read_bytes()
+        for name in ("ci-cd.yml", "reusable-cibuildwheel.yml")
+    }
     report = analyze(files, today=TODAY)
     job = _job(report, ".github/workflows/ci-cd.yml", "build-wheels")
     assert job.status == "parity"
     # QEMU legs name their arch in the caller's matrix (qemu: s390x): other, emulated.
-    qemu = {(leg.matrix.get("qemu"), leg.arch, leg.emulated) for leg in job.legs
-            if leg.matrix.get("qemu")}
-    assert qemu == {("ppc64le", "other", True), ("riscv64", "other", True),
-                    ("s390x", "other", True), ("armv7l", "other", True)}
-    mobile = {leg.matrix["platform"]: leg.purpose.name for leg in job.legs
-              if leg.matrix.get("platform")}
+    qemu = {(leg.matrix.get("qemu"), leg.arch, leg.emulated) for leg in job.legs if leg.matrix.get("qemu")}
+    assert qemu == {
+        ("ppc64le", "other", True),
+        ("riscv64", "other", True),
+        ("s390x", "other", True),
+        ("armv7l", "other", True),
+    }
+    mobile = {leg.matrix["platform"]: leg.purpose.name for leg in job.legs if leg.matrix.get("platform")}
     assert mobile == {"android": "other-target", "ios": "other-target"}
     # Checked on its own, the called workflow's runner is an input: unknown.
     alone = _job(report, ".github/workflows/reusable-cibuildwheel.yml", "build-wheel")
@@ -603,10 +801,12 @@ def test_ghostty_namespace_profiles_are_decided_once_mapped(corpus):
     files = {"test.yml": (corpus / "real" / "ghostty-org__ghostty__test.yml").read_bytes()}
     before = analyze(files, today=TODAY)
     assert _job(before, "test.yml", "build-linux").status == "unknown"
-    policy = load_policy('runners: {"namespace-profile-ghostty-windows": windows/amd64, '
-                         '"namespace-profile-ghostty-macos*": macos/arm64, '
-                         '"namespace-profile-ghostty-*-arm64": linux/arm64, '
-                         '"namespace-profile-ghostty-*": linux/amd64}\n')
+    policy = load_policy(
+        'runners: {"namespace-profile-ghostty-windows": windows/amd64, '
+        '"namespace-profile-ghostty-macos*": macos/arm64, '
+        '"namespace-profile-ghostty-*-arm64": linux/arm64, '
+        '"namespace-profile-ghostty-*": linux/amd64}\n'
+    )
     after = analyze(files, policy, TODAY)
     assert _job(after, "test.yml", "build-linux").status == "parity"  # [md, md-arm64]
     assert _job(after, "test.yml", "test").status == "amd64-only"

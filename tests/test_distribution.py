@@ -25,27 +25,30 @@ jobs:
       - uses: actions/checkout@v4
       - run: make test
 """
-AT_PARITY = AMD64_ONLY.replace(b"runs-on: ubuntu-latest", b"""\
+AT_PARITY = AMD64_ONLY.replace(
+    b"runs-on: ubuntu-latest",
+    b"""\
 runs-on: ${{ matrix.os }}
     strategy:
       matrix:
-        os: [ubuntu-24.04, ubuntu-24.04-arm]""")
+        os: [ubuntu-24.04, ubuntu-24.04-arm]""",
+)
 
 
-def _run(*args: str | Path, env: dict[str, str] | None = None,
-         cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env,
-                          cwd=cwd, timeout=600)
+def _run(
+    *args: str | Path, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
 
 
 def test_the_action_and_the_workflows_follow_schemastores_schemas() -> None:
-    action = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-actions",
-                  ROOT / "action.yml")
+    action = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-actions", ROOT / "action.yml")
     assert action.returncode == 0, action.stdout + action.stderr
-    workflows = [*sorted((ROOT / ".github/workflows").glob("*.yml")),
-                 *sorted((EXAMPLES / ".github/workflows").glob("*.yml"))]
-    checked = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows",
-                   *workflows)
+    workflows = [
+        *sorted((ROOT / ".github/workflows").glob("*.yml")),
+        *sorted((EXAMPLES / ".github/workflows").glob("*.yml")),
+    ]
+    checked = _run(BIN / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", *workflows)
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
@@ -54,8 +57,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """The Action's install step, run as the runner runs it: parity-bot installed from the
     action's checkout into a fresh venv (so `pip install .` works), its path in GITHUB_ENV."""
     temp = tmp_path_factory.mktemp("runner")
-    env = {"PATH": os.environ["PATH"], "HOME": str(temp), "GITHUB_ACTION_PATH": str(ROOT),
-           "RUNNER_TEMP": str(temp), "GITHUB_ENV": str(temp / "github_env")}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(temp),
+        "GITHUB_ACTION_PATH": str(ROOT),
+        "RUNNER_TEMP": str(temp),
+        "GITHUB_ENV": str(temp / "github_env"),
+    }
     done = _run("bash", ROOT / "action/install.sh", env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().startswith("parity-bot 0.")  # `parity-bot --version`
@@ -63,16 +71,22 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     return {**env, **exported}
 
 
-def _check_step(installed: dict[str, str], tmp: Path, path: Path, fail_on: str,
-                sarif: str = "") -> subprocess.CompletedProcess[str]:
-    env = {**installed, "INPUT_PATH": ".", "INPUT_CONFIG": "", "INPUT_SARIF_FILE": sarif,
-           "INPUT_FAIL_ON": fail_on, "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
-           "GITHUB_OUTPUT": str(tmp / "output")}
+def _check_step(
+    installed: dict[str, str], tmp: Path, path: Path, fail_on: str, sarif: str = ""
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        **installed,
+        "INPUT_PATH": ".",
+        "INPUT_CONFIG": "",
+        "INPUT_SARIF_FILE": sarif,
+        "INPUT_FAIL_ON": fail_on,
+        "GITHUB_STEP_SUMMARY": str(tmp / "summary.md"),
+        "GITHUB_OUTPUT": str(tmp / "output"),
+    }
     return _run("bash", ROOT / "action/check.sh", env=env, cwd=path)
 
 
-def test_the_action_annotates_summarises_and_fails_on_errors(installed: dict[str, str],
-                                                             tmp_path: Path) -> None:
+def test_the_action_annotates_summarises_and_fails_on_errors(installed: dict[str, str], tmp_path: Path) -> None:
     step = _check_step(installed, tmp_path, EXAMPLES, "error", str(tmp_path / "parity.sarif"))
     assert step.returncode == 1, step.stderr
     assert "::error file=.github/workflows/rust.yml,line=12" in step.stdout
@@ -85,20 +99,21 @@ def test_the_action_annotates_summarises_and_fails_on_errors(installed: dict[str
 
 
 @pytest.mark.parametrize(("fail_on", "status"), [("never", 0), ("warning", 1), ("error", 1)])
-def test_fail_on_decides_the_steps_exit(installed: dict[str, str], tmp_path: Path,
-                                        fail_on: str, status: int) -> None:
+def test_fail_on_decides_the_steps_exit(
+    installed: dict[str, str], tmp_path: Path, fail_on: str, status: int
+) -> None:
     assert _check_step(installed, tmp_path, EXAMPLES, fail_on).returncode == status
 
 
-def test_the_action_passes_this_repository_and_refuses_a_bad_input(installed: dict[str, str],
-                                                                    tmp_path: Path) -> None:
+def test_the_action_passes_this_repository_and_refuses_a_bad_input(
+    installed: dict[str, str], tmp_path: Path
+) -> None:
     assert _check_step(installed, tmp_path, ROOT, "warning").returncode == 0
     wrong = _check_step(installed, tmp_path, ROOT, "sometimes")
     assert wrong.returncode == 2 and "fail-on must be" in wrong.stdout
 
 
-def test_the_actions_sarif_follows_the_sarif_schema(installed: dict[str, str],
-                                                    tmp_path: Path) -> None:
+def test_the_actions_sarif_follows_the_sarif_schema(installed: dict[str, str], tmp_path: Path) -> None:
     import jsonschema
 
     from tests.conftest import SHARED
@@ -122,13 +137,20 @@ def test_the_pre_commit_hook_fails_on_a_gap_and_passes_at_parity(tmp_path: Path)
     bad, good = tmp_path / "bad", tmp_path / "good"
     _scratch_repository(bad, AMD64_ONLY)
     _scratch_repository(good, AT_PARITY)
-    failed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files",
-                  env=env, cwd=bad)
+    failed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files", env=env, cwd=bad)
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "job 'test': no arm64 leg on linux [missing-arm64-leg]" in failed.stdout
-    passed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files",
-                  env=env, cwd=good)
+    passed = _run(BIN / "pre-commit", "try-repo", ROOT, "parity-check", "--all-files", env=env, cwd=good)
     assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
+def test_the_development_hooks_are_a_valid_pre_commit_config() -> None:
+    for name, command in (
+        (".pre-commit-config.yaml", "validate-config"),
+        (".pre-commit-hooks.yaml", "validate-manifest"),
+    ):
+        checked = _run(BIN / "pre-commit", command, ROOT / name)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_the_package_builds_and_the_wheel_carries_the_config_schema(tmp_path: Path) -> None:
@@ -154,5 +176,4 @@ def test_this_repository_judges_itself_at_parity() -> None:
     assert judged == {"test", "image"}
     # the tests run natively on both architectures for every Python
     legs = {(leg["matrix"]["python"], leg["arch"], leg["emulated"]) for leg in jobs["test"]["legs"]}
-    assert legs == {(python, arch, False) for python in ("3.11", "3.12", "3.13")
-                    for arch in ("amd64", "arm64")}
+    assert legs == {(python, arch, False) for python in ("3.11", "3.12", "3.13") for arch in ("amd64", "arm64")}

@@ -23,39 +23,45 @@ def ev(text: str, **contexts):
     return evaluate(parse(text), contexts)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("1 == '1'", True),
-    ("3.9 == '3.9'", True),
-    ("'3.10' == 3.1", True),  # GitHub compares as numbers when the types differ
-    ("'3.10' == '3.1'", False),
-    ("'ABC' == 'abc'", True),  # strings ignore case
-    ("null == 0", True),
-    ("true == 1", True),
-    ("'' == 0", True),
-    ("'abc' == 0", False),  # NaN
-    ("1 != 2", True),
-    ("2 > 1 && 'b' > 'A'", True),
-    ("!''", True),
-    ("!'x'", False),
-    ("0x10 == 16", True),
-    ("-1.5 < 0", True),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1 == '1'", True),
+        ("3.9 == '3.9'", True),
+        ("'3.10' == 3.1", True),  # GitHub compares as numbers when the types differ
+        ("'3.10' == '3.1'", False),
+        ("'ABC' == 'abc'", True),  # strings ignore case
+        ("null == 0", True),
+        ("true == 1", True),
+        ("'' == 0", True),
+        ("'abc' == 0", False),  # NaN
+        ("1 != 2", True),
+        ("2 > 1 && 'b' > 'A'", True),
+        ("!''", True),
+        ("!'x'", False),
+        ("0x10 == 16", True),
+        ("-1.5 < 0", True),
+    ],
+)
 def test_operators_follow_github(text, expected):
     assert ev(text) is expected
 
 
 def test_and_or_return_operands():
-    assert ev("matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest'",
-              matrix={"arch": "arm64"}) == "ubuntu-24.04-arm"
-    assert ev("matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest'",
-              matrix={"arch": "amd64"}) == "ubuntu-latest"
+    assert (
+        ev("matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest'", matrix={"arch": "arm64"})
+        == "ubuntu-24.04-arm"
+    )
+    assert (
+        ev("matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-latest'", matrix={"arch": "amd64"})
+        == "ubuntu-latest"
+    )
     assert ev("'' || 0") == 0
     assert ev("'a' && ''") == ""
 
 
 def test_fromjson_runner_pattern_from_the_corpus():
-    text = ("matrix.arch == 'arm64' && fromJSON('[\"self-hosted\", \"arm64\", \"dgx\"]') "
-            "|| 'ubuntu-20.04'")
+    text = "matrix.arch == 'arm64' && fromJSON('[\"self-hosted\", \"arm64\", \"dgx\"]') || 'ubuntu-20.04'"
     assert ev(text, matrix={"arch": "arm64"}) == ["self-hosted", "arm64", "dgx"]
     assert ev(text, matrix={"arch": "amd64"}) == "ubuntu-20.04"
 
@@ -70,28 +76,39 @@ def test_index_and_property_access():
     assert ev("fromJSON('{\"a\":[1,2]}').a.*") == [1, 2]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("contains('Hello world', 'WORLD')", True),
-    ("contains(fromJSON('[\"a\", \"b\"]'), 'B')", True),
-    ("contains(fromJSON('[1, 2]'), '2')", True),
-    ("startsWith('ubuntu-latest', 'UBUNTU')", True),
-    ("endsWith('ubuntu-24.04-arm', '-arm')", True),
-    ("format('{0}-{1}', 'linux', 3.10)", "linux-3.1"),
-    ("format('{{literal}} {0}', 1)", "{literal} 1"),
-    ("join(fromJSON('[\"a\", \"b\"]'), '+')", "a+b"),
-    ("join(fromJSON('[\"a\", \"b\"]'))", "a,b"),
-    ("toJSON(fromJSON('[1]'))", "[\n  1\n]"),
-    ("fromJSON('true')", True),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("contains('Hello world', 'WORLD')", True),
+        ("contains(fromJSON('[\"a\", \"b\"]'), 'B')", True),
+        ("contains(fromJSON('[1, 2]'), '2')", True),
+        ("startsWith('ubuntu-latest', 'UBUNTU')", True),
+        ("endsWith('ubuntu-24.04-arm', '-arm')", True),
+        ("format('{0}-{1}', 'linux', 3.10)", "linux-3.1"),
+        ("format('{{literal}} {0}', 1)", "{literal} 1"),
+        ("join(fromJSON('[\"a\", \"b\"]'), '+')", "a+b"),
+        ('join(fromJSON(\'["a", "b"]\'))', "a,b"),
+        ("toJSON(fromJSON('[1]'))", "[\n  1\n]"),
+        ("fromJSON('true')", True),
+    ],
+)
 def test_functions(text, expected):
     assert ev(text) == expected
 
 
-@pytest.mark.parametrize("text", [
-    "vars.ARM_RUNNER", "secrets.X || 'x'", "github.event_name == 'push'",
-    "needs.setup.outputs.matrix", "format('{0}', env.X)", "contains(steps.a.outputs.b, 'x')",
-    "fromJSON(needs.a.outputs.m)", "!runner.os",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vars.ARM_RUNNER",
+        "secrets.X || 'x'",
+        "github.event_name == 'push'",
+        "needs.setup.outputs.matrix",
+        "format('{0}', env.X)",
+        "contains(steps.a.outputs.b, 'x')",
+        "fromJSON(needs.a.outputs.m)",
+        "!runner.os",
+    ],
+)
 def test_runtime_contexts_are_unknown_and_propagate(text):
     assert isinstance(ev(text), Unknown)
 
@@ -107,8 +124,9 @@ def test_and_short_circuits_past_unknown():
     assert isinstance(ev("vars.X && 'a'"), Unknown)
 
 
-@pytest.mark.parametrize("text", ["matrix.", "a ==", "format('{0}')", "foo(1)", "'open",
-                                  "1 +", "fromJSON('{')", "unknownctx.x"])
+@pytest.mark.parametrize(
+    "text", ["matrix.", "a ==", "format('{0}')", "foo(1)", "'open", "1 +", "fromJSON('{')", "unknownctx.x"]
+)
 def test_errors_are_expression_errors(text):
     with pytest.raises(ExpressionError):
         ev(text, matrix={})
@@ -148,9 +166,13 @@ def test_number_printing():
     assert to_string(False) == "false"
 
 
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000),
-                    st.floats(allow_nan=False, allow_infinity=False, width=32),
-                    st.text(max_size=8))
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-1000, 1000),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.text(max_size=8),
+)
 
 
 @given(scalars, scalars)
@@ -170,13 +192,16 @@ def test_string_literals_round_trip(text):
     assert ev(f"format('{{0}}', {literal})") == text
 
 
-@pytest.mark.parametrize("text", [
-    "(" * 100 + "1" + ")" * 100,
-    "format(" * 40 + "'x'" + ")" * 40,
-    "!" * 40 + "true",
-    "matrix" + "[matrix" * 40 + "]" * 40,
-    " && ".join(["true"] * 300),
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(" * 100 + "1" + ")" * 100,
+        "format(" * 40 + "'x'" + ")" * 40,
+        "!" * 40 + "true",
+        "matrix" + "[matrix" * 40 + "]" * 40,
+        " && ".join(["true"] * 300),
+    ],
+)
 def test_hostile_expressions_are_expression_errors_not_crashes(text: str):
     with pytest.raises(ExpressionError, match=r"nested deeper|more than 400 tokens"):
         parse(text)

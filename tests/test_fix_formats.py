@@ -35,11 +35,19 @@ class Style:
     already_parity: bool
 
 
-styles = st.builds(Style, indent=st.sampled_from([2, 4]), flush_dashes=st.booleans(),
-                   flow_sequences=st.booleans(), quote=st.sampled_from(["", "'", '"']),
-                   comments=st.booleans(), anchors=st.booleans(), matrix=st.booleans(),
-                   name=st.booleans(), runner_dimension=st.booleans(),
-                   already_parity=st.booleans())
+styles = st.builds(
+    Style,
+    indent=st.sampled_from([2, 4]),
+    flush_dashes=st.booleans(),
+    flow_sequences=st.booleans(),
+    quote=st.sampled_from(["", "'", '"']),
+    comments=st.booleans(),
+    anchors=st.booleans(),
+    matrix=st.booleans(),
+    name=st.booleans(),
+    runner_dimension=st.booleans(),
+    already_parity=st.booleans(),
+)
 
 
 def render(style: Style) -> str:
@@ -84,14 +92,22 @@ def render(style: Style) -> str:
     if style.anchors:
         lines += [f"{body}env: *shared"]
     lines += [f"{body}steps:"]
-    lines += [f"{body}{dash}- uses: actions/checkout@v4{comment('checkout')}",
-              f"{body}{dash}- run: |", f"{body}{dash}  {unit}pip install -e .",
-              f"{body}{dash}  {unit}# not a YAML comment: part of the script", "",
-              f"{body}{dash}- run: pytest"]
+    lines += [
+        f"{body}{dash}- uses: actions/checkout@v4{comment('checkout')}",
+        f"{body}{dash}- run: |",
+        f"{body}{dash}  {unit}pip install -e .",
+        f"{body}{dash}  {unit}# not a YAML comment: part of the script",
+        "",
+        f"{body}{dash}- run: pytest",
+    ]
     if style.comments:
         lines += ["", "# between jobs"]
-    lines += [f"{job}docs:  # parity: ignore", f"{body}runs-on: ubuntu-latest",
-              f"{body}steps:", f"{body}{dash}- run: make docs"]
+    lines += [
+        f"{job}docs:  # parity: ignore",
+        f"{body}runs-on: ubuntu-latest",
+        f"{body}steps:",
+        f"{body}{dash}- run: make docs",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -116,9 +132,9 @@ def test_formatting_is_kept(style: Style) -> None:
     assert status == {"test": "parity", "docs": "ignored"}, fixed
     old, new = source.splitlines(), fixed.splitlines()
     start = next(i for i, line in enumerate(old) if line.strip().startswith("test:"))
-    assert new[:start + 1] == old[:start + 1]  # everything up to the job's key line
+    assert new[: start + 1] == old[: start + 1]  # everything up to the job's key line
     docs = next(i for i, line in enumerate(old) if line.strip().startswith("docs:"))
-    assert new[-(len(old) - docs):] == old[docs:]  # the next job, byte for byte
+    assert new[-(len(old) - docs) :] == old[docs:]  # the next job, byte for byte
     assert all(c in comments_of(fixed) for c in comments_of(source))
     changeable = ("runs-on", "name:", "os:")
     assert set(old) - set(new) <= {line for line in old if any(k in line for k in changeable)}

@@ -55,27 +55,26 @@ def check_name(report: JobReport, leg: Leg) -> str:
 
 
 def fingerprint(report: JobReport, leg: Leg, keys: list[str]) -> tuple[Any, ...]:
-    steps = tuple(step.index for step in report.job.steps
-                  if step_condition(step, leg.contexts) is not False)
-    uploads = tuple(render_text(step.with_.get("name", "artifact"), leg.contexts)
-                    for step in report.job.steps
-                    if (step.uses or "").startswith("actions/upload-artifact")
-                    and step.index in steps)
-    values = json.dumps({key: leg.matrix.get(key) for key in keys if key in leg.matrix},
-                        sort_keys=True, default=str)
+    steps = tuple(step.index for step in report.job.steps if step_condition(step, leg.contexts) is not False)
+    uploads = tuple(
+        render_text(step.with_.get("name", "artifact"), leg.contexts)
+        for step in report.job.steps
+        if (step.uses or "").startswith("actions/upload-artifact") and step.index in steps
+    )
+    values = json.dumps(
+        {key: leg.matrix.get(key) for key in keys if key in leg.matrix}, sort_keys=True, default=str
+    )
     container = render_text(json.dumps(report.job.container, default=str), leg.contexts)
     return (values, leg.arch, leg.runner, container, steps, uploads, check_name(report, leg))
 
 
-def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, JobReport],
-                                                    dict[str, JobReport]]:
+def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, JobReport], dict[str, JobReport]]:
     plans = plan(files, Policy(), TODAY)
     fixed = {**files, **apply_plans(plans)}
     jobs = {}
     for name, texts in (("before", files), ("after", fixed)):
         report = analyze(texts, Policy(), TODAY)
-        jobs[name] = {f"{wf.path}:{job.job.id}": job for wf in report.workflows
-                      for job in wf.jobs}
+        jobs[name] = {f"{wf.path}:{job.job.id}": job for wf in report.workflows for job in wf.jobs}
     for key, before in jobs["before"].items():
         after = jobs["after"][key]
         if before.job.uses is not None:
@@ -89,11 +88,14 @@ def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, Jo
         assert sum(added.values()) <= len(before.verdict.missing), key
         # and no error the original did not have (a colliding artifact name, an invalid file)
         errors = {(item.rule, item.message) for item in before.findings if item.severity == "error"}
-        assert not [item for item in after.findings if item.severity == "error"
-                    and item.rule != "missing-arm64-leg"
-                    and (item.rule, item.message) not in errors], key
-    fixed_ids = {f"{item.path}:{job.job_id}" for item in plans for job in item.jobs
-                 if job.fixed}
+        assert not [
+            item
+            for item in after.findings
+            if item.severity == "error"
+            and item.rule != "missing-arm64-leg"
+            and (item.rule, item.message) not in errors
+        ], key
+    fixed_ids = {f"{item.path}:{job.job_id}" for item in plans for job in item.jobs if job.fixed}
     for key, before in jobs["before"].items():
         if key not in fixed_ids and before.job.uses is None:
             # untouched jobs are untouched, byte for byte in what they mean
@@ -103,8 +105,7 @@ def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, Jo
 
 @pytest.mark.parametrize("state", STATES)
 def test_fixes_keep_every_existing_leg_of_the_corpus(state: str) -> None:
-    files = {path.name: path.read_text(encoding="utf-8")
-             for path in workflow_files(CORPUS / state)}
+    files = {path.name: path.read_text(encoding="utf-8") for path in workflow_files(CORPUS / state)}
     plans, _, after = fix_and_compare(files)
     fixed = [f"{item.path}:{job.job_id}" for item in plans for job in item.jobs if job.fixed]
     assert fixed
@@ -136,15 +137,15 @@ def test_an_include_only_matrix_gets_twin_entries_not_a_dimension() -> None:
               - run: GOARCH=${{ matrix.goarch }} go test ${{ matrix.flags }} ./...
         """)
     assert item.jobs[0].fixed
-    assert "runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}" \
-        in fixed
+    assert "runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-24.04-arm' || 'ubuntu-24.04' }}" in fixed
     # the 386 leg is x86-only: no twin; the others keep their quoting
     assert fixed.endswith(
-        "          - goarch: \"386\"\n"
+        '          - goarch: "386"\n'
         "          - {goarch: arm64, arch: arm64}\n"
         "          - {goarch: arm64, flags: \"-race\", shard: '1/2', arch: arm64}\n"
         "    steps:\n"
-        "      - run: GOARCH=${{ matrix.goarch }} go test ${{ matrix.flags }} ./...\n")
+        "      - run: GOARCH=${{ matrix.goarch }} go test ${{ matrix.flags }} ./...\n"
+    )
 
 
 def test_a_matrix_of_objects_gets_a_twin_object() -> None:
@@ -170,19 +171,26 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
         "          - host: ubuntu-22.04-arm  # glibc 2.35\n"
         "            target: aarch64-unknown-linux-gnu\n"
         "    steps:\n"
-        "      - run: cargo test --target ${{ matrix.settings.target }}\n")
+        "      - run: cargo test --target ${{ matrix.settings.target }}\n"
+    )
 
 
-@pytest.mark.parametrize(("job", "reason"), [
-    ("""\
+@pytest.mark.parametrize(
+    ("job", "reason"),
+    [
+        (
+            """\
       wheel:
         runs-on: ubuntu-latest
         steps:
           - run: python -m build
           - name: Publish to PyPI
             uses: pypa/gh-action-pypi-publish@release/v1
-    """, "it publishes (step 'Publish to PyPI' uses pypa/gh-action-pypi-publish"),
-    ("""\
+    """,
+            "it publishes (step 'Publish to PyPI' uses pypa/gh-action-pypi-publish",
+        ),
+        (
+            """\
       bench:
         runs-on: ubuntu-latest
         steps:
@@ -192,8 +200,11 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
               tool: cargo
               output-file-path: output.txt
               auto-push: ${{ github.event_name == 'push' }}
-    """, "it publishes (step 'benchmark-action/github-action-benchmark@v1' uses "),
-    ("""\
+    """,
+            "it publishes (step 'benchmark-action/github-action-benchmark@v1' uses ",
+        ),
+        (
+            """\
       versions:
         runs-on: ubuntu-latest
         outputs:
@@ -202,15 +213,21 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
           - run: make
           - id: list
             run: echo "matrix=$(./list.sh)" >> "$GITHUB_OUTPUT"
-    """, "it sets outputs for other jobs"),
-    ("""\
+    """,
+            "it sets outputs for other jobs",
+        ),
+        (
+            """\
       staging:
         runs-on: ubuntu-latest
         environment: staging
         steps:
           - run: make install
-    """, "it deploys to an environment"),
-])
+    """,
+            "it deploys to an environment",
+        ),
+    ],
+)
 def test_jobs_that_must_run_once_are_refused(job: str, reason: str) -> None:
     source = "on: push\njobs:\n" + textwrap.indent(textwrap.dedent(job), "  ")
     fixed, item = fix_one(source)
@@ -273,8 +290,10 @@ def test_matrix_check_names_are_repeated_for_the_amd64_legs() -> None:
             steps:
               - run: pytest
         """)
-    assert ("name: \"${{ matrix.arch == 'arm64' && format('Unit ({0}, arm64)', matrix.python)"
-            " || format('Unit ({0})', matrix.python) }}\"") in fixed
+    assert (
+        "name: \"${{ matrix.arch == 'arm64' && format('Unit ({0}, arm64)', matrix.python)"
+        " || format('Unit ({0})', matrix.python) }}\""
+    ) in fixed
 
 
 def test_steps_gated_on_the_changed_value_are_named_in_the_notes() -> None:
@@ -312,14 +331,14 @@ def test_a_fix_that_can_only_rename_checks_is_a_patch_that_says_so() -> None:
     plans = plan({"ci.yml": source}, Policy(), TODAY)
     job = plans[0].jobs[0]
     assert not job.fixed and plans[0].fixed_source == source
-    assert job.reason == ("this renames the checks `test (gcc, 13)` → "
-                          "`test (amd64, gcc, 13)`; update branch protection")
+    assert job.reason == (
+        "this renames the checks `test (gcc, 13)` → `test (amd64, gcc, 13)`; update branch protection"
+    )
     assert job.patch.startswith("--- a/ci.yml\n+++ b/ci.yml\n")
     assert "+        arch: [amd64, arm64]\n" in job.patch
     # `fix` prints it after the summary, never in the diff it would apply
     shown = summary(plans, written=False)
-    assert "patches that rename checks (apply by hand, then update branch protection):\n" \
-        "--- a/ci.yml\n" in shown
+    assert "patches that rename checks (apply by hand, then update branch protection):\n--- a/ci.yml\n" in shown
 
 
 # --------------------------------------------------------------------- generated matrices
@@ -329,9 +348,13 @@ VALUES = st.sampled_from(["a", "b", "c"])
 
 @st.composite
 def matrices(draw: st.DrawFn) -> dict[str, Any]:
-    dimensions = draw(st.dictionaries(st.sampled_from(["py", "variant"]),
-                                      st.lists(VALUES, min_size=1, max_size=3, unique=True),
-                                      max_size=2))
+    dimensions = draw(
+        st.dictionaries(
+            st.sampled_from(["py", "variant"]),
+            st.lists(VALUES, min_size=1, max_size=3, unique=True),
+            max_size=2,
+        )
+    )
     matrix: dict[str, Any] = dict(dimensions)
     entries = []
     for _ in range(draw(st.integers(0, 3))):
@@ -346,8 +369,11 @@ def matrices(draw: st.DrawFn) -> dict[str, Any]:
         matrix["exclude"] = [{key: dimensions[key][0]}]
     if draw(st.booleans()):
         # objects: a compiler per leg, or the runner itself inside the object
-        matrix["cfg"] = draw(st.lists(st.fixed_dictionaries({"cc": VALUES}), min_size=1,
-                                      max_size=2, unique_by=lambda item: item["cc"]))
+        matrix["cfg"] = draw(
+            st.lists(
+                st.fixed_dictionaries({"cc": VALUES}), min_size=1, max_size=2, unique_by=lambda item: item["cc"]
+            )
+        )
     if draw(st.booleans()):
         matrix["os"] = ["ubuntu-latest", "macos-latest"]
     elif "cfg" in matrix and draw(st.booleans()):
@@ -359,17 +385,23 @@ def matrices(draw: st.DrawFn) -> dict[str, Any]:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(matrices())
 def test_fixing_a_generated_matrix_never_changes_an_existing_leg(matrix: dict[str, Any]) -> None:
-    runs_on = ("${{ matrix.os }}" if "os" in matrix else "${{ matrix.cfg.host }}"
-               if "host" in (matrix.get("cfg") or [{}])[0] else "ubuntu-latest")
-    source = ("on: push\njobs:\n  test:\n"
-              f"    runs-on: {json.dumps(runs_on)}\n"
-              f"    strategy:\n      matrix: {json.dumps(matrix)}\n"
-              "    steps:\n      - run: make test\n")
+    runs_on = (
+        "${{ matrix.os }}"
+        if "os" in matrix
+        else "${{ matrix.cfg.host }}"
+        if "host" in (matrix.get("cfg") or [{}])[0]
+        else "ubuntu-latest"
+    )
+    source = (
+        "on: push\njobs:\n  test:\n"
+        f"    runs-on: {json.dumps(runs_on)}\n"
+        f"    strategy:\n      matrix: {json.dumps(matrix)}\n"
+        "    steps:\n      - run: make test\n"
+    )
     before = analyze({"ci.yml": source}, Policy(), TODAY)
     if before.workflows[0].jobs[0].verdict.status not in ("amd64-only", "partial"):
         return
     fix_and_compare({"ci.yml": source})
-
 
 
 def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
@@ -391,7 +423,8 @@ def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
     assert "  - {os: ubuntu-24.04-arm, docker: fedora-43-arm64}\n" in fixed
     assert item.jobs[0].notes == [
         "the arm64 legs use names made from the amd64 ones, check that they exist: "
-        "`fedora-43-arm64` for `fedora-43-amd64`"]
+        "`fedora-43-arm64` for `fedora-43-amd64`"
+    ]
 
 
 def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
@@ -408,8 +441,9 @@ def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
               - run: pytest
         """)
     assert item.jobs[0].fixed
-    assert ("    name: 'Test ${{ matrix.python }}${{ matrix.arch == ''arm64'' && '' (arm64)'' "
-            "|| '''' }}'\n") in fixed
+    assert (
+        "    name: 'Test ${{ matrix.python }}${{ matrix.arch == ''arm64'' && '' (arm64)'' || '''' }}'\n"
+    ) in fixed
 
 
 def test_new_legs_never_take_an_existing_check_name() -> None:
@@ -521,8 +555,9 @@ def test_a_renaming_patch_applies_to_the_file_as_it_is(tmp_path: Path) -> None:
     assert by_id["a"].fixed and not by_id["b"].fixed
     (tmp_path / "ci.yml").write_text(source)
     (tmp_path / "b.patch").write_text(by_id["b"].patch)
-    result = subprocess.run(["git", "apply", "--check", "b.patch"], cwd=tmp_path,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        ["git", "apply", "--check", "b.patch"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -545,4 +580,5 @@ def test_new_legs_on_pythons_setup_python_lacks_for_arm64_are_noted() -> None:
     assert item.jobs[0].fixed
     assert item.jobs[0].notes == [
         "actions/setup-python has no Linux arm64 build of Python 3.7 (arm64 starts at 3.8): "
-        "exclude those arm64 legs, or they fail at setup"]
+        "exclude those arm64 legs, or they fail at setup"
+    ]

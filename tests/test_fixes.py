@@ -29,8 +29,7 @@ def texts(folder: Path) -> dict[str, str]:
     return {path.name: path.read_text(encoding="utf-8") for path in workflow_files(folder)}
 
 
-def fix_all(files: dict[str, str], policy: Policy | None = None) -> tuple[list[FilePlan],
-                                                                         dict[str, str]]:
+def fix_all(files: dict[str, str], policy: Policy | None = None) -> tuple[list[FilePlan], dict[str, str]]:
     policy = policy or Policy()
     plans = plan(files, policy, TODAY)
     return plans, {**files, **apply_plans(plans)}
@@ -65,10 +64,14 @@ IPFS_UNFIXED = {
     ("full-pipeline.yml", "package-tests"): _PUBLISHES,
     ("python-package.yml", "build-and-publish"): _PUBLISHES,
     # stores its results on gh-pages with auto-push: a second leg would push them again
-    ("multi-arch-build.yml", "performance-benchmarks"):
-        "it publishes (step 'Store benchmark result' uses benchmark-action/github-action-benchmark",
-    ("python-package.yml", "build-and-publish-testpypi"):
-        "it publishes (step 'Publish to TestPyPI' uses pypa/gh-action-pypi-publish",
+    (
+        "multi-arch-build.yml",
+        "performance-benchmarks",
+    ): "it publishes (step 'Store benchmark result' uses benchmark-action/github-action-benchmark",
+    (
+        "python-package.yml",
+        "build-and-publish-testpypi",
+    ): "it publishes (step 'Publish to TestPyPI' uses pypa/gh-action-pypi-publish",
 }
 UNFIXED = {
     "ipfs_kit_py/before": IPFS_UNFIXED,
@@ -80,18 +83,17 @@ UNFIXED = {
         ("astral-sh__ty__build-binaries.yml", "musllinux"): "the edit leaves it amd64-only",
         # runs-on: ${{ matrix.os }}-latest with os: ubuntu
         ("aio-libs__aiohttp__ci-cd.yml", "test"): "no known arm64 counterpart of runner 'ubuntu'",
-        ("aio-libs__aiohttp__ci-cd.yml", "autobahn"):
-            "no known arm64 counterpart of runner 'ubuntu'",
-        ("aio-libs__aiohttp__ci-cd.yml", "cython-coverage"):
-            "no known arm64 counterpart of runner 'ubuntu'",
+        ("aio-libs__aiohttp__ci-cd.yml", "autobahn"): "no known arm64 counterpart of runner 'ubuntu'",
+        ("aio-libs__aiohttp__ci-cd.yml", "cython-coverage"): "no known arm64 counterpart of runner 'ubuntu'",
         # outputs read by the jobs after it: a second leg would race to set them
         ("aio-libs__aiohttp__ci-cd.yml", "build-pure-python-dists"): "it sets outputs",
         ("openobserve__openobserve__build-pr-image.yml", "build_frontend"): "it sets outputs",
-        ("tursodatabase__turso__napi.yml", "publish"):
-            "it publishes (step 'Publish' runs `npm publish` (line 495))",
+        (
+            "tursodatabase__turso__napi.yml",
+            "publish",
+        ): "it publishes (step 'Publish' runs `npm publish` (line 495))",
         # python 3.12's arm64 leg is in the linux-arm job: an arch dimension would add a second
-        ("lancedb__lance__python@2024-09.yml", "linux"):
-            "the edit adds 2 arm64 legs where 1 is missing",
+        ("lancedb__lance__python@2024-09.yml", "linux"): "the edit adds 2 arm64 legs where 1 is missing",
         ("lz4__lz4__ci.yml", "lz4-c-compilers"): "no matrix dimension picks the runner",
         ("tursodatabase__turso__python.yml", "test"): "n/a: the matrix is computed at run time",
     },
@@ -105,8 +107,12 @@ def test_every_fixable_job_is_parity_after_fix(state: str) -> None:
     plans, fixed = fix_all(files)
     after = statuses(fixed)
     unfixed = {(item.path, job.job_id): job.reason for item in plans for job in item.unfixed}
-    callers = {(wf.path, job.job.id) for wf in analyze(files, Policy(), TODAY).workflows
-               for job in wf.jobs if job.job.uses is not None}
+    callers = {
+        (wf.path, job.job.id)
+        for wf in analyze(files, Policy(), TODAY).workflows
+        for job in wf.jobs
+        if job.job.uses is not None
+    }
     for key, status in before.items():
         if status in FIXABLE and key not in unfixed:
             assert after[key] == PARITY, key
@@ -139,8 +145,7 @@ def test_edits_stay_inside_jobs(state: str) -> None:
     files = texts(CORPUS / state)
     plans, _ = fix_all(files)
     report = analyze(files, Policy(), TODAY)
-    first_job = {wf.path: min((job.job.line for job in wf.jobs), default=1)
-                 for wf in report.workflows}
+    first_job = {wf.path: min((job.job.line for job in wf.jobs), default=1) for wf in report.workflows}
     for item in plans:
         edits = item.edits
         assert apply(item.source, edits) == item.fixed_source
@@ -155,8 +160,12 @@ def test_before_state_diff_size_is_close_to_the_hand_written_change() -> None:
     ours = {item.path: item for item in plans}
     # The hand-written change (before-to-after.patch) on cluster-unit-tests: name, runs-on,
     # fail-fast and the arch dimension. Ours: runs-on and the dimension, plus the artifact.
-    cluster = [edit for job in ours["cluster-tests.yml"].jobs if job.job_id == "cluster-unit-tests"
-               for edit in job.edits]
+    cluster = [
+        edit
+        for job in ours["cluster-tests.yml"].jobs
+        if job.job_id == "cluster-unit-tests"
+        for edit in job.edits
+    ]
     changed = "".join(edit.text for edit in cluster)
     assert "runs-on: ${{ matrix.arch == 'arm64' && 'ubuntu-22.04-arm' || 'ubuntu-20.04' }}" in changed
     assert "arch: [amd64, arm64]" in changed
@@ -164,11 +173,20 @@ def test_before_state_diff_size_is_close_to_the_hand_written_change() -> None:
 
 def _schema_errors(tool: str, folder: Path) -> set[tuple[str, str]]:
     """(file, JSON path) of every place SchemaStore's workflow schema rejects."""
-    result = subprocess.run([tool, "--builtin-schema", "vendor.github-workflows", "-o", "json",
-                             *sorted(str(path) for path in folder.iterdir())],
-                            capture_output=True, text=True, check=False)
-    return {(Path(error["filename"]).name, error["path"])
-            for error in json.loads(result.stdout)["errors"]}
+    result = subprocess.run(
+        [
+            tool,
+            "--builtin-schema",
+            "vendor.github-workflows",
+            "-o",
+            "json",
+            *sorted(str(path) for path in folder.iterdir()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return {(Path(error["filename"]).name, error["path"]) for error in json.loads(result.stdout)["errors"]}
 
 
 def test_fixed_corpus_validates_against_the_workflow_schema(tmp_path: Path) -> None:
@@ -205,6 +223,7 @@ def test_unified_diff_applies_with_git(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------ hand-made cases
+
 
 def fix_one(source: str, policy: Policy | None = None) -> tuple[str, FilePlan]:
     plans, fixed = fix_all({"ci.yml": source}, policy)
@@ -258,7 +277,8 @@ def test_runner_dimension_gets_the_twin_label_in_its_own_style() -> None:
     fixed, _ = fix_one(source)
     # Windows is not judged by default: only the Linux label gets its twin.
     assert fixed == source.replace(*NO_FAIL_FAST).replace(
-        "        - 'windows-latest'\n", "        - 'windows-latest'\n        - 'ubuntu-24.04-arm'\n")
+        "        - 'windows-latest'\n", "        - 'windows-latest'\n        - 'ubuntu-24.04-arm'\n"
+    )
 
 
 def test_flow_dimension_and_windows_when_judged() -> None:
@@ -274,7 +294,8 @@ def test_flow_dimension_and_windows_when_judged() -> None:
     policy = policy_from_dict({"platforms": ["linux", "windows"]})
     fixed, item = fix_one(source, policy)
     assert fixed == source.replace(*NO_FAIL_FAST).replace(
-        "[ubuntu-22.04, windows-2022]", "[ubuntu-22.04, windows-2022, ubuntu-22.04-arm, windows-11-arm]")
+        "[ubuntu-22.04, windows-2022]", "[ubuntu-22.04, windows-2022, ubuntu-22.04-arm, windows-11-arm]"
+    )
     assert len(item.edits) == 1
 
 
@@ -297,16 +318,21 @@ def test_partial_job_drops_the_exclude_that_removes_arm64() -> None:
     assert statuses({"ci.yml": source})[("ci.yml", "test")] == "partial"
     fixed, _ = fix_one(source)
     assert fixed == source.replace(
-        "        exclude:\n          - os: ubuntu-24.04-arm  # no wheels yet\n"
-        "            python: '3.9'\n", "").replace(*NO_FAIL_FAST)
+        "        exclude:\n          - os: ubuntu-24.04-arm  # no wheels yet\n            python: '3.9'\n", ""
+    ).replace(*NO_FAIL_FAST)
 
 
 def test_partial_job_with_an_arch_dimension_gets_arm64_back() -> None:
     source = (CORPUS / "ipfs_kit_py/optional/run-tests.yml").read_text(encoding="utf-8")
     fixed, item = fix_one(source)
     test_edits = next(job for job in item.jobs if job.job_id == "test").edits
-    assert test_edits == [Edit(21, 21, "        arch: [amd64, arm64]  # Only AMD64 by default - "
-                                       "ARM64 requires self-hosted runners\n")]
+    assert test_edits == [
+        Edit(
+            21,
+            21,
+            "        arch: [amd64, arm64]  # Only AMD64 by default - ARM64 requires self-hosted runners\n",
+        )
+    ]
     assert statuses({"ci.yml": fixed})[("ci.yml", "test")] == PARITY
 
 
@@ -337,17 +363,13 @@ def test_missing_legs_become_include_entries_when_that_is_smaller() -> None:
     assert fixed == source.replace(
         "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n",
         "          - {runner: ubuntu-24.04-arm, python: '3.12'}\n"
-        "          - {runner: ubuntu-24.04-arm, python: '3.13'}\n").replace(*NO_FAIL_FAST)
+        "          - {runner: ubuntu-24.04-arm, python: '3.13'}\n",
+    ).replace(*NO_FAIL_FAST)
 
 
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:
     source = (
-        "on: push\n"
-        "jobs:\n"
-        "  build:\n"
-        "    runs-on: [self-hosted, linux, x64]\n"
-        "    steps:\n"
-        "      - run: make\n"
+        "on: push\njobs:\n  build:\n    runs-on: [self-hosted, linux, x64]\n    steps:\n      - run: make\n"
     )
     fixed, item = fix_one(source)
     assert fixed == source
@@ -356,16 +378,17 @@ def test_self_hosted_needs_a_configured_arm64_runner() -> None:
     policy = policy_from_dict({"arm64_runner": "linux-arm64-large"})
     fixed, item = fix_one(source, policy)
     assert item.jobs[0].fixed
-    assert ("runs-on: ${{ matrix.arch == 'arm64' && 'linux-arm64-large' || "
-            "fromJSON('[\"self-hosted\",\"linux\",\"x64\"]') }}") in fixed
+    assert (
+        "runs-on: ${{ matrix.arch == 'arm64' && 'linux-arm64-large' || "
+        'fromJSON(\'["self-hosted","linux","x64"]\') }}'
+    ) in fixed
 
 
 def test_retired_label_is_noted_with_the_runner_the_fix_uses() -> None:
     source = "on: push\njobs:\n  test:\n    runs-on: ubuntu-20.04\n    steps:\n      - run: pytest\n"
     fixed, item = fix_one(source)
     assert "'ubuntu-22.04-arm' || 'ubuntu-20.04'" in fixed
-    assert any("ubuntu-20.04 was retired" in note and "ubuntu-22.04-arm" in note
-               for note in item.jobs[0].notes)
+    assert any("ubuntu-20.04 was retired" in note and "ubuntu-22.04-arm" in note for note in item.jobs[0].notes)
 
 
 def test_artifact_names_get_the_arch_on_new_legs_only_and_downloads_keep_working() -> None:
@@ -378,7 +401,7 @@ def test_artifact_names_get_the_arch_on_new_legs_only_and_downloads_keep_working
         "      - run: make dist\n"
         "      - uses: actions/upload-artifact@v4\n"
         "        with:\n"
-        "          name: \"dist\"\n"
+        '          name: "dist"\n'
         "          path: dist/\n"
         "  publish:  # parity: ignore\n"
         "    needs: build\n"
@@ -386,20 +409,21 @@ def test_artifact_names_get_the_arch_on_new_legs_only_and_downloads_keep_working
         "    steps:\n"
         "      - uses: actions/download-artifact@v4\n"
         "        with:\n"
-        "          name: \"dist\"\n"
+        '          name: "dist"\n'
     )
     fixed, _ = fix_one(source)
     # The amd64 leg still uploads `dist`, which the publish job still downloads.
     assert "          name: \"dist${{ matrix.arch == 'arm64' && '-arm64' || '' }}\"\n" in fixed
-    assert fixed.endswith("          name: \"dist\"\n")
+    assert fixed.endswith('          name: "dist"\n')
     report = analyze({"ci.yml": fixed}, Policy(), TODAY)
     assert not [f for _, f in report.findings() if f.rule == "artifact-name-collision"]
 
 
 def test_reusable_workflow_caller_is_explained() -> None:
     source = "on: push\njobs:\n  call:\n    uses: ./.github/workflows/other.yml\n"
-    callee = ("on: workflow_call\njobs:\n  run:\n    runs-on: [self-hosted, x64]\n"
-              "    steps:\n      - run: make\n")
+    callee = (
+        "on: workflow_call\njobs:\n  run:\n    runs-on: [self-hosted, x64]\n    steps:\n      - run: make\n"
+    )
     plans, _ = fix_all({"ci.yml": source, "other.yml": callee})
     reasons = {job.job_id: job.reason for item in plans for job in item.jobs}
     assert "fix that workflow instead" in reasons["call"]

@@ -14,8 +14,7 @@ from tests.fake_github import FakeGitHub, Repository
 from tests.service_harness import APP_ID, INSTALLATION, app_key
 
 
-async def test_a_background_client_stops_at_its_share_of_the_rate_limit(
-        github: FakeGitHub) -> None:
+async def test_a_background_client_stops_at_its_share_of_the_rate_limit(github: FakeGitHub) -> None:
     repo = Repository("octo", "lib")
     repo.files["main"] = {".github/workflows/ci.yml": b"on: push\n"}
     github.repos["octo/lib"] = repo
@@ -39,7 +38,8 @@ async def test_a_background_client_stops_at_its_share_of_the_rate_limit(
 
 
 async def test_writes_past_the_installation_budget_wait_for_the_next_window(
-        github: FakeGitHub, tmp_path: object) -> None:
+    github: FakeGitHub, tmp_path: object
+) -> None:
     from bot.service.store import Store
 
     repo = Repository("octo", "lib")
@@ -52,6 +52,7 @@ async def test_writes_past_the_installation_budget_wait_for_the_next_window(
     def budget(installation: int) -> Any:
         async def take() -> float | None:
             return await store.take_write(installation, 60, 2)
+
         return take
 
     clients.write_budget = budget

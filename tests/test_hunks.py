@@ -43,10 +43,11 @@ def test_split_matches_the_patch_exactly(patch: str, state: str) -> None:
     diff = (CORPUS / "ipfs_kit_py" / patch).read_text(encoding="utf-8")
     parsed = file_hunks(diff)
     oracle = new_side_blocks(diff)
-    assert {path: [set(range(h.start, h.end + 1)) for h in found]
-            for path, found in parsed.items()} == oracle
-    files = {f".github/workflows/{path.name}": path.read_text(encoding="utf-8")
-             for path in sorted((CORPUS / "ipfs_kit_py" / state).glob("*.yml"))}
+    assert {path: [set(range(h.start, h.end + 1)) for h in found] for path, found in parsed.items()} == oracle
+    files = {
+        f".github/workflows/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted((CORPUS / "ipfs_kit_py" / state).glob("*.yml"))
+    }
     # Judge every purpose: the PR's hunks are mostly lint and security jobs, which the
     # default policy leaves alone, and this test needs edits inside hunks too.
     plans = plan(files, Policy(judge=PURPOSES), TODAY)
@@ -72,14 +73,15 @@ def test_hunk_headers_and_bodies() -> None:
 
 
 def test_added_lines_that_look_like_headers_are_content() -> None:
-    diff = ("diff --git a/x.yml b/x.yml\n--- a/x.yml\n+++ b/x.yml\n@@ -1,1 +1,3 @@\n a\n"
-            "+++ b/evil.yml\n+@@ -1 +100,50 @@\n")
+    diff = (
+        "diff --git a/x.yml b/x.yml\n--- a/x.yml\n+++ b/x.yml\n@@ -1,1 +1,3 @@\n a\n"
+        "+++ b/evil.yml\n+@@ -1 +100,50 @@\n"
+    )
     assert file_hunks(diff) == {"x.yml": [Hunk(1, 3)]}
 
 
 def test_an_edit_must_fit_in_one_hunk() -> None:
     found = [Hunk(1, 5), Hunk(6, 9)]
-    inside, outside = split([Edit(2, 4, ""), Edit(5, 6, ""), Edit(9, 9, ""), Edit(10, 10, "")],
-                            found)
+    inside, outside = split([Edit(2, 4, ""), Edit(5, 6, ""), Edit(9, 9, ""), Edit(10, 10, "")], found)
     assert inside == [Edit(2, 4, ""), Edit(9, 9, "")]
     assert outside == [Edit(5, 6, ""), Edit(10, 10, "")]

@@ -16,8 +16,7 @@ def test_no_matrix_is_one_leg():
 
 def test_cartesian_product_in_written_order():
     result = expand({"os": ["a", "b"], "v": [1, 2]}).combinations
-    assert result == [{"os": "a", "v": 1}, {"os": "a", "v": 2},
-                      {"os": "b", "v": 1}, {"os": "b", "v": 2}]
+    assert result == [{"os": "a", "v": 1}, {"os": "a", "v": 2}, {"os": "b", "v": 1}, {"os": "b", "v": 2}]
 
 
 def test_docs_example_expanding_with_include():
@@ -59,8 +58,11 @@ def test_docs_example_exclude():
 
 
 def test_docs_example_include_does_not_overwrite_original_values():
-    matrix = {"os": ["windows-latest", "ubuntu-latest"], "node": [14, 16],
-              "include": [{"os": "windows-latest", "node": 16, "npm": 6}]}
+    matrix = {
+        "os": ["windows-latest", "ubuntu-latest"],
+        "node": [14, 16],
+        "include": [{"os": "windows-latest", "node": 16, "npm": 6}],
+    }
     result = expand(matrix).combinations
     assert {"os": "windows-latest", "node": 16, "npm": 6} in result
     assert len(result) == 4
@@ -72,16 +74,18 @@ def test_include_only_matrix():
 
 
 def test_exclude_compares_like_github_equality():
-    matrix = {"py": ["3.9", "3.10", "pypy3.11"], "os": ["mac", "linux"],
-              "exclude": [{"os": "MAC", "py": 3.9}]}
+    matrix = {"py": ["3.9", "3.10", "pypy3.11"], "os": ["mac", "linux"], "exclude": [{"os": "MAC", "py": 3.9}]}
     result = expand(matrix).combinations
     assert {"py": "3.9", "os": "mac"} not in result
     assert len(result) == 5
 
 
 def test_exclude_matches_objects_by_subset():
-    matrix = {"cfg": [{"os": "a", "cc": "gcc"}, {"os": "b", "cc": "clang"}], "v": [1, 2],
-              "exclude": [{"cfg": {"cc": "clang"}, "v": 2}]}
+    matrix = {
+        "cfg": [{"os": "a", "cc": "gcc"}, {"os": "b", "cc": "clang"}],
+        "v": [1, 2],
+        "exclude": [{"cfg": {"cc": "clang"}, "v": 2}],
+    }
     assert len(expand(matrix).combinations) == 3
 
 
@@ -90,12 +94,15 @@ def test_later_include_overwrites_earlier_added_value():
     assert expand(matrix).combinations == [{"a": 1, "x": "second"}]
 
 
-@pytest.mark.parametrize(("matrix", "reason"), [
-    ("${{ fromJSON(needs.setup.outputs.matrix) }}", "needs.setup.outputs.matrix"),
-    ({"include": "${{ fromJSON(inputs.include) }}"}, "inputs.include"),
-    ({"os": "${{ fromJSON(vars.OSES) }}", "exclude": [{"os": "b"}]}, "vars.OSES"),
-    ({"os": ["a", "b"], "include": [{"os": "${{ vars.B }}", "x": 1}]}, "vars.B"),
-])
+@pytest.mark.parametrize(
+    ("matrix", "reason"),
+    [
+        ("${{ fromJSON(needs.setup.outputs.matrix) }}", "needs.setup.outputs.matrix"),
+        ({"include": "${{ fromJSON(inputs.include) }}"}, "inputs.include"),
+        ({"os": "${{ fromJSON(vars.OSES) }}", "exclude": [{"os": "b"}]}, "vars.OSES"),
+        ({"os": ["a", "b"], "include": [{"os": "${{ vars.B }}", "x": 1}]}, "vars.B"),
+    ],
+)
 def test_dynamic_matrices_are_unknown_with_a_reason(matrix, reason):
     expansion = expand(matrix, {"inputs": Unknown("inputs")})
     assert expansion.combinations == []
@@ -103,20 +110,23 @@ def test_dynamic_matrices_are_unknown_with_a_reason(matrix, reason):
 
 
 def test_a_dimension_computed_at_run_time_is_one_opaque_value():
-    expansion = expand({"os": ["ubuntu-latest", "ubuntu-24.04-arm"],
-                        "python": "${{ fromJSON(needs.setup.outputs.versions) }}"})
+    expansion = expand(
+        {"os": ["ubuntu-latest", "ubuntu-24.04-arm"], "python": "${{ fromJSON(needs.setup.outputs.versions) }}"}
+    )
     assert expansion.unknown is None
     assert [c["os"] for c in expansion.combinations] == ["ubuntu-latest", "ubuntu-24.04-arm"]
-    assert {c["python"] for c in expansion.combinations} == {
-        Unknown("needs.setup.outputs.versions")}
+    assert {c["python"] for c in expansion.combinations} == {Unknown("needs.setup.outputs.versions")}
 
 
 def test_a_value_that_depends_on_the_run_stays_as_written():
     runner = "${{ github.repository == 'o/r' && 'big-arm' || 'ubuntu-24.04-arm' }}"
-    expansion = expand({"os": ["a"], "py": ["3.12", "${{ vars.B }}"],
-                        "include": [{"os": "a", "runner": runner}]})
-    assert expansion.combinations == [{"os": "a", "py": "3.12", "runner": runner},
-                                      {"os": "a", "py": "${{ vars.B }}", "runner": runner}]
+    expansion = expand(
+        {"os": ["a"], "py": ["3.12", "${{ vars.B }}"], "include": [{"os": "a", "runner": runner}]}
+    )
+    assert expansion.combinations == [
+        {"os": "a", "py": "3.12", "runner": runner},
+        {"os": "a", "py": "${{ vars.B }}", "runner": runner},
+    ]
 
 
 def test_matrix_from_known_inputs_expands():
@@ -124,22 +134,26 @@ def test_matrix_from_known_inputs_expands():
     assert [c["os"] for c in expansion.combinations] == ["a", "b"]
 
 
-@pytest.mark.parametrize(("matrix", "message"), [
-    ({"os": []}, "no values"),
-    ({"os": "plain"}, "must be a list"),
-    ({"os": ["a"], "exclude": [{"arch": "x"}]}, "does not match"),
-    ({"include": [{}]}, "empty"),
-    ({}, "no dimensions"),
-    ({"a": list(range(20)), "b": list(range(20))}, "allows 256"),
-    ({"a": list(range(1000)), "b": list(range(1000))}, "allows 256"),
-])
+@pytest.mark.parametrize(
+    ("matrix", "message"),
+    [
+        ({"os": []}, "no values"),
+        ({"os": "plain"}, "must be a list"),
+        ({"os": ["a"], "exclude": [{"arch": "x"}]}, "does not match"),
+        ({"include": [{}]}, "empty"),
+        ({}, "no dimensions"),
+        ({"a": list(range(20)), "b": list(range(20))}, "allows 256"),
+        ({"a": list(range(1000)), "b": list(range(1000))}, "allows 256"),
+    ],
+)
 def test_matrices_github_rejects(matrix, message):
     with pytest.raises(MatrixError, match=message):
         expand(matrix)
 
 
-dimension = st.lists(st.one_of(st.integers(0, 5), st.sampled_from(["a", "b", "3.10"])),
-                     min_size=1, max_size=4, unique=True)
+dimension = st.lists(
+    st.one_of(st.integers(0, 5), st.sampled_from(["a", "b", "3.10"])), min_size=1, max_size=4, unique=True
+)
 
 
 @given(st.dictionaries(st.sampled_from(["os", "py", "arch"]), dimension, min_size=1))

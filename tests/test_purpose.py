@@ -67,12 +67,16 @@ def test_publishing_jobs_are_not_judged_and_name_their_evidence():
     jobs = judge(RELEASE)
     assert {key: job.status for key, job in jobs.items()} == dict.fromkeys(jobs, "not-applicable")
     assert evidence(jobs["dist"]) == ("sdist", "step #2", 9, "runs `build --sdist`")
-    assert evidence(jobs["pypi"]) == ("publish", "step 'Upload to PyPI'", 20,
-                                      "uses pypa/gh-action-pypi-publish")
-    assert jobs["pypi"].verdict.reason == ("publishes: step 'Upload to PyPI' uses "
-                                           "pypa/gh-action-pypi-publish (line 20)")
-    assert evidence(jobs["github-release"]) == ("publish", "step 'Release'", 27,
-                                                "runs `gh release create`")
+    assert evidence(jobs["pypi"]) == (
+        "publish",
+        "step 'Upload to PyPI'",
+        20,
+        "uses pypa/gh-action-pypi-publish",
+    )
+    assert jobs["pypi"].verdict.reason == (
+        "publishes: step 'Upload to PyPI' uses pypa/gh-action-pypi-publish (line 20)"
+    )
+    assert evidence(jobs["github-release"]) == ("publish", "step 'Release'", 27, "runs `gh release create`")
     assert evidence(jobs["manifest"])[0::3] == ("publish", "runs `docker buildx imagetools create`")
     assert all(job.findings == [] for job in jobs.values())
     assert plan({"ci.yml": RELEASE}, Policy(), TODAY) == []  # nothing to fix, nothing suggested
@@ -93,6 +97,7 @@ def test_a_job_that_builds_natively_and_publishes_is_judged():
 
 
 # ----------------------------------------------------------------------------- gates, meta
+
 
 def test_gates_that_only_read_needs_results():
     jobs = judge("""\
@@ -128,8 +133,11 @@ def test_gates_that_only_read_needs_results():
     for name in ("all-green", "required", "done"):
         assert jobs[name].status == "not-applicable" and jobs[name].purpose.name == "gate", name
     assert evidence(jobs["all-green"])[3] == "uses re-actors/alls-green"
-    assert evidence(jobs["required"])[1:] == ("step 'Fail when a needed job failed'", 19,
-                                              "reads needs.*.result")
+    assert evidence(jobs["required"])[1:] == (
+        "step 'Fail when a needed job failed'",
+        19,
+        "reads needs.*.result",
+    )
     assert evidence(jobs["done"])[3] == "runs nothing but plumbing after tests"
 
 
@@ -188,18 +196,24 @@ def test_artifact_handling_jobs():
 
 # ----------------------------------------------------------------------------- lint, docs
 
-@pytest.mark.parametrize(("steps", "what"), [
-    ("- run: ruff check .\n- run: ruff format --check .", "runs `ruff`"),
-    ("- uses: pre-commit/action@v3.0.1", "uses pre-commit/action"),
-    ("- run: cargo clippy --all-targets -- -D warnings", "runs `cargo clippy`"),
-    ("- run: cargo +1.70 check --workspace", "runs `cargo +1.70 check`"),
-    ("- uses: golangci/golangci-lint-action@v8", "uses golangci/golangci-lint-action"),
-    ("- run: go generate ./... && git diff --exit-code", "runs `git diff --exit-code`"),
-    ("- run: pip install -e .[dev]\n- run: mypy src", "runs `mypy`"),
-    ("- name: Lint\n  run: deno run -A tools/lint.js", "is named as a lint or format check"),
-    ("- uses: github/codeql-action/init@v3\n- run: make\n- uses: github/codeql-action/analyze@v3",
-     "uses github/codeql-action/analyze@v3"),
-])
+
+@pytest.mark.parametrize(
+    ("steps", "what"),
+    [
+        ("- run: ruff check .\n- run: ruff format --check .", "runs `ruff`"),
+        ("- uses: pre-commit/action@v3.0.1", "uses pre-commit/action"),
+        ("- run: cargo clippy --all-targets -- -D warnings", "runs `cargo clippy`"),
+        ("- run: cargo +1.70 check --workspace", "runs `cargo +1.70 check`"),
+        ("- uses: golangci/golangci-lint-action@v8", "uses golangci/golangci-lint-action"),
+        ("- run: go generate ./... && git diff --exit-code", "runs `git diff --exit-code`"),
+        ("- run: pip install -e .[dev]\n- run: mypy src", "runs `mypy`"),
+        ("- name: Lint\n  run: deno run -A tools/lint.js", "is named as a lint or format check"),
+        (
+            "- uses: github/codeql-action/init@v3\n- run: make\n- uses: github/codeql-action/analyze@v3",
+            "uses github/codeql-action/analyze@v3",
+        ),
+    ],
+)
 def test_lint_jobs(steps: str, what: str):
     body = textwrap.indent(steps, " " * 6)
     jobs = judge(f"on: push\njobs:\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n{body}\n")
@@ -227,6 +241,7 @@ def test_docs_jobs():
 
 
 # ----------------------------------------------------------------------------- cross builds
+
 
 def test_cross_builds_that_already_produce_aarch64_artifacts():
     jobs = judge("""\
@@ -265,8 +280,7 @@ def test_cross_builds_that_already_produce_aarch64_artifacts():
     assert wheels.status == "parity" and "cross-compiled" in (wheels.verdict.reason or "")
     for name in ("binaries", "musl", "go-arm"):
         assert (jobs[name].status, jobs[name].purpose.name) == ("not-applicable", "cross"), name
-    assert evidence(jobs["go-arm"])[1:] == ("env GOARCH", 26, "is arm64: builds for another "
-                                            "architecture")
+    assert evidence(jobs["go-arm"])[1:] == ("env GOARCH", 26, "is arm64: builds for another architecture")
 
 
 def test_cross_building_only_other_architectures_is_arch_other():
@@ -324,12 +338,13 @@ def test_x86_only_work_is_not_judged():
     jobs = judge(X86)
     test = jobs["test"]
     assert [(leg.matrix["name"], leg.purpose.name) for leg in test.legs] == [
-        ("native", "test"), ("m32", "x86-specific")]
+        ("native", "test"),
+        ("m32", "x86-specific"),
+    ]
     assert test.status == "amd64-only"  # the native leg still needs its twin
     assert test.missing_json() == [{"matrix": {"name": "native"}, "os": "linux", "arch": "arm64"}]
     for name in ("go386", "i686", "sde", "avx512"):
-        assert (jobs[name].status, jobs[name].purpose.name) == ("not-applicable",
-                                                                "x86-specific"), name
+        assert (jobs[name].status, jobs[name].purpose.name) == ("not-applicable", "x86-specific"), name
     assert evidence(jobs["i686"])[1:] == ("container", 20, "is quay.io/pypa/manylinux_2_28_i686")
 
 
@@ -388,6 +403,7 @@ def test_a_wasm_toolchain_beside_native_tests_keeps_them_judged():
 
 # ----------------------------------------------------------------------------- unknown
 
+
 def test_a_job_no_rule_recognises_is_unknown_and_judged():
     jobs = judge("""\
         on: push
@@ -400,8 +416,7 @@ def test_a_job_no_rule_recognises_is_unknown_and_judged():
         """)
     custom = jobs["custom"]
     assert (custom.purpose.name, custom.status) == ("unknown", "amd64-only")
-    assert custom.as_json()["evidence"][0]["what"] == (
-        "runs `./ci/do-the-thing --all`, which no rule knows")
+    assert custom.as_json()["evidence"][0]["what"] == ("runs `./ci/do-the-thing --all`, which no rule knows")
 
 
 def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
@@ -420,13 +435,17 @@ def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
 
 # ----------------------------------------------------------------------------- config
 
+
 def test_judge_widens_and_require_overrides_purpose():
-    text = RELEASE + """\
+    text = (
+        RELEASE
+        + """\
   integration:
     runs-on: ubuntu-latest
     steps:
       - run: ruff check .
 """
+    )
     jobs = judge(text, load_policy("judge: [build, test, unknown, publish]\n"))
     assert jobs["pypi"].status == "amd64-only"
     assert jobs["integration"].status == "not-applicable"
@@ -440,34 +459,42 @@ def test_judge_widens_and_require_overrides_purpose():
 def test_json_carries_purpose_and_evidence_for_jobs_and_legs():
     job = judge(RELEASE)["pypi"].as_json()
     assert job["purpose"] == "publish"
-    assert job["evidence"] == [{"purpose": "publish", "where": "step 'Upload to PyPI'",
-                                "line": 20, "what": "uses pypa/gh-action-pypi-publish"}]
+    assert job["evidence"] == [
+        {
+            "purpose": "publish",
+            "where": "step 'Upload to PyPI'",
+            "line": 20,
+            "what": "uses pypa/gh-action-pypi-publish",
+        }
+    ]
     assert job["legs"][0]["purpose"] == "publish"
     assert job["legs"][0]["evidence"] == job["evidence"]
 
 
-@pytest.mark.parametrize(("command", "purpose"), [
-    ("PYTHONPATH=$(pwd) pytest tests", "test"),
-    ("CC=$(which clang) make", "build"),
-    ("pytest -v", "test"),
-    ("conda run -n env pytest", "test"),
-    ("rustup run stable cargo test", "test"),
-    ("cargo test -p wasmtime", "test"),
-    ("pytest tests/wasi/ -k 'not pyodide'", "test"),
-    ("./configure --disable-avx512 && make", "build"),
-    ("pytest --mypy --cov=pylint", "test"),
-    ("cargo build --bin ruff", "build"),
-    ("make test PREFIX=/usr/share/doc", "test"),
-    ("python build.py >> $GITHUB_OUTPUT", "build"),
-    ("cmake --build build --target cuda_kernels", "build"),
-    ("cargo build --target x86_64-unknown-linux-gnu --features check", "build"),
-    ("GOARCH=386 go test ./...", "x86-specific"),
-    ("make lint", "lint"),
-    ("tox -e docs", "docs"),
-    # settings name what to fetch, not what the leg builds for
-    ("yarn config set --json supportedArchitectures.cpu '[\"arm64\", \"wasm32\"]' && yarn build",
-     "build"),
-])
+@pytest.mark.parametrize(
+    ("command", "purpose"),
+    [
+        ("PYTHONPATH=$(pwd) pytest tests", "test"),
+        ("CC=$(which clang) make", "build"),
+        ("pytest -v", "test"),
+        ("conda run -n env pytest", "test"),
+        ("rustup run stable cargo test", "test"),
+        ("cargo test -p wasmtime", "test"),
+        ("pytest tests/wasi/ -k 'not pyodide'", "test"),
+        ("./configure --disable-avx512 && make", "build"),
+        ("pytest --mypy --cov=pylint", "test"),
+        ("cargo build --bin ruff", "build"),
+        ("make test PREFIX=/usr/share/doc", "test"),
+        ("python build.py >> $GITHUB_OUTPUT", "build"),
+        ("cmake --build build --target cuda_kernels", "build"),
+        ("cargo build --target x86_64-unknown-linux-gnu --features check", "build"),
+        ("GOARCH=386 go test ./...", "x86-specific"),
+        ("make lint", "lint"),
+        ("tox -e docs", "docs"),
+        # settings name what to fetch, not what the leg builds for
+        ('yarn config set --json supportedArchitectures.cpu \'["arm64", "wasm32"]\' && yarn build', "build"),
+    ],
+)
 def test_what_a_command_runs_wins_over_what_its_arguments_mention(command: str, purpose: str):
     text = f"on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {command}\n"
     assert judge(text)["job"].purpose.name == purpose

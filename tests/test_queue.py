@@ -38,8 +38,7 @@ async def _drop(url: str) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def make_queue(request: pytest.FixtureRequest,
-                     tmp_path: Path) -> AsyncIterator[Callable[[], Queue]]:
+async def make_queue(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Callable[[], Queue]]:
     """A factory: every call is another connection to the same queue (another replica)."""
     opened: list[Queue] = []
     url = await _pg_database() if request.param == "postgres" else str(tmp_path / "q.db")
@@ -85,7 +84,8 @@ async def test_jobs_of_one_key_run_one_at_a_time(make_queue: Callable[[], Queue]
 
 
 async def test_heads_deferred_behind_their_due_followers_are_still_claimed(
-        make_queue: Callable[[], Queue]) -> None:
+    make_queue: Callable[[], Queue],
+) -> None:
     """Each key's first job is deferred (a rate limit) while its second is already due: the
     due followers must not crowd the deferred heads out of the claim once they are due."""
     queue = await opened(make_queue)
@@ -190,13 +190,18 @@ async def test_installations_are_recorded(make_queue: Callable[[], Queue]) -> No
     queue = await opened(make_queue)
     await queue.record_installation(5, "octo", ["octo/a", "octo/b"], True)
     await queue.record_installation(5, "octo", None, False)
-    assert await queue.installation(5) == {"id": 5, "account": "octo",
-                                           "repositories": ["octo/a", "octo/b"], "active": False}
+    assert await queue.installation(5) == {
+        "id": 5,
+        "account": "octo",
+        "repositories": ["octo/a", "octo/b"],
+        "active": False,
+    }
     assert await queue.installation(6) is None
 
 
 async def test_done_jobs_drop_their_payload_and_retention_removes_old_finished_jobs(
-        make_queue: Callable[[], Queue]) -> None:
+    make_queue: Callable[[], Queue],
+) -> None:
     queue = await opened(make_queue)
     for name in ("old-done", "old-dead", "new-done", "waiting"):
         await queue.enqueue(name, "pull_request", f"o/r#{name}", "x" * 1000)

@@ -23,31 +23,52 @@ DGX = ("self-hosted", "arm64", "dgx")
 NOW = 1_800_000_000.0
 
 
-def job(name: str, labels: tuple[str, ...], conclusion: str | None = "success", *,
-        workflow: str = ".github/workflows/run-tests.yml", status: str = "completed",
-        run_id: int = 1, attempt: int = 1, ident: int | None = None, seconds: float = 60) -> RunJob:
-    return RunJob(ident or abs(hash((name, labels, attempt, run_id))) % 10**9, run_id, attempt,
-                  workflow, name, labels, status, conclusion if status == "completed" else None,
-                  created_at=NOW - 3000, started_at=NOW - 1000,
-                  completed_at=NOW - 1000 + seconds if status == "completed" else None,
-                  html_url=f"https://github.com/o/r/runs/{name}")
+def job(
+    name: str,
+    labels: tuple[str, ...],
+    conclusion: str | None = "success",
+    *,
+    workflow: str = ".github/workflows/run-tests.yml",
+    status: str = "completed",
+    run_id: int = 1,
+    attempt: int = 1,
+    ident: int | None = None,
+    seconds: float = 60,
+) -> RunJob:
+    return RunJob(
+        ident or abs(hash((name, labels, attempt, run_id))) % 10**9,
+        run_id,
+        attempt,
+        workflow,
+        name,
+        labels,
+        status,
+        conclusion if status == "completed" else None,
+        created_at=NOW - 3000,
+        started_at=NOW - 1000,
+        completed_at=NOW - 1000 + seconds if status == "completed" else None,
+        html_url=f"https://github.com/o/r/runs/{name}",
+    )
 
 
 def ipfs(state: str, *names: str):
-    files = {f".github/workflows/{n}": (CORPUS / "ipfs_kit_py" / state / n).read_bytes()
-             for n in names}
+    files = {f".github/workflows/{n}": (CORPUS / "ipfs_kit_py" / state / n).read_bytes() for n in names}
     return analyze(files, Policy(), TODAY)
 
 
 # ------------------------------------------------------------------------------ pairing
+
 
 def test_jobs_get_their_legs_and_twins_from_the_analyzer() -> None:
     report = ipfs("after", "run-tests.yml")
     jobs = []
     for version in ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13"):
         jobs.append(job(f"Test Python {version} on amd64", ("ubuntu-20.04",)))
-        jobs.append(job(f"Test Python {version} on arm64", DGX,
-                        "failure" if version == "3.9" else "success", seconds=90))
+        jobs.append(
+            job(
+                f"Test Python {version} on arm64", DGX, "failure" if version == "3.9" else "success", seconds=90
+            )
+        )
     result = pair(report, jobs, Policy(), NOW)
     test_pairs = [p for p in result.pairs if p.job_id == "test"]
     assert len(test_pairs) == 6 and all(p.ready for p in test_pairs)
@@ -63,29 +84,40 @@ def test_missing_leg_differs_from_a_queued_one() -> None:
     jobs.append(job("Test Python 3.11 on arm64", DGX))
     result = pair(report, jobs, Policy(), NOW, runner_wait=60)
     notes = {str(p.matrix["python-version"]): p.note for p in result.pairs if p.job_id == "test"}
-    assert notes == {"3.9": "no arm64 leg: the workflow has none",
-                     "3.10": "arm64 leg queued for 50 min", "3.11": None}
+    assert notes == {
+        "3.9": "no arm64 leg: the workflow has none",
+        "3.10": "arm64 leg queued for 50 min",
+        "3.11": None,
+    }
     assert not result.complete  # 3.10 on arm64 has not run yet
     assert not any(p.stuck for p in result.pairs)
     # Past the wait limit (30 minutes by default) the watchdog names it.
     result = pair(report, jobs, Policy(), NOW)
     stuck = [p for p in result.pairs if p.stuck]
     assert [p.note for p in stuck] == [
-        "arm64 leg queued for 50 min: no runner with labels [self-hosted, arm64, dgx] "
-        "picked it up"]
+        "arm64 leg queued for 50 min: no runner with labels [self-hosted, arm64, dgx] picked it up"
+    ]
 
 
 def test_default_names_and_the_fallback_by_name() -> None:
-    workflow = (b"on: push\njobs:\n  unit:\n    runs-on: ${{ matrix.os }}\n    strategy:\n"
-                b"      matrix:\n        os: [ubuntu-latest, ubuntu-24.04-arm]\n"
-                b"        py: ['3.12']\n    steps: [{run: pytest}]\n"
-                b"  other:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n")
+    workflow = (
+        b"on: push\njobs:\n  unit:\n    runs-on: ${{ matrix.os }}\n    strategy:\n"
+        b"      matrix:\n        os: [ubuntu-latest, ubuntu-24.04-arm]\n"
+        b"        py: ['3.12']\n    steps: [{run: pytest}]\n"
+        b"  other:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+    )
     report = analyze({".github/workflows/ci.yml": workflow}, Policy(), TODAY)
-    jobs = [job("unit (ubuntu-latest, 3.12)", ("ubuntu-latest",), workflow=".github/workflows/ci.yml"),
-            job("unit (ubuntu-24.04-arm, 3.12)", ("ubuntu-24.04-arm",), "failure",
-                workflow=".github/workflows/ci.yml"),
-            job("smoke-x86_64", ("ubuntu-latest",), workflow=".github/workflows/ci.yml"),
-            job("smoke-aarch64", ("ubuntu-24.04-arm",), workflow=".github/workflows/ci.yml")]
+    jobs = [
+        job("unit (ubuntu-latest, 3.12)", ("ubuntu-latest",), workflow=".github/workflows/ci.yml"),
+        job(
+            "unit (ubuntu-24.04-arm, 3.12)",
+            ("ubuntu-24.04-arm",),
+            "failure",
+            workflow=".github/workflows/ci.yml",
+        ),
+        job("smoke-x86_64", ("ubuntu-latest",), workflow=".github/workflows/ci.yml"),
+        job("smoke-aarch64", ("ubuntu-24.04-arm",), workflow=".github/workflows/ci.yml"),
+    ]
     result = pair(report, jobs, Policy(), NOW)
     by_job = {p.job_id: p for p in result.pairs}
     assert by_job["unit"].matrix == {"py": "3.12"} and by_job["unit"].outcome_differs
@@ -97,20 +129,25 @@ def test_latest_attempt_counts_and_failed_then_passed_is_flaky() -> None:
     second = job("t", DGX, "success", attempt=2, ident=2)
     (latest,) = latest_attempts([second, first])
     assert (latest.id, latest.flaky) == (2, True)
-    (still_failing,) = latest_attempts([job("u", DGX, "success", attempt=1, ident=3),
-                                        job("u", DGX, "failure", attempt=2, ident=4)])
+    (still_failing,) = latest_attempts(
+        [job("u", DGX, "success", attempt=1, ident=3), job("u", DGX, "failure", attempt=2, ident=4)]
+    )
     assert (still_failing.conclusion, still_failing.flaky) == ("failure", False)
 
 
 # -------------------------------------------------------------------------------- JUnit
+
 
 def junit(*cases: tuple[str, str, float]) -> bytes:
     body = []
     for name, outcome, seconds in cases:
         inner = {"failed": "<failure message='x'/>", "skipped": "<skipped/>"}.get(outcome, "")
         body.append(f"<testcase classname='t' name='{name}' time='{seconds}'>{inner}</testcase>")
-    return ("<testsuites><testsuite name='s'><testsuite name='inner'>" + "".join(body)
-            + "</testsuite></testsuite></testsuites>").encode()
+    return (
+        "<testsuites><testsuite name='s'><testsuite name='inner'>"
+        + "".join(body)
+        + "</testsuite></testsuite></testsuites>"
+    ).encode()
 
 
 def zipped(files: dict[str, bytes]) -> bytes:
@@ -122,28 +159,56 @@ def zipped(files: dict[str, bytes]) -> bytes:
 
 
 def test_reports_are_read_from_zips_with_nested_suites() -> None:
-    cases = read_artifact(zipped({"a/report.xml": junit(("one", "passed", 0.1)),
-                                  "b.xml": junit(("two", "failed", 0.2)), "notes.txt": b"x"}))
+    cases = read_artifact(
+        zipped(
+            {
+                "a/report.xml": junit(("one", "passed", 0.1)),
+                "b.xml": junit(("two", "failed", 0.2)),
+                "notes.txt": b"x",
+            }
+        )
+    )
     assert {k: v.outcome for k, v in cases.items()} == {"t::one": "passed", "t::two": FAILED}
 
 
-@pytest.mark.parametrize("data", [
-    b"not a zip",
-    zipped({"r.xml": b"<?xml version='1.0'?><!DOCTYPE r [<!ENTITY a 'aaaaaaaaaa'>"
-                     b"<!ENTITY b '&a;&a;&a;&a;&a;'>]><testsuite>&b;</testsuite>"}),
-    zipped({"r.xml": b"<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><testsuite>&x;</testsuite>"}),
-    zipped({"bomb.xml": b"<testsuite>" + b" " * 5_000_000 + b"</testsuite>"}),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"not a zip",
+        zipped(
+            {
+                "r.xml": b"<?xml version='1.0'?><!DOCTYPE r [<!ENTITY a 'aaaaaaaaaa'>"
+                b"<!ENTITY b '&a;&a;&a;&a;&a;'>]><testsuite>&b;</testsuite>"
+            }
+        ),
+        zipped({"r.xml": b"<!DOCTYPE r [<!ENTITY x SYSTEM 'file:///etc/passwd'>]><testsuite>&x;</testsuite>"}),
+        zipped({"bomb.xml": b"<testsuite>" + b" " * 5_000_000 + b"</testsuite>"}),
+    ],
+)
 def test_hostile_artifacts_are_refused(data: bytes) -> None:
     with pytest.raises(JUnitError):
         read_artifact(data)
 
 
 def test_tests_are_compared_across_architectures() -> None:
-    amd = parse_report(junit(("a", "passed", 1.0), ("b", "passed", 1.0), ("c", "passed", 0.5),
-                             ("gone", "passed", 0.1), ("d", "failed", 0.1)))
-    arm = parse_report(junit(("a", "failed", 1.0), ("b", "passed", 3.0), ("c", "skipped", 0.0),
-                             ("new", "passed", 0.1), ("d", "failed", 0.1)))
+    amd = parse_report(
+        junit(
+            ("a", "passed", 1.0),
+            ("b", "passed", 1.0),
+            ("c", "passed", 0.5),
+            ("gone", "passed", 0.1),
+            ("d", "failed", 0.1),
+        )
+    )
+    arm = parse_report(
+        junit(
+            ("a", "failed", 1.0),
+            ("b", "passed", 3.0),
+            ("c", "skipped", 0.0),
+            ("new", "passed", 0.1),
+            ("d", "failed", 0.1),
+        )
+    )
     diff = compare(amd, arm)
     assert diff.failed_only_on == {"amd64": [], "arm64": ["t::a"]}
     assert diff.skipped_only_on == {"amd64": [], "arm64": ["t::c"]}
@@ -154,23 +219,29 @@ def test_tests_are_compared_across_architectures() -> None:
 
 # ------------------------------------------------------------------ attribution, rendering
 
+
 def test_artifacts_are_attributed_and_swallowed_failures_found() -> None:
     report = ipfs("after", "run-tests.yml")
-    jobs = [job("Test Python 3.11 on amd64", ("ubuntu-20.04",), run_id=5),
-            job("Test Python 3.11 on arm64", DGX, "success", run_id=5),
-            job("Test Python 3.12 on amd64", ("ubuntu-20.04",), run_id=5),
-            job("Test Python 3.12 on arm64", DGX, run_id=5)]
+    jobs = [
+        job("Test Python 3.11 on amd64", ("ubuntu-20.04",), run_id=5),
+        job("Test Python 3.11 on arm64", DGX, "success", run_id=5),
+        job("Test Python 3.12 on amd64", ("ubuntu-20.04",), run_id=5),
+        job("Test Python 3.12 on arm64", DGX, run_id=5),
+    ]
     result = pair(report, jobs, Policy(), NOW)
     ok = {"t::x": Case("t::x", "passed", 1.0)}
     bad = {"t::x": Case("t::x", "failed", 1.0)}
-    artifacts = [Artifact(1, "test-results-3.11-amd64", 5, 10, ok),
-                 Artifact(2, "test-results-3.11-arm64", 5, 10, bad),
-                 Artifact(3, "coverage", 5, 10, error="not a zip file")]
+    artifacts = [
+        Artifact(1, "test-results-3.11-amd64", 5, 10, ok),
+        Artifact(2, "test-results-3.11-arm64", 5, 10, bad),
+        Artifact(3, "coverage", 5, 10, error="not a zip file"),
+    ]
     tests = analyse(artifacts, result)
     assert [c.label for c in tests.comparisons] == ["test-results-3.11"]
     assert tests.comparisons[0].diff.failed_only_on["arm64"] == ["t::x"]
     assert [(s.job.name, s.arch, s.failed) for s in tests.swallowed] == [
-        ("Test Python 3.11 on arm64", "arm64", 1)]
+        ("Test Python 3.11 on arm64", "arm64", 1)
+    ]
     assert [a.name for a in tests.unreadable] == ["coverage"]
     body = render.comment("abcdef0123", result, tests)
     assert body.startswith(render.MARKER)
@@ -198,15 +269,19 @@ def test_policy_reads_fail_on_difference() -> None:
 
 # ------------------------------------------------------------------------------ commands
 
-@pytest.mark.parametrize(("body", "expected"), [
-    ("/parity rerun arm64", [Command("rerun", "arm64")]),
-    ("Thanks!\n/PARITY Rerun AMD64 --all-jobs", [Command("rerun", "amd64", True)]),
-    ("/parity rerun all --failed", [Command("rerun", "all")]),
-    ("/parity check\n/parity help", [Command("check"), Command("help")]),
-    ("/parity", [Command("help")]),
-    ("/parity rerun ppc64le", [Command("help", unknown="rerun ppc64le")]),
-    ("please /parity rerun arm64", []),  # not at the start of a line
-    ("no command here", []),
-])
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("/parity rerun arm64", [Command("rerun", "arm64")]),
+        ("Thanks!\n/PARITY Rerun AMD64 --all-jobs", [Command("rerun", "amd64", True)]),
+        ("/parity rerun all --failed", [Command("rerun", "all")]),
+        ("/parity check\n/parity help", [Command("check"), Command("help")]),
+        ("/parity", [Command("help")]),
+        ("/parity rerun ppc64le", [Command("help", unknown="rerun ppc64le")]),
+        ("please /parity rerun arm64", []),  # not at the start of a line
+        ("no command here", []),
+    ],
+)
 def test_commands_are_parsed(body: str, expected: list[Command]) -> None:
     assert parse(body) == expected

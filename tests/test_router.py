@@ -18,8 +18,10 @@ ALWAYS_DELIVERED = {"installation", "installation_repositories"}
 
 def _repo(name: str = "octo/lib") -> dict[str, Any]:
     owner, repo = name.split("/")
-    return {"repository": {"name": repo, "owner": {"login": owner}, "default_branch": "main"},
-            "installation": {"id": 77}}
+    return {
+        "repository": {"name": repo, "owner": {"login": owner}, "default_branch": "main"},
+        "installation": {"id": 77},
+    }
 
 
 def test_the_app_subscribes_to_exactly_the_routed_events() -> None:
@@ -29,36 +31,39 @@ def test_the_app_subscribes_to_exactly_the_routed_events() -> None:
     assert not subscribed & ALWAYS_DELIVERED
 
 
-@pytest.mark.parametrize(("event", "payload", "key"), [
-    ("pull_request", {"action": "synchronize", "number": 7, "pull_request": {"number": 7}}, "octo/lib#7"),
-    ("issue_comment", {"action": "created", "issue": {"number": 3}}, "octo/lib#3"),
-    ("issues", {"action": "edited", "issue": {"number": 9}}, "octo/lib#9"),
-    ("check_run", {"action": "rerequested", "check_run": {"pull_requests": [{"number": 4}]}},
-     "octo/lib#4"),
-    ("check_suite", {"action": "rerequested", "check_suite": {"pull_requests": []}}, "octo/lib"),
-    ("workflow_job", {"action": "queued"}, "octo/lib:results"),
-    ("workflow_run", {"action": "completed"}, "octo/lib:results"),
-    ("push", {"ref": "refs/heads/main", "commits": []}, "octo/lib:push"),
-    ("installation", {"action": "created", "repository": None}, "installation:77"),
-])
-def test_deliveries_are_queued_under_their_key(event: str, payload: dict[str, Any],
-                                               key: str) -> None:
+@pytest.mark.parametrize(
+    ("event", "payload", "key"),
+    [
+        ("pull_request", {"action": "synchronize", "number": 7, "pull_request": {"number": 7}}, "octo/lib#7"),
+        ("issue_comment", {"action": "created", "issue": {"number": 3}}, "octo/lib#3"),
+        ("issues", {"action": "edited", "issue": {"number": 9}}, "octo/lib#9"),
+        ("check_run", {"action": "rerequested", "check_run": {"pull_requests": [{"number": 4}]}}, "octo/lib#4"),
+        ("check_suite", {"action": "rerequested", "check_suite": {"pull_requests": []}}, "octo/lib"),
+        ("workflow_job", {"action": "queued"}, "octo/lib:results"),
+        ("workflow_run", {"action": "completed"}, "octo/lib:results"),
+        ("push", {"ref": "refs/heads/main", "commits": []}, "octo/lib:push"),
+        ("installation", {"action": "created", "repository": None}, "installation:77"),
+    ],
+)
+def test_deliveries_are_queued_under_their_key(event: str, payload: dict[str, Any], key: str) -> None:
     assert router.accepts(event, {**_repo(), **payload}) == key
 
 
-@pytest.mark.parametrize(("event", "payload"), [
-    ("pull_request", {"action": "closed", "number": 7}),
-    ("pull_request", {"action": "edited", "number": 7, "changes": {"title": {"from": "x"}}}),
-    ("push", {"ref": "refs/heads/feature", "commits": []}),  # not the default branch
-    ("push", {"ref": "refs/heads/main", "commits": [{"modified": ["README.md"]}]}),
-    ("issue_comment", {"action": "deleted", "issue": {"number": 3}}),
-    ("star", {"action": "created"}),
-    # jobs the service queues itself are never started by a delivery
-    ("scan", {"installation": 77, "repo": "octo/lib", "round": 1}),
-    ("fix-pr", {"installation": 77, "repo": "octo/lib", "path": "x"}),
-])
-def test_deliveries_parity_bot_does_not_act_on_are_not_queued(event: str,
-                                                             payload: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("event", "payload"),
+    [
+        ("pull_request", {"action": "closed", "number": 7}),
+        ("pull_request", {"action": "edited", "number": 7, "changes": {"title": {"from": "x"}}}),
+        ("push", {"ref": "refs/heads/feature", "commits": []}),  # not the default branch
+        ("push", {"ref": "refs/heads/main", "commits": [{"modified": ["README.md"]}]}),
+        ("issue_comment", {"action": "deleted", "issue": {"number": 3}}),
+        ("star", {"action": "created"}),
+        # jobs the service queues itself are never started by a delivery
+        ("scan", {"installation": 77, "repo": "octo/lib", "round": 1}),
+        ("fix-pr", {"installation": 77, "repo": "octo/lib", "path": "x"}),
+    ],
+)
+def test_deliveries_parity_bot_does_not_act_on_are_not_queued(event: str, payload: dict[str, Any]) -> None:
     assert router.accepts(event, {**_repo(), **payload}) is None
 
 
@@ -67,16 +72,18 @@ def test_an_edit_that_moves_the_base_is_checked_again() -> None:
     assert router.accepts("pull_request", payload) == "octo/lib#7"
 
 
-@pytest.mark.parametrize(("event", "action", "handler"), [
-    ("check_run", "rerequested", handlers.pull_request_check),
-    ("check_run", "requested_action", handlers.button),
-    ("workflow_job", "completed", handlers.results_of_run),
-    ("workflow_job", "in_progress", handlers.watch_job),
-    ("scan", None, handlers.scan),
-    ("runner-watchdog", None, handlers.sweep),
-])
-def test_one_event_goes_to_the_handler_of_its_action(event: str, action: str | None,
-                                                     handler: object) -> None:
+@pytest.mark.parametrize(
+    ("event", "action", "handler"),
+    [
+        ("check_run", "rerequested", handlers.pull_request_check),
+        ("check_run", "requested_action", handlers.button),
+        ("workflow_job", "completed", handlers.results_of_run),
+        ("workflow_job", "in_progress", handlers.watch_job),
+        ("scan", None, handlers.scan),
+        ("runner-watchdog", None, handlers.sweep),
+    ],
+)
+def test_one_event_goes_to_the_handler_of_its_action(event: str, action: str | None, handler: object) -> None:
     found = router.route(event, {"action": action}, delivered=False)
     assert found is not None and found.handler is handler
 

@@ -12,59 +12,66 @@ from tests.conftest import judge
 
 # ----------------------------------------------------------------------------- vendors
 
-@pytest.mark.parametrize(("label", "os", "arch"), [
-    # Depot
-    ("depot-ubuntu-24.04", "linux", "amd64"),
-    ("depot-ubuntu-24.04-8", "linux", "amd64"),
-    ("depot-ubuntu-latest-4", "linux", "amd64"),
-    ("depot-ubuntu-24.04-arm", "linux", "arm64"),
-    ("depot-ubuntu-24.04-arm-8", "linux", "arm64"),
-    ("depot-macos-15", "macos", "arm64"),
-    ("depot-windows-2022", "windows", "amd64"),
-    # Namespace
-    ("nscloud-ubuntu-22.04-amd64-4x16", "linux", "amd64"),
-    ("nscloud-ubuntu-22.04-arm64-4x8", "linux", "arm64"),
-    ("nscloud-ubuntu-22.04", "linux", "amd64"),
-    ("nscloud-macos-sequoia-arm64-6x14", "macos", "arm64"),
-    ("namespace-profile-build-arm64", "linux", "arm64"),
-    ("namespace-profile-macos-15", "macos", "arm64"),
-    # Blacksmith
-    ("blacksmith-4vcpu-ubuntu-2404", "linux", "amd64"),
-    ("blacksmith-2vcpu-ubuntu-2404-arm", "linux", "arm64"),
-    ("blacksmith-6vcpu-macos-15", "macos", "arm64"),
-    ("blacksmith-4vcpu-windows-2025", "windows", "amd64"),
-    # BuildJet
-    ("buildjet-8vcpu-ubuntu-2204", "linux", "amd64"),
-    ("buildjet-4vcpu-ubuntu-2204-arm", "linux", "arm64"),
-    # Ubicloud
-    ("ubicloud", "linux", "amd64"),
-    ("ubicloud-standard-16", "linux", "amd64"),
-    ("ubicloud-standard-16-arm", "linux", "arm64"),
-    ("ubicloud-standard-2-arm-ubuntu-2404", "linux", "arm64"),
-    ("ubicloud-standard-4-ubuntu-2204", "linux", "amd64"),
-    # WarpBuild
-    ("warp-ubuntu-latest-x64-4x", "linux", "amd64"),
-    ("warp-ubuntu-2204-arm64-8x", "linux", "arm64"),
-    ("warp-macos-15-arm64-6x", "macos", "arm64"),
-    # RunsOn (the run id part is rendered as '?': it says nothing about the machine)
-    ("runs-on=?/runner=2cpu-linux-x64", "linux", "amd64"),
-    ("runs-on=?/runner=4cpu-linux-arm64/extras=s3-cache", "linux", "arm64"),
-    ("runs-on=?/family=c7g/image=ubuntu24-full-arm64", "linux", "arm64"),
-    # Cirrus Runners
-    ("ghcr.io/cirruslabs/ubuntu-runner-amd64:24.04", "linux", "amd64"),
-    ("ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04-md", "linux", "arm64"),
-    ("ghcr.io/cirruslabs/macos-runner:sonoma", "macos", "arm64"),
-])
+
+@pytest.mark.parametrize(
+    ("label", "os", "arch"),
+    [
+        # Depot
+        ("depot-ubuntu-24.04", "linux", "amd64"),
+        ("depot-ubuntu-24.04-8", "linux", "amd64"),
+        ("depot-ubuntu-latest-4", "linux", "amd64"),
+        ("depot-ubuntu-24.04-arm", "linux", "arm64"),
+        ("depot-ubuntu-24.04-arm-8", "linux", "arm64"),
+        ("depot-macos-15", "macos", "arm64"),
+        ("depot-windows-2022", "windows", "amd64"),
+        # Namespace
+        ("nscloud-ubuntu-22.04-amd64-4x16", "linux", "amd64"),
+        ("nscloud-ubuntu-22.04-arm64-4x8", "linux", "arm64"),
+        ("nscloud-ubuntu-22.04", "linux", "amd64"),
+        ("nscloud-macos-sequoia-arm64-6x14", "macos", "arm64"),
+        ("namespace-profile-build-arm64", "linux", "arm64"),
+        ("namespace-profile-macos-15", "macos", "arm64"),
+        # Blacksmith
+        ("blacksmith-4vcpu-ubuntu-2404", "linux", "amd64"),
+        ("blacksmith-2vcpu-ubuntu-2404-arm", "linux", "arm64"),
+        ("blacksmith-6vcpu-macos-15", "macos", "arm64"),
+        ("blacksmith-4vcpu-windows-2025", "windows", "amd64"),
+        # BuildJet
+        ("buildjet-8vcpu-ubuntu-2204", "linux", "amd64"),
+        ("buildjet-4vcpu-ubuntu-2204-arm", "linux", "arm64"),
+        # Ubicloud
+        ("ubicloud", "linux", "amd64"),
+        ("ubicloud-standard-16", "linux", "amd64"),
+        ("ubicloud-standard-16-arm", "linux", "arm64"),
+        ("ubicloud-standard-2-arm-ubuntu-2404", "linux", "arm64"),
+        ("ubicloud-standard-4-ubuntu-2204", "linux", "amd64"),
+        # WarpBuild
+        ("warp-ubuntu-latest-x64-4x", "linux", "amd64"),
+        ("warp-ubuntu-2204-arm64-8x", "linux", "arm64"),
+        ("warp-macos-15-arm64-6x", "macos", "arm64"),
+        # RunsOn (the run id part is rendered as '?': it says nothing about the machine)
+        ("runs-on=?/runner=2cpu-linux-x64", "linux", "amd64"),
+        ("runs-on=?/runner=4cpu-linux-arm64/extras=s3-cache", "linux", "arm64"),
+        ("runs-on=?/family=c7g/image=ubuntu24-full-arm64", "linux", "arm64"),
+        # Cirrus Runners
+        ("ghcr.io/cirruslabs/ubuntu-runner-amd64:24.04", "linux", "amd64"),
+        ("ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04-md", "linux", "arm64"),
+        ("ghcr.io/cirruslabs/macos-runner:sonoma", "macos", "arm64"),
+    ],
+)
 def test_vendor_labels(label: str, os: str, arch: str) -> None:
     resolution = resolve([label])
     assert (resolution.os, resolution.arch, resolution.reason) == (os, arch, None)
     assert not resolution.inferred  # a documented form, not a guess from words
 
 
-@pytest.mark.parametrize(("label", "why"), [
-    ("namespace-profile-ghostty-md", "Namespace profile"),
-    ("runs-on=?/family=c7", "RunsOn runner (family=c7)"),
-])
+@pytest.mark.parametrize(
+    ("label", "why"),
+    [
+        ("namespace-profile-ghostty-md", "Namespace profile"),
+        ("runs-on=?/family=c7", "RunsOn runner (family=c7)"),
+    ],
+)
 def test_vendor_labels_that_name_no_architecture_say_so(label: str, why: str) -> None:
     resolution = resolve([label])
     assert resolution.arch == "unknown" and why in (resolution.reason or "")
@@ -72,7 +79,8 @@ def test_vendor_labels_that_name_no_architecture_say_so(label: str, why: str) ->
 
 def test_user_runner_globs_win_over_the_vendor_table() -> None:
     assert resolve(["ubicloud-standard-8"], None, {"ubicloud-*": "arm64"}).arch == "arm64"
-    jobs = judge("""\
+    jobs = judge(
+        """\
         on: push
         jobs:
           test:
@@ -81,7 +89,9 @@ def test_user_runner_globs_win_over_the_vendor_table() -> None:
               matrix:
                 runner: [namespace-profile-app-md, namespace-profile-app-md-arm64]
             steps: [{run: pytest}]
-        """, load_policy('runners: {"namespace-profile-app-md": linux/amd64}\n'))
+        """,
+        load_policy('runners: {"namespace-profile-app-md": linux/amd64}\n'),
+    )
     assert jobs["test"].status == "parity"
 
 
@@ -96,16 +106,19 @@ def test_runs_on_label_with_a_run_id_expression() -> None:
     assert [(leg.os, leg.arch) for leg in jobs["test"].legs] == [("linux", "arm64")]
 
 
-@pytest.mark.parametrize(("label", "twin"), [
-    ("depot-ubuntu-24.04-4", "depot-ubuntu-24.04-arm-4"),
-    ("blacksmith-4vcpu-ubuntu-2404", "blacksmith-4vcpu-ubuntu-2404-arm"),
-    ("buildjet-8vcpu-ubuntu-2204", "buildjet-8vcpu-ubuntu-2204-arm"),
-    ("ubicloud-standard-16", "ubicloud-standard-16-arm"),
-    ("warp-ubuntu-latest-x64-4x", "warp-ubuntu-latest-arm64-4x"),
-    ("nscloud-ubuntu-22.04-amd64-4x16", "nscloud-ubuntu-22.04-arm64-4x16"),
-    ("ghcr.io/cirruslabs/ubuntu-runner-amd64:24.04", "ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04"),
-    ("ubuntu-latest", "ubuntu-24.04-arm"),
-])
+@pytest.mark.parametrize(
+    ("label", "twin"),
+    [
+        ("depot-ubuntu-24.04-4", "depot-ubuntu-24.04-arm-4"),
+        ("blacksmith-4vcpu-ubuntu-2404", "blacksmith-4vcpu-ubuntu-2404-arm"),
+        ("buildjet-8vcpu-ubuntu-2204", "buildjet-8vcpu-ubuntu-2204-arm"),
+        ("ubicloud-standard-16", "ubicloud-standard-16-arm"),
+        ("warp-ubuntu-latest-x64-4x", "warp-ubuntu-latest-arm64-4x"),
+        ("nscloud-ubuntu-22.04-amd64-4x16", "nscloud-ubuntu-22.04-arm64-4x16"),
+        ("ghcr.io/cirruslabs/ubuntu-runner-amd64:24.04", "ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04"),
+        ("ubuntu-latest", "ubuntu-24.04-arm"),
+    ],
+)
 def test_fixes_move_a_vendor_leg_to_the_same_vendor_on_arm64(label: str, twin: str) -> None:
     assert arm64_twin(label) == twin
     assert resolve([twin]).arch == "arm64"
@@ -150,7 +163,9 @@ def test_only_the_runner_path_inside_a_matrix_object_is_runner_only() -> None:
     images = judge(DISTROS)["images"]
     assert images.status == "partial"  # not parity: alpine and fedora have no arm64 leg
     assert [item["matrix"]["IMAGE"] for item in images.missing_json()] == [
-        {"TAG": "alpine"}, {"TAG": "fedora-43"}]
+        {"TAG": "alpine"},
+        {"TAG": "fedora-43"},
+    ]
     assert images.verdict.reason == "no arm64 leg for IMAGE alpine, fedora-43"
 
 
@@ -176,8 +191,9 @@ def test_settings_host_objects_twin_on_their_other_fields() -> None:
     build = jobs["build"]
     # gnu twins gnu although only the amd64 side builds in a container; musl has no twin
     assert build.status == "partial"
-    assert build.missing_json() == [{"matrix": {"settings": {
-        "target": "x86_64-unknown-linux-musl"}}, "os": "linux", "arch": "arm64"}]
+    assert build.missing_json() == [
+        {"matrix": {"settings": {"target": "x86_64-unknown-linux-musl"}}, "os": "linux", "arch": "arm64"}
+    ]
 
 
 def test_a_runner_chosen_by_comparing_a_target_keeps_the_target_apart() -> None:
@@ -194,17 +210,21 @@ def test_a_runner_chosen_by_comparing_a_target_keeps_the_target_apart() -> None:
               - run: cargo test --target ${{ matrix.target }}
         """)
     assert jobs["test"].status == "partial"
-    assert [item["matrix"] for item in jobs["test"].missing_json()] == [
-        {"target": "x86_64-unknown-linux-musl"}]
+    assert [item["matrix"] for item in jobs["test"].missing_json()] == [{"target": "x86_64-unknown-linux-musl"}]
 
 
 # ----------------------------------------------------------------------------- expressions
 
+
 def test_branches_of_an_expression_on_unknown_contexts() -> None:
-    assert possible_values("${{ github.repository == 'o/r' && 'big-runner' || 'ubuntu-24.04' }}",
-                           {}) == ["big-runner", "ubuntu-24.04"]
+    assert possible_values("${{ github.repository == 'o/r' && 'big-runner' || 'ubuntu-24.04' }}", {}) == [
+        "big-runner",
+        "ubuntu-24.04",
+    ]
     assert possible_values("${{ vars.RUNNER || 'ubuntu-latest' }}", {}) == [
-        Unknown("vars.RUNNER"), "ubuntu-latest"]
+        Unknown("vars.RUNNER"),
+        "ubuntu-latest",
+    ]
 
 
 def test_a_runner_decided_when_every_branch_agrees() -> None:
@@ -233,7 +253,8 @@ def test_a_runner_decided_when_every_branch_agrees() -> None:
     assert jobs["agree"].legs[0].runner == ("ubuntu-24.04",)
     assert jobs["differ"].status == "unknown"
     assert jobs["differ"].verdict.reason == (
-        "runs-on is ubuntu-24.04-arm or ubuntu-24.04, depending on the run")
+        "runs-on is ubuntu-24.04-arm or ubuntu-24.04, depending on the run"
+    )
     assert jobs["variable"].status == "unknown"
     assert "vars.RUNNER or ubuntu-latest" in (jobs["variable"].verdict.reason or "")
     assert jobs["from-matrix"].status == "parity"
@@ -252,8 +273,7 @@ def test_a_dimension_computed_at_run_time_does_not_hide_the_runner() -> None:
         """)
     test = jobs["test"]
     assert test.status == "amd64-only"
-    assert test.as_json()["legs"][0]["matrix"] == {
-        "python": "${{ needs.setup.outputs.versions }}"}
+    assert test.as_json()["legs"][0]["matrix"] == {"python": "${{ needs.setup.outputs.versions }}"}
 
 
 # ----------------------------------------------------------------------------- emulation
@@ -304,22 +324,27 @@ def test_qemu_forms_without_setup_qemu_action() -> None:
     jobs = judge(EMULATED)
     binfmt = jobs["binfmt"]
     assert [(leg.matrix["arch"], leg.arch, leg.emulated) for leg in binfmt.legs] == [
-        ("amd64", "amd64", False), ("arm64", "arm64", True), ("riscv64", "other", True)]
+        ("amd64", "amd64", False),
+        ("arm64", "arm64", True),
+        ("riscv64", "other", True),
+    ]
     assert binfmt.status == "parity"
-    assert [(leg.arch, leg.emulated) for leg in jobs["user-static"].legs] == [
-        ("arm64", True)]
+    assert [(leg.arch, leg.emulated) for leg in jobs["user-static"].legs] == [("arm64", True)]
     cross = jobs["cross-test"]
     assert [(leg.arch, leg.emulated) for leg in cross.legs] == [
-        ("amd64", False), ("arm64", True), ("other", True)]
+        ("amd64", False),
+        ("arm64", True),
+        ("other", True),
+    ]
     assert cross.status == "parity"
     assert jobs["depot"].status == "parity"
     image = jobs["image-name"]
-    assert [(leg.arch, leg.emulated) for leg in image.legs] == [
-        ("amd64", False), ("arm64", True)]
+    assert [(leg.arch, leg.emulated) for leg in image.legs] == [("amd64", False), ("arm64", True)]
     assert image.status == "parity"
 
 
 # ----------------------------------------------------------------------------- missing legs
+
 
 def test_missing_legs_keep_the_keys_that_tell_them_apart() -> None:
     jobs = judge("""\
@@ -350,14 +375,13 @@ def test_missing_legs_keep_the_keys_that_tell_them_apart() -> None:
                 python: ["3.12", "3.13"]
             steps: [{run: pytest}]
         """)
-    assert jobs["build"].missing_json() == [
-        {"matrix": {"variant": "dynamic"}, "os": "linux", "arch": "arm64"}]
+    assert jobs["build"].missing_json() == [{"matrix": {"variant": "dynamic"}, "os": "linux", "arch": "arm64"}]
     # Nothing but the runner tells the leg apart: the missing leg is that runner on arm64.
     assert jobs["single"].missing_json() == [
-        {"matrix": {"os": "ubuntu-24.04-arm"}, "os": "linux", "arch": "arm64"}]
+        {"matrix": {"os": "ubuntu-24.04-arm"}, "os": "linux", "arch": "arm64"}
+    ]
     # One entry per distinct missing leg, in matrix order.
-    assert [item["matrix"] for item in jobs["twice"].missing_json()] == [
-        {"python": "3.12"}, {"python": "3.13"}]
+    assert [item["matrix"] for item in jobs["twice"].missing_json()] == [{"python": "3.12"}, {"python": "3.13"}]
 
 
 def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
@@ -385,5 +409,5 @@ def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
         """)
     assert jobs["test"].status == "unknown"
     assert jobs["test"].verdict.reason == (
-        "step 'Pick cross' sets RUNNER=cross through $GITHUB_ENV, which decides what later "
-        "steps build or test")
+        "step 'Pick cross' sets RUNNER=cross through $GITHUB_ENV, which decides what later steps build or test"
+    )

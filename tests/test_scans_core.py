@@ -42,20 +42,24 @@ def test_archived_disabled_and_empty_repositories_are_skipped_by_name() -> None:
 
 
 def test_only_files_github_runs_are_read_from_the_workflows_listing() -> None:
-    listing = [{"name": "ci.yml", "type": "file", "sha": "a"},
-               {"name": "release.yaml", "type": "file", "sha": "b"},
-               {"name": "README.md", "type": "file", "sha": "c"},
-               {"name": "templates", "type": "dir", "sha": "d"}]
-    assert workflow_entries(listing) == {".github/workflows/ci.yml": "a",
-                                         ".github/workflows/release.yaml": "b"}
+    listing = [
+        {"name": "ci.yml", "type": "file", "sha": "a"},
+        {"name": "release.yaml", "type": "file", "sha": "b"},
+        {"name": "README.md", "type": "file", "sha": "c"},
+        {"name": "templates", "type": "dir", "sha": "d"},
+    ]
+    assert workflow_entries(listing) == {".github/workflows/ci.yml": "a", ".github/workflows/release.yaml": "b"}
 
 
 def test_the_github_folder_gives_the_workflows_tree_and_the_config_blob() -> None:
-    folder = github_folder([{"name": "workflows", "type": "dir", "sha": "t1"},
-                            {"name": "parity.yaml", "type": "file", "sha": "c1"},
-                            {"name": "CODEOWNERS", "type": "file", "sha": "x"}])
-    assert (folder.workflows_sha, folder.config_path, folder.config_sha) == (
-        "t1", ".github/parity.yaml", "c1")
+    folder = github_folder(
+        [
+            {"name": "workflows", "type": "dir", "sha": "t1"},
+            {"name": "parity.yaml", "type": "file", "sha": "c1"},
+            {"name": "CODEOWNERS", "type": "file", "sha": "x"},
+        ]
+    )
+    assert (folder.workflows_sha, folder.config_path, folder.config_sha) == ("t1", ".github/parity.yaml", "c1")
     bare = github_folder([{"name": "dependabot.yml", "type": "file", "sha": "x"}])
     assert (bare.workflows_sha, bare.config_path) == (None, None)
 
@@ -63,38 +67,52 @@ def test_the_github_folder_gives_the_workflows_tree_and_the_config_blob() -> Non
 def test_a_push_matters_when_it_touches_a_workflow_or_the_config() -> None:
     assert touches_scan_inputs(["src/a.py", ".github/workflows/ci.yml"])
     assert touches_scan_inputs([".github/parity.yml"])
-    assert not touches_scan_inputs(["README.md", ".github/dependabot.yml",
-                                    "docs/.github/workflows/x.yml"])
+    assert not touches_scan_inputs(["README.md", ".github/dependabot.yml", "docs/.github/workflows/x.yml"])
 
 
-def _row(repo: str, state: str = SCANNED, parity: int = 0, amd64: int = 0,
-         multi: int = 0, workflows: int = 1, at: float = 1_700_000_000.0) -> RepoScan:
-    return RepoScan(1, repo, state, at, "c" * 40, workflows, multi, parity + amd64,
-                    {"parity": parity, "amd64-only": amd64})
+def _row(
+    repo: str,
+    state: str = SCANNED,
+    parity: int = 0,
+    amd64: int = 0,
+    multi: int = 0,
+    workflows: int = 1,
+    at: float = 1_700_000_000.0,
+) -> RepoScan:
+    return RepoScan(
+        1, repo, state, at, "c" * 40, workflows, multi, parity + amd64, {"parity": parity, "amd64-only": amd64}
+    )
 
 
 def test_totals_count_only_judged_repositories_and_list_the_skipped() -> None:
-    rows = [_row("o/a", parity=2, amd64=3, multi=1, workflows=2), _row("o/b", amd64=4),
-            _row("o/c", ARCHIVED), _row("o/d", UNCHANGED, parity=1, multi=1)]
+    rows = [
+        _row("o/a", parity=2, amd64=3, multi=1, workflows=2),
+        _row("o/b", amd64=4),
+        _row("o/c", ARCHIVED),
+        _row("o/d", UNCHANGED, parity=1, multi=1),
+    ]
     total = totals(rows)
-    assert (total.repositories, total.judged, total.workflows, total.multi_arch, total.jobs) == (
-        4, 3, 4, 2, 10)
+    assert (total.repositories, total.judged, total.workflows, total.multi_arch, total.jobs) == (4, 3, 4, 2, 10)
     assert total.skipped == {ARCHIVED: 1}
     assert total.by_status["parity"] == 3 and total.by_status["amd64-only"] == 7
     assert total.multi_arch_share == 0.5
 
 
 def test_changes_pair_each_repository_with_its_previous_row() -> None:
-    found = changes([_row("o/b", parity=3, amd64=1), _row("o/a", parity=1)],
-                    [_row("o/b", parity=1, amd64=3), _row("o/z", parity=9)])
+    found = changes(
+        [_row("o/b", parity=3, amd64=1), _row("o/a", parity=1)],
+        [_row("o/b", parity=1, amd64=3), _row("o/z", parity=9)],
+    )
     assert [c.now.repo for c in found] == ["o/a", "o/b"]
     assert found[0].delta("parity") is None  # new since: nothing to compare
     assert (found[1].delta("parity"), found[1].delta("amd64-only")) == (2, -2)
 
 
 def test_a_summary_is_what_check_reports() -> None:
-    files = {f".github/workflows/{name}": data
-             for name, data in read_folder(CORPUS / "ipfs_kit_py" / "after").items()}
+    files = {
+        f".github/workflows/{name}": data
+        for name, data in read_folder(CORPUS / "ipfs_kit_py" / "after").items()
+    }
     report = analyze(files)
     row = summarize(5, "o/ipfs", report, 1.0, "abc")
     assert row.by_status == report.by_status()
@@ -168,8 +186,7 @@ async def test_a_scan_rerun_in_its_round_replaces_its_row(store_url: str) -> Non
         last = await store.last_scan("o/a")
         assert last is not None and await store.report(1, str(last[1])) == {"v": 2}
         later = await store.round_for(1, "k2", "scheduled")
-        await store.record_scan(later, _row("o/a", UNCHANGED, parity=2, at=1_800_000_000.0),
-                                report_sha=last[1])
+        await store.record_scan(later, _row("o/a", UNCHANGED, parity=2, at=1_800_000_000.0), report_sha=last[1])
         assert [r.state for r in await store.latest()] == [UNCHANGED]
         assert [r.by_status["parity"] for r in await store.previous()] == [2]
         assert [r.state for r in await store.latest(until=1_750_000_000.0)] == [SCANNED]
@@ -191,17 +208,18 @@ async def test_replicas_agree_on_who_starts_a_scheduled_round(store_url: str) ->
             await store.close()
 
 
-async def test_forgetting_removes_a_repository_or_an_installation_and_nothing_else(
-        store_url: str) -> None:
+async def test_forgetting_removes_a_repository_or_an_installation_and_nothing_else(store_url: str) -> None:
     store = await _opened(store_url)
     try:
         for installation, repo in ((1, "o/a"), (1, "o/b"), (2, "p/c")):
             round_id = await store.round_for(installation, f"k{installation}", "created")
-            await store.save_repo_state(RepoState(repo, installation, "main", '"e"', "t",
-                                                  {".github/workflows/ci.yml": "s"}))
+            await store.save_repo_state(
+                RepoState(repo, installation, "main", '"e"', "t", {".github/workflows/ci.yml": "s"})
+            )
             await store.save_blob(installation, repo, "s", b"on: push\n")
-            await store.record_scan(round_id, RepoScan(installation, repo, SCANNED, 1.0),
-                                    report=json.dumps({"repo": repo}))
+            await store.record_scan(
+                round_id, RepoScan(installation, repo, SCANNED, 1.0), report=json.dumps({"repo": repo})
+            )
         await store.forget_repos(1, ["o/a"])
         assert [r.repo for r in await store.latest()] == ["o/b", "p/c"]
         assert await store.repo_state("o/a") is None and await store.blob("o/a", "s") is None
@@ -217,8 +235,10 @@ async def test_forgetting_removes_a_repository_or_an_installation_and_nothing_el
 
 
 def _report() -> dict:
-    files = {f".github/workflows/{name}": data
-             for name, data in read_folder(CORPUS / "ipfs_kit_py" / "optional").items()}
+    files = {
+        f".github/workflows/{name}": data
+        for name, data in read_folder(CORPUS / "ipfs_kit_py" / "optional").items()
+    }
     return analyze(files).as_json()
 
 
@@ -226,12 +246,20 @@ def test_the_dashboard_lists_what_is_not_at_parity_and_a_box_per_fixable_workflo
     from bot.render import dashboard
 
     report = _report()
-    text = dashboard.body(report, {".github/workflows/run-tests.yml": ["test"]},
-                          {".github/workflows/lint.yml": 12}, "a" * 40,
-                          ["arm64 leg `t` queued for 41 min: no runner with labels [x] picked it up"])
+    text = dashboard.body(
+        report,
+        {".github/workflows/run-tests.yml": ["test"]},
+        {".github/workflows/lint.yml": 12},
+        "a" * 40,
+        ["arm64 leg `t` queued for 41 min: no runner with labels [x] picked it up"],
+    )
     assert text.startswith(dashboard.MARKER)
-    partial = [(wf["path"], job["id"]) for wf in report["workflows"] for job in wf["jobs"]
-               if job["status"] in ("partial", "amd64-only")]
+    partial = [
+        (wf["path"], job["id"])
+        for wf in report["workflows"]
+        for job in wf["jobs"]
+        if job["status"] in ("partial", "amd64-only")
+    ]
     for path, job_id in partial:
         assert f"| `{path}` | `{job_id}` |" in text
     assert "- #12 adds the arm64 legs to `.github/workflows/lint.yml`" in text
@@ -243,11 +271,11 @@ def test_the_dashboard_lists_what_is_not_at_parity_and_a_box_per_fixable_workflo
 def test_ticks_are_read_back_exactly_and_a_readers_tick_is_undone() -> None:
     from bot.render import dashboard
 
-    text = dashboard.body(_report(), {".github/workflows/a.yml": ["x"],
-                                      ".github/workflows/b.yml": ["y"]}, {})
-    ticked = text.replace("- [ ] Open a pull request that adds the arm64 legs to "
-                          "`.github/workflows/b.yml`", "- [x] Open a pull request that adds "
-                          "the arm64 legs to `.github/workflows/b.yml`")
+    text = dashboard.body(_report(), {".github/workflows/a.yml": ["x"], ".github/workflows/b.yml": ["y"]}, {})
+    ticked = text.replace(
+        "- [ ] Open a pull request that adds the arm64 legs to `.github/workflows/b.yml`",
+        "- [x] Open a pull request that adds the arm64 legs to `.github/workflows/b.yml`",
+    )
     assert dashboard.newly_ticked(text, ticked) == [".github/workflows/b.yml"]
     assert dashboard.newly_ticked(ticked, ticked) == []  # an edit that ticks nothing new
     assert dashboard.untick(ticked, [".github/workflows/b.yml"]) == text
@@ -257,8 +285,7 @@ async def test_the_write_budget_is_shared_by_replicas_and_windowed(store_url: st
     stores = [await _opened(store_url) for _ in range(3)]
     try:
         now = 1_000_005.0
-        answers = await asyncio.gather(*(stores[i % 3].take_write(7, 10, 4, now)
-                                         for i in range(10)))
+        answers = await asyncio.gather(*(stores[i % 3].take_write(7, 10, 4, now) for i in range(10)))
         assert answers.count(None) == 4  # exactly the cap, whichever replica asked
         assert set(answers) - {None} == {1_000_010.0}  # the next window's start
         assert await stores[0].take_write(8, 10, 4, now) is None  # another installation

@@ -21,8 +21,7 @@ def open_pulls(github: FakeGitHub, count: int) -> list[tuple[object, str, int]]:
     pulls = []
     for index in range(count):
         base, head, patch = PAIRS[index % 2]
-        repo, sha = ipfs_repository(github, base, head, patch, number=100 + index,
-                                    name=f"repo{index}")
+        repo, sha = ipfs_repository(github, base, head, patch, number=100 + index, name=f"repo{index}")
         pulls.append((repo, sha, 100 + index))
     return pulls
 
@@ -50,8 +49,14 @@ def test_faults_are_retried_and_nothing_is_done_twice(tmp_path: Path, github: Fa
         Fault("POST", r"/check-runs$", status=502, times=2),
         Fault("GET", r"/pulls/\d+/files$", status=500, times=1, every=2),
         Fault("GET", r"/contents/\.github/workflows/", delay=3.0, times=1),  # > GITHUB_TIMEOUT
-        Fault("POST", r"/reviews$", status=403, times=1, headers={"retry-after": "1"},
-              body={"message": "You have exceeded a secondary rate limit."}),
+        Fault(
+            "POST",
+            r"/reviews$",
+            status=403,
+            times=1,
+            headers={"retry-after": "1"},
+            body={"message": "You have exceeded a secondary rate limit."},
+        ),
         Fault("PATCH", r"/check-runs/\d+$", status=503, times=1),
         Fault("POST", r"/access_tokens$", status=500, times=1),
     ]
@@ -70,11 +75,19 @@ def test_faults_are_retried_and_nothing_is_done_twice(tmp_path: Path, github: Fa
     assert any(line["message"] == "job failed; will retry" for line in lines)
 
 
-def test_a_rejected_review_is_posted_without_inline_comments(tmp_path: Path,
-                                                             github: FakeGitHub) -> None:
-    github.faults.append(Fault("POST", r"/reviews$", status=422, times=1, body={
-        "message": "Unprocessable Entity",
-        "errors": ["Pull request review thread line must be part of the diff"]}))
+def test_a_rejected_review_is_posted_without_inline_comments(tmp_path: Path, github: FakeGitHub) -> None:
+    github.faults.append(
+        Fault(
+            "POST",
+            r"/reviews$",
+            status=422,
+            times=1,
+            body={
+                "message": "Unprocessable Entity",
+                "errors": ["Pull request review thread line must be part of the diff"],
+            },
+        )
+    )
     pulls = open_pulls(github, 1)
     service = Service(tmp_path, github).start()
     try:
@@ -89,8 +102,7 @@ def test_a_rejected_review_is_posted_without_inline_comments(tmp_path: Path,
 
 def test_sigkill_loses_no_accepted_delivery(tmp_path: Path, github: FakeGitHub) -> None:
     # Slow GitHub down so that jobs are queued and running when the process dies.
-    github.faults.append(Fault("GET", r"/contents/\.github/workflows/", delay=0.4, times=10,
-                               status=0))
+    github.faults.append(Fault("GET", r"/contents/\.github/workflows/", delay=0.4, times=10, status=0))
     pulls = open_pulls(github, 6)
     service = Service(tmp_path, github, WORKERS="2").start()
     for repo, sha, number in pulls:
@@ -128,16 +140,27 @@ def test_missed_deliveries_are_asked_for_again(tmp_path: Path, github: FakeGitHu
 
     from tests.service_harness import Service, example
 
-    def delivery(number: int, guid: str, status: int, age: float = 60,
-                 event: str = "pull_request") -> dict[str, Any]:
+    def delivery(
+        number: int, guid: str, status: int, age: float = 60, event: str = "pull_request"
+    ) -> dict[str, Any]:
         stamp = clock.strftime("%Y-%m-%dT%H:%M:%SZ", clock.gmtime(clock.time() - age))
-        return {"id": number, "guid": guid, "delivered_at": stamp, "redelivery": False,
-                "status": "OK" if status < 300 else "Bad Gateway", "status_code": status,
-                "event": event, "action": "opened", "installation_id": 77}
+        return {
+            "id": number,
+            "guid": guid,
+            "delivered_at": stamp,
+            "redelivery": False,
+            "status": "OK" if status < 300 else "Bad Gateway",
+            "status_code": status,
+            "event": event,
+            "action": "opened",
+            "installation_id": 77,
+        }
 
     deliveries = [
-        delivery(1, "missed", 502), delivery(2, "stored", 502),
-        delivery(3, "recovered", 502), delivery(4, "recovered", 200),
+        delivery(1, "missed", 502),
+        delivery(2, "stored", 502),
+        delivery(3, "recovered", 502),
+        delivery(4, "recovered", 200),
         delivery(6, "unhandled", 502, event="star"),
         *[delivery(100 + n, f"fine-{n}", 200) for n in range(120)],
         delivery(7, "missed-on-page-2", 504, age=120),
@@ -146,8 +169,10 @@ def test_missed_deliveries_are_asked_for_again(tmp_path: Path, github: FakeGitHu
     service = Service(tmp_path, github, REDELIVER_INTERVAL="1")
     service.start()
     try:
-        assert service.deliver("pull_request", example("pull_request.opened"),
-                               delivery="stored").status_code == 202
+        assert (
+            service.deliver("pull_request", example("pull_request.opened"), delivery="stored").status_code
+            == 202
+        )
         github.hook_deliveries = deliveries  # listed from the next look on
         wait_until(lambda: len(github.redelivered) >= 2, 30, "the redeliveries")
         assert sorted(github.redelivered[:2]) == [1, 7]

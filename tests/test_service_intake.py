@@ -32,16 +32,18 @@ def jobs(service: Service) -> list[tuple[str, str, str]]:
 
 
 def test_signature_vector_from_githubs_docs() -> None:
-    assert sign(b"Hello, World!") == (
-        "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+    assert sign(b"Hello, World!") == ("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
 
 
 def test_bad_or_missing_signature_is_401(service: Service) -> None:
     payload = example("pull_request.opened")
     assert service.deliver("pull_request", payload, secret="wrong").status_code == 401
     body = json.dumps(payload).encode()
-    response = httpx.post(service.url + "/api/github/webhooks", content=body, headers={
-        "X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "x"})
+    response = httpx.post(
+        service.url + "/api/github/webhooks",
+        content=body,
+        headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "x"},
+    )
     assert response.status_code == 401
     assert jobs(service) == []
 
@@ -86,9 +88,14 @@ def test_installations_are_recorded(service: Service) -> None:
     assert service.deliver("installation", created, delivery="i1").status_code == 202
     added = example("installation_repositories.added")
     assert service.deliver("installation_repositories", added, delivery="i2").status_code == 202
-    wait_until(lambda: [j for j in jobs(service) if j[2] == "done"] == [
-        ("i1", "installation", "done"), ("i2", "installation_repositories", "done")],
-        20, "installation jobs")
+    wait_until(
+        lambda: (
+            [j for j in jobs(service) if j[2] == "done"]
+            == [("i1", "installation", "done"), ("i2", "installation_repositories", "done")]
+        ),
+        20,
+        "installation jobs",
+    )
     with sqlite3.connect(service.tmp / "queue.db") as db:
         row = db.execute("SELECT account, repositories, active FROM installations").fetchone()
     assert row == ("Codertocat", json.dumps(["Codertocat/Hello-World", "Codertocat/Space"]), 1)
@@ -101,8 +108,14 @@ def test_health_readiness_and_metrics(github: FakeGitHub, service: Service) -> N
     repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=4)
     service.deliver("pull_request", pull_request_event(repo, 4, sha))
     wait_until(lambda: any(r["status"] == "completed" for r in github.runs_for(sha)), 30, "check")
-    wait_until(lambda: "parity_job_duration_seconds_count{event=\"pull_request\"} 1.0"
-               in httpx.get(service.url + "/metrics").text, 10, "job metrics")
+    wait_until(
+        lambda: (
+            'parity_job_duration_seconds_count{event="pull_request"} 1.0'
+            in httpx.get(service.url + "/metrics").text
+        ),
+        10,
+        "job metrics",
+    )
     metrics = httpx.get(service.url + "/metrics").text
     assert 'parity_deliveries_total{event="pull_request",outcome="accepted"} 1.0' in metrics
     assert 'parity_github_calls_total{status="201"}' in metrics
@@ -120,8 +133,7 @@ def test_logs_carry_delivery_ids_and_no_secret(github: FakeGitHub, service: Serv
     service.stop()
     text = service.logs()
     lines = service.log_lines()
-    job_lines = [line for line in lines if line.get("logger") in ("parity.worker",
-                                                                  "parity.pull_request")]
+    job_lines = [line for line in lines if line.get("logger") in ("parity.worker", "parity.pull_request")]
     assert job_lines and all(line.get("delivery") == "deliv-55" for line in job_lines)
     private, _ = app_key()
     leaked = [SECRET, "old-secret", *github.tokens]
@@ -129,22 +141,31 @@ def test_logs_carry_delivery_ids_and_no_secret(github: FakeGitHub, service: Serv
     assert [secret for secret in leaked if secret in text] == []
 
 
-@pytest.mark.parametrize(("env", "message"), [
-    ({"PORT": "abc"}, "PORT must be a whole number"),
-    ({"APP_ID": "12"}, "PRIVATE_KEY is missing"),
-    ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, text"),
-    ({"APP_ID": "12", "PRIVATE_KEY": "not a key", "WEBHOOK_SECRET": "s"},
-     "PRIVATE_KEY is not a PEM private key"),
-    ({"SCAN_RATE_SHARE": "1.5"}, "SCAN_RATE_SHARE must be more than 0 and at most 1"),
-    ({"SCAN_INTERVAL": "daily"}, "SCAN_INTERVAL must be a number (more than 0)"),
-    ({"RUNNER_WAIT_MINUTES": "0"}, "RUNNER_WAIT_MINUTES must be more than 0"),
-    ({"RETENTION_DAYS": "1"}, "RETENTION_DAYS must be at least 3"),
-])
-def test_bad_settings_stop_startup_with_one_line(tmp_path: Path, env: dict[str, str],
-                                                 message: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True,
-                            text=True, cwd=tmp_path, timeout=60,
-                            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env})
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"PORT": "abc"}, "PORT must be a whole number"),
+        ({"APP_ID": "12"}, "PRIVATE_KEY is missing"),
+        ({"LOG_FORMAT": "xml"}, "LOG_FORMAT must be one of json, text"),
+        (
+            {"APP_ID": "12", "PRIVATE_KEY": "not a key", "WEBHOOK_SECRET": "s"},
+            "PRIVATE_KEY is not a PEM private key",
+        ),
+        ({"SCAN_RATE_SHARE": "1.5"}, "SCAN_RATE_SHARE must be more than 0 and at most 1"),
+        ({"SCAN_INTERVAL": "daily"}, "SCAN_INTERVAL must be a number (more than 0)"),
+        ({"RUNNER_WAIT_MINUTES": "0"}, "RUNNER_WAIT_MINUTES must be more than 0"),
+        ({"RETENTION_DAYS": "1"}, "RETENTION_DAYS must be at least 3"),
+    ],
+)
+def test_bad_settings_stop_startup_with_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), **env},
+    )
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr, result.stderr
 

@@ -18,13 +18,14 @@ from tests.service_harness import (
 
 
 def completed_run(github: FakeGitHub, sha: str, timeout: float = 30) -> dict:
-    return wait_until(lambda: next((run for run in github.runs_for(sha)
-                                    if run["status"] == "completed"), None),
-                      timeout, f"a completed check run for {sha[:7]}")
+    return wait_until(
+        lambda: next((run for run in github.runs_for(sha) if run["status"] == "completed"), None),
+        timeout,
+        f"a completed check run for {sha[:7]}",
+    )
 
 
-def test_pull_request_gets_check_run_annotations_and_suggestions(github: FakeGitHub,
-                                                                 service: Service) -> None:
+def test_pull_request_gets_check_run_annotations_and_suggestions(github: FakeGitHub, service: Service) -> None:
     repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch")
     response = service.deliver("pull_request", pull_request_event(repo, 7, sha))
     assert response.status_code == 202
@@ -53,14 +54,12 @@ def test_pull_request_gets_check_run_annotations_and_suggestions(github: FakeGit
     # leg still uses, and the line that names x86_64.
     assert {c["path"] for c in comments} == {".github/workflows/multi-arch-test-parity.yml"}
     for comment in comments:
-        assert ("Check before committing:\n- ubuntu-20.04 was retired on 2025-04-15"
-                in comment["body"])
+        assert "Check before committing:\n- ubuntu-20.04 was retired on 2025-04-15" in comment["body"]
         assert "- the job names x86_64/amd64 on line 218" in comment["body"]
     # Fixes outside the diff are in the check run's text as a patch; jobs that must run once
     # are named with the reason.
     assert "```diff" in run["output"]["text"]
-    assert ("`build-and-publish` is not fixed automatically: it publishes"
-            in run["output"]["summary"])
+    assert "`build-and-publish` is not fixed automatically: it publishes" in run["output"]["summary"]
     # The config was read from the default branch, the workflows at the head commit.
     contents = github.calls("GET", r"/contents/")
     assert all(c.query.get("ref") == sha for c in contents if "/workflows/" in c.path)
@@ -90,8 +89,9 @@ def test_duplicate_delivery_is_processed_once(github: FakeGitHub, service: Servi
     assert len(github.reviews) == 1
 
 
-def test_config_comes_from_the_default_branch_not_the_pull_request(github: FakeGitHub,
-                                                                   service: Service) -> None:
+def test_config_comes_from_the_default_branch_not_the_pull_request(
+    github: FakeGitHub, service: Service
+) -> None:
     repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=11)
     repo.files["main"][".github/parity.yml"] = b"mode: advisory\n"
     repo.files[sha][".github/parity.yml"] = b"mode: off  # the PR tries to switch itself off\n"
@@ -103,12 +103,15 @@ def test_config_comes_from_the_default_branch_not_the_pull_request(github: FakeG
 def test_owner_config_with_extends(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Repository
 
-    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=12,
-                                config=None)
-    github.repos["octo/.github"] = Repository("octo", ".github", files={"main": {
-        ".github/parity.yml": b"extends: octo/policies:arch/base.yml\nallow_emulated: true\n"}})
-    github.repos["octo/policies"] = Repository("octo", "policies", files={"main": {
-        "arch/base.yml": b"mode: advisory\n"}})
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=12, config=None)
+    github.repos["octo/.github"] = Repository(
+        "octo",
+        ".github",
+        files={"main": {".github/parity.yml": b"extends: octo/policies:arch/base.yml\nallow_emulated: true\n"}},
+    )
+    github.repos["octo/policies"] = Repository(
+        "octo", "policies", files={"main": {"arch/base.yml": b"mode: advisory\n"}}
+    )
     service.deliver("pull_request", pull_request_event(repo, 12, sha))
     assert completed_run(github, sha)["conclusion"] == "neutral"
 
@@ -133,8 +136,7 @@ def test_many_annotations_are_sent_in_batches_of_50(github: FakeGitHub, service:
     assert len(patches) == 1 + (len(run["annotations"]) - 1) // 50
 
 
-def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
-                                                          service: Service) -> None:
+def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub, service: Service) -> None:
     from tests.service_harness import for_repo
 
     repo, sha = ipfs_repository(github, "after", "optional", "after-to-optional.patch", number=15)
@@ -146,13 +148,11 @@ def test_rerequest_and_new_push_do_not_repeat_suggestions(github: FakeGitHub,
     rerequest["check_run"]["pull_requests"] = [{"number": 15, "head": {"sha": sha}}]
     service.deliver("check_run", rerequest)
     # The re-request updates the commit's one check run (annotations are not sent twice).
-    wait_until(lambda: len(github.calls("PATCH", r"/check-runs/\d+$")) >= 4, 30,
-               "the re-requested check run")
+    wait_until(lambda: len(github.calls("PATCH", r"/check-runs/\d+$")) >= 4, 30, "the re-requested check run")
     wait_until(lambda: github.runs_for(sha)[0]["status"] == "completed", 30, "completion")
     assert len(github.runs_for(sha)) == 1
     annotations = github.runs_for(sha)[0]["annotations"]
-    assert len(annotations) == len({(a["path"], a["start_line"], a["message"])
-                                    for a in annotations})
+    assert len(annotations) == len({(a["path"], a["start_line"], a["message"]) for a in annotations})
     # A new push with the same workflow content: a new check run, no repeated suggestions.
     new_sha = "f" * 40
     repo.files[new_sha] = dict(repo.files[sha])
@@ -171,21 +171,24 @@ def _many_jobs_pull_request(github: FakeGitHub, jobs: int = 36) -> tuple[Any, st
     text = "name: many\non: [push]\njobs:\n" + "".join(
         f"  part-{n:02d}:\n    runs-on: ubuntu-latest\n    steps:\n"
         f"      - uses: actions/checkout@v4\n      - run: pytest tests/part{n:02d}\n"
-        for n in range(jobs))
+        for n in range(jobs)
+    )
     repo = Repository("octo", "many")
     repo.files["main"] = {"README.md": b"hi\n"}
     sha = "c" * 40
     repo.files[sha] = {".github/workflows/many.yml": text.encode()}
     lines = text.splitlines()
     patch = f"@@ -0,0 +1,{len(lines)} @@\n" + "".join(f"+{line}\n" for line in lines)
-    repo.pulls[8] = PullRequest(8, sha, [{"filename": ".github/workflows/many.yml",
-                                          "status": "added", "patch": patch, "sha": "0" * 40}])
+    repo.pulls[8] = PullRequest(
+        8, sha, [{"filename": ".github/workflows/many.yml", "status": "added", "patch": patch, "sha": "0" * 40}]
+    )
     github.repos["octo/many"] = repo
     return repo, sha
 
 
 def test_suggestions_a_review_cannot_hold_are_in_the_check_run_as_a_patch(
-        github: FakeGitHub, service: Service) -> None:
+    github: FakeGitHub, service: Service
+) -> None:
     repo, sha = _many_jobs_pull_request(github)
     service.deliver("pull_request", pull_request_event(repo, 8, sha))
     wait_until(lambda: github.reviews, 60, "the review")
@@ -201,18 +204,27 @@ def test_suggestions_a_review_cannot_hold_are_in_the_check_run_as_a_patch(
     for n in range(36):
         job = f"part-{n:02d}"
         assert (f"+    name: \"${{{{ matrix.arch == 'arm64' && '{job} (arm64)'" in patch) == (
-            job not in commented), job
+            job not in commented
+        ), job
     assert len(commented) == 30
 
 
-def test_a_rejected_review_puts_its_suggestions_in_the_check_run(
-        github: FakeGitHub, service: Service) -> None:
+def test_a_rejected_review_puts_its_suggestions_in_the_check_run(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Fault
 
     repo, sha = _many_jobs_pull_request(github, jobs=3)
-    github.faults.append(Fault("POST", r"/pulls/8/reviews$", status=422, times=1, body={
-        "message": "Unprocessable Entity",
-        "errors": ["Pull request review thread line must be part of the diff"]}))
+    github.faults.append(
+        Fault(
+            "POST",
+            r"/pulls/8/reviews$",
+            status=422,
+            times=1,
+            body={
+                "message": "Unprocessable Entity",
+                "errors": ["Pull request review thread line must be part of the diff"],
+            },
+        )
+    )
     service.deliver("pull_request", pull_request_event(repo, 8, sha))
     wait_until(lambda: github.reviews, 60, "the fallback review")
     assert "shows them as a patch" in github.reviews[0]["body"]
@@ -229,7 +241,8 @@ def test_a_rejected_review_puts_its_suggestions_in_the_check_run(
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_review_that_lands_after_the_timeout_is_not_repeated_by_the_next_event(
-        github: FakeGitHub, tmp_path: Path, backend: str) -> None:
+    github: FakeGitHub, tmp_path: Path, backend: str
+) -> None:
     """The race: `opened`'s review POST times out but GitHub creates it late; the
     `synchronize` that arrived meanwhile must not post the same suggestions again. On both
     queue backends."""
@@ -259,10 +272,10 @@ def _race(github: FakeGitHub, service: Service) -> None:
     wait_until(lambda: github.calls("POST", r"/pulls/16/reviews$"), 30, "the first review POST")
     repo.pulls[16].head_sha = new_sha
     service.deliver("pull_request", pull_request_event(repo, 16, new_sha, action="synchronize"))
-    wait_until(lambda: any(r["status"] == "completed" for r in github.runs_for(new_sha)), 60,
-               "the synchronize check")
+    wait_until(
+        lambda: any(r["status"] == "completed" for r in github.runs_for(new_sha)), 60, "the synchronize check"
+    )
     time.sleep(1.0)
-    comments = [(c["path"], c.get("line"), c["body"]) for c in github.review_comments
-                if c["pull_number"] == 16]
+    comments = [(c["path"], c.get("line"), c["body"]) for c in github.review_comments if c["pull_number"] == 16]
     assert comments and len(comments) == len(set(comments))
     assert len(github.reviews) == 1

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 import time
 from typing import Any
 
-from tests.fake_github import FakeGitHub, Repository
+from tests.fake_github import FakeGitHub
 from tests.service_harness import (
     DGX,
     Service,
     add_artifact,
     add_job,
+    comment_event,
     for_repo,
     junit_zip,
     setup_ci,
@@ -21,12 +21,11 @@ from tests.service_harness import (
     workflow_run_event,
 )
 
-_ids = itertools.count(70_000)
-
 
 def results_comments(github: FakeGitHub, number: int) -> list[dict]:
-    return [c for c in github.issue_comments
-            if c["issue_number"] == number and "parity-bot:results" in c["body"]]
+    return [
+        c for c in github.issue_comments if c["issue_number"] == number and "parity-bot:results" in c["body"]
+    ]
 
 
 def results_check(github: FakeGitHub, sha: str) -> list[dict]:
@@ -46,11 +45,18 @@ def test_one_comment_whatever_the_order_and_repetition(github: FakeGitHub, servi
     for job, conclusion in zip(arm_jobs, ("success", "failure", "success"), strict=True):
         job.update(status="completed", conclusion=conclusion, completed_at=stamp(-650))
     run["status"] = "completed"
-    add_artifact(repo, run, "test-results-amd64-3.11",
-                 junit_zip({"test_a": "passed", "test_b": "passed", "test_c": "passed",
-                            "test_gone": "passed"}))
-    add_artifact(repo, run, "test-results-arm64-3.11",
-                 junit_zip({"test_a": "failed", "test_b": "skipped", "test_c": "passed"}))
+    add_artifact(
+        repo,
+        run,
+        "test-results-amd64-3.11",
+        junit_zip({"test_a": "passed", "test_b": "passed", "test_c": "passed", "test_gone": "passed"}),
+    )
+    add_artifact(
+        repo,
+        run,
+        "test-results-arm64-3.11",
+        junit_zip({"test_a": "failed", "test_b": "skipped", "test_c": "passed"}),
+    )
     add_artifact(repo, run, "test-results-arm64-3.12", junit_zip({"test_a": "failed"}))
     add_artifact(repo, run, "test-results-amd64-3.12", junit_zip({"test_a": "passed"}))
     for _ in range(2):  # the same completion delivered twice (two delivery ids)
@@ -76,21 +82,18 @@ def test_one_comment_whatever_the_order_and_repetition(github: FakeGitHub, servi
     assert all(call.status == 200 for call in github.calls("GET", r"^/_blobs/"))
 
 
-def test_arm64_first_then_amd64_and_a_fork_pull_request(github: FakeGitHub,
-                                                         service: Service) -> None:
+def test_arm64_first_then_amd64_and_a_fork_pull_request(github: FakeGitHub, service: Service) -> None:
     repo, sha, run = setup_ci(github, number=22)
     amd_jobs = [j for j in repo.jobs if "amd64" in j["name"]]
     for job in amd_jobs:
         # GitHub gives a job that waits for a runner its creation time as started_at
-        job.update(status="queued", conclusion=None, completed_at=None,
-                   started_at=job["created_at"])
+        job.update(status="queued", conclusion=None, completed_at=None, started_at=job["created_at"])
     service.deliver("workflow_run", workflow_run_event(repo, sha, run, []))  # a fork: no list
     wait_until(lambda: github.calls("GET", rf"/commits/{sha}/pulls$"), 20, "the PR lookup")
     time.sleep(0.5)
     assert results_comments(github, 22) == []
     for job in amd_jobs:
-        job.update(status="completed", conclusion="success", started_at=stamp(-800),
-                   completed_at=stamp(-700))
+        job.update(status="completed", conclusion="success", started_at=stamp(-800), completed_at=stamp(-700))
     service.deliver("workflow_run", workflow_run_event(repo, sha, run, []))
     wait_until(lambda: results_comments(github, 22), 30, "the comment")
     assert len(results_comments(github, 22)) == 1
@@ -120,20 +123,13 @@ def test_a_huge_difference_still_fits_one_comment(github: FakeGitHub, service: S
 
 # ------------------------------------------------------------------------------ commands
 
-def comment_event(repo: Repository, number: int, body: str, login: str,
-                  kind: str = "User") -> dict[str, Any]:
-    payload = for_repo("issue_comment.created", repo)
-    payload["issue"]["number"] = number
-    payload["issue"]["pull_request"] = {"url": "x"}
-    payload["comment"].update({"id": next(_ids), "body": body})
-    payload["comment"]["user"].update({"login": login, "type": kind})
-    payload["sender"].update({"login": login, "type": kind})
-    return payload
-
 
 def replies(github: FakeGitHub, number: int) -> list[str]:
-    return [c["body"] for c in github.issue_comments
-            if c["issue_number"] == number and "parity-bot:results" not in c["body"]]
+    return [
+        c["body"]
+        for c in github.issue_comments
+        if c["issue_number"] == number and "parity-bot:results" not in c["body"]
+    ]
 
 
 def test_rerun_arm64_from_a_maintainer(github: FakeGitHub, service: Service) -> None:
@@ -160,8 +156,9 @@ def test_rerun_refused_while_running_and_for_readers(github: FakeGitHub, service
 
 def test_bots_are_ignored_and_help_is_given(github: FakeGitHub, service: Service) -> None:
     repo, _, _ = setup_ci(github, number=33)
-    service.deliver("issue_comment", comment_event(repo, 33, "/parity rerun arm64",
-                                                   "dependabot[bot]", kind="Bot"))
+    service.deliver(
+        "issue_comment", comment_event(repo, 33, "/parity rerun arm64", "dependabot[bot]", kind="Bot")
+    )
     service.deliver("issue_comment", comment_event(repo, 33, "/parity frobnicate", "visitor"))
     wait_until(lambda: replies(github, 33), 30, "the help")
     time.sleep(0.5)
@@ -195,13 +192,13 @@ def test_a_deleted_comment_is_written_again(github: FakeGitHub, service: Service
     wait_until(lambda: results_comments(github, 25), 30, "the comment again")
     time.sleep(0.3)
     assert len(results_comments(github, 25)) == 1
-    row = next(line for line in results_comments(github, 25)[0]["body"].splitlines()
-               if "python-version=3.10" in line)
+    row = next(
+        line for line in results_comments(github, 25)[0]["body"].splitlines() if "python-version=3.10" in line
+    )
     assert "❌ [failure]" in row  # the new result, not the old comment's
 
 
-def test_parity_check_judges_again_and_old_runs_are_not_rerun(github: FakeGitHub,
-                                                              service: Service) -> None:
+def test_parity_check_judges_again_and_old_runs_are_not_rerun(github: FakeGitHub, service: Service) -> None:
     repo, sha, run = setup_ci(github, number=35)
     service.deliver("issue_comment", comment_event(repo, 35, "/parity check", "maintainer"))
     wait_until(lambda: replies(github, 35), 60, "the reply")
@@ -213,36 +210,57 @@ def test_parity_check_judges_again_and_old_runs_are_not_rerun(github: FakeGitHub
     assert "older than 30 days" in replies(github, 35)[1] and github.reruns == []
 
 
-def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(
-        github: FakeGitHub, tmp_path: Any) -> None:
+def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(github: FakeGitHub, tmp_path: Any) -> None:
     """The watchdog: queued events record arm64 legs; past RUNNER_WAIT_MINUTES the sweep
     confirms with GitHub and the results comment names the leg; a start forgets it."""
     from tests.service_harness import Service as Running
 
     repo, sha, run = setup_ci(github, number=31)
     stuck = next(j for j in repo.jobs if j["name"] == "Test Python 3.12 on arm64")
-    stuck.update(status="queued", conclusion=None, started_at=stamp(-41 * 60), completed_at=None,
-                 created_at=stamp(-41 * 60))
+    stuck.update(
+        status="queued",
+        conclusion=None,
+        started_at=stamp(-41 * 60),
+        completed_at=None,
+        created_at=stamp(-41 * 60),
+    )
     service = Running(tmp_path, github, RUNNER_WAIT_MINUTES="0.05").start()
     try:
         queued = for_repo("workflow_job.queued", repo)
-        queued["workflow_job"].update({"id": stuck["id"], "run_id": run["id"], "head_sha": sha,
-                                       "name": stuck["name"], "labels": DGX,
-                                       "created_at": stuck["created_at"], "status": "queued"})
+        queued["workflow_job"].update(
+            {
+                "id": stuck["id"],
+                "run_id": run["id"],
+                "head_sha": sha,
+                "name": stuck["name"],
+                "labels": DGX,
+                "created_at": stuck["created_at"],
+                "status": "queued",
+            }
+        )
         assert service.deliver("workflow_job", queued).status_code == 202
         amd = for_repo("workflow_job.queued", repo)
         amd["workflow_job"].update({"id": 1, "labels": ["ubuntu-latest"], "head_sha": sha})
         service.deliver("workflow_job", amd)  # not arm64: not watched
 
         def named() -> list[dict]:
-            return [c for c in results_comments(github, 31)
-                    if "queued for 41 min: no runner with labels [self-hosted, arm64, dgx] "
-                       "picked it up" in c["body"]]
+            return [
+                c
+                for c in results_comments(github, 31)
+                if "queued for 41 min: no runner with labels [self-hosted, arm64, dgx] "
+                "picked it up" in c["body"]
+            ]
 
         wait_until(named, 30, "the comment to name the waiting leg")
         # counted once the comment is written
-        wait_until(lambda: 'parity_arm64_legs_stuck_total{installation="77"}' in __import__(
-            "httpx").get(service.url + "/metrics").text, 10, "the stuck-leg metric")
+        wait_until(
+            lambda: (
+                'parity_arm64_legs_stuck_total{installation="77"}'
+                in __import__("httpx").get(service.url + "/metrics").text
+            ),
+            10,
+            "the stuck-leg metric",
+        )
         assert github.calls("GET", rf"/actions/jobs/{stuck['id']}$")
         assert not github.calls("GET", r"/actions/jobs/1$")
         # It starts: the watchdog forgets it and checks no more.
@@ -269,16 +287,16 @@ def test_what_a_replica_remembers_is_bounded() -> None:
     assert memory.comments.ttl == Memory.AGE and memory.policies.ttl == Memory.POLICY_SECONDS
 
 
-def test_a_reply_that_lands_after_the_timeout_is_not_posted_twice(
-        github: FakeGitHub, service: Service) -> None:
+def test_a_reply_that_lands_after_the_timeout_is_not_posted_twice(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Fault
 
     repo, _, _ = setup_ci(github, number=35)
     # The reply is created, but answered after the client's 2 s timeout: the job retries.
     github.faults.append(Fault("POST", r"/issues/35/comments$", status=0, delay=3.0, times=1))
     service.deliver("issue_comment", comment_event(repo, 35, "/parity help", "visitor"))
-    wait_until(lambda: len(github.calls("GET", r"/issues/35/comments$")) >= 1, 30,
-               "the retry to look for its reply")
+    wait_until(
+        lambda: len(github.calls("GET", r"/issues/35/comments$")) >= 1, 30, "the retry to look for its reply"
+    )
     time.sleep(1.0)
     assert len(replies(github, 35)) == 1
     assert len(github.reactions) == 1  # acknowledged once

@@ -32,11 +32,11 @@ def organisation(github: FakeGitHub) -> dict[str, Repository]:
     folder = CORPUS / "ipfs_kit_py"
 
     def workflows(state: str) -> dict[str, bytes]:
-        return {f".github/workflows/{p.name}": p.read_bytes()
-                for p in sorted((folder / state).glob("*.yml"))}
+        return {f".github/workflows/{p.name}": p.read_bytes() for p in sorted((folder / state).glob("*.yml"))}
 
-    app = Repository(ORG, "app", installation=INSTALLATION,
-                     permissions={"maintainer": "write", "visitor": "read"})
+    app = Repository(
+        ORG, "app", installation=INSTALLATION, permissions={"maintainer": "write", "visitor": "read"}
+    )
     app.files["main"] = {**workflows("optional"), ".github/parity.yml": APP_CONFIG}
     lib = Repository(ORG, "lib", installation=INSTALLATION)
     lib.files["main"] = workflows("after")
@@ -63,8 +63,9 @@ def fixed_tree(repo: Repository, tmp: Path) -> dict[str, bytes]:
         target = root / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    subprocess.run([sys.executable, "-m", "bot", "fix", "--write", str(root)], cwd=ROOT,
-                   capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "fix", "--write", str(root)], cwd=ROOT, capture_output=True, timeout=120
+    )
     files = {name: (root / name).read_bytes() for name in repo.files["main"]}
     shutil.rmtree(root)
     return files
@@ -74,8 +75,9 @@ def fixed_by_cli(repo: Repository, tmp: Path, path: str) -> bytes:
     return fixed_tree(repo, tmp)[path]
 
 
-def issue_event(repo: Repository, number: int, action: str, sender: str,
-                before: str | None = None) -> dict[str, Any]:
+def issue_event(
+    repo: Repository, number: int, action: str, sender: str, before: str | None = None
+) -> dict[str, Any]:
     payload = for_repo("issues.edited", repo)
     payload["action"] = action
     issue = repo.issues[number]
@@ -87,8 +89,14 @@ def issue_event(repo: Repository, number: int, action: str, sender: str,
 
 def push_event(repo: Repository, paths: list[str]) -> dict[str, Any]:
     payload = for_repo("push.with-new-branch", repo)
-    payload.update({"ref": "refs/heads/main", "created": False, "deleted": False,
-                    "commits": [{"id": "c", "added": [], "removed": [], "modified": paths}]})
+    payload.update(
+        {
+            "ref": "refs/heads/main",
+            "created": False,
+            "deleted": False,
+            "commits": [{"id": "c", "added": [], "removed": [], "modified": paths}],
+        }
+    )
     return payload
 
 
@@ -99,9 +107,11 @@ def pulls(repo: Repository, state: str = "open") -> list[Any]:
 def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHub) -> None:
     repos = organisation(github)
     app = repos["app"]
-    github.faults += [Fault("POST", r"/git/trees$", status=502, times=1),
-                      Fault("POST", r"/pulls$", status=502, times=1),
-                      Fault("GET", r"/issues$", status=503, times=1)]
+    github.faults += [
+        Fault("POST", r"/git/trees$", status=502, times=1),
+        Fault("POST", r"/pulls$", status=502, times=1),
+        Fault("GET", r"/issues$", status=503, times=1),
+    ]
     service = Service(tmp_path, github).start()
     try:
         service.deliver("installation", installed(repos))
@@ -116,28 +126,37 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
 
         # A reader's tick is reverted, with a reply; nothing is opened.
         before = issue["body"]
-        issue["body"] = before.replace(f"- [ ] Open a pull request that adds the arm64 legs to "
-                                       f"`{WORKFLOW}`", f"- [x] Open a pull request that adds "
-                                       f"the arm64 legs to `{WORKFLOW}`")
+        issue["body"] = before.replace(
+            f"- [ ] Open a pull request that adds the arm64 legs to `{WORKFLOW}`",
+            f"- [x] Open a pull request that adds the arm64 legs to `{WORKFLOW}`",
+        )
         assert render.newly_ticked(before, issue["body"]) == [WORKFLOW]
         service.deliver("issues", issue_event(app, number, "edited", "visitor", before))
-        wait_until(lambda: not render.boxes(app.issues[number]["body"])[WORKFLOW], 30,
-                   "the tick to be reverted")
-        wait_until(lambda: any("write access" in c["body"] for c in github.issue_comments
-                               if c["issue_number"] == number), 30, "the reply")
+        wait_until(
+            lambda: not render.boxes(app.issues[number]["body"])[WORKFLOW], 30, "the tick to be reverted"
+        )
+        wait_until(
+            lambda: any(
+                "write access" in c["body"] for c in github.issue_comments if c["issue_number"] == number
+            ),
+            30,
+            "the reply",
+        )
         assert not pulls(app)
 
         # A maintainer's tick opens exactly one pull request, with `parity-bot fix`'s edit.
-        issue["body"] = issue["body"].replace(f"- [ ] Open a pull request that adds the arm64 "
-                                              f"legs to `{WORKFLOW}`", f"- [x] Open a pull "
-                                              f"request that adds the arm64 legs to `{WORKFLOW}`")
+        issue["body"] = issue["body"].replace(
+            f"- [ ] Open a pull request that adds the arm64 legs to `{WORKFLOW}`",
+            f"- [x] Open a pull request that adds the arm64 legs to `{WORKFLOW}`",
+        )
         tick = issue_event(app, number, "edited", "maintainer", before)
         service.deliver("issues", tick)
         pull = wait_until(lambda: next(iter(pulls(app)), None), 60, "the fix pull request")
         assert pull.head_ref == "parity-bot/arm64/run-tests" and pull.base_ref == "main"
         assert app.files[pull.head_ref][WORKFLOW] == fixed_by_cli(app, tmp_path, WORKFLOW)
-        changed = {p for p in app.files[pull.head_ref]
-                   if app.files[pull.head_ref][p] != app.files["main"].get(p)}
+        changed = {
+            p for p in app.files[pull.head_ref] if app.files[pull.head_ref][p] != app.files["main"].get(p)
+        }
         assert changed == {WORKFLOW}
         assert "gains" in pull.body and "linux/arm64" in pull.body
         commits = len(app.commits)
@@ -164,23 +183,37 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
         assert len(pulls(app)) == 1
 
         # Someone else pushes to the branch: the bot comments instead of force-pushing.
-        theirs = app.commit(pull.head_ref, {**app.files[pull.head_ref],
-                                            "NOTES.md": b"mine\n"}, "my change", "someone")
+        theirs = app.commit(
+            pull.head_ref, {**app.files[pull.head_ref], "NOTES.md": b"mine\n"}, "my change", "someone"
+        )
         app.files["main"][other] = app.files["main"][other] + b"# again\n"
         service.deliver("push", push_event(app, [other]))
-        wait_until(lambda: any("Someone else pushed" in c["body"] for c in github.issue_comments
-                               if c["issue_number"] == pull.number), 60, "the comment")
+        wait_until(
+            lambda: any(
+                "Someone else pushed" in c["body"]
+                for c in github.issue_comments
+                if c["issue_number"] == pull.number
+            ),
+            60,
+            "the comment",
+        )
         assert app.heads[pull.head_ref] == theirs
 
         # `/parity fix lint.yml` on the dashboard: nothing to fix there is said plainly.
         comment = for_repo("issue_comment.created", app)
         comment["issue"] = {"number": number, "title": render.TITLE}
-        comment["comment"].update({"id": 991, "body": "/parity fix no-such.yml",
-                                   "user": {"login": "maintainer", "type": "User"}})
+        comment["comment"].update(
+            {"id": 991, "body": "/parity fix no-such.yml", "user": {"login": "maintainer", "type": "User"}}
+        )
         comment["sender"] = {"login": "maintainer", "type": "User"}
         service.deliver("issue_comment", comment)
-        wait_until(lambda: any("nothing to fix" in c["body"] for c in github.issue_comments
-                               if c["issue_number"] == number), 30, "the answer")
+        wait_until(
+            lambda: any(
+                "nothing to fix" in c["body"] for c in github.issue_comments if c["issue_number"] == number
+            ),
+            30,
+            "the answer",
+        )
 
         # The dashboard closed: scans leave it alone until it is reopened.
         app.issues[number]["state"] = "closed"
@@ -196,8 +229,11 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
         app.files["main"][WORKFLOW] = app.files[pull.head_ref][WORKFLOW]
         service.deliver("push", push_event(app, [WORKFLOW]))
         wait_until(lambda: pull.state == "closed", 60, "the pull request to close")
-        assert any("needs no arm64 legs" in c["body"] for c in github.issue_comments
-                   if c["issue_number"] == pull.number)
+        assert any(
+            "needs no arm64 legs" in c["body"]
+            for c in github.issue_comments
+            if c["issue_number"] == pull.number
+        )
     finally:
         service.stop()
     assert all(fault.times == 0 for fault in github.faults)
@@ -220,14 +256,14 @@ def scans_of(service: Service) -> int:
 
     db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
     try:
-        return int(db.execute("SELECT COUNT(*) FROM scans WHERE repo = ?",
-                              (f"{ORG}/app",)).fetchone()[0])
+        return int(db.execute("SELECT COUNT(*) FROM scans WHERE repo = ?", (f"{ORG}/app",)).fetchone()[0])
     finally:
         db.close()
 
 
 def test_a_dashboard_lost_from_the_database_is_found_again_not_duplicated(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     app = repos["app"]
     service = Service(tmp_path, github).start()
@@ -255,19 +291,20 @@ def test_a_dashboard_lost_from_the_database_is_found_again_not_duplicated(
     assert json.dumps(github.calls("GET", r"/issues$")[-1].query).count("creator") == 1
 
 
-def test_fix_prs_auto_opens_one_pull_request_per_fixable_workflow(
-        tmp_path: Path, github: FakeGitHub) -> None:
+def test_fix_prs_auto_opens_one_pull_request_per_fixable_workflow(tmp_path: Path, github: FakeGitHub) -> None:
     repos = organisation(github)
     lib = repos["lib"]
     lib.files["main"][".github/parity.yml"] = b"fix_prs: auto\n"
-    expected = {path: data for path, data in fixed_tree(lib, tmp_path).items()
-                if data != lib.files["main"][path]}
+    expected = {
+        path: data for path, data in fixed_tree(lib, tmp_path).items() if data != lib.files["main"][path]
+    }
     assert expected
     service = Service(tmp_path, github).start()
     try:
         service.deliver("installation", installed(repos))
-        wait_until(lambda: len(pulls(lib)) == len(expected) and service_idle(service), 180,
-                   "the fix pull requests")
+        wait_until(
+            lambda: len(pulls(lib)) == len(expected) and service_idle(service), 180, "the fix pull requests"
+        )
     finally:
         service.stop()
     by_path = {}

@@ -34,9 +34,23 @@ SKIPPED = {"old-tool": ARCHIVED, "older-tool": ARCHIVED, "blocked": DISABLED, "f
 def report(service: Service, *args: str) -> Any:
     """`parity-bot report` on the service's database, as an operator runs it."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "report", "--database", service.env["DATABASE_URL"],
-         "--format", "json", *args], capture_output=True, text=True, cwd=ROOT, timeout=60,
-        env={**service.env})
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "report",
+            "--database",
+            service.env["DATABASE_URL"],
+            "--format",
+            "json",
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        env={**service.env},
+    )
     if result.returncode != 0:
         return None
     return json.loads(result.stdout)
@@ -49,34 +63,41 @@ def rows(service: Service) -> dict[str, dict[str, Any]]:
 
 def expected(repo: Repository) -> dict[str, int]:
     """What `parity-bot check` says about the repository's default branch, by status."""
-    files = {path: data for path, data in repo.files["main"].items()
-             if path.startswith(".github/workflows/")}
+    files = {path: data for path, data in repo.files["main"].items() if path.startswith(".github/workflows/")}
     config = repo.files["main"].get(".github/parity.yml")
     policy = load_policy(config) if config is not None else load_policy(ORG_CONFIG)
     by_status: dict[str, int] = analyze(files, policy).summary()["by_status"]
     return by_status
 
 
-def scanned_everything(service: Service, repos: dict[str, Repository],
-                       states: tuple[str, ...] = (SCANNED,)) -> dict[str, dict[str, Any]]:
+def scanned_everything(
+    service: Service, repos: dict[str, Repository], states: tuple[str, ...] = (SCANNED,)
+) -> dict[str, dict[str, Any]]:
     found = rows(service)
     done = len(found) == len(repos) and all(
-        row["state"] in (states if row["repository"].split("/")[1] not in SKIPPED else
-                         (SKIPPED[row["repository"].split("/")[1]],)) for row in found.values())
+        row["state"]
+        in (
+            states
+            if row["repository"].split("/")[1] not in SKIPPED
+            else (SKIPPED[row["repository"].split("/")[1]],)
+        )
+        for row in found.values()
+    )
     return found if done else {}
 
 
-def install(service: Service, repos: dict[str, Repository],
-            timeout: float = 120) -> dict[str, dict[str, Any]]:
+def install(service: Service, repos: dict[str, Repository], timeout: float = 120) -> dict[str, dict[str, Any]]:
     """Install the App on the organisation and wait until the first round is done."""
     assert service.deliver("installation", installation_created(repos)).status_code == 202
     found: dict[str, dict[str, Any]] = wait_until(
-        lambda: scanned_everything(service, repos), timeout, "the first round")
+        lambda: scanned_everything(service, repos), timeout, "the first round"
+    )
     return found
 
 
 def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_one_304_each(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     active = [name for name in repos if name not in SKIPPED]
     service = Service(tmp_path, github).start()
@@ -106,18 +127,19 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
     # The org report: one issue in the owner's .github repository, totals first.
     reports = list(repos[".github"].issues.values())
     assert len(reports) == 1 and reports[0]["title"] == org_report.TITLE
-    assert f"**{len(active)} repositories** judged (2 archived, 1 disabled, 1 empty skipped)" \
-        in reports[0]["body"]
-    assert f"{data['totals']['jobs']} jobs: {data['totals']['by_status']['parity']} parity" \
-        in reports[0]["body"]
+    assert (
+        f"**{len(active)} repositories** judged (2 archived, 1 disabled, 1 empty skipped)" in reports[0]["body"]
+    )
+    assert (
+        f"{data['totals']['jobs']} jobs: {data['totals']['by_status']['parity']} parity" in reports[0]["body"]
+    )
 
     # A day later (SCAN_INTERVAL shortened), nothing has changed: one 304 per repository.
     first = len(github.requests)
     service.env["SCAN_INTERVAL"] = "2"
     service.restart()
     try:
-        wait_until(lambda: scanned_everything(service, repos, (UNCHANGED,)), 60,
-                   "the scheduled round")
+        wait_until(lambda: scanned_everything(service, repos, (UNCHANGED,)), 60, "the scheduled round")
     finally:
         service.stop()
     later = github.requests[first:]
@@ -131,8 +153,11 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
     import sqlite3
 
     db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
-    later_scans = dict(db.execute("SELECT repo, COUNT(*) FROM scans WHERE round > 1 "
-                                  "AND state = 'unchanged' GROUP BY repo").fetchall())
+    later_scans = dict(
+        db.execute(
+            "SELECT repo, COUNT(*) FROM scans WHERE round > 1 AND state = 'unchanged' GROUP BY repo"
+        ).fetchall()
+    )
     # One conditional request per repository and round, and nothing else per repository.
     assert per_repo == {repo.split("/")[1]: n for repo, n in later_scans.items()}
     assert set(per_repo) == set(active)
@@ -144,8 +169,10 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
         ("POST", f"/app/installations/{INSTALLATION}/access_tokens"),
         ("GET", "/installation/repositories"),
         ("GET", f"/repos/{ORG}/.github/contents/.github/parity.yml"),
-        ("GET", "/app"), ("GET", f"/repos/{ORG}/.github/issues"),
-        ("PATCH", f"/repos/{ORG}/.github/issues/{report_issue}")}
+        ("GET", "/app"),
+        ("GET", f"/repos/{ORG}/.github/issues"),
+        ("PATCH", f"/repos/{ORG}/.github/issues/{report_issue}"),
+    }
     assert not [line for line in service.log_lines() if line.get("level") == "ERROR"]
     # The round's report was published again (unchanged: found, not edited, not duplicated).
     assert [r for r in later if r.path == f"/repos/{ORG}/.github/issues"]
@@ -153,7 +180,8 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
 
 
 def test_a_push_that_changes_a_workflow_rescans_reading_only_the_changed_file(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
@@ -193,15 +221,15 @@ def test_a_push_that_changes_a_workflow_rescans_reading_only_the_changed_file(
 
 
 def test_removing_repositories_and_the_installation_deletes_their_data(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
         install(service, repos)
         removed = example("installation_repositories.removed")
         removed["installation"].update({"id": INSTALLATION, "account": {"login": ORG}})
-        removed["repositories_removed"] = [{"full_name": f"{ORG}/ipfs-before"},
-                                           {"full_name": f"{ORG}/fresh"}]
+        removed["repositories_removed"] = [{"full_name": f"{ORG}/ipfs-before"}, {"full_name": f"{ORG}/fresh"}]
         removed["repositories_added"] = []
         service.deliver("installation_repositories", removed)
         wait_until(lambda: f"{ORG}/ipfs-before" not in rows(service), 30, "the removal")
@@ -220,13 +248,20 @@ def test_removing_repositories_and_the_installation_deletes_their_data(
 
 
 def test_scans_finish_through_5xx_timeouts_and_secondary_rate_limits(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     github.faults += [
         Fault("GET", r"/contents/\.github$", status=502, times=6, every=3),
-        Fault("GET", r"/git/blobs/", status=403, times=2, every=7,
-              headers={"retry-after": "1"}, body={"message": "You have exceeded a secondary "
-                                                             "rate limit"}),
+        Fault(
+            "GET",
+            r"/git/blobs/",
+            status=403,
+            times=2,
+            every=7,
+            headers={"retry-after": "1"},
+            body={"message": "You have exceeded a secondary rate limit"},
+        ),
         Fault("GET", r"/contents/\.github/workflows$", status=0, delay=3.0, times=1),
         Fault("GET", r"^/installation/repositories$", status=500, times=1),
     ]
@@ -242,7 +277,8 @@ def test_scans_finish_through_5xx_timeouts_and_secondary_rate_limits(
 
 
 def test_a_round_killed_midway_finishes_after_a_restart_with_one_row_per_repository(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     repos = organisation(github)
     # Slow blobs, so that the kill lands in the middle of the round.
     github.faults.append(Fault("GET", r"/git/blobs/", status=0, delay=0.2, times=10_000))
@@ -262,14 +298,14 @@ def test_a_round_killed_midway_finishes_after_a_restart_with_one_row_per_reposit
     import sqlite3
 
     db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
-    per_round = db.execute("SELECT repo, round, COUNT(*) FROM scans GROUP BY repo, round "
-                           "HAVING COUNT(*) > 1").fetchall()
+    per_round = db.execute(
+        "SELECT repo, round, COUNT(*) FROM scans GROUP BY repo, round HAVING COUNT(*) > 1"
+    ).fetchall()
     assert per_round == []
     assert db.execute("SELECT COUNT(DISTINCT round) FROM scans").fetchone()[0] == 1
 
 
-def test_the_report_command_reads_the_database_in_every_form(
-        tmp_path: Path, github: FakeGitHub) -> None:
+def test_the_report_command_reads_the_database_in_every_form(tmp_path: Path, github: FakeGitHub) -> None:
     repos = organisation(github)
     service = Service(tmp_path, github).start()
     try:
@@ -283,31 +319,41 @@ def test_the_report_command_reads_the_database_in_every_form(
     assert "Not scanned: " in markdown and f"`{ORG}/fresh` (empty)" in markdown
     table = [line for line in markdown.splitlines() if line.startswith(f"| `{ORG}/")]
     assert len(table) == 26
-    csv_text = subprocess.run([*base, "--format", "csv"], capture_output=True, text=True,
-                              cwd=ROOT, check=True).stdout
+    csv_text = subprocess.run(
+        [*base, "--format", "csv"], capture_output=True, text=True, cwd=ROOT, check=True
+    ).stdout
     header, *lines = csv_text.splitlines()
     assert header.startswith("repository,state,scanned_at,commit,workflows")
     assert len(lines) == 30
-    missing = subprocess.run([*base, "--installation", "999"], capture_output=True, text=True,
-                             cwd=ROOT)
+    missing = subprocess.run([*base, "--installation", "999"], capture_output=True, text=True, cwd=ROOT)
     assert missing.returncode == 2 and "no scans" in missing.stderr
-    bad = subprocess.run([*base, "--since", "yesterday"], capture_output=True, text=True,
-                         cwd=ROOT)
+    bad = subprocess.run([*base, "--since", "yesterday"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and "--since" in bad.stderr
 
 
 def test_a_live_report_scans_the_organisation_through_the_app_without_the_service(
-        tmp_path: Path, github: FakeGitHub) -> None:
+    tmp_path: Path, github: FakeGitHub
+) -> None:
     from tests.service_harness import APP_ID, app_key
 
     repos = organisation(github)
     github.installations[ORG] = INSTALLATION
-    env = {"PATH": "", "PYTHONPATH": str(ROOT), "APP_ID": str(APP_ID),
-           "PRIVATE_KEY": app_key()[0],
-           "GITHUB_API_URL": github.url, "ENV_FILE": str(tmp_path / ".env")}
-    result = subprocess.run([sys.executable, "-m", "bot", "report", "--org", ORG, "--live",
-                             "--format", "json", "--progress"], capture_output=True, text=True,
-                            cwd=tmp_path, env=env, timeout=300)
+    env = {
+        "PATH": "",
+        "PYTHONPATH": str(ROOT),
+        "APP_ID": str(APP_ID),
+        "PRIVATE_KEY": app_key()[0],
+        "GITHUB_API_URL": github.url,
+        "ENV_FILE": str(tmp_path / ".env"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--org", ORG, "--live", "--format", "json", "--progress"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     found = {row["repository"]: row for row in data["repositories"]}
@@ -318,7 +364,12 @@ def test_a_live_report_scans_the_organisation_through_the_app_without_the_servic
             assert row["by_status"] == expected(repo), name
     assert f"scanning {len(repos) - len(SKIPPED)}/{len(repos) - len(SKIPPED)}" in result.stderr
     assert not list(tmp_path.glob("*.db"))  # nothing kept
-    unknown = subprocess.run([sys.executable, "-m", "bot", "report", "--org", "nobody",
-                              "--live"], capture_output=True, text=True, cwd=tmp_path, env=env,
-                             timeout=60)
+    unknown = subprocess.run(
+        [sys.executable, "-m", "bot", "report", "--org", "nobody", "--live"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert unknown.returncode == 2 and "not installed on nobody" in unknown.stderr

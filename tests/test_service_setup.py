@@ -15,8 +15,7 @@ from tests.service_harness import APP_ID, Service, app_key, example
 
 def test_manifest_flow_writes_env_and_the_service_then_runs(tmp_path: Path) -> None:
     github = FakeGitHub(APP_ID, app_key()[1]).start()
-    service = Service(tmp_path, None, GITHUB_API_URL=github.url,
-                      PUBLIC_URL="https://parity.example.org")
+    service = Service(tmp_path, None, GITHUB_API_URL=github.url, PUBLIC_URL="https://parity.example.org")
     service.start()
     try:
         assert httpx.get(service.url + "/readyz").status_code == 503  # no webhooks here yet
@@ -34,9 +33,13 @@ def test_manifest_flow_writes_env_and_the_service_then_runs(tmp_path: Path) -> N
         # A callback that did not come from this page is refused.
         refused = httpx.get(service.url + "/setup/callback", params={"code": "x", "state": "no"})
         assert "state does not match" in refused.text
-        github.manifest_codes["c0de"] = {"id": APP_ID, "name": "parity-bot", "pem": app_key()[0],
-                                         "webhook_secret": "fresh-secret",
-                                         "html_url": "https://github.com/apps/parity-bot"}
+        github.manifest_codes["c0de"] = {
+            "id": APP_ID,
+            "name": "parity-bot",
+            "pem": app_key()[0],
+            "webhook_secret": "fresh-secret",
+            "html_url": "https://github.com/apps/parity-bot",
+        }
         done = httpx.get(service.url + "/setup/callback", params={"code": "c0de", "state": state})
         assert "parity-bot is registered" in done.text
         assert github.calls("POST", r"^/app-manifests/c0de/conversions$")
@@ -49,8 +52,7 @@ def test_manifest_flow_writes_env_and_the_service_then_runs(tmp_path: Path) -> N
     service.env.update({"GITHUB_API_URL": github.url})
     service.restart()
     try:
-        response = service.deliver("installation", example("installation.created"),
-                                   secret="fresh-secret")
+        response = service.deliver("installation", example("installation.created"), secret="fresh-secret")
         assert response.status_code == 202
         assert httpx.get(service.url + "/readyz").status_code == 200
     finally:

@@ -24,8 +24,7 @@ def check(text: str, policy: Policy | None = None, **more: str):
 
 
 def job(report, job_id: str, path: str = "ci.yml"):
-    return next(j for wf in report.workflows if wf.path == path for j in wf.jobs
-                if j.job.id == job_id)
+    return next(j for wf in report.workflows if wf.path == path for j in wf.jobs if j.job.id == job_id)
 
 
 def rules(report) -> list[str]:
@@ -41,16 +40,23 @@ def test_on_is_a_key_and_lines_are_one_based():
     assert root.key_line("jobs") == 4
 
 
-@pytest.mark.parametrize(("data", "message", "line"), [
-    (b"jobs:\n  a: 1\n  a: 2\n", "duplicate key 'a'", 3),
-    (b"jobs: [1, 2\nx: 1\n", "invalid YAML", 2),
-    (b"jobs:\n  x: \xff\n", "not valid UTF-8", 2),
-    (b"a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
-     b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
-     b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
-     b"g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n", "alias bomb", None),
-    (b"- &a [*a]\n", "nesting deeper", None),
-])
+@pytest.mark.parametrize(
+    ("data", "message", "line"),
+    [
+        (b"jobs:\n  a: 1\n  a: 2\n", "duplicate key 'a'", 3),
+        (b"jobs: [1, 2\nx: 1\n", "invalid YAML", 2),
+        (b"jobs:\n  x: \xff\n", "not valid UTF-8", 2),
+        (
+            b"a: &a [1]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
+            b"c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"
+            b"e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]\n"
+            b"g: [*f, *f, *f, *f, *f, *f, *f, *f, *f, *f]\n",
+            "alias bomb",
+            None,
+        ),
+        (b"- &a [*a]\n", "nesting deeper", None),
+    ],
+)
 def test_hostile_or_broken_yaml_is_a_clear_error(data, message, line):
     with pytest.raises(YamlError, match=message) as info:
         parse(data)
@@ -74,21 +80,24 @@ def test_a_broken_file_does_not_stop_the_others():
 # ------------------------------------------------------------------ runners
 
 
-@pytest.mark.parametrize(("labels", "expected"), [
-    (["ubuntu-latest"], ("linux", "amd64")),
-    (["ubuntu-24.04-arm"], ("linux", "arm64")),
-    (["windows-11-arm"], ("windows", "arm64")),
-    (["macos-latest"], ("macos", "arm64")),
-    (["macos-15-intel"], ("macos", "amd64")),
-    (["macos-14-large"], ("macos", "amd64")),
-    (["macos-14-xlarge"], ("macos", "arm64")),
-    (["self-hosted", "ARM64"], ("linux", "arm64")),
-    (["self-hosted", "Linux", "X64"], ("linux", "amd64")),
-    (["self-hosted", "windows", "aarch64"], ("windows", "arm64")),
-    (["self-hosted", "gpu"], ("unknown", "unknown")),
-    (["self-hosted", "arm64", "x64"], ("unknown", "unknown")),
-    (["my-custom-pool"], ("unknown", "unknown")),
-])
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        (["ubuntu-latest"], ("linux", "amd64")),
+        (["ubuntu-24.04-arm"], ("linux", "arm64")),
+        (["windows-11-arm"], ("windows", "arm64")),
+        (["macos-latest"], ("macos", "arm64")),
+        (["macos-15-intel"], ("macos", "amd64")),
+        (["macos-14-large"], ("macos", "amd64")),
+        (["macos-14-xlarge"], ("macos", "arm64")),
+        (["self-hosted", "ARM64"], ("linux", "arm64")),
+        (["self-hosted", "Linux", "X64"], ("linux", "amd64")),
+        (["self-hosted", "windows", "aarch64"], ("windows", "arm64")),
+        (["self-hosted", "gpu"], ("unknown", "unknown")),
+        (["self-hosted", "arm64", "x64"], ("unknown", "unknown")),
+        (["my-custom-pool"], ("unknown", "unknown")),
+    ],
+)
 def test_runner_table(labels, expected):
     result = resolve(labels)
     assert (result.os, result.arch) == expected
@@ -268,8 +277,10 @@ def test_emulated_docker_platform_per_leg():
     t = job(report, "t")
     assert [(leg.arch, leg.emulated) for leg in t.legs] == [("amd64", False), ("arm64", True)]
     assert t.status == "parity"
-    assert job(check(report.workflows[0].workflow.source, Policy(allow_emulated=False)),
-               "t").status == "amd64-only"
+    assert (
+        job(check(report.workflows[0].workflow.source, Policy(allow_emulated=False)), "t").status
+        == "amd64-only"
+    )
 
 
 def test_run_on_arch_action_is_emulated_arm64():
@@ -315,7 +326,8 @@ def test_config_rejects_unknown_keys_with_their_name():
 
 
 def test_config_loads_every_documented_key():
-    policy = load_policy(textwrap.dedent("""
+    policy = load_policy(
+        textwrap.dedent("""
         mode: advisory
         platforms: [linux, windows]
         allow_emulated: false
@@ -327,7 +339,8 @@ def test_config_loads_every_documented_key():
         extends: octo/.github
         judge: [build, test, unknown, lint]
         require: [{workflow: "release.yml", job: "upload-*"}]
-    """))
+    """)
+    )
     assert policy.judge == ("build", "test", "unknown", "lint")
     assert policy.required(".github/workflows/release.yml", "upload-wheels")
     assert not policy.required(".github/workflows/ci.yml", "upload-wheels")
@@ -346,32 +359,55 @@ def test_the_schema_is_the_one_definition_of_the_config():
     assert schema["$id"].endswith("/bot/schema/parity.schema.json")
     single, listed = schema["properties"]["judge"]["anyOf"]
     assert single["enum"] == listed["items"]["enum"] == list(PURPOSES)
-    good = {"mode": "off", "platforms": ["macos"], "runners": {"x": "windows/arm64"},
-            "ignore": [{"job": "a"}], "results": {"comment": "never"},
-            "judge": ["build", "x86-specific"], "require": [{"workflow": "*", "job": "i*"}],
-            "dashboard": True, "fix_prs": "auto", "org_report": True,
-            "report_repository": "octo/reports"}
+    good = {
+        "mode": "off",
+        "platforms": ["macos"],
+        "runners": {"x": "windows/arm64"},
+        "ignore": [{"job": "a"}],
+        "results": {"comment": "never"},
+        "judge": ["build", "x86-specific"],
+        "require": [{"workflow": "*", "job": "i*"}],
+        "dashboard": True,
+        "fix_prs": "auto",
+        "org_report": True,
+        "report_repository": "octo/reports",
+    }
     policy = policy_from_dict(good)
     assert policy.platforms == ("macos",) and policy.runners == {"x": "windows/arm64"}
     assert policy.fix_prs == "auto" and policy.judge == ("build", "x86-specific")
     assert policy_from_dict({"platforms": "linux", "ignore": None}).platforms == ("linux",)
 
 
-@pytest.mark.parametrize(("text", "message", "line"), [
-    ("mode: required\nallow_emulation: false\n",
-     "unknown key 'allow_emulation' in the config; allowed: allow_emulated,", 2),
-    ("mode: sometimes\n", "mode must be one of required, advisory, off, not 'sometimes'", 1),
-    ("platforms: [linux, bsd]\n", "platforms", 1),
-    ("runners:\n  dgx: arm64\n  gpu: sparc\n",
-     "runners.gpu: 'sparc' is not valid (runner label globs mapped to an architecture", 3),
-    ("ignore:\n  - job: a\n  - jobs: b\n",
-     "unknown key 'jobs' in an 'ignore' entry; allowed: job, workflow", 3),
-    ("results:\n  comment: loud\n", "results.comment must be one of always, on-difference, "
-     "never, not 'loud'", 2),
-    ("dashboard: yes\n", "dashboard must be true or false, not 'yes'", 1),
-    ("report_repository: reports\n", "report_repository: 'reports' is not valid (OWNER/NAME", 1),
-    ("- a\n- b\n", "the config must be a mapping", 1),
-])
+@pytest.mark.parametrize(
+    ("text", "message", "line"),
+    [
+        (
+            "mode: required\nallow_emulation: false\n",
+            "unknown key 'allow_emulation' in the config; allowed: allow_emulated,",
+            2,
+        ),
+        ("mode: sometimes\n", "mode must be one of required, advisory, off, not 'sometimes'", 1),
+        ("platforms: [linux, bsd]\n", "platforms", 1),
+        (
+            "runners:\n  dgx: arm64\n  gpu: sparc\n",
+            "runners.gpu: 'sparc' is not valid (runner label globs mapped to an architecture",
+            3,
+        ),
+        (
+            "ignore:\n  - job: a\n  - jobs: b\n",
+            "unknown key 'jobs' in an 'ignore' entry; allowed: job, workflow",
+            3,
+        ),
+        (
+            "results:\n  comment: loud\n",
+            "results.comment must be one of always, on-difference, never, not 'loud'",
+            2,
+        ),
+        ("dashboard: yes\n", "dashboard must be true or false, not 'yes'", 1),
+        ("report_repository: reports\n", "report_repository: 'reports' is not valid (OWNER/NAME", 1),
+        ("- a\n- b\n", "the config must be a mapping", 1),
+    ],
+)
 def test_config_errors_name_the_key_and_its_line(text: str, message: str, line: int) -> None:
     with pytest.raises(ConfigError) as raised:
         load_policy(text)

@@ -45,8 +45,11 @@ class JobReport:
     def missing_json(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = []
         for leg in self.verdict.missing:
-            item = {"matrix": shown_value(missing_matrix(leg, self.runner_paths)), "os": leg.os,
-                    "arch": "arm64"}
+            item = {
+                "matrix": shown_value(missing_matrix(leg, self.runner_paths)),
+                "os": leg.os,
+                "arch": "arm64",
+            }
             if item not in found:
                 found.append(item)
         return found
@@ -88,8 +91,7 @@ class WorkflowReport:
         return self.findings + [item for job in self.jobs for item in job.findings]
 
     def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "error": self.error,
-                "jobs": [job.as_json() for job in self.jobs]}
+        return {"path": self.path, "error": self.error, "jobs": [job.as_json() for job in self.jobs]}
 
 
 @dataclass(slots=True)
@@ -103,8 +105,12 @@ class Report:
 
     def not_judged(self) -> dict[str, int]:
         """Not-applicable jobs by why: their purpose, or another platform or architecture."""
-        counts = Counter(job.verdict.not_judged or OTHER_PLATFORM for wf in self.workflows
-                         for job in wf.jobs if job.status == NOT_APPLICABLE)
+        counts = Counter(
+            job.verdict.not_judged or OTHER_PLATFORM
+            for wf in self.workflows
+            for job in wf.jobs
+            if job.status == NOT_APPLICABLE
+        )
         return dict(counts.most_common())
 
     def findings(self) -> list[tuple[str, Finding]]:
@@ -118,7 +124,7 @@ class Report:
 
     def at_least(self, severity: str) -> int:
         """Findings of `severity` or worse, whatever the mode (`--fail-on`)."""
-        worse = SEVERITIES[:SEVERITIES.index(severity) + 1]
+        worse = SEVERITIES[: SEVERITIES.index(severity) + 1]
         return sum(1 for _, item in self.findings() if item.severity in worse)
 
     def summary(self) -> dict[str, Any]:
@@ -166,8 +172,12 @@ def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
 Progress = Callable[[int, int, str], None]
 
 
-def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
-            today: date | None = None, progress: Progress | None = None) -> Report:
+def analyze(
+    files: Mapping[str, bytes | str],
+    policy: Policy | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+) -> Report:
     """Judge every job of every file; `files` maps a display path to the file's content."""
     policy = policy or Policy()
     today = today or date.today()
@@ -195,15 +205,22 @@ def analyze(files: Mapping[str, bytes | str], policy: Policy | None = None,
         if item.ignored:
             found: list[Finding] = []
         else:
-            found = job_findings(item.job, resolved.legs, resolved.runner_paths, verdict,
-                                 policy, today)
+            found = job_findings(item.job, resolved.legs, resolved.runner_paths, verdict, policy, today)
             if resolved.error:
-                found.insert(0, finding("invalid-workflow", item.job.line,
-                                        f"job '{item.job.id}': {resolved.error}"))
+                found.insert(
+                    0, finding("invalid-workflow", item.job.line, f"job '{item.job.id}': {resolved.error}")
+                )
         reports[item.path].jobs.append(
-            JobReport(item.job, verdict, resolved.legs, resolved.runner_keys,
-                      resolved.runner_paths, found,
-                      job_purpose(resolved)))
+            JobReport(
+                item.job,
+                verdict,
+                resolved.legs,
+                resolved.runner_keys,
+                resolved.runner_paths,
+                found,
+                job_purpose(resolved),
+            )
+        )
     for report in reports.values():
         error = report.workflow.error
         if error is not None:

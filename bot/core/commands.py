@@ -35,8 +35,12 @@ def parse(body: str) -> list[Command]:
     for match in _LINE.finditer(body or ""):
         words = match.group(1).split()
         lowered = [word.lower() for word in words]
-        if lowered[:1] == ["rerun"] and len(lowered) >= 2 and lowered[1] in ARCHES and set(
-                lowered[2:]) <= {"--all-jobs", "--failed"}:
+        if (
+            lowered[:1] == ["rerun"]
+            and len(lowered) >= 2
+            and lowered[1] in ARCHES
+            and set(lowered[2:]) <= {"--all-jobs", "--failed"}
+        ):
             found.append(Command("rerun", lowered[1], "--all-jobs" in lowered[2:]))
         elif lowered == ["check"]:
             found.append(Command("check"))

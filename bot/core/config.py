@@ -83,8 +83,9 @@ def _schema_validator() -> Any:
     if _VALIDATOR is None:
         import jsonschema
 
-        schema = json.loads(resources.files("bot").joinpath("schema/parity.schema.json")
-                            .read_text(encoding="utf-8"))
+        schema = json.loads(
+            resources.files("bot").joinpath("schema/parity.schema.json").read_text(encoding="utf-8")
+        )
         _VALIDATOR = jsonschema.Draft202012Validator(schema)
     return _VALIDATOR
 
@@ -121,22 +122,33 @@ def _schema_error(error: Any, root: Node | None) -> ConfigError:
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
         owner = _where(path[:-1])
-        place = ("the config" if not path else f"'{where}'" if isinstance(path[-1], str)
-                 else f"{'an' if owner[0] in 'aeiou' else 'a'} '{owner}' entry")
+        place = (
+            "the config"
+            if not path
+            else f"'{where}'"
+            if isinstance(path[-1], str)
+            else f"{'an' if owner[0] in 'aeiou' else 'a'} '{owner}' entry"
+        )
         words = "key" if len(extra) == 1 else "keys"
-        return ConfigError(f"unknown {words} {', '.join(repr(k) for k in extra)} in {place}; "
-                           f"allowed: {', '.join(allowed)}", _line(root, [*path, extra[0]]))
+        return ConfigError(
+            f"unknown {words} {', '.join(repr(k) for k in extra)} in {place}; allowed: {', '.join(allowed)}",
+            _line(root, [*path, extra[0]]),
+        )
     if kind == "enum":
-        text = (f"{where} must be one of {', '.join(str(v) for v in schema['enum'])}, "
-                f"not {error.instance!r}")
+        text = f"{where} must be one of {', '.join(str(v) for v in schema['enum'])}, not {error.instance!r}"
     elif kind == "type":
-        wanted = {"boolean": "true or false", "string": "a string", "array": "a list",
-                  "object": "a mapping"}.get(str(schema["type"]), str(schema["type"]))
+        wanted = {
+            "boolean": "true or false",
+            "string": "a string",
+            "array": "a list",
+            "object": "a mapping",
+        }.get(str(schema["type"]), str(schema["type"]))
         text = f"{where} must be {wanted}, not {error.instance!r}"
     else:
         described = _described(path)
-        text = f"{where}: {error.instance!r} is not valid" + (f" ({described})" if described
-                                                              else f": {error.message}")
+        text = f"{where}: {error.instance!r} is not valid" + (
+            f" ({described})" if described else f": {error.message}"
+        )
     return ConfigError(text, _line(root, path))
 
 
@@ -190,15 +202,20 @@ def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
     )
 
 
-def parse_config(text: bytes | str) -> dict[str, Any]:
-    """The config file as plain data (YAML errors become ConfigError with a line)."""
+def _root(text: bytes | str) -> Map | None:
+    """The config file's mapping (YAML errors become ConfigError with a line)."""
     try:
         root = parse(text)
     except YamlError as exc:
         raise ConfigError(exc.message, exc.line) from None
     if root is not None and not isinstance(root, Map):
         raise ConfigError("the config must be a mapping", root.line)
-    data = plain(root)
+    return root
+
+
+def parse_config(text: bytes | str) -> dict[str, Any]:
+    """The config file as plain data."""
+    data = plain(_root(text))
     return data if isinstance(data, dict) else {}
 
 
@@ -212,10 +229,5 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_policy(text: bytes | str) -> Policy:
-    try:
-        root = parse(text)
-    except YamlError as exc:
-        raise ConfigError(exc.message, exc.line) from None
-    if root is not None and not isinstance(root, Map):
-        raise ConfigError("the config must be a mapping", root.line)
+    root = _root(text)
     return policy_from_dict(plain(root), root)

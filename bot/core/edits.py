@@ -70,8 +70,7 @@ def unified_diff(path: str, before: str, after: str, context: int = 3) -> str:
                 continue
             out += ["-" + line for line in old[a1:a2]]
             out += ["+" + line for line in new[b1:b2]]
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in out)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in out)
 
 
 def _range(start: int, stop: int) -> str:

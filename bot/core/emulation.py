@@ -73,8 +73,7 @@ def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
     value depends on the leg (`QEMU_SYS=$XEMU` with `XEMU: ${{ matrix.xemu }}`)."""
     if "--platform" in script or _CROSS_HINT.search(script) is not None:
         return True
-    return any(has_expression(env.get(name)) for name in _SHELL_NAME.findall(script)
-               for env in envs)
+    return any(has_expression(env.get(name)) for name in _SHELL_NAME.findall(script) for env in envs)
 
 
 def _add_script(found: Targets, script: str) -> None:
@@ -116,8 +115,9 @@ _ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*[
 _RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
 
 
-def target_set_at_run_time(job: Job, contexts: Mapping[str, Any],
-                           workflow_env: Mapping[str, Any], steps: list[Step]) -> str | None:
+def target_set_at_run_time(
+    job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any], steps: list[Step]
+) -> str | None:
     """Why a leg's target cannot be read from its workflow: a step that runs on it writes a
     target or platform into $GITHUB_ENV (`CARGO=cross`, `TARGET_FLAGS=--target …`), which the
     later steps' `${{ env.X }}` and `$X` take, whatever the workflow's env says."""
@@ -127,13 +127,16 @@ def target_set_at_run_time(job: Job, contexts: Mapping[str, Any],
         script = render_script(step.run, contexts, (step.env, job.env, workflow_env))
         for name, value in _ENV_WRITE.findall(script):
             if _RUN_TIME_TARGET.search(value.strip()):
-                return (f"step '{step.name or step.index + 1}' sets {name}={value.strip()} "
-                        "through $GITHUB_ENV, which decides what later steps build or test")
+                return (
+                    f"step '{step.name or step.index + 1}' sets {name}={value.strip()} "
+                    "through $GITHUB_ENV, which decides what later steps build or test"
+                )
     return None
 
 
-def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any],
-            steps: list[Step]) -> Targets:
+def targets(
+    job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any], steps: list[Step]
+) -> Targets:
     """`steps`: the job's steps that run on this leg."""
     found = Targets()
     uses_cibuildwheel = False
@@ -144,7 +147,8 @@ def targets(job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, An
             if isinstance(step.with_.get(key), str):
                 images.append(render_text(step.with_[key], contexts))
         if uses.startswith("docker/setup-qemu-action") or (
-                step.run and any(word in step.run.lower() for word in _BINFMT)):
+            step.run and any(word in step.run.lower() for word in _BINFMT)
+        ):
             found.qemu = True
         elif "platforms" in step.with_ or "archs" in step.with_:
             platforms = step.with_.get("platforms", step.with_.get("archs"))

@@ -650,8 +650,7 @@ def render_text(value: Value, contexts: Mapping[str, Value]) -> str:
 _SHELL_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
 
 
-def render_script(text: str, contexts: Mapping[str, Value],
-                  envs: tuple[Mapping[str, Value], ...]) -> str:
+def render_script(text: str, contexts: Mapping[str, Value], envs: tuple[Mapping[str, Value], ...]) -> str:
     """A `run:` script with `${{ }}` evaluated and `$NAME`/`${NAME}` read from the step's,
     job's and workflow's `env:` (first wins), so `$BUILD_CMD test --target=$target` reads
     `cross test --target=aarch64-…` on the leg whose env says so."""
@@ -793,8 +792,7 @@ def _chain(tree: Ast, root: Ast) -> tuple[str, ...] | None:
     return None
 
 
-def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]],
-                   values_only: bool = True) -> None:
+def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]], values_only: bool = True) -> None:
     """Paths into `root` that `tree` reads; with `values_only`, only those whose value can
     be the result (not a comparison's operands, a predicate's arguments, an `&&` condition)."""
     path = _chain(tree, root)
@@ -820,5 +818,14 @@ def _collect_paths(tree: Ast, root: Ast, paths: set[tuple[str, ...]],
                     _collect_paths(item, root, paths, values_only)
 
 
-_PREDICATES = {"contains", "startswith", "endswith", "startsWith", "endsWith", "success",
-               "failure", "always", "cancelled"}
+_PREDICATES = {
+    "contains",
+    "startswith",
+    "endswith",
+    "startsWith",
+    "endsWith",
+    "success",
+    "failure",
+    "always",
+    "cancelled",
+}

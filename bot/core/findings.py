@@ -51,8 +51,7 @@ class Finding:
     message: str
 
     def as_json(self) -> dict[str, Any]:
-        return {"rule": self.rule, "severity": self.severity, "line": self.line,
-                "message": self.message}
+        return {"rule": self.rule, "severity": self.severity, "line": self.line, "message": self.message}
 
 
 def finding(rule: str, line: int | None, message: str, severity: str | None = None) -> Finding:
@@ -67,8 +66,9 @@ _TESTS = re.compile(
 )
 
 
-def job_findings(job: Job, legs: list[Leg], runner_paths: RunnerPaths, verdict: Verdict,
-                 policy: Policy, today: date) -> list[Finding]:
+def job_findings(
+    job: Job, legs: list[Leg], runner_paths: RunnerPaths, verdict: Verdict, policy: Policy, today: date
+) -> list[Finding]:
     found: list[Finding] = []
     if verdict.status in (PARTIAL, AMD64_ONLY):
         where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
@@ -82,24 +82,33 @@ def job_findings(job: Job, legs: list[Leg], runner_paths: RunnerPaths, verdict: 
     if verdict.status in (PARITY, PARTIAL):
         counted = [leg for leg in legs if judged(leg, policy) and counts_as_arm64(leg, policy)]
         if counted and all(leg.emulated for leg in counted) and not verdict.twins_from:
-            found.append(finding("emulated-only", job.line,
-                                 f"job '{job.id}' reaches arm64 only through QEMU emulation; "
-                                 "a native arm64 runner (ubuntu-24.04-arm) is faster and real"))
+            found.append(
+                finding(
+                    "emulated-only",
+                    job.line,
+                    f"job '{job.id}' reaches arm64 only through QEMU emulation; "
+                    "a native arm64 runner (ubuntu-24.04-arm) is faster and real",
+                )
+            )
     return found
 
 
-def _non_blocking(job: Job, legs: list[Leg], runner_paths: RunnerPaths,
-                  policy: Policy) -> list[Finding]:
+def _non_blocking(job: Job, legs: list[Leg], runner_paths: RunnerPaths, policy: Policy) -> list[Finding]:
     soft = [leg for leg in legs if leg.arch == ARM64 and judged(leg, policy) and not leg.blocking]
     if not soft:
         return []
     which = sorted({_describe(shown_matrix(leg, runner_paths)) for leg in soft})
     detail = f" ({'; '.join(which)})" if any(which) else ""
     severity = ERROR if policy.require_blocking else WARNING
-    return [finding(
-        "non-blocking-arm64", job.line_of("continue-on-error"),
-        f"job '{job.id}': arm64 legs{detail} are continue-on-error, so an arm64 failure "
-        "does not fail the run", severity)]
+    return [
+        finding(
+            "non-blocking-arm64",
+            job.line_of("continue-on-error"),
+            f"job '{job.id}': arm64 legs{detail} are continue-on-error, so an arm64 failure "
+            "does not fail the run",
+            severity,
+        )
+    ]
 
 
 def _describe(matrix: dict[str, Any]) -> str:
@@ -114,10 +123,14 @@ def _retired(job: Job, legs: list[Leg], today: date) -> list[Finding]:
         entry = HOSTED[label]
         successor = _successor(label, entry.os)
         line = scalar_line(job.node, label) or job.line_of("runs-on")
-        found.append(finding(
-            "retired-runner", line,
-            f"runner label {label} was retired on {when.isoformat()}; jobs on it no longer "
-            f"start. Use {successor}"))
+        found.append(
+            finding(
+                "retired-runner",
+                line,
+                f"runner label {label} was retired on {when.isoformat()}; jobs on it no longer "
+                f"start. Use {successor}",
+            )
+        )
     return found
 
 
@@ -141,16 +154,25 @@ def _unknown_runner(job: Job, legs: list[Leg], policy: Policy) -> list[Finding]:
         custom = [label for label in leg.runner if label.lower() != "self-hosted"] or ["label"]
         line = scalar_line(job.node, leg.runner[-1]) or job.line_of("runs-on")
         if leg.inferred:
-            found.append(finding(
-                "unknown-runner", line,
-                f"job '{job.id}': runner label {custom[-1]} is not a GitHub-hosted label; taken "
-                f"as {leg.os} {leg.arch} from its name. Confirm in .github/parity.yml:  "
-                f"runners: {{\"{custom[-1]}\": {leg.os}/{leg.arch}}}", NOTE))
+            found.append(
+                finding(
+                    "unknown-runner",
+                    line,
+                    f"job '{job.id}': runner label {custom[-1]} is not a GitHub-hosted label; taken "
+                    f"as {leg.os} {leg.arch} from its name. Confirm in .github/parity.yml:  "
+                    f'runners: {{"{custom[-1]}": {leg.os}/{leg.arch}}}',
+                    NOTE,
+                )
+            )
             continue
-        found.append(finding(
-            "unknown-runner", line,
-            f"job '{job.id}': {leg.reason}. If it is an arm64 machine, add to "
-            f".github/parity.yml:  runners: {{\"{custom[-1]}\": arm64}}"))
+        found.append(
+            finding(
+                "unknown-runner",
+                line,
+                f"job '{job.id}': {leg.reason}. If it is an arm64 machine, add to "
+                f'.github/parity.yml:  runners: {{"{custom[-1]}": arm64}}',
+            )
+        )
     return found
 
 
@@ -172,8 +194,7 @@ def _arch_gated_steps(job: Job, legs: list[Leg], policy: Policy) -> list[Finding
             message = f"step '{label}' runs tests on {arch} only"
         else:
             message = f"step '{label}' runs on {arch} legs only"
-        found.append(finding("arch-gated-step", step.line, message,
-                             WARNING if runs_tests else NOTE))
+        found.append(finding("arch-gated-step", step.line, message, WARNING if runs_tests else NOTE))
     return found
 
 
@@ -209,10 +230,14 @@ def _artifact_collisions(job: Job, legs: list[Leg], policy: Policy) -> list[Find
             if any(a != b and i != j for i, a in uploads for j, b in uploads):
                 with_node = step.node.get("with")
                 line = with_node.key_line("name") if isinstance(with_node, Map) else None
-                found.append(finding(
-                    "artifact-name-collision", line or step.line,
-                    f"amd64 and arm64 legs both upload artifact '{name}'; with upload-artifact "
-                    "v4 the second upload fails. Add the architecture to the name"))
+                found.append(
+                    finding(
+                        "artifact-name-collision",
+                        line or step.line,
+                        f"amd64 and arm64 legs both upload artifact '{name}'; with upload-artifact "
+                        "v4 the second upload fails. Add the architecture to the name",
+                    )
+                )
                 break
     return found
 
@@ -224,8 +249,12 @@ def _float_versions(job: Job) -> list[Finding]:
     for scalar in float_scalars(matrix):
         shown = to_string(scalar.value)
         if shown != scalar.raw:
-            found.append(finding(
-                "float-version", scalar.line,
-                f"matrix value {scalar.raw} is unquoted, so GitHub reads it as the number "
-                f"{shown}; quote it: '{scalar.raw}'"))
+            found.append(
+                finding(
+                    "float-version",
+                    scalar.line,
+                    f"matrix value {scalar.raw} is unquoted, so GitHub reads it as the number "
+                    f"{shown}; quote it: '{scalar.raw}'",
+                )
+            )
     return found

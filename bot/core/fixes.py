@@ -116,8 +116,13 @@ def line_edits(before: str, after: str) -> list[Edit]:
 Analyzer = Callable[[str, str], WorkflowReport]
 
 
-def plan(files: Mapping[str, str], policy: Policy, today: date,
-         report: Report | None = None, progress: Progress | None = None) -> list[FilePlan]:
+def plan(
+    files: Mapping[str, str],
+    policy: Policy,
+    today: date,
+    report: Report | None = None,
+    progress: Progress | None = None,
+) -> list[FilePlan]:
     """A plan per file with a fixable or unfixable job; files without one are left out."""
     report = report or analyze(files, policy, today)
     plans: list[FilePlan] = []
@@ -145,17 +150,31 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
             try:
                 text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
             except Renames as exc:
-                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc),
-                                       _arch_specific(job),
-                                       patch=_renaming_patch(workflow.path, source, job, policy,
-                                                             reanalyze) or exc.patch))
+                outcomes.append(
+                    JobFix(
+                        job.job.id,
+                        job.job.line,
+                        job.status,
+                        False,
+                        str(exc),
+                        _arch_specific(job),
+                        patch=_renaming_patch(workflow.path, source, job, policy, reanalyze) or exc.patch,
+                    )
+                )
                 continue
             except Unfixable as exc:
                 outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc)))
                 continue
-            outcomes.append(JobFix(job.job.id, job.job.line, job.status, True,
-                                   "gives every amd64 leg an arm64 twin",
-                                   notes + _arch_specific(job)))
+            outcomes.append(
+                JobFix(
+                    job.job.id,
+                    job.job.line,
+                    job.status,
+                    True,
+                    "gives every amd64 leg an arm64 twin",
+                    notes + _arch_specific(job),
+                )
+            )
         file_plan = FilePlan(workflow.path, source, text, outcomes)
         _attribute(file_plan, workflow)
         plans.append(file_plan)
@@ -163,8 +182,7 @@ def plan(files: Mapping[str, str], policy: Policy, today: date,
     return plans
 
 
-def _renaming_patch(path: str, source: str, job: JobReport, policy: Policy,
-                    reanalyze: Analyzer) -> str:
+def _renaming_patch(path: str, source: str, job: JobReport, policy: Policy, reanalyze: Analyzer) -> str:
     """The renaming fix as a patch on the file as it is, without the other jobs' fixes
     (those are suggestions of their own, not yet committed when this one is applied)."""
     try:
@@ -181,25 +199,26 @@ def _refusal(report: JobReport) -> str | None:
     job = report.job
     if any(is_opaque(leg.matrix) for leg in report.legs):
         return "n/a: the matrix is computed at run time"
-    published = next((leg.purpose.publishes for leg in report.legs if leg.purpose.publishes),
-                      None)
+    published = next((leg.purpose.publishes for leg in report.legs if leg.purpose.publishes), None)
     if published is not None:
-        return (f"it publishes ({published}): an arm64 leg would publish a second time; "
-                "build and test arm64 in a job that does not publish")
+        return (
+            f"it publishes ({published}): an arm64 leg would publish a second time; "
+            "build and test arm64 in a job that does not publish"
+        )
     if job.outputs:
-        return ("it sets outputs for other jobs: with a second leg, whichever finishes last "
-                "would set them")
+        return "it sets outputs for other jobs: with a second leg, whichever finishes last would set them"
     if "environment" in job.node.entries:
         return "it deploys to an environment: a second leg would deploy a second time"
     concurrency = job.node.get("concurrency")
     if concurrency is not None and "matrix" not in str(plain(concurrency)):
-        return ("its concurrency group is the same on every leg: the arm64 legs would wait "
-                "for or cancel the amd64 ones")
+        return (
+            "its concurrency group is the same on every leg: the arm64 legs would wait "
+            "for or cancel the amd64 ones"
+        )
     return None
 
 
-def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy,
-             today: date) -> None:
+def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy, today: date) -> None:
     """Judge all fixed files together: a job calling a reusable workflow that was fixed in
     the same run now has its arm64 legs, and every fix must still hold in the full set."""
     fixed = {**files, **{item.path: item.fixed_source for item in plans}}
@@ -221,8 +240,11 @@ def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy,
 def _called(files: Mapping[str, str], path: str, text: str) -> dict[str, str]:
     """The local reusable workflows `text` calls (by file name), for re-analysis."""
     names = local_calls(text)
-    return {other: content for other, content in files.items()
-            if other != path and other.rsplit("/", 1)[-1] in names}
+    return {
+        other: content
+        for other, content in files.items()
+        if other != path and other.rsplit("/", 1)[-1] in names
+    }
 
 
 def _attribute(file_plan: FilePlan, workflow: WorkflowReport) -> None:
@@ -238,11 +260,11 @@ def _attribute(file_plan: FilePlan, workflow: WorkflowReport) -> None:
 
 def apply_plans(plans: list[FilePlan]) -> dict[str, str]:
     """The fixed text of every file that changes."""
-    return {item.path: apply(item.source, item.edits) for item in plans
-            if item.fixed_source != item.source}
+    return {item.path: apply(item.source, item.edits) for item in plans if item.fixed_source != item.source}
 
 
 # ------------------------------------------------------------------------------ one job
+
 
 def _job_report(workflow: WorkflowReport, job_id: str) -> JobReport:
     for job in workflow.jobs:
@@ -251,8 +273,7 @@ def _job_report(workflow: WorkflowReport, job_id: str) -> JobReport:
     raise Unfixable("the edit made the job disappear")
 
 
-def _fix_job(path: str, text: str, job_id: str, policy: Policy,
-             reanalyze: Analyzer) -> tuple[str, list[str]]:
+def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analyzer) -> tuple[str, list[str]]:
     """The fixed text of the file (smallest candidate that keeps every existing leg as it
     was), with notes for the user."""
     before = _job_report(reanalyze(path, text), job_id)
@@ -261,8 +282,14 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
     clean: list[tuple[tuple[int, int], str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
-    for strategy in (_add_twin_values, _add_twin_objects, _add_arch_dimension, _twin_entries,
-                     _drop_excludes, _add_includes):
+    for strategy in (
+        _add_twin_values,
+        _add_twin_objects,
+        _add_arch_dimension,
+        _twin_entries,
+        _drop_excludes,
+        _add_includes,
+    ):
         notes: list[str] = []
         try:
             candidate = strategy(text, before, policy, notes)
@@ -288,8 +315,10 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy,
         left_out = invariant.steps_left_out(before, after)
         if left_out:
             shown = ", ".join(f"'{_step_title(step)}' (line {step.line})" for step in left_out[:3])
-            notes.append(f"the arm64 legs skip {noun(len(left_out), 'step')} {shown}, "
-                         "whose if: reads the value the fix changes")
+            notes.append(
+                f"the arm64 legs skip {noun(len(left_out), 'step')} {shown}, "
+                "whose if: reads the value the fix changes"
+            )
         clean.append(((len(left_out), size), candidate, _merged(notes)))
     if clean:
         _, best, notes = min(clean, key=lambda item: item[0])
@@ -314,9 +343,11 @@ def _pythons_without_arm64(before: JobReport, after: JobReport) -> list[str]:
     if not found:
         return []
     oldest = ".".join(map(str, runners.SETUP_PYTHON_LINUX_ARM64_FROM))
-    return [f"actions/setup-python has no Linux arm64 build of Python "
-            f"{', '.join(sorted(found))} (arm64 starts at {oldest}): exclude those arm64 "
-            "legs, or they fail at setup"]
+    return [
+        f"actions/setup-python has no Linux arm64 build of Python "
+        f"{', '.join(sorted(found))} (arm64 starts at {oldest}): exclude those arm64 "
+        "legs, or they fail at setup"
+    ]
 
 
 def _step_title(step: Step) -> str:
@@ -330,8 +361,7 @@ def _best_reason(reasons: list[str]) -> str:
     return (specific or reasons or ["no strategy applies"])[0].removeprefix("n/a: ")
 
 
-def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy,
-            reanalyze: Analyzer) -> str:
+def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy, reanalyze: Analyzer) -> str:
     """After the legs exist: blocking, then names that tell the new legs apart while the
     existing legs keep theirs byte for byte."""
     report = _job_report(reanalyze(path, text), job_id)
@@ -347,17 +377,21 @@ def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy
 
 # --------------------------------------------------------------------------- strategies
 
+
 def _arm64_runner(label: str, policy: Policy, notes: list[str]) -> str:
     if policy.arm64_runner:
         return policy.arm64_runner
     twin = runners.arm64_twin(label)
     if twin is None:
-        raise Unfixable(f"no known arm64 counterpart of runner '{label}': set arm64_runner "
-                        "in .github/parity.yml")
+        raise Unfixable(
+            f"no known arm64 counterpart of runner '{label}': set arm64_runner in .github/parity.yml"
+        )
     entry = runners.HOSTED.get(label.lower())
     if entry is not None and entry.retired is not None:
-        notes.append(f"{label} was retired on {entry.retired.isoformat()}; the arm64 leg uses "
-                     f"{twin}, and the amd64 leg should move off {label} too")
+        notes.append(
+            f"{label} was retired on {entry.retired.isoformat()}; the arm64 leg uses "
+            f"{twin}, and the amd64 leg should move off {label} too"
+        )
     return twin
 
 
@@ -381,12 +415,12 @@ def _missing_amd64(report: JobReport, policy: Policy) -> list[dict[str, object]]
     return [leg.matrix for leg in report.verdict.missing if judged(leg, policy)]
 
 
-def _add_twin_values(text: str, report: JobReport, policy: Policy,
-                     notes: list[str]) -> str:
+def _add_twin_values(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
     """runs-on reads `matrix.K` and K is a dimension: append the twins of amd64 values."""
     matrix = _matrix_node(report.job)
-    keys = [key for key in sorted(report.runner_keys)
-            if matrix is not None and isinstance(matrix.get(key), Seq)]
+    keys = [
+        key for key in sorted(report.runner_keys) if matrix is not None and isinstance(matrix.get(key), Seq)
+    ]
     if not keys:
         raise Unfixable("n/a: no matrix dimension picks the runner")
     editor = Editor(text)
@@ -406,8 +440,7 @@ def _add_twin_values(text: str, report: JobReport, policy: Policy,
     return apply(text, editor.edits())
 
 
-def _add_arch_dimension(text: str, report: JobReport, policy: Policy,
-                        notes: list[str]) -> str:
+def _add_arch_dimension(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
     """A constant runs-on: add `arch: [amd64, arm64]` and choose the runner from it."""
     job = report.job
     matrix = _matrix_node(job)
@@ -428,14 +461,20 @@ def _twin_entries(text: str, report: JobReport, policy: Policy, notes: list[str]
     if matrix is None or not _include_only(matrix) or not isinstance(include, Seq):
         raise Unfixable("n/a: not an include-only matrix")
     missing = _missing_amd64(report, policy)
-    entries = [item for item in include.items
-               if isinstance(item, Map) and plain(item) in missing]
+    entries = [item for item in include.items if isinstance(item, Map) and plain(item) in missing]
     if not entries:
         raise Unfixable("n/a: no include entry runs a missing leg")
     editor = Editor(text)
     _runs_on_by_arch(editor, report, policy, notes)
-    twins = [_flow_map({**{key: _twin_text(editor, node, notes) for key, (_, node) in
-                           entry.entries.items()}, ARCH_KEY: "arm64"}) for entry in entries]
+    twins = [
+        _flow_map(
+            {
+                **{key: _twin_text(editor, node, notes) for key, (_, node) in entry.entries.items()},
+                ARCH_KEY: "arm64",
+            }
+        )
+        for entry in entries
+    ]
     _append_items(editor, include, twins, raw=True)
     return apply(text, editor.edits())
 
@@ -481,8 +520,7 @@ def _merged(notes: list[str]) -> list[str]:
     return rest + ([_GUESSED + ", ".join(dict.fromkeys(guesses))] if guesses else [])
 
 
-def _add_twin_objects(text: str, report: JobReport, policy: Policy,
-                      notes: list[str]) -> str:
+def _add_twin_objects(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
     """runs-on reads a path inside a matrix of objects (`matrix.settings.host`): each object
     that runs a missing leg gets a twin written after the last one, as the original is
     written, with the runner and every amd64 word in it (`target: x86_64-…`) made arm64."""
@@ -502,14 +540,14 @@ def _add_twin_objects(text: str, report: JobReport, policy: Policy,
     editor = Editor(text)
     lines: list[str] = []
     for item in items:
-        lines += _twin_object(editor, item, {path[1:] for path in paths if path[0] == key},
-                              policy, notes)
+        lines += _twin_object(editor, item, {path[1:] for path in paths if path[0] == key}, policy, notes)
     editor.insert_after(_last_line(seq.items[-1], editor), lines)
     return apply(text, editor.edits())
 
 
-def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
-                 policy: Policy, notes: list[str]) -> list[str]:
+def _twin_object(
+    editor: Editor, item: Map, runner_paths: set[tuple[str, ...]], policy: Policy, notes: list[str]
+) -> list[str]:
     """The lines of a matrix object, with its runner and amd64 words made arm64."""
     first, last = item.line, _last_line(item, editor)
     if "-" not in editor.line(first)[: item.col - 1]:
@@ -524,14 +562,18 @@ def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
         elif isinstance(node, Seq):
             stack.extend(((*path, str(index)), child) for index, child in enumerate(node.items))
         elif isinstance(node, Scalar) and isinstance(node.value, str):
-            twin = (_twin_value(node.value, policy, notes) if path in runner_paths
-                    else _arm64_value(node.value, notes))
+            twin = (
+                _twin_value(node.value, policy, notes)
+                if path in runner_paths
+                else _arm64_value(node.value, notes)
+            )
             if twin is None or twin == node.value:
                 continue
             if node.line != node.end_line:
                 raise Unfixable(f"the matrix value on line {node.line} spans several lines")
-            replacements.append((node.line - first, node.col, node.end_col,
-                                 _scalar_text(twin, _quote_of(editor, node))))
+            replacements.append(
+                (node.line - first, node.col, node.end_col, _scalar_text(twin, _quote_of(editor, node)))
+            )
     for index, start, end, new in sorted(replacements, reverse=True):
         line = lines[index]
         lines[index] = line[: start - 1] + new + line[end - 1 :]
@@ -539,12 +581,10 @@ def _twin_object(editor: Editor, item: Map, runner_paths: set[tuple[str, ...]],
 
 
 def _include_only(matrix: Map) -> bool:
-    return "include" in matrix.entries and all(
-        key in ("include", "exclude") for key in matrix.entries)
+    return "include" in matrix.entries and all(key in ("include", "exclude") for key in matrix.entries)
 
 
-def _runs_on_by_arch(editor: Editor, report: JobReport, policy: Policy,
-                     notes: list[str]) -> tuple[Scalar, int]:
+def _runs_on_by_arch(editor: Editor, report: JobReport, policy: Policy, notes: list[str]) -> tuple[Scalar, int]:
     """Rewrite a constant runs-on to `${{ matrix.arch == 'arm64' && ARM || AMD }}`; the
     runs-on key and its last line."""
     job = report.job
@@ -562,12 +602,13 @@ def _runs_on_by_arch(editor: Editor, report: JobReport, policy: Policy,
         amd64_text = f"fromJSON({_quote_expr(json.dumps(labels, separators=(',', ':')))})"
         arm = policy.arm64_runner
     else:
-        raise Unfixable(f"runs on [{', '.join(labels)}]: set arm64_runner in .github/parity.yml "
-                        "to say which runner the arm64 legs use")
+        raise Unfixable(
+            f"runs on [{', '.join(labels)}]: set arm64_runner in .github/parity.yml "
+            "to say which runner the arm64 legs use"
+        )
     matrix = _matrix_node(job)
     include = matrix.get("include") if matrix is not None else None
-    entries = [matrix, *include.items] if matrix is not None and isinstance(include, Seq) else \
-        [matrix]
+    entries = [matrix, *include.items] if matrix is not None and isinstance(include, Seq) else [matrix]
     if any(isinstance(entry, Map) and ARCH_KEY in entry.entries for entry in entries):
         raise Unfixable(f"the matrix already has an '{ARCH_KEY}' key")
     expression = f"${{{{ matrix.{ARCH_KEY} == 'arm64' && {_quote_expr(arm)} || {amd64_text} }}}}"
@@ -590,8 +631,15 @@ def _insert_dimension(editor: Editor, job: Job, runs_on_key: Scalar, runs_on_las
     strategy_entry = job.node.entries.get("strategy")
     if strategy_entry is None:
         # fail-fast: false, so that an arm64 failure does not cancel the amd64 legs.
-        editor.insert_after(runs_on_last, [f"{indent}strategy:", f"{indent}{step}fail-fast: false",
-                                           f"{indent}{step}matrix:", f"{indent}{step * 2}{dimension}"])
+        editor.insert_after(
+            runs_on_last,
+            [
+                f"{indent}strategy:",
+                f"{indent}{step}fail-fast: false",
+                f"{indent}{step}matrix:",
+                f"{indent}{step * 2}{dimension}",
+            ],
+        )
         return
     strategy_key, strategy = strategy_entry
     if not isinstance(strategy, Map) or strategy.flow or not strategy.entries:
@@ -616,8 +664,7 @@ def _constant_labels(value: Node) -> list[str]:
     raise Unfixable("runs-on is not a label or a list of labels")
 
 
-def _drop_excludes(text: str, report: JobReport, policy: Policy,
-                   notes: list[str]) -> str:
+def _drop_excludes(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
     """A partial job whose excludes remove arm64 legs: drop those excludes."""
     matrix = _matrix_node(report.job)
     excludes = matrix.get("exclude") if matrix is not None else None
@@ -651,8 +698,7 @@ def _names_arm64(entry: Map, runner_keys: set[str]) -> bool:
     return False
 
 
-def _add_includes(text: str, report: JobReport, policy: Policy,
-                  notes: list[str]) -> str:
+def _add_includes(text: str, report: JobReport, policy: Policy, notes: list[str]) -> str:
     """Add an include entry per missing leg, with the runner keys set to their arm64 twins."""
     matrix = _matrix_node(report.job)
     if matrix is None or not report.runner_keys:
@@ -686,6 +732,7 @@ def _add_includes(text: str, report: JobReport, policy: Policy,
 
 # ------------------------------------------------------------------------ finishing edits
 
+
 def _without_fail_fast(editor: Editor, report: JobReport) -> None:
     """`fail-fast: false` in a strategy that has no fail-fast (GitHub's default is true): a
     new arm64 leg that fails must not cancel the amd64 legs."""
@@ -693,8 +740,12 @@ def _without_fail_fast(editor: Editor, report: JobReport) -> None:
     if entry is None:
         return
     key, strategy = entry
-    if not isinstance(strategy, Map) or strategy.flow or not strategy.entries or \
-            "fail-fast" in strategy.entries:
+    if (
+        not isinstance(strategy, Map)
+        or strategy.flow
+        or not strategy.entries
+        or "fail-fast" in strategy.entries
+    ):
         return
     first = next(iter(strategy.entries.values()))[0]
     editor.insert_after(key.line, [" " * (first.col - 1) + "fail-fast: false"])
@@ -719,8 +770,7 @@ def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
     if not added:
         return None
     others = [leg for leg in after.legs if not any(leg is new for new in added)]
-    paths: list[tuple[str, ...]] = [(key,) for key in
-                                    dict.fromkeys(key for leg in added for key in leg.matrix)]
+    paths: list[tuple[str, ...]] = [(key,) for key in dict.fromkeys(key for leg in added for key in leg.matrix)]
     paths += sorted(path for path in after.runner_paths if len(path) > 1)
     paths.sort(key=lambda path: (path != (ARCH_KEY,), path[0] not in after.runner_keys))
     for path in paths:
@@ -767,8 +817,7 @@ def _literal(value: PlainValue) -> str:
     return _quote_expr(value) if isinstance(value, str) else to_string(value)
 
 
-def _keep_check_names(editor: Editor, before: JobReport, after: JobReport,
-                      condition: str | None) -> None:
+def _keep_check_names(editor: Editor, before: JobReport, after: JobReport, condition: str | None) -> None:
     """Existing legs keep their check names (`bot.core.names`); new legs get ` (arm64)`.
     A job that gains a matrix, or a key its legs did not have, would rename every check."""
     names = [check_name(after.job, leg) for leg in after.legs]
@@ -813,8 +862,9 @@ def _name_keys(report: JobReport) -> list[str] | None:
     for leg in report.legs:
         if list(leg.matrix) != keys and set(leg.matrix) != set(keys):
             return None
-        if not all(isinstance(leg.matrix[key], (str, int, float, bool))
-                   and leg.matrix[key] != "" for key in keys):
+        if not all(
+            isinstance(leg.matrix[key], (str, int, float, bool)) and leg.matrix[key] != "" for key in keys
+        ):
             return None
     return keys
 
@@ -838,9 +888,10 @@ def _keep_artifact_names(editor: Editor, report: JobReport, condition: str | Non
             if not isinstance(with_node, Map) or with_node.flow or not with_node.entries:
                 raise Unfixable(f"the upload on line {step.line} has no name to extend")
             first = next(iter(with_node.entries.values()))[0]
-            editor.insert_after(_last_line(with_node, editor),
-                                [" " * (first.col - 1) + "name: " +
-                                 _scalar_text(f"artifact{suffix}", '"')])
+            editor.insert_after(
+                _last_line(with_node, editor),
+                [" " * (first.col - 1) + "name: " + _scalar_text(f"artifact{suffix}", '"')],
+            )
             continue
         node = name_entry[1]
         if name_entry[0].line not in lines:
@@ -864,11 +915,14 @@ def _arch_specific(report: JobReport) -> list[str]:
     if not found:
         return []
     shown = ", ".join(str(line) for line in found[:5]) + (" …" if len(found) > 5 else "")
-    return [f"the job names x86_64/amd64 on {noun(len(found), 'line')} {shown}; "
-            "check what its arm64 leg should use there"]
+    return [
+        f"the job names x86_64/amd64 on {noun(len(found), 'line')} {shown}; "
+        "check what its arm64 leg should use there"
+    ]
 
 
 # ---------------------------------------------------------------------------- text helpers
+
 
 def _last_line(node: Node, editor: Editor) -> int:
     """The last line holding the node's content (not the blank lines or comments after it)."""
@@ -934,8 +988,7 @@ def _add_suffix(editor: Editor, node: Scalar, suffix: str) -> None:
 def _scalar_text(value: object, quote: str | None = None) -> str:
     """`value` as YAML: in `quote` when given, else quoted only when plain would misread it."""
     text = to_string(value)
-    if quote is None and isinstance(value, str) and (
-            not _PLAIN_SAFE.match(text) or not reads_as_string(text)):
+    if quote is None and isinstance(value, str) and (not _PLAIN_SAFE.match(text) or not reads_as_string(text)):
         quote = "'"
     if quote == '"' and '"' not in text and "\\" not in text:
         return '"' + text + '"'

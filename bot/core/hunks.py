@@ -53,8 +53,7 @@ def file_hunks(diff: str, single: bool = False) -> dict[str, list[Hunk]]:
             continue  # "\ No newline at end of file" and the like
         if not single and line.startswith("+++ "):
             target = line[4:].split("\t", 1)[0]
-            current = None if target == "/dev/null" else result.setdefault(
-                target.removeprefix("b/"), [])
+            current = None if target == "/dev/null" else result.setdefault(target.removeprefix("b/"), [])
             continue
         match = _HUNK.match(line)
         if match:

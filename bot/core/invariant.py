@@ -31,8 +31,7 @@ from bot.core.yamlnodes import plain
 RENAME = "rename"
 _FIXED_RULES = ("missing-arm64-leg",)  # what a fix takes away; its wording changes with it
 # Job settings every leg runs with, evaluated per leg.
-_JOB_SETTINGS = ("env", "container", "services", "defaults", "timeout-minutes",
-                 "continue-on-error")
+_JOB_SETTINGS = ("env", "container", "services", "defaults", "timeout-minutes", "continue-on-error")
 _STEP_SETTINGS = ("uses", "shell", "working-directory", "timeout-minutes", "continue-on-error")
 
 
@@ -58,8 +57,7 @@ class Shape:
     check_name: str
 
 
-def shape(job: Job, leg: Leg, keys: list[str],
-          settings_keys: tuple[str, ...] = _JOB_SETTINGS) -> Shape:
+def shape(job: Job, leg: Leg, keys: list[str], settings_keys: tuple[str, ...] = _JOB_SETTINGS) -> Shape:
     contexts = leg.contexts
     steps: list[tuple[int, str]] = []
     artifacts: list[str] = []
@@ -71,17 +69,27 @@ def shape(job: Job, leg: Leg, keys: list[str],
         parts = [str(runs), render_text(step.run, contexts) if step.run else ""]
         parts += [f"{key}={_evaluated(step.node.get(key), contexts)}" for key in _STEP_SETTINGS]
         # An upload's name is compared as an artifact name, where no name is `artifact`.
-        parts += [f"{key}={render_text(value, contexts)}" for key, value in step.with_.items()
-                  if not (uploads and key == "name")]
+        parts += [
+            f"{key}={render_text(value, contexts)}"
+            for key, value in step.with_.items()
+            if not (uploads and key == "name")
+        ]
         parts += [f"{key}={render_text(value, contexts)}" for key, value in step.env.items()]
         steps.append((step.index, "\n".join(parts)))
         if uploads:
             name = step.with_.get("name")
             artifacts.append(render_text(name, contexts) if name is not None else "artifact")
-    settings = "\n".join(f"{key}={_evaluated(job.node.get(key), contexts)}"
-                         for key in settings_keys)
-    return Shape(_key_values(leg, keys), leg.os, leg.arch, tuple(leg.runner), settings,
-                 tuple(steps), tuple(artifacts), check_name(job, leg) or "")
+    settings = "\n".join(f"{key}={_evaluated(job.node.get(key), contexts)}" for key in settings_keys)
+    return Shape(
+        _key_values(leg, keys),
+        leg.os,
+        leg.arch,
+        tuple(leg.runner),
+        settings,
+        tuple(steps),
+        tuple(artifacts),
+        check_name(job, leg) or "",
+    )
 
 
 def _evaluated(node: Any, contexts: dict[str, Any]) -> str:
@@ -116,8 +124,10 @@ def steps_left_out(before: JobReport, after: JobReport) -> list[Step]:
         if twin is None:
             continue
         for step, original in zip(after.job.steps, before.job.steps, strict=False):
-            if step_condition(step, leg.contexts) is False and \
-                    step_condition(original, twin.contexts) is not False:
+            if (
+                step_condition(step, leg.contexts) is False
+                and step_condition(original, twin.contexts) is not False
+            ):
                 found.setdefault(step.index, original)  # where the user's file has it
     return [found[index] for index in sorted(found)]
 
@@ -131,16 +141,16 @@ def _keys(report: JobReport) -> list[str]:
 
 
 def _key_values(leg: Leg, keys: list[str]) -> str:
-    return json.dumps({key: leg.matrix[key] for key in keys if key in leg.matrix},
-                      sort_keys=True, default=str)
+    return json.dumps({key: leg.matrix[key] for key in keys if key in leg.matrix}, sort_keys=True, default=str)
 
 
 def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]:
     """How `after` (the job once fixed) differs from `before` beyond new arm64 legs."""
     keys = _keys(before)
     # require_blocking asks the fix to drop continue-on-error, which the arm64 legs read
-    settings = tuple(key for key in _JOB_SETTINGS
-                     if not (policy.require_blocking and key == "continue-on-error"))
+    settings = tuple(
+        key for key in _JOB_SETTINGS if not (policy.require_blocking and key == "continue-on-error")
+    )
     old = [shape(before.job, leg, keys, settings) for leg in before.legs]
     unmatched = [shape(after.job, leg, keys, settings) for leg in after.legs]
     found: list[Change] = []
@@ -157,25 +167,34 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
     names = {item.check_name for item in old}
     for item in unmatched:
         if item.arch != ARM64:
-            found.append(Change("extra", f"adds the {item.arch} leg {item.matrix} on "
-                                         f"{_runner(item)}, which is not an arm64 twin"))
+            found.append(
+                Change(
+                    "extra",
+                    f"adds the {item.arch} leg {item.matrix} on {_runner(item)}, which is not an arm64 twin",
+                )
+            )
         elif item.check_name in names:
-            found.append(Change("extra", f"gives an arm64 leg the existing check name "
-                                         f"`{item.check_name}`"))
+            found.append(Change("extra", f"gives an arm64 leg the existing check name `{item.check_name}`"))
     for leg in new_legs(before, after):
         named = [value for value in leaves(leg.matrix) if arm64_counterpart(value)]
         if leg.arch == ARM64 and named:
             found.append(Change("extra", f"gives an arm64 leg the amd64 value {named[0]}"))
     had = {(item.rule, item.message) for item in before.findings}
     for problem in after.findings:
-        if problem.severity == ERROR and problem.rule not in _FIXED_RULES and \
-                (problem.rule, problem.message) not in had:
+        if (
+            problem.severity == ERROR
+            and problem.rule not in _FIXED_RULES
+            and (problem.rule, problem.message) not in had
+        ):
             found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
     wanted = len([leg for leg in before.verdict.missing if judged(leg, policy)])
     added = len([item for item in unmatched if item.arch == ARM64])
     if added > wanted:
-        found.append(Change("extra", f"adds {count(added, 'arm64 leg')} where "
-                                     f"{wanted} {verb(wanted, 'is', 'are')} missing"))
+        found.append(
+            Change(
+                "extra", f"adds {count(added, 'arm64 leg')} where {wanted} {verb(wanted, 'is', 'are')} missing"
+            )
+        )
     return found
 
 
@@ -191,10 +210,20 @@ def _differences(old: Shape, new: Shape) -> list[Change]:
     found: list[Change] = []
     where = f"the leg {old.matrix}"
     if old.check_name != new.check_name:
-        found.append(Change(RENAME, f"renames the check `{old.check_name}` to "
-                                    f"`{new.check_name}`", old.check_name, new.check_name))
-    for field, label in (("runner", "runner"), ("os", "OS"), ("settings", "job settings"),
-                         ("artifacts", "artifact names")):
+        found.append(
+            Change(
+                RENAME,
+                f"renames the check `{old.check_name}` to `{new.check_name}`",
+                old.check_name,
+                new.check_name,
+            )
+        )
+    for field, label in (
+        ("runner", "runner"),
+        ("os", "OS"),
+        ("settings", "job settings"),
+        ("artifacts", "artifact names"),
+    ):
         if getattr(old, field) != getattr(new, field):
             found.append(Change("leg", f"changes the {label} of {where}"))
     if old.steps != new.steps:

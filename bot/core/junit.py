@@ -100,8 +100,11 @@ class TestDiff:
 
     @property
     def differs(self) -> bool:
-        return any(self.failed_only_on.values()) or any(self.skipped_only_on.values()) or any(
-            self.present_only_on.values())
+        return (
+            any(self.failed_only_on.values())
+            or any(self.skipped_only_on.values())
+            or any(self.present_only_on.values())
+        )
 
 
 SLOWEST = 5
@@ -114,14 +117,21 @@ def compare(amd64: dict[str, TestCase], arm64: dict[str, TestCase]) -> TestDiff:
     for arch, mine in sides.items():
         other = arm64 if arch == "amd64" else amd64
         diff.failed_only_on[arch] = sorted(
-            key for key, case in mine.items()
-            if case.outcome == FAILED and key in other and other[key].outcome != FAILED)
+            key
+            for key, case in mine.items()
+            if case.outcome == FAILED and key in other and other[key].outcome != FAILED
+        )
         diff.skipped_only_on[arch] = sorted(
-            key for key, case in mine.items()
-            if case.outcome == SKIPPED and key in other and other[key].outcome != SKIPPED)
+            key
+            for key, case in mine.items()
+            if case.outcome == SKIPPED and key in other and other[key].outcome != SKIPPED
+        )
         diff.present_only_on[arch] = sorted(set(mine) - set(other))
-    ratios = [(key, amd64[key].seconds, case.seconds) for key, case in arm64.items()
-              if key in amd64 and amd64[key].seconds >= MIN_SECONDS and case.seconds >= MIN_SECONDS]
+    ratios = [
+        (key, amd64[key].seconds, case.seconds)
+        for key, case in arm64.items()
+        if key in amd64 and amd64[key].seconds >= MIN_SECONDS and case.seconds >= MIN_SECONDS
+    ]
     ratios.sort(key=lambda item: item[2] / item[1], reverse=True)
     diff.slower_on_arm64 = [item for item in ratios[:SLOWEST] if item[2] > item[1]]
     return diff

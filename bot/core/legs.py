@@ -105,13 +105,21 @@ def shown_value(value: Any) -> Any:
 
 
 def _input_defaults(workflow: Workflow) -> dict[str, Any]:
-    return {name: spec.get("default") if isinstance(spec, dict) else None
-            for name, spec in workflow.inputs.items()}
+    return {
+        name: spec.get("default") if isinstance(spec, dict) else None for name, spec in workflow.inputs.items()
+    }
 
 
-def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
-            lookup: WorkflowLookup, inputs: Any = None, depth: int = 0,
-            chain: tuple[str, ...] = (), caller: Mapping[str, Any] | None = None) -> JobLegs:
+def resolve(
+    job: Job,
+    workflow: Workflow,
+    user_runners: Mapping[str, str],
+    lookup: WorkflowLookup,
+    inputs: Any = None,
+    depth: int = 0,
+    chain: tuple[str, ...] = (),
+    caller: Mapping[str, Any] | None = None,
+) -> JobLegs:
     """The legs of a job; `caller` is the calling leg's matrix when this job is in a
     reusable workflow (what it names, `qemu: s390x`, says what the called job targets)."""
     caller = caller or {}
@@ -125,17 +133,18 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
     if expansion.unknown:
         unknown_matrix = {**contexts, "matrix": Unknown("matrix")}
         os = _runs_on(job, unknown_matrix, user_runners).os if job.uses is None else UNKNOWN
-        return JobLegs(unknown=expansion.unknown, os=os,
-                       purpose=_purpose(job, workflow, unknown_matrix, UNKNOWN))
+        return JobLegs(
+            unknown=expansion.unknown, os=os, purpose=_purpose(job, workflow, unknown_matrix, UNKNOWN)
+        )
     if job.uses is not None:
-        called = _resolve_call(job, workflow, user_runners, lookup, expansion.combinations,
-                               inputs, depth, chain, caller)
+        called = _resolve_call(
+            job, workflow, user_runners, lookup, expansion.combinations, inputs, depth, chain, caller
+        )
         if called.unknown and called.purpose is None:
             called.purpose = _purpose(job, workflow, contexts, UNKNOWN)
         return called
 
-    result = JobLegs(runner_keys=referenced_keys(job.runs_on),
-                     runner_paths=referenced_paths(job.runs_on))
+    result = JobLegs(runner_keys=referenced_keys(job.runs_on), runner_paths=referenced_paths(job.runs_on))
     total = len(expansion.combinations)
     for index, combo in enumerate(expansion.combinations):
         leg_contexts: dict[str, Any] = {
@@ -144,22 +153,19 @@ def resolve(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
             "strategy": {"job-index": index, "job-total": total},
         }
         try:
-            result.legs.extend(_legs_for(job, workflow, combo, leg_contexts, user_runners,
-                                         caller))
+            result.legs.extend(_legs_for(job, workflow, combo, leg_contexts, user_runners, caller))
         except ExpressionError as exc:
             return JobLegs(error=f"invalid expression: {exc}")
     return result
 
 
-def _runs_on(job: Job, contexts: Mapping[str, Any],
-             user_runners: Mapping[str, str]) -> runners.Resolution:
+def _runs_on(job: Job, contexts: Mapping[str, Any], user_runners: Mapping[str, str]) -> runners.Resolution:
     if job.runs_on is None:
         return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="the job has no runs-on")
     if _RUNS_ON_VENDOR.search(str(job.runs_on)):
         # RunsOn labels embed `${{ github.run_id }}`, which says nothing about the machine.
         items = job.runs_on if isinstance(job.runs_on, list) else [job.runs_on]
-        return runners.resolve([render_text(item, contexts) for item in items], None,
-                               dict(user_runners))
+        return runners.resolve([render_text(item, contexts) for item in items], None, dict(user_runners))
     values: list[Any] = []
     for value in possible_values(job.runs_on, contexts):
         # A matrix value may itself be an expression (`runner: ${{ github.repository ... }}`).
@@ -187,8 +193,7 @@ def _resolve_value(value: Any, user_runners: Mapping[str, str]) -> runners.Resol
         return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="runs-on is not a label or list")
     for label in value:
         if isinstance(label, Unknown):
-            return runners.Resolution(UNKNOWN, UNKNOWN, (),
-                                      reason=f"runs-on depends on {label.reason}")
+            return runners.Resolution(UNKNOWN, UNKNOWN, (), reason=f"runs-on depends on {label.reason}")
         if has_expression(label):
             return runners.Resolution(UNKNOWN, UNKNOWN, (), reason="runs-on is computed")
     if isinstance(group, str) and has_expression(group):
@@ -205,10 +210,14 @@ def _agreed(resolutions: list[runners.Resolution], values: list[Any]) -> runners
         return last
     shown = " or ".join(_show_value(value) for value in values)
     return dataclasses.replace(
-        last, os=next(iter(oses)) if len(oses) == 1 else UNKNOWN,
+        last,
+        os=next(iter(oses)) if len(oses) == 1 else UNKNOWN,
         arch=next(iter(arches)) if len(arches) == 1 else UNKNOWN,
-        labels=(), reason=f"runs-on is {shown}, depending on the run", retired=None,
-        hosted_label=None)
+        labels=(),
+        reason=f"runs-on is {shown}, depending on the run",
+        retired=None,
+        hosted_label=None,
+    )
 
 
 def _show_value(value: Any) -> str:
@@ -231,8 +240,14 @@ def _blocking(job: Job, contexts: Mapping[str, Any]) -> bool:
     return isinstance(result, Unknown) or not truthy(result)
 
 
-def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dict[str, Any],
-              user_runners: Mapping[str, str], caller: Mapping[str, Any]) -> list[Leg]:
+def _legs_for(
+    job: Job,
+    workflow: Workflow,
+    combo: dict[str, Any],
+    contexts: dict[str, Any],
+    user_runners: Mapping[str, str],
+    caller: Mapping[str, Any],
+) -> list[Leg]:
     # runs-on sees matrix values that depend on the run as written, to follow their branches.
     resolution = _runs_on(job, {**contexts, "matrix": combo}, user_runners)
     runner_ctx = runners.runner_context(resolution)
@@ -253,8 +268,7 @@ def _legs_for(job: Job, workflow: Workflow, combo: dict[str, Any], contexts: dic
         contexts=contexts,
     )
     steps, maybe = _running_steps(job, contexts)
-    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env,
-                                         maybe, caller)
+    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env, maybe, caller)
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
     if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
@@ -305,18 +319,26 @@ def _as_arch(base: Leg, arch: str, host: str) -> Leg:
 
 def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:
     """The architecture a leg's matrix names outright (`arch: aarch64`), if exactly one."""
-    named = {arch for value in combo.values()
-             if (arch := runners.arch_of_word(value)) is not None}
+    named = {arch for value in combo.values() if (arch := runners.arch_of_word(value)) is not None}
     return next(iter(named)) if len(named) == 1 else None
 
 
-def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
-                  lookup: WorkflowLookup, combos: list[dict[str, Any]], outer_inputs: Any,
-                  depth: int, chain: tuple[str, ...], caller: Mapping[str, Any]) -> JobLegs:
+def _resolve_call(
+    job: Job,
+    workflow: Workflow,
+    user_runners: Mapping[str, str],
+    lookup: WorkflowLookup,
+    combos: list[dict[str, Any]],
+    outer_inputs: Any,
+    depth: int,
+    chain: tuple[str, ...],
+    caller: Mapping[str, Any],
+) -> JobLegs:
     uses = job.uses or ""
     if not uses.startswith("./"):
-        return JobLegs(unknown=f"calls the remote reusable workflow {uses}, "
-                               "whose runners are not visible here", calls=uses)
+        return JobLegs(
+            unknown=f"calls the remote reusable workflow {uses}, whose runners are not visible here", calls=uses
+        )
     path = uses[2:].split("@", 1)[0]
     if path in chain or depth >= MAX_CALL_DEPTH:
         return JobLegs(error=f"reusable workflow {uses} calls itself (or nests too deep)")
@@ -342,11 +364,18 @@ def _resolve_call(job: Job, workflow: Workflow, user_runners: Mapping[str, str],
             return JobLegs(error=f"invalid expression: {exc}")
         inputs = {**defaults, **(given if isinstance(given, dict) else {})}
         for callee_job in callee.jobs:
-            sub = resolve(callee_job, callee, user_runners, lookup, inputs, depth + 1,
-                          (*chain, workflow.path), {**caller, **combo})
+            sub = resolve(
+                callee_job,
+                callee,
+                user_runners,
+                lookup,
+                inputs,
+                depth + 1,
+                (*chain, workflow.path),
+                {**caller, **combo},
+            )
             if sub.unknown or sub.error:
-                return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}",
-                               calls=uses)
+                return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}", calls=uses)
             result.runner_keys |= sub.runner_keys
             result.runner_paths |= sub.runner_paths
             for leg in sub.legs:

@@ -90,16 +90,16 @@ def expand(matrix: Any, contexts: Mapping[str, Any] | None = None) -> Expansion:
             raise MatrixError(f"a matrix {name} entry is empty")
         entries[name] = raw
         for item in raw:
-            filter_part = item if name == "exclude" else {k: v for k, v in item.items()
-                                                          if k in vectors}
+            filter_part = item if name == "exclude" else {k: v for k, v in item.items() if k in vectors}
             dynamic = _first_dynamic(filter_part)
             if dynamic is not None:
                 return Expansion([], f"matrix {name} uses {dynamic}")
             for key in filter_part:
                 dynamic = _first_dynamic(vectors.get(key))
                 if dynamic is not None:
-                    return Expansion([], f"matrix {name} filters on dimension '{key}', which "
-                                         f"is computed from {dynamic}")
+                    return Expansion(
+                        [], f"matrix {name} filters on dimension '{key}', which is computed from {dynamic}"
+                    )
 
     if not vectors and not entries["include"]:
         raise MatrixError("the matrix defines no dimensions and no include entries")
@@ -246,8 +246,7 @@ def _lookup(value: Any, path: tuple[Any, ...]) -> Any:
 
 
 def _matches(combination: Combination, leaves: list[Leaf]) -> bool:
-    return all(loose_equal(_lookup(combination, path), literal) is True
-               for path, literal in leaves)
+    return all(loose_equal(_lookup(combination, path), literal) is True for path, literal in leaves)
 
 
 def canonical(value: Any) -> str:

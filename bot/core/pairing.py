@@ -140,16 +140,21 @@ def _fallback_key(job: RunJob) -> tuple[str, str]:
     return job.workflow, " ".join(without_arch_words(job.name).casefold().split())
 
 
-def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float,
-         runner_wait: float = RUNNER_WAIT_MINUTES) -> Pairing:
+def pair(
+    report: Report, jobs: list[RunJob], policy: Policy, now: float, runner_wait: float = RUNNER_WAIT_MINUTES
+) -> Pairing:
     """Each judged amd64 leg's run beside its arm64 twin's; `runner_wait` (minutes) is when
     a queued arm64 leg is named as one no runner picked up."""
     latest = latest_attempts(jobs)
     by_name: dict[tuple[str, str], RunJob] = {(job.workflow, job.name): job for job in latest}
     used: set[int] = set()
     result = Pairing()
-    reports = [(wf.path, job) for wf in report.workflows for job in wf.jobs
-               if job.status not in (IGNORED, NOT_APPLICABLE, UNKNOWN_STATUS)]
+    reports = [
+        (wf.path, job)
+        for wf in report.workflows
+        for job in wf.jobs
+        if job.status not in (IGNORED, NOT_APPLICABLE, UNKNOWN_STATUS)
+    ]
     families: dict[tuple[str, str], list[tuple[str, JobReport]]] = defaultdict(list)
     for path, job in reports:
         families[family_key(path, job.job.id)].append((path, job))
@@ -174,8 +179,9 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float,
             shown = shown_matrix(leg, job.runner_paths)
             twin = arm_legs.get(twin_key(leg, job.runner_paths))
             if twin is None:
-                result.pairs.append(Pair(path, job.job.id, shown, amd, None,
-                                         "no arm64 leg: the workflow has none"))
+                result.pairs.append(
+                    Pair(path, job.job.id, shown, amd, None, "no arm64 leg: the workflow has none")
+                )
                 continue
             twin_path, twin_report, twin_leg = twin
             twin_name = check_name(twin_report.job, twin_leg)
@@ -188,8 +194,11 @@ def pair(report: Report, jobs: list[RunJob], policy: Policy, now: float,
                 if arm.status != COMPLETED:
                     waited = now - (arm.created_at or now)
                     waiting = stuck(arm.status, arm.labels, waited, runner_wait)
-                    note = (f"arm64 leg {no_runner(arm.labels, waited)}" if waiting
-                            else f"arm64 leg {arm.status.replace('_', ' ')} for {_minutes(waited)}")
+                    note = (
+                        f"arm64 leg {no_runner(arm.labels, waited)}"
+                        if waiting
+                        else f"arm64 leg {arm.status.replace('_', ' ')} for {_minutes(waited)}"
+                    )
             result.pairs.append(Pair(path, job.job.id, shown, amd, arm, note, waiting))
 
     _pair_the_rest([job for job in latest if job.id not in used], policy, result)
@@ -225,9 +234,16 @@ def parse_time(value: Any) -> float | None:
 def run_job(data: Mapping[str, Any], workflow: str) -> RunJob:
     """A job from the Actions API (or a `workflow_job` payload)."""
     return RunJob(
-        id=int(data["id"]), run_id=int(data.get("run_id") or 0),
-        run_attempt=int(data.get("run_attempt") or 1), workflow=workflow,
-        name=str(data.get("name") or ""), labels=tuple(str(x) for x in data.get("labels") or ()),
-        status=str(data.get("status") or ""), conclusion=data.get("conclusion"),
-        created_at=parse_time(data.get("created_at")), started_at=parse_time(data.get("started_at")),
-        completed_at=parse_time(data.get("completed_at")), html_url=str(data.get("html_url") or ""))
+        id=int(data["id"]),
+        run_id=int(data.get("run_id") or 0),
+        run_attempt=int(data.get("run_attempt") or 1),
+        workflow=workflow,
+        name=str(data.get("name") or ""),
+        labels=tuple(str(x) for x in data.get("labels") or ()),
+        status=str(data.get("status") or ""),
+        conclusion=data.get("conclusion"),
+        created_at=parse_time(data.get("created_at")),
+        started_at=parse_time(data.get("started_at")),
+        completed_at=parse_time(data.get("completed_at")),
+        html_url=str(data.get("html_url") or ""),
+    )

@@ -35,16 +35,37 @@ from bot.core.workflow import Job, Step
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
 ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
 X86_SPECIFIC, OTHER_TARGET, UNKNOWN = "x86-specific", "other-target", "unknown"
-PURPOSES = (BUILD, TEST, PUBLISH, GATE, META, ARTIFACTS, LINT, DOCS, SDIST, CROSS,
-            X86_SPECIFIC, OTHER_TARGET, UNKNOWN)
+PURPOSES = (
+    BUILD,
+    TEST,
+    PUBLISH,
+    GATE,
+    META,
+    ARTIFACTS,
+    LINT,
+    DOCS,
+    SDIST,
+    CROSS,
+    X86_SPECIFIC,
+    OTHER_TARGET,
+    UNKNOWN,
+)
 JUDGED_BY_DEFAULT = (BUILD, TEST, UNKNOWN)
 
 # How a reason names each purpose ("publishes: step 'Upload' uses pypa/gh-action-pypi-publish").
 VERBS = {
-    BUILD: "builds", TEST: "tests", PUBLISH: "publishes", GATE: "gates on other jobs",
-    META: "computes metadata", ARTIFACTS: "handles other jobs' artifacts", LINT: "lints",
-    DOCS: "builds docs", SDIST: "builds an sdist", CROSS: "cross-builds",
-    X86_SPECIFIC: "runs x86-only work", OTHER_TARGET: "targets another platform",
+    BUILD: "builds",
+    TEST: "tests",
+    PUBLISH: "publishes",
+    GATE: "gates on other jobs",
+    META: "computes metadata",
+    ARTIFACTS: "handles other jobs' artifacts",
+    LINT: "lints",
+    DOCS: "builds docs",
+    SDIST: "builds an sdist",
+    CROSS: "cross-builds",
+    X86_SPECIFIC: "runs x86-only work",
+    OTHER_TARGET: "targets another platform",
     UNKNOWN: "does something unrecognised",
 }
 
@@ -64,8 +85,7 @@ class Evidence:
         return f"{self.where} {self.what} (line {self.line})"
 
     def as_json(self) -> dict[str, Any]:
-        return {"purpose": self.purpose, "where": self.where, "line": self.line,
-                "what": self.what}
+        return {"purpose": self.purpose, "where": self.where, "line": self.line, "what": self.what}
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +109,6 @@ UNKNOWN_PURPOSE = Purpose(UNKNOWN)
 class Rule:
     purpose: str
     source: str  # a regular expression, matched ignoring case
-
 
 
 @cache
@@ -127,161 +146,389 @@ def _actions(purpose: str, *names: str) -> tuple[ActionRule, ...]:
 # with a name ending in `*`, ends with one starting with `*`, or contains `*one*`. The first
 # match wins.
 USES_RULES: tuple[ActionRule, ...] = (
-    *_actions(PUBLISH, "pypa/gh-action-pypi-publish", "softprops/action-gh-release",
-              "ncipollo/release-action", "actions/create-release",
-              "svenstaro/upload-release-action", "actions/deploy-pages",
-              "peaceiris/actions-gh-pages", "js-devtools/npm-publish",
-              "int128/docker-manifest-create-action", "rust-lang/crates-io-auth-action",
-              "ad-m/github-push-action", "*winget-releaser", "*github-pages-deploy-action",
-              "taiki-e/upload-rust-binary-action", "actions/upload-release-asset",
-              # Commits the results to gh-pages (and pushes them with `auto-push`).
-              "benchmark-action/github-action-benchmark"),
+    *_actions(
+        PUBLISH,
+        "pypa/gh-action-pypi-publish",
+        "softprops/action-gh-release",
+        "ncipollo/release-action",
+        "actions/create-release",
+        "svenstaro/upload-release-action",
+        "actions/deploy-pages",
+        "peaceiris/actions-gh-pages",
+        "js-devtools/npm-publish",
+        "int128/docker-manifest-create-action",
+        "rust-lang/crates-io-auth-action",
+        "ad-m/github-push-action",
+        "*winget-releaser",
+        "*github-pages-deploy-action",
+        "taiki-e/upload-rust-binary-action",
+        "actions/upload-release-asset",
+        # Commits the results to gh-pages (and pushes them with `auto-push`).
+        "benchmark-action/github-action-benchmark",
+    ),
     *_actions(GATE, "re-actors/alls-green", "step-security/workflow-conclusion-action"),
-    *_actions(META, "dorny/paths-filter", "tj-actions/changed-files", "actions/labeler",
-              "amannn/action-semantic-pull-request", "googleapis/release-please-action",
-              "actions/github-script"),
-    *_actions(ARTIFACTS, "actions/download-artifact", "actions/upload-artifact/merge",
-              "test-summary/action", "dorny/test-reporter", "mikepenz/action-junit-report",
-              "enricomi/publish-unit-test-result-action*", "sigstore/gh-action-sigstore-python",
-              "actions/attest", "actions/attest-build-provenance", "actions/attest-sbom",
-              "anchore/sbom-action*", "sigstore/cosign-installer",
-              "dawidd6/action-download-artifact"),
-    *_actions(LINT, "pre-commit/action", "pre-commit-ci/lite-action",
-              "golangci/golangci-lint-action", "*ruff-action", "psf/black",
-              "github/codeql-action/*", "reviewdog/*", "actions-rust-lang/rustfmt",
-              "rhysd/actionlint", "raven-actions/actionlint", "crate-ci/typos",
-              "codespell-project/*", "embarkstudios/cargo-deny-action",
-              "ludeeus/action-shellcheck", "*super-linter*", "*markdownlint*",
-              "hadolint/hadolint-action", "zizmorcore/zizmor-action",
-              "streetsidesoftware/cspell-action", "rustsec/audit-check", "actions-rs/clippy-check",
-              "giraffate/clippy-action", "obi1kenobi/cargo-semver-checks-action",
-              "pypa/gh-action-pip-audit", "dependabot/fetch-metadata", "sonarsource/*",
-              "github/super-linter*", "oxsecurity/megalinter*", "actions/dependency-review-action",
-              "jidicula/clang-format-action", "cpp-linter/*"),
-    *_actions(DOCS, "actions/jekyll-build-pages", "actions/upload-pages-artifact",
-              "actions/configure-pages"),
+    *_actions(
+        META,
+        "dorny/paths-filter",
+        "tj-actions/changed-files",
+        "actions/labeler",
+        "amannn/action-semantic-pull-request",
+        "googleapis/release-please-action",
+        "actions/github-script",
+    ),
+    *_actions(
+        ARTIFACTS,
+        "actions/download-artifact",
+        "actions/upload-artifact/merge",
+        "test-summary/action",
+        "dorny/test-reporter",
+        "mikepenz/action-junit-report",
+        "enricomi/publish-unit-test-result-action*",
+        "sigstore/gh-action-sigstore-python",
+        "actions/attest",
+        "actions/attest-build-provenance",
+        "actions/attest-sbom",
+        "anchore/sbom-action*",
+        "sigstore/cosign-installer",
+        "dawidd6/action-download-artifact",
+    ),
+    *_actions(
+        LINT,
+        "pre-commit/action",
+        "pre-commit-ci/lite-action",
+        "golangci/golangci-lint-action",
+        "*ruff-action",
+        "psf/black",
+        "github/codeql-action/*",
+        "reviewdog/*",
+        "actions-rust-lang/rustfmt",
+        "rhysd/actionlint",
+        "raven-actions/actionlint",
+        "crate-ci/typos",
+        "codespell-project/*",
+        "embarkstudios/cargo-deny-action",
+        "ludeeus/action-shellcheck",
+        "*super-linter*",
+        "*markdownlint*",
+        "hadolint/hadolint-action",
+        "zizmorcore/zizmor-action",
+        "streetsidesoftware/cspell-action",
+        "rustsec/audit-check",
+        "actions-rs/clippy-check",
+        "giraffate/clippy-action",
+        "obi1kenobi/cargo-semver-checks-action",
+        "pypa/gh-action-pip-audit",
+        "dependabot/fetch-metadata",
+        "sonarsource/*",
+        "github/super-linter*",
+        "oxsecurity/megalinter*",
+        "actions/dependency-review-action",
+        "jidicula/clang-format-action",
+        "cpp-linter/*",
+    ),
+    *_actions(DOCS, "actions/jekyll-build-pages", "actions/upload-pages-artifact", "actions/configure-pages"),
     *_actions(CROSS, "goreleaser/goreleaser-action", "houseabsolute/actions-rust-cross"),
-    *_actions(OTHER_TARGET, "vmactions/*", "cross-platform-actions/action", "nttld/setup-ndk",
-              "android-actions/setup-android", "mymindstorm/setup-emsdk", "pyodide/*",
-              "bytecodealliance/actions/wasmtime*", "jetli/wasm-pack-action"),
-    *_actions(X86_SPECIFIC, "petarpetrovt/setup-sde", "reactivecircus/android-emulator-runner",
-              "*intel-sde*"),
+    *_actions(
+        OTHER_TARGET,
+        "vmactions/*",
+        "cross-platform-actions/action",
+        "nttld/setup-ndk",
+        "android-actions/setup-android",
+        "mymindstorm/setup-emsdk",
+        "pyodide/*",
+        "bytecodealliance/actions/wasmtime*",
+        "jetli/wasm-pack-action",
+    ),
+    *_actions(X86_SPECIFIC, "petarpetrovt/setup-sde", "reactivecircus/android-emulator-runner", "*intel-sde*"),
     *_actions(TEST, "uraimo/run-on-arch-action"),
-    *_actions(BUILD, "pypa/cibuildwheel", "docker/build-push-action", "docker/bake-action",
-              "depot/build-push-action", "depot/bake-action", "redhat-actions/buildah-build",
-              "joerick/cibuildwheel"),
+    *_actions(
+        BUILD,
+        "pypa/cibuildwheel",
+        "docker/build-push-action",
+        "docker/bake-action",
+        "depot/build-push-action",
+        "depot/bake-action",
+        "redhat-actions/buildah-build",
+        "joerick/cibuildwheel",
+    ),
 )
 
 # `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
 # Order matters: the first rule that matches a command wins (sdist before build, lint and docs
 # environments before the test runner that hosts them).
 RUN_RULES: tuple[Rule, ...] = (
-    *_rules(X86_SPECIFIC, r"(^|\s)-m32\b", r"(^|\s)-mx32\b", r"\bGOARCH=[\"']?386\b", r"\bsde(64)?\s+-",
-            r"\bavx-?512", r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b", r"\bmanylinux\w*_i686\b",
-            r"--platform[= ]+[\"']?linux/(386|i386)\b", r"\bmake\b.*\s[a-z]+32\b"),
-    *_rules(OTHER_TARGET,
-            r"\bwasm32\b", r"\bwasi(p[12])?\b", r"\bwasm-pack\b", r"\bwasm-bindgen\b",
-            r"\bemcc\b", r"\bemsdk\b", r"\bemscripten\b", r"\bpyodide\b",
-            r"\bGOOS=[\"']?(windows|darwin|freebsd|openbsd|netbsd|js|wasip1|ios|android|plan9|illumos|solaris|aix)\b",
-            r"\bGOARCH=[\"']?wasm\b", r"-linux-android", r"\bcargo[- ]ndk\b", r"-apple-ios\b",
-            r"\bxcodebuild\b.*\b(iphoneos|iphonesimulator)\b", r"\bmingw", r"-pc-windows-gnu\b",
-            r"-unknown-(freebsd|netbsd|openbsd|redox|illumos)\b", r"-fortanix-unknown-sgx\b",
-            r"\bvagrant\b", r"\bwasmtime\b", r"\bwasmer\b"),
-    *_rules(SDIST,
-            r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)",
-            r"\buv build\b.*--sdist\b",
-            r"\bmaturin sdist\b", r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
-            r"\bhatch build -t sdist\b", r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
-            r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
-            r"\bcargo package\b"),
-    *_rules(PUBLISH,
-            r"\btwine upload\b", r"\buv publish\b", r"\bpoetry publish\b", r"\bflit publish\b",
-            r"\bhatch publish\b", r"\bmaturin (publish|upload)\b", r"\bpdm publish\b",
-            r"\b(npm|pnpm|yarn( npm)?) publish\b", r"\bcargo publish\b",
-            r"\bgh release (create|upload|edit)\b", r"\bdocker (image )?push\b",
-            r"\bpodman push\b", r"\bdocker buildx imagetools create\b",
-            r"\bdocker manifest (create|push|annotate)\b", r"\baws s3 (cp|sync|mv)\b",
-            r"\bgsutil\b.*\b(cp|rsync)\b", r"\bgit push\b", r"\bmvn\b.*\bdeploy\b",
-            r"\bgh workflow run\b", r"\brclone (copy|sync)\b", r"\bnpx (semantic-release|changeset publish)\b",
-            r"\bgradlew? .*\bpublish", r"\bskopeo copy\b", r"\bcrane (copy|push|tag)\b",
-            r"\bnapi pre-?publish\b", r"\bgem push\b", r"\bdotnet nuget push\b",
-            r"\bghr\b", r"\b(cargo[- ])?dist (host|upload|publish)\b"),
-    *_rules(DOCS,
-            r"\bcargo (\+\S+ )?doc\b", r"\bsphinx-build\b", r"\bmkdocs (build|gh-deploy)\b",
-            r"\bmake\b.*\b(html|docs?)\b", r"\bdoxygen\b", r"\bmdbook build\b",
-            r"\bjekyll build\b", r"\btypedoc\b", r"\bpdoc\b", r"\b(tox|nox)\b.*\bdocs?\b",
-            r"\bzig build docs?\b", r"\bgodoc\b"),
-    *_rules(LINT,
-            r"\bscan-build\b", r"\bgit diff\b.*--exit-code\b", r"\s--check(\s|$|=)",
-            r"\bstatic-?analy[sz]", r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
-            r"\bmake (tidy|vet|depaware|check-\w+)\b", r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
-            r"\bruff\b", r"\bflake8\b", r"\bblack\b.*--check", r"\bisort\b.*--(check|diff)",
-            r"\bmypy\b", r"\bpyright\b", r"\bpylint\b", r"\bpre-commit run\b", r"\bprek\b",
-            r"\bcargo (\+\S+ )?(fmt|clippy|deny|audit|machete|semver-checks|udeps|sort)\b",
-            r"\bcargo (\+\S+ )?(hack |-Z \S+ )*check\b",
-            r"\brustfmt\b", r"\bgolangci-lint\b", r"\bgofmt\b", r"\bgo vet\b", r"\bstaticcheck\b",
-            r"\bgovulncheck\b", r"\beslint\b", r"\bprettier\b", r"\btsc\b.*--noEmit",
-            r"\bbiome (check|lint|ci)\b", r"\bshellcheck\b", r"\bshfmt\b", r"\bactionlint\b",
-            r"\bcodespell\b", r"\btypos\b", r"\bcppcheck\b", r"\bclang-(format|tidy)\b",
-            r"\byamllint\b", r"\bmarkdownlint", r"\bbandit\b", r"\bsafety check\b",
-            r"\bpip-audit\b", r"\bzizmor\b", r"\bhadolint\b", r"\bzig fmt\b",
-            r"\btox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
-            r"\bnox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
-            r"\bnpm run (lint|format|fmt|check-format)\b", r"\bmake (lint|fmt|format|check-format)\b",
-            r"\bdeno (lint|fmt)\b", r"\bswiftlint\b", r"\bvalidate-pyproject\b", r"\bsemgrep\b",
-            r"\bdprint check\b", r"\bcheck-manifest\b", r"\bunicode-lint\b", r"\bspellcheck\b"),
-    *_rules(ARTIFACTS,
-            r"\btwine check\b", r"\bcheck-wheel-contents\b", r"\babi3audit\b", r"\bcosign (sign|attest)",
-            r"\bsyft\b", r"\bgpg\b.*--(detach-sign|sign)",
-            r"\bminisign\b", r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global"),
-    *_rules(META,
-            r"\$\{?GITHUB_OUTPUT\b", r"::set-output\b", r"\bcargo metadata\b",
-            r"\buv lock\b.*--(check|locked)\b", r"\bpoetry (check|lock --check)\b",
-            r"\btowncrier check\b", r"\bchangelog\b", r"\b(cargo[- ])?dist (plan|manifest)\b",
-            r"\bmake (generate|gen|regen)[\w-]*\b", r"\bgo (generate|mod tidy)\b"),
-    *_rules(TEST,
-            r"\bpytest\b", r"\bpy\.test\b", r"\btox\b", r"\bnox\b", r"-m unittest\b",
-            r"\bgo test\b", r"\bgotestsum\b",
-            r"\bcargo (\+\S+ )?(hack |-Z \S+ |careful |valgrind )*"
-            r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
-            r"\bcross test\b", r"\bctest\b", r"\bmake\b.*\b(check|test|tests)\b",
-            r"\bninja\b.*\btest\b", r"\bmeson test\b",
-            r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?test[\w:-]*(\s|$)",
-            r"\bnpx (jest|vitest|mocha|playwright)\b", r"\bvitest\b", r"\bjest\b",
-            r"\bnode --test\b", r"\bdeno test\b", r"\bbun test\b",
-            r"\bmvn\b.*\b(test|verify)\b", r"\bgradlew?\b.*\b(test|check)\b",
-            r"\bdotnet test\b", r"\brspec\b", r"\bphpunit\b", r"\bzig build test\b",
-            r"\bbazel(isk)? test\b", r"\bswift test\b", r"\b(cabal|stack) test\b",
-            r"\bmix test\b", r"\bprove\b", r"\bcoverage run\b", r"(^|[\s/])run-?tests?\b",
-            r"(^|\s)\./test\b", r"\bjust test\b",
-            r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
-            r"(^|\s)(\./)?(\S*/)?tests?/(?![\w-]*lint)\S+\.(sh|py|bash|ps1)\b",
-            r"\bnix flake check\b", r"\bvalgrind\b",
-            r"\bbenchmark", r"\bcargo bench\b", r"\bhyperfine\b",
-            r"\b(smoke|integration|e2e)[-_]?test"),
-    *_rules(BUILD,
-            r"\bcargo (\+\S+ )?(build|install --path|zigbuild|auditable build|rustc)\b",
-            r"\bcross build\b", r"\bgo build\b", r"\bgo install (?!\S+@)",
-            # make with no target, flags only, or a target that builds; other targets say
-            # nothing we can read
-            r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
-            r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)\b",
-            r"\bcmake\b", r"\bninja\b", r"\bmeson (setup|compile|install)\b", r"(^|\s)\./configure\b",
-            r"\bpython3?(\.\d+)? -m build\b", r"\bpip3? wheel\b", r"\buv build\b",
-            r"\bmaturin (build|develop)\b", r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
-            r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", r"\bsetup\.py\b",
-            r"\bcibuildwheel\b", r"\b(docker|podman) (buildx )?build\b", r"\bbuildah\b",
-            r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)", r"\bzig build\b",
-            r"\bbazel(isk)? build\b",
-            r"\bgcc\s+(?!-?-version\b|-v\b|--help\b)", r"\bg\+\+\s+(?!-?-version\b|-v\b)",
-            r"\bclang(\+\+)?\s+(?!-?-version\b|-v\b|--help\b)", r"\bcc\s+(?!-?-version\b|-v\b)",
-            r"\bnapi build\b",
-            r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b", r"\bx\.py (build|dist)\b",
-            r"\b(cargo[- ])?dist build\b(?!.*--artifacts[= ]global)", r"\bmvn\b.*\b(package|install)\b",
-            r"\bgradlew?\b.*\b(build|assemble)\b", r"\bdotnet (build|publish)\b", r"\bswift build\b",
-            r"\bnix build\b", r"\bnix-build\b", r"\bpyinstaller\b", r"\bscons\b", r"\bb2\b",
-            r"\bdeno compile\b", r"\bdocker compose (up|build)\b", r"\bdocker run\b",
-            r"\bpip3? install\b[^#\n]*\.whl\b"),
+    *_rules(
+        X86_SPECIFIC,
+        r"(^|\s)-m32\b",
+        r"(^|\s)-mx32\b",
+        r"\bGOARCH=[\"']?386\b",
+        r"\bsde(64)?\s+-",
+        r"\bavx-?512",
+        r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b",
+        r"\bmanylinux\w*_i686\b",
+        r"--platform[= ]+[\"']?linux/(386|i386)\b",
+        r"\bmake\b.*\s[a-z]+32\b",
+    ),
+    *_rules(
+        OTHER_TARGET,
+        r"\bwasm32\b",
+        r"\bwasi(p[12])?\b",
+        r"\bwasm-pack\b",
+        r"\bwasm-bindgen\b",
+        r"\bemcc\b",
+        r"\bemsdk\b",
+        r"\bemscripten\b",
+        r"\bpyodide\b",
+        r"\bGOOS=[\"']?(windows|darwin|freebsd|openbsd|netbsd|js|wasip1|ios|android|plan9|illumos|solaris|aix)\b",
+        r"\bGOARCH=[\"']?wasm\b",
+        r"-linux-android",
+        r"\bcargo[- ]ndk\b",
+        r"-apple-ios\b",
+        r"\bxcodebuild\b.*\b(iphoneos|iphonesimulator)\b",
+        r"\bmingw",
+        r"-pc-windows-gnu\b",
+        r"-unknown-(freebsd|netbsd|openbsd|redox|illumos)\b",
+        r"-fortanix-unknown-sgx\b",
+        r"\bvagrant\b",
+        r"\bwasmtime\b",
+        r"\bwasmer\b",
+    ),
+    *_rules(
+        SDIST,
+        r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)",
+        r"\buv build\b.*--sdist\b",
+        r"\bmaturin sdist\b",
+        r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
+        r"\bhatch build -t sdist\b",
+        r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
+        r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
+        r"\bcargo package\b",
+    ),
+    *_rules(
+        PUBLISH,
+        r"\btwine upload\b",
+        r"\buv publish\b",
+        r"\bpoetry publish\b",
+        r"\bflit publish\b",
+        r"\bhatch publish\b",
+        r"\bmaturin (publish|upload)\b",
+        r"\bpdm publish\b",
+        r"\b(npm|pnpm|yarn( npm)?) publish\b",
+        r"\bcargo publish\b",
+        r"\bgh release (create|upload|edit)\b",
+        r"\bdocker (image )?push\b",
+        r"\bpodman push\b",
+        r"\bdocker buildx imagetools create\b",
+        r"\bdocker manifest (create|push|annotate)\b",
+        r"\baws s3 (cp|sync|mv)\b",
+        r"\bgsutil\b.*\b(cp|rsync)\b",
+        r"\bgit push\b",
+        r"\bmvn\b.*\bdeploy\b",
+        r"\bgh workflow run\b",
+        r"\brclone (copy|sync)\b",
+        r"\bnpx (semantic-release|changeset publish)\b",
+        r"\bgradlew? .*\bpublish",
+        r"\bskopeo copy\b",
+        r"\bcrane (copy|push|tag)\b",
+        r"\bnapi pre-?publish\b",
+        r"\bgem push\b",
+        r"\bdotnet nuget push\b",
+        r"\bghr\b",
+        r"\b(cargo[- ])?dist (host|upload|publish)\b",
+    ),
+    *_rules(
+        DOCS,
+        r"\bcargo (\+\S+ )?doc\b",
+        r"\bsphinx-build\b",
+        r"\bmkdocs (build|gh-deploy)\b",
+        r"\bmake\b.*\b(html|docs?)\b",
+        r"\bdoxygen\b",
+        r"\bmdbook build\b",
+        r"\bjekyll build\b",
+        r"\btypedoc\b",
+        r"\bpdoc\b",
+        r"\b(tox|nox)\b.*\bdocs?\b",
+        r"\bzig build docs?\b",
+        r"\bgodoc\b",
+    ),
+    *_rules(
+        LINT,
+        r"\bscan-build\b",
+        r"\bgit diff\b.*--exit-code\b",
+        r"\s--check(\s|$|=)",
+        r"\bstatic-?analy[sz]",
+        r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
+        r"\bmake (tidy|vet|depaware|check-\w+)\b",
+        r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
+        r"\bruff\b",
+        r"\bflake8\b",
+        r"\bblack\b.*--check",
+        r"\bisort\b.*--(check|diff)",
+        r"\bmypy\b",
+        r"\bpyright\b",
+        r"\bpylint\b",
+        r"\bpre-commit run\b",
+        r"\bprek\b",
+        r"\bcargo (\+\S+ )?(fmt|clippy|deny|audit|machete|semver-checks|udeps|sort)\b",
+        r"\bcargo (\+\S+ )?(hack |-Z \S+ )*check\b",
+        r"\brustfmt\b",
+        r"\bgolangci-lint\b",
+        r"\bgofmt\b",
+        r"\bgo vet\b",
+        r"\bstaticcheck\b",
+        r"\bgovulncheck\b",
+        r"\beslint\b",
+        r"\bprettier\b",
+        r"\btsc\b.*--noEmit",
+        r"\bbiome (check|lint|ci)\b",
+        r"\bshellcheck\b",
+        r"\bshfmt\b",
+        r"\bactionlint\b",
+        r"\bcodespell\b",
+        r"\btypos\b",
+        r"\bcppcheck\b",
+        r"\bclang-(format|tidy)\b",
+        r"\byamllint\b",
+        r"\bmarkdownlint",
+        r"\bbandit\b",
+        r"\bsafety check\b",
+        r"\bpip-audit\b",
+        r"\bzizmor\b",
+        r"\bhadolint\b",
+        r"\bzig fmt\b",
+        r"\btox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
+        r"\bnox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
+        r"\bnpm run (lint|format|fmt|check-format)\b",
+        r"\bmake (lint|fmt|format|check-format)\b",
+        r"\bdeno (lint|fmt)\b",
+        r"\bswiftlint\b",
+        r"\bvalidate-pyproject\b",
+        r"\bsemgrep\b",
+        r"\bdprint check\b",
+        r"\bcheck-manifest\b",
+        r"\bunicode-lint\b",
+        r"\bspellcheck\b",
+    ),
+    *_rules(
+        ARTIFACTS,
+        r"\btwine check\b",
+        r"\bcheck-wheel-contents\b",
+        r"\babi3audit\b",
+        r"\bcosign (sign|attest)",
+        r"\bsyft\b",
+        r"\bgpg\b.*--(detach-sign|sign)",
+        r"\bminisign\b",
+        r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global",
+    ),
+    *_rules(
+        META,
+        r"\$\{?GITHUB_OUTPUT\b",
+        r"::set-output\b",
+        r"\bcargo metadata\b",
+        r"\buv lock\b.*--(check|locked)\b",
+        r"\bpoetry (check|lock --check)\b",
+        r"\btowncrier check\b",
+        r"\bchangelog\b",
+        r"\b(cargo[- ])?dist (plan|manifest)\b",
+        r"\bmake (generate|gen|regen)[\w-]*\b",
+        r"\bgo (generate|mod tidy)\b",
+    ),
+    *_rules(
+        TEST,
+        r"\bpytest\b",
+        r"\bpy\.test\b",
+        r"\btox\b",
+        r"\bnox\b",
+        r"-m unittest\b",
+        r"\bgo test\b",
+        r"\bgotestsum\b",
+        r"\bcargo (\+\S+ )?(hack |-Z \S+ |careful |valgrind )*"
+        r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
+        r"\bcross test\b",
+        r"\bctest\b",
+        r"\bmake\b.*\b(check|test|tests)\b",
+        r"\bninja\b.*\btest\b",
+        r"\bmeson test\b",
+        r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?test[\w:-]*(\s|$)",
+        r"\bnpx (jest|vitest|mocha|playwright)\b",
+        r"\bvitest\b",
+        r"\bjest\b",
+        r"\bnode --test\b",
+        r"\bdeno test\b",
+        r"\bbun test\b",
+        r"\bmvn\b.*\b(test|verify)\b",
+        r"\bgradlew?\b.*\b(test|check)\b",
+        r"\bdotnet test\b",
+        r"\brspec\b",
+        r"\bphpunit\b",
+        r"\bzig build test\b",
+        r"\bbazel(isk)? test\b",
+        r"\bswift test\b",
+        r"\b(cabal|stack) test\b",
+        r"\bmix test\b",
+        r"\bprove\b",
+        r"\bcoverage run\b",
+        r"(^|[\s/])run-?tests?\b",
+        r"(^|\s)\./test\b",
+        r"\bjust test\b",
+        r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b",
+        r"(^|\s)(\./)?(\S*/)?tests?/(?![\w-]*lint)\S+\.(sh|py|bash|ps1)\b",
+        r"\bnix flake check\b",
+        r"\bvalgrind\b",
+        r"\bbenchmark",
+        r"\bcargo bench\b",
+        r"\bhyperfine\b",
+        r"\b(smoke|integration|e2e)[-_]?test",
+    ),
+    *_rules(
+        BUILD,
+        r"\bcargo (\+\S+ )?(build|install --path|zigbuild|auditable build|rustc)\b",
+        r"\bcross build\b",
+        r"\bgo build\b",
+        r"\bgo install (?!\S+@)",
+        # make with no target, flags only, or a target that builds; other targets say
+        # nothing we can read
+        r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
+        r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)\b",
+        r"\bcmake\b",
+        r"\bninja\b",
+        r"\bmeson (setup|compile|install)\b",
+        r"(^|\s)\./configure\b",
+        r"\bpython3?(\.\d+)? -m build\b",
+        r"\bpip3? wheel\b",
+        r"\buv build\b",
+        r"\bmaturin (build|develop)\b",
+        r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
+        r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
+        r"\bsetup\.py\b",
+        r"\bcibuildwheel\b",
+        r"\b(docker|podman) (buildx )?build\b",
+        r"\bbuildah\b",
+        r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)",
+        r"\bzig build\b",
+        r"\bbazel(isk)? build\b",
+        r"\bgcc\s+(?!-?-version\b|-v\b|--help\b)",
+        r"\bg\+\+\s+(?!-?-version\b|-v\b)",
+        r"\bclang(\+\+)?\s+(?!-?-version\b|-v\b|--help\b)",
+        r"\bcc\s+(?!-?-version\b|-v\b)",
+        r"\bnapi build\b",
+        r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b",
+        r"\bx\.py (build|dist)\b",
+        r"\b(cargo[- ])?dist build\b(?!.*--artifacts[= ]global)",
+        r"\bmvn\b.*\b(package|install)\b",
+        r"\bgradlew?\b.*\b(build|assemble)\b",
+        r"\bdotnet (build|publish)\b",
+        r"\bswift build\b",
+        r"\bnix build\b",
+        r"\bnix-build\b",
+        r"\bpyinstaller\b",
+        r"\bscons\b",
+        r"\bb2\b",
+        r"\bdeno compile\b",
+        r"\bdocker compose (up|build)\b",
+        r"\bdocker run\b",
+        r"\bpip3? install\b[^#\n]*\.whl\b",
+    ),
 )
 
 _TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
@@ -334,17 +581,19 @@ class _RuleIndex:
     def in_token(self, token: str) -> frozenset[str]:
         """The required words inside one token (`./tests/unicode_lint.sh` holds 'lint')."""
         by_start = self.by_start
-        return frozenset(word for start in range(len(token) - 1)
-                         for word in by_start.get(token[start:start + 2], ())
-                         if token.startswith(word, start))
+        return frozenset(
+            word
+            for start in range(len(token) - 1)
+            for word in by_start.get(token[start : start + 2], ())
+            if token.startswith(word, start)
+        )
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in table order) of the rules that may match a command."""
         words: set[str] = set()
         for token in self.tokens.findall(text.lower()):
             words |= self.in_token(token)
-        found = {index for word in words for index in self.gated.get(word, ())
-                 if self.requires[index] <= words}
+        found = {index for word in words for index in self.gated.get(word, ()) if self.requires[index] <= words}
         found.update(self.always)
         return sorted(found)
 
@@ -353,8 +602,9 @@ _RUN_INDEX = _RuleIndex(RUN_RULES)
 _HEAD_PURPOSES = (SDIST, TEST, BUILD)
 
 
-def _run_rule_match(text: str, purposes: Iterable[str] | None = None,
-                    head: int | None = None) -> tuple[str, str] | None:
+def _run_rule_match(
+    text: str, purposes: Iterable[str] | None = None, head: int | None = None
+) -> tuple[str, str] | None:
     """The first rule (in table order) that matches a command: (purpose, matched text).
     With `head` (where a command's first words end), a rule of a head purpose (sdist, test,
     build) that matches within them wins over any other: what a command's tool does wins
@@ -379,7 +629,6 @@ def _run_rule_match(text: str, purposes: Iterable[str] | None = None,
     return first
 
 
-
 # What a command's tool does wins over what its arguments mention: `pytest --mypy` tests,
 # `cargo build --bin ruff` builds, `./configure --disable-avx512` configures a build.
 _HEAD = re.compile(r"^\S+(\s+\S+){0,2}")
@@ -389,16 +638,89 @@ _LEADING_ENV = re.compile(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
 
 # Commands that only move files and text: nothing they run can be a build or a test (and
 # `chmod +x ./test.sh` does not run the tests). Checked before the rules.
-_PLUMBING = frozenset((
-    "cat", "ls", "mkdir", "cp", "mv", "rm", "rmdir", "cd", "pushd", "popd", "pwd", "touch",
-    "ln", "chmod", "chown", "sleep", "tee", "head", "tail", "sort", "uniq", "wc", "grep",
-    "egrep", "sed", "awk", "jq", "yq", "tar", "unzip", "zip", "gzip", "gunzip", "xz", "7z",
-    "curl", "wget", "date", "which", "whoami", "uname", "df", "du", "free", "nproc",
-    "printenv", "basename", "dirname", "realpath", "readlink", "cut", "tr", "file", "stat",
-    "md5sum", "sha1sum", "sha256sum", "sha512sum", "shasum", "base64", "mktemp", "true",
-    "false", "exit", ":", "shopt", "set", "unset", "local", "declare", "readonly", "trap",
-    "return", "fi", "done", "esac", "}", ")", ";;",
-))
+_PLUMBING = frozenset(
+    (
+        "cat",
+        "ls",
+        "mkdir",
+        "cp",
+        "mv",
+        "rm",
+        "rmdir",
+        "cd",
+        "pushd",
+        "popd",
+        "pwd",
+        "touch",
+        "ln",
+        "chmod",
+        "chown",
+        "sleep",
+        "tee",
+        "head",
+        "tail",
+        "sort",
+        "uniq",
+        "wc",
+        "grep",
+        "egrep",
+        "sed",
+        "awk",
+        "jq",
+        "yq",
+        "tar",
+        "unzip",
+        "zip",
+        "gzip",
+        "gunzip",
+        "xz",
+        "7z",
+        "curl",
+        "wget",
+        "date",
+        "which",
+        "whoami",
+        "uname",
+        "df",
+        "du",
+        "free",
+        "nproc",
+        "printenv",
+        "basename",
+        "dirname",
+        "realpath",
+        "readlink",
+        "cut",
+        "tr",
+        "file",
+        "stat",
+        "md5sum",
+        "sha1sum",
+        "sha256sum",
+        "sha512sum",
+        "shasum",
+        "base64",
+        "mktemp",
+        "true",
+        "false",
+        "exit",
+        ":",
+        "shopt",
+        "set",
+        "unset",
+        "local",
+        "declare",
+        "readonly",
+        "trap",
+        "return",
+        "fi",
+        "done",
+        "esac",
+        "}",
+        ")",
+        ";;",
+    )
+)
 # Plumbing that may carry a purpose in its arguments (`git push`, `gh release create`,
 # `export CFLAGS=-m32`): checked after the rules.
 _NEUTRAL = re.compile(
@@ -429,19 +751,27 @@ _INSTALL = re.compile(
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
-    r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b)", re.IGNORECASE)
-_VERSION = re.compile(r"^\S+\s+(--version|version|-version)\s*$|"
-                      r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
-                      r"java|ld|as)\s+(-v|-V)\s*$|"
-                      r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$")
+    r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b)",
+    re.IGNORECASE,
+)
+_VERSION = re.compile(
+    r"^\S+\s+(--version|version|-version)\s*$|"
+    r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
+    r"java|ld|as)\s+(-v|-V)\s*$|"
+    r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$"
+)
 # `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
-_ASSIGNMENT = re.compile(r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?\s*$|"
-                         r"\$\(\(.*|\S*\s*$)")
+_ASSIGNMENT = re.compile(
+    r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?\s*$|"
+    r"\$\(\(.*|\S*\s*$)"
+)
 # Prefixes that run the rest of the command: classify what they run.
-_PREFIX = re.compile(r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
-                     r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
-                     r"pdm run|"
-                     r"npx( --yes)?|bundle exec)\s+")
+_PREFIX = re.compile(
+    r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
+    r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
+    r"pdm run|"
+    r"npx( --yes)?|bundle exec)\s+"
+)
 _INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
 _ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
@@ -450,15 +780,17 @@ _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 _TARGET_FLAG = re.compile(r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
 _RUNS_FOR_TARGET = re.compile(
     r"\b(?:cross (?:test|run|bench)|cargo (?:\+\S+ )?(?:test|run|bench|nextest run))\b[^\n;&|]*?"
-    r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
+    r"--target[= ][\"']?([A-Za-z0-9_.\-]+)"
+)
 _ZIG_TARGET = re.compile(r"-Dtarget=[\"']?([A-Za-z0-9_.\-]+)")
 _GOARCH = re.compile(r"\bGOARCH=[\"']?([A-Za-z0-9_]+)")
 # Actions whose `target:` input names the build's target.
 _TARGET_INPUT_ACTIONS = re.compile(
     r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
-    r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$", re.IGNORECASE)
-_LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b",
-                        re.IGNORECASE)
+    r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$",
+    re.IGNORECASE,
+)
+_LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
 _NEUTRAL_USES = re.compile(
@@ -477,15 +809,21 @@ _NEUTRAL_USES = re.compile(
     r"jwlawson/actions-setup-cmake|lukka/get-cmake|seanmiddleditch/gha-setup-ninja|"
     r"actions-rs/toolchain|msys2/|namespacelabs/|useblacksmith/|depot/setup-action|"
     r"ubicloud/|warpbuilds/|runs-on/action)",
-    re.IGNORECASE)
-_GATE_TEXT = re.compile(r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*needs|"
-                        r"toJSON\(\s*needs\s*\)|needs\.\*\.result", re.IGNORECASE)
+    re.IGNORECASE,
+)
+_GATE_TEXT = re.compile(
+    r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*needs|"
+    r"toJSON\(\s*needs\s*\)|needs\.\*\.result",
+    re.IGNORECASE,
+)
 
 
 # Bare arch names: Rust/Debian ones and every GOARCH.
-_BARE_TARGET = re.compile(r"^(x86_64|amd64|x64|aarch64|arm64|i[3-6]86|386|x86|arm|armv\d\w*|armhf|"
-                          r"armel|s390x|ppc64|ppc64le|riscv64|mips|mipsle|mips64|mips64le|"
-                          r"wasm32|wasm|loong64)$")
+_BARE_TARGET = re.compile(
+    r"^(x86_64|amd64|x64|aarch64|arm64|i[3-6]86|386|x86|arm|armv\d\w*|armhf|"
+    r"armel|s390x|ppc64|ppc64le|riscv64|mips|mipsle|mips64|mips64le|"
+    r"wasm32|wasm|loong64)$"
+)
 
 
 def target_arch(target: str) -> str | None:
@@ -493,10 +831,31 @@ def target_arch(target: str) -> str | None:
     word = target.lower()
     if "-" not in word and not _BARE_TARGET.match(word):
         return None  # `cmake --target cuda_kernels`, `docker build --target runtime`
-    if any(part in word for part in ("wasm", "wasi", "emscripten", "android", "-ios", "darwin",
-                                     "windows", "mingw", "freebsd", "netbsd", "openbsd", "redox",
-                                     "sgx", "fuchsia", "illumos", "solaris", "-none", "uefi",
-                                     "cuda", "nvptx")):
+    if any(
+        part in word
+        for part in (
+            "wasm",
+            "wasi",
+            "emscripten",
+            "android",
+            "-ios",
+            "darwin",
+            "windows",
+            "mingw",
+            "freebsd",
+            "netbsd",
+            "openbsd",
+            "redox",
+            "sgx",
+            "fuchsia",
+            "illumos",
+            "solaris",
+            "-none",
+            "uefi",
+            "cuda",
+            "nvptx",
+        )
+    ):
         return OTHER_TARGET
     if word in ("386", "i386") or re.match(r"^(i[3-6]86|x86)(?![-_]?64)([-_]|$)", word):
         return X86_SPECIFIC
@@ -537,13 +896,13 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
         return _classify_command(inner, depth + 1) if inner else ("", "")
     prefix = _PREFIX.match(text)
     if prefix is not None:
-        return _classify_command(text[prefix.end():], depth + 1)
+        return _classify_command(text[prefix.end() :], depth + 1)
     settings = _LEADING_ENV.match(text)
     if settings is not None:  # `GOARCH=386 go test`, `RUSTFLAGS=+avx512f cargo build`
         found = _run_rule_match(settings.group(0), _TARGETING)
         if found is not None:
             return found
-        text = text[settings.end():]
+        text = text[settings.end() :]
         first = text.split(None, 1)[0] if text else ""
     head = _HEAD.match(text) if first not in _ENV_RUNNERS else None
     found = _run_rule_match(text, head=head.end() if head is not None else None)
@@ -591,8 +950,9 @@ def _with_text(step: Step, key: str, contexts: Mapping[str, Any]) -> str:
     return render_text(value, contexts) if value is not None else ""
 
 
-def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: set[str],
-                   envs: tuple[Mapping[str, Any], ...]) -> list[Evidence]:
+def _step_evidence(
+    step: Step, contexts: Mapping[str, Any], host: str, targets: set[str], envs: tuple[Mapping[str, Any], ...]
+) -> list[Evidence]:
     found: list[Evidence] = []
     where = _step_label(step)
     if step.uses:
@@ -617,14 +977,17 @@ def _step_evidence(step: Step, contexts: Mapping[str, Any], host: str, targets: 
         if step.with_:
             for key, value in step.with_.items():
                 if isinstance(value, str) and key in ("run", "script", "command", "args"):
-                    found.extend(_script_evidence(render_text(value, contexts), where, step.line,
-                                                  host, targets))
+                    found.extend(
+                        _script_evidence(render_text(value, contexts), where, step.line, host, targets)
+                    )
     if step.run:
-        found.extend(_script_evidence(render_script(step.run, contexts, (step.env, *envs)),
-                                      where, step.line, host, targets))
+        found.extend(
+            _script_evidence(
+                render_script(step.run, contexts, (step.env, *envs)), where, step.line, host, targets
+            )
+        )
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
-    raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(),
-                                          *step.with_.values()) if part)
+    raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(), *step.with_.values()) if part)
     if raw and _reads_needs(raw):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
     if step.name and _LINT_NAME.search(step.name) and all(item.purpose == "?" for item in found):
@@ -656,28 +1019,26 @@ def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> 
     return CROSS
 
 
-def _script_evidence(script: str, where: str, line: int, host: str,
-                     targets: set[str]) -> list[Evidence]:
+def _script_evidence(script: str, where: str, line: int, host: str, targets: set[str]) -> list[Evidence]:
     found, built_for = _script_evidence_of(script, where, line, host)
     targets |= built_for
     return list(found)
 
 
 @lru_cache(maxsize=4096)
-def _script_evidence_of(script: str, where: str, line: int,
-                        host: str) -> tuple[tuple[Evidence, ...], frozenset[str]]:
+def _script_evidence_of(
+    script: str, where: str, line: int, host: str
+) -> tuple[tuple[Evidence, ...], frozenset[str]]:
     """A script's evidence and the foreign targets it builds for (legs share scripts)."""
     targets: set[str] = set()
     found: list[Evidence] = []
     for purpose, what, command in _classify_script(script):
         if purpose in (BUILD, TEST, LINT):
             original = purpose
-            match = (_TARGET_FLAG.search(command) or _ZIG_TARGET.search(command)
-                     or _GOARCH.search(command))
+            match = _TARGET_FLAG.search(command) or _ZIG_TARGET.search(command) or _GOARCH.search(command)
             kind = target_arch(match.group(1)) if match is not None else None
             if kind is not None:
-                purpose = _for_target(kind, host, BUILD if original == LINT else original,
-                                      targets)
+                purpose = _for_target(kind, host, BUILD if original == LINT else original, targets)
                 if purpose == BUILD:  # a check or lint for the host's own arch stays one
                     purpose = original
         shown = f"runs `{what}`" if purpose != "?" else f"runs `{what}`, which no rule knows"
@@ -688,8 +1049,9 @@ def _script_evidence_of(script: str, where: str, line: int,
 _X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
 
 
-def _value_evidence(name: str, value: Any, where: str, line: int,
-                    contexts: Mapping[str, Any], host: str, targets: set[str]) -> list[Evidence]:
+def _value_evidence(
+    name: str, value: Any, where: str, line: int, contexts: Mapping[str, Any], host: str, targets: set[str]
+) -> list[Evidence]:
     """Env values and container images that fix what a whole leg is for: `CFLAGS: -m32`,
     `GOARCH: 386`, `GOOS: ios`, an i686 image; a foreign GOARCH makes its builds cross."""
     text = render_text(value, contexts) if value is not None else ""
@@ -718,19 +1080,30 @@ def _value_evidence(name: str, value: Any, where: str, line: int,
 
 
 # Env keys whose value changes what every compiler call in the leg produces.
-_FLAG_KEYS = {"CFLAGS", "CXXFLAGS", "CPPFLAGS", "LDFLAGS", "CC", "CXX", "RUSTFLAGS",
-              "CMAKE_TOOLCHAIN_FILE", "ARCH_FLAGS"}
+_FLAG_KEYS = {
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "CC",
+    "CXX",
+    "RUSTFLAGS",
+    "CMAKE_TOOLCHAIN_FILE",
+    "ARCH_FLAGS",
+}
 
 
 # Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
-_TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?target|goos|abi)$",
-                                re.IGNORECASE)
+_TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?target|goos|abi)$", re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
 # `x86` alone often means x86_64 in a matrix; only i386/i686 say 32-bit for sure.
 _X86_WORD = re.compile(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
-_OTHER_PLATFORM_WORD = re.compile(r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
-                                  r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)", re.IGNORECASE)
+_OTHER_PLATFORM_WORD = re.compile(
+    r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
+    r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)",
+    re.IGNORECASE,
+)
 
 
 def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
@@ -757,9 +1130,15 @@ def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
     return found
 
 
-def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Step],
-           workflow_env: Mapping[str, Any], maybe: Iterable[int] = (),
-           caller: Mapping[str, Any] | None = None) -> Purpose:
+def decide(
+    job: Job,
+    contexts: Mapping[str, Any],
+    host: str,
+    steps: Iterable[Step],
+    workflow_env: Mapping[str, Any],
+    maybe: Iterable[int] = (),
+    caller: Mapping[str, Any] | None = None,
+) -> Purpose:
     """The purpose of one leg: `steps` are the job's steps that run on it, `maybe` the
     indexes of those whose `if:` depends on the run. Such a step may build or test, but
     cannot alone make the leg x86-only, cross or another platform's. `caller` is the
@@ -770,31 +1149,38 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
     evidence: list[Evidence] = []
     for name, value in {**workflow_env, **job.env}.items():
         line = job.line_of("env") if name in job.env else job.line
-        leg_wide.extend(_value_evidence(str(name), value, f"env {name}", line, contexts,
-                                        host, targets))
+        leg_wide.extend(_value_evidence(str(name), value, f"env {name}", line, contexts, host, targets))
     if job.container is not None:
         image = job.container.get("image") if isinstance(job.container, dict) else job.container
-        leg_wide.extend(_value_evidence("container", image, "container",
-                                        job.line_of("container"), contexts, host, targets))
+        leg_wide.extend(
+            _value_evidence("container", image, "container", job.line_of("container"), contexts, host, targets)
+        )
     leg_wide.extend(_matrix_targets(contexts.get("matrix"), job.line_of("strategy", "matrix")))
     if caller:
         leg_wide.extend(_matrix_targets(caller, job.line))
     steps = list(steps)
     for step in steps:
         # A step's env (`GOOS: windows` on one `go build`) is about that step's commands only.
-        settings = [item for name, value in step.env.items()
-                    for item in _value_evidence(str(name), value, f"env {name}", step.line,
-                                                contexts, host, targets)]
+        settings = [
+            item
+            for name, value in step.env.items()
+            for item in _value_evidence(str(name), value, f"env {name}", step.line, contexts, host, targets)
+        ]
         found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env))
         if settings:
             kind = settings[0].purpose
-            found = [dataclasses.replace(item, purpose=kind)
-                     if item.purpose in (BUILD, TEST, LINT) else item for item in found]
+            found = [
+                dataclasses.replace(item, purpose=kind) if item.purpose in (BUILD, TEST, LINT) else item
+                for item in found
+            ]
         found = settings + found
         if step.index in maybe:  # may build or test: work, but not the leg's target
-            found = [item if item.purpose not in (*_TARGETING, CROSS) else
-                     Evidence("?", item.where, item.line, item.what + ", if it runs")
-                     for item in found]
+            found = [
+                item
+                if item.purpose not in (*_TARGETING, CROSS)
+                else Evidence("?", item.where, item.line, item.what + ", if it runs")
+                for item in found
+            ]
         evidence.extend(found)
         uses = (step.uses or "").lower()
         if uses.startswith("github/codeql-action/analyze"):
@@ -803,11 +1189,18 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         else:
             # Another OS's VM, the Emscripten SDK, an Android NDK or x86 emulator, Intel SDE:
             # the whole leg is about that platform.
-            leg_wide.extend(item for item in found if item.purpose in _TARGETING
-                            and item.what.startswith("uses "))
+            leg_wide.extend(
+                item for item in found if item.purpose in _TARGETING and item.what.startswith("uses ")
+            )
     if job.outputs:
-        evidence.append(Evidence(META, "outputs", job.line_of("outputs"),
-                                 "are set for other jobs: " + ", ".join(sorted(job.outputs))))
+        evidence.append(
+            Evidence(
+                META,
+                "outputs",
+                job.line_of("outputs"),
+                "are set for other jobs: " + ", ".join(sorted(job.outputs)),
+            )
+        )
     purpose = _resolve(leg_wide, evidence, targets)
     published = next((item for item in evidence if item.purpose == PUBLISH), None)
     if published is not None:
@@ -817,14 +1210,24 @@ def decide(job: Job, contexts: Mapping[str, Any], host: str, steps: Iterable[Ste
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.
         if job.needs:
-            return Purpose(GATE, (Evidence(GATE, "job", job.line, "runs nothing but plumbing "
-                                           "after " + ", ".join(job.needs)),))
+            return Purpose(
+                GATE,
+                (Evidence(GATE, "job", job.line, "runs nothing but plumbing after " + ", ".join(job.needs)),),
+            )
         if "environment" in job.node.entries:
-            return Purpose(GATE, (Evidence(GATE, "job", job.line_of("environment"),
-                                           "runs nothing but plumbing for its environment"),))
+            return Purpose(
+                GATE,
+                (
+                    Evidence(
+                        GATE, "job", job.line_of("environment"), "runs nothing but plumbing for its environment"
+                    ),
+                ),
+            )
         if any(step.run for step in steps):
-            return Purpose(META, (Evidence(META, "job", job.line, "runs only plumbing "
-                                           "commands (echo, grep, diff, git …)"),))
+            return Purpose(
+                META,
+                (Evidence(META, "job", job.line, "runs only plumbing commands (echo, grep, diff, git …)"),),
+            )
     return purpose
 
 
@@ -843,8 +1246,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
 
     if cross and (TEST in by_purpose or BUILD in by_purpose or CROSS in by_purpose):
         # GOARCH=arm64 in the env: every build and test in the leg is for that target.
-        return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))),
-                       frozenset(targets))
+        return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))), frozenset(targets))
     built_for = targets & set(_TARGETING)
     if TEST in by_purpose:
         return pick(TEST)

@@ -67,12 +67,14 @@ def _jobs_by_run(pairing: Pairing) -> dict[int, list[tuple[str, RunJob, Pair]]]:
 def _job_of(artifact: Artifact, runs: dict[int, list[tuple[str, RunJob, Pair]]]) -> RunJob | None:
     """The job that uploaded an artifact: the only one of its arch in its run, or the one
     whose matrix values all appear in the artifact's name."""
-    candidates = [(job, pair) for arch, job, pair in runs.get(artifact.run_id, [])
-                  if arch == artifact.arch]
+    candidates = [(job, pair) for arch, job, pair in runs.get(artifact.run_id, []) if arch == artifact.arch]
     if len({job.id for job, _ in candidates}) == 1:
         return candidates[0][0]
-    named = [job for job, pair in candidates
-             if pair.matrix and all(str(v).lower() in artifact.name.lower() for v in pair.matrix.values())]
+    named = [
+        job
+        for job, pair in candidates
+        if pair.matrix and all(str(v).lower() in artifact.name.lower() for v in pair.matrix.values())
+    ]
     return named[0] if len({job.id for job in named}) == 1 else None
 
 
@@ -96,8 +98,7 @@ def analyse(artifacts: list[Artifact], pairing: Pairing) -> TestResults:
         if artifact.cases and failures(artifact.cases):
             job = _job_of(artifact, runs)
             if job is not None and job.conclusion == "success":
-                result.swallowed.append(Swallowed(job, artifact.arch, artifact.name,
-                                                  failures(artifact.cases)))
+                result.swallowed.append(Swallowed(job, artifact.arch, artifact.name, failures(artifact.cases)))
     for label, sides in sorted(groups.items()):
         amd, arm = sides.get(AMD64), sides.get(ARM64)
         if amd is not None and arm is not None and amd.cases is not None and arm.cases is not None:

@@ -56,7 +56,6 @@ HOSTED: dict[str, Hosted] = {
 _MACOS_LARGER = re.compile(r"^macos-(latest|\d+)-(x?large)$")
 
 
-
 @dataclass(frozen=True, slots=True)
 class Vendor:
     """A runner vendor's label form: OS and arch from the label, `None` when not in it."""
@@ -68,8 +67,9 @@ class Vendor:
     default_arch: str | None = None
 
 
-def _vendor(name: str, pattern: str, os: str | None = None, arch: str | None = None,
-            default_arch: str | None = None) -> Vendor:
+def _vendor(
+    name: str, pattern: str, os: str | None = None, arch: str | None = None, default_arch: str | None = None
+) -> Vendor:
     return Vendor(name, re.compile(pattern, re.IGNORECASE), os, arch, default_arch)
 
 
@@ -77,32 +77,36 @@ def _vendor(name: str, pattern: str, os: str | None = None, arch: str | None = N
 # macOS runners at every vendor below are Apple silicon.
 VENDORS: tuple[Vendor, ...] = (
     # depot-ubuntu-24.04, depot-ubuntu-24.04-arm-8, depot-ubuntu-latest-4
-    _vendor("Depot", r"^depot-(?P<os>ubuntu)-(\d\d\.\d\d|latest)(?P<arch>-arm)?(-\d+)?$",
-            default_arch=AMD64),
+    _vendor("Depot", r"^depot-(?P<os>ubuntu)-(\d\d\.\d\d|latest)(?P<arch>-arm)?(-\d+)?$", default_arch=AMD64),
     _vendor("Depot", r"^depot-(?P<os>macos)-[\w.]+$", arch=ARM64),
     _vendor("Depot", r"^depot-(?P<os>windows)-[\w.]+?(?P<arch>-arm)?(-\d+)?$", default_arch=AMD64),
     # nscloud-ubuntu-22.04-arm64-4x8; no arch part means amd64
-    _vendor("Namespace",
-            r"^nscloud-(?P<os>ubuntu|windows|macos)-[\w.]+?(-(?P<arch>amd64|arm64))?(-\d+x\d+)?$",
-            default_arch=AMD64),
+    _vendor(
+        "Namespace",
+        r"^nscloud-(?P<os>ubuntu|windows|macos)-[\w.]+?(-(?P<arch>amd64|arm64))?(-\d+x\d+)?$",
+        default_arch=AMD64,
+    ),
     # blacksmith-4vcpu-ubuntu-2404, blacksmith-2vcpu-ubuntu-2404-arm, blacksmith-6vcpu-macos-15
-    _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$",
-            default_arch=AMD64),
+    _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$", default_arch=AMD64),
     _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>macos)-[\w.]+$", arch=ARM64),
     _vendor("Blacksmith", r"^blacksmith(-\d+vcpu)?-(?P<os>windows)-[\w.]+$", arch=AMD64),
     _vendor("Blacksmith", r"^blacksmith(?P<arch>-arm)?$", os=LINUX, default_arch=AMD64),
     # buildjet-8vcpu-ubuntu-2204, buildjet-4vcpu-ubuntu-2204-arm
-    _vendor("BuildJet", r"^buildjet-\d+vcpu-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$",
-            default_arch=AMD64),
+    _vendor("BuildJet", r"^buildjet-\d+vcpu-(?P<os>ubuntu)-\d{4}(?P<arch>-arm)?$", default_arch=AMD64),
     # ubicloud, ubicloud-standard-16-arm, ubicloud-standard-2-arm-ubuntu-2404
-    _vendor("Ubicloud",
-            r"^ubicloud(-(standard|premium)-\d+|-gpu(-standard-\d+-latest)?)?(?P<arch>-arm)?"
-            r"(-ubuntu-\d{4})?(?P<arch2>-arm)?$", os=LINUX, default_arch=AMD64),
+    _vendor(
+        "Ubicloud",
+        r"^ubicloud(-(standard|premium)-\d+|-gpu(-standard-\d+-latest)?)?(?P<arch>-arm)?"
+        r"(-ubuntu-\d{4})?(?P<arch2>-arm)?$",
+        os=LINUX,
+        default_arch=AMD64,
+    ),
     # warp-ubuntu-latest-x64-4x, warp-ubuntu-2204-arm64-8x, warp-macos-15-arm64-6x
     _vendor("WarpBuild", r"^warp-(?P<os>ubuntu|macos|windows)-[\w.]+-(?P<arch>x64|arm64)-\d+x$"),
     # ghcr.io/cirruslabs/ubuntu-runner-arm64:24.04, ghcr.io/cirruslabs/macos-runner:sonoma
-    _vendor("Cirrus Runners",
-            r"^ghcr\.io/cirruslabs/(?P<os>ubuntu)-runner-(?P<arch>amd64|arm64)(-gpu)?(:.*)?$"),
+    _vendor(
+        "Cirrus Runners", r"^ghcr\.io/cirruslabs/(?P<os>ubuntu)-runner-(?P<arch>amd64|arm64)(-gpu)?(:.*)?$"
+    ),
     _vendor("Cirrus Runners", r"^ghcr\.io/cirruslabs/(?P<os>macos)-runner(:.*)?$", arch=ARM64),
 )
 # RunsOn: `runs-on=<run id>/runner=2cpu-linux-arm64` (or `,`-separated, or list items);
@@ -115,15 +119,43 @@ _NAMESPACE_PROFILE = re.compile(r"^namespace-profile-", re.IGNORECASE)
 
 # Architecture words, as runner labels, matrix values and docker platforms write them.
 ARCH_ALIASES: dict[str, str] = {
-    "amd64": AMD64, "x64": AMD64, "x86_64": AMD64, "x86-64": AMD64, "linux/amd64": AMD64,
-    "arm64": ARM64, "aarch64": ARM64, "arm64v8": ARM64, "arm64/v8": ARM64,
-    "linux/arm64": ARM64, "linux/arm64/v8": ARM64, "linux/aarch64": ARM64,
-    "ppc64le": OTHER, "s390x": OTHER, "riscv64": OTHER, "armv7": OTHER, "armv7l": OTHER,
-    "armv6": OTHER, "arm": OTHER, "arm/v7": OTHER, "arm/v6": OTHER, "i386": OTHER,
-    "i686": OTHER, "386": OTHER, "x86": OTHER, "loong64": OTHER, "loongarch64": OTHER,
-    "mips64le": OTHER, "linux/ppc64le": OTHER, "linux/s390x": OTHER, "linux/riscv64": OTHER,
-    "linux/arm/v7": OTHER, "linux/arm/v6": OTHER, "linux/386": OTHER, "arm32": OTHER,
-    "armhf": OTHER, "armel": OTHER,
+    "amd64": AMD64,
+    "x64": AMD64,
+    "x86_64": AMD64,
+    "x86-64": AMD64,
+    "linux/amd64": AMD64,
+    "arm64": ARM64,
+    "aarch64": ARM64,
+    "arm64v8": ARM64,
+    "arm64/v8": ARM64,
+    "linux/arm64": ARM64,
+    "linux/arm64/v8": ARM64,
+    "linux/aarch64": ARM64,
+    "ppc64le": OTHER,
+    "s390x": OTHER,
+    "riscv64": OTHER,
+    "armv7": OTHER,
+    "armv7l": OTHER,
+    "armv6": OTHER,
+    "arm": OTHER,
+    "arm/v7": OTHER,
+    "arm/v6": OTHER,
+    "i386": OTHER,
+    "i686": OTHER,
+    "386": OTHER,
+    "x86": OTHER,
+    "loong64": OTHER,
+    "loongarch64": OTHER,
+    "mips64le": OTHER,
+    "linux/ppc64le": OTHER,
+    "linux/s390x": OTHER,
+    "linux/riscv64": OTHER,
+    "linux/arm/v7": OTHER,
+    "linux/arm/v6": OTHER,
+    "linux/386": OTHER,
+    "arm32": OTHER,
+    "armhf": OTHER,
+    "armel": OTHER,
 }
 _OS_LABELS = {"linux": LINUX, "windows": WINDOWS, "macos": MACOS, "osx": MACOS}
 _ARCH_LABELS = {"arm64": ARM64, "aarch64": ARM64, "x64": AMD64, "amd64": AMD64, "x86_64": AMD64}
@@ -178,15 +210,17 @@ def parse_target(target: str) -> tuple[str | None, str]:
     return (_OS_LABELS.get(os_part.lower()) if os_part else None), arch
 
 
-def resolve(labels: list[str], group: str | None = None,
-            user_runners: dict[str, str] | None = None) -> Resolution:
+def resolve(
+    labels: list[str], group: str | None = None, user_runners: dict[str, str] | None = None
+) -> Resolution:
     """Resolve a runner given as labels (all must match) and optionally a runner group."""
     user_runners = user_runners or {}
     clean = tuple(str(label).strip() for label in labels if str(label).strip())
     if not clean:
         if group:
             return _from_user(clean, user_runners, [group]) or Resolution(
-                UNKNOWN, UNKNOWN, clean, reason=f"runner group '{group}' names no architecture")
+                UNKNOWN, UNKNOWN, clean, reason=f"runner group '{group}' names no architecture"
+            )
         return Resolution(UNKNOWN, UNKNOWN, clean, reason="runs-on is empty")
 
     lowered = [label.lower() for label in clean]
@@ -211,11 +245,17 @@ def resolve(labels: list[str], group: str | None = None,
     arches = {_ARCH_LABELS[label] for label in lowered if label in _ARCH_LABELS}
     self_hosted = "self-hosted" in lowered
     if len(arches) > 1:
-        return Resolution(UNKNOWN, UNKNOWN, clean, self_hosted,
-                          reason=f"runner labels {list(clean)} name conflicting architectures")
+        return Resolution(
+            UNKNOWN,
+            UNKNOWN,
+            clean,
+            self_hosted,
+            reason=f"runner labels {list(clean)} name conflicting architectures",
+        )
     if len(oses) > 1:
-        return Resolution(UNKNOWN, UNKNOWN, clean, self_hosted,
-                          reason=f"runner labels {list(clean)} name conflicting systems")
+        return Resolution(
+            UNKNOWN, UNKNOWN, clean, self_hosted, reason=f"runner labels {list(clean)} name conflicting systems"
+        )
     if not arches and not self_hosted:
         inferred = _infer(clean)
         if inferred is not None:
@@ -227,13 +267,15 @@ def resolve(labels: list[str], group: str | None = None,
         # OS, which is all a leg on an unjudged platform needs.
         oses = oses or _os_words(clean)
         return Resolution(
-            next(iter(oses)) if len(oses) == 1 else UNKNOWN, UNKNOWN, clean, self_hosted,
+            next(iter(oses)) if len(oses) == 1 else UNKNOWN,
+            UNKNOWN,
+            clean,
+            self_hosted,
             reason=f"{what} {_show(clean)} {verb} no architecture; map them under `runners:`",
         )
     arch = next(iter(arches))
     if not self_hosted and not oses:
-        return _infer(clean) or Resolution(UNKNOWN, arch, clean,
-                                           reason=f"unknown runner label {_show(clean)}")
+        return _infer(clean) or Resolution(UNKNOWN, arch, clean, reason=f"unknown runner label {_show(clean)}")
     # A self-hosted runner with an arch label but no OS label is, in practice, Linux.
     os = next(iter(oses)) if oses else LINUX
     return Resolution(os, arch, clean, self_hosted)
@@ -263,9 +305,12 @@ def _from_vendor(labels: tuple[str, ...]) -> Resolution | None:
             os = vendor.os or _OS_LABELS.get(groups.get("os", "").lower(), LINUX)
             named = groups.get("arch") or groups.get("arch2")
             arch = vendor.arch or (_VENDOR_ARCH[named.lower()] if named else vendor.default_arch)
-            return Resolution(os, arch or UNKNOWN, labels,
-                              reason=None if arch else f"{vendor.name} label {label} names no "
-                                                       "architecture")
+            return Resolution(
+                os,
+                arch or UNKNOWN,
+                labels,
+                reason=None if arch else f"{vendor.name} label {label} names no architecture",
+            )
     return None
 
 
@@ -279,15 +324,18 @@ def _namespace_profile(label: str, labels: tuple[str, ...]) -> Resolution:
     if len(arches) == 1:
         # Like a self-hosted runner with an arch label and no OS label: in practice Linux.
         return Resolution(os or LINUX, next(iter(arches)), labels)
-    return Resolution(os or UNKNOWN, UNKNOWN, labels,
-                      reason=f"Namespace profile {label} names no architecture (it is set in "
-                             "the profile); map it under `runners:`")
+    return Resolution(
+        os or UNKNOWN,
+        UNKNOWN,
+        labels,
+        reason=f"Namespace profile {label} names no architecture (it is set in "
+        "the profile); map it under `runners:`",
+    )
 
 
 def _runs_on_vendor(labels: tuple[str, ...]) -> Resolution:
     """RunsOn: `runs-on=<id>/runner=2cpu-linux-arm64/image=ubuntu24-full-x64`."""
-    fields = {key.lower(): value for label in labels
-              for key, value in _RUNS_ON_FIELD.findall(label)}
+    fields = {key.lower(): value for label in labels for key, value in _RUNS_ON_FIELD.findall(label)}
     words = " ".join(fields.get(key, "") for key in ("runner", "image"))
     arches = arches_named(words) & {AMD64, ARM64}
     os = WINDOWS if "windows" in words.lower() else LINUX
@@ -296,25 +344,35 @@ def _runs_on_vendor(labels: tuple[str, ...]) -> Resolution:
     if not fields:  # RunsOn's default runner and image are x64 Linux
         return Resolution(LINUX, AMD64, labels)
     shown = ", ".join(f"{key}={value}" for key, value in fields.items())
-    return Resolution(os, UNKNOWN, labels,
-                      reason=f"RunsOn runner ({shown}) names no architecture; "
-                             "map it under `runners:`")
-_WORD_ARCH = {"x86_64": AMD64, "x86-64": AMD64, "amd64": AMD64, "x64": AMD64, "intel": AMD64,
-              "arm64": ARM64, "aarch64": ARM64, "arm": ARM64}
+    return Resolution(
+        os, UNKNOWN, labels, reason=f"RunsOn runner ({shown}) names no architecture; map it under `runners:`"
+    )
+
+
+_WORD_ARCH = {
+    "x86_64": AMD64,
+    "x86-64": AMD64,
+    "amd64": AMD64,
+    "x64": AMD64,
+    "intel": AMD64,
+    "arm64": ARM64,
+    "aarch64": ARM64,
+    "arm": ARM64,
+}
 
 
 def _infer(labels: tuple[str, ...]) -> Resolution | None:
     """Larger runners carry names their owners chose (`github-ubuntu-24.04-aarch64-2`)."""
     oses = {_OS_LABELS.get(m.lower(), LINUX) for label in labels for m in _OS_WORD.findall(label)}
-    arches = {_WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label)
-              if m.lower() in _WORD_ARCH}
+    arches = {
+        _WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label) if m.lower() in _WORD_ARCH
+    }
     if len(oses) == 1 and len(arches) == 1:
         return Resolution(next(iter(oses)), next(iter(arches)), labels, inferred=True)
     return None
 
 
-def _from_user(clean: tuple[str, ...], user_runners: dict[str, str],
-               extra: list[str]) -> Resolution | None:
+def _from_user(clean: tuple[str, ...], user_runners: dict[str, str], extra: list[str]) -> Resolution | None:
     if not user_runners:
         return None
     for label in (*clean, *extra):
@@ -348,8 +406,7 @@ def names_amd64(text: str) -> bool:
 # 3.7 and older exist for x64 only).
 SETUP_PYTHON_LINUX_ARM64_FROM = (3, 8)
 
-_ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64",
-               "intel": "arm"}
+_ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64", "intel": "arm"}
 
 
 def arm64_word(word: str) -> str | None:
@@ -360,8 +417,7 @@ def arm64_word(word: str) -> str | None:
     return twin.upper() if word.isupper() else twin
 
 
-_AMD64_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(x86_64|x86-64|amd64|x64)(?![A-Za-z0-9])",
-                            re.IGNORECASE)
+_AMD64_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(x86_64|x86-64|amd64|x64)(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def arm64_counterpart(text: str) -> str | None:
@@ -379,7 +435,8 @@ def hosted_arm64_twin(label: str) -> str | None:
 
 # The same machine size on arm64, per vendor (`blacksmith-4vcpu-ubuntu-2404` -> `…-arm`).
 _VENDOR_TWINS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
+    (re.compile(pattern, re.IGNORECASE), replacement)
+    for pattern, replacement in (
         (r"^(depot-ubuntu-(?:\d\d\.\d\d|latest))(-\d+)?$", r"\1-arm\2"),
         (r"^(nscloud-ubuntu-[\d.]+)-amd64(-\d+x\d+)?$", r"\1-arm64\2"),
         (r"^(nscloud-ubuntu-[\d.]+)$", r"\1-arm64"),
@@ -390,7 +447,8 @@ _VENDOR_TWINS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"^ubicloud$", "ubicloud-arm"),
         (r"^(warp-ubuntu-[\w.]+)-x64-(\d+x)$", r"\1-arm64-\2"),
         (r"^(ghcr\.io/cirruslabs/ubuntu-runner)-amd64(:.*)?$", r"\1-arm64\2"),
-    ))
+    )
+)
 
 
 def arm64_twin(label: str) -> str | None:

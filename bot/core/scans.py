@@ -45,8 +45,11 @@ def skip_reason(repository: Mapping[str, Any]) -> str | None:
 def workflow_entries(listing: Iterable[Mapping[str, Any]]) -> dict[str, str]:
     """`.github/workflows` as the contents API lists it -> {path: blob sha} of the files
     GitHub runs (directly in the folder, .yml or .yaml)."""
-    return {f"{WORKFLOWS_FOLDER}/{item['name']}": str(item["sha"]) for item in listing
-            if item.get("type") == "file" and str(item.get("name", "")).endswith(WORKFLOW_SUFFIXES)}
+    return {
+        f"{WORKFLOWS_FOLDER}/{item['name']}": str(item["sha"])
+        for item in listing
+        if item.get("type") == "file" and str(item.get("name", "")).endswith(WORKFLOW_SUFFIXES)
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +75,10 @@ def github_folder(listing: Iterable[Mapping[str, Any]]) -> GithubFolder:
 
 def touches_scan_inputs(paths: Iterable[str]) -> bool:
     """Whether a push that changed `paths` can change a scan: a workflow or the config."""
-    return any(path.startswith(WORKFLOWS_FOLDER + "/") or path in
-               tuple(f".github/{name}" for name in CONFIG_NAMES) for path in paths)
+    return any(
+        path.startswith(WORKFLOWS_FOLDER + "/") or path in tuple(f".github/{name}" for name in CONFIG_NAMES)
+        for path in paths
+    )
 
 
 @dataclass(slots=True)
@@ -97,18 +102,34 @@ class RepoScan:
         return self.state in (SCANNED, UNCHANGED)
 
     def as_json(self) -> dict[str, Any]:
-        return {"installation": self.installation, "repository": self.repo,
-                "state": self.state, "scanned_at": self.scanned_at, "commit": self.commit,
-                "workflows": self.workflows, "multi_arch_workflows": self.multi_arch,
-                "jobs": self.jobs, "by_status": dict(self.by_status), "error": self.error,
-                "fixable": {path: list(jobs) for path, jobs in self.fixable.items()}}
+        return {
+            "installation": self.installation,
+            "repository": self.repo,
+            "state": self.state,
+            "scanned_at": self.scanned_at,
+            "commit": self.commit,
+            "workflows": self.workflows,
+            "multi_arch_workflows": self.multi_arch,
+            "jobs": self.jobs,
+            "by_status": dict(self.by_status),
+            "error": self.error,
+            "fixable": {path: list(jobs) for path, jobs in self.fixable.items()},
+        }
 
 
-def summarize(installation: int, repo: str, report: Report, scanned_at: float,
-              commit: str | None) -> RepoScan:
+def summarize(installation: int, repo: str, report: Report, scanned_at: float, commit: str | None) -> RepoScan:
     summary = report.summary()
-    return RepoScan(installation, repo, SCANNED, scanned_at, commit, summary["workflows"],
-                    summary["multi_arch_workflows"], summary["jobs"], summary["by_status"])
+    return RepoScan(
+        installation,
+        repo,
+        SCANNED,
+        scanned_at,
+        commit,
+        summary["workflows"],
+        summary["multi_arch_workflows"],
+        summary["jobs"],
+        summary["by_status"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +147,16 @@ class Totals:
         return self.multi_arch / self.workflows if self.workflows else 0.0
 
     def as_json(self) -> dict[str, Any]:
-        return {"repositories": self.repositories, "judged": self.judged,
-                "skipped": dict(self.skipped), "workflows": self.workflows,
-                "multi_arch_workflows": self.multi_arch,
-                "multi_arch_share": round(self.multi_arch_share, 4), "jobs": self.jobs,
-                "by_status": dict(self.by_status)}
+        return {
+            "repositories": self.repositories,
+            "judged": self.judged,
+            "skipped": dict(self.skipped),
+            "workflows": self.workflows,
+            "multi_arch_workflows": self.multi_arch,
+            "multi_arch_share": round(self.multi_arch_share, 4),
+            "jobs": self.jobs,
+            "by_status": dict(self.by_status),
+        }
 
 
 def totals(rows: Iterable[RepoScan]) -> Totals:
@@ -140,9 +166,15 @@ def totals(rows: Iterable[RepoScan]) -> Totals:
     for row in rows:
         if not row.judged:
             skipped[row.state] = skipped.get(row.state, 0) + 1
-    return Totals(len(rows), len(judged), skipped, sum(r.workflows for r in judged),
-                  sum(r.multi_arch for r in judged), sum(r.jobs for r in judged),
-                  {status: sum(r.by_status.get(status, 0) for r in judged) for status in STATUSES})
+    return Totals(
+        len(rows),
+        len(judged),
+        skipped,
+        sum(r.workflows for r in judged),
+        sum(r.multi_arch for r in judged),
+        sum(r.jobs for r in judged),
+        {status: sum(r.by_status.get(status, 0) for r in judged) for status in STATUSES},
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +202,10 @@ def changes(latest: Iterable[RepoScan], previous: Iterable[RepoScan]) -> list[Ch
     return [Change(row, before.get(row.repo)) for row in sorted(latest, key=lambda r: r.repo)]
 
 
-def fixable(files: Mapping[str, bytes], policy: Policy, report: Report,
-            today: date) -> dict[str, list[str]]:
+def fixable(files: Mapping[str, bytes], policy: Policy, report: Report, today: date) -> dict[str, list[str]]:
     """The workflows `parity-bot fix` would change, with the jobs that would gain legs."""
-    return {item.path: [job.job_id for job in item.jobs if job.fixed]
-            for item in plan(decoded(files), policy, today, report)
-            if item.fixed_source != item.source}
+    return {
+        item.path: [job.job_id for job in item.jobs if job.fixed]
+        for item in plan(decoded(files), policy, today, report)
+        if item.fixed_source != item.source
+    }

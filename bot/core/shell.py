@@ -17,7 +17,9 @@ import re
 # reads it; possessive repeats keep every scan linear, whatever the input.
 _COMMAND = re.compile(
     r"""(?:'[^']*+(?:'|\Z)|"(?:[^"\\]|\\.?)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
-    r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""", re.DOTALL)
+    r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""",
+    re.DOTALL,
+)
 _HEREDOC_LINE = re.compile(r"^.*(?<!<)<<-?[ \t]*['\"]?[A-Za-z_].*$", re.MULTILINE)
 _MARKER = re.compile(r"(?<!<)<<-?[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\1")
 # A here-document fed to one of these runs its body as commands.
@@ -33,8 +35,10 @@ def commands(script: str) -> list[str]:
     """The commands of a script, split on newlines, `;`, `&&`, `||` and `|` outside quotes,
     comments and here-document bodies; a line continuation joins its lines. Each is cut to
     MAX_COMMAND_CHARS."""
-    return [command[:MAX_COMMAND_CHARS]
-            for command in _COMMAND.findall(_without_bodies(script.replace("\\\n", " ")))]
+    return [
+        command[:MAX_COMMAND_CHARS]
+        for command in _COMMAND.findall(_without_bodies(script.replace("\\\n", " ")))
+    ]
 
 
 def _without_bodies(script: str) -> str:
@@ -46,7 +50,7 @@ def _without_bodies(script: str) -> str:
     kept: list[str] = []
     pos = 0
     while (line := _HEREDOC_LINE.search(script, pos)) is not None:
-        kept.append(script[pos:line.end()])
+        kept.append(script[pos : line.end()])
         pos = line.end()
         reads = _READS_COMMANDS.search(line.group(0)) is not None
         for _, word in _MARKER.findall(line.group(0)):

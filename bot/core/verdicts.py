@@ -69,20 +69,25 @@ def judges_purpose(leg: Leg, policy: Policy) -> bool:
 
 
 def judged(leg: Leg, policy: Policy) -> bool:
-    return (leg.os in policy.platforms and leg.arch in (AMD64, ARM64)
-            and judges_purpose(leg, policy))
+    return leg.os in policy.platforms and leg.arch in (AMD64, ARM64) and judges_purpose(leg, policy)
 
 
 def twins_a_build(leg: Leg, policy: Policy) -> bool:
     """A cross build for arm64 on a judged platform: the arm64 twin of a native build leg."""
-    return (leg.purpose.name == CROSS and ARM64 in leg.purpose.cross_targets
-            and leg.os in policy.platforms and (leg.blocking or not policy.require_blocking))
+    return (
+        leg.purpose.name == CROSS
+        and ARM64 in leg.purpose.cross_targets
+        and leg.os in policy.platforms
+        and (leg.blocking or not policy.require_blocking)
+    )
 
 
 def counts_as_arm64(leg: Leg, policy: Policy) -> bool:
-    return (leg.arch == ARM64
-            and (policy.allow_emulated or not leg.emulated)
-            and (leg.blocking or not policy.require_blocking))
+    return (
+        leg.arch == ARM64
+        and (policy.allow_emulated or not leg.emulated)
+        and (leg.blocking or not policy.require_blocking)
+    )
 
 
 _PLATFORM_FLAG = re.compile(r"--platform[= ]+\S+")
@@ -116,8 +121,8 @@ def _without(value: Any, path: tuple[str, ...]) -> Any:
     if isinstance(value, list) and head.isdigit() and int(head) < len(value):
         index = int(head)
         if not rest:
-            return [*value[:index], *value[index + 1:]]
-        return [*value[:index], _without(value[index], rest), *value[index + 1:]]
+            return [*value[:index], *value[index + 1 :]]
+        return [*value[:index], _without(value[index], rest), *value[index + 1 :]]
     return value
 
 
@@ -130,13 +135,15 @@ def _runner_free(matrix: dict[str, Any], runner_paths: RunnerPaths) -> dict[str,
 def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
     # `arch: amd64` only chooses the architecture: the key goes, not just its value, so a
     # leg of `test` with an arch dimension twins the leg of `test-arm64` without one.
-    values = {key: _normal(value) for key, value in _runner_free(leg.matrix, runner_paths).items()
-              if arch_of_word(value) not in (AMD64, ARM64)}
+    values = {
+        key: _normal(value)
+        for key, value in _runner_free(leg.matrix, runner_paths).items()
+        if arch_of_word(value) not in (AMD64, ARM64)
+    }
     return leg.os, _normal(leg.origin), canonical(values)
 
 
-def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg,
-                 right_paths: RunnerPaths) -> bool:
+def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg, right_paths: RunnerPaths) -> bool:
     """Twins whose objects differ only in fields one side lacks: `settings: {target, docker}`
     (the amd64 build runs in a container) ~ `settings: {target}` (the arm64 one does not).
     Top-level keys and every shared field must still agree."""
@@ -159,8 +166,11 @@ def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg,
 
 def shown_matrix(leg: Leg, runner_paths: RunnerPaths) -> dict[str, Any]:
     """A leg's matrix without what only picks its runner or architecture (an `arch: amd64`)."""
-    return {key: value for key, value in _runner_free(leg.matrix, runner_paths).items()
-            if arch_of_word(value) not in (AMD64, ARM64)}
+    return {
+        key: value
+        for key, value in _runner_free(leg.matrix, runner_paths).items()
+        if arch_of_word(value) not in (AMD64, ARM64)
+    }
 
 
 def missing_matrix(leg: Leg, runner_paths: RunnerPaths) -> dict[str, Any]:
@@ -215,10 +225,8 @@ def describe_missing(legs: list[Leg], runner_paths: RunnerPaths) -> str:
     keys = {key for item in items for key in item}
     if len(keys) == 1:
         key = next(iter(keys))
-        return (f"no arm64 leg for {key} " + ", ".join(_short(item.get(key)) for item in items)
-                + more)
-    groups = ["(" + ", ".join(f"{k}={_short(v)}" for k, v in item.items()) + ")"
-              for item in items]
+        return f"no arm64 leg for {key} " + ", ".join(_short(item.get(key)) for item in items) + more
+    groups = ["(" + ", ".join(f"{k}={_short(v)}" for k, v in item.items()) + ")" for item in items]
     return "no arm64 leg for " + "; ".join(groups) + more
 
 
@@ -237,13 +245,16 @@ def judge(inputs: list[JobInput], policy: Policy) -> list[Verdict]:
     return [_judge_one(index, inputs, families, policy) for index in range(len(inputs))]
 
 
-def _judge_one(index: int, inputs: list[JobInput],
-               families: dict[tuple[str, str], list[int]], policy: Policy) -> Verdict:
+def _judge_one(
+    index: int, inputs: list[JobInput], families: dict[tuple[str, str], list[int]], policy: Policy
+) -> Verdict:
     item = inputs[index]
     resolved = item.resolved
     if item.ignored:
-        return Verdict(IGNORED, "ignored by " + ("a '# parity: ignore' comment"
-                                                 if item.job.ignored_by_comment else "config"))
+        return Verdict(
+            IGNORED,
+            "ignored by " + ("a '# parity: ignore' comment" if item.job.ignored_by_comment else "config"),
+        )
     if resolved.error:
         return Verdict(UNKNOWN_STATUS, resolved.error)
     if resolved.unknown:
@@ -251,53 +262,69 @@ def _judge_one(index: int, inputs: list[JobInput],
         if purpose is not None and not item.required and purpose.name not in policy.judge:
             return Verdict(NOT_APPLICABLE, purpose.describe(), not_judged=purpose.name)
         if resolved.os != UNKNOWN and resolved.os not in policy.platforms:
-            return Verdict(NOT_APPLICABLE, _other_platform({resolved.os}, policy),
-                           not_judged=OTHER_PLATFORM)
+            return Verdict(NOT_APPLICABLE, _other_platform({resolved.os}, policy), not_judged=OTHER_PLATFORM)
         return Verdict(UNKNOWN_STATUS, resolved.unknown)
 
-    undecided = [leg for leg in resolved.legs if judges_purpose(leg, policy) and (
-        leg.os == UNKNOWN or (leg.os in policy.platforms and leg.arch == UNKNOWN))]
+    undecided = [
+        leg
+        for leg in resolved.legs
+        if judges_purpose(leg, policy)
+        and (leg.os == UNKNOWN or (leg.os in policy.platforms and leg.arch == UNKNOWN))
+    ]
     if undecided:
         return Verdict(UNKNOWN_STATUS, undecided[0].reason or "the runner cannot be resolved")
 
     own = [leg for leg in resolved.legs if judged(leg, policy)]
     if not own:
-        unjudged = [leg for leg in resolved.legs if not judges_purpose(leg, policy)
-                    and leg.os in (*policy.platforms, UNKNOWN) and leg.arch != OTHER]
+        unjudged = [
+            leg
+            for leg in resolved.legs
+            if not judges_purpose(leg, policy) and leg.os in (*policy.platforms, UNKNOWN) and leg.arch != OTHER
+        ]
         if unjudged:
-            return Verdict(NOT_APPLICABLE, unjudged[0].purpose.describe(),
-                           not_judged=unjudged[0].purpose.name)
+            return Verdict(NOT_APPLICABLE, unjudged[0].purpose.describe(), not_judged=unjudged[0].purpose.name)
         if any(leg.os in policy.platforms for leg in resolved.legs):
             elsewhere = next(leg for leg in resolved.legs if leg.os in policy.platforms)
             reason = "targets neither amd64 nor arm64"
             if elsewhere.purpose.evidence:
                 reason += f": {elsewhere.purpose.describe()}"
             return Verdict(NOT_APPLICABLE, reason, not_judged=OTHER_ARCH)
-        return Verdict(NOT_APPLICABLE, _other_platform({leg.os for leg in resolved.legs}, policy),
-                       not_judged=OTHER_PLATFORM)
+        return Verdict(
+            NOT_APPLICABLE,
+            _other_platform({leg.os for leg in resolved.legs}, policy),
+            not_judged=OTHER_PLATFORM,
+        )
 
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
     pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]
     for sibling in siblings:
         other = inputs[sibling]
-        pool.extend((leg, other.resolved.runner_paths, _job_ref(other, item.path))
-                    for leg in other.resolved.legs if judged(leg, policy))
+        pool.extend(
+            (leg, other.resolved.runner_paths, _job_ref(other, item.path))
+            for leg in other.resolved.legs
+            if judged(leg, policy)
+        )
 
     arm_keys: dict[tuple[str, str, str], str] = {}
     for leg, keys, source in pool:
         if counts_as_arm64(leg, policy):
             arm_keys.setdefault(twin_key(leg, keys), source)
     # Cross builds for arm64 twin native builds (not tests): the arm64 artifact is built.
-    cross_keys = {twin_key(leg, resolved.runner_paths) for leg in resolved.legs
-                  if twins_a_build(leg, policy)}
+    cross_keys = {twin_key(leg, resolved.runner_paths) for leg in resolved.legs if twins_a_build(leg, policy)}
     amd = [leg for leg in own if leg.arch == AMD64]
 
     if not amd:
         mine = {twin_key(leg, resolved.runner_paths) for leg in own if counts_as_arm64(leg, policy)}
         plain = all(not leg.matrix for leg in own)  # see plain_siblings below
-        twinned = sorted({source for leg, keys, source in pool
-                          if source and leg.arch == AMD64 and (
-                              twin_key(leg, keys) in mine or (plain and _names_amd64(leg.matrix)))})
+        twinned = sorted(
+            {
+                source
+                for leg, keys, source in pool
+                if source
+                and leg.arch == AMD64
+                and (twin_key(leg, keys) in mine or (plain and _names_amd64(leg.matrix)))
+            }
+        )
         if twinned:
             return Verdict(PARITY, "arm64 twin of " + ", ".join(twinned), twins_from=twinned)
         return Verdict(ARM64_ONLY, "every judged leg runs on arm64")
@@ -308,8 +335,9 @@ def _judge_one(index: int, inputs: list[JobInput],
     cross_built = False
     # A sibling job without a matrix (`linux-aarch64` beside `linux` with a target matrix) is
     # the arm64 side of the legs that name amd64 (`target: x86_64-unknown-linux-gnu`).
-    plain_siblings = sorted({source for other, _, source in pool
-                             if source and not other.matrix and counts_as_arm64(other, policy)})
+    plain_siblings = sorted(
+        {source for other, _, source in pool if source and not other.matrix and counts_as_arm64(other, policy)}
+    )
     for leg in amd:
         key = twin_key(leg, resolved.runner_paths)
         if key in arm_keys:
@@ -353,14 +381,20 @@ def _names_amd64(value: Any) -> bool:
     return False
 
 
-def _loose_twin(leg: Leg, paths: RunnerPaths, pool: list[tuple[Leg, RunnerPaths, str]],
-                policy: Policy) -> str | None:
+def _loose_twin(
+    leg: Leg, paths: RunnerPaths, pool: list[tuple[Leg, RunnerPaths, str]], policy: Policy
+) -> str | None:
     """Where a loose twin of an amd64 leg whose matrix holds objects is ('' for its own job)."""
     if not any(isinstance(value, dict) for value in leg.matrix.values()):
         return None
-    return next((source for other, keys, source in pool
-                 if counts_as_arm64(other, policy) and _loose_twins(leg, paths, other, keys)),
-                None)
+    return next(
+        (
+            source
+            for other, keys, source in pool
+            if counts_as_arm64(other, policy) and _loose_twins(leg, paths, other, keys)
+        ),
+        None,
+    )
 
 
 def _other_platform(systems: set[str], policy: Policy) -> str:
@@ -377,4 +411,3 @@ def _why_not_counted(pool: list[tuple[Leg, RunnerPaths, str]], policy: Policy) -
 
 def _job_ref(item: JobInput, own_path: str) -> str:
     return item.job.id if item.path == own_path else f"{item.path}:{item.job.id}"
-

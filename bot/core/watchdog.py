@@ -25,8 +25,7 @@ def stuck(status: str, labels: Sequence[str], waited: float, limit_minutes: floa
 
 def no_runner(labels: Sequence[str], waited: float) -> str:
     """`queued for 41 min: no runner with labels [self-hosted, ARM64] picked it up`."""
-    return (f"queued for {int(waited // 60)} min: no runner with labels "
-            f"[{', '.join(labels)}] picked it up")
+    return f"queued for {int(waited // 60)} min: no runner with labels [{', '.join(labels)}] picked it up"
 
 
 def describe(name: str, labels: Sequence[str], waited: float) -> str:

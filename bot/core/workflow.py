@@ -160,11 +160,11 @@ def _job(job_id: str, key: Scalar, node: Map, lines: list[str]) -> Job:
         continue_on_error=plain(node.get("continue-on-error")),
         env=env if isinstance(env, dict) else {},
         ignored_by_comment=bool(IGNORE_COMMENT.search(lines[key.line - 1]))
-        if key.line <= len(lines) else False,
+        if key.line <= len(lines)
+        else False,
         container=plain(node.get("container")),
         outputs=outputs if isinstance(outputs, dict) else {},
-        needs=(needs,) if isinstance(needs, str) else tuple(map(str, needs))
-        if isinstance(needs, list) else (),
+        needs=(needs,) if isinstance(needs, str) else tuple(map(str, needs)) if isinstance(needs, list) else (),
     )
     steps = node.get("steps")
     if isinstance(steps, Seq):

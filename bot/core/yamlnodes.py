@@ -201,9 +201,7 @@ class _Converter:
             key = _scalar(key_node, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
             name = key.raw if key.value is None else _key_text(key)
             if name in entries:
-                raise YamlError(
-                    f"duplicate key '{name}' (first on line {entries[name][0].line})", key.line
-                )
+                raise YamlError(f"duplicate key '{name}' (first on line {entries[name][0].line})", key.line)
             entries[name] = (key, self.convert(value_node, depth + 1))
         return Map(entries, line, col, end, bool(node.flow_style), end_col)
 

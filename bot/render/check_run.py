@@ -36,8 +36,7 @@ def title(report: Report, policy: Policy) -> str:
     missing = jobs["amd64-only"] + jobs["partial"]
     if not count:
         judged = sum(jobs.values())
-        return ("The judged job passes" if judged == 1
-                else f"All {count_of(judged, 'judged job')} pass")
+        return "The judged job passes" if judged == 1 else f"All {count_of(judged, 'judged job')} pass"
     return f"{count_of(missing, 'job')} without full arm64 coverage, {count_of(count, 'error')}"
 
 
@@ -46,18 +45,32 @@ def annotations_for(report: Report) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     for path, item in report.findings():
         line = item.line or 1
-        found.append({"path": path, "start_line": line, "end_line": line,
-                      "annotation_level": _LEVEL[item.severity], "title": item.rule,
-                      "message": item.message[:64_000]})
+        found.append(
+            {
+                "path": path,
+                "start_line": line,
+                "end_line": line,
+                "annotation_level": _LEVEL[item.severity],
+                "title": item.rule,
+                "message": item.message[:64_000],
+            }
+        )
     return found
 
 
 def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) -> str:
     parts = [markdown.render(report)]
     if suggested or unsuggested:
-        parts.append(f"**Fixes**: {suggested} suggested in the review"
-                     + (f", {unsuggested} in the patch below (outside this pull request's "
-                        "diff, or more than one review holds)" if unsuggested else "") + ".")
+        parts.append(
+            f"**Fixes**: {suggested} suggested in the review"
+            + (
+                f", {unsuggested} in the patch below (outside this pull request's "
+                "diff, or more than one review holds)"
+                if unsuggested
+                else ""
+            )
+            + "."
+        )
     if notes:
         parts.append("**Notes**\n\n" + "\n".join(f"- {note}" for note in notes))
     return clip("\n\n".join(parts))
@@ -66,9 +79,10 @@ def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) 
 def patch_text(patches: list[str]) -> str | None:
     if not patches:
         return None
-    return clip("Fixes to apply by hand (outside the diff, or renaming checks: see the notes):"
-                "\n\n```diff\n"
-                + "".join(patches) + "```\n")
+    return clip(
+        "Fixes to apply by hand (outside the diff, or renaming checks: see the notes):"
+        "\n\n```diff\n" + "".join(patches) + "```\n"
+    )
 
 
 def clip(text: str, limit: int = CHECK_OUTPUT_MAX_CHARS) -> str:

@@ -19,8 +19,11 @@ TITLE = "Arch parity dashboard"
 MAX_ROWS = 200  # jobs listed; an issue body holds 65,536 characters
 
 _BOX = "- [{mark}] Open a pull request that adds the arm64 legs to `{path}`"
-_BOX_LINE = re.compile(r"^- \[(?P<mark>[ xX])\] Open a pull request that adds the arm64 legs "
-                       r"to `(?P<path>[^`]+)`", re.MULTILINE)
+_BOX_LINE = re.compile(
+    r"^- \[(?P<mark>[ xX])\] Open a pull request that adds the arm64 legs "
+    r"to `(?P<path>[^`]+)`",
+    re.MULTILINE,
+)
 _NOT_AT_PARITY = ("partial", "amd64-only", "arm64-only", "unknown")
 
 
@@ -34,20 +37,28 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
-         open_prs: Mapping[str, int], commit: str | None = None,
-         waiting: list[str] | None = None) -> str:
+def body(
+    report: Mapping[str, Any],
+    fixable: Mapping[str, list[str]],
+    open_prs: Mapping[str, int],
+    commit: str | None = None,
+    waiting: list[str] | None = None,
+) -> str:
     """The dashboard issue's body for one scan; `waiting` names arm64 legs no runner has
     picked up (the watchdog's sentences)."""
     summary = report.get("summary") or {}
     by_status = summary.get("by_status") or {}
     workflows = report.get("workflows") or []
-    lines = [MARKER, "",
-             f"**{summary.get('multi_arch_workflows', 0)} of {summary.get('workflows', 0)} "
-             f"{noun(summary.get('workflows', 0), 'workflow')}** run on amd64 and arm64; "
-             f"{count(summary.get('jobs', 0), 'job')}: "
-             + ", ".join(f"{count} {status}" for status, count in by_status.items() if count)
-             + (f" (default branch at `{commit[:7]}`)." if commit else "."), ""]
+    lines = [
+        MARKER,
+        "",
+        f"**{summary.get('multi_arch_workflows', 0)} of {summary.get('workflows', 0)} "
+        f"{noun(summary.get('workflows', 0), 'workflow')}** run on amd64 and arm64; "
+        f"{count(summary.get('jobs', 0), 'job')}: "
+        + ", ".join(f"{count} {status}" for status, count in by_status.items() if count)
+        + (f" (default branch at `{commit[:7]}`)." if commit else "."),
+        "",
+    ]
     if waiting:
         lines += ["### Arm64 legs waiting for a runner", ""]
         lines += [f"- {text}" for text in waiting[:50]]
@@ -58,31 +69,53 @@ def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
             if job.get("status") not in _NOT_AT_PARITY:
                 continue
             missing = "; ".join(_matrix(item.get("matrix")) for item in job.get("missing") or [])
-            rows.append(f"| `{workflow['path']}` | `{_cell(str(job['id']))}` | {job['status']} | "
-                        f"{_cell(missing or job.get('reason') or '')} |")
+            rows.append(
+                f"| `{workflow['path']}` | `{_cell(str(job['id']))}` | {job['status']} | "
+                f"{_cell(missing or job.get('reason') or '')} |"
+            )
     if rows:
-        lines += ["### Jobs not at parity", "", "| workflow | job | status | missing legs or why |",
-                  "| --- | --- | --- | --- |", *rows[:MAX_ROWS]]
+        lines += [
+            "### Jobs not at parity",
+            "",
+            "| workflow | job | status | missing legs or why |",
+            "| --- | --- | --- | --- |",
+            *rows[:MAX_ROWS],
+        ]
         if len(rows) > MAX_ROWS:
             lines.append(f"\n… and {len(rows) - MAX_ROWS} more (`parity-bot check` lists all).")
         lines.append("")
     else:
         lines += ["Every judged job is at parity.", ""]
-    findings = [(workflow["path"], item) for workflow in workflows
-                for job in workflow.get("jobs") or [] for item in job.get("findings") or []
-                if item.get("severity") == "error" and item.get("rule") != "missing-arm64-leg"]
+    findings = [
+        (workflow["path"], item)
+        for workflow in workflows
+        for job in workflow.get("jobs") or []
+        for item in job.get("findings") or []
+        if item.get("severity") == "error" and item.get("rule") != "missing-arm64-leg"
+    ]
     if findings:
         lines += ["### Findings", ""]
-        lines += [f"- `{path}:{item.get('line')}` {item.get('rule')}: {_cell(item['message'])}"
-                  for path, item in findings[:50]]
+        lines += [
+            f"- `{path}:{item.get('line')}` {item.get('rule')}: {_cell(item['message'])}"
+            for path, item in findings[:50]
+        ]
         lines.append("")
-    not_judged = [(workflow["path"], job) for workflow in workflows
-                  for job in workflow.get("jobs") or [] if job.get("status") == "not-applicable"]
+    not_judged = [
+        (workflow["path"], job)
+        for workflow in workflows
+        for job in workflow.get("jobs") or []
+        if job.get("status") == "not-applicable"
+    ]
     if not_judged:
-        lines += [f"<details><summary>{count(len(not_judged), 'job')} not judged (nothing in them "
-                  "depends on the CPU, or another platform)</summary>", ""]
-        lines += [f"- `{path}` `{job['id']}`: {job.get('purpose')} – {_cell(job.get('reason') or '')}"
-                  for path, job in not_judged[:MAX_ROWS]]
+        lines += [
+            f"<details><summary>{count(len(not_judged), 'job')} not judged (nothing in them "
+            "depends on the CPU, or another platform)</summary>",
+            "",
+        ]
+        lines += [
+            f"- `{path}` `{job['id']}`: {job.get('purpose')} – {_cell(job.get('reason') or '')}"
+            for path, job in not_judged[:MAX_ROWS]
+        ]
         lines += ["", "</details>", ""]
     if fixable or open_prs:
         lines += ["### Fix pull requests", ""]
@@ -92,11 +125,17 @@ def body(report: Mapping[str, Any], fixable: Mapping[str, list[str]],
             else:
                 jobs = ", ".join(f"`{job}`" for job in fixable[path])
                 lines.append(_BOX.format(mark=" ", path=path) + f" ({jobs})")
-        lines += ["", "Tick a box to get the pull request (write access needed), or comment "
-                      "`/parity fix WORKFLOW` on this issue.", ""]
-    lines.append("<sub>Edited in place by parity-bot after every scan. Close this issue to "
-                 "turn the dashboard off for this repository; reopen it to turn it back on."
-                 "</sub>")
+        lines += [
+            "",
+            "Tick a box to get the pull request (write access needed), or comment "
+            "`/parity fix WORKFLOW` on this issue.",
+            "",
+        ]
+    lines.append(
+        "<sub>Edited in place by parity-bot after every scan. Close this issue to "
+        "turn the dashboard off for this repository; reopen it to turn it back on."
+        "</sub>"
+    )
     return "\n".join(lines) + "\n"
 
 
@@ -113,6 +152,7 @@ def newly_ticked(before: str, after: str) -> list[str]:
 
 def untick(text: str, paths: list[str]) -> str:
     """The body with the boxes of `paths` unticked (a reader's tick is reverted)."""
+
     def replace(match: re.Match[str]) -> str:
         if match["path"] in paths:
             return _BOX.format(mark=" ", path=match["path"])

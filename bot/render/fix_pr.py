@@ -31,15 +31,24 @@ def commit_message(path: str, base: str) -> str:
 
 def body(item: FilePlan, report: Mapping[str, Any] | None) -> str:
     """What the pull request changes, from the fix plan and the scan's `check` JSON."""
-    jobs = {str(job["id"]): job for workflow in (report or {}).get("workflows") or []
-            if workflow.get("path") == item.path for job in workflow.get("jobs") or []}
+    jobs = {
+        str(job["id"]): job
+        for workflow in (report or {}).get("workflows") or []
+        if workflow.get("path") == item.path
+        for job in workflow.get("jobs") or []
+    }
     fixed = [job for job in item.jobs if job.fixed]
     refused = [job for job in item.jobs if not job.fixed]
-    lines = [MARKER, f"This adds the missing arm64 legs to `{item.path}`: exactly the edits "
-             "`parity-bot fix` makes, comments and everything that already runs left as they "
-             "are.", "", "| job | gains |", "| --- | --- |"]
-    lines += [f"| `{job.job_id}` (line {job.line}) | {_legs(jobs.get(job.job_id, {}))} |"
-              for job in fixed]
+    lines = [
+        MARKER,
+        f"This adds the missing arm64 legs to `{item.path}`: exactly the edits "
+        "`parity-bot fix` makes, comments and everything that already runs left as they "
+        "are.",
+        "",
+        "| job | gains |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{job.job_id}` (line {job.line}) | {_legs(jobs.get(job.job_id, {}))} |" for job in fixed]
     if refused:
         lines += ["", "Not changed:", ""]
         lines += [f"- `{job.job_id}` (line {job.line}): {job.reason}" for job in refused]
@@ -47,7 +56,10 @@ def body(item: FilePlan, report: Mapping[str, Any] | None) -> str:
     if notes:
         lines += ["", "**Check before merging:**", ""]
         lines += [f"- `{job_id}`: {note}" for job_id, note in notes]
-    lines += ["", "<sub>parity-bot keeps this branch on top of the default branch until "
-                  "someone else pushes to it, and closes this pull request if the workflow "
-                  "reaches parity another way.</sub>"]
+    lines += [
+        "",
+        "<sub>parity-bot keeps this branch on top of the default branch until "
+        "someone else pushes to it, and closes this pull request if the workflow "
+        "reaches parity another way.</sub>",
+    ]
     return "\n".join(lines) + "\n"

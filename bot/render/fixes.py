@@ -17,8 +17,10 @@ def summary(plans: list[FilePlan], written: bool) -> str:
             removed += edit.end - edit.start + 1
             added += edit.text.count("\n")
     verb = "fixed" if written else "would fix"
-    lines = [f"{verb} {count(fixed, 'job')} in {count(len(changed), 'file')} "
-             f"(-{removed} +{added} lines); {len(unfixed)} left unfixed"]
+    lines = [
+        f"{verb} {count(fixed, 'job')} in {count(len(changed), 'file')} "
+        f"(-{removed} +{added} lines); {len(unfixed)} left unfixed"
+    ]
     rows = [(f"{path}:{job.line}", job.job_id, job.reason) for path, job in unfixed]
     if rows:
         lines.append("unfixed:")
@@ -28,8 +30,7 @@ def summary(plans: list[FilePlan], written: bool) -> str:
         lines += _grouped_notes(notes)
     patches = [job.patch for item in plans for job in item.jobs if job.patch]
     if patches:
-        lines.append("patches that rename checks (apply by hand, then update branch "
-                     "protection):")
+        lines.append("patches that rename checks (apply by hand, then update branch protection):")
         lines.append("".join(patches).rstrip("\n"))
     return "\n".join(lines) + "\n"
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from bot.core.analysis import Report
 from bot.core.words import count
 
-_ICON = {"parity": "✅", "partial": "🟡", "amd64-only": "❌", "arm64-only": "🟣",
-         "unknown": "❔", "ignored": "➖", "not-applicable": "➖"}
+_ICON = {
+    "parity": "✅",
+    "partial": "🟡",
+    "amd64-only": "❌",
+    "arm64-only": "🟣",
+    "unknown": "❔",
+    "ignored": "➖",
+    "not-applicable": "➖",
+}
 
 
 def _cell(text: object) -> str:
@@ -16,16 +23,19 @@ def _cell(text: object) -> str:
 def render(report: Report) -> str:
     summary = report.summary()
     out = ["## Arch parity", ""]
-    counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items()
-                       if count)
-    out.append(f"{count(summary['workflows'], 'workflow')} ({summary['multi_arch_workflows']} "
-               f"multi-arch), {count(summary['jobs'], 'job')}: {counts or 'none'}.")
+    counts = ", ".join(f"{count} {status}" for status, count in summary["by_status"].items() if count)
+    out.append(
+        f"{count(summary['workflows'], 'workflow')} ({summary['multi_arch_workflows']} "
+        f"multi-arch), {count(summary['jobs'], 'job')}: {counts or 'none'}."
+    )
     out.append("")
     for workflow in report.workflows:
         if workflow.error:
             line = workflow.error["line"]
-            out.append(f"**{_cell(workflow.path)}**: cannot be read"
-                       f"{f' (line {line})' if line else ''}: {_cell(workflow.error['message'])}")
+            out.append(
+                f"**{_cell(workflow.path)}**: cannot be read"
+                f"{f' (line {line})' if line else ''}: {_cell(workflow.error['message'])}"
+            )
             out.append("")
             continue
         if not workflow.jobs:

@@ -45,15 +45,18 @@ def _totals_line(now: Totals, before: Totals | None) -> str:
 
     multi = _signed(now.multi_arch - before.multi_arch) if before else ""
     skipped = ", ".join(f"{count} {state}" for state, count in sorted(now.skipped.items()))
-    return (f"**{count(now.judged, 'repository', 'repositories')}** judged"
-            f"{f' ({skipped} skipped)' if skipped else ''}: "
-            f"{count(now.workflows, 'workflow')}, **{now.multi_arch} multi-arch{multi}** "
-            f"({_share(now.multi_arch, now.workflows)}); {count(now.jobs, 'job')}: "
-            + ", ".join(f"{now.by_status.get(name, 0)} {name}{delta(name)}" for name in _SHOWN))
+    return (
+        f"**{count(now.judged, 'repository', 'repositories')}** judged"
+        f"{f' ({skipped} skipped)' if skipped else ''}: "
+        f"{count(now.workflows, 'workflow')}, **{now.multi_arch} multi-arch{multi}** "
+        f"({_share(now.multi_arch, now.workflows)}); {count(now.jobs, 'job')}: "
+        + ", ".join(f"{now.by_status.get(name, 0)} {name}{delta(name)}" for name in _SHOWN)
+    )
 
 
-def markdown(latest: list[RepoScan], previous: list[RepoScan], since: float | None = None,
-             account: str | None = None) -> str:
+def markdown(
+    latest: list[RepoScan], previous: list[RepoScan], since: float | None = None, account: str | None = None
+) -> str:
     """The org report: totals, then one row per repository (skipped ones listed last)."""
     now, before = totals(latest), (totals(previous) if previous else None)
     rows = changes(latest, previous)
@@ -63,27 +66,34 @@ def markdown(latest: list[RepoScan], previous: list[RepoScan], since: float | No
         lines += [f"Changes are since {_when(since)}.", ""]
     judged = [row for row in rows if row.now.judged]
     if judged:
-        lines += ["| repository | workflows | multi-arch | " + " | ".join(_SHOWN) + " |",
-                  "| --- | ---: | ---: | " + " | ".join("---:" for _ in _SHOWN) + " |"]
+        lines += [
+            "| repository | workflows | multi-arch | " + " | ".join(_SHOWN) + " |",
+            "| --- | ---: | ---: | " + " | ".join("---:" for _ in _SHOWN) + " |",
+        ]
         lines += [_row(change) for change in judged]
         lines.append("")
     others = [row.now for row in rows if not row.now.judged]
     if others:
-        lines.append("Not scanned: " + ", ".join(
-            f"`{row.repo}` ({row.state}{': ' + row.error if row.error else ''})" for row in others))
+        lines.append(
+            "Not scanned: "
+            + ", ".join(f"`{row.repo}` ({row.state}{': ' + row.error if row.error else ''})" for row in others)
+        )
         lines.append("")
     stamp = max((row.scanned_at for row in latest), default=None)
     if stamp is not None:
-        lines.append(f"<sub>Latest scan {_when(stamp)}. Edited in place by parity-bot after "
-                     "every scan round.</sub>")
+        lines.append(
+            f"<sub>Latest scan {_when(stamp)}. Edited in place by parity-bot after every scan round.</sub>"
+        )
     return "\n".join(lines) + "\n"
 
 
 def _row(change: Change) -> str:
     row = change.now
-    cells = [f"`{row.repo}`", str(row.workflows),
-             f"{row.multi_arch} ({_share(row.multi_arch, row.workflows)})"
-             f"{_signed(change.multi_arch_delta)}"]
+    cells = [
+        f"`{row.repo}`",
+        str(row.workflows),
+        f"{row.multi_arch} ({_share(row.multi_arch, row.workflows)}){_signed(change.multi_arch_delta)}",
+    ]
     cells += [f"{row.by_status.get(name, 0)}{_signed(change.delta(name))}" for name in _SHOWN]
     return "| " + " | ".join(cells) + " |"
 
@@ -94,18 +104,32 @@ def as_json(latest: list[RepoScan], previous: list[RepoScan]) -> str:
     repositories: list[dict[str, Any]] = []
     for change in changes(latest, previous):
         item = change.now.as_json()
-        item["change"] = (None if change.delta(STATUSES[0]) is None else
-                          {name: change.delta(name) for name in STATUSES}
-                          | {"multi_arch_workflows": change.multi_arch_delta})
+        item["change"] = (
+            None
+            if change.delta(STATUSES[0]) is None
+            else {name: change.delta(name) for name in STATUSES}
+            | {"multi_arch_workflows": change.multi_arch_delta}
+        )
         repositories.append(item)
-    data = {"version": 1, "totals": totals(latest).as_json(),
-            "previous_totals": totals(previous).as_json() if previous else None,
-            "repositories": repositories}
+    data = {
+        "version": 1,
+        "totals": totals(latest).as_json(),
+        "previous_totals": totals(previous).as_json() if previous else None,
+        "repositories": repositories,
+    }
     return json.dumps(data, indent=2, sort_keys=False) + "\n"
 
 
-CSV_COLUMNS = ("repository", "state", "scanned_at", "commit", "workflows",
-               "multi_arch_workflows", "jobs", *STATUSES)
+CSV_COLUMNS = (
+    "repository",
+    "state",
+    "scanned_at",
+    "commit",
+    "workflows",
+    "multi_arch_workflows",
+    "jobs",
+    *STATUSES,
+)
 
 
 def as_csv(latest: list[RepoScan]) -> str:
@@ -114,15 +138,28 @@ def as_csv(latest: list[RepoScan]) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in sorted(latest, key=lambda r: r.repo):
-        writer.writerow([row.repo, row.state,
-                         datetime.fromtimestamp(row.scanned_at, UTC).isoformat(timespec="seconds"),
-                         row.commit or "", row.workflows, row.multi_arch, row.jobs,
-                         *(row.by_status.get(name, 0) for name in STATUSES)])
+        writer.writerow(
+            [
+                row.repo,
+                row.state,
+                datetime.fromtimestamp(row.scanned_at, UTC).isoformat(timespec="seconds"),
+                row.commit or "",
+                row.workflows,
+                row.multi_arch,
+                row.jobs,
+                *(row.by_status.get(name, 0) for name in STATUSES),
+            ]
+        )
     return buffer.getvalue()
 
 
-def render(form: str, latest: list[RepoScan], previous: list[RepoScan],
-           since: float | None = None, account: str | None = None) -> str:
+def render(
+    form: str,
+    latest: list[RepoScan],
+    previous: list[RepoScan],
+    since: float | None = None,
+    account: str | None = None,
+) -> str:
     if form == "json":
         return as_json(latest, previous)
     if form == "csv":

@@ -9,8 +9,7 @@ from bot.core.words import count, verb
 
 MARKER = "<!-- parity-bot:results -->"
 CHECK_NAME = "Arch parity results"
-RERUN_ACTION = {"label": "Rerun arm64", "description": "Rerun failed arm64 legs",
-                "identifier": "rerun-arm64"}
+RERUN_ACTION = {"label": "Rerun arm64", "description": "Rerun failed arm64 legs", "identifier": "rerun-arm64"}
 _ICON = {"success": "✅", "failure": "❌", "cancelled": "⛔", "skipped": "⏭️", "timed_out": "⌛"}
 MAX_TESTS = 15  # per list; the rest are counted
 
@@ -37,27 +36,42 @@ def _matrix(pair: Pair) -> str:
 
 
 def _differs(pair: Pair) -> bool:
-    return (pair.outcome_differs or pair.arm64 is None or pair.note is not None
-            or any(side is not None and side.flaky for side in (pair.amd64, pair.arm64)))
+    return (
+        pair.outcome_differs
+        or pair.arm64 is None
+        or pair.note is not None
+        or any(side is not None and side.flaky for side in (pair.amd64, pair.arm64))
+    )
 
 
 def differences(pairing: Pairing, tests: TestResults) -> int:
-    return (sum(1 for pair in pairing.pairs if _differs(pair))
-            + sum(1 for c in tests.comparisons if c.diff.differs) + len(tests.swallowed))
+    return (
+        sum(1 for pair in pairing.pairs if _differs(pair))
+        + sum(1 for c in tests.comparisons if c.diff.differs)
+        + len(tests.swallowed)
+    )
 
 
 def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
     """What fails on one architecture only (the results check fails on these)."""
-    found = [f"`{pair.job_id}` {_matrix(pair)}: {pair.amd64.conclusion if pair.amd64 else '?'} on "
-             f"amd64, {pair.arm64.conclusion if pair.arm64 else '?'} on arm64"
-             for pair in pairing.pairs if pair.outcome_differs]
+    found = [
+        f"`{pair.job_id}` {_matrix(pair)}: {pair.amd64.conclusion if pair.amd64 else '?'} on "
+        f"amd64, {pair.arm64.conclusion if pair.arm64 else '?'} on arm64"
+        for pair in pairing.pairs
+        if pair.outcome_differs
+    ]
     for comparison in tests.comparisons:
         for arch, ids in comparison.diff.failed_only_on.items():
             if ids:
-                found.append(f"{count(len(ids), 'test')} of `{comparison.label}` "
-                             f"{verb(len(ids), 'fails', 'fail')} on {arch} only")
-    found += [f"`{item.job.name}` ({item.arch}) passed with {count(item.failed, 'failing test')} "
-              f"in `{item.artifact}` (failures swallowed)" for item in tests.swallowed]
+                found.append(
+                    f"{count(len(ids), 'test')} of `{comparison.label}` "
+                    f"{verb(len(ids), 'fails', 'fail')} on {arch} only"
+                )
+    found += [
+        f"`{item.job.name}` ({item.arch}) passed with {count(item.failed, 'failing test')} "
+        f"in `{item.artifact}` (failures swallowed)"
+        for item in tests.swallowed
+    ]
     return found
 
 
@@ -66,18 +80,26 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
     head = [MARKER, f"## Arch parity results for `{sha[:7]}`", ""]
     ready = sum(1 for pair in pairs if pair.ready)
     state = "all legs finished" if pairing.complete else "some legs are still running"
-    head.append(f"{count(len(pairs), 'amd64/arm64 pair')}, {ready} finished ({state}); "
-                f"{count(differences(pairing, tests), 'difference')}.")
+    head.append(
+        f"{count(len(pairs), 'amd64/arm64 pair')}, {ready} finished ({state}); "
+        f"{count(differences(pairing, tests), 'difference')}."
+    )
     head.append("")
     for item in tests.swallowed:
-        head.append(f"> ⚠️ **Failures swallowed**: `{item.job.name}` ({item.arch}) succeeded, "
-                    f"but `{item.artifact}` reports {count(item.failed, 'failing test')}.")
+        head.append(
+            f"> ⚠️ **Failures swallowed**: `{item.job.name}` ({item.arch}) succeeded, "
+            f"but `{item.artifact}` reports {count(item.failed, 'failing test')}."
+        )
     if tests.swallowed:
         head.append("")
     body: list[str] = []
     for workflow in sorted({pair.workflow for pair in pairs}):
-        body += [f"**{workflow}**", "", "| job | matrix | amd64 | arm64 | arm64/amd64 time |",
-                 "| --- | --- | --- | --- | --- |"]
+        body += [
+            f"**{workflow}**",
+            "",
+            "| job | matrix | amd64 | arm64 | arm64/amd64 time |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for pair in (p for p in pairs if p.workflow == workflow):
             ratio = f"{pair.ratio:.2f}×" if pair.ratio is not None else ""
             arm = _side(pair.arm64) if pair.arm64 is not None else f"— {pair.note or ''}"
@@ -90,8 +112,10 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
     for extra in details:
         candidate = text + "\n" + extra
         if len(candidate) > limit - 200:
-            text += ("\n\n_Truncated: the full difference does not fit in one comment "
-                     f"({limit} characters); the \"{CHECK_NAME}\" check run has the summary._")
+            text += (
+                "\n\n_Truncated: the full difference does not fit in one comment "
+                f'({limit} characters); the "{CHECK_NAME}" check run has the summary._'
+            )
             break
         text = candidate
     return text[:limit]
@@ -117,14 +141,21 @@ def _test_details(tests: TestResults) -> list[str]:
         for arch in ("amd64", "arm64"):
             lines += _ids(f"only on {arch}", diff.present_only_on.get(arch, []))
         if diff.slower_on_arm64:
-            lines.append("- slowest on arm64: " + ", ".join(
-                f"`{test}` {arm / amd:.1f}× ({amd:.2f}s → {arm:.2f}s)"
-                for test, amd, arm in diff.slower_on_arm64))
+            lines.append(
+                "- slowest on arm64: "
+                + ", ".join(
+                    f"`{test}` {arm / amd:.1f}× ({amd:.2f}s → {arm:.2f}s)"
+                    for test, amd, arm in diff.slower_on_arm64
+                )
+            )
         summary = "tests differ" if diff.differs else "same tests, same outcomes"
-        sections.append(f"<details><summary><code>{comparison.label}</code>: {summary} "
-                        f"({len(comparison.amd64.cases or {})} on amd64, "
-                        f"{len(comparison.arm64.cases or {})} on arm64)</summary>\n\n"
-                        + ("\n".join(lines) or "No difference.") + "\n\n</details>")
+        sections.append(
+            f"<details><summary><code>{comparison.label}</code>: {summary} "
+            f"({len(comparison.amd64.cases or {})} on amd64, "
+            f"{len(comparison.arm64.cases or {})} on arm64)</summary>\n\n"
+            + ("\n".join(lines) or "No difference.")
+            + "\n\n</details>"
+        )
     for artifact in tests.unreadable:
         sections.append(f"- `{artifact.name}` could not be read: {artifact.error}")
     for artifact in tests.unattributed:
@@ -137,12 +168,14 @@ def check_output(pairing: Pairing, tests: TestResults, fail_on_difference: bool)
     failing = one_arch_failures(pairing, tests)
     if failing:
         conclusion = "failure" if fail_on_difference else "neutral"
-        title = (f"{count(len(failing), 'result')} {verb(len(failing), 'differs', 'differ')} "
-                 "between amd64 and arm64")
+        title = (
+            f"{count(len(failing), 'result')} {verb(len(failing), 'differs', 'differ')} between amd64 and arm64"
+        )
         summary = "\n".join(f"- {line}" for line in failing)
     else:
         conclusion = "success"
         title = "amd64 and arm64 agree"
-        summary = (f"{count(len(pairing.pairs), 'pair')} compared; no job or test fails on one "
-                   "architecture only.")
+        summary = (
+            f"{count(len(pairing.pairs), 'pair')} compared; no job or test fails on one architecture only."
+        )
     return conclusion, title, summary

@@ -20,28 +20,37 @@ def render(report: Report) -> str:
         if item.line:
             physical["region"] = {"startLine": item.line}
         location = {"physicalLocation": physical}
-        results.append({
-            "ruleId": item.rule,
-            "ruleIndex": rule_ids.index(item.rule),
-            "level": item.severity,
-            "message": {"text": item.message},
-            "locations": [location],
-        })
+        results.append(
+            {
+                "ruleId": item.rule,
+                "ruleIndex": rule_ids.index(item.rule),
+                "level": item.severity,
+                "message": {"text": item.message},
+                "locations": [location],
+            }
+        )
     document = {
         "$schema": _SCHEMA,
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "parity-bot",
-                "version": __version__,
-                "informationUri": "https://github.com/parity-bot/parity-bot",
-                "rules": [
-                    {"id": rule, "shortDescription": {"text": description},
-                     "defaultConfiguration": {"level": severity}}
-                    for rule, (severity, description) in RULES.items()
-                ],
-            }},
-            "results": results,
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "parity-bot",
+                        "version": __version__,
+                        "informationUri": "https://github.com/parity-bot/parity-bot",
+                        "rules": [
+                            {
+                                "id": rule,
+                                "shortDescription": {"text": description},
+                                "defaultConfiguration": {"level": severity},
+                            }
+                            for rule, (severity, description) in RULES.items()
+                        ],
+                    }
+                },
+                "results": results,
+            }
+        ],
     }
     return json.dumps(document, indent=2) + "\n"

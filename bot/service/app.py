@@ -56,8 +56,13 @@ def _reply(status: int, message: str) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status)
 
 
-def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
-                     metrics: Registry, max_bytes: int = WEBHOOK_MAX_BYTES) -> Any:
+def webhook_endpoint(
+    settings: Settings,
+    queue: Queue,
+    pool: WorkerPool | None,
+    metrics: Registry,
+    max_bytes: int = WEBHOOK_MAX_BYTES,
+) -> Any:
     deliveries = metrics.deliveries
 
     async def webhook(request: Request) -> Response:
@@ -71,11 +76,9 @@ def webhook_endpoint(settings: Settings, queue: Queue, pool: WorkerPool | None,
         except _TooLarge:
             deliveries.labels(event="unverified", outcome="too_large").inc()
             return _reply(413, f"payload over {max_bytes} bytes")
-        if not signatures.valid(body, request.headers.get("x-hub-signature-256"),
-                                settings.webhook_secrets):
+        if not signatures.valid(body, request.headers.get("x-hub-signature-256"), settings.webhook_secrets):
             deliveries.labels(event="unverified", outcome="bad_signature").inc()
-            log(logger, logging.WARNING, "rejected delivery: bad signature", event=event,
-                delivery=delivery)
+            log(logger, logging.WARNING, "rejected delivery: bad signature", event=event, delivery=delivery)
             return _reply(401, "signature does not match")
         if not event or not delivery:
             deliveries.labels(event=shown, outcome="bad_request").inc()
@@ -130,28 +133,43 @@ async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None
                 known = await queue.installation(installation)
                 if known is None or not known["active"]:
                     continue
-                await start_round(queue, store, installation, str(known["account"]),
-                                  f"schedule:{number}:{installation}", "scheduled")
+                await start_round(
+                    queue,
+                    store,
+                    installation,
+                    str(known["account"]),
+                    f"schedule:{number}:{installation}",
+                    "scheduled",
+                )
             log(logger, logging.INFO, "scheduled scan round started", round=number)
         except Exception as exc:  # the database is away: try at the next tick
             log(logger, logging.ERROR, "scan schedule failed", error=str(exc))
 
 
-async def redeliver_missed(settings: Settings, store: Store, metrics: Registry,
-                           recover: Callable[[], Awaitable[int]]) -> None:
+async def redeliver_missed(
+    settings: Settings, store: Store, metrics: Registry, recover: Callable[[], Awaitable[int]]
+) -> None:
     """On start and every REDELIVER_INTERVAL, one replica asks for missed deliveries."""
     while True:
         try:
-            if await store.claim_schedule("redeliver", settings.redeliver_interval,
-                                          due_at_first=True) is not None:
+            if (
+                await store.claim_schedule("redeliver", settings.redeliver_interval, due_at_first=True)
+                is not None
+            ):
                 metrics.recovered.inc(await recover())
         except Exception as exc:  # GitHub or the database away: try at the next look
             log(logger, logging.WARNING, "missed-delivery recovery failed", error=str(exc))
         await asyncio.sleep(max(0.5, min(60.0, settings.redeliver_interval / 4)))
 
 
-def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Registry,
-               store: Store, recover: Callable[[], Awaitable[int]] | None = None) -> Starlette:
+def create_app(
+    settings: Settings,
+    queue: Queue,
+    pool: WorkerPool,
+    metrics: Registry,
+    store: Store,
+    recover: Callable[[], Awaitable[int]] | None = None,
+) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -159,11 +177,20 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
         await store.open()
         pool.start()
         scheduler = asyncio.create_task(schedule_scans(settings, queue, store))
-        recovery = (asyncio.create_task(redeliver_missed(settings, store, metrics, recover))
-                    if recover is not None else None)
-        log(logger, logging.INFO, "parity-bot serving", port=settings.port,
-            webhook_path=settings.webhook_path, workers=settings.workers,
-            database=settings.database_url.split("://", 1)[0])
+        recovery = (
+            asyncio.create_task(redeliver_missed(settings, store, metrics, recover))
+            if recover is not None
+            else None
+        )
+        log(
+            logger,
+            logging.INFO,
+            "parity-bot serving",
+            port=settings.port,
+            webhook_path=settings.webhook_path,
+            workers=settings.workers,
+            database=settings.database_url.split("://", 1)[0],
+        )
         try:
             yield
         finally:
@@ -193,8 +220,12 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
         scraped = metrics.scraped
         try:
             stats = await queue.stats()
-            scraped.queue = {"queued": stats.queued, "running": stats.running,
-                             "dead": stats.dead, "oldest_age": stats.oldest_age}
+            scraped.queue = {
+                "queued": stats.queued,
+                "running": stats.running,
+                "dead": stats.dead,
+                "oldest_age": stats.oldest_age,
+            }
         except Exception:  # the database is away: the series are left out, not faked
             scraped.queue = {}
         try:
@@ -203,10 +234,12 @@ def create_app(settings: Settings, queue: Queue, pool: WorkerPool, metrics: Regi
             scraped.by_status = {}
         return Response(metrics.render(), media_type=CONTENT_TYPE)
 
-    return Starlette(routes=[
-        Route(settings.webhook_path, webhook_endpoint(settings, queue, pool, metrics),
-              methods=["POST"]),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics_endpoint),
-    ], lifespan=lifespan)
+    return Starlette(
+        routes=[
+            Route(settings.webhook_path, webhook_endpoint(settings, queue, pool, metrics), methods=["POST"]),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
+    )

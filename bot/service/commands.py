@@ -30,8 +30,7 @@ async def can_write(api: Api, repo: Repo, user: str) -> bool:
 
 
 async def reply(api: Api, repo: Repo, number: int, text: str) -> None:
-    await api.request(rest.CREATE_ISSUE_COMMENT, json={"body": text}, repo=repo.full_name,
-                      issue_number=number)
+    await api.request(rest.CREATE_ISSUE_COMMENT, json={"body": text}, repo=repo.full_name, issue_number=number)
 
 
 def wants_command(payload: dict[str, Any]) -> bool:
@@ -46,8 +45,15 @@ def wants_command(payload: dict[str, Any]) -> bool:
 RequestFixes = Callable[[str | None], Awaitable[list[str]]]
 
 
-async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation: int,
-                     delivery: str, run_number: int, request_fixes: RequestFixes) -> None:
+async def on_comment(
+    api: Api,
+    repo: Repo,
+    payload: dict[str, Any],
+    installation: int,
+    delivery: str,
+    run_number: int,
+    request_fixes: RequestFixes,
+) -> None:
     if not wants_command(payload):
         return
     commands = parse(str(payload["comment"].get("body") or ""))
@@ -62,15 +68,26 @@ async def on_comment(api: Api, repo: Repo, payload: dict[str, Any], installation
     if run_number > 1 and await answered(api, repo, number, marker):
         return  # an earlier try replied (its POST may have timed out after landing)
     if run_number == 1:  # acknowledge once, not again on a retry
-        await api.request(rest.CREATE_COMMENT_REACTION, json={"content": "eyes"},
-                          repo=repo.full_name, comment_id=payload["comment"]["id"])
+        await api.request(
+            rest.CREATE_COMMENT_REACTION,
+            json={"content": "eyes"},
+            repo=repo.full_name,
+            comment_id=payload["comment"]["id"],
+        )
     if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
-        await reply(api, repo, number, f"{marker}\n@{user} thanks, but `/parity` commands need "
-                                       "write access to this repository, so I have not acted on "
-                                       "this one.")
+        await reply(
+            api,
+            repo,
+            number,
+            f"{marker}\n@{user} thanks, but `/parity` commands need "
+            "write access to this repository, so I have not acted on "
+            "this one.",
+        )
         return
-    answers = [await _execute(api, repo, number, command, installation, delivery, run_number,
-                              request_fixes) for command in commands]
+    answers = [
+        await _execute(api, repo, number, command, installation, delivery, run_number, request_fixes)
+        for command in commands
+    ]
     await reply(api, repo, number, f"{marker}\n@{user}\n\n" + "\n\n".join(answers))
 
 
@@ -91,15 +108,24 @@ async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
     if not numbers:
         return
     if not await can_write(api, repo, user):
-        await reply(api, repo, numbers[0], f"@{user} thanks, but rerunning legs needs write access "
-                                           "to this repository.")
+        await reply(
+            api, repo, numbers[0], f"@{user} thanks, but rerunning legs needs write access to this repository."
+        )
         return
     answer = await rerun(api, repo, str(run["head_sha"]), Command("rerun", ARM64))
     await reply(api, repo, numbers[0], f"@{user}\n\n{answer}")
 
 
-async def _execute(api: Api, repo: Repo, number: int, command: Command, installation: int,
-                   delivery: str, run_number: int, request_fixes: RequestFixes) -> str:
+async def _execute(
+    api: Api,
+    repo: Repo,
+    number: int,
+    command: Command,
+    installation: int,
+    delivery: str,
+    run_number: int,
+    request_fixes: RequestFixes,
+) -> str:
     if command.action == "help":
         prefix = f"I did not understand `/parity {command.unknown}`.\n\n" if command.unknown else ""
         return prefix + HELP
@@ -107,17 +133,21 @@ async def _execute(api: Api, repo: Repo, number: int, command: Command, installa
         queued = await request_fixes(command.workflow)
         if not queued:
             what = f"`{command.workflow}`" if command.workflow else "any workflow"
-            return (f"I have nothing to fix in {what} on `{repo.default_branch}` (as of the "
-                    "last scan): it is at parity, not judged, or cannot be fixed automatically.")
-        return ("Opening pull requests from the default branch that add the arm64 legs to "
-                + ", ".join(f"`{path}`" for path in queued) + ".")
+            return (
+                f"I have nothing to fix in {what} on `{repo.default_branch}` (as of the "
+                "last scan): it is at parity, not judged, or cannot be fixed automatically."
+            )
+        return (
+            "Opening pull requests from the default branch that add the arm64 legs to "
+            + ", ".join(f"`{path}`" for path in queued)
+            + "."
+        )
     pull = await api.request(rest.PULL, repo=repo.full_name, pull_number=number)
     sha = str(pull["head"]["sha"])
     if command.action == "check":
         check = PullRequestCheck(installation, repo, number, sha)
-        await pull_requests.run(api, check, pull_requests.Attempt(f"{delivery}:check", run_number,
-                                                                  False))
-        return f"Judged the workflows again at `{sha[:7]}`: see the \"Arch parity\" check."
+        await pull_requests.run(api, check, pull_requests.Attempt(f"{delivery}:check", run_number, False))
+        return f'Judged the workflows again at `{sha[:7]}`: see the "Arch parity" check.'
     return await rerun(api, repo, sha, command)
 
 
@@ -132,9 +162,12 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
     busy: list[dict[str, Any]] = []
     old: list[dict[str, Any]] = []
     for run in runs:
-        jobs = [run_job(job, str(run.get("path"))) for job in
-                await api.pages(rest.RUN_JOBS, {"filter": "latest"}, repo=repo.full_name,
-                                run_id=run["id"])]
+        jobs = [
+            run_job(job, str(run.get("path")))
+            for job in await api.pages(
+                rest.RUN_JOBS, {"filter": "latest"}, repo=repo.full_name, run_id=run["id"]
+            )
+        ]
         picked = to_rerun(jobs, arches, command.all_jobs, policy)
         if not picked:
             continue
@@ -151,22 +184,37 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
     for run, job in chosen:
         try:
             await api.request(rest.RERUN_JOB, repo=repo.full_name, job_id=job.id)
-            done.append(f"- [{job.name}]({job.html_url}) in [{run.get('name') or run.get('path')}]"
-                        f"({run.get('html_url', '')})")
+            done.append(
+                f"- [{job.name}]({job.html_url}) in [{run.get('name') or run.get('path')}]"
+                f"({run.get('html_url', '')})"
+            )
         except Rejected as exc:
             lines.append(f"- {job.name}: GitHub refused the rerun ({exc})")
     if done:
-        lines.insert(0, f"Rerunning {count(len(done), f'{which} {arch_text} leg')} at "
-                        f"`{sha[:7]}`:\n" + "\n".join(done))
+        lines.insert(
+            0, f"Rerunning {count(len(done), f'{which} {arch_text} leg')} at `{sha[:7]}`:\n" + "\n".join(done)
+        )
     if busy:
-        lines.append("Not rerun: " + ", ".join(f"[{r.get('name') or r.get('path')}]"
-                                              f"({r.get('html_url', '')})" for r in busy)
-                     + " still running. GitHub only reruns finished runs; ask again when it ends.")
+        lines.append(
+            "Not rerun: "
+            + ", ".join(f"[{r.get('name') or r.get('path')}]({r.get('html_url', '')})" for r in busy)
+            + " still running. GitHub only reruns finished runs; ask again when it ends."
+        )
     if old:
-        lines.append(f"Not rerun: {count(len(old), 'run')} {verb(len(old), 'is', 'are')} older than "
-                     f"{RERUN_MAX_AGE_DAYS} days, which GitHub no longer reruns.")
+        lines.append(
+            f"Not rerun: {count(len(old), 'run')} {verb(len(old), 'is', 'are')} older than "
+            f"{RERUN_MAX_AGE_DAYS} days, which GitHub no longer reruns."
+        )
     if not lines:
         lines.append(f"Nothing to rerun: no {which} {arch_text} leg at `{sha[:7]}`.")
-    log(logger, logging.INFO, "rerun", sha=sha, arch=command.arch, rerun=len(done),
-        running=len(busy), too_old=len(old))
+    log(
+        logger,
+        logging.INFO,
+        "rerun",
+        sha=sha,
+        arch=command.arch,
+        rerun=len(done),
+        running=len(busy),
+        too_old=len(old),
+    )
     return "\n\n".join(lines)

@@ -37,8 +37,9 @@ async def policy_from_text(api: Api, text: bytes, source: str) -> tuple[Policy, 
             raise ConfigError(f"{source}: extends must be OWNER/REPO[:PATH], not {extends!r}")
         base_text = await api.file(owner, name, path or CONFIG_PATH)
         if base_text is None:
-            raise ConfigError(f"{source}: extends {extends!r}, which does not exist or is not "
-                              "readable by the App")
+            raise ConfigError(
+                f"{source}: extends {extends!r}, which does not exist or is not readable by the App"
+            )
         data = merge(_parse(base_text, extends), data)
         source += f" (extends {extends})"
     try:

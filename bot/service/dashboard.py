@@ -28,22 +28,30 @@ from bot.service.store import Dashboard, Store
 logger = logging.getLogger("parity.dashboard")
 
 
-async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]],
-                  scan: RepoScan, report: dict[str, Any], runner_wait: float) -> int | None:
+async def refresh(
+    api: Api,
+    store: Store,
+    app_login: Callable[[], Awaitable[str]],
+    scan: RepoScan,
+    report: dict[str, Any],
+    runner_wait: float,
+) -> int | None:
     """Write the dashboard for a scan; the issue number, or None when it is off."""
     repo = scan.repo
     now = time.time()
-    waiting = [describe(leg.name, leg.labels, now - leg.queued_at)
-               for leg in await store.waiting(now - runner_wait * 60, repo)]
-    text = render.body(report, scan.fixable, await store.open_fix_prs(repo), scan.commit,
-                       waiting)
+    waiting = [
+        describe(leg.name, leg.labels, now - leg.queued_at)
+        for leg in await store.waiting(now - runner_wait * 60, repo)
+    ]
+    text = render.body(report, scan.fixable, await store.open_fix_prs(repo), scan.commit, waiting)
     digest = hashlib.sha256(text.encode()).hexdigest()
     state = await store.dashboard(repo)
     if state is None:
         state = await _find(api, repo, await app_login())
         if state is None:
-            created = await api.request(rest.CREATE_ISSUE, repo=repo,
-                                        json={"title": render.TITLE, "body": text})
+            created = await api.request(
+                rest.CREATE_ISSUE, repo=repo, json={"title": render.TITLE, "body": text}
+            )
             state = Dashboard(int(created["number"]), True, digest)
             await store.save_dashboard(scan.installation, repo, state)
             log(logger, logging.INFO, "dashboard created", repo=repo, issue=state.issue)
@@ -51,8 +59,7 @@ async def refresh(api: Api, store: Store, app_login: Callable[[], Awaitable[str]
         await store.save_dashboard(scan.installation, repo, state)
     if not state.open or state.body_sha == digest:
         return state.issue if state.open else None
-    await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=repo,
-                      issue_number=state.issue)
+    await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=repo, issue_number=state.issue)
     state.body_sha = digest
     await store.save_dashboard(scan.installation, repo, state)
     return state.issue
@@ -65,9 +72,14 @@ async def _find(api: Api, repo: str, login: str) -> Dashboard | None:
     return Dashboard(int(issue["number"]), issue.get("state") == "open", None) if issue else None
 
 
-async def on_issue(api: Api, store: Store, installation: int, repo: str,
-                   payload: dict[str, Any],
-                   request_fix: Callable[[str], Awaitable[None]]) -> None:
+async def on_issue(
+    api: Api,
+    store: Store,
+    installation: int,
+    repo: str,
+    payload: dict[str, Any],
+    request_fix: Callable[[str], Awaitable[None]],
+) -> None:
     """`issues` closed, reopened or edited: only our dashboard's events matter."""
     issue = payload.get("issue") or {}
     state = await store.dashboard(repo)
@@ -94,7 +106,16 @@ async def on_issue(api: Api, store: Store, installation: int, repo: str,
         for path in ticked:
             await request_fix(path)
         return
-    await api.request(rest.UPDATE_ISSUE, repo=repo, issue_number=state.issue,
-                      json={"body": render.untick(str(issue.get("body") or ""), ticked)})
-    await reply(api, where, state.issue, f"@{user} thanks, but fix pull requests need write "
-                                         "access to this repository, so I have unticked that box.")
+    await api.request(
+        rest.UPDATE_ISSUE,
+        repo=repo,
+        issue_number=state.issue,
+        json={"body": render.untick(str(issue.get("body") or ""), ticked)},
+    )
+    await reply(
+        api,
+        where,
+        state.issue,
+        f"@{user} thanks, but fix pull requests need write "
+        "access to this repository, so I have unticked that box.",
+    )

@@ -37,8 +37,11 @@ class Repo:
 
 def repo_of(payload: dict[str, Any]) -> Repo:
     repository = _get(payload, "repository")
-    return Repo(str(_get(repository, "owner", "login")), str(_get(repository, "name")),
-                str(repository.get("default_branch") or "main"))
+    return Repo(
+        str(_get(repository, "owner", "login")),
+        str(_get(repository, "name")),
+        str(repository.get("default_branch") or "main"),
+    )
 
 
 def installation_of(payload: dict[str, Any]) -> int:
@@ -75,16 +78,15 @@ def pull_request_checks(event: str, payload: dict[str, Any]) -> list[PullRequest
     repo = repo_of(payload)
     if event == "pull_request":
         pr = _get(payload, "pull_request")
-        return [PullRequestCheck(installation, repo, int(_get(pr, "number")),
-                                 str(_get(pr, "head", "sha")))]
+        return [PullRequestCheck(installation, repo, int(_get(pr, "number")), str(_get(pr, "head", "sha")))]
     holder = _get(payload, event)
     sha = str(_get(holder, "head_sha"))
     pulls = holder.get("pull_requests") or (holder.get("check_suite") or {}).get("pull_requests")
-    return [PullRequestCheck(installation, repo, int(_get(pr, "number")), sha)
-            for pr in pulls or []]
+    return [PullRequestCheck(installation, repo, int(_get(pr, "number")), sha) for pr in pulls or []]
 
 
 # Queue keys: jobs with one key run one at a time, in the order they came.
+
 
 def pull_request_key(payload: dict[str, Any]) -> str:
     """A pull request's events never race each other."""
@@ -135,12 +137,14 @@ def installation_change(event: str, payload: dict[str, Any]) -> InstallationChan
     account = str(_get(installation, "account", "login"))
     if event == "installation":
         repos = tuple(str(r["full_name"]) for r in payload.get("repositories") or [])
-        return InstallationChange(int(_get(installation, "id")), account,
-                                  str(payload.get("action")), repos, ())
+        return InstallationChange(int(_get(installation, "id")), account, str(payload.get("action")), repos, ())
     return InstallationChange(
-        int(_get(installation, "id")), account, str(payload.get("action")),
+        int(_get(installation, "id")),
+        account,
+        str(payload.get("action")),
         tuple(str(r["full_name"]) for r in payload.get("repositories_added") or []),
-        tuple(str(r["full_name"]) for r in payload.get("repositories_removed") or []))
+        tuple(str(r["full_name"]) for r in payload.get("repositories_removed") or []),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,8 +164,13 @@ def push_scan(payload: dict[str, Any]) -> PushScan | None:
     if payload.get("deleted") or payload.get("ref") != f"refs/heads/{repo.default_branch}":
         return None
     commits = payload.get("commits") or []
-    paths = [str(path) for commit in commits if isinstance(commit, dict)
-             for key in ("added", "modified", "removed") for path in commit.get(key) or []]
+    paths = [
+        str(path)
+        for commit in commits
+        if isinstance(commit, dict)
+        for key in ("added", "modified", "removed")
+        for path in commit.get(key) or []
+    ]
     if commits and len(commits) < PUSH_COMMITS_LISTED and not touches_scan_inputs(paths):
         return None
     return PushScan(installation_of(payload), repo)

@@ -41,11 +41,9 @@ def branch_for(path: str) -> str:
     return BRANCH_PREFIX + path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
 
-async def request(queue: Queue, installation: int, repo: str, default_branch: str, path: str,
-                  why: str) -> None:
+async def request(queue: Queue, installation: int, repo: str, default_branch: str, path: str, why: str) -> None:
     """Queue the fix pull request of one workflow; `why` (a delivery, a scan) dedupes."""
-    payload = {"installation": installation, "repo": repo, "default_branch": default_branch,
-               "path": path}
+    payload = {"installation": installation, "repo": repo, "default_branch": default_branch, "path": path}
     await queue.enqueue(f"fix:{why}:{path}", FIX, f"{repo}:fix", json.dumps(payload))
 
 
@@ -59,22 +57,23 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
     installation, repo = int(payload["installation"]), str(payload["repo"])
     path, default_branch = str(payload["path"]), str(payload["default_branch"])
     owner = repo.split("/", 1)[0]
-    head = str((await api.request(rest.REF, repo=repo, ref=f"heads/{default_branch}"))
-               ["object"]["sha"])
+    head = str((await api.request(rest.REF, repo=repo, ref=f"heads/{default_branch}"))["object"]["sha"])
     files, policy = await read_at(api, store, installation, repo, head)
     branch = branch_for(path)
-    pulls = await api.request(rest.PULLS, repo=repo,
-                              params={"head": f"{owner}:{branch}", "state": "open"})
+    pulls = await api.request(rest.PULLS, repo=repo, params={"head": f"{owner}:{branch}", "state": "open"})
     pull = pulls[0] if isinstance(pulls, list) and pulls else None
     item, report = await asyncio.to_thread(_plan, files, policy, path)
     if item is None or item.fixed_source == item.source:
         if pull is None:
             return Outcome("not-fixable")
-        await reply(api, _repo(repo), int(pull["number"]),
-                    f"`{path}` needs no arm64 legs from this pull request any more (default "
-                    f"branch at `{head[:7]}`), so I am closing it.")
-        await api.request(rest.UPDATE_PULL, json={"state": "closed"}, repo=repo,
-                          pull_number=pull["number"])
+        await reply(
+            api,
+            _repo(repo),
+            int(pull["number"]),
+            f"`{path}` needs no arm64 legs from this pull request any more (default "
+            f"branch at `{head[:7]}`), so I am closing it.",
+        )
+        await api.request(rest.UPDATE_PULL, json={"state": "closed"}, repo=repo, pull_number=pull["number"])
         await store.save_fix_pr(installation, repo, path, int(pull["number"]), "closed")
         return Outcome("closed", int(pull["number"]))
 
@@ -87,41 +86,56 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
             return Outcome("blocked", int(pull["number"]) if pull else None)
         if base != head or not await _holds(api, repo, ref, path, item.fixed_source):
             commit = await _commit(api, repo, head, path, item.fixed_source)
-            await api.request(rest.UPDATE_REF, json={"sha": commit, "force": True}, repo=repo,
-                              ref=f"heads/{branch}")
+            await api.request(
+                rest.UPDATE_REF, json={"sha": commit, "force": True}, repo=repo, ref=f"heads/{branch}"
+            )
     else:
         commit = await _commit(api, repo, head, path, item.fixed_source)
-        await api.request(rest.CREATE_REF, repo=repo,
-                          json={"ref": f"refs/heads/{branch}", "sha": commit})
+        await api.request(rest.CREATE_REF, repo=repo, json={"ref": f"refs/heads/{branch}", "sha": commit})
 
     text = fix_pr.body(item, report)
     if pull is not None:
         number = int(pull["number"])
         state = "unchanged"
         if pull.get("body") != text:
-            await api.request(rest.UPDATE_PULL, json={"body": text}, repo=repo,
-                              pull_number=number)
+            await api.request(rest.UPDATE_PULL, json={"body": text}, repo=repo, pull_number=number)
             state = "updated"
     else:
         try:
-            created = await api.request(rest.CREATE_PULL, repo=repo, json={
-                "title": fix_pr.title(path), "head": branch, "base": default_branch,
-                "body": text, "maintainer_can_modify": True})
+            created = await api.request(
+                rest.CREATE_PULL,
+                repo=repo,
+                json={
+                    "title": fix_pr.title(path),
+                    "head": branch,
+                    "base": default_branch,
+                    "body": text,
+                    "maintainer_can_modify": True,
+                },
+            )
         except Rejected as exc:
             if exc.status != 422 or "already exists" not in json.dumps(exc.body):
                 raise
-            found = await api.request(rest.PULLS, repo=repo,
-                                      params={"head": f"{owner}:{branch}", "state": "open"})
+            found = await api.request(
+                rest.PULLS, repo=repo, params={"head": f"{owner}:{branch}", "state": "open"}
+            )
             created = found[0]
         number, state = int(created["number"]), "opened"
     await store.save_fix_pr(installation, repo, path, number, "open")
-    log(logger, logging.INFO, "fix pull request", repo=repo, path=path, number=number,
-        state=state, base=head[:7])
+    log(
+        logger,
+        logging.INFO,
+        "fix pull request",
+        repo=repo,
+        path=path,
+        number=number,
+        state=state,
+        base=head[:7],
+    )
     return Outcome(state, number)
 
 
-def _plan(files: dict[str, bytes], policy: Any,
-          path: str) -> tuple[FilePlan | None, dict[str, Any]]:
+def _plan(files: dict[str, bytes], policy: Any, path: str) -> tuple[FilePlan | None, dict[str, Any]]:
     report = analyze(files, policy)
     plans = plan(decoded(files), policy, date.today(), report)
     return next((item for item in plans if item.path == path), None), report.as_json()
@@ -157,14 +171,20 @@ async def _holds(api: Api, repo: str, ref: str, path: str, text: str) -> bool:
 
 async def _commit(api: Api, repo: str, base: str, path: str, text: str) -> str:
     tree = (await api.request(rest.GIT_COMMIT, repo=repo, commit_sha=base))["tree"]["sha"]
-    blob = await api.request(rest.CREATE_BLOB, repo=repo,
-                             json={"content": text, "encoding": "utf-8"})
-    new_tree = await api.request(rest.CREATE_TREE, repo=repo, json={
-        "base_tree": tree,
-        "tree": [{"path": path, "mode": "100644", "type": "blob", "sha": blob["sha"]}]})
-    commit = await api.request(rest.CREATE_GIT_COMMIT, repo=repo, json={
-        "message": fix_pr.commit_message(path, base), "tree": new_tree["sha"],
-        "parents": [base]})
+    blob = await api.request(rest.CREATE_BLOB, repo=repo, json={"content": text, "encoding": "utf-8"})
+    new_tree = await api.request(
+        rest.CREATE_TREE,
+        repo=repo,
+        json={
+            "base_tree": tree,
+            "tree": [{"path": path, "mode": "100644", "type": "blob", "sha": blob["sha"]}],
+        },
+    )
+    commit = await api.request(
+        rest.CREATE_GIT_COMMIT,
+        repo=repo,
+        json={"message": fix_pr.commit_message(path, base), "tree": new_tree["sha"], "parents": [base]},
+    )
     return str(commit["sha"])
 
 
@@ -173,11 +193,15 @@ async def _blocked(api: Api, repo: str, number: int, branch: str, sha: str) -> N
     where = _repo(repo)
     if await answered(api, where, number, marker):
         return
-    await reply(api, where, number,
-                f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
-                "updates it (it never force-pushes over other people's commits). Merge or "
-                "close this pull request as it is; delete the branch to let parity-bot "
-                "start it afresh.")
+    await reply(
+        api,
+        where,
+        number,
+        f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
+        "updates it (it never force-pushes over other people's commits). Merge or "
+        "close this pull request as it is; delete the branch to let parity-bot "
+        "start it afresh.",
+    )
 
 
 def _repo(full_name: str) -> Repo:

@@ -104,8 +104,9 @@ def classify(exc: Exception, what: str) -> GitHubError:
     return Transient(f"{what}: {exc}")
 
 
-async def app_request(gh: GitHub[Any], endpoint: Endpoint, params: dict[str, Any] | None = None,
-                      **parts: object) -> Response[Any]:
+async def app_request(
+    gh: GitHub[Any], endpoint: Endpoint, params: dict[str, Any] | None = None, **parts: object
+) -> Response[Any]:
     """A call with the App's own credentials (its JSON web token); errors classified."""
     try:
         return await gh.arequest(endpoint.method, endpoint.url(**parts), params=params)
@@ -134,8 +135,14 @@ class Api:
     until the reset, so that pull-request checks keep the rest.
     """
 
-    def __init__(self, gh: GitHub[Any], metrics: Registry, rate: RateLimit | None = None,
-                 share: float | None = None, writes: WriteBudget | None = None) -> None:
+    def __init__(
+        self,
+        gh: GitHub[Any],
+        metrics: Registry,
+        rate: RateLimit | None = None,
+        share: float | None = None,
+        writes: WriteBudget | None = None,
+    ) -> None:
         self.gh = gh
         self.metrics = metrics
         self.calls = 0
@@ -148,43 +155,60 @@ class Api:
         if self.share is None or rate is None or rate.reset < time.time():
             return
         if rate.remaining <= rate.limit * (1 - self.share):
-            raise RateLimited(f"{what}: background share of the rate limit used up "
-                              f"({rate.remaining} of {rate.limit} left)", rate.reset)
+            raise RateLimited(
+                f"{what}: background share of the rate limit used up ({rate.remaining} of {rate.limit} left)",
+                rate.reset,
+            )
 
-    async def _send(self, method: str, path: str, params: dict[str, Any] | None,
-                    json: Any, headers: dict[str, str] | None) -> Response[Any]:
+    async def _send(
+        self, method: str, path: str, params: dict[str, Any] | None, json: Any, headers: dict[str, str] | None
+    ) -> Response[Any]:
         what = f"{method} {path.split('?')[0]}"
         if not (headers and "If-None-Match" in headers):  # a 304 costs nothing
             self._check_budget(what)
         if method != "GET" and self.writes is not None:
             retry_at = await self.writes()
             if retry_at is not None:
-                raise RateLimited(f"{what}: this installation's writes for this minute are "
-                                  "used up (GitHub's secondary limit)", retry_at)
+                raise RateLimited(
+                    f"{what}: this installation's writes for this minute are "
+                    "used up (GitHub's secondary limit)",
+                    retry_at,
+                )
         self.calls += 1
         try:
-            return await self.gh.arequest(method, path, params=params, json=json,
-                                          headers=headers)
+            return await self.gh.arequest(method, path, params=params, json=json, headers=headers)
         except Exception as exc:
             error = classify(exc, what)
             raise error from None
 
-    async def request(self, endpoint: Endpoint, *, params: dict[str, Any] | None = None,
-                      json: Any = None, headers: dict[str, str] | None = None,
-                      **parts: object) -> Any:
+    async def request(
+        self,
+        endpoint: Endpoint,
+        *,
+        params: dict[str, Any] | None = None,
+        json: Any = None,
+        headers: dict[str, str] | None = None,
+        **parts: object,
+    ) -> Any:
         """The decoded JSON (or bytes for raw media types); raises a GitHubError."""
-        return _decoded(await self._send(endpoint.method, endpoint.url(**parts), params, json,
-                                         headers))
+        return _decoded(await self._send(endpoint.method, endpoint.url(**parts), params, json, headers))
+
     async def own_issue(self, repo: str, login: str, marker: str) -> dict[str, Any] | None:
         """The issue (open or closed, not a pull request) that `login` opened with `marker`
         in its body: how the App finds its dashboards and reports again, never making two."""
         issues = await self.pages(rest.ISSUES, {"state": "all", "creator": login}, repo=repo)
-        return next((issue for issue in issues if marker in str(issue.get("body") or "")
-                     and "pull_request" not in issue), None)
+        return next(
+            (
+                issue
+                for issue in issues
+                if marker in str(issue.get("body") or "") and "pull_request" not in issue
+            ),
+            None,
+        )
 
-    async def conditional(self, endpoint: Endpoint, etag: str | None,
-                          params: dict[str, Any] | None = None,
-                          **parts: object) -> tuple[int, Any, str | None]:
+    async def conditional(
+        self, endpoint: Endpoint, etag: str | None, params: dict[str, Any] | None = None, **parts: object
+    ) -> tuple[int, Any, str | None]:
         """A GET that GitHub answers 304 (free against the rate limit) when `etag` still
         matches: (status, decoded JSON or None, the response's ETag). 404 is an answer."""
         headers = {"If-None-Match": etag} if etag else None
@@ -202,9 +226,14 @@ class Api:
         """A file's bytes (raw media type: works past 1 MB), or None when it does not exist."""
         params = {"ref": ref} if ref else None
         try:
-            data = await self.request(rest.CONTENTS, params=params,
-                                      headers={"Accept": "application/vnd.github.raw+json"},
-                                      owner=owner, repo=repo, path=path)
+            data = await self.request(
+                rest.CONTENTS,
+                params=params,
+                headers={"Accept": "application/vnd.github.raw+json"},
+                owner=owner,
+                repo=repo,
+                path=path,
+            )
         except Rejected as exc:
             if exc.status == 404:
                 return None
@@ -229,8 +258,10 @@ class Api:
                 raise Rejected(f"{what}: larger than {limit} bytes", 413)
             return body
         timeout = self.gh.config.timeout
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=True) as plain, \
-                plain.stream("GET", location) as blob:
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=True) as plain,
+            plain.stream("GET", location) as blob,
+        ):
             if blob.status_code >= 500:
                 raise Transient(f"{what}: storage answered {blob.status_code}")
             if blob.status_code >= 400:
@@ -244,15 +275,17 @@ class Api:
                 chunks.append(chunk)
         return b"".join(chunks)
 
-    async def pages(self, endpoint: Endpoint, params: dict[str, Any] | None = None,
-                    limit: int = 3000, **parts: object) -> list[Any]:
+    async def pages(
+        self, endpoint: Endpoint, params: dict[str, Any] | None = None, limit: int = 3000, **parts: object
+    ) -> list[Any]:
         """Every item of a paginated list (100 per page, at most `limit`)."""
         path = endpoint.url(**parts)
         items: list[Any] = []
         page = 1
         while len(items) < limit:
-            batch = _decoded(await self._send("GET", path, {**(params or {}), "per_page": 100,
-                                                            "page": page}, None, None))
+            batch = _decoded(
+                await self._send("GET", path, {**(params or {}), "per_page": 100, "page": page}, None, None)
+            )
             if isinstance(batch, dict):  # {"total_count": n, "check_runs": [...]} style
                 batch = next((v for v in batch.values() if isinstance(v, list)), [])
             if not isinstance(batch, list):
@@ -276,8 +309,7 @@ def _decoded(response: Response[Any]) -> Any:
 class Clients:
     """Creates per-job clients; installation tokens are cached (one fetch at a time each)."""
 
-    def __init__(self, app_id: str, private_key: str, api_url: str, timeout: float,
-                 metrics: Registry) -> None:
+    def __init__(self, app_id: str, private_key: str, api_url: str, timeout: float, metrics: Registry) -> None:
         self.app_id = app_id
         self.private_key = private_key
         self.api_url = api_url.rstrip("/") + "/"
@@ -297,17 +329,23 @@ class Clients:
             remaining = headers.get("x-ratelimit-remaining")
             if remaining is not None and remaining.isdigit():
                 self.metrics.rate_limit.set(float(remaining))
-                limit, reset = headers.get("x-ratelimit-limit", ""), headers.get(
-                    "x-ratelimit-reset", "")
+                limit, reset = headers.get("x-ratelimit-limit", ""), headers.get("x-ratelimit-reset", "")
                 rate = self.rates.get(installation) if installation is not None else None
                 if rate is not None and limit.isdigit() and reset.isdigit():
                     rate.remaining, rate.limit, rate.reset = int(remaining), int(limit), float(reset)
 
         # No redirects followed: an artifact download answers 302 to storage that must not
         # see our Authorization header (`Api.download` fetches it without).
-        return GitHub(auth, base_url=self.api_url, timeout=self.timeout, auto_retry=False,
-                      http_cache=False, user_agent="parity-bot", follow_redirects=False,
-                      async_event_hooks={"response": [count]})
+        return GitHub(
+            auth,
+            base_url=self.api_url,
+            timeout=self.timeout,
+            auto_retry=False,
+            http_cache=False,
+            user_agent="parity-bot",
+            follow_redirects=False,
+            async_event_hooks={"response": [count]},
+        )
 
     def app_client(self) -> GitHub[Any]:
         return self._github(AppAuthStrategy(self.app_id, self.private_key))
@@ -327,8 +365,7 @@ class Clients:
             if cached and cached[1] - TOKEN_MARGIN > time.time():
                 return cached[0]
             async with self.app_client() as gh:
-                response = await app_request(gh, rest.INSTALLATION_TOKEN,
-                                             installation_id=installation)
+                response = await app_request(gh, rest.INSTALLATION_TOKEN, installation_id=installation)
             data = response.json()
             token = str(data["token"])
             expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ")
@@ -338,8 +375,7 @@ class Clients:
             return token
 
     @asynccontextmanager
-    async def installation(self, installation: int,
-                           share: float | None = None) -> AsyncIterator[Api]:
+    async def installation(self, installation: int, share: float | None = None) -> AsyncIterator[Api]:
         """A client for one installation; `share` makes it a background client (see Api)."""
         token = await self.token(installation)
         rate = self.rates.setdefault(installation, RateLimit(0, 0, 0.0))  # the hook fills it

@@ -48,19 +48,16 @@ class Context:
 
 
 async def scan_round(job: Job, payload: dict[str, Any], ctx: Context) -> None:
-    async with ctx.clients.installation(int(payload["installation"]),
-                                        ctx.scan_rate_share) as api:
+    async with ctx.clients.installation(int(payload["installation"]), ctx.scan_rate_share) as api:
         for state in await scans.run_round(api, ctx.queue, ctx.store, payload):
             ctx.metrics.scans.labels(state=state).inc()
     await _round_finished(ctx, int(payload["round"]))  # every repository was skipped
 
 
 async def scan(job: Job, payload: dict[str, Any], ctx: Context) -> None:
-    async with ctx.clients.installation(int(payload["installation"]),
-                                        ctx.scan_rate_share) as api:
+    async with ctx.clients.installation(int(payload["installation"]), ctx.scan_rate_share) as api:
         try:
-            outcome = await scans.scan_repository(api, ctx.store, payload,
-                                                  job.attempts >= ctx.max_attempts)
+            outcome = await scans.scan_repository(api, ctx.store, payload, job.attempts >= ctx.max_attempts)
             await _after_scan(api, ctx, job, payload, outcome)
         finally:
             ctx.metrics.scan_calls.inc(api.calls)
@@ -83,12 +80,12 @@ async def dashboard_issue(job: Job, payload: dict[str, Any], ctx: Context) -> No
     installation = installation_of(payload)
 
     async def request_fix(path: str) -> None:
-        await fix_prs.request(ctx.queue, installation, repo.full_name, repo.default_branch,
-                              path, job.delivery_id)
+        await fix_prs.request(
+            ctx.queue, installation, repo.full_name, repo.default_branch, path, job.delivery_id
+        )
 
     async with ctx.clients.installation(installation) as api:
-        await dashboard.on_issue(api, ctx.store, installation, repo.full_name, payload,
-                                 request_fix)
+        await dashboard.on_issue(api, ctx.store, installation, repo.full_name, payload, request_fix)
 
 
 async def push(job: Job, payload: dict[str, Any], ctx: Context) -> None:
@@ -97,10 +94,18 @@ async def push(job: Job, payload: dict[str, Any], ctx: Context) -> None:
         return
     round_id = await ctx.store.round_for(wanted.installation, f"push:{job.delivery_id}", "push")
     await ctx.queue.enqueue(
-        f"scan:{round_id}:{wanted.repo.full_name}", scans.SCAN,
+        f"scan:{round_id}:{wanted.repo.full_name}",
+        scans.SCAN,
         scans.scan_key(wanted.repo.full_name),
-        json.dumps({"installation": wanted.installation, "repo": wanted.repo.full_name,
-                    "default_branch": wanted.repo.default_branch, "round": round_id}))
+        json.dumps(
+            {
+                "installation": wanted.installation,
+                "repo": wanted.repo.full_name,
+                "default_branch": wanted.repo.default_branch,
+                "round": round_id,
+            }
+        ),
+    )
 
 
 async def watch_job(job: Job, payload: dict[str, Any], ctx: Context) -> None:
@@ -119,15 +124,22 @@ async def results_of_run(job: Job, payload: dict[str, Any], ctx: Context) -> Non
         await ctx.store.drop_waiting(int(payload["workflow_job"]["id"]))
     holder = payload[job.event]
     async with ctx.clients.installation(installation_of(payload)) as api:
-        await results.run(api, repo_of(payload), str(holder["head_sha"]),
-                          list(holder.get("pull_requests") or []), ctx.memory)
+        await results.run(
+            api, repo_of(payload), str(holder["head_sha"]), list(holder.get("pull_requests") or []), ctx.memory
+        )
 
 
 async def comment(job: Job, payload: dict[str, Any], ctx: Context) -> None:
     async with ctx.clients.installation(installation_of(payload)) as api:
-        await commands.on_comment(api, repo_of(payload), payload, installation_of(payload),
-                                  job.delivery_id, job.runs,
-                                  lambda workflow: _request_fixes(ctx, job, payload, workflow))
+        await commands.on_comment(
+            api,
+            repo_of(payload),
+            payload,
+            installation_of(payload),
+            job.delivery_id,
+            job.runs,
+            lambda workflow: _request_fixes(ctx, job, payload, workflow),
+        )
 
 
 async def button(job: Job, payload: dict[str, Any], ctx: Context) -> None:
@@ -146,24 +158,25 @@ async def pull_request_check(job: Job, payload: dict[str, Any], ctx: Context) ->
             await pull_requests.run(api, check, attempt)
 
 
-async def _after_scan(api: Api, ctx: Context, job: Job, payload: dict[str, object],
-                      outcome: scans.Outcome) -> None:
+async def _after_scan(
+    api: Api, ctx: Context, job: Job, payload: dict[str, object], outcome: scans.Outcome
+) -> None:
     """The dashboard and fix pull requests a scan asks for."""
     await _round_finished(ctx, int(str(payload["round"])))
     scan, policy = outcome.scan, outcome.policy
     if policy is None or outcome.report is None or not scan.judged:
         return
     if policy.dashboard:
-        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, scan, outcome.report,
-                                ctx.memory.runner_wait)
+        await dashboard.refresh(
+            api, ctx.store, ctx.clients.app_login, scan, outcome.report, ctx.memory.runner_wait
+        )
     repo, branch = scan.repo, str(payload["default_branch"])
     open_prs = await ctx.store.open_fix_prs(repo)
     wanted = set(open_prs) if scan.state != UNCHANGED else set()  # rebuilt, or closed
     if policy.fix_prs == "auto":
         wanted |= set(scan.fixable) - set(open_prs)
     for path in sorted(wanted):
-        await fix_prs.request(ctx.queue, scan.installation, repo, branch, path,
-                              job.delivery_id)
+        await fix_prs.request(ctx.queue, scan.installation, repo, branch, path, job.delivery_id)
 
 
 async def _dashboard_again(api: Api, ctx: Context, repo: str) -> None:
@@ -174,8 +187,7 @@ async def _dashboard_again(api: Api, ctx: Context, repo: str) -> None:
         return
     report = await ctx.store.report(last[0].installation, last[1])
     if report is not None:
-        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, last[0], report,
-                                ctx.memory.runner_wait)
+        await dashboard.refresh(api, ctx.store, ctx.clients.app_login, last[0], report, ctx.memory.runner_wait)
 
 
 async def _round_finished(ctx: Context, round_id: int) -> None:
@@ -184,13 +196,15 @@ async def _round_finished(ctx: Context, round_id: int) -> None:
     if finished is None or finished[1] is None:
         return
     installation, repository = finished
-    await ctx.queue.enqueue(f"org-report:{round_id}", org_report.ORG_REPORT,
-                            f"installation:{installation}:org-report",
-                            json.dumps({"installation": installation, "repository": repository}))
+    await ctx.queue.enqueue(
+        f"org-report:{round_id}",
+        org_report.ORG_REPORT,
+        f"installation:{installation}:org-report",
+        json.dumps({"installation": installation, "repository": repository}),
+    )
 
 
-async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any],
-                         workflow: str | None) -> list[str]:
+async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any], workflow: str | None) -> list[str]:
     """`/parity fix [WORKFLOW]`: the fixable workflows of the last scan, queued."""
     repo = repo_of(payload)
     last = await ctx.store.last_scan(repo.full_name)
@@ -199,8 +213,9 @@ async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any],
         name = workflow.rsplit("/", 1)[-1]
         fixable = [path for path in fixable if path.rsplit("/", 1)[-1] == name]
     for path in fixable:
-        await fix_prs.request(ctx.queue, installation_of(payload), repo.full_name,
-                              repo.default_branch, path, job.delivery_id)
+        await fix_prs.request(
+            ctx.queue, installation_of(payload), repo.full_name, repo.default_branch, path, job.delivery_id
+        )
     return fixable
 
 
@@ -216,14 +231,28 @@ async def installation(job: Job, payload: dict[str, Any], ctx: Context) -> None:
         repos = sorted((current | set(change.added)) - set(change.removed))
     active = change.action not in ("deleted", "suspend")
     await ctx.queue.record_installation(change.installation, change.account, repos, active)
-    log(logger, logging.INFO, "installation recorded", installation=change.installation,
-        account=change.account, action=change.action, repositories=len(repos))
+    log(
+        logger,
+        logging.INFO,
+        "installation recorded",
+        installation=change.installation,
+        account=change.account,
+        action=change.action,
+        repositories=len(repos),
+    )
     if event == "installation" and change.action == "deleted":
         await ctx.store.forget_installation(change.installation)
     elif change.removed:
         await ctx.store.forget_repos(change.installation, list(change.removed))
     if (event == "installation" and change.action in ("created", "unsuspend")) or (
-            event == "installation_repositories" and change.added):
-        await scans.start_round(ctx.queue, ctx.store, change.installation, change.account,
-                                f"{event}:{job.delivery_id}", change.action,
-                                list(change.added) if event != "installation" else None)
+        event == "installation_repositories" and change.added
+    ):
+        await scans.start_round(
+            ctx.queue,
+            ctx.store,
+            change.installation,
+            change.account,
+            f"{event}:{job.delivery_id}",
+            change.action,
+            list(change.added) if event != "installation" else None,
+        )

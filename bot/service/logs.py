@@ -14,8 +14,7 @@ import sys
 import time
 from collections.abc import Iterable
 
-delivery_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("delivery_id",
-                                                                         default=None)
+delivery_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("delivery_id", default=None)
 
 # Shapes of credentials even when we were not told them: GitHub tokens, JWTs, PEM blocks.
 _SHAPES = re.compile(
@@ -62,9 +61,13 @@ class _Formatter(logging.Formatter):
         delivery = getattr(record, "delivery", None) or delivery_id.get()
         fields = getattr(record, "fields", None) or {}
         if self.as_json:
-            entry = {"time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-                     + f".{int(record.msecs):03d}Z",
-                     "level": record.levelname.lower(), "logger": record.name, "message": message}
+            entry = {
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
+                + f".{int(record.msecs):03d}Z",
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": message,
+            }
             if delivery:
                 entry["delivery"] = delivery
             entry.update(fields)
@@ -74,7 +77,8 @@ class _Formatter(logging.Formatter):
             where = f" [{delivery}]" if delivery else ""
             stamp = time.strftime("%H:%M:%S", time.localtime(record.created))
             line = f"{stamp} {record.levelname:<7} {record.name}{where}: {message}" + (
-                f" {extra}" if extra else "")
+                f" {extra}" if extra else ""
+            )
         return redact(line)
 
 

@@ -37,10 +37,12 @@ class Scraped:
 
 
 class DatabaseCollector(Collector):
-    _QUEUE = (("queued", "parity_queue_depth", "Jobs waiting to run"),
-              ("running", "parity_queue_running", "Jobs running"),
-              ("dead", "parity_queue_dead", "Jobs that failed for good"),
-              ("oldest_age", "parity_queue_oldest_age_seconds", "Age of the oldest waiting job"))
+    _QUEUE = (
+        ("queued", "parity_queue_depth", "Jobs waiting to run"),
+        ("running", "parity_queue_running", "Jobs running"),
+        ("dead", "parity_queue_dead", "Jobs that failed for good"),
+        ("oldest_age", "parity_queue_oldest_age_seconds", "Age of the oldest waiting job"),
+    )
 
     def __init__(self, scraped: Scraped) -> None:
         self.scraped = scraped
@@ -49,9 +51,11 @@ class DatabaseCollector(Collector):
         for key, name, text in self._QUEUE:
             if key in self.scraped.queue:
                 yield GaugeMetricFamily(name, text, value=self.scraped.queue[key])
-        jobs = GaugeMetricFamily("parity_jobs_by_status", "Workflow jobs by verdict in each "
-                                 "repository's latest scan, per installation",
-                                 labels=["installation", "status"])
+        jobs = GaugeMetricFamily(
+            "parity_jobs_by_status",
+            "Workflow jobs by verdict in each repository's latest scan, per installation",
+            labels=["installation", "status"],
+        )
         for (installation, status), count in sorted(self.scraped.by_status.items()):
             jobs.add_metric([str(installation), status], count)
         yield jobs
@@ -66,29 +70,49 @@ class Registry:
         gc_collector.GCCollector(registry=r)
         self.scraped = Scraped()
         r.register(DatabaseCollector(self.scraped))
-        self.deliveries = Counter("parity_deliveries", "Webhook deliveries by event and outcome",
-                                  ["event", "outcome"], registry=r)
-        self.jobs = Histogram("parity_job_duration_seconds",
-                              "Time to process a queued delivery, by event", ["event"],
-                              registry=r, buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
-                                                   10.0, 30.0, 60.0, float("inf")))
-        self.job_failures = Counter("parity_job_failures", "Failed job attempts by event and "
-                                    "what happened next", ["event", "outcome"], registry=r)
-        self.github_calls = Counter("parity_github_calls", "GitHub API calls by HTTP status",
-                                    ["status"], registry=r)
-        self.rate_limit = Gauge("parity_github_rate_limit_remaining",
-                                "x-ratelimit-remaining of the last response", registry=r)
-        self.scans = Counter("parity_scans", "Repository scans by outcome (scanned, unchanged, "
-                             "skipped as archived/disabled/empty, failed)", ["state"], registry=r)
-        self.fix_prs = Counter("parity_fix_pull_requests",
-                               "Fix pull request jobs by what they did", ["outcome"], registry=r)
-        self.stuck_legs = Counter("parity_arm64_legs_stuck", "Arm64 legs found queued past "
-                                  "RUNNER_WAIT_MINUTES with no runner, per installation",
-                                  ["installation"], registry=r)
-        self.recovered = Counter("parity_deliveries_recovered",
-                                 "Missed deliveries GitHub was asked to redeliver", registry=r)
-        self.scan_calls = Counter("parity_scan_github_calls",
-                                  "GitHub API calls made by repository scans", registry=r)
+        self.deliveries = Counter(
+            "parity_deliveries", "Webhook deliveries by event and outcome", ["event", "outcome"], registry=r
+        )
+        self.jobs = Histogram(
+            "parity_job_duration_seconds",
+            "Time to process a queued delivery, by event",
+            ["event"],
+            registry=r,
+            buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, float("inf")),
+        )
+        self.job_failures = Counter(
+            "parity_job_failures",
+            "Failed job attempts by event and what happened next",
+            ["event", "outcome"],
+            registry=r,
+        )
+        self.github_calls = Counter(
+            "parity_github_calls", "GitHub API calls by HTTP status", ["status"], registry=r
+        )
+        self.rate_limit = Gauge(
+            "parity_github_rate_limit_remaining", "x-ratelimit-remaining of the last response", registry=r
+        )
+        self.scans = Counter(
+            "parity_scans",
+            "Repository scans by outcome (scanned, unchanged, skipped as archived/disabled/empty, failed)",
+            ["state"],
+            registry=r,
+        )
+        self.fix_prs = Counter(
+            "parity_fix_pull_requests", "Fix pull request jobs by what they did", ["outcome"], registry=r
+        )
+        self.stuck_legs = Counter(
+            "parity_arm64_legs_stuck",
+            "Arm64 legs found queued past RUNNER_WAIT_MINUTES with no runner, per installation",
+            ["installation"],
+            registry=r,
+        )
+        self.recovered = Counter(
+            "parity_deliveries_recovered", "Missed deliveries GitHub was asked to redeliver", registry=r
+        )
+        self.scan_calls = Counter(
+            "parity_scan_github_calls", "GitHub API calls made by repository scans", registry=r
+        )
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -18,21 +18,23 @@ logger = logging.getLogger("parity.org_report")
 ORG_REPORT = "org-report"  # the queue's event name
 
 
-async def publish(api: Api, store: Store, app_login: Callable[[], Awaitable[str]],
-                  payload: dict[str, Any]) -> int:
+async def publish(
+    api: Api, store: Store, app_login: Callable[[], Awaitable[str]], payload: dict[str, Any]
+) -> int:
     installation, target = int(payload["installation"]), str(payload["repository"])
     account = target.split("/", 1)[0]
-    text = org_report.markdown(await store.latest(installation),
-                               await store.previous(installation), account=account)
+    text = org_report.markdown(
+        await store.latest(installation), await store.previous(installation), account=account
+    )
     mine = await api.own_issue(target, await app_login(), org_report.MARKER)
     if mine:
         number = int(mine["number"])
         if mine.get("body") != text:
-            await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=target,
-                              issue_number=number)
+            await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=target, issue_number=number)
     else:
-        created = await api.request(rest.CREATE_ISSUE, repo=target, json={
-            "title": org_report.TITLE, "body": text})
+        created = await api.request(
+            rest.CREATE_ISSUE, repo=target, json={"title": org_report.TITLE, "body": text}
+        )
         number = int(created["number"])
     log(logger, logging.INFO, "org report published", repository=target, issue=number)
     return number

@@ -60,8 +60,11 @@ class CheckRun:
 
     async def start(self) -> None:
         runs = await self.api.pages(
-            rest.COMMIT_CHECK_RUNS, {"check_name": check_run.CHECK_NAME, "filter": "all"},
-            repo=self.check.repo.full_name, ref=self.check.head_sha)
+            rest.COMMIT_CHECK_RUNS,
+            {"check_name": check_run.CHECK_NAME, "filter": "all"},
+            repo=self.check.repo.full_name,
+            ref=self.check.head_sha,
+        )
         if runs:
             ours = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
             run = ours[0] if ours else max(runs, key=lambda item: int(item["id"]))
@@ -70,48 +73,72 @@ class CheckRun:
             if ours and run.get("status") == "completed":
                 self.completed = True  # an earlier attempt of this delivery finished it
                 return
-            await self._update({"status": "in_progress", "started_at": _now(),
-                                "external_id": self.attempt.delivery_id})
+            await self._update(
+                {"status": "in_progress", "started_at": _now(), "external_id": self.attempt.delivery_id}
+            )
             return
-        created = await self.api.request(rest.CREATE_CHECK_RUN, repo=self.check.repo.full_name,
-                                         json={
-            "name": check_run.CHECK_NAME, "head_sha": self.check.head_sha,
-            "status": "in_progress", "started_at": _now(),
-            "external_id": self.attempt.delivery_id})
+        created = await self.api.request(
+            rest.CREATE_CHECK_RUN,
+            repo=self.check.repo.full_name,
+            json={
+                "name": check_run.CHECK_NAME,
+                "head_sha": self.check.head_sha,
+                "status": "in_progress",
+                "started_at": _now(),
+                "external_id": self.attempt.delivery_id,
+            },
+        )
         self.id = int(created["id"])
 
-    async def complete(self, conclusion: str, title: str, summary: str, text: str | None = None,
-                       annotations: list[dict[str, Any]] | None = None) -> None:
+    async def complete(
+        self,
+        conclusion: str,
+        title: str,
+        summary: str,
+        text: str | None = None,
+        annotations: list[dict[str, Any]] | None = None,
+    ) -> None:
         if self.completed:
             return  # an earlier attempt finished it; annotations would be appended twice
         annotations = [] if self.annotated else (annotations or [])
-        output: dict[str, Any] = {"title": title, "summary": summary,
-                                  "annotations": annotations[:ANNOTATIONS_PER_CALL]}
+        output: dict[str, Any] = {
+            "title": title,
+            "summary": summary,
+            "annotations": annotations[:ANNOTATIONS_PER_CALL],
+        }
         if text:
             output["text"] = text
-        await self._update({"status": "completed", "conclusion": conclusion,
-                            "completed_at": _now(), "output": output})
+        await self._update(
+            {"status": "completed", "conclusion": conclusion, "completed_at": _now(), "output": output}
+        )
         self.completed = True
         self.annotated = self.annotated or bool(annotations)
         self.output = {"title": title, "summary": summary, "text": text or ""}
         for start in range(ANNOTATIONS_PER_CALL, len(annotations), ANNOTATIONS_PER_CALL):
-            await self._update({"output": {
-                "title": title, "summary": summary,
-                "annotations": annotations[start:start + ANNOTATIONS_PER_CALL]}})
-
+            await self._update(
+                {
+                    "output": {
+                        "title": title,
+                        "summary": summary,
+                        "annotations": annotations[start : start + ANNOTATIONS_PER_CALL],
+                    }
+                }
+            )
 
     async def add_text(self, more: str) -> None:
         """Append to the text of the output this attempt completed."""
         if self.output is None or not more:
             return
         text = check_run.clip((self.output["text"] + "\n\n" + more).strip())
-        await self._update({"output": {
-            "title": self.output["title"], "summary": self.output["summary"], "text": text}})
+        await self._update(
+            {"output": {"title": self.output["title"], "summary": self.output["summary"], "text": text}}
+        )
         self.output["text"] = text
 
     async def _update(self, body: dict[str, Any]) -> None:
-        await self.api.request(rest.UPDATE_CHECK_RUN, json=body,
-                               repo=self.check.repo.full_name, check_run_id=self.id)
+        await self.api.request(
+            rest.UPDATE_CHECK_RUN, json=body, repo=self.check.repo.full_name, check_run_id=self.id
+        )
 
 
 async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
@@ -123,27 +150,36 @@ async def run(api: Api, check: PullRequestCheck, attempt: Attempt) -> None:
         if attempt.last or isinstance(exc, Rejected):
             # Not a silent pass: the check run says why it could not judge.
             with contextlib.suppress(GitHubError):
-                await run_.complete("failure", "parity-bot could not finish",
-                                    f"GitHub answered: {exc}. Re-run this check to try again.")
+                await run_.complete(
+                    "failure",
+                    "parity-bot could not finish",
+                    f"GitHub answered: {exc}. Re-run this check to try again.",
+                )
         raise
 
 
 async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     repo = check.repo
-    files = await api.pages(rest.PULL_FILES, limit=PR_FILES_MAX, repo=repo.full_name,
-                            pull_number=check.number)
-    changed = {item["filename"]: item for item in files
-               if is_workflow_path(item.get("filename", "")) and item.get("status") != "removed"}
+    files = await api.pages(rest.PULL_FILES, limit=PR_FILES_MAX, repo=repo.full_name, pull_number=check.number)
+    changed = {
+        item["filename"]: item
+        for item in files
+        if is_workflow_path(item.get("filename", "")) and item.get("status") != "removed"
+    }
     if not changed:
-        await run_.complete("success", "No workflow changes",
-                            "This pull request changes no file under `.github/workflows/`.")
+        await run_.complete(
+            "success", "No workflow changes", "This pull request changes no file under `.github/workflows/`."
+        )
         return
     try:
         policy, source = await load_policy(api, repo)
     except ConfigError as exc:
-        await run_.complete("failure", "The parity-bot config is invalid",
-                            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
-                            "request cannot change the policy it is judged by.")
+        await run_.complete(
+            "failure",
+            "The parity-bot config is invalid",
+            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
+            "request cannot change the policy it is judged by.",
+        )
         return
     contents: dict[str, bytes] = {}
     for path in sorted(changed):
@@ -154,11 +190,19 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     # Judging and fixing are CPU work: in a thread, so the intake keeps answering at once.
     report = await asyncio.to_thread(analyze, contents, policy)
     shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
-    suggestions, patches, notes, sources = await asyncio.to_thread(
-        _fixes, contents, changed, policy, report)
+    suggestions, patches, notes, sources = await asyncio.to_thread(_fixes, contents, changed, policy, report)
     conclusion = check_run.conclusion(shown, policy)
-    log(logger, logging.INFO, "judged pull request", repo=repo.full_name, pr=check.number,
-        sha=check.head_sha, workflows=len(changed), config=source, conclusion=conclusion)
+    log(
+        logger,
+        logging.INFO,
+        "judged pull request",
+        repo=repo.full_name,
+        pr=check.number,
+        sha=check.head_sha,
+        workflows=len(changed),
+        config=source,
+        conclusion=conclusion,
+    )
     posting = policy.mode != "off"
     fresh = await _not_yet_posted(api, check, suggestions) if posting else []
     shown_now, held_back = fresh[:REVIEW_COMMENTS_MAX], fresh[REVIEW_COMMENTS_MAX:]
@@ -166,11 +210,13 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     # run" for something the check run does not show.
     patches += _as_patches(held_back, sources)
     await run_.complete(
-        conclusion, check_run.title(shown, policy),
+        conclusion,
+        check_run.title(shown, policy),
         check_run.summary(shown, len(suggestions) - len(held_back), len(patches), notes),
-        check_run.patch_text(patches), check_run.annotations_for(shown))
-    if shown_now and not await _review(api, check, shown_now, len(held_back),
-                                       len(patches) - len(held_back)):
+        check_run.patch_text(patches),
+        check_run.annotations_for(shown),
+    )
+    if shown_now and not await _review(api, check, shown_now, len(held_back), len(patches) - len(held_back)):
         await run_.add_text(check_run.patch_text(_as_patches(shown_now, sources)) or "")
 
 
@@ -200,8 +246,9 @@ class Suggestion:
     comment: dict[str, Any]
 
 
-def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
-           report: Report) -> tuple[list[Suggestion], list[str], list[str], dict[str, str]]:
+def _fixes(
+    contents: dict[str, bytes], changed: dict[str, Any], policy: Policy, report: Report
+) -> tuple[list[Suggestion], list[str], list[str], dict[str, str]]:
     """Review comments for fixes inside the diff, patches for the rest, notes for the user,
     and the sources the edits apply to."""
     texts = decoded(contents)
@@ -214,17 +261,28 @@ def _fixes(contents: dict[str, bytes], changed: dict[str, Any], policy: Policy,
         for job in item.jobs:
             notes.extend(f"`{item.path}:{job.line}` `{job.job_id}`: {note}" for note in job.notes)
             if not job.fixed:
-                notes.append(f"`{item.path}:{job.line}` `{job.job_id}` is not fixed "
-                             f"automatically: {job.reason}")
+                notes.append(
+                    f"`{item.path}:{job.line}` `{job.job_id}` is not fixed automatically: {job.reason}"
+                )
             if job.patch:
                 patches.append(job.patch)
         inside, outside = split(item.edits, hunks(changed[item.path].get("patch") or ""))
         owners = {edit: job for job in item.jobs for edit in job.edits}
         for edit in inside:
             owner = owners.get(edit)
-            suggestions.append(Suggestion(item.path, edit, review.comment(
-                item.path, edit, owner.job_id if owner else "?", "gets its arm64 legs",
-                owner.notes if owner else ())))
+            suggestions.append(
+                Suggestion(
+                    item.path,
+                    edit,
+                    review.comment(
+                        item.path,
+                        edit,
+                        owner.job_id if owner else "?",
+                        "gets its arm64 legs",
+                        owner.notes if owner else (),
+                    ),
+                )
+            )
         if outside:
             patches.append(unified_diff(item.path, item.source, apply(item.source, outside)))
     return suggestions, patches, notes, texts
@@ -235,43 +293,66 @@ def _as_patches(suggestions: list[Suggestion], sources: dict[str, str]) -> list[
     by_path: dict[str, list[Edit]] = {}
     for suggestion in suggestions:
         by_path.setdefault(suggestion.path, []).append(suggestion.edit)
-    return [unified_diff(path, sources[path], apply(sources[path], edits))
-            for path, edits in sorted(by_path.items())]
+    return [
+        unified_diff(path, sources[path], apply(sources[path], edits))
+        for path, edits in sorted(by_path.items())
+    ]
 
 
-async def _not_yet_posted(api: Api, check: PullRequestCheck,
-                          suggestions: list[Suggestion]) -> list[Suggestion]:
+async def _not_yet_posted(api: Api, check: PullRequestCheck, suggestions: list[Suggestion]) -> list[Suggestion]:
     """The suggestions not already on the pull request (found by our marker)."""
     if not suggestions:
         return []
-    existing = [item for item in await api.pages(
-        rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
-        if review.MARKER in (item.get("body") or "")]
+    existing = [
+        item
+        for item in await api.pages(rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
+        if review.MARKER in (item.get("body") or "")
+    ]
     return [s for s in suggestions if not review.already_posted(s.comment, existing)]
 
 
-async def _review(api: Api, check: PullRequestCheck, shown: list[Suggestion], held_back: int,
-                  outside: int) -> bool:
+async def _review(
+    api: Api, check: PullRequestCheck, shown: list[Suggestion], held_back: int, outside: int
+) -> bool:
     """Post one review; False when GitHub rejected its inline comments (the caller then
     puts them in the check run)."""
     repo = check.repo
     body = review.body(len(shown), held_back, outside)
     try:
-        await api.request(rest.CREATE_REVIEW, json={
-            "commit_id": check.head_sha, "event": "COMMENT", "body": body,
-            "comments": [s.comment for s in shown]}, repo=repo.full_name,
-            pull_number=check.number)
+        await api.request(
+            rest.CREATE_REVIEW,
+            json={
+                "commit_id": check.head_sha,
+                "event": "COMMENT",
+                "body": body,
+                "comments": [s.comment for s in shown],
+            },
+            repo=repo.full_name,
+            pull_number=check.number,
+        )
     except Rejected as exc:
         if exc.status != 422:
             raise
         # GitHub rejects the whole review when one comment is off the diff. Our split should
         # prevent that; if the diff moved under us, say it in one comment-less review.
-        log(logger, logging.WARNING, "review rejected; posting it without inline comments",
-            repo=repo.full_name, pr=check.number, error=str(exc))
-        await api.request(rest.CREATE_REVIEW, json={
-            "commit_id": check.head_sha, "event": "COMMENT",
-            "body": body + "\n\nThe suggestions could not be placed on the diff (it changed "
-                           "while parity-bot worked); the check run shows them as a patch."},
-            repo=repo.full_name, pull_number=check.number)
+        log(
+            logger,
+            logging.WARNING,
+            "review rejected; posting it without inline comments",
+            repo=repo.full_name,
+            pr=check.number,
+            error=str(exc),
+        )
+        await api.request(
+            rest.CREATE_REVIEW,
+            json={
+                "commit_id": check.head_sha,
+                "event": "COMMENT",
+                "body": body + "\n\nThe suggestions could not be placed on the diff (it changed "
+                "while parity-bot worked); the check run shows them as a patch.",
+            },
+            repo=repo.full_name,
+            pull_number=check.number,
+        )
         return False
     return True

@@ -53,8 +53,9 @@ class Queue(Protocol):
     async def defer(self, job: Job, until: float, error: str) -> None: ...
     async def stats(self) -> Stats: ...
     async def purge(self, before: float, batch: int = 1000) -> int: ...
-    async def record_installation(self, installation: int, account: str,
-                                  repositories: list[str] | None, active: bool) -> None: ...
+    async def record_installation(
+        self, installation: int, account: str, repositories: list[str] | None, active: bool
+    ) -> None: ...
     async def installation(self, installation: int) -> dict[str, Any] | None: ...
     async def known(self, delivery_ids: list[str]) -> set[str]: ...
 
@@ -67,7 +68,7 @@ def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> float:
 def open_queue(url: str) -> Queue:
     """`sqlite:///relative.db`, `sqlite:////absolute.db`, or `postgresql://…`."""
     if url.startswith("sqlite://"):
-        return SqliteQueue(url[len("sqlite:///"):] if url.startswith("sqlite:///") else ":memory:")
+        return SqliteQueue(url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:")
     return PostgresQueue(url)
 
 
@@ -102,10 +103,12 @@ CREATE TABLE IF NOT EXISTS installations (
     updated_at {real} NOT NULL
 );
 """
-_SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL",
-                                bigint="INTEGER", boolean="INTEGER")
-_PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
-                            bigint="BIGINT", boolean="BOOLEAN")
+_SQLITE_SCHEMA = _SCHEMA.format(
+    serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL", bigint="INTEGER", boolean="INTEGER"
+)
+_PG_SCHEMA = _SCHEMA.format(
+    serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION", bigint="BIGINT", boolean="BOOLEAN"
+)
 
 # A key's jobs run one at a time and in order: a job waits while another of its key runs,
 # and while an earlier one is unfinished (failed and waiting to retry, or deferred). So a
@@ -128,8 +131,7 @@ class SqliteQueue:
         self._lock = threading.Lock()
 
     def _connect(self) -> None:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                             check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         # Pages freed by retention go back to the file system (set before the first table;
         # a file made earlier keeps its mode until a VACUUM).
         db.execute("PRAGMA auto_vacuum=INCREMENTAL")
@@ -143,6 +145,7 @@ class SqliteQueue:
             with self._lock:
                 assert self._db is not None, "queue is not open"
                 return fn(self._db, *args)
+
         return await asyncio.to_thread(locked)
 
     async def open(self) -> None:
@@ -165,7 +168,8 @@ class SqliteQueue:
             cursor = self._db.execute(
                 "INSERT OR IGNORE INTO jobs (delivery_id, event, key, payload, state, run_after,"
                 " created_at) VALUES (?, ?, ?, ?, 'queued', ?, ?)",
-                (delivery_id, event, key, payload, now, now))
+                (delivery_id, event, key, payload, now, now),
+            )
             return cursor.rowcount == 1
 
     async def enqueue(self, delivery_id: str, event: str, key: str, payload: str) -> bool:
@@ -180,40 +184,56 @@ class SqliteQueue:
                 if row is None:
                     db.execute("COMMIT")
                     return None
-                db.execute("UPDATE jobs SET state = 'running', attempts = attempts + 1, "
-                           "runs = runs + 1, lease_until = ?, worker = ? WHERE id = ?",
-                           (now + lease, worker, row[0]))
+                db.execute(
+                    "UPDATE jobs SET state = 'running', attempts = attempts + 1, "
+                    "runs = runs + 1, lease_until = ?, worker = ? WHERE id = ?",
+                    (now + lease, worker, row[0]),
+                )
                 db.execute("COMMIT")
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
             return Job(row[0], row[1], row[2], row[3], row[4], row[5] + 1, row[6] + 1)
+
         result: Job | None = await self._run(claim)
         return result
 
     async def extend(self, job: Job, worker: str, lease: float) -> bool:
         def extend(db: sqlite3.Connection) -> bool:
-            cursor = db.execute("UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? "
-                                "AND state = 'running'", (time.time() + lease, job.id, worker))
+            cursor = db.execute(
+                "UPDATE jobs SET lease_until = ? WHERE id = ? AND worker = ? AND state = 'running'",
+                (time.time() + lease, job.id, worker),
+            )
             return cursor.rowcount == 1
+
         result: bool = await self._run(extend)
         return result
 
     async def complete(self, job: Job) -> None:
         # The payload goes at once (up to 25 MB); the row stays, so a redelivery of the same
         # delivery id is still known until retention removes it.
-        await self._run(lambda db: db.execute(
-            "UPDATE jobs SET state = 'done', finished_at = ?, lease_until = NULL, payload = '' "
-            "WHERE id = ?", (time.time(), job.id)))
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE jobs SET state = 'done', finished_at = ?, lease_until = NULL, payload = '' "
+                "WHERE id = ?",
+                (time.time(), job.id),
+            )
+        )
 
     async def purge(self, before: float, batch: int = 1000) -> int:
         """Delete done and dead jobs finished before `before`, `batch` rows per transaction
         so that claims and the intake are never held up for long."""
         removed = 0
         while True:
-            count: int = await self._run(lambda db: db.execute(
-                "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', "
-                "'dead') AND finished_at < ? LIMIT ?)", (before, batch)).rowcount)
+            count: int = await self._run(
+                lambda db: (
+                    db.execute(
+                        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', "
+                        "'dead') AND finished_at < ? LIMIT ?)",
+                        (before, batch),
+                    ).rowcount
+                )
+            )
             removed += count
             if count < batch:
                 if removed:
@@ -222,62 +242,92 @@ class SqliteQueue:
                 return removed
 
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None:
-        await self._run(lambda db: db.execute(
-            "UPDATE jobs SET state = ?, run_after = ?, last_error = ?, lease_until = NULL, "
-            "finished_at = ? WHERE id = ?",
-            (DEAD if dead else QUEUED, time.time() + delay, error[:2000],
-             time.time() if dead else None, job.id)))
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE jobs SET state = ?, run_after = ?, last_error = ?, lease_until = NULL, "
+                "finished_at = ? WHERE id = ?",
+                (
+                    DEAD if dead else QUEUED,
+                    time.time() + delay,
+                    error[:2000],
+                    time.time() if dead else None,
+                    job.id,
+                ),
+            )
+        )
 
     async def defer(self, job: Job, until: float, error: str) -> None:
-        await self._run(lambda db: db.execute(
-            "UPDATE jobs SET state = 'queued', run_after = ?, attempts = attempts - 1, "
-            "last_error = ?, lease_until = NULL WHERE id = ?", (until, error[:2000], job.id)))
+        await self._run(
+            lambda db: db.execute(
+                "UPDATE jobs SET state = 'queued', run_after = ?, attempts = attempts - 1, "
+                "last_error = ?, lease_until = NULL WHERE id = ?",
+                (until, error[:2000], job.id),
+            )
+        )
 
     async def stats(self) -> Stats:
         def stats(db: sqlite3.Connection) -> Stats:
             counts = dict(db.execute("SELECT state, COUNT(*) FROM jobs GROUP BY state").fetchall())
             oldest = db.execute("SELECT MIN(created_at) FROM jobs WHERE state = 'queued'").fetchone()
             age = time.time() - oldest[0] if oldest and oldest[0] is not None else 0.0
-            return Stats(counts.get(QUEUED, 0), counts.get(RUNNING, 0), counts.get(DEAD, 0),
-                         counts.get(DONE, 0), max(0.0, age))
+            return Stats(
+                counts.get(QUEUED, 0),
+                counts.get(RUNNING, 0),
+                counts.get(DEAD, 0),
+                counts.get(DONE, 0),
+                max(0.0, age),
+            )
+
         result: Stats = await self._run(stats)
         return result
 
-    async def record_installation(self, installation: int, account: str,
-                                  repositories: list[str] | None, active: bool) -> None:
+    async def record_installation(
+        self, installation: int, account: str, repositories: list[str] | None, active: bool
+    ) -> None:
         def record(db: sqlite3.Connection) -> None:
-            row = db.execute("SELECT repositories FROM installations WHERE id = ?",
-                             (installation,)).fetchone()
-            repos = repositories if repositories is not None else (
-                json.loads(row[0]) if row else [])
-            db.execute("INSERT INTO installations (id, account, repositories, active, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account = excluded."
-                       "account, repositories = excluded.repositories, active = excluded.active, "
-                       "updated_at = excluded.updated_at",
-                       (installation, account, json.dumps(sorted(repos)), int(active), time.time()))
+            row = db.execute("SELECT repositories FROM installations WHERE id = ?", (installation,)).fetchone()
+            repos = repositories if repositories is not None else (json.loads(row[0]) if row else [])
+            db.execute(
+                "INSERT INTO installations (id, account, repositories, active, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET account = excluded."
+                "account, repositories = excluded.repositories, active = excluded.active, "
+                "updated_at = excluded.updated_at",
+                (installation, account, json.dumps(sorted(repos)), int(active), time.time()),
+            )
+
         await self._run(record)
 
     async def known(self, delivery_ids: list[str]) -> set[str]:
         """The delivery ids among these that were stored (and not yet past retention)."""
+
         def read(db: sqlite3.Connection) -> set[str]:
             found: set[str] = set()
             for start in range(0, len(delivery_ids), 500):
-                chunk = delivery_ids[start:start + 500]
+                chunk = delivery_ids[start : start + 500]
                 marks = ", ".join("?" * len(chunk))
-                found |= {row[0] for row in db.execute(
-                    f"SELECT delivery_id FROM jobs WHERE delivery_id IN ({marks})", chunk)}
+                found |= {
+                    row[0]
+                    for row in db.execute(f"SELECT delivery_id FROM jobs WHERE delivery_id IN ({marks})", chunk)
+                }
             return found
+
         result: set[str] = await self._run(read)
         return result
 
     async def installation(self, installation: int) -> dict[str, Any] | None:
         def read(db: sqlite3.Connection) -> dict[str, Any] | None:
-            row = db.execute("SELECT account, repositories, active FROM installations "
-                             "WHERE id = ?", (installation,)).fetchone()
+            row = db.execute(
+                "SELECT account, repositories, active FROM installations WHERE id = ?", (installation,)
+            ).fetchone()
             if row is None:
                 return None
-            return {"id": installation, "account": row[0], "repositories": json.loads(row[1]),
-                    "active": bool(row[2])}
+            return {
+                "id": installation,
+                "account": row[0],
+                "repositories": json.loads(row[1]),
+                "active": bool(row[2]),
+            }
+
         result: dict[str, Any] | None = await self._run(read)
         return result
 
@@ -316,7 +366,11 @@ class PostgresQueue:
             f"INSERT INTO jobs (delivery_id, event, key, payload, state, run_after, created_at) "
             f"VALUES ($1, $2, $3, $4, 'queued', {_NOW}, {_NOW}) "
             f"ON CONFLICT (delivery_id) DO NOTHING RETURNING id",
-            delivery_id, event, key, payload)
+            delivery_id,
+            event,
+            key,
+            payload,
+        )
         return row is not None
 
     async def claim(self, worker: str, lease: float) -> Job | None:
@@ -328,45 +382,66 @@ class PostgresQueue:
                 f"SELECT id, key FROM jobs j WHERE ((state = 'queued' AND run_after <= {_NOW}) "
                 f"OR (state = 'running' AND lease_until < {_NOW})) AND NOT EXISTS (SELECT 1 "
                 f"FROM jobs e WHERE e.key = j.key AND e.id < j.id AND e.state IN ('queued', "
-                f"'running')) ORDER BY run_after, id LIMIT 20 FOR UPDATE SKIP LOCKED")
+                f"'running')) ORDER BY run_after, id LIMIT 20 FOR UPDATE SKIP LOCKED"
+            )
             for candidate in candidates:
                 # Whoever claims for this key holds this lock until it commits; after we get
                 # it, a fresh statement sees any claim committed before.
-                if not await db.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))",
-                                         candidate["key"]):
+                if not await db.fetchval("SELECT pg_try_advisory_xact_lock(hashtext($1))", candidate["key"]):
                     continue
                 busy = await db.fetchval(
                     f"SELECT 1 FROM jobs WHERE key = $1 AND id <> $2 AND ((state = 'running' "
                     f"AND lease_until >= {_NOW}) OR (id < $2 AND state IN ('queued', "
-                    f"'running')))", candidate["key"], candidate["id"])
+                    f"'running')))",
+                    candidate["key"],
+                    candidate["id"],
+                )
                 if busy:
                     continue
                 row = await db.fetchrow(
                     f"UPDATE jobs SET state = 'running', attempts = attempts + 1, "
                     f"runs = runs + 1, lease_until = {_NOW} + $2, worker = $3 WHERE id = $1 "
                     f"RETURNING id, delivery_id, event, key, payload, attempts, runs",
-                    candidate["id"], lease, worker)
-                return Job(row["id"], row["delivery_id"], row["event"], row["key"],
-                           row["payload"], row["attempts"], row["runs"])
+                    candidate["id"],
+                    lease,
+                    worker,
+                )
+                return Job(
+                    row["id"],
+                    row["delivery_id"],
+                    row["event"],
+                    row["key"],
+                    row["payload"],
+                    row["attempts"],
+                    row["runs"],
+                )
         return None
 
     async def extend(self, job: Job, worker: str, lease: float) -> bool:
         result = await self._pool.execute(
-            f"UPDATE jobs SET lease_until = {_NOW} + $3 WHERE id = $1 AND worker = $2 "
-            f"AND state = 'running'", job.id, worker, lease)
+            f"UPDATE jobs SET lease_until = {_NOW} + $3 WHERE id = $1 AND worker = $2 AND state = 'running'",
+            job.id,
+            worker,
+            lease,
+        )
         return bool(result.endswith(" 1"))
 
     async def complete(self, job: Job) -> None:
         await self._pool.execute(
             f"UPDATE jobs SET state = 'done', finished_at = {_NOW}, lease_until = NULL, "
-            f"payload = '' WHERE id = $1", job.id)
+            f"payload = '' WHERE id = $1",
+            job.id,
+        )
 
     async def purge(self, before: float, batch: int = 1000) -> int:
         removed = 0
         while True:
             status = await self._pool.execute(
                 "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', "
-                "'dead') AND finished_at < $1 LIMIT $2)", before, batch)
+                "'dead') AND finished_at < $1 LIMIT $2)",
+                before,
+                batch,
+            )
             count = int(str(status).rsplit(" ", 1)[-1])
             removed += count
             if count < batch:
@@ -376,44 +451,68 @@ class PostgresQueue:
         await self._pool.execute(
             f"UPDATE jobs SET state = $2, run_after = {_NOW} + $3, last_error = $4, "
             f"lease_until = NULL, finished_at = CASE WHEN $5 THEN {_NOW} END WHERE id = $1",
-            job.id, DEAD if dead else QUEUED, delay, error[:2000], dead)
+            job.id,
+            DEAD if dead else QUEUED,
+            delay,
+            error[:2000],
+            dead,
+        )
 
     async def defer(self, job: Job, until: float, error: str) -> None:
         await self._pool.execute(
             "UPDATE jobs SET state = 'queued', run_after = $2, attempts = attempts - 1, "
-            "last_error = $3, lease_until = NULL WHERE id = $1", job.id, until, error[:2000])
+            "last_error = $3, lease_until = NULL WHERE id = $1",
+            job.id,
+            until,
+            error[:2000],
+        )
 
     async def stats(self) -> Stats:
         rows = await self._pool.fetch("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
         counts = {row["state"]: row["n"] for row in rows}
-        age = await self._pool.fetchval(
-            f"SELECT {_NOW} - MIN(created_at) FROM jobs WHERE state = 'queued'")
-        return Stats(counts.get(QUEUED, 0), counts.get(RUNNING, 0), counts.get(DEAD, 0),
-                     counts.get(DONE, 0), max(0.0, float(age or 0.0)))
+        age = await self._pool.fetchval(f"SELECT {_NOW} - MIN(created_at) FROM jobs WHERE state = 'queued'")
+        return Stats(
+            counts.get(QUEUED, 0),
+            counts.get(RUNNING, 0),
+            counts.get(DEAD, 0),
+            counts.get(DONE, 0),
+            max(0.0, float(age or 0.0)),
+        )
 
-    async def record_installation(self, installation: int, account: str,
-                                  repositories: list[str] | None, active: bool) -> None:
+    async def record_installation(
+        self, installation: int, account: str, repositories: list[str] | None, active: bool
+    ) -> None:
         async with self._pool.acquire() as db, db.transaction():
             current = await db.fetchval(
-                "SELECT repositories FROM installations WHERE id = $1 FOR UPDATE", installation)
-            repos = repositories if repositories is not None else (
-                json.loads(current) if current else [])
+                "SELECT repositories FROM installations WHERE id = $1 FOR UPDATE", installation
+            )
+            repos = repositories if repositories is not None else (json.loads(current) if current else [])
             await db.execute(
                 f"INSERT INTO installations (id, account, repositories, active, updated_at) "
                 f"VALUES ($1, $2, $3, $4, {_NOW}) ON CONFLICT (id) DO UPDATE SET "
                 f"account = EXCLUDED.account, repositories = EXCLUDED.repositories, "
                 f"active = EXCLUDED.active, updated_at = EXCLUDED.updated_at",
-                installation, account, json.dumps(sorted(repos)), active)
+                installation,
+                account,
+                json.dumps(sorted(repos)),
+                active,
+            )
 
     async def known(self, delivery_ids: list[str]) -> set[str]:
         rows = await self._pool.fetch(
-            "SELECT delivery_id FROM jobs WHERE delivery_id = ANY($1::text[])", delivery_ids)
+            "SELECT delivery_id FROM jobs WHERE delivery_id = ANY($1::text[])", delivery_ids
+        )
         return {row["delivery_id"] for row in rows}
 
     async def installation(self, installation: int) -> dict[str, Any] | None:
         row = await self._pool.fetchrow(
-            "SELECT account, repositories, active FROM installations WHERE id = $1", installation)
+            "SELECT account, repositories, active FROM installations WHERE id = $1", installation
+        )
         if row is None:
             return None
-        return {"id": installation, "account": row["account"],
-                "repositories": json.loads(row["repositories"]), "active": row["active"]}
+        return {
+            "id": installation,
+            "account": row["account"],
+            "repositories": json.loads(row["repositories"]),
+            "active": row["active"],
+        }

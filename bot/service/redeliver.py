@@ -37,8 +37,12 @@ def missed(deliveries: list[dict[str, Any]], now: float) -> dict[str, dict[str, 
     failed: dict[str, dict[str, Any]] = {}
     for item in deliveries:
         guid = item.get("guid")
-        if (not guid or guid in ok or item.get("event") not in WEBHOOK_EVENTS
-                or _when(item.get("delivered_at")) < now - WINDOW):
+        if (
+            not guid
+            or guid in ok
+            or item.get("event") not in WEBHOOK_EVENTS
+            or _when(item.get("delivered_at")) < now - WINDOW
+        ):
             continue
         if guid not in failed or int(item["id"]) > int(failed[guid]["id"]):
             failed[guid] = item
@@ -57,8 +61,7 @@ async def recover(clients: Clients, queue: Queue) -> int:
             page = response.json()
             deliveries += page
             cursor = _next_cursor(response.headers.get("link", ""))
-            if (not page or cursor is None
-                    or min(_when(d.get("delivered_at")) for d in page) < now - WINDOW):
+            if not page or cursor is None or min(_when(d.get("delivered_at")) for d in page) < now - WINDOW:
                 break
             params = {"per_page": 100, "cursor": cursor}
         failed = missed(deliveries, now)
@@ -69,8 +72,14 @@ async def recover(clients: Clients, queue: Queue) -> int:
                 continue  # it reached us after all (a later attempt, another replica)
             await app_request(gh, rest.REDELIVER, delivery_id=item["id"])
             asked += 1
-    log(logger, logging.INFO, "missed deliveries asked for again", listed=len(deliveries),
-        failed=len(failed), redelivered=asked)
+    log(
+        logger,
+        logging.INFO,
+        "missed deliveries asked for again",
+        listed=len(deliveries),
+        failed=len(failed),
+        redelivered=asked,
+    )
     return asked
 
 

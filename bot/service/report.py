@@ -32,8 +32,7 @@ def since_timestamp(text: str) -> float:
     return moment.timestamp()
 
 
-async def from_database(url: str, form: str, installation: int | None,
-                        since: float | None) -> str:
+async def from_database(url: str, form: str, installation: int | None, since: float | None) -> str:
     store = Store(url)
     try:
         await store.open()
@@ -41,15 +40,19 @@ async def from_database(url: str, form: str, installation: int | None,
         raise ReportError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
     try:
         latest = await store.latest(installation)
-        previous = (await store.latest(installation, until=since) if since is not None
-                    else await store.previous(installation))
+        previous = (
+            await store.latest(installation, until=since)
+            if since is not None
+            else await store.previous(installation)
+        )
     except Exception as exc:  # a database that is not parity-bot's, or is away
         raise ReportError(f"cannot read the scans: {type(exc).__name__}: {exc}") from None
     finally:
         await store.close()
     if not latest:
-        raise ReportError("no scans in the database yet"
-                          + (f" for installation {installation}" if installation else ""))
+        raise ReportError(
+            "no scans in the database yet" + (f" for installation {installation}" if installation else "")
+        )
     return org_report.render(form, latest, previous, since)
 
 
@@ -59,10 +62,13 @@ Progress = Callable[[int, int, str], None]
 async def live(settings: Settings, org: str, form: str, progress: Progress | None) -> str:
     """Scan every repository of `org` now (the App must be installed there)."""
     if settings.app_id is None or settings.private_key is None:
-        raise ReportError("--live needs the App's credentials: APP_ID and PRIVATE_KEY "
-                          "(or PRIVATE_KEY_PATH) in the environment or .env")
-    clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
-                      settings.github_timeout, Registry())
+        raise ReportError(
+            "--live needs the App's credentials: APP_ID and PRIVATE_KEY "
+            "(or PRIVATE_KEY_PATH) in the environment or .env"
+        )
+    clients = Clients(
+        settings.app_id, settings.private_key, settings.github_api_url, settings.github_timeout, Registry()
+    )
     store = Store("sqlite://")  # in memory: a live report keeps nothing
     await store.open()
     try:
@@ -100,8 +106,9 @@ def terminal_progress() -> Progress:
 
     def show(done: int, total: int, repo: str) -> None:
         end = "\n" if done == total else ""
-        sys.stderr.write(f"\r\033[Kscanning {done}/{total} {repo[-50:]} "
-                         f"({time.monotonic() - started:.0f} s){end}")
+        sys.stderr.write(
+            f"\r\033[Kscanning {done}/{total} {repo[-50:]} ({time.monotonic() - started:.0f} s){end}"
+        )
         sys.stderr.flush()
 
     return show

@@ -33,8 +33,9 @@ class Endpoint:
         missing = set(self.parts) - set(parts)
         if missing:
             raise TypeError(f"{self}: no value for {', '.join(sorted(missing))}")
-        return _PART.sub(lambda m: quote(str(parts[m.group(1)]),
-                                         safe="/" if m.group(1) in _SLASHED else ""), self.path)
+        return _PART.sub(
+            lambda m: quote(str(parts[m.group(1)]), safe="/" if m.group(1) in _SLASHED else ""), self.path
+        )
 
     def __str__(self) -> str:
         return f"{self.method} {self.path}"
@@ -110,5 +111,4 @@ CREATE_ISSUE_COMMENT = _post(_REPO + "/issues/{issue_number}/comments")
 UPDATE_ISSUE_COMMENT = _patch(_REPO + "/issues/comments/{comment_id}")
 CREATE_COMMENT_REACTION = _post(_REPO + "/issues/comments/{comment_id}/reactions")
 
-ENDPOINTS: tuple[Endpoint, ...] = tuple(
-    value for value in globals().values() if isinstance(value, Endpoint))
+ENDPOINTS: tuple[Endpoint, ...] = tuple(value for value in globals().values() if isinstance(value, Endpoint))

@@ -68,8 +68,7 @@ class Memory:
         self.policies: TTLCache[str, Policy] = TTLCache(self.SIZE, self.POLICY_SECONDS)
         # -> (comment id, body); -> (check run id, conclusion, title)
         self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
-        self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE,
-                                                                               self.AGE)
+        self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE, self.AGE)
 
     async def policy(self, api: Api, repo: Repo) -> Policy:
         cached = self.policies.get(repo.full_name)
@@ -100,18 +99,27 @@ async def pull_requests_of(api: Api, repo: Repo, sha: str, listed: list[dict[str
     if numbers:
         return numbers
     found = await api.request(rest.COMMIT_PULLS, repo=repo.full_name, commit_sha=sha)
-    return [int(pr["number"]) for pr in found or []
-            if pr.get("state") == "open" and (pr.get("head") or {}).get("sha") == sha
-            and ((pr.get("base") or {}).get("repo") or {}).get("full_name") == repo.full_name]
+    return [
+        int(pr["number"])
+        for pr in found or []
+        if pr.get("state") == "open"
+        and (pr.get("head") or {}).get("sha") == sha
+        and ((pr.get("base") or {}).get("repo") or {}).get("full_name") == repo.full_name
+    ]
 
 
-async def snapshot(api: Api, repo: Repo, sha: str, policy: Policy, cache: WorkflowCache,
-                   runner_wait: float = RUNNER_WAIT_MINUTES) -> Snapshot:
+async def snapshot(
+    api: Api,
+    repo: Repo,
+    sha: str,
+    policy: Policy,
+    cache: WorkflowCache,
+    runner_wait: float = RUNNER_WAIT_MINUTES,
+) -> Snapshot:
     shot = Snapshot(sha)
     shot.runs = await api.pages(rest.WORKFLOW_RUNS, {"head_sha": sha}, repo=repo.full_name)
     for run in shot.runs:
-        jobs = await api.pages(rest.RUN_JOBS, {"filter": "all"}, repo=repo.full_name,
-                               run_id=run["id"])
+        jobs = await api.pages(rest.RUN_JOBS, {"filter": "all"}, repo=repo.full_name, run_id=run["id"])
         shot.jobs += [run_job(job, str(run.get("path") or "")) for job in jobs]
     files: dict[str, bytes] = {}
     for path in sorted({str(run.get("path") or "") for run in shot.runs}):
@@ -132,15 +140,18 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
         for item in listed:
             if item.get("expired") or not wanted(str(item.get("name")), policy.junit_artifacts):
                 continue
-            artifact = Artifact(int(item["id"]), str(item["name"]), run_id,
-                                int(item.get("size_in_bytes") or 0))
+            artifact = Artifact(int(item["id"]), str(item["name"]), run_id, int(item.get("size_in_bytes") or 0))
             if artifact.size > MAX_ZIP_BYTES:
                 artifact.error = f"{artifact.size} bytes, over the {MAX_ZIP_BYTES}-byte limit"
             else:
                 try:
-                    data = await api.download(rest.ARTIFACT_ARCHIVE, MAX_ZIP_BYTES,
-                                              repo=repo.full_name, artifact_id=artifact.id,
-                                              archive_format="zip")
+                    data = await api.download(
+                        rest.ARTIFACT_ARCHIVE,
+                        MAX_ZIP_BYTES,
+                        repo=repo.full_name,
+                        artifact_id=artifact.id,
+                        archive_format="zip",
+                    )
                     artifact.cases = read_artifact(data)
                 except (JUnitError, Rejected) as exc:
                     artifact.error = str(exc)
@@ -156,8 +167,9 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
         if known[1] == body:
             return "unchanged"
         try:
-            await api.request(rest.UPDATE_ISSUE_COMMENT, json={"body": body},
-                              repo=repo.full_name, comment_id=known[0])
+            await api.request(
+                rest.UPDATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, comment_id=known[0]
+            )
             memory.comments[key] = (known[0], body)
             return "updated"
         except Rejected as exc:
@@ -170,48 +182,52 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
         memory.comments[key] = (int(mine[0]["id"]), body)
         if mine[0].get("body") == body:
             return "unchanged"
-        await api.request(rest.UPDATE_ISSUE_COMMENT, json={"body": body},
-                          repo=repo.full_name, comment_id=mine[0]["id"])
+        await api.request(
+            rest.UPDATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, comment_id=mine[0]["id"]
+        )
         return "updated"
-    created = await api.request(rest.CREATE_ISSUE_COMMENT, json={"body": body},
-                                repo=repo.full_name, issue_number=number)
+    created = await api.request(
+        rest.CREATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, issue_number=number
+    )
     memory.comments[key] = (int(created["id"]), body)
     return "created"
 
 
-async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy,
-                         memory: Memory) -> None:
-    conclusion, title, summary = render.check_output(shot.pairing, shot.tests,
-                                                     policy.fail_on_difference)
+async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy, memory: Memory) -> None:
+    conclusion, title, summary = render.check_output(shot.pairing, shot.tests, policy.fail_on_difference)
     key = (repo.full_name, shot.sha)
-    payload: dict[str, Any] = {"name": render.CHECK_NAME, "status": "completed",
-                               "conclusion": conclusion,
-                               "output": {"title": title, "summary": summary}}
+    payload: dict[str, Any] = {
+        "name": render.CHECK_NAME,
+        "status": "completed",
+        "conclusion": conclusion,
+        "output": {"title": title, "summary": summary},
+    }
     if conclusion != "success":
         payload["actions"] = [render.RERUN_ACTION]
     known = memory.checks.get(key)
     if known is None:
-        existing = await api.pages(rest.COMMIT_CHECK_RUNS,
-                                   {"check_name": render.CHECK_NAME, "filter": "latest"},
-                                   repo=repo.full_name, ref=shot.sha)
+        existing = await api.pages(
+            rest.COMMIT_CHECK_RUNS,
+            {"check_name": render.CHECK_NAME, "filter": "latest"},
+            repo=repo.full_name,
+            ref=shot.sha,
+        )
         if existing:
             run = existing[0]
-            known = (int(run["id"]), str(run.get("conclusion")),
-                     str((run.get("output") or {}).get("title")))
+            known = (int(run["id"]), str(run.get("conclusion")), str((run.get("output") or {}).get("title")))
     if known is None:
-        created = await api.request(rest.CREATE_CHECK_RUN, repo=repo.full_name,
-                                    json={**payload, "head_sha": shot.sha})
+        created = await api.request(
+            rest.CREATE_CHECK_RUN, repo=repo.full_name, json={**payload, "head_sha": shot.sha}
+        )
         memory.checks[key] = (int(created["id"]), conclusion, title)
     elif known[1:] != (conclusion, title):
-        await api.request(rest.UPDATE_CHECK_RUN, json=payload, repo=repo.full_name,
-                          check_run_id=known[0])
+        await api.request(rest.UPDATE_CHECK_RUN, json=payload, repo=repo.full_name, check_run_id=known[0])
         memory.checks[key] = (known[0], conclusion, title)
     else:
         memory.checks[key] = known
 
 
-async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]],
-              memory: Memory) -> None:
+async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]], memory: Memory) -> None:
     numbers = await pull_requests_of(api, repo, sha, listed_pulls)
     if not numbers:
         return
@@ -229,10 +245,18 @@ async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]]
         shot.tests = await test_results(api, repo, shot, policy)
     body = render.comment(sha, shot.pairing, shot.tests)
     post = policy.comment == "always" or (
-        policy.comment == "on-difference" and render.differences(shot.pairing, shot.tests))
+        policy.comment == "on-difference" and render.differences(shot.pairing, shot.tests)
+    )
     for number in numbers if post else []:
         outcome = await upsert_comment(api, repo, number, body, memory)
-        log(logger, logging.INFO, "results comment " + outcome, pr=number, sha=sha,
-            pairs=len(shot.pairing.pairs), complete=shot.pairing.complete)
+        log(
+            logger,
+            logging.INFO,
+            "results comment " + outcome,
+            pr=number,
+            sha=sha,
+            pairs=len(shot.pairing.pairs),
+            complete=shot.pairing.complete,
+        )
     if shot.pairing.complete:
         await complete_check(api, repo, shot, policy, memory)

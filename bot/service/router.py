@@ -51,8 +51,7 @@ class Route:
     wanted: Callable[[Payload], bool] = _always  # beyond the action
 
     def takes(self, event: str, payload: Payload) -> bool:
-        return event == self.event and (
-            self.actions is None or payload.get("action") in self.actions)
+        return event == self.event and (self.actions is None or payload.get("action") in self.actions)
 
 
 def _actions(*names: str) -> frozenset[str]:
@@ -61,10 +60,13 @@ def _actions(*names: str) -> frozenset[str]:
 
 ROUTES: tuple[Route, ...] = (
     # A pull request's check and suggestions (edited: only with a new base).
-    Route("pull_request", _actions("opened", "synchronize", "reopened", "ready_for_review",
-                                   "edited"),
-          handlers.pull_request_check, pull_request_key,
-          lambda payload: wants_check("pull_request", payload)),
+    Route(
+        "pull_request",
+        _actions("opened", "synchronize", "reopened", "ready_for_review", "edited"),
+        handlers.pull_request_check,
+        pull_request_key,
+        lambda payload: wants_check("pull_request", payload),
+    ),
     Route("check_run", _actions("rerequested"), handlers.pull_request_check, check_key),
     Route("check_suite", _actions("rerequested"), handlers.pull_request_check, check_key),
     Route("check_run", _actions("requested_action"), handlers.button, check_key),
@@ -73,8 +75,7 @@ ROUTES: tuple[Route, ...] = (
     Route("workflow_job", _actions("completed"), handlers.results_of_run, results_key),
     Route("workflow_job", _actions("queued", "in_progress"), handlers.watch_job, results_key),
     Route("issue_comment", _actions("created"), handlers.comment, issue_key),
-    Route("issues", _actions("closed", "reopened", "edited"), handlers.dashboard_issue,
-          issue_key),
+    Route("issues", _actions("closed", "reopened", "edited"), handlers.dashboard_issue, issue_key),
     # Installations, and pushes to the default branch that touch workflows: scans.
     Route("installation", None, handlers.installation, installation_key),
     Route("installation_repositories", None, handlers.installation, installation_key),
@@ -93,8 +94,7 @@ WEBHOOK_EVENTS = frozenset(route.event for route in ROUTES if route.key is not N
 
 def route(event: str, payload: Payload, delivered: bool) -> Route | None:
     """The route of a job; for a delivery (`delivered`), only the webhook routes count."""
-    return next((r for r in ROUTES if r.takes(event, payload)
-                 and (r.key is not None or not delivered)), None)
+    return next((r for r in ROUTES if r.takes(event, payload) and (r.key is not None or not delivered)), None)
 
 
 def accepts(event: str, payload: Payload) -> str | None:

@@ -52,15 +52,20 @@ def scan_key(repo: str) -> str:
     return f"{repo}:scan"
 
 
-async def start_round(queue: Queue, store: Store, installation: int, account: str, key: str,
-                      reason: str, only: list[str] | None = None) -> int:
+async def start_round(
+    queue: Queue,
+    store: Store,
+    installation: int,
+    account: str,
+    key: str,
+    reason: str,
+    only: list[str] | None = None,
+) -> int:
     """Queue a round for an installation; `key` names what started it (a delivery, a
     schedule tick), so starting it twice queues it once."""
     round_id = await store.round_for(installation, key, reason)
-    payload = {"installation": installation, "account": account, "round": round_id,
-               "only": only}
-    await queue.enqueue(f"round:{round_id}", ROUND, f"installation:{installation}:scan",
-                        json.dumps(payload))
+    payload = {"installation": installation, "account": account, "round": round_id, "only": only}
+    await queue.enqueue(f"round:{round_id}", ROUND, f"installation:{installation}:scan", json.dumps(payload))
     return round_id
 
 
@@ -70,15 +75,20 @@ async def run_round(api: Api, queue: Queue, store: Store, payload: dict[str, Any
     report_repo = await _report_repository(api, payload, jobs)
     await store.plan_round(int(payload["round"]), len(jobs) + len(skipped), report_repo)
     for job in jobs:
-        await queue.enqueue(f"scan:{job['round']}:{job['repo']}", SCAN, scan_key(job["repo"]),
-                            json.dumps(job))
-    log(logger, logging.INFO, "scan round started", installation=payload["installation"],
-        round=payload["round"], queued=len(jobs), skipped=len(skipped))
+        await queue.enqueue(f"scan:{job['round']}:{job['repo']}", SCAN, scan_key(job["repo"]), json.dumps(job))
+    log(
+        logger,
+        logging.INFO,
+        "scan round started",
+        installation=payload["installation"],
+        round=payload["round"],
+        queued=len(jobs),
+        skipped=len(skipped),
+    )
     return skipped
 
 
-async def plan_round(api: Api, store: Store,
-                     payload: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+async def plan_round(api: Api, store: Store, payload: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
     """The scan jobs of a round (one per active repository) and the states of the skipped
     repositories, whose rows it records."""
     installation, round_id = int(payload["installation"]), int(payload["round"])
@@ -99,13 +109,19 @@ async def plan_round(api: Api, store: Store,
             await store.record_scan(round_id, RepoScan(installation, name, reason, time.time()))
             skipped.append(reason)
             continue
-        jobs.append({"installation": installation, "repo": name, "default_branch": branch,
-                     "round": round_id, "org_config": org_config})
+        jobs.append(
+            {
+                "installation": installation,
+                "repo": name,
+                "default_branch": branch,
+                "round": round_id,
+                "org_config": org_config,
+            }
+        )
     return jobs, skipped
 
 
-async def _report_repository(api: Api, payload: dict[str, Any],
-                             jobs: list[dict[str, Any]]) -> str | None:
+async def _report_repository(api: Api, payload: dict[str, Any], jobs: list[dict[str, Any]]) -> str | None:
     """Where the round's org report goes: the owner's config must say `org_report: true`."""
     account = str(payload.get("account") or "")
     org = jobs[0]["org_config"] if jobs else (await _org_config(api, account) if account else None)
@@ -142,17 +158,18 @@ class Outcome:
     policy: Policy | None = None
 
 
-async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
-                          last_attempt: bool = False) -> Outcome:
+async def scan_repository(
+    api: Api, store: Store, payload: dict[str, Any], last_attempt: bool = False
+) -> Outcome:
     """One repository's scan for one round; stores its row and what it read."""
     installation, repo = int(payload["installation"]), str(payload["repo"])
     round_id, branch = int(payload["round"]), str(payload["default_branch"])
     try:
         # A round read the owner's config once for all; a push's scan reads it itself.
-        org_config = (payload["org_config"] if "org_config" in payload
-                      else await _org_config(api, repo.split("/", 1)[0]))
-        scan, report, policy = await _scan(api, store, installation, repo, branch, round_id,
-                                           org_config)
+        org_config = (
+            payload["org_config"] if "org_config" in payload else await _org_config(api, repo.split("/", 1)[0])
+        )
+        scan, report, policy = await _scan(api, store, installation, repo, branch, round_id, org_config)
     except RateLimited:
         raise  # deferred by the worker until the reset: not a failure
     except GitHubError as exc:
@@ -164,15 +181,22 @@ async def scan_repository(api: Api, store: Store, payload: dict[str, Any],
     return Outcome(scan, api.calls, report, policy)
 
 
-async def _scan(api: Api, store: Store, installation: int, repo: str, branch: str,
-                round_id: int, org_config: dict[str, str] | None
-                ) -> tuple[RepoScan, dict[str, Any] | None, Policy | None]:
+async def _scan(
+    api: Api,
+    store: Store,
+    installation: int,
+    repo: str,
+    branch: str,
+    round_id: int,
+    org_config: dict[str, str] | None,
+) -> tuple[RepoScan, dict[str, Any] | None, Policy | None]:
     state = await store.repo_state(repo) or RepoState(repo, installation)
     last = await store.last_scan(repo)
     # An ETag is trusted only with the results it was read for, on the same branch.
     etag = state.github_etag if last is not None and state.default_branch == branch else None
     status, listing, new_etag = await api.conditional(
-        rest.CONTENTS, etag, {"ref": branch}, repo=repo, path=".github")
+        rest.CONTENTS, etag, {"ref": branch}, repo=repo, path=".github"
+    )
     if status == 304:
         folder = GithubFolder(state.workflows_sha, *_split_config(state.config))
     elif status == 404 or not isinstance(listing, list):
@@ -185,9 +209,14 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     try:  # from cached blobs: free unless the config extends another repository's
         policy = await _policy(api, store, installation, repo, folder, org)
     except ConfigError as exc:
-        scan = RepoScan(installation, repo, FAILED, time.time(),
-                        last[0].commit if last else None,
-                        error=f"invalid config: {exc.message}"[:300])
+        scan = RepoScan(
+            installation,
+            repo,
+            FAILED,
+            time.time(),
+            last[0].commit if last else None,
+            error=f"invalid config: {exc.message}"[:300],
+        )
         await store.record_scan(round_id, scan)
         return scan, None, None
     if status == 304 and last is not None and state.policy_key == policy_key:
@@ -203,8 +232,7 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
         files_sha = state.listing
     else:
         files_sha = await _listing(api, repo, branch)
-    commit = await _commit(api, repo, branch) if status != 304 else (
-        last[0].commit if last else None)
+    commit = await _commit(api, repo, branch) if status != 304 else (last[0].commit if last else None)
     files = await _files(api, store, installation, repo, files_sha)
     # Judging 50 files takes a tenth of a second: off the event loop, so the intake and
     # the other workers' calls keep moving.
@@ -215,9 +243,18 @@ async def _scan(api: Api, store: Store, installation: int, repo: str, branch: st
     data = report.as_json()
     await store.record_scan(round_id, scan, json.dumps(data))  # key order is the render's
     # The state goes last: after a crash in between, the next try reads everything again.
-    await store.save_repo_state(RepoState(repo, installation, branch, new_etag if status == 200
-                                          else state.github_etag, folder.workflows_sha,
-                                          files_sha, policy_key, config))
+    await store.save_repo_state(
+        RepoState(
+            repo,
+            installation,
+            branch,
+            new_etag if status == 200 else state.github_etag,
+            folder.workflows_sha,
+            files_sha,
+            policy_key,
+            config,
+        )
+    )
     keep = set(files_sha.values()) | ({folder.config_sha} if folder.config_sha else set())
     await store.drop_blobs_except(repo, keep)
     return scan, data, policy
@@ -238,15 +275,14 @@ async def _commit(api: Api, repo: str, branch: str) -> str | None:
 
 async def _listing(api: Api, repo: str, ref: str) -> dict[str, str]:
     """The workflows folder at `ref`: {path: blob sha}."""
-    entries = await api.request(rest.CONTENTS, params={"ref": ref}, repo=repo,
-                                path=".github/workflows")
+    entries = await api.request(rest.CONTENTS, params={"ref": ref}, repo=repo, path=".github/workflows")
     return workflow_entries(entries if isinstance(entries, list) else [])
 
 
-async def _files(api: Api, store: Store, installation: int, repo: str,
-                 files_sha: dict[str, str]) -> dict[str, bytes]:
-    return {path: await _blob(api, store, installation, repo, sha)
-            for path, sha in sorted(files_sha.items())}
+async def _files(
+    api: Api, store: Store, installation: int, repo: str, files_sha: dict[str, str]
+) -> dict[str, bytes]:
+    return {path: await _blob(api, store, installation, repo, sha) for path, sha in sorted(files_sha.items())}
 
 
 async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) -> bytes:
@@ -259,12 +295,12 @@ async def _blob(api: Api, store: Store, installation: int, repo: str, sha: str) 
     return content
 
 
-async def read_at(api: Api, store: Store, installation: int, repo: str,
-                  ref: str) -> tuple[dict[str, bytes], Policy]:
+async def read_at(
+    api: Api, store: Store, installation: int, repo: str, ref: str
+) -> tuple[dict[str, bytes], Policy]:
     """A repository's workflows and policy at one commit (blobs from the cache), for work
     that must see exactly one commit, as a fix pull request must."""
-    status, listing, _ = await api.conditional(rest.CONTENTS, None, {"ref": ref}, repo=repo,
-                                               path=".github")
+    status, listing, _ = await api.conditional(rest.CONTENTS, None, {"ref": ref}, repo=repo, path=".github")
     folder = github_folder(listing if status == 200 and isinstance(listing, list) else [])
     files_sha = await _listing(api, repo, ref) if folder.workflows_sha is not None else {}
     files = await _files(api, store, installation, repo, files_sha)
@@ -272,8 +308,9 @@ async def read_at(api: Api, store: Store, installation: int, repo: str,
     return files, await _policy(api, store, installation, repo, folder, org)
 
 
-async def _policy(api: Api, store: Store, installation: int, repo: str, folder: GithubFolder,
-                  org: dict[str, str] | None) -> Policy:
+async def _policy(
+    api: Api, store: Store, installation: int, repo: str, folder: GithubFolder, org: dict[str, str] | None
+) -> Policy:
     """The repository's policy, by the pull-request check's cascade, from cached blobs."""
     if folder.config_path and folder.config_sha:
         text = await _blob(api, store, installation, repo, folder.config_sha)
@@ -281,4 +318,3 @@ async def _policy(api: Api, store: Store, installation: int, repo: str, folder: 
     if org is not None:
         return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
     return Policy()
-

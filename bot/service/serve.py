@@ -41,27 +41,34 @@ def build_app(settings: Settings) -> object:
     assert settings.app_id is not None and settings.private_key is not None
     metrics = Registry()
     queue = open_queue(settings.database_url)
-    clients = Clients(settings.app_id, settings.private_key, settings.github_api_url,
-                      settings.github_timeout, metrics)
+    clients = Clients(
+        settings.app_id, settings.private_key, settings.github_api_url, settings.github_timeout, metrics
+    )
     store = Store(settings.database_url)
 
     def write_budget(installation: int) -> Callable[[], Awaitable[float | None]]:
         async def take() -> float | None:
-            return await store.take_write(installation, WRITE_WINDOW,
-                                          write_cap(settings.writes_per_minute))
+            return await store.take_write(installation, WRITE_WINDOW, write_cap(settings.writes_per_minute))
+
         return take
 
     clients.write_budget = write_budget
     from bot.service.results import Memory
 
-    context = Context(clients, queue, settings.max_attempts, store, metrics,
-                      settings.scan_rate_share, Memory(settings.runner_wait_minutes))
+    context = Context(
+        clients,
+        queue,
+        settings.max_attempts,
+        store,
+        metrics,
+        settings.scan_rate_share,
+        Memory(settings.runner_wait_minutes),
+    )
 
     async def handler(job: Job) -> None:
         await handle(job, context)
 
-    pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds,
-                      settings.max_attempts)
+    pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds, settings.max_attempts)
     from bot.service.redeliver import recover
 
     async def recover_missed() -> int:
@@ -80,7 +87,14 @@ def main() -> int:
         return 2
     logs.setup(settings.log_level, settings.log_format, settings.secrets())
     app = build_app(settings)
-    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_config=None,  # type: ignore[arg-type]
-                            access_log=False, lifespan="on", timeout_graceful_shutdown=30)
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+        timeout_graceful_shutdown=30,
+    )
     uvicorn.Server(config).run()
     return 0

@@ -63,8 +63,7 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float,
-           at_most: float | None = None) -> float:
+def _float(env: Mapping[str, str], name: str, default: float, at_most: float | None = None) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
         return default
@@ -94,8 +93,10 @@ MIN_RETENTION_DAYS = 3.0
 def _retention(env: Mapping[str, str]) -> float:
     days = _float(env, "RETENTION_DAYS", 7.0)
     if days < MIN_RETENTION_DAYS:
-        raise SettingsError(f"RETENTION_DAYS must be at least {MIN_RETENTION_DAYS:g} (GitHub "
-                            f"redelivers for three days), not {days:g}")
+        raise SettingsError(
+            f"RETENTION_DAYS must be at least {MIN_RETENTION_DAYS:g} (GitHub "
+            f"redelivers for three days), not {days:g}"
+        )
     return days
 
 
@@ -161,8 +162,10 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
     if any(given.values()):
         for name, value in given.items():
             if not value:
-                raise SettingsError(f"{name} is missing (APP_ID, PRIVATE_KEY and WEBHOOK_SECRET "
-                                    "go together; leave all three unset for setup mode)")
+                raise SettingsError(
+                    f"{name} is missing (APP_ID, PRIVATE_KEY and WEBHOOK_SECRET "
+                    "go together; leave all three unset for setup mode)"
+                )
     if app_id is not None and not app_id.isdigit():
         raise SettingsError(f"APP_ID must be the App's number, not {app_id!r}")
     api = (env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/")

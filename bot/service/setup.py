@@ -29,8 +29,11 @@ from bot.service.settings import Settings
 
 
 def manifest_path() -> Path:
-    for candidate in (os.environ.get("APP_MANIFEST"), "app.yml",
-                      str(Path(__file__).resolve().parents[2] / "app.yml")):
+    for candidate in (
+        os.environ.get("APP_MANIFEST"),
+        "app.yml",
+        str(Path(__file__).resolve().parents[2] / "app.yml"),
+    ):
         if candidate and Path(candidate).is_file():
             return Path(candidate)
     raise FileNotFoundError("app.yml (the App manifest) not found; set APP_MANIFEST")
@@ -54,9 +57,11 @@ def web_url(api_url: str) -> str:
 
 
 def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
-                        f"</head><body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
-                        f"<h1>{title}</h1>{body}</body></html>")
+    return HTMLResponse(
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
+        f"</head><body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
+        f"<h1>{title}</h1>{body}</body></html>"
+    )
 
 
 def write_env(path: str, values: dict[str, str]) -> None:
@@ -73,40 +78,52 @@ def create_setup_app(settings: Settings) -> Starlette:
 
     async def home(request: Request) -> Response:
         base = (settings.public_url or str(request.base_url)).rstrip("/")
-        filled = {**manifest, "hook_attributes": {"url": base + settings.webhook_path},
-                  "redirect_url": f"{base}/setup/callback"}
+        filled = {
+            **manifest,
+            "hook_attributes": {"url": base + settings.webhook_path},
+            "redirect_url": f"{base}/setup/callback",
+        }
         owner = request.query_params.get("org")
-        target = (f"{github}/organizations/{owner}/settings/apps/new" if owner
-                  else f"{github}/settings/apps/new")
-        form = (f"<p>parity-bot has no GitHub App credentials yet. Register the App on "
-                f"{html.escape(github)}; GitHub will send you back here.</p>"
-                f"<form action='{html.escape(target)}?state={state}' method='post'>"
-                f"<input type='hidden' name='manifest' value='{html.escape(json.dumps(filled))}'>"
-                f"<button type='submit'>Register the GitHub App</button></form>"
-                f"<p>For an organization, open <code>/?org=NAME</code>.</p>")
+        target = f"{github}/organizations/{owner}/settings/apps/new" if owner else f"{github}/settings/apps/new"
+        form = (
+            f"<p>parity-bot has no GitHub App credentials yet. Register the App on "
+            f"{html.escape(github)}; GitHub will send you back here.</p>"
+            f"<form action='{html.escape(target)}?state={state}' method='post'>"
+            f"<input type='hidden' name='manifest' value='{html.escape(json.dumps(filled))}'>"
+            f"<button type='submit'>Register the GitHub App</button></form>"
+            f"<p>For an organization, open <code>/?org=NAME</code>.</p>"
+        )
         return _page("Set up parity-bot", form)
 
     async def callback(request: Request) -> Response:
         code = request.query_params.get("code", "")
         if not code or not secrets.compare_digest(request.query_params.get("state", ""), state):
-            return _page("Setup failed", "<p>The request did not come from this setup page "
-                                         "(state does not match). Start again at <a href='/'>/</a>.</p>")
+            return _page(
+                "Setup failed",
+                "<p>The request did not come from this setup page "
+                "(state does not match). Start again at <a href='/'>/</a>.</p>",
+            )
         clients = Clients("0", "", settings.github_api_url, settings.github_timeout, Registry())
         try:
             async with clients.anonymous() as api:
                 app = await api.request(rest.MANIFEST_CONVERSION, code=code)
         except GitHubError as exc:
-            return _page("Setup failed", f"<p>GitHub did not accept the code: "
-                                         f"{html.escape(str(exc))}</p>")
-        write_env(settings.env_file, {"APP_ID": str(app["id"]), "PRIVATE_KEY": app["pem"],
-                                      "WEBHOOK_SECRET": app["webhook_secret"]})
+            return _page("Setup failed", f"<p>GitHub did not accept the code: {html.escape(str(exc))}</p>")
+        write_env(
+            settings.env_file,
+            {"APP_ID": str(app["id"]), "PRIVATE_KEY": app["pem"], "WEBHOOK_SECRET": app["webhook_secret"]},
+        )
         install = html.escape(str(app.get("html_url", github)) + "/installations/new")
-        return _page("parity-bot is registered", (
-            f"<p>The App <b>{html.escape(str(app.get('name', '')))}</b> (id {app['id']}) exists. "
-            f"Its id, private key and webhook secret are in <code>{html.escape(settings.env_file)}"
-            f"</code> (readable by you only).</p><ol><li>Restart <code>parity-bot serve</code>; it "
-            f"reads <code>.env</code>.</li><li><a href='{install}'>Install the App</a> on your "
-            f"repositories or organization.</li></ol>"))
+        return _page(
+            "parity-bot is registered",
+            (
+                f"<p>The App <b>{html.escape(str(app.get('name', '')))}</b> (id {app['id']}) exists. "
+                f"Its id, private key and webhook secret are in <code>{html.escape(settings.env_file)}"
+                f"</code> (readable by you only).</p><ol><li>Restart <code>parity-bot serve</code>; it "
+                f"reads <code>.env</code>.</li><li><a href='{install}'>Install the App</a> on your "
+                f"repositories or organization.</li></ol>"
+            ),
+        )
 
     async def healthz(request: Request) -> Response:
         return PlainTextResponse("ok (setup mode)\n")
@@ -115,5 +132,11 @@ def create_setup_app(settings: Settings) -> Starlette:
         # Alive, but not an App yet: a load balancer must not send webhooks here.
         return PlainTextResponse("setup mode: not registered yet\n", status_code=503)
 
-    return Starlette(routes=[Route("/", home), Route("/setup/callback", callback),
-                             Route("/healthz", healthz), Route("/readyz", readyz)])
+    return Starlette(
+        routes=[
+            Route("/", home),
+            Route("/setup/callback", callback),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ]
+    )

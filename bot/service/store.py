@@ -112,10 +112,22 @@ CREATE TABLE IF NOT EXISTS schedule (
     round {bigint} NOT NULL
 );
 """
-_SQLITE_SCHEMA = _SCHEMA.format(serial="INTEGER", autoincrement=" AUTOINCREMENT", real="REAL",
-                                bigint="INTEGER", blob="BLOB", boolean="INTEGER")
-_PG_SCHEMA = _SCHEMA.format(serial="BIGSERIAL", autoincrement="", real="DOUBLE PRECISION",
-                            bigint="BIGINT", blob="BYTEA", boolean="BOOLEAN")
+_SQLITE_SCHEMA = _SCHEMA.format(
+    serial="INTEGER",
+    autoincrement=" AUTOINCREMENT",
+    real="REAL",
+    bigint="INTEGER",
+    blob="BLOB",
+    boolean="INTEGER",
+)
+_PG_SCHEMA = _SCHEMA.format(
+    serial="BIGSERIAL",
+    autoincrement="",
+    real="DOUBLE PRECISION",
+    bigint="BIGINT",
+    blob="BYTEA",
+    boolean="BOOLEAN",
+)
 
 
 @dataclass(slots=True)
@@ -147,11 +159,11 @@ class _Sqlite:
 
     async def open(self) -> None:
         def connect() -> None:
-            db = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                 check_same_thread=False)
+            db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SQLITE_SCHEMA)
             self._db = db
+
         await asyncio.to_thread(connect)
 
     async def close(self) -> None:
@@ -210,13 +222,25 @@ class _Postgres:
         return [tuple(row) for row in await self._pool.fetch(_numbered(sql), *args)]
 
 
-_SCAN_COLUMNS = ("installation, repo, state, scanned_at, commit_sha, workflows, multi_arch, "
-                 "jobs, by_status, error, fixable")
+_SCAN_COLUMNS = (
+    "installation, repo, state, scanned_at, commit_sha, workflows, multi_arch, jobs, by_status, error, fixable"
+)
 
 
 def _scan(row: tuple[Any, ...]) -> RepoScan:
-    return RepoScan(int(row[0]), str(row[1]), str(row[2]), float(row[3]), row[4], int(row[5]),
-                    int(row[6]), int(row[7]), json.loads(row[8]), row[9], json.loads(row[10]))
+    return RepoScan(
+        int(row[0]),
+        str(row[1]),
+        str(row[2]),
+        float(row[3]),
+        row[4],
+        int(row[5]),
+        int(row[6]),
+        int(row[7]),
+        json.loads(row[8]),
+        row[9],
+        json.loads(row[10]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +263,7 @@ class Dashboard:
     body_sha: str | None
 
 
-def _where_installation(installation: int | None,
-                        alias: str = "") -> tuple[str, tuple[Any, ...]]:
+def _where_installation(installation: int | None, alias: str = "") -> tuple[str, tuple[Any, ...]]:
     if installation is None:
         return "1 = 1", ()
     return f"{alias}installation = ?", (installation,)
@@ -249,7 +272,7 @@ def _where_installation(installation: int | None,
 class Store:
     def __init__(self, url: str) -> None:
         if url.startswith("sqlite://"):
-            path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ":memory:"
+            path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:"
             self.db: _Backend = _Sqlite(path or ":memory:")
         else:
             self.db = _Postgres(url)
@@ -264,12 +287,13 @@ class Store:
     async def repo_state(self, repo: str) -> RepoState | None:
         rows = await self.db.fetch(
             "SELECT installation, default_branch, github_etag, workflows_sha, listing, "
-            "policy_key, config FROM scan_repos WHERE repo = ?", repo)
+            "policy_key, config FROM scan_repos WHERE repo = ?",
+            repo,
+        )
         if not rows:
             return None
         row = rows[0]
-        return RepoState(repo, int(row[0]), row[1], row[2], row[3], json.loads(row[4]), row[5],
-                         row[6])
+        return RepoState(repo, int(row[0]), row[1], row[2], row[3], json.loads(row[4]), row[5], row[6])
 
     async def save_repo_state(self, state: RepoState) -> None:
         await self.db.execute(
@@ -281,54 +305,72 @@ class Store:
             "workflows_sha = excluded.workflows_sha, listing = excluded.listing, "
             "policy_key = excluded.policy_key, config = excluded.config, "
             "updated_at = excluded.updated_at",
-            state.repo, state.installation, state.default_branch, state.github_etag,
-            state.workflows_sha, json.dumps(state.listing, sort_keys=True), state.policy_key,
-            state.config, time.time())
+            state.repo,
+            state.installation,
+            state.default_branch,
+            state.github_etag,
+            state.workflows_sha,
+            json.dumps(state.listing, sort_keys=True),
+            state.policy_key,
+            state.config,
+            time.time(),
+        )
 
     async def blob(self, repo: str, sha: str) -> bytes | None:
-        rows = await self.db.fetch("SELECT content FROM scan_blobs WHERE repo = ? AND sha = ?",
-                                   repo, sha)
+        rows = await self.db.fetch("SELECT content FROM scan_blobs WHERE repo = ? AND sha = ?", repo, sha)
         return bytes(rows[0][0]) if rows else None
 
     async def save_blob(self, installation: int, repo: str, sha: str, content: bytes) -> None:
         await self.db.execute(
             "INSERT INTO scan_blobs (repo, sha, installation, content) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (repo, sha) DO NOTHING", repo, sha, installation, content)
+            "ON CONFLICT (repo, sha) DO NOTHING",
+            repo,
+            sha,
+            installation,
+            content,
+        )
 
     async def drop_blobs_except(self, repo: str, keep: set[str]) -> None:
         """Blobs of files the repository no longer has: the cache holds current files only."""
         rows = await self.db.fetch("SELECT sha FROM scan_blobs WHERE repo = ?", repo)
         for (sha,) in rows:
             if sha not in keep:
-                await self.db.execute("DELETE FROM scan_blobs WHERE repo = ? AND sha = ?",
-                                      repo, sha)
+                await self.db.execute("DELETE FROM scan_blobs WHERE repo = ? AND sha = ?", repo, sha)
 
     # ------------------------------------------------------------------------ rounds
     async def round_for(self, installation: int, key: str, reason: str) -> int:
         """The round `key` started (created on first use): a redelivered trigger reuses it."""
         await self.db.execute(
             "INSERT INTO scan_rounds (installation, key, reason, started_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO NOTHING", installation, key, reason, time.time())
+            "ON CONFLICT (key) DO NOTHING",
+            installation,
+            key,
+            reason,
+            time.time(),
+        )
         rows = await self.db.fetch("SELECT id FROM scan_rounds WHERE key = ?", key)
         return int(rows[0][0])
 
     async def plan_round(self, round_id: int, planned: int, report_repo: str | None) -> None:
         """How many repositories the round covers, and where its org report goes."""
-        await self.db.execute("UPDATE scan_rounds SET planned = ?, report_repo = ? WHERE id = ?",
-                              planned, report_repo, round_id)
+        await self.db.execute(
+            "UPDATE scan_rounds SET planned = ?, report_repo = ? WHERE id = ?", planned, report_repo, round_id
+        )
 
     async def finished_round(self, round_id: int) -> tuple[int, str | None] | None:
         """(installation, report repository) when every repository of a planned round has
         its row; None while it runs (or for a push's one-repository scan)."""
         rows = await self.db.fetch(
             "SELECT installation, planned, report_repo, (SELECT COUNT(*) FROM scans "
-            "WHERE round = ?) FROM scan_rounds WHERE id = ?", round_id, round_id)
+            "WHERE round = ?) FROM scan_rounds WHERE id = ?",
+            round_id,
+            round_id,
+        )
         if not rows or rows[0][1] is None or int(rows[0][3]) < int(rows[0][1]):
             return None
         return int(rows[0][0]), rows[0][2]
 
-    async def claim_schedule(self, name: str, interval: float,
-                             due_at_first: bool = False) -> int | None:
+    async def claim_schedule(self, name: str, interval: float, due_at_first: bool = False) -> int | None:
         """The scheduled round number when this replica is the one to start it, else None.
 
         One conditional UPDATE: of replicas that look at once, exactly one moves the row.
@@ -337,16 +379,22 @@ class Store:
         unless `due_at_first`.
         """
         now = time.time()
-        await self.db.execute("INSERT INTO schedule (name, last_at, round) VALUES (?, ?, 0) "
-                              "ON CONFLICT (name) DO NOTHING", name,
-                              now - interval if due_at_first else now)
+        await self.db.execute(
+            "INSERT INTO schedule (name, last_at, round) VALUES (?, ?, 0) ON CONFLICT (name) DO NOTHING",
+            name,
+            now - interval if due_at_first else now,
+        )
         rows = await self.db.fetch("SELECT round, last_at FROM schedule WHERE name = ?", name)
         current, last_at = int(rows[0][0]), float(rows[0][1])
         if now < last_at + interval:
             return None
         moved = await self.db.execute(
             "UPDATE schedule SET last_at = ?, round = ? WHERE name = ? AND round = ?",
-            now, current + 1, name, current)
+            now,
+            current + 1,
+            name,
+            current,
+        )
         return current + 1 if moved == 1 else None
 
     async def installations(self) -> list[int]:
@@ -354,16 +402,20 @@ class Store:
         return [int(row[0]) for row in rows]
 
     # ------------------------------------------------------------------------- scans
-    async def record_scan(self, round_id: int, scan: RepoScan, report: str | None = None,
-                          report_sha: str | None = None) -> str | None:
+    async def record_scan(
+        self, round_id: int, scan: RepoScan, report: str | None = None, report_sha: str | None = None
+    ) -> str | None:
         """Store one repository's row of a round (replacing an earlier try of the same
         round); `report` is the `check` JSON, or `report_sha` names one already kept."""
         if report is not None:
             report_sha = hashlib.sha256(report.encode()).hexdigest()
             await self.db.execute(
                 "INSERT INTO scan_reports (installation, sha, body) VALUES (?, ?, ?) "
-                "ON CONFLICT (installation, sha) DO NOTHING", scan.installation, report_sha,
-                report)
+                "ON CONFLICT (installation, sha) DO NOTHING",
+                scan.installation,
+                report_sha,
+                report,
+            )
         await self.db.execute(
             f"INSERT INTO scans ({_SCAN_COLUMNS}, round, report_sha) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (repo, round) DO UPDATE SET "
@@ -372,32 +424,48 @@ class Store:
             "multi_arch = excluded.multi_arch, jobs = excluded.jobs, "
             "by_status = excluded.by_status, error = excluded.error, "
             "fixable = excluded.fixable, report_sha = excluded.report_sha",
-            scan.installation, scan.repo, scan.state, scan.scanned_at, scan.commit,
-            scan.workflows, scan.multi_arch, scan.jobs, json.dumps(scan.by_status), scan.error,
-            json.dumps(scan.fixable, sort_keys=True), round_id, report_sha)
+            scan.installation,
+            scan.repo,
+            scan.state,
+            scan.scanned_at,
+            scan.commit,
+            scan.workflows,
+            scan.multi_arch,
+            scan.jobs,
+            json.dumps(scan.by_status),
+            scan.error,
+            json.dumps(scan.fixable, sort_keys=True),
+            round_id,
+            report_sha,
+        )
         return report_sha
 
     async def last_scan(self, repo: str) -> tuple[RepoScan, str | None] | None:
         """The repository's latest judged row and the sha of its report."""
         rows = await self.db.fetch(
             f"SELECT {_SCAN_COLUMNS}, report_sha FROM scans WHERE repo = ? "
-            "AND state IN ('scanned', 'unchanged') ORDER BY id DESC LIMIT 1", repo)
+            "AND state IN ('scanned', 'unchanged') ORDER BY id DESC LIMIT 1",
+            repo,
+        )
         return (_scan(rows[0]), rows[0][11]) if rows else None
 
     async def report(self, installation: int, sha: str) -> dict[str, Any] | None:
         rows = await self.db.fetch(
-            "SELECT body FROM scan_reports WHERE installation = ? AND sha = ?", installation, sha)
+            "SELECT body FROM scan_reports WHERE installation = ? AND sha = ?", installation, sha
+        )
         return json.loads(rows[0][0]) if rows else None
 
-    async def latest(self, installation: int | None = None,
-                     until: float | None = None) -> list[RepoScan]:
+    async def latest(self, installation: int | None = None, until: float | None = None) -> list[RepoScan]:
         """Each repository's latest row (as of `until`, when given)."""
         where, args = _where_installation(installation)
         bound = " AND scanned_at <= ?" if until is not None else ""
         bound_args = (until,) if until is not None else ()
         rows = await self.db.fetch(
             f"SELECT {_SCAN_COLUMNS} FROM scans WHERE id IN (SELECT MAX(id) FROM scans "
-            f"WHERE {where}{bound} GROUP BY repo) ORDER BY repo", *args, *bound_args)
+            f"WHERE {where}{bound} GROUP BY repo) ORDER BY repo",
+            *args,
+            *bound_args,
+        )
         return [_scan(row) for row in rows]
 
     async def previous(self, installation: int | None = None) -> list[RepoScan]:
@@ -406,7 +474,9 @@ class Store:
         rows = await self.db.fetch(
             f"SELECT {_SCAN_COLUMNS} FROM scans WHERE id IN (SELECT MAX(t.id) FROM scans t "
             f"WHERE {where} AND t.id < (SELECT MAX(u.id) FROM scans u WHERE u.repo = t.repo) "
-            "GROUP BY t.repo) ORDER BY repo", *args)
+            "GROUP BY t.repo) ORDER BY repo",
+            *args,
+        )
         return [_scan(row) for row in rows]
 
     async def count_scans(self, installation: int | None = None) -> int:
@@ -417,25 +487,34 @@ class Store:
     # ---------------------------------------------------------------------- removal
     async def forget_installation(self, installation: int) -> None:
         """Everything kept for an installation: it was deleted, its data goes with it."""
-        for table in ("scans", "scan_reports", "scan_blobs", "scan_repos", "scan_rounds",
-                      "fix_prs", "dashboards", "waiting_jobs"):
+        for table in (
+            "scans",
+            "scan_reports",
+            "scan_blobs",
+            "scan_repos",
+            "scan_rounds",
+            "fix_prs",
+            "dashboards",
+            "waiting_jobs",
+        ):
             await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
 
     async def forget_repos(self, installation: int, repos: list[str]) -> None:
         for repo in repos:
-            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards",
-                          "waiting_jobs"):
+            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards", "waiting_jobs"):
                 await self.db.execute(
-                    f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo)
+                    f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo
+                )
         await self.db.execute(
             "DELETE FROM scan_reports WHERE installation = ? AND sha NOT IN (SELECT report_sha "
             "FROM scans WHERE installation = ? AND report_sha IS NOT NULL)",
-            installation, installation)
+            installation,
+            installation,
+        )
 
     # ------------------------------------------------------- dashboards and fix PRs
     async def dashboard(self, repo: str) -> Dashboard | None:
-        rows = await self.db.fetch("SELECT issue, open, body_sha FROM dashboards WHERE repo = ?",
-                                   repo)
+        rows = await self.db.fetch("SELECT issue, open, body_sha FROM dashboards WHERE repo = ?", repo)
         return Dashboard(int(rows[0][0]), bool(rows[0][1]), rows[0][2]) if rows else None
 
     async def save_dashboard(self, installation: int, repo: str, dashboard: Dashboard) -> None:
@@ -443,23 +522,33 @@ class Store:
             "INSERT INTO dashboards (repo, installation, issue, open, body_sha) "
             "VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO UPDATE SET issue = excluded.issue, "
             "open = excluded.open, body_sha = excluded.body_sha",
-            repo, installation, dashboard.issue, dashboard.open, dashboard.body_sha)
+            repo,
+            installation,
+            dashboard.issue,
+            dashboard.open,
+            dashboard.body_sha,
+        )
 
-    async def save_fix_pr(self, installation: int, repo: str, path: str, number: int,
-                          state: str) -> None:
+    async def save_fix_pr(self, installation: int, repo: str, path: str, number: int, state: str) -> None:
         await self.db.execute(
             "INSERT INTO fix_prs (repo, path, installation, number, state) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (repo, path) DO UPDATE SET number = excluded.number, "
-            "state = excluded.state", repo, path, installation, number, state)
+            "state = excluded.state",
+            repo,
+            path,
+            installation,
+            number,
+            state,
+        )
 
     async def open_fix_prs(self, repo: str) -> dict[str, int]:
-        rows = await self.db.fetch(
-            "SELECT path, number FROM fix_prs WHERE repo = ? AND state = 'open'", repo)
+        rows = await self.db.fetch("SELECT path, number FROM fix_prs WHERE repo = ? AND state = 'open'", repo)
         return {str(row[0]): int(row[1]) for row in rows}
 
     # ------------------------------------------------------------ the write budget
-    async def take_write(self, installation: int, window: int, cap: int,
-                         now: float | None = None) -> float | None:
+    async def take_write(
+        self, installation: int, window: int, cap: int, now: float | None = None
+    ) -> float | None:
         """Count one content-creating request against the installation's current window,
         shared by every replica; None when it fits, else when the next window starts."""
         now = time.time() if now is None else now
@@ -468,11 +557,13 @@ class Store:
         rows = await self.db.fetch(
             "INSERT INTO write_budget (installation, window_start, used) VALUES (?, ?, 1) "
             "ON CONFLICT (installation, window_start) DO UPDATE SET used = "
-            "write_budget.used + 1 RETURNING used", installation, start)
+            "write_budget.used + 1 RETURNING used",
+            installation,
+            start,
+        )
         if int(rows[0][0]) <= cap:
             if int(rows[0][0]) == 1:  # the first write of a window clears the old ones
-                await self.db.execute("DELETE FROM write_budget WHERE window_start < ?",
-                                      start - window)
+                await self.db.execute("DELETE FROM write_budget WHERE window_start < ?", start - window)
             return None
         return float(start + window)
 
@@ -481,17 +572,26 @@ class Store:
         await self.db.execute(
             "INSERT INTO waiting_jobs (job_id, installation, repo, name, labels, head_sha, "
             "queued_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (job_id) DO NOTHING",
-            job.job_id, job.installation, job.repo, job.name, json.dumps(list(job.labels)),
-            job.head_sha, job.queued_at)
+            job.job_id,
+            job.installation,
+            job.repo,
+            job.name,
+            json.dumps(list(job.labels)),
+            job.head_sha,
+            job.queued_at,
+        )
 
     async def drop_waiting(self, job_id: int) -> None:
         await self.db.execute("DELETE FROM waiting_jobs WHERE job_id = ?", job_id)
 
-    async def waiting(self, queued_before: float, repo: str | None = None,
-                      swept_before: float | None = None) -> list[Waiting]:
+    async def waiting(
+        self, queued_before: float, repo: str | None = None, swept_before: float | None = None
+    ) -> list[Waiting]:
         """Legs queued before a time (of one repository; not swept since `swept_before`)."""
-        sql = ("SELECT job_id, installation, repo, name, labels, head_sha, queued_at "
-               "FROM waiting_jobs WHERE queued_at <= ?")
+        sql = (
+            "SELECT job_id, installation, repo, name, labels, head_sha, queued_at "
+            "FROM waiting_jobs WHERE queued_at <= ?"
+        )
         args: list[Any] = [queued_before]
         if repo is not None:
             sql += " AND repo = ?"
@@ -500,12 +600,13 @@ class Store:
             sql += " AND (swept_at IS NULL OR swept_at <= ?)"
             args.append(swept_before)
         rows = await self.db.fetch(sql + " ORDER BY queued_at", *args)
-        return [Waiting(int(r[0]), int(r[1]), str(r[2]), str(r[3]), tuple(json.loads(r[4])),
-                        str(r[5]), float(r[6])) for r in rows]
+        return [
+            Waiting(int(r[0]), int(r[1]), str(r[2]), str(r[3]), tuple(json.loads(r[4])), str(r[5]), float(r[6]))
+            for r in rows
+        ]
 
     async def swept(self, job_id: int) -> None:
-        await self.db.execute("UPDATE waiting_jobs SET swept_at = ? WHERE job_id = ?",
-                              time.time(), job_id)
+        await self.db.execute("UPDATE waiting_jobs SET swept_at = ? WHERE job_id = ?", time.time(), job_id)
 
     async def by_status(self) -> dict[tuple[int, str], int]:
         """Jobs by status per installation, from each repository's latest row (metrics)."""

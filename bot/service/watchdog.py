@@ -35,10 +35,17 @@ async def on_workflow_job(store: Store, payload: dict[str, Any]) -> None:
         return
     labels = tuple(str(label) for label in job.get("labels") or ())
     if runs_on_arm64(labels):
-        await store.save_waiting(Waiting(
-            int(job["id"]), installation_of(payload), repo_of(payload).full_name,
-            str(job.get("name") or ""), labels, str(job.get("head_sha") or ""),
-            parse_time(job.get("created_at")) or time.time()))
+        await store.save_waiting(
+            Waiting(
+                int(job["id"]),
+                installation_of(payload),
+                repo_of(payload).full_name,
+                str(job.get("name") or ""),
+                labels,
+                str(job.get("head_sha") or ""),
+                parse_time(job.get("created_at")) or time.time(),
+            )
+        )
 
 
 async def sweep(queue: Queue, store: Store, wait_minutes: float) -> int:
@@ -47,10 +54,15 @@ async def sweep(queue: Queue, store: Store, wait_minutes: float) -> int:
     period = int(now // limit)
     due = await store.waiting(now - limit, swept_before=now - limit)
     for leg in due:
-        payload = {"installation": leg.installation, "repo": leg.repo, "job_id": leg.job_id,
-                   "head_sha": leg.head_sha}
-        await queue.enqueue(f"watchdog:{leg.job_id}:{period}", SWEEP, f"{leg.repo}:results",
-                            json.dumps(payload))
+        payload = {
+            "installation": leg.installation,
+            "repo": leg.repo,
+            "job_id": leg.job_id,
+            "head_sha": leg.head_sha,
+        }
+        await queue.enqueue(
+            f"watchdog:{leg.job_id}:{period}", SWEEP, f"{leg.repo}:results", json.dumps(payload)
+        )
     return len(due)
 
 

@@ -29,8 +29,9 @@ Handler = Callable[[Job], Awaitable[None]]
 
 
 class WorkerPool:
-    def __init__(self, queue: Queue, handler: Handler, metrics: Registry, count: int,
-                 lease: float, max_attempts: int) -> None:
+    def __init__(
+        self, queue: Queue, handler: Handler, metrics: Registry, count: int, lease: float, max_attempts: int
+    ) -> None:
         self.queue = queue
         self.handler = handler
         self.metrics = metrics
@@ -96,8 +97,13 @@ class WorkerPool:
         except RateLimited as exc:
             await self.queue.defer(job, exc.retry_at, str(exc))
             self.metrics.job_failures.labels(event=job.event, outcome="deferred").inc()
-            log(logger, logging.WARNING, "rate limited; job re-queued", event=job.event,
-                retry_in=round(exc.retry_at - time.time(), 1))
+            log(
+                logger,
+                logging.WARNING,
+                "rate limited; job re-queued",
+                event=job.event,
+                retry_in=round(exc.retry_at - time.time(), 1),
+            )
         except (Rejected, EventError, ValueError, KeyError) as exc:
             await self.queue.retry(job, _describe(exc), 0, dead=True)
             self.metrics.job_failures.labels(event=job.event, outcome="dead").inc()
@@ -107,14 +113,25 @@ class WorkerPool:
             delay = backoff(job.attempts)
             await self.queue.retry(job, _describe(exc), delay, dead=dead)
             self.metrics.job_failures.labels(event=job.event, outcome="dead" if dead else "retry").inc()
-            log(logger, logging.ERROR if dead else logging.WARNING,
+            log(
+                logger,
+                logging.ERROR if dead else logging.WARNING,
                 "job dead after its last attempt" if dead else "job failed; will retry",
-                event=job.event, attempt=job.attempts, error=str(exc),
-                **({} if dead else {"retry_in": delay}))
+                event=job.event,
+                attempt=job.attempts,
+                error=str(exc),
+                **({} if dead else {"retry_in": delay}),
+            )
         else:
             await self.queue.complete(job)
-            log(logger, logging.INFO, "job done", event=job.event, attempt=job.attempts,
-                seconds=round(time.monotonic() - started, 3))
+            log(
+                logger,
+                logging.INFO,
+                "job done",
+                event=job.event,
+                attempt=job.attempts,
+                seconds=round(time.monotonic() - started, 3),
+            )
         finally:
             beat.cancel()
             self.metrics.jobs.labels(event=job.event).observe(time.monotonic() - started)
