@@ -121,14 +121,13 @@ def _schema_error(error: Any, root: Node | None) -> ConfigError:
     if kind == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
         extra = sorted(set(error.instance) - set(allowed))
-        owner = _where(path[:-1])
-        place = (
-            "the config"
-            if not path
-            else f"'{where}'"
-            if isinstance(path[-1], str)
-            else f"{'an' if owner[0] in 'aeiou' else 'a'} '{owner}' entry"
-        )
+        if not path:
+            place = "the config"
+        elif isinstance(path[-1], str):
+            place = f"'{where}'"
+        else:  # an item of a list: `an 'ignore' entry`
+            owner = _where(path[:-1])
+            place = f"{'an' if owner[0] in 'aeiou' else 'a'} '{owner}' entry"
         words = "key" if len(extra) == 1 else "keys"
         return ConfigError(
             f"unknown {words} {', '.join(repr(k) for k in extra)} in {place}; allowed: {', '.join(allowed)}",
