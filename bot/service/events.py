@@ -61,16 +61,9 @@ class PullRequestCheck:
     head_sha: str
 
 
-def wants_check(event: str, payload: dict[str, Any]) -> bool:
-    """Whether the event asks for the pull-request check (edited only with a new base)."""
-    action = payload.get("action")
-    if event == "pull_request":
-        if action == "edited":
-            return "base" in (payload.get("changes") or {})
-        return action in {"opened", "synchronize", "reopened", "ready_for_review"}
-    if event == "check_run":
-        return action == "rerequested"
-    return event == "check_suite" and action == "rerequested"
+def base_changed(payload: dict[str, Any]) -> bool:
+    """Whether an `edited` pull request got a new base (a title edit changes nothing judged)."""
+    return payload.get("action") != "edited" or "base" in (payload.get("changes") or {})
 
 
 def pull_request_checks(event: str, payload: dict[str, Any]) -> list[PullRequestCheck]:

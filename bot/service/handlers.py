@@ -25,7 +25,6 @@ from bot.service.events import (
     pull_request_checks,
     push_scan,
     repo_of,
-    wants_check,
 )
 from bot.service.github import Api, Clients
 from bot.service.logs import log
@@ -150,8 +149,6 @@ async def button(job: Job, payload: dict[str, Any], ctx: Context) -> None:
 
 
 async def pull_request_check(job: Job, payload: dict[str, Any], ctx: Context) -> None:
-    if not wants_check(job.event, payload):
-        return
     attempt = pull_requests.Attempt(job.delivery_id, job.runs, job.attempts >= ctx.max_attempts)
     for check in pull_request_checks(job.event, payload):
         async with ctx.clients.installation(check.installation) as api:

@@ -13,6 +13,7 @@ from typing import Any
 from bot.service import fix_prs, handlers, org_report, scans, watchdog
 from bot.service.events import (
     EventError,
+    base_changed,
     check_key,
     installation_key,
     issue_key,
@@ -20,7 +21,6 @@ from bot.service.events import (
     push_key,
     push_scan,
     results_key,
-    wants_check,
 )
 from bot.service.queue import Job
 
@@ -65,7 +65,7 @@ ROUTES: tuple[Route, ...] = (
         _actions("opened", "synchronize", "reopened", "ready_for_review", "edited"),
         handlers.pull_request_check,
         pull_request_key,
-        lambda payload: wants_check("pull_request", payload),
+        base_changed,
     ),
     Route("check_run", _actions("rerequested"), handlers.pull_request_check, check_key),
     Route("check_suite", _actions("rerequested"), handlers.pull_request_check, check_key),
