@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Action's check step: annotations, the step summary, SARIF when asked, and the exit
-# status that `fail-on` asks for. Inputs come as INPUT_* environment variables.
+# The Action's check step: one analysis, written as annotations (stdout), the step summary
+# and SARIF when asked, with the exit status `fail-on` asks for. Inputs come as INPUT_*
+# environment variables.
 set -uo pipefail
 bot="${PARITY_BOT:-parity-bot}"
 fail_on="${INPUT_FAIL_ON:-error}"
@@ -9,29 +10,27 @@ case "$fail_on" in
   *) echo "::error::fail-on must be error, warning or never, not '$fail_on'"; exit 2 ;;
 esac
 read -r -a paths <<< "${INPUT_PATH:-.}"
-options=(--no-progress)
+options=(--no-progress --format github --fail-on "$fail_on")
 if [ -n "${INPUT_CONFIG:-}" ]; then
   options+=(--config "$INPUT_CONFIG")
 fi
-
-# 0 or 1 (findings) are answers; 2 is an error that must fail the step whatever fail-on says.
-run() {
-  "$bot" check "${options[@]}" "$@" "${paths[@]}"
-  local status=$?
-  if [ "$status" -gt 1 ]; then
-    exit "$status"
-  fi
-  return 0
-}
-
-run --format github --fail-on never
+summary=""
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
-  run --format markdown --fail-on never >> "$GITHUB_STEP_SUMMARY"
+  # Written apart, then appended: the summary file may already hold earlier steps' text.
+  summary="$(mktemp "${RUNNER_TEMP:-/tmp}/parity-summary.XXXXXX")"
+  options+=(--output "markdown=$summary")
 fi
 if [ -n "${INPUT_SARIF_FILE:-}" ]; then
-  run --format sarif --fail-on never > "$INPUT_SARIF_FILE"
+  options+=(--output "sarif=$INPUT_SARIF_FILE")
+fi
+
+"$bot" check "${options[@]}" "${paths[@]}"
+status=$?
+if [ -n "$summary" ]; then
+  cat "$summary" >> "$GITHUB_STEP_SUMMARY"
+  rm -f "$summary"
 fi
 if [ -n "${GITHUB_OUTPUT:-}" ]; then
   echo "sarif-file=${INPUT_SARIF_FILE:-}" >> "$GITHUB_OUTPUT"
 fi
-"$bot" check "${options[@]}" --format json --fail-on "$fail_on" "${paths[@]}" > /dev/null
+exit "$status"

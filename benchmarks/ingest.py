@@ -103,15 +103,21 @@ def _answers(url: str) -> bool:
         return False
 
 
-def intake() -> None:
+def _delivery() -> tuple[bytes, dict[str, str]]:
+    """A signed `pull_request` delivery without an installation: the worker drops it at
+    once, so what is measured is the intake alone."""
     payload = example("pull_request.synchronize")
-    payload.pop("installation", None)  # the worker drops it at once: intake is measured alone
+    payload.pop("installation", None)
     body = json.dumps(payload).encode()
-    headers = {
+    return body, {
         "X-GitHub-Event": "pull_request",
         "X-Hub-Signature-256": sign(body),
         "Content-Type": "application/json",
     }
+
+
+def intake() -> None:
+    body, headers = _delivery()
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(
             Path(tmp),
@@ -156,14 +162,7 @@ def intake_under_load() -> None:
     are queued first, then 300 deliveries are sent one at a time and timed while the
     workers run (latency, not throughput: the throughput is part 1's)."""
     github = FakeGitHub(APP_ID, app_key()[1]).start()
-    payload = example("pull_request.synchronize")
-    payload.pop("installation", None)
-    body = json.dumps(payload).encode()
-    headers = {
-        "X-GitHub-Event": "pull_request",
-        "X-Hub-Signature-256": sign(body),
-        "Content-Type": "application/json",
-    }
+    body, headers = _delivery()
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING", WORKERS="4").start()
         try:

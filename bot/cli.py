@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
-from bot.core.analysis import Progress, analyze
+from bot.core.analysis import Progress, Report, analyze
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
 
@@ -69,10 +69,11 @@ def collect(paths: Sequence[str]) -> Collected:
                 found.add(file.resolve().relative_to(root).as_posix(), file)
         else:
             found.add(_display(path), path)
-            # A workflow file of a repository (as pre-commit passes them): its parity.yml.
-            parent = path.resolve().parent
-            if found.repo_root is None and parent.match(".github/workflows"):
-                found.repo_root = parent.parent.parent
+            if found.repo_root is None:
+                # A workflow file of a repository (as pre-commit passes them): its parity.yml.
+                parent = Path(os.path.abspath(path)).parent  # no realpath per file (see _display)
+                if parent.match(".github/workflows"):
+                    found.repo_root = parent.parent.parent
     return found
 
 
@@ -132,9 +133,14 @@ def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
 def cmd_check(args: argparse.Namespace) -> int:
     found = collect(args.paths or ["."])
     policy = _policy(args, found)
+    outputs = [_output(item) for item in args.output]
     report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)))
-    renderer = __import__(f"bot.render.{_MODULES[args.format]}", fromlist=["render"])
-    sys.stdout.write(renderer.render(report))
+    sys.stdout.write(_rendered(args.format, report))
+    for form, target in outputs:
+        try:
+            target.write_text(_rendered(form, report), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"{target}: {exc.strerror}") from None
     if not found.files:
         sys.stderr.write("parity-bot: no workflow files found\n")
     if args.fail_on is None:
@@ -142,6 +148,19 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         failed = report.at_least(args.fail_on) if args.fail_on != "never" else 0
     return EXIT_VIOLATIONS if failed else EXIT_OK
+
+
+def _output(item: str) -> tuple[str, Path]:
+    form, _, target = item.partition("=")
+    if form not in FORMATS or not target:
+        raise UsageError(f"--output {item}: use FORMAT=FILE with a format of {', '.join(FORMATS)}")
+    return form, Path(target)
+
+
+def _rendered(form: str, report: Report) -> str:
+    renderer = __import__(f"bot.render.{_MODULES[form]}", fromlist=["render"])
+    text: str = renderer.render(report)
+    return text
 
 
 def cmd_fix(args: argparse.Namespace) -> int:
@@ -245,6 +264,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit 1 on any finding of this severity or worse, whatever the "
         "config's mode; never: exit 0 unless an error stops the check "
         "(default: errors, when the mode is required)",
+    )
+    check.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="FORMAT=FILE",
+        help="also write the report in FORMAT to FILE (repeatable): several renderings of one "
+        "analysis, as the Action writes annotations, its summary and SARIF",
     )
     check.set_defaults(func=cmd_check)
 

@@ -283,3 +283,22 @@ def test_a_workflow_file_finds_its_repositorys_config(tmp_path: Path) -> None:
     job = json.loads(result.stdout)["workflows"][0]["jobs"][0]
     assert job["status"] == "ignored"
     assert workflow.is_file()
+
+
+def test_output_writes_more_renderings_of_the_same_check(tmp_path: Path) -> None:
+    _amd64_only(tmp_path)
+    sarif, summary = tmp_path / "out.sarif", tmp_path / "summary.md"
+    result = run(
+        "check",
+        "--format",
+        "github",
+        "--output",
+        f"sarif={sarif}",
+        "--output",
+        f"markdown={summary}",
+        str(tmp_path),
+    )
+    assert result.returncode == 1 and result.stdout.startswith("::error file=.github/workflows/ci.yml")
+    assert json.loads(sarif.read_text())["runs"][0]["results"]
+    assert summary.read_text().startswith("## Arch parity")
+    assert run("check", "--output", "xml=x", str(tmp_path)).returncode == 2

@@ -301,3 +301,15 @@ def test_a_window_cap_keeps_every_minute_under_the_limit() -> None:
     for limit in (7, 30, 80, 1000):
         cap = write_cap(limit)
         assert cap >= 1 and cap * (60 // WRITE_WINDOW + 1) <= limit
+
+
+def test_fix_requests_pick_the_fixable_workflows_by_path_or_name() -> None:
+    scan = _row("o/a")
+    scan.fixable = {".github/workflows/ci.yml": ["test"], ".github/workflows/build.yml": ["wheels"]}
+    assert scan.fixable_paths() == [".github/workflows/build.yml", ".github/workflows/ci.yml"]
+    assert (
+        scan.fixable_paths("ci.yml")
+        == scan.fixable_paths(".github/workflows/ci.yml")
+        == [".github/workflows/ci.yml"]
+    )
+    assert scan.fixable_paths("lint.yml") == []

@@ -101,6 +101,12 @@ class RepoScan:
     def judged(self) -> bool:
         return self.state in (SCANNED, UNCHANGED)
 
+    def fixable_paths(self, workflow: str | None = None) -> list[str]:
+        """The workflows a fix pull request can be opened for; with `workflow` (a path or a
+        file name, as `/parity fix ci.yml` gives it), only that one."""
+        name = workflow.rsplit("/", 1)[-1] if workflow is not None else None
+        return [path for path in sorted(self.fixable) if name is None or path.rsplit("/", 1)[-1] == name]
+
     def as_json(self) -> dict[str, Any]:
         return {
             "installation": self.installation,

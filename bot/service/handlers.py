@@ -205,10 +205,7 @@ async def _request_fixes(ctx: Context, job: Job, payload: dict[str, Any], workfl
     """`/parity fix [WORKFLOW]`: the fixable workflows of the last scan, queued."""
     repo = repo_of(payload)
     last = await ctx.store.last_scan(repo.full_name)
-    fixable = sorted(last[0].fixable) if last else []
-    if workflow is not None:
-        name = workflow.rsplit("/", 1)[-1]
-        fixable = [path for path in fixable if path.rsplit("/", 1)[-1] == name]
+    fixable = last[0].fixable_paths(workflow) if last else []
     for path in fixable:
         await fix_prs.request(
             ctx.queue, installation_of(payload), repo.full_name, repo.default_branch, path, job.delivery_id
