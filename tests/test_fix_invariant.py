@@ -205,6 +205,19 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
         ),
         (
             """\
+      codspeed:
+        runs-on: ubuntu-22.04
+        steps:
+          - run: uv sync --group bench
+          - name: Benchmarks
+            uses: CodSpeedHQ/action@v3
+            with:
+              run: uv run pytest tests/benchmarks --codspeed
+    """,
+            "it publishes (step 'Benchmarks' uses CodSpeedHQ/action",
+        ),
+        (
+            """\
       versions:
         runs-on: ubuntu-latest
         outputs:

@@ -165,6 +165,8 @@ USES_RULES: tuple[ActionRule, ...] = (
         "actions/upload-release-asset",
         # Commits the results to gh-pages (and pushes them with `auto-push`).
         "benchmark-action/github-action-benchmark",
+        # Uploads the commit's benchmark results to CodSpeed, compared with the base branch.
+        "codspeedhq/action",
     ),
     *_actions(GATE, "re-actors/alls-green", "step-security/workflow-conclusion-action"),
     *_actions(
