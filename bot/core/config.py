@@ -12,7 +12,6 @@ import fnmatch
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from typing import Any
 
 from bot.core.purpose import JUDGED_BY_DEFAULT
@@ -81,6 +80,8 @@ def _schema_validator() -> Any:
     """The JSON schema's validator, built once (only a run with a config pays the import)."""
     global _VALIDATOR
     if _VALIDATOR is None:
+        from importlib import resources
+
         import jsonschema
 
         schema = json.loads(
