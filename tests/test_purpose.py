@@ -433,6 +433,70 @@ def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
     assert (jobs["build"].purpose.name, jobs["build"].status) == ("build", "amd64-only")
 
 
+def test_a_python_setup_python_builds_for_x64_only_makes_a_linux_leg_x86_only():
+    # actions/setup-python has no Linux arm64 CPython before 3.8: such a leg can have no
+    # arm64 twin, so it is not counted as missing one (the 3.13 leg still is).
+    jobs = judge("""\
+        on: [push, pull_request]
+        jobs:
+          tests:
+            name: ${{ matrix.name || matrix.python }}
+            runs-on: ${{ matrix.os || 'ubuntu-latest' }}
+            strategy:
+              fail-fast: false
+              matrix:
+                include:
+                  - {python: '3.13'}
+                  - {python: '3.7', os: ubuntu-22.04}
+                  - {name: PyPy, python: 'pypy-3.7'}
+                  - {python: '3.7', os: macos-13}
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: ${{ matrix.python }}
+              - run: pip install tox && tox run -e py
+          legacy:
+            runs-on: ubuntu-22.04
+            steps:
+              - uses: actions/checkout@v4
+              - name: Set up Pythons
+                uses: actions/setup-python@v5
+                with:
+                  python-version: |
+                    2.7
+                    3.12
+              - run: python2 -m pytest tests/py2
+          maybe:
+            runs-on: ubuntu-latest
+            steps:
+              - if: ${{ inputs.legacy }}
+                uses: actions/setup-python@v5
+                with: {python-version: '3.6'}
+              - run: pytest
+        """)
+    by_python = {leg.matrix["python"]: leg.purpose.name for leg in jobs["tests"].legs}
+    # PyPy and macOS are not what the rule knows about: their legs stay judged.
+    assert by_python == {"3.13": "test", "3.7": "test", "pypy-3.7": "test"}
+    linux_37 = next(leg for leg in jobs["tests"].legs if leg.matrix.get("os") == "ubuntu-22.04")
+    assert linux_37.purpose.name == "x86-specific"
+    assert str(linux_37.purpose.evidence[0]) == (
+        "step 'actions/setup-python@v5' installs Python 3.7, which actions/setup-python has for x64 "
+        "only on Linux (line 16)"
+    )
+    assert [leg.matrix for leg in jobs["tests"].verdict.missing] == [
+        {"python": "3.13"},
+        {"name": "PyPy", "python": "pypy-3.7"},
+    ]
+    assert (jobs["legacy"].status, jobs["legacy"].purpose.name) == ("not-applicable", "x86-specific")
+    assert jobs["legacy"].verdict.reason == (
+        "runs x86-only work: step 'Set up Pythons' installs Python 2.7, which actions/setup-python "
+        "has for x64 only on Linux (line 24)"
+    )
+    # A setup that may not run cannot make the leg x86-only.
+    assert (jobs["maybe"].purpose.name, jobs["maybe"].status) == ("test", "amd64-only")
+
+
 # ----------------------------------------------------------------------------- config
 
 

@@ -310,7 +310,13 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         if found:
             renaming.append((size, candidate, invariant.renames(found)))
             continue
-        notes += _pythons_without_arm64(before, after)
+        lacking = _pythons_without_arm64(before, after)
+        if lacking:
+            reasons.append(
+                f"the edit adds arm64 legs on Python {', '.join(lacking)}, which "
+                "actions/setup-python has no Linux arm64 build of"
+            )
+            continue
         # Prefer the edit under which every step of an amd64 leg also runs on its twin.
         left_out = invariant.steps_left_out(before, after)
         if left_out:
@@ -330,24 +336,16 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
 
 
 def _pythons_without_arm64(before: JobReport, after: JobReport) -> list[str]:
-    """A note for the new legs whose setup-python version has no Linux arm64 build."""
+    """The Pythons the new Linux legs would ask setup-python for that it has no arm64 build of."""
     found: set[str] = set()
     for leg in invariant.new_legs(before, after):
+        if leg.os != runners.LINUX:
+            continue
         for step in after.job.steps:
-            if not (step.uses or "").startswith("actions/setup-python"):
-                continue
-            version = render_text(step.with_.get("python-version"), leg.contexts)
-            parts = re.match(r"^(\d+)\.(\d+)", version)
-            if parts and (int(parts[1]), int(parts[2])) < runners.SETUP_PYTHON_LINUX_ARM64_FROM:
-                found.add(version)
-    if not found:
-        return []
-    oldest = ".".join(map(str, runners.SETUP_PYTHON_LINUX_ARM64_FROM))
-    return [
-        f"actions/setup-python has no Linux arm64 build of Python "
-        f"{', '.join(sorted(found))} (arm64 starts at {oldest}): exclude those arm64 "
-        "legs, or they fail at setup"
-    ]
+            if (step.uses or "").startswith("actions/setup-python"):
+                version = render_text(step.with_.get("python-version"), leg.contexts)
+                found.update(runners.pythons_without_linux_arm64(version))
+    return sorted(found)
 
 
 def _step_title(step: Step) -> str:

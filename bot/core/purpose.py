@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from bot.core import runners
 from bot.core.expressions import render_script, render_text
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
@@ -1185,6 +1186,8 @@ def decide(
             ]
         evidence.extend(found)
         uses = (step.uses or "").lower()
+        if uses.startswith("actions/setup-python") and step.index not in maybe and _on_linux_x64(contexts):
+            leg_wide.extend(_x64_only_pythons(step, contexts))
         if uses.startswith("github/codeql-action/analyze"):
             # CodeQL builds compiled code only to analyse it.
             leg_wide.append(Evidence(LINT, _step_label(step), step.line, f"uses {step.uses}"))
@@ -1231,6 +1234,20 @@ def decide(
                 (Evidence(META, "job", job.line, "runs only plumbing commands (echo, grep, diff, git …)"),),
             )
     return purpose
+
+
+def _on_linux_x64(contexts: Mapping[str, Any]) -> bool:
+    runner = contexts.get("runner")
+    return isinstance(runner, dict) and runner.get("os") == "Linux" and runner.get("arch") == "X64"
+
+
+def _x64_only_pythons(step: Step, contexts: Mapping[str, Any]) -> list[Evidence]:
+    """A leg on a Python that setup-python builds for x64 only (3.7) can have no arm64 twin."""
+    lacking = runners.pythons_without_linux_arm64(_with_text(step, "python-version", contexts))
+    if not lacking:
+        return []
+    what = f"installs Python {', '.join(lacking)}, which actions/setup-python has for x64 only on Linux"
+    return [Evidence(X86_SPECIFIC, _step_label(step), step.line, what)]
 
 
 def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[str]) -> Purpose:

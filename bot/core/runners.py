@@ -405,6 +405,20 @@ def names_amd64(text: str) -> bool:
 # actions/setup-python has Linux arm64 builds of CPython from 3.8 on (actions/python-versions;
 # 3.7 and older exist for x64 only).
 SETUP_PYTHON_LINUX_ARM64_FROM = (3, 8)
+_CPYTHON_VERSION = re.compile(r"^(\d+)\.(\d+)")
+
+
+def pythons_without_linux_arm64(python_version: str) -> list[str]:
+    """The CPython versions a setup-python `python-version` input asks for (one, or one per
+    line) that it has no Linux arm64 build of: `3.7` -> ['3.7']; `3.12`, `3.x`, `pypy3.7` -> []."""
+    lacking: list[str] = []
+    for item in python_version.split():
+        version = item.strip("'\",")
+        parts = _CPYTHON_VERSION.match(version)
+        if parts and (int(parts[1]), int(parts[2])) < SETUP_PYTHON_LINUX_ARM64_FROM:
+            lacking.append(version)
+    return lacking
+
 
 _ARM64_WORD = {"x86_64": "aarch64", "x86-64": "aarch64", "amd64": "arm64", "x64": "arm64", "intel": "arm"}
 
