@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import asyncpg  # noqa: E402
 
 from bot.render import check_run  # noqa: E402
-from bot.service.commands import REPLY_MARKER  # noqa: E402
+from bot.render.replies import REPLY_MARKER  # noqa: E402
 from tests.fake_github import FakeGitHub, Fault  # noqa: E402
 from tests.service_harness import (  # noqa: E402
     APP_ID,

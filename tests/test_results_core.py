@@ -9,12 +9,13 @@ from datetime import date
 import pytest
 
 from bot.core.analysis import analyze
-from bot.core.commands import Command, parse
+from bot.core.commands import Command, parse, plan_rerun
 from bot.core.config import Policy, policy_from_dict
 from bot.core.junit import FAILED, JUnitError, compare, parse_report, read_artifact
 from bot.core.junit import TestCase as Case
-from bot.core.pairing import RunJob, latest_attempts, pair
+from bot.core.pairing import RunJob, latest_attempts, pair, parse_time
 from bot.core.results import Artifact, analyse
+from bot.render import replies
 from bot.render import results as render
 from tests.conftest import CORPUS
 
@@ -285,3 +286,45 @@ def test_policy_reads_fail_on_difference() -> None:
 )
 def test_commands_are_parsed(body: str, expected: list[Command]) -> None:
     assert parse(body) == expected
+
+
+def test_a_rerun_plan_takes_finished_recent_runs_and_names_the_others() -> None:
+    recent = {"id": 1, "name": "Tests", "status": "completed", "created_at": "2027-01-15T08:00:00Z"}
+    running = {"id": 2, "name": "Docker", "status": "in_progress", "created_at": "2027-01-15T08:00:00Z"}
+    old = {"id": 3, "name": "Nightly", "status": "completed", "created_at": "2026-11-01T08:00:00Z"}
+    quiet = {"id": 4, "name": "Lint", "status": "completed", "created_at": "2027-01-15T08:00:00Z"}
+    failed_arm = job("Test on arm64", DGX, "failure", run_id=1)
+    passed_arm = job("Build on arm64", DGX, run_id=1)
+    failed_amd = job("Test on amd64", ("ubuntu-latest",), "failure", run_id=1)
+    runs = [
+        (recent, [failed_arm, passed_arm, failed_amd]),
+        (running, [job("Image arm64", ("ubuntu-24.04-arm",), "cancelled", run_id=2)]),
+        (old, [job("Nightly arm64", DGX, "failure", run_id=3)]),
+        (quiet, [job("Lint", ("ubuntu-latest",), "failure", run_id=4)]),
+    ]
+    now = parse_time("2027-01-15T09:00:00Z") or 0.0
+    plan = plan_rerun(runs, Command("rerun", "arm64"), Policy(), now)
+    assert [(run["id"], leg.name) for run, leg in plan.jobs] == [(1, "Test on arm64")]
+    assert (plan.running, plan.too_old) == ([running], [old])
+    every = plan_rerun(runs, Command("rerun", "all", True), Policy(), now)
+    assert [leg.name for _, leg in every.jobs] == ["Test on arm64", "Build on arm64", "Test on amd64", "Lint"]
+
+    answer = replies.rerun_answer(
+        Command("rerun", "arm64"),
+        "0123456789",
+        plan.jobs,
+        [(passed_arm, "403 Forbidden")],
+        plan.running,
+        plan.too_old,
+    )
+    assert answer == (
+        "Rerunning 1 failed or cancelled arm64 leg at `0123456`:\n"
+        "- [Test on arm64](https://github.com/o/r/runs/Test on arm64) in [Tests]()\n\n"
+        "- Build on arm64: GitHub refused the rerun (403 Forbidden)\n\n"
+        "Not rerun: [Docker]() still running. GitHub only reruns finished runs; ask again when it ends.\n\n"
+        "Not rerun: 1 run is older than 30 days, which GitHub no longer reruns."
+    )
+    nothing = replies.rerun_answer(Command("rerun", "all", True), "0123456789", [], [], [], [])
+    assert nothing == "Nothing to rerun: no amd64 and arm64 leg at `0123456`."
+    every_answer = replies.rerun_answer(Command("rerun", "all", True), "0123456789", every.jobs[:2], [], [], [])
+    assert every_answer.startswith("Rerunning 2 amd64 and arm64 legs at `0123456`:\n- [Test on arm64]")

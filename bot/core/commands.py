@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.core.config import Policy
+from bot.core.limits import RERUN_MAX_AGE_DAYS
+from bot.core.pairing import RunJob, parse_time, to_rerun
+from bot.core.runners import AMD64, ARM64
 
 ARCHES = ("arm64", "amd64", "all")
 _LINE = re.compile(r"^\s*/parity\b(.*)$", re.IGNORECASE | re.MULTILINE)
@@ -51,3 +58,32 @@ def parse(body: str) -> list[Command]:
         else:
             found.append(Command("help", unknown=" ".join(words)))
     return found
+
+
+Run = Mapping[str, Any]  # a workflow run as `GET /actions/runs` lists it
+
+
+@dataclass(slots=True)
+class RerunPlan:
+    """What `/parity rerun` takes from the runs of a head commit, and what it must leave."""
+
+    jobs: list[tuple[Run, RunJob]] = field(default_factory=list)
+    running: list[Run] = field(default_factory=list)  # GitHub reruns finished runs only
+    too_old: list[Run] = field(default_factory=list)
+
+
+def plan_rerun(runs: list[tuple[Run, list[RunJob]]], command: Command, policy: Policy, now: float) -> RerunPlan:
+    """The legs a rerun command asks for, run by run (`runs`: each run with its jobs)."""
+    arches = {AMD64, ARM64} if command.arch == "all" else {str(command.arch)}
+    plan = RerunPlan()
+    for run, jobs in runs:
+        picked = to_rerun(jobs, arches, command.all_jobs, policy)
+        if not picked:
+            continue
+        if run.get("status") != "completed":
+            plan.running.append(run)
+        elif (parse_time(run.get("created_at")) or now) < now - RERUN_MAX_AGE_DAYS * 86400:
+            plan.too_old.append(run)
+        else:
+            plan.jobs += [(run, job) for job in picked]
+    return plan

@@ -7,12 +7,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from bot.core.commands import HELP, Command, parse
+from bot.core.commands import Command, parse, plan_rerun
 from bot.core.config import ConfigError, Policy
-from bot.core.limits import RERUN_MAX_AGE_DAYS
-from bot.core.pairing import parse_time, run_job, to_rerun
-from bot.core.runners import AMD64, ARM64
-from bot.core.words import count, verb
+from bot.core.pairing import RunJob, run_job
+from bot.core.runners import ARM64
+from bot.render import replies
 from bot.service import pull_requests, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck, Repo
@@ -64,7 +63,7 @@ async def on_comment(
         return
     number = int(payload["issue"]["number"])
     user = str(payload["comment"]["user"]["login"])
-    marker = REPLY_MARKER.format(id=payload["comment"]["id"])
+    marker = replies.REPLY_MARKER.format(id=payload["comment"]["id"])
     if run_number > 1 and await answered(api, repo, number, marker):
         return  # an earlier try replied (its POST may have timed out after landing)
     if run_number == 1:  # acknowledge once, not again on a retry
@@ -75,23 +74,13 @@ async def on_comment(
             comment_id=payload["comment"]["id"],
         )
     if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
-        await reply(
-            api,
-            repo,
-            number,
-            f"{marker}\n@{user} thanks, but `/parity` commands need "
-            "write access to this repository, so I have not acted on "
-            "this one.",
-        )
+        await reply(api, repo, number, replies.needs_write_access(user, marker))
         return
     answers = [
         await _execute(api, repo, number, command, installation, delivery, run_number, request_fixes)
         for command in commands
     ]
-    await reply(api, repo, number, f"{marker}\n@{user}\n\n" + "\n\n".join(answers))
-
-
-REPLY_MARKER = "<!-- parity-bot:reply {id} -->"  # one reply per command comment
+    await reply(api, repo, number, replies.reply(user, answers, marker))
 
 
 async def answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
@@ -108,12 +97,10 @@ async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
     if not numbers:
         return
     if not await can_write(api, repo, user):
-        await reply(
-            api, repo, numbers[0], f"@{user} thanks, but rerunning legs needs write access to this repository."
-        )
+        await reply(api, repo, numbers[0], replies.needs_write_access_to_rerun(user))
         return
     answer = await rerun(api, repo, str(run["head_sha"]), Command("rerun", ARM64))
-    await reply(api, repo, numbers[0], f"@{user}\n\n{answer}")
+    await reply(api, repo, numbers[0], replies.reply(user, [answer]))
 
 
 async def _execute(
@@ -127,27 +114,15 @@ async def _execute(
     request_fixes: RequestFixes,
 ) -> str:
     if command.action == "help":
-        prefix = f"I did not understand `/parity {command.unknown}`.\n\n" if command.unknown else ""
-        return prefix + HELP
+        return replies.help_answer(command)
     if command.action == "fix":
-        queued = await request_fixes(command.workflow)
-        if not queued:
-            what = f"`{command.workflow}`" if command.workflow else "any workflow"
-            return (
-                f"I have nothing to fix in {what} on `{repo.default_branch}` (as of the "
-                "last scan): it is at parity, not judged, or cannot be fixed automatically."
-            )
-        return (
-            "Opening pull requests from the default branch that add the arm64 legs to "
-            + ", ".join(f"`{path}`" for path in queued)
-            + "."
-        )
+        return replies.fix_answer(command, await request_fixes(command.workflow), repo.default_branch)
     pull = await api.request(rest.PULL, repo=repo.full_name, pull_number=number)
     sha = str(pull["head"]["sha"])
     if command.action == "check":
         check = PullRequestCheck(installation, repo, number, sha)
         await pull_requests.run(api, check, pull_requests.Attempt(f"{delivery}:check", run_number, False))
-        return f'Judged the workflows again at `{sha[:7]}`: see the "Arch parity" check.'
+        return replies.check_answer(sha)
     return await rerun(api, repo, sha, command)
 
 
@@ -156,57 +131,17 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
         policy, _ = await load_policy(api, repo)
     except ConfigError:
         policy = Policy()  # a broken config must not stop a rerun; its runners: are lost
-    arches = {AMD64, ARM64} if command.arch == "all" else {str(command.arch)}
     runs = await api.pages(rest.WORKFLOW_RUNS, {"head_sha": sha}, repo=repo.full_name)
-    chosen: list[tuple[dict[str, Any], Any]] = []
-    busy: list[dict[str, Any]] = []
-    old: list[dict[str, Any]] = []
-    for run in runs:
-        jobs = [
-            run_job(job, str(run.get("path")))
-            for job in await api.pages(
-                rest.RUN_JOBS, {"filter": "latest"}, repo=repo.full_name, run_id=run["id"]
-            )
-        ]
-        picked = to_rerun(jobs, arches, command.all_jobs, policy)
-        if not picked:
-            continue
-        if run.get("status") != "completed":
-            busy.append(run)
-        elif (parse_time(run.get("created_at")) or time.time()) < time.time() - RERUN_MAX_AGE_DAYS * 86400:
-            old.append(run)
-        else:
-            chosen += [(run, job) for job in picked]
-    which = "every" if command.all_jobs else "failed or cancelled"
-    arch_text = "amd64 and arm64" if command.arch == "all" else str(command.arch)
-    lines: list[str] = []
-    done: list[str] = []
-    for run, job in chosen:
+    with_jobs = [(run, await _latest_jobs(api, repo, run)) for run in runs]
+    plan = plan_rerun(with_jobs, command, policy, time.time())
+    done: list[tuple[Any, RunJob]] = []
+    refused: list[tuple[RunJob, str]] = []
+    for run, job in plan.jobs:
         try:
             await api.request(rest.RERUN_JOB, repo=repo.full_name, job_id=job.id)
-            done.append(
-                f"- [{job.name}]({job.html_url}) in [{run.get('name') or run.get('path')}]"
-                f"({run.get('html_url', '')})"
-            )
+            done.append((run, job))
         except Rejected as exc:
-            lines.append(f"- {job.name}: GitHub refused the rerun ({exc})")
-    if done:
-        lines.insert(
-            0, f"Rerunning {count(len(done), f'{which} {arch_text} leg')} at `{sha[:7]}`:\n" + "\n".join(done)
-        )
-    if busy:
-        lines.append(
-            "Not rerun: "
-            + ", ".join(f"[{r.get('name') or r.get('path')}]({r.get('html_url', '')})" for r in busy)
-            + " still running. GitHub only reruns finished runs; ask again when it ends."
-        )
-    if old:
-        lines.append(
-            f"Not rerun: {count(len(old), 'run')} {verb(len(old), 'is', 'are')} older than "
-            f"{RERUN_MAX_AGE_DAYS} days, which GitHub no longer reruns."
-        )
-    if not lines:
-        lines.append(f"Nothing to rerun: no {which} {arch_text} leg at `{sha[:7]}`.")
+            refused.append((job, str(exc)))
     log(
         logger,
         logging.INFO,
@@ -214,7 +149,12 @@ async def rerun(api: Api, repo: Repo, sha: str, command: Command) -> str:
         sha=sha,
         arch=command.arch,
         rerun=len(done),
-        running=len(busy),
-        too_old=len(old),
+        running=len(plan.running),
+        too_old=len(plan.too_old),
     )
-    return "\n\n".join(lines)
+    return replies.rerun_answer(command, sha, done, refused, plan.running, plan.too_old)
+
+
+async def _latest_jobs(api: Api, repo: Repo, run: dict[str, Any]) -> list[RunJob]:
+    jobs = await api.pages(rest.RUN_JOBS, {"filter": "latest"}, repo=repo.full_name, run_id=run["id"])
+    return [run_job(job, str(run.get("path"))) for job in jobs]
