@@ -118,6 +118,10 @@ class Repository:
     trees: dict[str, dict[str, bytes]] = field(default_factory=dict)
     blobs: dict[str, bytes] = field(default_factory=dict)
 
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
     def next_number(self) -> int:
         return max([0, *self.issues, *self.pulls]) + 1
 
@@ -503,11 +507,12 @@ class FakeGitHub:
             pull = self._pull(m.group(1), m.group(2), int(m.group(3)))
             return JSONResponse(self._page(pull.files, query))
         if method == "GET" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/comments", path)):
-            number = int(m.group(3))
-            items = [c for c in self.review_comments if c["pull_number"] == number]
+            full, number = self._repo(m.group(1), m.group(2)).full_name, int(m.group(3))
+            items = [c for c in self.review_comments if (c["repository"], c["pull_number"]) == (full, number)]
             return JSONResponse(self._page(items, query))
         if method == "POST" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/pulls/(\d+)/reviews", path)):
-            return self._create_review(self._pull(m.group(1), m.group(2), int(m.group(3))), body)
+            full = self._repo(m.group(1), m.group(2)).full_name
+            return self._create_review(full, self._pull(m.group(1), m.group(2), int(m.group(3))), body)
         if method == "POST" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/check-runs", path)):
             self._repo(m.group(1), m.group(2))
             run_id = next(self._ids)
@@ -624,12 +629,14 @@ class FakeGitHub:
                 {"permission": permission, "role_name": permission, "user": {"login": m.group(3)}}
             )
         if m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/(\d+)/comments", path):
-            number = int(m.group(3))
+            full, number = self._repo(m.group(1), m.group(2)).full_name, int(m.group(3))
             if method == "GET":
-                items = [c for c in self.issue_comments if c["issue_number"] == number]
+                on = (full, number)
+                items = [c for c in self.issue_comments if (c["repository"], c["issue_number"]) == on]
                 return JSONResponse(self._page(items, query))
             comment = {
                 "id": next(self._ids),
+                "repository": full,
                 "issue_number": number,
                 "body": body.get("body", ""),
                 "user": {"login": "parity-bot[bot]", "type": "Bot"},
@@ -637,8 +644,10 @@ class FakeGitHub:
             self.issue_comments.append(comment)
             return JSONResponse(comment, status_code=201)
         if method == "PATCH" and (m := re.fullmatch(r"/repos/([^/]+)/([^/]+)/issues/comments/(\d+)", path)):
-            comment = next((c for c in self.issue_comments if c["id"] == int(m.group(3))), None)
-            if comment is None:
+            full, ident = self._repo(m.group(1), m.group(2)).full_name, int(m.group(3))
+            found = (c for c in self.issue_comments if (c["repository"], c["id"]) == (full, ident))
+            comment = next(found, None)
+            if comment is None:  # another repository's comment is not found through this one
                 raise _Error(404, {"message": "Not Found"})
             comment["body"] = body.get("body", "")
             return JSONResponse(comment)
@@ -839,7 +848,7 @@ class FakeGitHub:
             raise _Error(422, {"message": "Only 50 annotations are allowed per request"})
         run["annotations"].extend(annotations)
 
-    def _create_review(self, pull: PullRequest, body: dict[str, Any]) -> Response:
+    def _create_review(self, full: str, pull: PullRequest, body: dict[str, Any]) -> Response:
         comments = body.get("comments") or []
         patches = {f["filename"]: f.get("patch") or "" for f in pull.files}
         for comment in comments:
@@ -870,6 +879,7 @@ class FakeGitHub:
                     "id": next(self._ids),
                     "pull_request_review_id": review_id,
                     "commit_id": body.get("commit_id"),
+                    "repository": full,
                     "pull_number": pull.number,
                 }
             )

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.service import rest
-from bot.service.github import Clients, app_request
+from bot.service.github import Clients, Rejected, app_request
 from bot.service.metrics import Registry
 from tests import github_contract
 from tests.fake_github import FakeGitHub, PullRequest, Repository
@@ -226,6 +226,25 @@ async def test_an_answer_that_drifts_from_githubs_shape_is_caught(github: FakeGi
     assert len(github.violations) == 1
     assert "check_runs.0.status" in github.violations[0]
     github.violations.clear()  # shown; the fixture would fail the test on it
+
+
+async def test_comments_belong_to_their_repository(github: FakeGitHub) -> None:
+    # Pull request 5 of another repository is another conversation: a comment made or
+    # edited through one repository is never seen or found through the other.
+    _populated(github)
+    github.repos["octo/app"] = Repository("octo", "app", installation=INSTALLATION)
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 10.0, Registry())
+    async with clients.installation(INSTALLATION) as api:
+        made = await api.request(rest.CREATE_ISSUE_COMMENT, repo="octo/lib", issue_number=5, json={"body": "x"})
+        assert await api.pages(rest.ISSUE_COMMENTS, repo="octo/app", issue_number=5) == []
+        assert [c["id"] for c in await api.pages(rest.ISSUE_COMMENTS, repo="octo/lib", issue_number=5)] == [
+            made["id"]
+        ]
+        with pytest.raises(Rejected, match="404"):
+            await api.request(
+                rest.UPDATE_ISSUE_COMMENT, repo="octo/app", comment_id=made["id"], json={"body": "y"}
+            )
+    assert [c["body"] for c in github.issue_comments] == ["x"]
 
 
 @pytest.mark.parametrize(
