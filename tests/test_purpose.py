@@ -419,6 +419,63 @@ def test_a_job_no_rule_recognises_is_unknown_and_judged():
     assert custom.as_json()["evidence"][0]["what"] == ("runs `./ci/do-the-thing --all`, which no rule knows")
 
 
+UNRECOGNISED = """\
+on: push
+jobs:
+  version:
+    runs-on: ubuntu-latest
+    outputs:
+      version: ${{ steps.pick.outputs.version }}
+    steps:
+      - uses: actions/checkout@v4
+      - id: pick
+        uses: our-org/actions-pick-version@v2
+  integration:
+    runs-on: ubuntu-24.04
+    strategy:
+      matrix:
+        suite: [api, cli]
+    steps:
+      - run: ./ci/run-suite ${{ matrix.suite }}
+  mixed:
+    runs-on: ${{ matrix.os }}
+    strategy:
+      matrix:
+        os: [ubuntu-latest]
+        kind: [unit, custom]
+    steps:
+      - if: matrix.kind == 'unit'
+        run: go test ./...
+      - if: matrix.kind == 'custom'
+        run: ./ci/run-suite custom
+"""
+
+
+def _missing_leg_finding(job: JobReport):
+    (found,) = [item for item in job.findings if item.rule == "missing-arm64-leg"]
+    return found
+
+
+def test_a_missing_leg_no_rule_can_read_is_a_warning_not_an_error():
+    # Judged, so still reported, but without the confidence of an error: what the job does
+    # may not depend on the CPU at all (an outputs job calling an action no rule knows).
+    jobs = judge(UNRECOGNISED)
+    version = _missing_leg_finding(jobs["version"])
+    assert (jobs["version"].status, version.severity) == ("amd64-only", "warning")
+    assert version.message == (
+        "job 'version': no arm64 leg on linux (a warning: what the job does is not recognised; "
+        "step 'our-org/actions-pick-version@v2' uses our-org/actions-pick-version, which no rule "
+        "knows (line 9))"
+    )
+    assert _missing_leg_finding(jobs["integration"]).severity == "warning"
+    # One missing leg tests: an error, as before.
+    assert _missing_leg_finding(jobs["mixed"]).severity == "error"
+    # `require:` judges a job whatever its purpose, and so makes its gaps errors.
+    required = judge(UNRECOGNISED, load_policy("require: [{workflow: '*', job: integration}]\n"))
+    assert _missing_leg_finding(required["integration"]).severity == "error"
+    assert _missing_leg_finding(required["version"]).severity == "warning"
+
+
 def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
     jobs = judge("""\
         on: push

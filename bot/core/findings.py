@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.core import purpose
 from bot.core.config import Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
@@ -71,8 +72,7 @@ def job_findings(
 ) -> list[Finding]:
     found: list[Finding] = []
     if verdict.status in (PARTIAL, AMD64_ONLY):
-        where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
-        found.append(finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}"))
+        found.append(_missing_legs(job, verdict))
     found += _non_blocking(job, legs, runner_paths, policy)
     found += _retired(job, legs, today)
     found += _unknown_runner(job, legs, policy)
@@ -91,6 +91,19 @@ def job_findings(
                 )
             )
     return found
+
+
+def _missing_legs(job: Job, verdict: Verdict) -> Finding:
+    """An error when a missing leg builds or tests; a warning when no rule knows what the
+    missing legs do (they are judged, but a confident error there could be a false alarm)."""
+    where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
+    unsure = [leg for leg in verdict.missing if leg.purpose.name == purpose.UNKNOWN and not leg.required]
+    if not unsure or len(unsure) < len(verdict.missing):
+        return finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}")
+    unknown = next((item for item in unsure[0].purpose.evidence if item.purpose == "?"), None)
+    what = str(unknown) if unknown is not None else "no step matched a purpose rule"
+    message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {what})"
+    return finding("missing-arm64-leg", where, message, WARNING)
 
 
 def _non_blocking(job: Job, legs: list[Leg], runner_paths: RunnerPaths, policy: Policy) -> list[Finding]:
