@@ -183,7 +183,7 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
       wheel:
         runs-on: ubuntu-latest
         steps:
-          - run: python -m build
+          - run: python -m build && auditwheel repair dist/*.whl -w dist
           - name: Publish to PyPI
             uses: pypa/gh-action-pypi-publish@release/v1
     """,

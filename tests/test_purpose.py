@@ -297,6 +297,106 @@ def test_cross_building_only_other_architectures_is_arch_other():
     assert jobs["ppc"].status == "not-applicable"
 
 
+PYPI_RELEASE = """\
+on:
+  push:
+    tags: ["v*"]
+jobs:
+  dists:
+    runs-on: ubuntu-latest
+    env:
+      FROZENLIST_NO_EXTENSIONS: "1"
+    steps:
+      - uses: actions/checkout@v4
+      - run: python -Im pip install build
+      - name: Build the sdist and the pure wheel
+        run: python -Im build
+      - uses: actions/upload-artifact@v4
+        with: {name: dists, path: dist}
+  attest:
+    needs: dists
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/download-artifact@v4
+      - uses: actions/attest-build-provenance@v2
+        with: {subject-path: "dist/*"}
+  pypi:
+    needs: [attest]
+    runs-on: ubuntu-latest
+    environment: pypi
+    steps:
+      - uses: actions/download-artifact@v4
+      - name: Publish
+        uses: pypa/gh-action-pypi-publish@release/v1
+  one-job:
+    runs-on: ubuntu-24.04
+    steps:
+      - uses: actions/checkout@v4
+      - run: uv build
+      - run: uv publish --trusted-publishing always
+  manylinux:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python -m build --wheel && auditwheel repair dist/*.whl -w wheelhouse
+      - run: twine upload wheelhouse/*
+  mac:
+    runs-on: macos-15-intel
+    steps:
+      - run: python -m build
+      - run: twine upload dist/*
+  check-build:
+    runs-on: ubuntu-latest
+    steps:
+      - run: python -m build
+      - run: python -m twine check dist/*
+"""
+
+
+def test_a_python_package_built_for_pypi_on_linux_is_pure_and_not_judged():
+    # PyPI takes no plain linux_x86_64 wheel: what `python -m build` makes for it on Linux is
+    # an sdist and a pure wheel, the same on every CPU, whether the upload is in the job or
+    # in a job after it (through needs:, here two jobs later).
+    jobs = judge(PYPI_RELEASE)
+    assert (jobs["dists"].status, jobs["dists"].purpose.name) == ("not-applicable", "sdist")
+    assert jobs["dists"].verdict.reason == (
+        "builds an sdist: step 'Build the sdist and the pure wheel' runs `python -Im build`, which "
+        "job 'pypi' uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel) "
+        "(line 12)"
+    )
+    assert (jobs["one-job"].status, jobs["one-job"].purpose.name) == ("not-applicable", "sdist")
+    assert "which this job uploads to PyPI" in jobs["one-job"].verdict.reason
+    # A wheel made a manylinux wheel holds compiled code; macOS wheels are accepted by PyPI;
+    # a build nobody uploads may compile extensions: all three stay judged.
+    assert (jobs["manylinux"].purpose.name, jobs["manylinux"].status) == ("build", "amd64-only")
+    assert jobs["manylinux"].purpose.publishes is not None
+    assert jobs["mac"].purpose.name == "build"  # (macOS is not a judged platform by default)
+    assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("build", "amd64-only")
+
+
+def test_commands_run_over_ssh_run_on_another_machine():
+    jobs = judge("""\
+        on: push
+        jobs:
+          s390x:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: |
+                  rsync -az . ci@s390x.example.org:/tmp/src
+                  ssh ci@s390x.example.org "cd /tmp/src && go test ./..."
+          deploy-key:
+            runs-on: ubuntu-latest
+            needs: [s390x]
+            steps:
+              - run: ssh -T git@github.com || true
+        """)
+    s390x = jobs["s390x"]
+    assert (s390x.purpose.name, s390x.status) == ("unknown", "amd64-only")
+    assert s390x.as_json()["evidence"][0]["what"].startswith("runs `ssh ci@s390x.example.org")
+    assert _missing_leg_finding(s390x).severity == "warning"
+    assert jobs["deploy-key"].status == "not-applicable"
+
+
 # ----------------------------------------------------------------------------- x86 / others
 
 X86 = """\

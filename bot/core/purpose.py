@@ -253,6 +253,7 @@ USES_RULES: tuple[ActionRule, ...] = (
         "depot/bake-action",
         "redhat-actions/buildah-build",
         "joerick/cibuildwheel",
+        "hynek/build-and-inspect-python-package",
     ),
 )
 
@@ -298,7 +299,7 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         SDIST,
-        r"\bpython3?(\.\d+)? -m build\b.*--sdist\b(?!.*--wheel)",
+        r"\bpython3?(\.\d+)? -[IBEOSsu]*m build\b.*--sdist\b(?!.*--wheel)",
         r"\buv build\b.*--sdist\b",
         r"\bmaturin sdist\b",
         r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
@@ -497,8 +498,13 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bninja\b",
         r"\bmeson (setup|compile|install)\b",
         r"(^|\s)\./configure\b",
-        r"\bpython3?(\.\d+)? -m build\b",
+        r"\bpython3?(\.\d+)? -[IBEOSsu]*m build\b",
         r"\bpip3? wheel\b",
+        # a wheel made a platform wheel (manylinux, macOS, Windows): it holds compiled code
+        r"\bauditwheel (repair|addtag)\b",
+        r"\bdelocate-wheel\b",
+        r"\bdelvewheel repair\b",
+        r"\brepairwheel\b",
         r"\buv build\b",
         r"\bmaturin (build|develop)\b",
         r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
@@ -736,7 +742,7 @@ _NEUTRAL = re.compile(
     r"Write-Host|Write-Output|Set-Content|Add-Content|Get-ChildItem|Remove-Item|New-Item|"
     r"Copy-Item|Move-Item|Get-Content|\$\w+\s*=|\$env:\w+\s*=|[A-Za-z_]\w*=\S*$|"
     # dependencies (installing the project itself is a build rule)
-    r"pip3? (download|freeze|list|show|cache)|python3?(\.\d+)? -m (pip|venv|ensurepip)|"
+    r"pip3? (download|freeze|list|show|cache)|python3?(\.\d+)? -[IBEOSsu]*m (pip|venv|ensurepip)|"
     r"uv (sync|venv|lock|python install|cache)|"
     r"(npm|pnpm|bun) (ci|install|i|config)|yarn( install| config| set)?\s*$|"
     r"go (mod (download|tidy|verify)|env)|cargo (fetch|generate-lockfile|update)|"
@@ -750,7 +756,7 @@ _INSTALL = re.compile(
     r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
     r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
-    r"(python3?(\.\d+)? -m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
+    r"(python3?(\.\d+)? -[IBEOSsu]*m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
@@ -891,6 +897,8 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
     if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
+    if first == "ssh":  # what it runs runs on another machine, whose CPU is not the runner's
+        return None if _run_rule_match(text, (BUILD, TEST)) is not None else ("", "")
     if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text):
         return ("", "")  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
@@ -1208,6 +1216,8 @@ def decide(
         )
     purpose = _resolve(leg_wide, evidence, targets)
     published = next((item for item in evidence if item.purpose == PUBLISH), None)
+    if published is not None and _on_linux(contexts) and uploads_to_pypi(Purpose(PUBLISH, (published,))):
+        purpose = for_pypi(purpose, "this job") or purpose
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
         purpose = dataclasses.replace(purpose, publishes=published)
@@ -1236,9 +1246,42 @@ def decide(
     return purpose
 
 
-def _on_linux_x64(contexts: Mapping[str, Any]) -> bool:
+# PyPI takes no plain `linux_x86_64` wheel (only manylinux and musllinux ones), so a Python
+# package build (`python -m build`, `uv build`) whose result goes to PyPI made an sdist and a
+# pure wheel: the same on every CPU. Wheels with compiled code come from cibuildwheel or maturin.
+_PYTHON_PACKAGE_BUILD = re.compile(
+    r"^(runs `python3?(\.\d+)? -[IBEOSsu]*m build|runs `uv build|uses hynek/build-and-inspect-python-package$)"
+)
+_TO_PYPI = re.compile(
+    r"^(runs `(twine upload|uv publish|poetry publish|flit publish|hatch publish|pdm publish)"
+    r"|uses pypa/gh-action-pypi-publish$)"
+)
+
+
+def uploads_to_pypi(purpose: Purpose) -> bool:
+    found = (*purpose.evidence, purpose.publishes) if purpose.publishes else purpose.evidence
+    return any(item.purpose == PUBLISH and _TO_PYPI.match(item.what) for item in found)
+
+
+def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
+    """A Linux leg whose only builds are Python package builds, when `uploader` (a job, or
+    "this job") puts them on PyPI: an sdist and a pure wheel, not judged. None for any other
+    leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
+    builds = [item for item in purpose.evidence if item.purpose == BUILD]
+    if purpose.name != BUILD or not builds or not all(_PYTHON_PACKAGE_BUILD.match(i.what) for i in builds):
+        return None
+    why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
+    found = tuple(dataclasses.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
+    return Purpose(SDIST, found, publishes=purpose.publishes)
+
+
+def _on_linux(contexts: Mapping[str, Any]) -> bool:
     runner = contexts.get("runner")
-    return isinstance(runner, dict) and runner.get("os") == "Linux" and runner.get("arch") == "X64"
+    return isinstance(runner, dict) and runner.get("os") == "Linux"
+
+
+def _on_linux_x64(contexts: Mapping[str, Any]) -> bool:
+    return _on_linux(contexts) and contexts["runner"].get("arch") == "X64"
 
 
 def _x64_only_pythons(step: Step, contexts: Mapping[str, Any]) -> list[Evidence]:
