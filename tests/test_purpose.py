@@ -576,6 +576,38 @@ def test_a_missing_leg_no_rule_can_read_is_a_warning_not_an_error():
     assert _missing_leg_finding(required["version"]).severity == "warning"
 
 
+def test_a_goarch_matrix_names_the_legs_target():
+    # Release smoke tests per GOOS/GOARCH, arm legs under QEMU: the 386 leg is x86-only work,
+    # the arm64 leg (emulated) is the amd64 leg's twin.
+    jobs = judge("""\
+        on: push
+        jobs:
+          smoke:
+            runs-on: ${{ matrix.runner }}
+            strategy:
+              matrix:
+                include:
+                  - {runner: ubuntu-latest, goos: linux, goarch: amd64}
+                  - {runner: ubuntu-latest, goos: linux, goarch: "386"}
+                  - {runner: ubuntu-latest, goos: linux, goarch: arm64}
+            steps:
+              - uses: actions/checkout@v4
+              - if: matrix.goarch == 'arm64'
+                uses: docker/setup-qemu-action@v3
+              - run: ./scripts/smoke_test.sh dist/app_${{ matrix.goos }}_${{ matrix.goarch }}
+          harness:
+            runs-on: ubuntu-latest
+            steps:
+              - run: bash ./internal/e2etest/package.sh
+        """)
+    by_arch = {leg.matrix["goarch"]: (leg.arch, leg.purpose.name) for leg in jobs["smoke"].legs}
+    assert by_arch["386"][1] == "x86-specific"
+    assert by_arch["arm64"] == ("arm64", "test")
+    assert jobs["smoke"].status == "parity"
+    # A folder named for end-to-end tests does not make its packaging script a test run.
+    assert jobs["harness"].purpose.name == "unknown"
+
+
 def test_a_step_that_may_not_run_cannot_make_the_leg_x86_only():
     jobs = judge("""\
         on: push

@@ -482,7 +482,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bbenchmark",
         r"\bcargo bench\b",
         r"\bhyperfine\b",
-        r"\b(smoke|integration|e2e)[-_]?test",
+        r"\b(smoke|integration|e2e)[-_]?test(?![\w-]*/)",  # not a folder: `e2etest/make-archive.sh`
     ),
     *_rules(
         BUILD,
@@ -1105,7 +1105,9 @@ _FLAG_KEYS = {
 
 
 # Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
-_TARGET_MATRIX_KEY = re.compile(r"^(target|targets|triple|platform|rust[-_]?target|goos|abi)$", re.IGNORECASE)
+_TARGET_MATRIX_KEY = re.compile(
+    r"^(target|targets|triple|platform|rust[-_]?target|goos|goarch|abi)$", re.IGNORECASE
+)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
 # `x86` alone often means x86_64 in a matrix; only i386/i686 say 32-bit for sure.
