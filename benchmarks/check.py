@@ -40,14 +40,14 @@ BENCH_VENV = ROOT / "build" / "bench-venv"
 
 
 def _installed() -> str:
-    """parity-bot installed from this tree (not editable) into the bench venv."""
+    """parity-bot installed from this tree (not editable) into the bench venv, afresh."""
     python = BENCH_VENV / "bin" / "python"
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", str(ROOT)], check=True)
-    else:  # the dependencies are there; only this tree's code is new
-        pip = [str(python), "-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall"]
-        subprocess.run([*pip, str(ROOT)], check=True)
+    shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)  # setuptools' in-tree build
+    pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    subprocess.run([*pip, str(ROOT)], check=True)  # dependencies, when they changed
+    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True)
     return str(BENCH_VENV / "bin" / "parity-bot")
 
 

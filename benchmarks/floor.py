@@ -16,6 +16,7 @@ from benchmarks.check import ENV, FILES, tools
 
 ROUNDS = 9
 COMPOSE = """\
+import sys
 import ruamel.yaml.cyaml as cyaml
 for path in sys.argv[1:]:
     parser = cyaml.CParser(open(path, encoding="utf-8").read())

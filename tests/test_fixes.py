@@ -72,7 +72,6 @@ UNFIXED = {
     "real": {
         # builds `--target x86_64-unknown-linux-musl`: on an arm64 runner that is a cross build
         ("PyO3__maturin__test.yml", "build-maturin"): "the edit leaves it amd64-only",
-        ("astral-sh__ty__build-binaries.yml", "musllinux"): "the edit leaves it amd64-only",
         # runs-on: ${{ matrix.os }}-latest with os: ubuntu
         ("aio-libs__aiohttp__ci-cd.yml", "test"): "no known arm64 counterpart of runner 'ubuntu'",
         ("aio-libs__aiohttp__ci-cd.yml", "autobahn"): "no known arm64 counterpart of runner 'ubuntu'",

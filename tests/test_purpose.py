@@ -8,9 +8,10 @@ import textwrap
 
 import pytest
 
-from bot.core.analysis import JobReport
+from bot.core.analysis import JobReport, analyze
 from bot.core.config import Policy, load_policy
 from bot.core.fixes import plan
+from bot.render import check_run
 from tests.conftest import TODAY, judge
 
 
@@ -373,6 +374,116 @@ def test_a_python_package_built_for_pypi_on_linux_is_pure_and_not_judged():
     assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("build", "amd64-only")
 
 
+def test_an_upload_to_another_index_or_of_repaired_wheels_keeps_the_build_judged():
+    jobs = judge("""\
+        on: push
+        jobs:
+          internal:
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build
+              - run: twine upload --repository-url https://nexus.example.com/repository/pypi/ dist/*
+          internal-action:
+            runs-on: ubuntu-latest
+            steps:
+              - run: uv build
+              - uses: pypa/gh-action-pypi-publish@release/v1
+                with:
+                  repository-url: https://artifacts.example.com/api/pypi/upload
+          testpypi:
+            runs-on: ubuntu-latest
+            steps:
+              - run: uv build
+              - uses: pypa/gh-action-pypi-publish@release/v1
+                with:
+                  repository-url: https://test.pypi.org/legacy/
+          wheel:
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build --wheel
+              - uses: actions/upload-artifact@v4
+                with: {name: wheel, path: dist}
+          repair-and-publish:
+            needs: [wheel]
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+              - run: auditwheel repair dist/*.whl -w wheelhouse
+              - run: twine upload wheelhouse/*
+        """)
+    # A private index takes plain linux wheels: the build may be native.
+    assert (jobs["internal"].purpose.name, jobs["internal"].status) == ("build", "amd64-only")
+    assert jobs["internal"].purpose.publishes is not None
+    assert (jobs["internal-action"].purpose.name, jobs["internal-action"].status) == ("build", "amd64-only")
+    assert jobs["testpypi"].purpose.name == "sdist"
+    # Wheels repaired before the upload are platform wheels: the job that built them stays
+    # judged, and repairing beside publishing does not make the uploader a build.
+    assert (jobs["wheel"].purpose.name, jobs["wheel"].status) == ("build", "amd64-only")
+    assert (jobs["repair-and-publish"].purpose.name, jobs["repair-and-publish"].status) == (
+        "publish",
+        "not-applicable",
+    )
+
+
+def test_a_reusable_release_workflow_builds_its_pure_package_for_pypi_where_it_is_called():
+    release = """\
+        on: workflow_call
+        jobs:
+          build:
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build
+              - uses: actions/upload-artifact@v4
+                with: {name: dist, path: dist}
+          publish:
+            needs: build
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+              - uses: pypa/gh-action-pypi-publish@release/v1
+        """
+    caller = """\
+        on:
+          push:
+            tags: ["v*"]
+        jobs:
+          release:
+            uses: ./.github/workflows/release.yml
+        """
+    report = analyze(
+        {
+            ".github/workflows/release.yml": textwrap.dedent(release),
+            ".github/workflows/tag.yml": textwrap.dedent(caller),
+        },
+        Policy(),
+        TODAY,
+    )
+    statuses = {(wf.path, job.job.id): job.status for wf in report.workflows for job in wf.jobs}
+    assert statuses == {
+        (".github/workflows/release.yml", "build"): "not-applicable",
+        (".github/workflows/release.yml", "publish"): "not-applicable",
+        (".github/workflows/tag.yml", "release"): "not-applicable",
+    }
+
+
+def test_needs_that_loop_end_the_walk():
+    jobs = judge("""\
+        on: push
+        jobs:
+          a:
+            needs: [b]
+            runs-on: ubuntu-latest
+            steps:
+              - run: python -m build
+          b:
+            needs: [a]
+            runs-on: ubuntu-latest
+            steps:
+              - run: twine upload dist/*
+        """)
+    assert jobs["a"].purpose.name == "sdist"
+
+
 def test_commands_run_over_ssh_run_on_another_machine():
     jobs = judge("""\
         on: push
@@ -570,6 +681,9 @@ def test_a_missing_leg_no_rule_can_read_is_a_warning_not_an_error():
     assert _missing_leg_finding(jobs["integration"]).severity == "warning"
     # One missing leg tests: an error, as before.
     assert _missing_leg_finding(jobs["mixed"]).severity == "error"
+    assert check_run.title(
+        analyze({"ci.yml": UNRECOGNISED.split("  mixed:")[0]}, Policy(), TODAY), Policy()
+    ) == ("2 jobs without full arm64 coverage, as warnings")
     # `require:` judges a job whatever its purpose, and so makes its gaps errors.
     required = judge(UNRECOGNISED, load_policy("require: [{workflow: '*', job: integration}]\n"))
     assert _missing_leg_finding(required["integration"]).severity == "error"
@@ -654,8 +768,17 @@ def test_a_python_setup_python_builds_for_x64_only_makes_a_linux_leg_x86_only():
                 with:
                   python-version: |
                     2.7
-                    3.12
+                    3.6
               - run: python2 -m pytest tests/py2
+          both:
+            runs-on: ubuntu-22.04
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: |
+                    3.7
+                    3.12
+              - run: tox
           maybe:
             runs-on: ubuntu-latest
             steps:
@@ -679,9 +802,11 @@ def test_a_python_setup_python_builds_for_x64_only_makes_a_linux_leg_x86_only():
     ]
     assert (jobs["legacy"].status, jobs["legacy"].purpose.name) == ("not-applicable", "x86-specific")
     assert jobs["legacy"].verdict.reason == (
-        "runs x86-only work: step 'Set up Pythons' installs Python 2.7, which actions/setup-python "
-        "has for x64 only on Linux (line 24)"
+        "runs x86-only work: step 'Set up Pythons' installs Python 2.7, 3.6, which "
+        "actions/setup-python has for x64 only on Linux (line 24)"
     )
+    # 3.12 beside 3.7: the leg tests 3.12 too, so it is judged.
+    assert (jobs["both"].purpose.name, jobs["both"].status) == ("test", "amd64-only")
     # A setup that may not run cannot make the leg x86-only.
     assert (jobs["maybe"].purpose.name, jobs["maybe"].status) == ("test", "amd64-only")
 

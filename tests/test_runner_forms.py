@@ -411,3 +411,58 @@ def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
     assert jobs["test"].verdict.reason == (
         "step 'Pick cross' sets RUNNER=cross through $GITHUB_ENV, which decides what later steps build or test"
     )
+
+
+# ----------------------------------------------------------------------------- sibling jobs
+
+
+CROSS_SIBLINGS = """\
+on: pull_request
+jobs:
+  linux:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        target: [x86_64, i686]
+    steps:
+      - uses: actions/checkout@v4
+      - uses: PyO3/maturin-action@v1
+        with: {target: "${{ matrix.target }}", args: --release --out dist, manylinux: auto}
+  linux-cross:
+    runs-on: ubuntu-latest
+    strategy:
+      matrix:
+        platform:
+          - {target: aarch64-unknown-linux-gnu, arch: aarch64}
+          - {target: s390x-unknown-linux-gnu, arch: s390x}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: PyO3/maturin-action@v1
+        with: {target: "${{ matrix.platform.target }}", args: --release --out dist, manylinux: auto}
+      - uses: uraimo/run-on-arch-action@v3
+        with:
+          arch: ${{ matrix.platform.arch }}
+          distro: ubuntu22.04
+          run: pip install dist/*.whl && app --help
+  musl:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: PyO3/maturin-action@v1
+        with: {target: x86_64-unknown-linux-musl, manylinux: musllinux_1_2}
+"""
+
+
+def test_a_cross_job_beside_its_native_job_is_the_arm64_side():
+    # `linux` builds x86_64 natively; `linux-cross` builds aarch64 and tests it under QEMU:
+    # one family (the `cross` word, like an arch word, names a sibling), so both are at parity.
+    # `musl` has no cross sibling and stays amd64-only.
+    jobs = judge(CROSS_SIBLINGS)
+    assert (jobs["linux"].status, jobs["linux"].verdict.reason) == (
+        "parity",
+        "every amd64 leg has an arm64 twin (in linux-cross)",
+    )
+    assert (jobs["linux-cross"].status, jobs["linux-cross"].verdict.reason) == ("parity", "arm64 twin of linux")
+    assert jobs["musl"].status == "amd64-only"
+    # Without QEMU counting, the cross job's arm64 side is gone.
+    strict = judge(CROSS_SIBLINGS, load_policy("allow_emulated: false\n"))
+    assert strict["linux"].status == "amd64-only"

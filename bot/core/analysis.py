@@ -9,13 +9,12 @@ from datetime import date
 from typing import Any
 
 from bot.core import legs as legs_module
-from bot.core import purpose as purpose_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
 from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
-from bot.core.runners import AMD64, ARM64, LINUX
+from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import (
     NOT_APPLICABLE,
     OTHER_PLATFORM,
@@ -170,25 +169,6 @@ def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
     return lookup
 
 
-def _packages_for_pypi(workflow: Workflow, by_job: Mapping[str, legs_module.JobLegs]) -> None:
-    """A job that only builds a Python package, for a job after it (through `needs:`) that
-    uploads to PyPI, made an sdist and a pure wheel (`purpose.for_pypi`): not judged."""
-    needs = {job.id: job.needs for job in workflow.jobs}
-    for job in workflow.jobs:
-        if not any(purpose_module.uploads_to_pypi(leg.purpose) for leg in by_job[job.id].legs):
-            continue
-        before, stack = set(), list(needs[job.id])
-        while stack:  # every job this one waits for, directly or not
-            name = stack.pop()
-            if name in needs and name not in before:
-                before.add(name)
-                stack.extend(needs[name])
-        for name in sorted(before):
-            for leg in by_job[name].legs:
-                if leg.os == LINUX:
-                    leg.purpose = purpose_module.for_pypi(leg.purpose, f"job '{job.id}'") or leg.purpose
-
-
 Progress = Callable[[int, int, str], None]
 
 
@@ -211,7 +191,7 @@ def analyze(
     inputs: list[JobInput] = []
     for path, workflow in workflows.items():
         by_job = {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
-        _packages_for_pypi(workflow, by_job)
+        legs_module.packages_for_pypi(workflow, by_job)
         for job in workflow.jobs:
             resolved = by_job[job.id]
             ignored = job.ignored_by_comment or policy.ignored(path, job.id)

@@ -305,6 +305,26 @@ def _running_steps(job: Job, contexts: Mapping[str, Any]) -> tuple[list[Step], s
     return steps, {index for index, condition in runs.items() if condition is None}
 
 
+def packages_for_pypi(workflow: Workflow, by_job: Mapping[str, JobLegs]) -> None:
+    """A job that only builds a Python package, for a job after it (through `needs:`) that
+    uploads to PyPI, made an sdist and a pure wheel (`purpose.for_pypi`): not judged."""
+    needs = {job.id: job.needs for job in workflow.jobs if job.id in by_job}
+    for job in workflow.jobs:
+        if job.id not in by_job or not any(leg.purpose.to_pypi for leg in by_job[job.id].legs):
+            continue
+        before: set[str] = set()
+        stack = list(needs[job.id])
+        while stack:  # every job this one waits for, directly or not (a cycle ends here too)
+            name = stack.pop()
+            if name in needs and name not in before:
+                before.add(name)
+                stack.extend(needs[name])
+        for name in sorted(before):
+            for leg in by_job[name].legs:
+                if leg.os == LINUX:
+                    leg.purpose = purpose_module.for_pypi(leg.purpose, f"job '{job.id}'") or leg.purpose
+
+
 def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
     """The purpose of a job whose legs cannot be listed (dynamic matrix, unknown call)."""
     steps, maybe = _running_steps(job, contexts)
@@ -363,8 +383,8 @@ def _resolve_call(
         except ExpressionError as exc:
             return JobLegs(error=f"invalid expression: {exc}")
         inputs = {**defaults, **(given if isinstance(given, dict) else {})}
-        for callee_job in callee.jobs:
-            sub = resolve(
+        subs = {
+            callee_job.id: resolve(
                 callee_job,
                 callee,
                 user_runners,
@@ -374,8 +394,15 @@ def _resolve_call(
                 (*chain, workflow.path),
                 {**caller, **combo},
             )
+            for callee_job in callee.jobs
+        }
+        for callee_job in callee.jobs:
+            sub = subs[callee_job.id]
             if sub.unknown or sub.error:
                 return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}", calls=uses)
+        packages_for_pypi(callee, subs)
+        for callee_job in callee.jobs:
+            sub = subs[callee_job.id]
             result.runner_keys |= sub.runner_keys
             result.runner_paths |= sub.runner_paths
             for leg in sub.legs:

@@ -71,6 +71,8 @@ VERBS = {
 }
 
 _TARGETING = (X86_SPECIFIC, OTHER_TARGET)
+# `python -m`, `python3.12 -Im`: interpreter flags may come before the module.
+_PYTHON_M = r"python3?(\.\d+)? -[IBEOSsu]*m"
 _NON_JUDGED_ORDER = (PUBLISH, SDIST, DOCS, LINT, GATE, ARTIFACTS, META)
 _WEAK = (ARTIFACTS, META, GATE)  # recognised by the absence of other work
 
@@ -95,6 +97,7 @@ class Purpose:
     evidence: tuple[Evidence, ...] = ()
     cross_targets: frozenset[str] = frozenset()  # architectures a `cross` leg builds for
     publishes: Evidence | None = None  # a step that publishes, whatever the leg is for
+    to_pypi: bool = False  # uploads to PyPI wheels it does not repair (see for_pypi)
 
     def describe(self) -> str:
         """`publishes: step 'Publish' uses pypa/gh-action-pypi-publish (line 88)`."""
@@ -299,7 +302,7 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         SDIST,
-        r"\bpython3?(\.\d+)? -[IBEOSsu]*m build\b.*--sdist\b(?!.*--wheel)",
+        rf"\b{_PYTHON_M} build\b.*--sdist\b(?!.*--wheel)",
         r"\buv build\b.*--sdist\b",
         r"\bmaturin sdist\b",
         r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
@@ -310,6 +313,11 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         PUBLISH,
+        # to an index other than PyPI (kept in the matched text: see _TO_PYPI)
+        r"\btwine upload\b.*\s(--repository-url[= ](?!https://(test\.)?pypi\.org)"
+        r"|(--repository|-r)[= ](?!(test)?pypi\b))\S+",
+        r"\buv publish\b.*\s(--publish-url|--index)[= ](?!https://(test\.)?pypi\.org|(test)?pypi\b)\S+",
+        r"\bpoetry publish\b.*\s(-r|--repository)[= ]\S+",
         r"\btwine upload\b",
         r"\buv publish\b",
         r"\bpoetry publish\b",
@@ -498,9 +506,10 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bninja\b",
         r"\bmeson (setup|compile|install)\b",
         r"(^|\s)\./configure\b",
-        r"\bpython3?(\.\d+)? -[IBEOSsu]*m build\b",
+        rf"\b{_PYTHON_M} build\b",
         r"\bpip3? wheel\b",
         # a wheel made a platform wheel (manylinux, macOS, Windows): it holds compiled code
+        # (alone, beside a publish, it repairs wheels built elsewhere: see _SUPPORTING)
         r"\bauditwheel (repair|addtag)\b",
         r"\bdelocate-wheel\b",
         r"\bdelvewheel repair\b",
@@ -742,7 +751,7 @@ _NEUTRAL = re.compile(
     r"Write-Host|Write-Output|Set-Content|Add-Content|Get-ChildItem|Remove-Item|New-Item|"
     r"Copy-Item|Move-Item|Get-Content|\$\w+\s*=|\$env:\w+\s*=|[A-Za-z_]\w*=\S*$|"
     # dependencies (installing the project itself is a build rule)
-    r"pip3? (download|freeze|list|show|cache)|python3?(\.\d+)? -[IBEOSsu]*m (pip|venv|ensurepip)|"
+    rf"pip3? (download|freeze|list|show|cache)|{_PYTHON_M} (pip|venv|ensurepip)|"
     r"uv (sync|venv|lock|python install|cache)|"
     r"(npm|pnpm|bun) (ci|install|i|config)|yarn( install| config| set)?\s*$|"
     r"go (mod (download|tidy|verify)|env)|cargo (fetch|generate-lockfile|update)|"
@@ -756,7 +765,7 @@ _INSTALL = re.compile(
     r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
     r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
-    r"(python3?(\.\d+)? -[IBEOSsu]*m )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
+    rf"({_PYTHON_M} )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
@@ -782,6 +791,7 @@ _PREFIX = re.compile(
     r"npx( --yes)?|bundle exec)\s+"
 )
 _INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
+_REPAIRS = ("runs `auditwheel", "runs `delocate-wheel", "runs `delvewheel", "runs `repairwheel")
 _ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
@@ -897,7 +907,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
     if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0)) if output else ("", "")
-    if first == "ssh":  # what it runs runs on another machine, whose CPU is not the runner's
+    if first in ("ssh", "sshpass"):  # what it runs runs on another machine, not the runner
         return None if _run_rule_match(text, (BUILD, TEST)) is not None else ("", "")
     if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text):
         return ("", "")  # moves files or text around, installs or prints a tool
@@ -984,7 +994,8 @@ def _step_evidence(
         if purpose is None and not _NEUTRAL_USES.search(action):
             found.append(Evidence("?", where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
-            found.append(Evidence(purpose, where, step.line, f"uses {action}"))
+            shown = action + _index_of(step, contexts) if purpose == PUBLISH else action
+            found.append(Evidence(purpose, where, step.line, f"uses {shown}"))
         if step.with_:
             for key, value in step.with_.items():
                 if isinstance(value, str) and key in ("run", "script", "command", "args"):
@@ -1008,6 +1019,17 @@ def _step_evidence(
         # What a step that writes outputs or reads needs' results runs is for that purpose.
         found = [item for item in found if item.purpose != "?"]
     return found
+
+
+_PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
+
+
+def _index_of(step: Step, contexts: Mapping[str, Any]) -> str:
+    """` (repository-url: URL)` for pypi-publish uploading to another index (see _TO_PYPI)."""
+    if not (step.uses or "").lower().startswith("pypa/gh-action-pypi-publish"):
+        return ""
+    url = _with_text(step, "repository-url", contexts) or _with_text(step, "repository_url", contexts)
+    return f" (repository-url: {url})" if url and not _PYPI_URL.match(url) else ""
 
 
 @lru_cache(maxsize=2048)
@@ -1218,8 +1240,10 @@ def decide(
         )
     purpose = _resolve(leg_wide, evidence, targets)
     published = next((item for item in evidence if item.purpose == PUBLISH), None)
-    if published is not None and _on_linux(contexts) and uploads_to_pypi(Purpose(PUBLISH, (published,))):
-        purpose = for_pypi(purpose, "this job") or purpose
+    if _uploads_pure_packages(evidence):
+        purpose = dataclasses.replace(purpose, to_pypi=True)
+        if _on_linux(contexts):
+            purpose = for_pypi(purpose, "this job") or purpose
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
         purpose = dataclasses.replace(purpose, publishes=published)
@@ -1250,31 +1274,34 @@ def decide(
 
 # PyPI takes no plain `linux_x86_64` wheel (only manylinux and musllinux ones), so a Python
 # package build (`python -m build`, `uv build`) whose result goes to PyPI made an sdist and a
-# pure wheel: the same on every CPU. Wheels with compiled code come from cibuildwheel or maturin.
+# pure wheel: the same on every CPU. Wheels with compiled code come from cibuildwheel or
+# maturin, or are repaired into platform wheels (auditwheel, delocate, delvewheel): `_REPAIRS`.
 _PYTHON_PACKAGE_BUILD = re.compile(
-    r"^(runs `python3?(\.\d+)? -[IBEOSsu]*m build|runs `uv build|uses hynek/build-and-inspect-python-package$)"
+    rf"^(runs `{_PYTHON_M} build|runs `uv build|uses hynek/build-and-inspect-python-package$)"
 )
+# Only the plain forms: an upload naming another index keeps its flag in the matched text.
 _TO_PYPI = re.compile(
-    r"^(runs `(twine upload|uv publish|poetry publish|flit publish|hatch publish|pdm publish)"
+    r"^(runs `(twine upload|uv publish|poetry publish|flit publish|hatch publish|pdm publish)`"
     r"|uses pypa/gh-action-pypi-publish$)"
 )
 
 
-def uploads_to_pypi(purpose: Purpose) -> bool:
-    found = (*purpose.evidence, purpose.publishes) if purpose.publishes else purpose.evidence
-    return any(item.purpose == PUBLISH and _TO_PYPI.match(item.what) for item in found)
+def _uploads_pure_packages(evidence: list[Evidence]) -> bool:
+    """Whether a leg uploads to PyPI (any of its steps) without repairing wheels first."""
+    uploads = any(item.purpose == PUBLISH and _TO_PYPI.match(item.what) for item in evidence)
+    return uploads and not any(item.what.startswith(_REPAIRS) for item in evidence)
 
 
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     """A Linux leg whose only builds are Python package builds, when `uploader` (a job, or
-    "this job") puts them on PyPI: an sdist and a pure wheel, not judged. None for any other
-    leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
+    "this job") uploads them to PyPI: an sdist and a pure wheel, not judged. None for any
+    other leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
     builds = [item for item in purpose.evidence if item.purpose == BUILD]
     if purpose.name != BUILD or not builds or not all(_PYTHON_PACKAGE_BUILD.match(i.what) for i in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
     found = tuple(dataclasses.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
-    return Purpose(SDIST, found, publishes=purpose.publishes)
+    return dataclasses.replace(purpose, name=SDIST, evidence=found)
 
 
 def _on_linux(contexts: Mapping[str, Any]) -> bool:
@@ -1288,8 +1315,9 @@ def _on_linux_x64(contexts: Mapping[str, Any]) -> bool:
 
 def _x64_only_pythons(step: Step, contexts: Mapping[str, Any]) -> list[Evidence]:
     """A leg on a Python that setup-python builds for x64 only (3.7) can have no arm64 twin."""
-    lacking = runners.pythons_without_linux_arm64(_with_text(step, "python-version", contexts))
-    if not lacking:
+    asked = _with_text(step, "python-version", contexts)
+    lacking = runners.pythons_without_linux_arm64(asked)
+    if not lacking or len(lacking) < len(asked.split()):  # 3.7 beside 3.12: the leg tests both
         return []
     what = f"installs Python {', '.join(lacking)}, which actions/setup-python has for x64 only on Linux"
     return [Evidence(X86_SPECIFIC, _step_label(step), step.line, what)]
@@ -1314,9 +1342,10 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     built_for = targets & set(_TARGETING)
     if TEST in by_purpose:
         return pick(TEST)
-    installs = [item for item in by_purpose.get(BUILD, []) if item.what.startswith(_INSTALLS)]
+    installs = [item for item in by_purpose.get(BUILD, []) if item.what.startswith(_INSTALLS + _REPAIRS)]
     if installs and len(installs) == len(by_purpose[BUILD]):
-        # `pip install -e .` before mypy or sphinx installs the project for the tool.
+        # `pip install -e .` before mypy or sphinx installs the project for the tool;
+        # `auditwheel repair` before `twine upload` repairs wheels another job built.
         for name in (LINT, DOCS, PUBLISH, SDIST):
             if name in by_purpose:
                 return pick(name)

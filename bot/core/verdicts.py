@@ -4,8 +4,8 @@ Two legs are twins when they run on the same OS and their matrix values are equa
 from what only chooses the architecture or runner: the matrix keys `runs-on` reads are
 dropped, and architecture words inside values are blanked (`linux-intel` ~ `linux-arm`,
 `manylinux_x86_64` ~ `manylinux_aarch64`). Jobs whose ids differ only by an
-architecture word (`test-amd64`/`test-arm64`, also across `amd64-ci.yml`/`arm64-ci.yml`)
-form a family, and a leg's twin may be in a sibling job.
+architecture word or `cross` (`test-amd64`/`test-arm64`, also across `amd64-ci.yml`/
+`arm64-ci.yml`; `linux`/`linux-cross`) form a family, and a leg's twin may be in a sibling job.
 """
 
 from __future__ import annotations
@@ -188,9 +188,13 @@ def _arm64_value(value: Any) -> Any:
     return hosted_arm64_twin(value) or arm64_word(value) or value
 
 
+# `linux-cross` beside `linux`: the job that cross-builds (and tests under QEMU) the other targets.
+_CROSS_WORD = re.compile(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
+
+
 def family_key(path: str, job_id: str) -> tuple[str, str]:
     name = path.rsplit("/", 1)[-1]
-    return without_arch_words(name).casefold(), without_arch_words(job_id).casefold()
+    return without_arch_words(name).casefold(), _CROSS_WORD.sub("", without_arch_words(job_id)).casefold()
 
 
 def _short(value: Any) -> str:
@@ -297,13 +301,13 @@ def _judge_one(
 
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
     pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]
+    arm64_siblings: set[str] = set()  # siblings all of whose judged legs are arm64
     for sibling in siblings:
         other = inputs[sibling]
-        pool.extend(
-            (leg, other.resolved.runner_paths, _job_ref(other, item.path))
-            for leg in other.resolved.legs
-            if judged(leg, policy)
-        )
+        theirs = [leg for leg in other.resolved.legs if judged(leg, policy)]
+        pool.extend((leg, other.resolved.runner_paths, _job_ref(other, item.path)) for leg in theirs)
+        if theirs and all(counts_as_arm64(leg, policy) for leg in theirs):
+            arm64_siblings.add(_job_ref(other, item.path))
 
     arm_keys: dict[tuple[str, str, str], str] = {}
     for leg, keys, source in pool:
@@ -315,7 +319,8 @@ def _judge_one(
 
     if not amd:
         mine = {twin_key(leg, resolved.runner_paths) for leg in own if counts_as_arm64(leg, policy)}
-        plain = all(not leg.matrix for leg in own)  # see plain_siblings below
+        # as plain_siblings below: a job with no matrix, or all of whose legs are arm64
+        plain = all(not leg.matrix for leg in own) or all(counts_as_arm64(leg, policy) for leg in own)
         twinned = sorted(
             {
                 source
@@ -333,10 +338,12 @@ def _judge_one(
     seen: set[tuple[str, str, str]] = set()
     sources: set[str] = set()
     cross_built = False
-    # A sibling job without a matrix (`linux-aarch64` beside `linux` with a target matrix) is
-    # the arm64 side of the legs that name amd64 (`target: x86_64-unknown-linux-gnu`).
+    # A sibling job without a matrix (`linux-aarch64` beside `linux` with a target matrix), or
+    # one that runs on arm64 alone (`linux-cross`: aarch64 and armv7 targets under QEMU), is the
+    # arm64 side of the legs that name amd64 (`target: x86_64-unknown-linux-gnu`).
     plain_siblings = sorted(
         {source for other, _, source in pool if source and not other.matrix and counts_as_arm64(other, policy)}
+        | arm64_siblings
     )
     for leg in amd:
         key = twin_key(leg, resolved.runner_paths)
