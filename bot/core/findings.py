@@ -100,7 +100,7 @@ def _missing_legs(job: Job, verdict: Verdict) -> Finding:
     unsure = [leg for leg in verdict.missing if leg.purpose.name == purpose.UNKNOWN and not leg.required]
     if not unsure or len(unsure) < len(verdict.missing):
         return finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}")
-    unknown = next((item for item in unsure[0].purpose.evidence if item.purpose == "?"), None)
+    unknown = next((item for item in unsure[0].purpose.evidence if item.purpose == purpose.UNRECOGNISED), None)
     what = str(unknown) if unknown is not None else "no step matched a purpose rule"
     message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {what})"
     return finding("missing-arm64-leg", where, message, WARNING)

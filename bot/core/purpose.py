@@ -36,6 +36,7 @@ from bot.core.workflow import Job, Step
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
 ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
 X86_SPECIFIC, OTHER_TARGET, UNKNOWN = "x86-specific", "other-target", "unknown"
+UNRECOGNISED = "?"  # evidence no rule knows: a command, an action (makes a leg `unknown`)
 PURPOSES = (
     BUILD,
     TEST,
@@ -942,7 +943,7 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
     for command in commands(script):
         result = _classify_command(command)
         if result is None:
-            found.append(("?", command.strip()[:60], command))
+            found.append((UNRECOGNISED, command.strip()[:60], command))
         elif result[0]:
             found.append((*result, command))
     return tuple(found)
@@ -992,7 +993,7 @@ def _step_evidence(
             if platform.lower() in ("pyodide", "android", "ios"):
                 purpose = OTHER_TARGET
         if purpose is None and not _NEUTRAL_USES.search(action):
-            found.append(Evidence("?", where, step.line, f"uses {action}, which no rule knows"))
+            found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
             shown = action + _index_of(step, contexts) if purpose == PUBLISH else action
             found.append(Evidence(purpose, where, step.line, f"uses {shown}"))
@@ -1012,12 +1013,12 @@ def _step_evidence(
     raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(), *step.with_.values()) if part)
     if raw and _reads_needs(raw):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
-    if step.name and _LINT_NAME.search(step.name) and all(item.purpose == "?" for item in found):
+    if step.name and _LINT_NAME.search(step.name) and all(item.purpose == UNRECOGNISED for item in found):
         # `deno run tools/lint.js` says nothing by itself; its step's name does.
         found = [Evidence(LINT, where, step.line, "is named as a lint or format check")]
     if any(item.purpose in (META, GATE) for item in found):
         # What a step that writes outputs or reads needs' results runs is for that purpose.
-        found = [item for item in found if item.purpose != "?"]
+        found = [item for item in found if item.purpose != UNRECOGNISED]
     return found
 
 
@@ -1074,7 +1075,7 @@ def _script_evidence_of(
                 purpose = _for_target(kind, host, BUILD if original == LINT else original, targets)
                 if purpose == BUILD:  # a check or lint for the host's own arch stays one
                     purpose = original
-        shown = f"runs `{what}`" if purpose != "?" else f"runs `{what}`, which no rule knows"
+        shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown))
     return tuple(found), frozenset(targets)
 
@@ -1213,7 +1214,7 @@ def decide(
             found = [
                 item
                 if item.purpose not in (*_TARGETING, CROSS)
-                else Evidence("?", item.where, item.line, item.what + ", if it runs")
+                else Evidence(UNRECOGNISED, item.where, item.line, item.what + ", if it runs")
                 for item in found
             ]
         evidence.extend(found)
@@ -1359,7 +1360,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return pick(BUILD)
     if OTHER_TARGET in by_purpose:
         return pick(OTHER_TARGET)
-    unrecognised = by_purpose.get("?", [])
+    unrecognised = by_purpose.get(UNRECOGNISED, [])
     for name in _NON_JUDGED_ORDER:
         if name not in by_purpose:
             continue
