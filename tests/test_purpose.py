@@ -612,6 +612,33 @@ def test_a_wasm_toolchain_beside_native_tests_keeps_them_judged():
     assert (jobs["test"].purpose.name, jobs["test"].status) == ("test", "amd64-only")
 
 
+def test_a_tox_environment_that_writes_release_notes_builds_docs():
+    jobs = judge("""\
+        on:
+          push:
+            tags: ["*"]
+        jobs:
+          notes:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: pipx install tox
+              - name: Write the release notes
+                run: tox -e generate-gh-release-notes -- "$GITHUB_REF_NAME" notes.md
+          changelog:
+            runs-on: ubuntu-latest
+            steps:
+              - run: nox -s changelog
+          tests:
+            runs-on: ubuntu-latest
+            steps:
+              - run: tox -e py313
+        """)
+    assert (jobs["notes"].purpose.name, jobs["notes"].status) == ("docs", "not-applicable")
+    assert jobs["changelog"].purpose.name == "docs"
+    assert (jobs["tests"].purpose.name, jobs["tests"].status) == ("test", "amd64-only")
+
+
 # ----------------------------------------------------------------------------- unknown
 
 

@@ -84,6 +84,7 @@ class Evidence:
     where: str  # "step 'Publish'", "container", "env CFLAGS", "outputs"
     line: int
     what: str  # "uses pypa/gh-action-pypi-publish", "runs `twine upload`"
+    tag: str = ""  # the matching rule's tag (PYTHON_PACKAGE, PYPI …), read by other rules
 
     def __str__(self) -> str:
         return f"{self.where} {self.what} (line {self.line})"
@@ -110,10 +111,18 @@ class Purpose:
 UNKNOWN_PURPOSE = Purpose(UNKNOWN)
 
 
+# Tags: what a few rules' matches mean to other rules, beyond their purpose.
+PYTHON_PACKAGE = "python-package"  # builds a Python package (sdist and wheel): see for_pypi
+PYPI = "pypi"  # uploads to PyPI (pypi.org, test.pypi.org), not another index
+WHEEL_REPAIR = "wheel-repair"  # makes wheels platform wheels: they hold compiled code
+PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a tool
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     purpose: str
     source: str  # a regular expression, matched ignoring case
+    tag: str = ""
 
 
 @cache
@@ -123,14 +132,16 @@ def _compile(source: str) -> re.Pattern[str]:
     return re.compile(source, re.IGNORECASE)
 
 
-def _rules(purpose: str, *patterns: str) -> tuple[Rule, ...]:
-    return tuple(Rule(purpose, pattern) for pattern in patterns)
+def _rules(purpose: str, *patterns: str | tuple[str, str]) -> tuple[Rule, ...]:
+    """A purpose's rules; a pattern written `(pattern, tag)` carries a tag."""
+    return tuple(Rule(purpose, p) if isinstance(p, str) else Rule(purpose, *p) for p in patterns)
 
 
 @dataclass(frozen=True, slots=True)
 class ActionRule:
     purpose: str
     name: str  # `owner/name`, `owner/*`, `*-suffix` or `*part*`
+    tag: str = ""
 
     def matches(self, action: str) -> bool:
         name = self.name
@@ -143,17 +154,17 @@ class ActionRule:
         return action == name
 
 
-def _actions(purpose: str, *names: str) -> tuple[ActionRule, ...]:
-    return tuple(ActionRule(purpose, name) for name in names)
+def _actions(purpose: str, *names: str, tag: str = "") -> tuple[ActionRule, ...]:
+    return tuple(ActionRule(purpose, name, tag) for name in names)
 
 
 # `uses:` rules: an action (`owner/name`, lower case, without `@ref`) is the name, begins
 # with a name ending in `*`, ends with one starting with `*`, or contains `*one*`. The first
 # match wins.
 USES_RULES: tuple[ActionRule, ...] = (
+    *_actions(PUBLISH, "pypa/gh-action-pypi-publish", tag=PYPI),
     *_actions(
         PUBLISH,
-        "pypa/gh-action-pypi-publish",
         "softprops/action-gh-release",
         "ncipollo/release-action",
         "actions/create-release",
@@ -257,8 +268,8 @@ USES_RULES: tuple[ActionRule, ...] = (
         "depot/bake-action",
         "redhat-actions/buildah-build",
         "joerick/cibuildwheel",
-        "hynek/build-and-inspect-python-package",
     ),
+    *_actions(BUILD, "hynek/build-and-inspect-python-package", tag=PYTHON_PACKAGE),
 )
 
 # `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
@@ -314,18 +325,18 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         PUBLISH,
-        # to an index other than PyPI (kept in the matched text: see _TO_PYPI)
+        # to an index other than PyPI: first, and without the PYPI tag
         r"\btwine upload\b.*\s(--repository-url[= ](?!https://(test\.)?pypi\.org)"
         r"|(--repository|-r)[= ](?!(test)?pypi\b))\S+",
         r"\buv publish\b.*\s(--publish-url|--index)[= ](?!https://(test\.)?pypi\.org|(test)?pypi\b)\S+",
         r"\bpoetry publish\b.*\s(-r|--repository)[= ]\S+",
-        r"\btwine upload\b",
-        r"\buv publish\b",
-        r"\bpoetry publish\b",
-        r"\bflit publish\b",
-        r"\bhatch publish\b",
+        (r"\btwine upload\b", PYPI),
+        (r"\buv publish\b", PYPI),
+        (r"\bpoetry publish\b", PYPI),
+        (r"\bflit publish\b", PYPI),
+        (r"\bhatch publish\b", PYPI),
         r"\bmaturin (publish|upload)\b",
-        r"\bpdm publish\b",
+        (r"\bpdm publish\b", PYPI),
         r"\b(npm|pnpm|yarn( npm)?) publish\b",
         r"\bcargo publish\b",
         r"\bgh release (create|upload|edit)\b",
@@ -361,6 +372,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\btypedoc\b",
         r"\bpdoc\b",
         r"\b(tox|nox)\b.*\bdocs?\b",
+        r"\b(tox|nox)\b.*\b(release-notes|changelog)\b",  # an environment writing them
         r"\bzig build docs?\b",
         r"\bgodoc\b",
     ),
@@ -507,18 +519,18 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bninja\b",
         r"\bmeson (setup|compile|install)\b",
         r"(^|\s)\./configure\b",
-        rf"\b{_PYTHON_M} build\b",
+        (rf"\b{_PYTHON_M} build\b", PYTHON_PACKAGE),
         r"\bpip3? wheel\b",
-        # a wheel made a platform wheel (manylinux, macOS, Windows): it holds compiled code
-        # (alone, beside a publish, it repairs wheels built elsewhere: see _SUPPORTING)
-        r"\bauditwheel (repair|addtag)\b",
-        r"\bdelocate-wheel\b",
-        r"\bdelvewheel repair\b",
-        r"\brepairwheel\b",
-        r"\buv build\b",
+        # a wheel made a platform wheel (manylinux, macOS, Windows); beside a publish alone,
+        # it repairs wheels another job built (see _resolve)
+        (r"\bauditwheel (repair|addtag)\b", WHEEL_REPAIR),
+        (r"\bdelocate-wheel\b", WHEEL_REPAIR),
+        (r"\bdelvewheel repair\b", WHEEL_REPAIR),
+        (r"\brepairwheel\b", WHEEL_REPAIR),
+        (r"\buv build\b", PYTHON_PACKAGE),
         r"\bmaturin (build|develop)\b",
-        r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
-        r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)",
+        (r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", PROJECT_INSTALL),
+        (r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", PROJECT_INSTALL),
         r"\bsetup\.py\b",
         r"\bcibuildwheel\b",
         r"\b(docker|podman) (buildx )?build\b",
@@ -623,22 +635,23 @@ _HEAD_PURPOSES = (SDIST, TEST, BUILD)
 
 def _run_rule_match(
     text: str, purposes: Iterable[str] | None = None, head: int | None = None
-) -> tuple[str, str] | None:
-    """The first rule (in table order) that matches a command: (purpose, matched text).
+) -> tuple[str, str, str] | None:
+    """The first rule (in table order) that matches a command: (purpose, matched text, tag).
     With `head` (where a command's first words end), a rule of a head purpose (sdist, test,
     build) that matches within them wins over any other: what a command's tool does wins
     over what its arguments mention."""
-    first: tuple[str, str] | None = None
+    first: tuple[str, str, str] | None = None
     for index in _RUN_INDEX.candidates(text):
-        purpose = _RUN_INDEX.rules[index].purpose
+        rule = _RUN_INDEX.rules[index]
+        purpose = rule.purpose
         if purposes is not None and purpose not in purposes:
             continue
         if first is not None and (head is None or purpose not in _HEAD_PURPOSES):
             continue  # only a head match could still win
-        match = _compile(_RUN_INDEX.rules[index].source).search(text)
+        match = _compile(rule.source).search(text)
         if match is None:
             continue
-        found = (purpose, match.group(0).strip())
+        found = (purpose, match.group(0).strip(), rule.tag)
         if head is not None and purpose in _HEAD_PURPOSES and match.start() < head:
             return found
         if first is None:
@@ -791,8 +804,6 @@ _PREFIX = re.compile(
     r"pdm run|"
     r"npx( --yes)?|bundle exec)\s+"
 )
-_INSTALLS = ("runs `pip install", "runs `pip3 install", "runs `uv pip install")
-_REPAIRS = ("runs `auditwheel", "runs `delocate-wheel", "runs `delvewheel", "runs `repairwheel")
 _ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
@@ -893,29 +904,30 @@ def foreign_runs(command: str) -> list[str]:
     return _RUNS_FOR_TARGET.findall(command)
 
 
+_PLUMBING_RESULT = ("", "", "")
 _MAX_NESTING = 8  # `a=$(b=$(…))`, `sudo env nice …`: deeper is not worth reading
 
 
 @lru_cache(maxsize=4096)
-def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
-    """(purpose, matched text) for one shell command; ('', '') when it is plumbing."""
+def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | None:
+    """(purpose, matched text, tag) for one shell command; ('', '', '') when it is plumbing."""
     if depth > _MAX_NESTING:
         return None
     text = command.strip()
     if not text or text.startswith("#"):
-        return ("", "")
+        return _PLUMBING_RESULT
     first = text.split(None, 1)[0].rstrip(";")
     if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
-        return (META, output.group(0)) if output else ("", "")
+        return (META, output.group(0), "") if output else _PLUMBING_RESULT
     if first in ("ssh", "sshpass"):  # what it runs runs on another machine, not the runner
-        return None if _run_rule_match(text, (BUILD, TEST)) is not None else ("", "")
+        return None if _run_rule_match(text, (BUILD, TEST)) is not None else _PLUMBING_RESULT
     if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text):
-        return ("", "")  # moves files or text around, installs or prints a tool
+        return _PLUMBING_RESULT  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
         inner = assignment.group(1)
-        return _classify_command(inner, depth + 1) if inner else ("", "")
+        return _classify_command(inner, depth + 1) if inner else _PLUMBING_RESULT
     prefix = _PREFIX.match(text)
     if prefix is not None:
         return _classify_command(text[prefix.end() :], depth + 1)
@@ -931,31 +943,28 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str] | None:
     if found is not None:
         return found
     if _NEUTRAL.match(text):
-        return ("", "")
+        return _PLUMBING_RESULT
     return None
 
 
 @lru_cache(maxsize=2048)
-def _classify_script(script: str) -> tuple[tuple[str, str, str], ...]:
-    """(purpose, what matched, command) for each command that shows one; purpose '?' for a
-    command no rule knows."""
-    found: list[tuple[str, str, str]] = []
+def _classify_script(script: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(purpose, what matched, tag, command) for each command that shows one; purpose '?'
+    for a command no rule knows."""
+    found: list[tuple[str, str, str, str]] = []
     for command in commands(script):
         result = _classify_command(command)
         if result is None:
-            found.append((UNRECOGNISED, command.strip()[:60], command))
+            found.append((UNRECOGNISED, command.strip()[:60], "", command))
         elif result[0]:
             found.append((*result, command))
     return tuple(found)
 
 
 @lru_cache(maxsize=1024)
-def _classify_uses(action: str) -> str | None:
+def _classify_uses(action: str) -> ActionRule | None:
     action = action.lower()
-    for rule in USES_RULES:
-        if rule.matches(action):
-            return rule.purpose
-    return None
+    return next((rule for rule in USES_RULES if rule.matches(action)), None)
 
 
 def _step_label(step: Step) -> str:
@@ -979,7 +988,8 @@ def _step_evidence(
     where = _step_label(step)
     if step.uses:
         action = step.uses.split("@", 1)[0].strip()
-        purpose = _classify_uses(action)
+        rule = _classify_uses(action)
+        purpose, tag = (rule.purpose, rule.tag) if rule is not None else (None, "")
         if _TARGET_INPUT_ACTIONS.match(action):
             command = _with_text(step, "command", contexts).lower()
             if "maturin" in action.lower() and command in ("sdist", "upload", "publish"):
@@ -995,8 +1005,9 @@ def _step_evidence(
         if purpose is None and not _NEUTRAL_USES.search(action):
             found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
-            shown = action + _index_of(step, contexts) if purpose == PUBLISH else action
-            found.append(Evidence(purpose, where, step.line, f"uses {shown}"))
+            index = _other_index(step, contexts) if tag == PYPI else ""
+            shown = f"uses {action} (repository-url: {index})" if index else f"uses {action}"
+            found.append(Evidence(purpose, where, step.line, shown, "" if index else tag))
         if step.with_:
             for key, value in step.with_.items():
                 if isinstance(value, str) and key in ("run", "script", "command", "args"):
@@ -1025,12 +1036,10 @@ def _step_evidence(
 _PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
 
 
-def _index_of(step: Step, contexts: Mapping[str, Any]) -> str:
-    """` (repository-url: URL)` for pypi-publish uploading to another index (see _TO_PYPI)."""
-    if not (step.uses or "").lower().startswith("pypa/gh-action-pypi-publish"):
-        return ""
+def _other_index(step: Step, contexts: Mapping[str, Any]) -> str:
+    """The index an upload action is given when it is not PyPI's (which takes other wheels)."""
     url = _with_text(step, "repository-url", contexts) or _with_text(step, "repository_url", contexts)
-    return f" (repository-url: {url})" if url and not _PYPI_URL.match(url) else ""
+    return url if url and not _PYPI_URL.match(url) else ""
 
 
 @lru_cache(maxsize=2048)
@@ -1066,7 +1075,7 @@ def _script_evidence_of(
     """A script's evidence and the foreign targets it builds for (legs share scripts)."""
     targets: set[str] = set()
     found: list[Evidence] = []
-    for purpose, what, command in _classify_script(script):
+    for purpose, what, tag, command in _classify_script(script):
         if purpose in (BUILD, TEST, LINT):
             original = purpose
             match = _TARGET_FLAG.search(command) or _ZIG_TARGET.search(command) or _GOARCH.search(command)
@@ -1076,7 +1085,7 @@ def _script_evidence_of(
                 if purpose == BUILD:  # a check or lint for the host's own arch stays one
                     purpose = original
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
-        found.append(Evidence(purpose, where, line, shown))
+        found.append(Evidence(purpose, where, line, shown, tag))
     return tuple(found), frozenset(targets)
 
 
@@ -1276,21 +1285,11 @@ def decide(
 # PyPI takes no plain `linux_x86_64` wheel (only manylinux and musllinux ones), so a Python
 # package build (`python -m build`, `uv build`) whose result goes to PyPI made an sdist and a
 # pure wheel: the same on every CPU. Wheels with compiled code come from cibuildwheel or
-# maturin, or are repaired into platform wheels (auditwheel, delocate, delvewheel): `_REPAIRS`.
-_PYTHON_PACKAGE_BUILD = re.compile(
-    rf"^(runs `{_PYTHON_M} build|runs `uv build|uses hynek/build-and-inspect-python-package$)"
-)
-# Only the plain forms: an upload naming another index keeps its flag in the matched text.
-_TO_PYPI = re.compile(
-    r"^(runs `(twine upload|uv publish|poetry publish|flit publish|hatch publish|pdm publish)`"
-    r"|uses pypa/gh-action-pypi-publish$)"
-)
-
-
+# maturin, or are repaired into platform wheels (auditwheel, delocate, delvewheel): WHEEL_REPAIR.
 def _uploads_pure_packages(evidence: list[Evidence]) -> bool:
     """Whether a leg uploads to PyPI (any of its steps) without repairing wheels first."""
-    uploads = any(item.purpose == PUBLISH and _TO_PYPI.match(item.what) for item in evidence)
-    return uploads and not any(item.what.startswith(_REPAIRS) for item in evidence)
+    uploads = any(item.purpose == PUBLISH and item.tag == PYPI for item in evidence)
+    return uploads and not any(item.tag == WHEEL_REPAIR for item in evidence)
 
 
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
@@ -1298,7 +1297,7 @@ def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     "this job") uploads them to PyPI: an sdist and a pure wheel, not judged. None for any
     other leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
     builds = [item for item in purpose.evidence if item.purpose == BUILD]
-    if purpose.name != BUILD or not builds or not all(_PYTHON_PACKAGE_BUILD.match(i.what) for i in builds):
+    if purpose.name != BUILD or not builds or not all(item.tag == PYTHON_PACKAGE for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
     found = tuple(dataclasses.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
@@ -1343,7 +1342,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     built_for = targets & set(_TARGETING)
     if TEST in by_purpose:
         return pick(TEST)
-    installs = [item for item in by_purpose.get(BUILD, []) if item.what.startswith(_INSTALLS + _REPAIRS)]
+    installs = [item for item in by_purpose.get(BUILD, []) if item.tag in (PROJECT_INSTALL, WHEEL_REPAIR)]
     if installs and len(installs) == len(by_purpose[BUILD]):
         # `pip install -e .` before mypy or sphinx installs the project for the tool;
         # `auditwheel repair` before `twine upload` repairs wheels another job built.
