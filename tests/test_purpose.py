@@ -484,6 +484,50 @@ def test_needs_that_loop_end_the_walk():
     assert jobs["a"].purpose.name == "sdist"
 
 
+def test_a_package_json_build_before_a_publish_may_be_javascript_only():
+    # `yarn build` compiles TypeScript, or a native addon (napi, node-gyp): the workflow does
+    # not say which, so the gap is a warning naming it; a napi build says native.
+    jobs = judge("""\
+        on:
+          push:
+            tags: ["v*"]
+        jobs:
+          npm:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+                with: {pattern: "bindings-*", merge-multiple: true}
+              - run: yarn install && yarn build:ts
+              - run: npm publish --workspaces --provenance
+          script:
+            runs-on: ubuntu-latest
+            steps:
+              - run: pnpm run build
+              - run: node ./scripts/publish.mjs
+          addon:
+            runs-on: ubuntu-latest
+            steps:
+              - run: napi build --platform --release
+              - run: npm publish
+        """)
+    npm = jobs["npm"]
+    assert (npm.purpose.name, npm.status, _missing_leg_finding(npm).severity) == (
+        "unknown",
+        "amd64-only",
+        "warning",
+    )
+    assert str(npm.purpose.evidence[0]) == (
+        "step #2 runs `yarn build:ts`, then publishes: JavaScript only or a native addon, which the "
+        "workflow does not say (line 10)"
+    )
+    assert npm.purpose.publishes is not None  # and so no fix adds a second publishing leg
+    assert (jobs["script"].purpose.name, _missing_leg_finding(jobs["script"]).severity) == (
+        "unknown",
+        "warning",
+    )
+    assert (jobs["addon"].purpose.name, _missing_leg_finding(jobs["addon"]).severity) == ("build", "error")
+
+
 def test_commands_run_over_ssh_run_on_another_machine():
     jobs = judge("""\
         on: push

@@ -116,6 +116,7 @@ PYTHON_PACKAGE = "python-package"  # builds a Python package (sdist and wheel): 
 PYPI = "pypi"  # uploads to PyPI (pypi.org, test.pypi.org), not another index
 WHEEL_REPAIR = "wheel-repair"  # makes wheels platform wheels: they hold compiled code
 PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a tool
+JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
 @dataclass(frozen=True, slots=True)
@@ -349,6 +350,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bgit push\b",
         r"\bmvn\b.*\bdeploy\b",
         r"\bgh workflow run\b",
+        r"(^|\s)(\S*/)?publish[\w.-]*\.(m?js|cjs|ts|sh|py|ps1)\b",  # `node ./.github/publish.js`
         r"\brclone (copy|sync)\b",
         r"\bnpx (semantic-release|changeset publish)\b",
         r"\bgradlew? .*\bpublish",
@@ -535,7 +537,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcibuildwheel\b",
         r"\b(docker|podman) (buildx )?build\b",
         r"\bbuildah\b",
-        r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)",
+        (r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)", JS_BUILD),
         r"\bzig build\b",
         r"\bbazel(isk)? build\b",
         r"\bgcc\s+(?!-?-version\b|-v\b|--help\b)",
@@ -1254,6 +1256,8 @@ def decide(
         purpose = dataclasses.replace(purpose, to_pypi=True)
         if _on_linux(contexts):
             purpose = for_pypi(purpose, "this job") or purpose
+    if published is not None and purpose.name == BUILD:
+        purpose = _maybe_javascript_only(purpose)
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
         purpose = dataclasses.replace(purpose, publishes=published)
@@ -1290,6 +1294,16 @@ def _uploads_pure_packages(evidence: list[Evidence]) -> bool:
     """Whether a leg uploads to PyPI (any of its steps) without repairing wheels first."""
     uploads = any(item.purpose == PUBLISH and item.tag == PYPI for item in evidence)
     return uploads and not any(item.tag == WHEEL_REPAIR for item in evidence)
+
+
+def _maybe_javascript_only(purpose: Purpose) -> Purpose:
+    """A leg that publishes after package.json build scripts only: they may compile
+    JavaScript (the same on every CPU) or a native addon, which the workflow does not say."""
+    builds = [item for item in purpose.evidence if item.purpose == BUILD]
+    if not builds or any(item.tag != JS_BUILD for item in builds):
+        return purpose
+    why = ", then publishes: JavaScript only or a native addon, which the workflow does not say"
+    return Purpose(UNKNOWN, (dataclasses.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
 
 
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
