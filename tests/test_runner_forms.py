@@ -466,3 +466,32 @@ def test_a_cross_job_beside_its_native_job_is_the_arm64_side():
     # Without QEMU counting, the cross job's arm64 side is gone.
     strict = judge(CROSS_SIBLINGS, load_policy("allow_emulated: false\n"))
     assert strict["linux"].status == "amd64-only"
+
+
+def test_an_arm64_sibling_twins_value_by_value_unless_it_is_the_cross_job():
+    # test-arm64 runs 3.12 only: 3.10 on amd64 has no twin, though both legs name their arch.
+    jobs = judge("""\
+        on: push
+        jobs:
+          test-amd64:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                python: ["3.10", "3.12"]
+                arch: [amd64]
+            steps:
+              - run: pytest
+          test-arm64:
+            runs-on: ubuntu-24.04-arm
+            strategy:
+              matrix:
+                python: ["3.12"]
+                arch: [arm64]
+            steps:
+              - run: pytest
+        """)
+    assert (jobs["test-amd64"].status, jobs["test-amd64"].verdict.reason) == (
+        "partial",
+        "no arm64 leg for python 3.10",
+    )
+    assert jobs["test-arm64"].status == "parity"

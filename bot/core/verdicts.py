@@ -192,6 +192,10 @@ def _arm64_value(value: Any) -> Any:
 _CROSS_WORD = re.compile(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
 
 
+def _cross(job_id: str) -> bool:
+    return _CROSS_WORD.search(job_id) is not None
+
+
 def family_key(path: str, job_id: str) -> tuple[str, str]:
     name = path.rsplit("/", 1)[-1]
     return without_arch_words(name).casefold(), _CROSS_WORD.sub("", without_arch_words(job_id)).casefold()
@@ -301,12 +305,13 @@ def _judge_one(
 
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
     pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]
-    arm64_siblings: set[str] = set()  # siblings all of whose judged legs are arm64
+    arm64_siblings: set[str] = set()  # a `-cross` sibling all of whose judged legs are arm64
     for sibling in siblings:
         other = inputs[sibling]
         theirs = [leg for leg in other.resolved.legs if judged(leg, policy)]
         pool.extend((leg, other.resolved.runner_paths, _job_ref(other, item.path)) for leg in theirs)
-        if theirs and all(counts_as_arm64(leg, policy) for leg in theirs):
+        cross_sibling = _cross(other.job.id) and not _cross(item.job.id)
+        if cross_sibling and theirs and all(counts_as_arm64(leg, policy) for leg in theirs):
             arm64_siblings.add(_job_ref(other, item.path))
 
     arm_keys: dict[tuple[str, str, str], str] = {}
@@ -319,8 +324,11 @@ def _judge_one(
 
     if not amd:
         mine = {twin_key(leg, resolved.runner_paths) for leg in own if counts_as_arm64(leg, policy)}
-        # as plain_siblings below: a job with no matrix, or all of whose legs are arm64
-        plain = all(not leg.matrix for leg in own) or all(counts_as_arm64(leg, policy) for leg in own)
+        # as plain_siblings below: a job with no matrix, or a `-cross` one all of whose legs
+        # are arm64 (test-arm64 beside test-amd64 twins value by value, never wholesale)
+        plain = all(not leg.matrix for leg in own) or (
+            _cross(item.job.id) and all(counts_as_arm64(leg, policy) for leg in own)
+        )
         twinned = sorted(
             {
                 source
@@ -339,7 +347,7 @@ def _judge_one(
     sources: set[str] = set()
     cross_built = False
     # A sibling job without a matrix (`linux-aarch64` beside `linux` with a target matrix), or
-    # one that runs on arm64 alone (`linux-cross`: aarch64 and armv7 targets under QEMU), is the
+    # a `-cross` one that runs on arm64 alone (aarch64 and armv7 targets under QEMU), is the
     # arm64 side of the legs that name amd64 (`target: x86_64-unknown-linux-gnu`).
     plain_siblings = sorted(
         {source for other, _, source in pool if source and not other.matrix and counts_as_arm64(other, policy)}
