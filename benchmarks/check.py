@@ -45,9 +45,9 @@ def _installed() -> str:
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(BENCH_VENV)], check=True)
     shutil.rmtree(ROOT / "build" / "lib", ignore_errors=True)  # setuptools' in-tree build
+    # pip reinstalls a local directory every time (and its dependencies when they changed)
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-    subprocess.run([*pip, str(ROOT)], check=True)  # dependencies, when they changed
-    subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True)
+    subprocess.run([*pip, str(ROOT)], check=True)
     return str(BENCH_VENV / "bin" / "parity-bot")
 
 

@@ -383,8 +383,9 @@ def _resolve_call(
         except ExpressionError as exc:
             return JobLegs(error=f"invalid expression: {exc}")
         inputs = {**defaults, **(given if isinstance(given, dict) else {})}
-        subs = {
-            callee_job.id: resolve(
+        subs: dict[str, JobLegs] = {}
+        for callee_job in callee.jobs:
+            sub = resolve(
                 callee_job,
                 callee,
                 user_runners,
@@ -394,12 +395,9 @@ def _resolve_call(
                 (*chain, workflow.path),
                 {**caller, **combo},
             )
-            for callee_job in callee.jobs
-        }
-        for callee_job in callee.jobs:
-            sub = subs[callee_job.id]
             if sub.unknown or sub.error:
                 return JobLegs(unknown=f"{uses} job '{callee_job.id}': {sub.unknown or sub.error}", calls=uses)
+            subs[callee_job.id] = sub
         packages_for_pypi(callee, subs)
         for callee_job in callee.jobs:
             sub = subs[callee_job.id]
