@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.core.analysis import JobReport, analyze
-from bot.core.config import Policy
+from bot.core.config import Policy, load_policy
 from bot.core.emulation import step_condition
 from bot.core.expressions import render_text
 from bot.core.fixes import FilePlan, apply_plans, plan
@@ -247,6 +247,29 @@ def test_jobs_that_must_run_once_are_refused(job: str, reason: str) -> None:
     assert fixed == source
     assert not item.jobs[0].fixed
     assert item.jobs[0].reason.startswith(reason)
+
+
+def test_a_job_no_rule_can_read_gets_no_fix_unless_required() -> None:
+    # `promci publish_main` may push images or sign releases: a second leg would do it again.
+    source = textwrap.dedent("""\
+        on: push
+        jobs:
+          publish_main:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: our-org/release-tools@v2
+                with: {command: publish_main}
+        """)
+    plans = plan({"ci.yml": source}, Policy(), TODAY)
+    (job,) = plans[0].jobs
+    assert (job.fixed, plans[0].fixed_source) == (False, source)
+    assert job.reason.startswith(
+        "what it does is not recognised (step 'our-org/release-tools@v2' uses our-org/release-tools, "
+        "which no rule knows (line 7)): an arm64 leg may only repeat work that needs none"
+    )
+    required = plan({"ci.yml": source}, load_policy("require: [{workflow: '*', job: publish_main}]\n"), TODAY)
+    assert required[0].jobs[0].fixed
 
 
 def test_a_gate_with_a_required_name_and_x86_only_work_are_left_alone() -> None:

@@ -93,16 +93,24 @@ def job_findings(
     return found
 
 
+def unrecognised_gap(verdict: Verdict) -> str | None:
+    """What no rule could read, when that is true of every missing leg (and no `require:`
+    names the job): the gap is then a warning, and no fix is offered for it."""
+    missing = verdict.missing
+    if not missing or any(leg.purpose.name != purpose.UNKNOWN or leg.required for leg in missing):
+        return None
+    unknown = next((item for item in missing[0].purpose.evidence if item.purpose == purpose.UNRECOGNISED), None)
+    return str(unknown) if unknown is not None else "no step matched a purpose rule"
+
+
 def _missing_legs(job: Job, verdict: Verdict) -> Finding:
     """An error when a missing leg builds or tests; a warning when no rule knows what the
     missing legs do (they are judged, but a confident error there could be a false alarm)."""
     where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
-    unsure = [leg for leg in verdict.missing if leg.purpose.name == purpose.UNKNOWN and not leg.required]
-    if not unsure or len(unsure) < len(verdict.missing):
+    unsure = unrecognised_gap(verdict)
+    if unsure is None:
         return finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}")
-    unknown = next((item for item in unsure[0].purpose.evidence if item.purpose == purpose.UNRECOGNISED), None)
-    what = str(unknown) if unknown is not None else "no step matched a purpose rule"
-    message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {what})"
+    message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {unsure})"
     return finding("missing-arm64-leg", where, message, WARNING)
 
 

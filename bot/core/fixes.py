@@ -13,7 +13,8 @@ Strategies (README, "What a fix does"): twin values in the dimension runs-on rea
 objects in a matrix of objects, an `arch` dimension for a constant runs-on, twin include
 entries for an include-only matrix, dropped excludes, include entries per missing leg. Then
 names: a check or artifact name the new legs would share gets a suffix on those legs only.
-Jobs that must run once (publish, deploy, outputs) are refused before any strategy.
+Jobs that must run once (publish, deploy, outputs), and jobs no rule can read, are refused
+before any strategy.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analy
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, render_text, to_string
+from bot.core.findings import unrecognised_gap
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
 from bot.core.names import check_name, dimensions
@@ -214,6 +216,12 @@ def _refusal(report: JobReport) -> str | None:
         return (
             "its concurrency group is the same on every leg: the arm64 legs would wait "
             "for or cancel the amd64 ones"
+        )
+    unsure = unrecognised_gap(report.verdict)
+    if unsure is not None:
+        return (
+            f"what it does is not recognised ({unsure}): an arm64 leg may only repeat work "
+            "that needs none; `require:` the job to have it fixed"
         )
     return None
 
