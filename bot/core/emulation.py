@@ -15,6 +15,7 @@ linux/$ARCH` targets one architecture per leg.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,9 +28,10 @@ from bot.core.expressions import (
     render_script,
     render_text,
 )
-from bot.core.purpose import X86_SPECIFIC, foreign_runs, target_arch
+from bot.core.purpose import foreign_runs
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
 from bot.core.shell import MAX_COMMAND_CHARS
+from bot.core.targets import X86, kind_of
 from bot.core.workflow import Job, Step
 
 _PLATFORM_FLAG = re.compile(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
@@ -87,10 +89,10 @@ def _add_script(found: Targets, script: str) -> None:
                 continue
             found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
         for target in foreign_runs(line):
-            kind = target_arch(target)
+            kind = kind_of(target)
             if kind in (AMD64, ARM64):
                 found.arches.add(kind)
-            elif kind is not None and kind != X86_SPECIFIC:
+            elif kind is not None and kind != X86:
                 found.arches.add(OTHER)
 
 
@@ -115,18 +117,46 @@ _ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*[
 _RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
 
 
+_ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
+
+
+def with_env_writes(
+    job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any], steps: list[Step]
+) -> list[Step]:
+    """The steps as they run after earlier steps wrote to $GITHUB_ENV: a value known for
+    this leg (`echo "CARGO=cross" >> $GITHUB_ENV`, `TARGET_FLAGS=--target ${{ matrix.target }}`)
+    is in every later step's env and in its `${{ env.NAME }}`; a step's own env still wins."""
+    written: dict[str, str] = {}
+    out: list[Step] = []
+    for step in steps:
+        if written:
+            run = step.run
+            if run and "env." in run:
+                run = _ENV_EXPRESSION.sub(lambda m: written.get(m.group(1), m.group(0)), run)
+            step = dataclasses.replace(step, run=run, env={**written, **step.env})
+        out.append(step)
+        if step.run and "GITHUB_ENV" in step.run:
+            script = render_script(step.run, contexts, (step.env, job.env, workflow_env))
+            for name, value in _ENV_WRITE.findall(script):
+                value = value.strip()
+                if "$" not in value and "${{" not in value:
+                    written[name] = value
+    return out
+
+
 def target_set_at_run_time(
     job: Job, contexts: Mapping[str, Any], workflow_env: Mapping[str, Any], steps: list[Step]
 ) -> str | None:
-    """Why a leg's target cannot be read from its workflow: a step that runs on it writes a
-    target or platform into $GITHUB_ENV (`CARGO=cross`, `TARGET_FLAGS=--target …`), which the
-    later steps' `${{ env.X }}` and `$X` take, whatever the workflow's env says."""
+    """Why a leg's target cannot be read from its workflow: a step that runs on it writes
+    into $GITHUB_ENV a target or platform that depends on the run (`TARGET=--target $T`),
+    which later steps take whatever the workflow's env says. Known values are read
+    (`with_env_writes`)."""
     for step in steps:
         if not step.run or "GITHUB_ENV" not in step.run:
             continue
         script = render_script(step.run, contexts, (step.env, job.env, workflow_env))
         for name, value in _ENV_WRITE.findall(script):
-            if _RUN_TIME_TARGET.search(value.strip()):
+            if "$" in value and _RUN_TIME_TARGET.search(value.strip()):
                 return (
                     f"step '{step.name or step.index + 1}' sets {name}={value.strip()} "
                     "through $GITHUB_ENV, which decides what later steps build or test"
@@ -153,7 +183,7 @@ def targets(
         elif "platforms" in step.with_ or "archs" in step.with_:
             platforms = step.with_.get("platforms", step.with_.get("archs"))
             _add_platforms(found, render_text(platforms, contexts))
-        elif uses.startswith("uraimo/run-on-arch-action"):
+        elif uses.startswith("uraimo/run-on-arch-action") or ("qemu" in uses and "arch" in step.with_):
             arch = arch_of_word(render_text(step.with_.get("arch"), contexts))
             if arch is not None:
                 found.arches.add(arch)

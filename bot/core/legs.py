@@ -268,6 +268,7 @@ def _legs_for(
         contexts=contexts,
     )
     steps, maybe = _running_steps(job, contexts)
+    steps = emulation.with_env_writes(job, contexts, workflow.env, steps)
     base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env, maybe, caller)
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]

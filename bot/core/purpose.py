@@ -29,13 +29,14 @@ from typing import Any
 
 from bot.core import runners
 from bot.core.expressions import render_script, render_text
-from bot.core.runners import AMD64, ARM64, OTHER
+from bot.core.runners import AMD64, ARM64
 from bot.core.shell import commands
+from bot.core.targets import OTHER_OS, X86, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
 
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
 ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
-X86_SPECIFIC, OTHER_TARGET, UNKNOWN = "x86-specific", "other-target", "unknown"
+X86_SPECIFIC, OTHER_TARGET, UNKNOWN = X86, OTHER_OS, "unknown"
 UNRECOGNISED = "?"  # evidence no rule knows: a command, an action (makes a leg `unknown`)
 PURPOSES = (
     BUILD,
@@ -116,6 +117,7 @@ PYTHON_PACKAGE = "python-package"  # builds a Python package (sdist and wheel): 
 PYPI = "pypi"  # uploads to PyPI (pypi.org, test.pypi.org), not another index
 WHEEL_REPAIR = "wheel-repair"  # makes wheels platform wheels: they hold compiled code
 PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a tool
+CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the committed ones
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
@@ -323,6 +325,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
+        r"\bmake\b.*(?<![\w-])sdist(?![\w-])",
     ),
     *_rules(
         PUBLISH,
@@ -381,11 +384,16 @@ RUN_RULES: tuple[Rule, ...] = (
     *_rules(
         LINT,
         r"\bscan-build\b",
-        r"\bgit diff\b.*--exit-code\b",
+        # generated files compared with the committed ones: what ran before made them
+        (r"\bgit diff\b.*--(exit-code|quiet)\b", CODEGEN_CHECK),
+        (r"\bgit diff-index\b.*--quiet\b", CODEGEN_CHECK),
         r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
-        r"\bmake (tidy|vet|depaware|check-\w+)\b",
+        r"\bmake (tidy|vet|depaware)\b",
+        # `make check-protos`, `make install-tools check-generated-parser`: a named check;
+        # `make check` alone runs the test suite (autotools)
+        r"\bmake\b.*\scheck-[\w-]+",
         r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
         r"\bruff\b",
         r"\bflake8\b",
@@ -446,12 +454,15 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bgpg\b.*--(detach-sign|sign)",
         r"\bminisign\b",
         r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global",
+        # coverage of other jobs' runs, combined and reported
+        r"\bcoverage (combine|report|xml|html|json|lcov)\b",
     ),
     *_rules(
         META,
         r"\$\{?GITHUB_OUTPUT\b",
         r"::set-output\b",
         r"\bcargo metadata\b",
+        r"\bcibuildwheel\b.*--print-build-identifiers\b",
         r"\buv lock\b.*--(check|locked)\b",
         r"\bpoetry (check|lock --check)\b",
         r"\btowncrier check\b",
@@ -473,7 +484,14 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
         r"\bcross test\b",
         r"\bctest\b",
-        r"\bmake\b.*\b(check|test|tests)\b",
+        r"\bmake\b.*(?<![\w-])(check|test|tests|test[-_][\w-]+|tests[-_][\w-]+)(?![\w-])",
+        # a program run under user-mode QEMU (`qemu-aarch64 build/run_tests`)
+        r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S",
+        # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
+        # `target/release/rg --version` (a script or a configure step is read by its own rule)
+        r"^\./(?!configure\b|autogen\b|bootstrap\b|buildconf\b|gradlew\b|mvnw\b|config\b)[a-z][\w+-]*(\s|$)",
+        r"^(\./)?(build|target/([\w-]+/)?(debug|release)|out|_build|builddir|cmake-build-[\w-]+|zig-out/bin)"
+        r"/[\w./+-]*[\w+-](\s|$)(?<!\.sh )(?<!\.py )",
         r"\bninja\b.*\btest\b",
         r"\bmeson test\b",
         r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?test[\w:-]*(\s|$)",
@@ -516,7 +534,7 @@ RUN_RULES: tuple[Rule, ...] = (
         # make with no target, flags only, or a target that builds; other targets say
         # nothing we can read
         r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
-        r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)\b",
+        r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)(?![\w-])",
         r"\bcmake\b",
         r"\bninja\b",
         r"\bmeson (setup|compile|install)\b",
@@ -534,7 +552,7 @@ RUN_RULES: tuple[Rule, ...] = (
         (r"\bpip3? install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", PROJECT_INSTALL),
         (r"\buv pip install\b[^#\n]*(\s\.(\s|$|\[)|\s-e\s)", PROJECT_INSTALL),
         r"\bsetup\.py\b",
-        r"\bcibuildwheel\b",
+        r"\bcibuildwheel\b(?!.*--print-build-identifiers)",
         r"\b(docker|podman) (buildx )?build\b",
         r"\bbuildah\b",
         (r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?[\w:-]*build[\w:-]*(\s|$)", JS_BUILD),
@@ -676,6 +694,7 @@ _PLUMBING = frozenset(
     (
         "cat",
         "ls",
+        "tree",
         "mkdir",
         "cp",
         "mv",
@@ -809,20 +828,19 @@ _PREFIX = re.compile(
 _ECHO = frozenset(("echo", "printf"))
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
-# Target words in a build's arguments or env: `--target aarch64-unknown-linux-gnu`, GOARCH.
-_TARGET_FLAG = re.compile(r"--target[= ][\"']?([A-Za-z0-9_.\-]+)")
+# A test runner given a foreign target runs its tests under QEMU.
 _RUNS_FOR_TARGET = re.compile(
     r"\b(?:cross (?:test|run|bench)|cargo (?:\+\S+ )?(?:test|run|bench|nextest run))\b[^\n;&|]*?"
     r"--target[= ][\"']?([A-Za-z0-9_.\-]+)"
 )
-_ZIG_TARGET = re.compile(r"-Dtarget=[\"']?([A-Za-z0-9_.\-]+)")
-_GOARCH = re.compile(r"\bGOARCH=[\"']?([A-Za-z0-9_]+)")
 # Actions whose `target:` input names the build's target.
 _TARGET_INPUT_ACTIONS = re.compile(
     r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
     r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$",
     re.IGNORECASE,
 )
+# An action no rule knows, named for what it does with what others built (whole words).
+_PUBLISH_NAME = re.compile(r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])", re.I)
 _LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
@@ -849,56 +867,6 @@ _GATE_TEXT = re.compile(
     r"toJSON\(\s*needs\s*\)|needs\.\*\.result",
     re.IGNORECASE,
 )
-
-
-# Bare arch names: Rust/Debian ones and every GOARCH.
-_BARE_TARGET = re.compile(
-    r"^(x86_64|amd64|x64|aarch64|arm64|i[3-6]86|386|x86|arm|armv\d\w*|armhf|"
-    r"armel|s390x|ppc64|ppc64le|riscv64|mips|mipsle|mips64|mips64le|"
-    r"wasm32|wasm|loong64)$"
-)
-
-
-def target_arch(target: str) -> str | None:
-    """What a build target is, for a Linux host: an arch, `x86-specific` or `other-target`."""
-    word = target.lower()
-    if "-" not in word and not _BARE_TARGET.match(word):
-        return None  # `cmake --target cuda_kernels`, `docker build --target runtime`
-    if any(
-        part in word
-        for part in (
-            "wasm",
-            "wasi",
-            "emscripten",
-            "android",
-            "-ios",
-            "darwin",
-            "windows",
-            "mingw",
-            "freebsd",
-            "netbsd",
-            "openbsd",
-            "redox",
-            "sgx",
-            "fuchsia",
-            "illumos",
-            "solaris",
-            "-none",
-            "uefi",
-            "cuda",
-            "nvptx",
-        )
-    ):
-        return OTHER_TARGET
-    if word in ("386", "i386") or re.match(r"^(i[3-6]86|x86)(?![-_]?64)([-_]|$)", word):
-        return X86_SPECIFIC
-    if re.match(r"^(aarch64|arm64)([-_]|$)", word):
-        return ARM64
-    if re.match(r"^(x86_64|amd64|x64)([-_]|$)", word):
-        return AMD64
-    if re.match(r"^(arm|armv\d|thumb|powerpc|ppc|s390x|riscv|mips|loongarch|loong64|sparc)", word):
-        return OTHER
-    return None
 
 
 def foreign_runs(command: str) -> list[str]:
@@ -998,14 +966,23 @@ def _step_evidence(
                 purpose = SDIST if command == "sdist" else PUBLISH
             else:
                 target = _with_text(step, "target", contexts)
-                kind = target_arch(target) if target else None
+                kind = kind_of(target) if target else None
                 purpose = _for_target(kind, host, TEST if command == "test" else BUILD, targets)
         if "cibuildwheel" in action.lower():
             platform = _with_text(step, "platform", contexts) or str(step.env.get("CIBW_PLATFORM", ""))
-            if platform.lower() in ("pyodide", "android", "ios"):
-                purpose = OTHER_TARGET
+            only = _with_text(step, "only", contexts) or str(step.env.get("CIBW_ONLY", ""))
+            if platform.lower() in ("pyodide", "android", "ios") or _OTHER_PLATFORM_WORD.search(only):
+                purpose = OTHER_TARGET  # `only: cp314-pyodide_wasm32` names the wheel's platform
+            elif _X86_WORD.search(only):
+                purpose = X86_SPECIFIC
         if purpose is None and not _NEUTRAL_USES.search(action):
-            found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
+            named = _PUBLISH_NAME.search(action.split("/", 1)[-1])
+            if named is not None:
+                # weak: only a name, so any build or test the leg runs still decides
+                what = f"uses {action}, which no rule knows; its name says it {named.group(1).lower()}s"
+                found.append(Evidence(PUBLISH, where, step.line, what))
+            else:
+                found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
             index = _other_index(step, contexts) if tag == PYPI else ""
             shown = f"uses {action} (repository-url: {index})" if index else f"uses {action}"
@@ -1026,7 +1003,11 @@ def _step_evidence(
     raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(), *step.with_.values()) if part)
     if raw and _reads_needs(raw):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
-    if step.name and _LINT_NAME.search(step.name) and all(item.purpose == UNRECOGNISED for item in found):
+    if (
+        step.name
+        and _LINT_NAME.search(_EXPRESSION.sub(" ", step.name))
+        and all(item.purpose == UNRECOGNISED for item in found)
+    ):
         # `deno run tools/lint.js` says nothing by itself; its step's name does.
         found = [Evidence(LINT, where, step.line, "is named as a lint or format check")]
     if any(item.purpose in (META, GATE) for item in found):
@@ -1035,6 +1016,7 @@ def _step_evidence(
     return found
 
 
+_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
 _PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
 
 
@@ -1075,20 +1057,28 @@ def _script_evidence_of(
     script: str, where: str, line: int, host: str
 ) -> tuple[tuple[Evidence, ...], frozenset[str]]:
     """A script's evidence and the foreign targets it builds for (legs share scripts)."""
-    targets: set[str] = set()
+    built_for: set[str] = set()
     found: list[Evidence] = []
+    # A cross toolchain the script names (in a heredoc, a variable) is what its builds use.
+    toolchain = _strongest(of_script(script))
     for purpose, what, tag, command in _classify_script(script):
-        if purpose in (BUILD, TEST, LINT):
+        named = _strongest(of_command(command)) or toolchain
+        if named is not None and purpose in (BUILD, TEST, LINT):
             original = purpose
-            match = _TARGET_FLAG.search(command) or _ZIG_TARGET.search(command) or _GOARCH.search(command)
-            kind = target_arch(match.group(1)) if match is not None else None
-            if kind is not None:
-                purpose = _for_target(kind, host, BUILD if original == LINT else original, targets)
-                if purpose == BUILD:  # a check or lint for the host's own arch stays one
-                    purpose = original
+            purpose = _for_target(named[0], host, BUILD if original == LINT else original, built_for)
+            if purpose == BUILD:  # a check or lint for the host's own arch stays one
+                purpose = original
+            elif purpose != original:
+                what = f"{what}` for `{named[1]}"
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
-    return tuple(found), frozenset(targets)
+    return tuple(found), frozenset(built_for)
+
+
+def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
+    """Of the targets one command names, the one that decides: another system or x86-only
+    work over an architecture (`--target x86_64-pc-windows-gnu`, `-m32`)."""
+    return next((item for item in named if item[0] in _TARGETING), named[0] if named else None)
 
 
 _X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
@@ -1104,7 +1094,7 @@ def _value_evidence(
         return []
     key = name.upper()
     if key in ("GOARCH", "CARGO_BUILD_TARGET", "RUST_TARGET"):
-        kind = target_arch(text)
+        kind = kind_of(text)
         if kind in _TARGETING:
             return [Evidence(kind, where, line, f"is {text}")]
         if kind is not None and kind != host and host in (AMD64, ARM64):
@@ -1171,7 +1161,7 @@ def _matrix_targets(matrix: Any, line: int) -> list[Evidence]:
             elif _X86_WORD.search(value):  # `debian-13-trixie-x86`, `manylinux_2_28_i686`
                 kind = X86_SPECIFIC
             elif _TARGET_MATRIX_KEY.match(key):
-                kind = OTHER_TARGET if value.lower() in _OTHER_PLATFORMS else target_arch(value)
+                kind = OTHER_TARGET if value.lower() in _OTHER_PLATFORMS else kind_of(value)
             if kind in _TARGETING:
                 found.append(Evidence(kind, f"matrix {key}", line, f"is {value}"))
     return found
@@ -1206,6 +1196,7 @@ def decide(
     if caller:
         leg_wide.extend(_matrix_targets(caller, job.line))
     steps = list(steps)
+    made_executable: dict[str, str] = {}  # path -> the step that made it executable
     for step in steps:
         # A step's env (`GOOS: windows` on one `go build`) is about that step's commands only.
         settings = [
@@ -1221,6 +1212,13 @@ def decide(
                 for item in found
             ]
         found = settings + found
+        ran = _runs_made_executable(step, made_executable)
+        if ran is not None and not any(item.purpose == TEST for item in found):
+            # `chmod +x ./uv` after a download, then `./uv run …` or a script given `./uv`:
+            # the step runs the program another job built, whatever the script is called.
+            found = [item for item in found if item.purpose not in (LINT, UNRECOGNISED)]
+            found.append(Evidence(TEST, _step_label(step), step.line, ran))
+        made_executable.update(_chmods(step))
         if step.index in maybe:  # may build or test: work, but not the leg's target
             found = [
                 item
@@ -1284,6 +1282,36 @@ def decide(
                 (Evidence(META, "job", job.line, "runs only plumbing commands (echo, grep, diff, git …)"),),
             )
     return purpose
+
+
+_CHMOD = re.compile(
+    r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+x|[0-7]?[0-7][0-7]5)\s+([^\s;&|]+(?:\s+[^\s;&|-][^\s;&|]*)*)"
+)
+
+
+def _chmods(step: Step) -> dict[str, str]:
+    """The files a step makes executable: `chmod +x ./uv`, `chmod 755 bin/tool`."""
+    if not step.run or "chmod" not in step.run:
+        return {}
+    return {
+        path.removeprefix("./"): _step_label(step)
+        for match in _CHMOD.finditer(step.run)
+        for path in match.group(1).split()
+        if "*" not in path and "$" not in path
+    }
+
+
+def _runs_made_executable(step: Step, made: Mapping[str, str]) -> str | None:
+    """What a step runs of a file an earlier step made executable: as the program, or as an
+    argument of a script that runs it (`check.py --uv ./uv`)."""
+    if not made or not step.run:
+        return None
+    for command in commands(step.run):
+        for word in command.split():
+            path = word.strip("\"'").removeprefix("./")
+            if path in made and not word.startswith("-") and not command.lstrip().startswith("chmod"):
+                return f"runs `{command.strip()[:60]}`, which runs {path} ({made[path]} made it executable)"
+    return None
 
 
 # PyPI takes no plain `linux_x86_64` wheel (only manylinux and musllinux ones), so a Python
@@ -1363,6 +1391,10 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         for name in (LINT, DOCS, PUBLISH, SDIST):
             if name in by_purpose:
                 return pick(name)
+    checks = [item for item in by_purpose.get(LINT, []) if item.tag == CODEGEN_CHECK]
+    if checks and not by_purpose.get(PUBLISH):
+        # Builds, then a diff against the committed files: the builds made what is compared.
+        return Purpose(LINT, (*checks, *by_purpose.get(BUILD, ())))
     if CROSS in by_purpose:
         return Purpose(CROSS, tuple(by_purpose[CROSS]), frozenset(targets - built_for))
     # Compiling with -m32 or AVX-512 makes the leg's build x86-only, whatever else it builds

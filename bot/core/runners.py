@@ -170,10 +170,37 @@ ARCH_WORD = re.compile(
 
 
 def arch_of_word(word: object) -> str | None:
-    """The architecture a value names exactly (`aarch64`, `linux/arm64`), else None."""
+    """The architecture a value names exactly (`aarch64`, `linux/arm64`, `linux/loong64`),
+    else None."""
     if not isinstance(word, str):
         return None
-    return ARCH_ALIASES.get(word.strip().lower())
+    lowered = word.strip().lower()
+    known = ARCH_ALIASES.get(lowered)
+    if known is not None or not lowered.startswith("linux/"):
+        return known
+    cpu = cpu_arch(lowered[len("linux/") :].split("/", 1)[0])
+    return OTHER if cpu == X86_32 else cpu
+
+
+X86_32 = "x86"  # a 32-bit x86 CPU: `other` as a runner's arch, x86-only work as a target
+# CPU names as triples, GOARCH, Debian and docker write them; anything else is not a CPU.
+_CPU = re.compile(
+    r"^(?P<amd64>x86_64|amd64|x64|x86-64)$|^(?P<arm64>aarch64|arm64|arm64e|arm64ec)$|"
+    r"^(?P<x86>i[3-6]86|x86|386|ia32)$|"
+    r"^(?P<other>aarch64_be|arm|armv\d+\w*|armhf|armel|arm64_32|thumbv\d+\w*|powerpc\w*|ppc\w*|"
+    r"s390x?|riscv\d+\w*|mips\w*|loongarch\d+|loong64|sparc\w*|m68k|hexagon|csky|xtensa|avr|msp430|"
+    r"bpf\w*|nvptx\w*|amdgcn|sh4|alpha|hppa|ia64|or1k|arc|lanai|e2k)$"
+)
+
+
+def cpu_arch(word: str) -> str | None:
+    """The architecture a CPU name is (`aarch64` arm64, `i686` X86_32, `loongarch64`
+    other), or None when the word names no CPU."""
+    match = _CPU.match(word.strip().lower())
+    if match is None:
+        return None
+    group = match.lastgroup
+    return {"amd64": AMD64, "arm64": ARM64, "x86": X86_32}.get(group or "", OTHER)
 
 
 _ARCH_WORD_WITH_SEPARATOR = re.compile(r"[-_. ]*" + ARCH_WORD.pattern, re.IGNORECASE)

@@ -376,7 +376,8 @@ def _judge_one(
         if cross_built:
             reason += "; the arm64 builds are cross-compiled"
         return Verdict(PARITY, reason, twins_from=twins_from)
-    if not arm_keys and not cross_keys:
+    if not arm_keys and not cross_built:
+        # no arm64 leg, or only cross builds that twin none of these legs (they test)
         arm_present = any(leg.arch == ARM64 for leg, _, _ in pool)
         reason = f"no arm64 leg on {'/'.join(policy.platforms)}"
         if arm_present:
