@@ -384,10 +384,10 @@ def test_missing_legs_keep_the_keys_that_tell_them_apart() -> None:
     assert [item["matrix"] for item in jobs["twice"].missing_json()] == [{"python": "3.12"}, {"python": "3.13"}]
 
 
-def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
-    # cross (QEMU) chosen at run time for the targeted legs: the workflow alone cannot say
-    # which architecture their tests run on.
-    jobs = judge("""\
+def test_a_target_written_to_github_env_is_read_by_the_later_steps():
+    # `cross` and its `--target` chosen by one step, for the steps after it: the targeted
+    # leg tests aarch64 under QEMU, which the workflow says once the writes are followed.
+    source = """\
         on: push
         jobs:
           test:
@@ -396,20 +396,37 @@ def test_a_target_written_to_github_env_makes_the_leg_unknown_not_amd64():
               RUNNER: cargo
             strategy:
               matrix:
-                include:
-                  - {toolchain: stable}
-                  - {toolchain: stable, target: aarch64-unknown-linux-gnu}
+                target: [x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu]
             steps:
               - name: Pick cross
-                if: matrix.target != ''
+                if: matrix.target != 'x86_64-unknown-linux-gnu'
                 run: |
                   echo "RUNNER=cross" >> "$GITHUB_ENV"
                   echo "FLAGS=--target ${{ matrix.target }}" >> $GITHUB_ENV
               - run: ${{ env.RUNNER }} test $FLAGS
+        """
+    jobs = judge(source)
+    legs = jobs["test"].legs
+    assert [(leg.arch, leg.emulated) for leg in legs] == [("amd64", False), ("arm64", True)]
+    assert jobs["test"].status == "parity"
+
+
+def test_a_target_written_to_github_env_at_run_time_makes_the_leg_unknown():
+    # the value exists only when the job runs: the workflow alone cannot say what it targets
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Pick a target
+                run: echo "FLAGS=--target $(cat .target)" >> $GITHUB_ENV
+              - run: cross test $FLAGS
         """)
     assert jobs["test"].status == "unknown"
     assert jobs["test"].verdict.reason == (
-        "step 'Pick cross' sets RUNNER=cross through $GITHUB_ENV, which decides what later steps build or test"
+        "step 'Pick a target' sets FLAGS=--target $(cat .target) through $GITHUB_ENV, "
+        "which decides what later steps build or test"
     )
 
 

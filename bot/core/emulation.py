@@ -117,6 +117,7 @@ _ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*[
 _RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
 
 
+_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
 _ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
 
 
@@ -133,6 +134,8 @@ def with_env_writes(
             run = step.run
             if run and "env." in run:
                 run = _ENV_EXPRESSION.sub(lambda m: written.get(m.group(1), m.group(0)), run)
+            if run and "$" in run and not step.env.keys() & written.keys():
+                run = _SHELL_VARIABLE.sub(lambda m: written.get(m.group(1) or m.group(2), m.group(0)), run)
             step = dataclasses.replace(step, run=run, env={**written, **step.env})
         out.append(step)
         if step.run and "GITHUB_ENV" in step.run:

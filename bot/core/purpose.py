@@ -385,8 +385,7 @@ RUN_RULES: tuple[Rule, ...] = (
         LINT,
         r"\bscan-build\b",
         # generated files compared with the committed ones: what ran before made them
-        (r"\bgit diff\b.*--(exit-code|quiet)\b", CODEGEN_CHECK),
-        (r"\bgit diff-index\b.*--quiet\b", CODEGEN_CHECK),
+        (r"\bgit diff\b.*--exit-code\b", CODEGEN_CHECK),
         r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
@@ -1064,6 +1063,8 @@ def _script_evidence_of(
     for purpose, what, tag, command in _classify_script(script):
         named = _strongest(of_command(command)) or toolchain
         if named is not None and purpose in (BUILD, TEST, LINT):
+            if purpose == BUILD and _QEMU_RUNNER.search(command):
+                purpose = TEST  # `make platformTest CC=… QEMU_SYS=qemu-aarch64-static` runs it
             original = purpose
             purpose = _for_target(named[0], host, BUILD if original == LINT else original, built_for)
             if purpose == BUILD:  # a check or lint for the host's own arch stays one
@@ -1073,6 +1074,9 @@ def _script_evidence_of(
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
     return tuple(found), frozenset(built_for)
+
+
+_QEMU_RUNNER = re.compile(r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])")
 
 
 def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
@@ -1213,7 +1217,7 @@ def decide(
             ]
         found = settings + found
         ran = _runs_made_executable(step, made_executable)
-        if ran is not None and not any(item.purpose == TEST for item in found):
+        if ran is not None and all(item.purpose in (LINT, UNRECOGNISED) for item in found):
             # `chmod +x ./uv` after a download, then `./uv run …` or a script given `./uv`:
             # the step runs the program another job built, whatever the script is called.
             found = [item for item in found if item.purpose not in (LINT, UNRECOGNISED)]
