@@ -118,6 +118,9 @@ PYPI = "pypi"  # uploads to PyPI (pypi.org, test.pypi.org), not another index
 WHEEL_REPAIR = "wheel-repair"  # makes wheels platform wheels: they hold compiled code
 PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a tool
 CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the committed ones
+HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
+NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs what commands do
+CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
@@ -290,6 +293,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bmanylinux\w*_i686\b",
         r"--platform[= ]+[\"']?linux/(386|i386)\b",
         r"\bmake\b.*\s[a-z]+32\b",
+        r"\bmake\b.*(?<![\w-])(32bit|32-bit|m32|x86[-_]32)(?![\w-])",
     ),
     *_rules(
         OTHER_TARGET,
@@ -326,6 +330,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
         r"\bmake\b.*(?<![\w-])sdist(?![\w-])",
+        r"\bpackage_source\b|\bCPackSourceConfig\b",
     ),
     *_rules(
         PUBLISH,
@@ -388,13 +393,15 @@ RUN_RULES: tuple[Rule, ...] = (
         (r"\bgit diff\b.*--exit-code\b", CODEGEN_CHECK),
         r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
-        r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b",
+        (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
         r"\bmake (tidy|vet|depaware)\b",
         # `make check-protos`, `make install-tools check-generated-parser`: a named check;
         # `make check` alone runs the test suite (autotools)
         r"\bmake\b.*\scheck-[\w-]+",
-        r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b",
+        (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
         r"\bruff\b",
+        r"\bxmllint\b",
+        r"\bpytype\b",
         r"\bflake8\b",
         r"\bblack\b.*--check",
         r"\bisort\b.*--(check|diff)",
@@ -483,7 +490,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
         r"\bcross test\b",
         r"\bctest\b",
-        r"\bmake\b.*(?<![\w-])(check|test|tests|test[-_][\w-]+|tests[-_][\w-]+)(?![\w-])",
+        r"\bmake\b.*(?<![\w-])(check|([\w]+[-_])?tests?([-_][\w-]+)?)(?![\w-])",
         # a program run under user-mode QEMU (`qemu-aarch64 build/run_tests`)
         r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S",
         # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
@@ -522,7 +529,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bbenchmark",
         r"\bcargo bench\b",
         r"\bhyperfine\b",
-        r"\b(smoke|integration|e2e)[-_]?test(?![\w-]*/)",  # not a folder: `e2etest/make-archive.sh`
+        # a whole word, not a folder (`e2etest/make-archive.sh`) or a name (`integration-test-results`)
+        r"(?<![\w-])(smoke|integration|e2e)[-_]?tests?(\.(sh|py|bash))?(?![\w/-])",
     ),
     *_rules(
         BUILD,
@@ -911,8 +919,38 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     found = _run_rule_match(text, head=head.end() if head is not None else None)
     if found is not None:
         return found
+    recipe = _task_recipe(text)
+    if recipe is not None:
+        return recipe
     if _NEUTRAL.match(text):
         return _PLUMBING_RESULT
+    return None
+
+
+# Task runners and the recipe they are given: `just test`, `mage -v check`, `task lint`,
+# `spin build`, `cargo xtask docs`, `cargo lint` (an alias). Only when no rule read the
+# command, and by whole words of the recipe's name: weak, as names are.
+_TASK_RUNNER = re.compile(
+    r"^(?:just|task|go-task|mage|invoke|inv|rake|spin|poe|hatch run|pdm run|nx(?: run)?|turbo run|"
+    r"cargo xtask|cargo make|cargo(?= [a-z][\w-]*(?:\s|$))|xtask|\./x(?:\.py)?)"
+    r"((?:\s+-\S+)*)\s+([A-Za-z][\w:.-]*)"
+)
+_RECIPE_WORDS = (
+    (TEST, ("test", "tests", "unittest", "unit", "integration", "e2e", "check", "ci")),
+    (LINT, ("lint", "fmt", "format", "clippy", "vet", "typecheck", "mypy", "style", "spell", "validate")),
+    (DOCS, ("doc", "docs", "documentation", "book", "site")),
+    (BUILD, ("build", "compile", "dist", "package", "install", "all")),
+)
+
+
+def _task_recipe(text: str) -> tuple[str, str, str] | None:
+    match = _TASK_RUNNER.match(text)
+    if match is None:
+        return None
+    words = set(re.split(r"[-_:.]", match.group(2).lower()))
+    for purpose, names in _RECIPE_WORDS:
+        if words & set(names):
+            return purpose, match.group(0).strip(), NAMED
     return None
 
 
@@ -1069,13 +1107,21 @@ def _script_evidence_of(
             purpose = _for_target(named[0], host, BUILD if original == LINT else original, built_for)
             if purpose == BUILD:  # a check or lint for the host's own arch stays one
                 purpose = original
+            if named[0] == host:
+                tag = HOST_TARGET
             elif purpose != original:
                 what = f"{what}` for `{named[1]}"
+                if purpose in _TARGETING and _CONFIGURE.search(command):
+                    tag = CONFIGURES
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
     return tuple(found), frozenset(built_for)
 
 
+# Commands that configure a build tree: what is built and tested in it later is for their target.
+_CONFIGURE = re.compile(
+    r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
+)
 _QEMU_RUNNER = re.compile(r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])")
 
 
@@ -1386,6 +1432,11 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         # GOARCH=arm64 in the env: every build and test in the leg is for that target.
         return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))), frozenset(targets))
     built_for = targets & set(_TARGETING)
+    configured = [item for item in evidence if item.tag == CONFIGURES]
+    if configured and not any(item.tag == HOST_TARGET for item in evidence):
+        # `cmake -DCMAKE_SYSTEM_NAME=Android`, `./configure --host=m68k-amigaos`: the builds
+        # and tests that follow in the same tree are for that platform.
+        return Purpose(configured[0].purpose, (*configured, *by_purpose.get(TEST, ())))
     if TEST in by_purpose:
         return pick(TEST)
     installs = [item for item in by_purpose.get(BUILD, []) if item.tag in (PROJECT_INSTALL, WHEEL_REPAIR)]
@@ -1403,7 +1454,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(CROSS, tuple(by_purpose[CROSS]), frozenset(targets - built_for))
     # Compiling with -m32 or AVX-512 makes the leg's build x86-only, whatever else it builds
     # (a web UI); tests above still count. A wasm toolchain beside a native build does not.
-    if X86_SPECIFIC in by_purpose:
+    if X86_SPECIFIC in by_purpose and not any(item.tag == HOST_TARGET for item in by_purpose.get(BUILD, ())):
         return pick(X86_SPECIFIC)
     if BUILD in by_purpose:
         return pick(BUILD)
@@ -1413,9 +1464,10 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     for name in _NON_JUDGED_ORDER:
         if name not in by_purpose:
             continue
-        if name in _WEAK and unrecognised:
+        weak = name in _WEAK or all(item.tag == NAMED for item in by_purpose[name])
+        if weak and unrecognised:
             # A gate or an outputs job that also runs something we cannot name may do real
-            # work: judge it rather than guess.
+            # work, and so may a job known only by a script's name: judge it, don't guess.
             return Purpose(UNKNOWN, (*by_purpose[name], unrecognised[0]))
         return pick(name)
     return Purpose(UNKNOWN, tuple(unrecognised[:1]))

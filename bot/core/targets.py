@@ -130,7 +130,18 @@ _TOOLCHAIN = re.compile(
     re.IGNORECASE,
 )
 # Arguments whose value is a target triple, and those whose value is a file naming one.
-_TARGET_OPTIONS = ("--target", "--host", "-target", "--triple", "--build-target", "-Dtarget", "--arch")
+_TARGET_OPTIONS = (
+    "--target",
+    "--host",
+    "-target",
+    "--triple",
+    "--build-target",
+    "-Dtarget",
+    "--arch",
+    "-goarch",
+    "--goarch",
+)
+_OS_OPTIONS = ("-goos", "--goos")
 _FILE_OPTIONS = ("--cross-file", "--toolchain", "-DCMAKE_TOOLCHAIN_FILE", "--crossfile")
 _ASSIGNED = {
     "GOARCH": "arch",
@@ -144,6 +155,8 @@ _ASSIGNED = {
     "CXX": "tool",
     "CMAKE_SYSTEM_NAME": "os",
     "CMAKE_SYSTEM_PROCESSOR": "arch",
+    "CMAKE_C_COMPILER_TARGET": "triple",
+    "CMAKE_CXX_COMPILER_TARGET": "triple",
     "ANDROID_ABI": "android",
     "ANDROID_NDK": "android",
     "ANDROID_NDK_HOME": "android",
@@ -198,6 +211,8 @@ def _option(token: str, following: str) -> list[tuple[str, str]]:
     if option in _TARGET_OPTIONS:
         kind = kind_of(value) if value and not value.startswith("-") else None
         return [(kind, f"{option} {value}")] if kind is not None else []
+    if option in _OS_OPTIONS and value and not value.startswith("-"):
+        return _assignment("GOOS", value)
     if option in _FILE_OPTIONS and value:
         kind = _file_kind(value)
         return [(kind, f"{option} {value}")] if kind is not None else []

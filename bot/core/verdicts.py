@@ -19,6 +19,7 @@ from bot.core.config import Policy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
 from bot.core.purpose import BUILD, CROSS
+from bot.core.purpose import UNKNOWN as UNKNOWN_PURPOSE_NAME
 from bot.core.runners import (
     AMD64,
     ARM64,
@@ -333,9 +334,7 @@ def _judge_one(
             {
                 source
                 for leg, keys, source in pool
-                if source
-                and leg.arch == AMD64
-                and (twin_key(leg, keys) in mine or (plain and _names_amd64(leg.matrix)))
+                if source and leg.arch == AMD64 and (twin_key(leg, keys) in mine or (plain and _wholesale(leg)))
             }
         )
         if twinned:
@@ -358,7 +357,7 @@ def _judge_one(
         if key in arm_keys:
             if arm_keys[key]:
                 sources.add(arm_keys[key])
-        elif plain_siblings and _names_amd64(leg.matrix):
+        elif plain_siblings and _wholesale(leg):
             sources.add(plain_siblings[0])
         elif leg.purpose.name == BUILD and key in cross_keys:
             cross_built = True
@@ -385,6 +384,12 @@ def _judge_one(
         return Verdict(AMD64_ONLY, reason, missing, twins_from)
     text = describe_missing(missing, resolved.runner_paths)
     return Verdict(PARTIAL, text, missing, twins_from)
+
+
+def _wholesale(leg: Leg) -> bool:
+    """Whether an amd64 leg may take its twin from an arm64 sibling as a whole: it names
+    amd64 and what it does is known (a leg that runs what no rule reads may do anything)."""
+    return _names_amd64(leg.matrix) and leg.purpose.name != UNKNOWN_PURPOSE_NAME
 
 
 def _names_amd64(value: Any) -> bool:
