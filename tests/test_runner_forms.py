@@ -3,6 +3,8 @@ expressions on contexts only a run knows, QEMU written every which way, missing 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.core.config import load_policy
@@ -512,3 +514,78 @@ def test_an_arm64_sibling_twins_value_by_value_unless_it_is_the_cross_job():
         "no arm64 leg for python 3.10",
     )
     assert jobs["test-arm64"].status == "parity"
+
+
+# ----------------------------------------------------------------------------- hosted table
+
+
+def _runner_images_labels() -> list[tuple[str, str, str]]:
+    path = Path(__file__).parent / "data" / "runner-images-labels.tsv"
+    rows = [line.split("\t") for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    return [(label, os, arch) for label, os, arch in rows[1:]]
+
+
+@pytest.mark.parametrize(("label", "os", "arch"), _runner_images_labels())
+def test_every_label_github_lists_resolves_to_its_machine(label: str, os: str, arch: str) -> None:
+    resolution = resolve([label])
+    assert (resolution.os, resolution.arch) == (os, arch)
+    assert resolution.hosted_label == label
+
+
+def test_ubuntu_26_04_legs_twin_on_the_hosted_arm_preview():
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            strategy:
+              matrix:
+                os: [ubuntu-26.04, ubuntu-26.04-arm]
+            runs-on: ${{ matrix.os }}
+            steps:
+              - run: make check
+        """)
+    assert jobs["test"].status == "parity"
+
+
+def test_an_unknown_runner_gets_the_verdict_every_arch_would_give():
+    # the extra leg on an unmapped runner repeats a configuration both archs already run:
+    # amd64 or arm64, the job is at parity
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            strategy:
+              matrix:
+                include:
+                  - {os: ubuntu-24.04, python: "3.12"}
+                  - {os: ubuntu-24.04-arm, python: "3.12"}
+                  - {os: our-linux-box, python: "3.12"}
+            runs-on: ${{ matrix.os }}
+            steps:
+              - run: pytest
+        """)
+    assert jobs["test"].status == "parity"
+    assert "either arch gives this verdict" in jobs["test"].verdict.reason
+
+
+def test_an_unknown_runner_whose_arch_decides_the_verdict_stays_unknown():
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            strategy:
+              matrix:
+                include:
+                  - {os: ubuntu-24.04, python: "3.12"}
+                  - {os: our-linux-box, python: "3.13"}
+            runs-on: ${{ matrix.os }}
+            steps:
+              - run: pytest
+        """)
+    assert jobs["test"].status == "unknown"
+
+
+def test_a_self_hosted_label_is_read_for_x86_as_for_arm64():
+    for label, arch in (("linux-x86-8core", "amd64"), ("linux-arm64-8core", "arm64")):
+        resolution = resolve(["self-hosted", label])
+        assert (resolution.os, resolution.arch, resolution.inferred) == ("linux", arch, True)

@@ -26,22 +26,30 @@ class Hosted:
     arm64_twin: str | None = None  # the hosted arm64 label a fix moves an amd64 leg to
 
 
-# GitHub-hosted standard runners (GUIDE §3). Retired labels keep their arch so that a
-# workflow still written against them is judged, and reported as retired.
+# GitHub-hosted standard runners, as actions/runner-images lists them (its README's
+# "Available Images"; tests/data/runner-images-labels.tsv holds that list). Retired labels
+# keep their arch so that a workflow still written against them is judged, and reported as
+# retired.
 HOSTED: dict[str, Hosted] = {
     "ubuntu-latest": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
+    "ubuntu-26.04": Hosted(LINUX, AMD64, arm64_twin="ubuntu-26.04-arm"),  # public preview
     "ubuntu-24.04": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
     "ubuntu-22.04": Hosted(LINUX, AMD64, arm64_twin="ubuntu-22.04-arm"),
     "ubuntu-slim": Hosted(LINUX, AMD64, arm64_twin="ubuntu-24.04-arm"),
     "ubuntu-20.04": Hosted(LINUX, AMD64, date(2025, 4, 15), arm64_twin="ubuntu-22.04-arm"),
     "ubuntu-18.04": Hosted(LINUX, AMD64, date(2023, 4, 3), arm64_twin="ubuntu-22.04-arm"),
+    "ubuntu-26.04-arm": Hosted(LINUX, ARM64),  # public preview
     "ubuntu-24.04-arm": Hosted(LINUX, ARM64),
     "ubuntu-22.04-arm": Hosted(LINUX, ARM64),
     "windows-latest": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
     "windows-2025": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
+    "windows-2025-vs2026": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-vs2026-arm"),
     "windows-2022": Hosted(WINDOWS, AMD64, arm64_twin="windows-11-arm"),
     "windows-2019": Hosted(WINDOWS, AMD64, date(2025, 6, 30), arm64_twin="windows-11-arm"),
     "windows-11-arm": Hosted(WINDOWS, ARM64),
+    "windows-11-vs2026-arm": Hosted(WINDOWS, ARM64),
+    "xcode-27": Hosted(MACOS, ARM64),  # macOS with Xcode 27, public preview
+    "xcode-27-xlarge": Hosted(MACOS, ARM64),
     "macos-latest": Hosted(MACOS, ARM64),
     "macos-26": Hosted(MACOS, ARM64),
     "macos-15": Hosted(MACOS, ARM64),
@@ -283,7 +291,8 @@ def resolve(
         return Resolution(
             UNKNOWN, UNKNOWN, clean, self_hosted, reason=f"runner labels {list(clean)} name conflicting systems"
         )
-    if not arches and not self_hosted:
+    if not arches:
+        # Larger and self-hosted runners carry names their owners chose: read for either arch
         inferred = _infer(clean)
         if inferred is not None:
             return inferred
@@ -382,6 +391,7 @@ _WORD_ARCH = {
     "amd64": AMD64,
     "x64": AMD64,
     "intel": AMD64,
+    "x86": AMD64,  # a runner machine named x86 is x86-64: no one hosts 32-bit runners
     "arm64": ARM64,
     "aarch64": ARM64,
     "arm": ARM64,

@@ -10,6 +10,7 @@ architecture word or `cross` (`test-amd64`/`test-arm64`, also across `amd64-ci.y
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -281,6 +282,9 @@ def _judge_one(
         and (leg.os == UNKNOWN or (leg.os in policy.platforms and leg.arch == UNKNOWN))
     ]
     if undecided:
+        either = _whichever_arch(index, inputs, families, policy, undecided)
+        if either is not None:
+            return either
         return Verdict(UNKNOWN_STATUS, undecided[0].reason or "the runner cannot be resolved")
 
     own = [leg for leg in resolved.legs if judged(leg, policy)]
@@ -384,6 +388,39 @@ def _judge_one(
         return Verdict(AMD64_ONLY, reason, missing, twins_from)
     text = describe_missing(missing, resolved.runner_paths)
     return Verdict(PARTIAL, text, missing, twins_from)
+
+
+def _whichever_arch(
+    index: int,
+    inputs: list[JobInput],
+    families: dict[tuple[str, str], list[int]],
+    policy: Policy,
+    undecided: list[Leg],
+) -> Verdict | None:
+    """The verdict a job gets whatever arch its unresolved runners have, when that is one
+    verdict (a leg whose twin is known either way); None when the arch would change it."""
+    if any(leg.os not in policy.platforms for leg in undecided):
+        return None
+    item = inputs[index]
+    found: list[Verdict] = []
+    unresolved = {id(leg) for leg in undecided}
+    for arch in (AMD64, ARM64):
+        legs = [
+            dataclasses.replace(leg, arch=arch) if id(leg) in unresolved else leg for leg in item.resolved.legs
+        ]
+        trial = list(inputs)
+        trial[index] = dataclasses.replace(item, resolved=dataclasses.replace(item.resolved, legs=legs))
+        found.append(_judge_one(index, trial, families, policy))
+    first, second = found
+    if first.status != second.status or first.status == UNKNOWN_STATUS:
+        return None
+    if [missing_matrix(leg, set()) for leg in first.missing] != [
+        missing_matrix(leg, set()) for leg in second.missing
+    ]:
+        return None
+    note = f"{undecided[0].reason}; either arch gives this verdict"
+    first.reason = f"{first.reason} ({note})" if first.reason else note
+    return first
 
 
 def _wholesale(leg: Leg) -> bool:
