@@ -338,9 +338,21 @@ def _as_arch(base: Leg, arch: str, host: str) -> Leg:
     return dataclasses.replace(base, arch=arch, emulated=True)
 
 
+_ARCH_KEY = re.compile(r"^(arch|architecture|cpu|platform|target[-_]?arch)$", re.IGNORECASE)
+
+
 def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:
-    """The architecture a leg's matrix names outright (`arch: aarch64`), if exactly one."""
+    """The architecture a leg's matrix names outright, if exactly one: a value that is an
+    arch (`arch: aarch64`), or an arch key's value inside an object (`settings:
+    {architecture: riscv64}`)."""
     named = {arch for value in combo.values() if (arch := runners.arch_of_word(value)) is not None}
+    for value in combo.values():
+        if isinstance(value, Mapping):
+            named |= {
+                arch
+                for key, inner in value.items()
+                if _ARCH_KEY.match(str(key)) and (arch := runners.arch_of_word(inner)) is not None
+            }
     return next(iter(named)) if len(named) == 1 else None
 
 

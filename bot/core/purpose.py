@@ -375,7 +375,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcargo (\+\S+ )?doc\b",
         r"\bsphinx-build\b",
         r"\bmkdocs (build|gh-deploy)\b",
-        r"\bmake\b.*\b(html|docs?)\b",
+        r"\bmake\b.*(?<![\w-])(html|docs?|man|manpages?|documentation)(?![\w-])",
         r"\bdoxygen\b",
         r"\bmdbook build\b",
         r"\bjekyll build\b",
@@ -395,6 +395,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bstatic-?analy[sz]",
         (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
         r"\bmake (tidy|vet|depaware)\b",
+        (r"\bmake\b.*\s(verify|validate)[-_][\w-]+", NAMED),
         # `make check-protos`, `make install-tools check-generated-parser`: a named check;
         # `make check` alone runs the test suite (autotools)
         r"\bmake\b.*\scheck-[\w-]+",
@@ -462,6 +463,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global",
         # coverage of other jobs' runs, combined and reported
         r"\bcoverage (combine|report|xml|html|json|lcov)\b",
+        r"^(lcov|genhtml|grcov)\b",
     ),
     *_rules(
         META,
@@ -846,8 +848,12 @@ _TARGET_INPUT_ACTIONS = re.compile(
     r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$",
     re.IGNORECASE,
 )
+# An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
+# `org/setup-thing`): neutral, like the setup actions.
+_INSTALLER_NAME = re.compile(r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache)$", re.I)
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME = re.compile(r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])", re.I)
+_CHECK_NAME = re.compile(r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])", re.I)
 _LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
@@ -893,7 +899,8 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     text = command.strip()
     if not text or text.startswith("#"):
         return _PLUMBING_RESULT
-    first = text.split(None, 1)[0].rstrip(";")
+    # `done) -o out`: the end of a loop inside `$( … )`, which the splitter cut at its `;`
+    first = text.split(None, 1)[0].rstrip(";)")
     if first in _ECHO:  # `echo "cmake=…" >> $GITHUB_OUTPUT` builds nothing
         output = _WRITES_OUTPUT.search(text)
         return (META, output.group(0), "") if output else _PLUMBING_RESULT
@@ -1012,12 +1019,16 @@ def _step_evidence(
                 purpose = OTHER_TARGET  # `only: cp314-pyodide_wasm32` names the wheel's platform
             elif _X86_WORD.search(only):
                 purpose = X86_SPECIFIC
-        if purpose is None and not _NEUTRAL_USES.search(action):
+        if purpose is None and not _NEUTRAL_USES.search(action) and not _INSTALLER_NAME.search(action):
             named = _PUBLISH_NAME.search(action.split("/", 1)[-1])
+            checks = _CHECK_NAME.search(action.split("/", 1)[-1])
             if named is not None:
                 # weak: only a name, so any build or test the leg runs still decides
                 what = f"uses {action}, which no rule knows; its name says it {named.group(1).lower()}s"
-                found.append(Evidence(PUBLISH, where, step.line, what))
+                found.append(Evidence(PUBLISH, where, step.line, what, NAMED))
+            elif checks is not None:
+                what = f"uses {action}, which no rule knows; its name says it checks ({checks.group(1)})"
+                found.append(Evidence(LINT, where, step.line, what, NAMED))
             else:
                 found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
