@@ -401,7 +401,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bmake\b.*\scheck-[\w-]+",
         (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
         r"\bruff\b",
-        r"\bxmllint\b",
+        r"(^|xargs (-\S+ )*)xmllint\b(?!.*--xpath)",  # with --xpath it reads values out of a file
         r"\bpytype\b",
         r"\bflake8\b",
         r"\bblack\b.*--check",
@@ -1258,6 +1258,7 @@ def decide(
         leg_wide.extend(_matrix_targets(caller, job.line))
     steps = list(steps)
     made_executable: dict[str, str] = {}  # path -> the step that made it executable
+    downloaded: set[str] = set()  # where download-artifact put what other jobs made
     for step in steps:
         # A step's env (`GOOS: windows` on one `go build`) is about that step's commands only.
         settings = [
@@ -1280,6 +1281,9 @@ def decide(
             found = [item for item in found if item.purpose not in (LINT, UNRECOGNISED)]
             found.append(Evidence(TEST, _step_label(step), step.line, ran))
         made_executable.update(_chmods(step))
+        if downloaded and any(item.purpose == UNRECOGNISED for item in found):
+            found = _inspects(step, found, downloaded)
+        downloaded |= _downloads(step, contexts)
         if step.index in maybe:  # may build or test: work, but not the leg's target
             found = [
                 item
@@ -1360,6 +1364,43 @@ def _chmods(step: Step) -> dict[str, str]:
         for path in match.group(1).split()
         if "*" not in path and "$" not in path
     }
+
+
+def _downloads(step: Step, contexts: Mapping[str, Any]) -> set[str]:
+    """Where a download-artifact step puts the files (`path:`, else the workspace's files)."""
+    if not (step.uses or "").lower().startswith("actions/download-artifact"):
+        return set()
+    path = _with_text(step, "path", contexts).strip().removeprefix("./").rstrip("/")
+    return {path} if path and "?" not in path else {_ARCHIVE}
+
+
+_ARCHIVE = "*"  # nothing but archives and packages can be told apart in the workspace
+_ARCHIVE_FILE = re.compile(r"\S+\.(whl|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|jar|deb|rpm|nupkg|gem)\b")
+
+
+def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[Evidence]:
+    """A command no rule knows, given what was downloaded (`wheel_summary.py dist`,
+    `distfiles.sh curl-1.2.tar.gz`): it inspects other jobs' artifacts."""
+    text = step.run or ""
+    words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
+    named = {
+        path
+        for path in downloaded
+        if path != _ARCHIVE and any(word == path or word.startswith(path + "/") for word in words)
+    }
+    if not named and not _ARCHIVE_FILE.search(text):
+        return found
+    return [
+        Evidence(
+            ARTIFACTS,
+            item.where,
+            item.line,
+            item.what.replace(", which no rule knows", "") + ", on the downloaded artifacts",
+        )
+        if item.purpose == UNRECOGNISED and item.what.startswith("runs ")
+        else item
+        for item in found
+    ]
 
 
 def _runs_made_executable(step: Step, made: Mapping[str, str]) -> str | None:
