@@ -989,3 +989,144 @@ def test_a_coverage_service_closing_after_the_tests_is_a_gate():
         """)
     assert jobs["coverage-done"].status == "not-applicable"
     assert jobs["coverage-done"].purpose.name == "gate"
+
+
+# ----------------------------------------------------------------------------- what runs, not names
+
+
+def _one_job(steps: str, needs: str = "") -> str:
+    return f"""\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest{needs}
+            steps:
+              - uses: actions/checkout@v4
+{steps}
+        """
+
+
+def test_a_program_made_executable_and_run_is_tested_whatever_the_script_is_called():
+    # a script named check_* that is handed the freshly built program runs it
+    job = judge(
+        _one_job("""\
+              - uses: actions/download-artifact@v4
+                with: {name: tool-linux}
+              - run: chmod +x ./tool
+              - name: Validate the install
+                run: python3 scripts/check_install.py --tool ./tool
+""")
+    )["t"]
+    assert (job.status, job.purpose.name) == ("amd64-only", "test")
+    assert "runs tool" in job.purpose.evidence[0].what
+
+
+@pytest.mark.parametrize(
+    ("command", "purpose"),
+    [
+        ("just test", "test"),
+        ("mage -v check", "test"),
+        ("task lint", "lint"),
+        ("spin build", "build"),
+        ("spin test -- -k fft", "test"),
+        ("cargo xtask docs", "docs"),
+        ("cargo lint", "lint"),
+        ("cargo documentation", "docs"),
+        ("make check", "test"),
+        ("make unity_test", "test"),
+        ("make check-protos", "lint"),
+        ("make install-goyacc check-generated-parser", "lint"),
+        ("make man", "docs"),
+        ("make sdist", "sdist"),
+        ("make REDIS_CFLAGS='-Werror' 32bit", "x86-specific"),
+    ],
+)
+def test_recipes_and_make_targets_are_read_by_whole_words(command: str, purpose: str):
+    job = judge(_one_job(f"              - run: {command}\n"))["t"]
+    assert job.purpose.name == purpose
+
+
+def test_generated_files_checked_with_git_diff_make_the_builds_before_it_lint():
+    job = judge(
+        _one_job("""\
+              - run: go install ./cmd/tool/.
+              - run: make -C documentation/mixin
+              - run: git diff --exit-code
+""")
+    )["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "lint")
+
+
+def test_a_job_known_only_by_a_script_name_and_running_unknown_work_is_judged():
+    job = judge(
+        _one_job("""\
+              - run: docker compose -f docker/compose.yaml run build
+              - name: Checking for test failures
+                run: ./.github/scripts/check_build_result.sh
+""")
+    )["t"]
+    assert job.status == "amd64-only"
+    assert job.purpose.name == "unknown"
+
+
+def test_a_command_given_downloaded_artifacts_inspects_them():
+    job = judge(
+        _one_job("""\
+              - uses: actions/download-artifact@v4
+                with: {path: dist, merge-multiple: true}
+              - name: list wheels
+                run: python3 tools/wheel_summary.py dist
+""")
+    )["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "artifacts")
+
+
+def test_an_unknown_action_named_for_publishing_publishes_unless_the_job_builds():
+    jobs = judge("""\
+        on: push
+        jobs:
+          upload:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+              - uses: our-org/upload-nightly-action@v1
+          build-and-upload:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: cargo build --release
+              - uses: our-org/upload-nightly-action@v1
+        """)
+    assert (jobs["upload"].status, jobs["upload"].purpose.name) == ("not-applicable", "publish")
+    assert (jobs["build-and-upload"].status, jobs["build-and-upload"].purpose.name) == ("amd64-only", "build")
+
+
+def test_a_word_inside_an_expression_is_not_a_step_name():
+    job = judge(
+        _one_job("""\
+              - name: Run ${{ matrix.lint && 'lint' || 'suite' }}
+                run: ./ci/run-suite
+""")
+    )["t"]
+    assert job.purpose.name == "unknown"
+
+
+def test_an_arm64_sibling_does_not_twin_wholesale_a_leg_whose_purpose_is_unknown():
+    jobs = judge("""\
+        on: push
+        jobs:
+          build-cross:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: uraimo/run-on-arch-action@v3
+                with: {arch: aarch64, distro: ubuntu22.04, run: ./mvnw -pl testsuite-native verify}
+          build:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                setup: [linux-x86_64-java11, linux-x86_64-java17]
+            steps:
+              - run: docker compose -f docker/compose.${{ matrix.setup }}.yaml run build
+        """)
+    assert jobs["build"].status == "amd64-only"
+    assert jobs["build-cross"].status == "arm64-only"

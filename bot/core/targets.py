@@ -97,11 +97,21 @@ def kind_of(target: str) -> str | None:
     if cpu is None:
         # `x86_64` is one part only when split on `-`
         return OTHER_OS if "-" in word and rest & _OS_PARTS and _looks_like_triple(parts) else None
-    if rest & _OS_PARTS or any(part.startswith(("mingw", "windows", "android", "darwin")) for part in rest):
+    if rest & _OS_PARTS or any(_names_other_os(part) for part in rest):
         return OTHER_OS
     if rest & _X32_ABI:
         return X86
     return X86 if cpu == X86_32 else cpu
+
+
+def _names_other_os(part: str) -> bool:
+    """A triple's part naming a system that is not Linux, beyond `_OS_PARTS`: `amigaos`,
+    `msdosdjgpp`, `dragonflybsd`, `mingw32`, `windows-msvc` …"""
+    if part.startswith(("linux", "gnu", "musl", "uclibc")):
+        return False
+    return part.startswith(("mingw", "windows", "android", "darwin", "msdos", "djgpp")) or part.endswith(
+        ("os", "bsd")
+    )
 
 
 def _looks_like_triple(parts: list[str]) -> bool:
@@ -197,8 +207,8 @@ def _tokens(command: str) -> list[str]:
         word = raw.replace('"', "").replace("'", "")
         _, equals, value = word.partition("=")
         words.append(word)
-        if equals and " " in value:
-            words.extend(value.split())
+        if equals and value.startswith("-") or " " in value:
+            words.extend(value.split())  # `CFLAGS="-m32 -O1"`, `-DCMAKE_C_FLAGS=-mavx2`
     return words
 
 
@@ -254,12 +264,15 @@ def _toolchain_kind(prefix: str) -> str | None:
 def _file_kind(path: str) -> str | None:
     """A cross or toolchain file named for its target (`cross/aarch64-linux.ini`,
     `mingw-w64.cmake`); a file with a neutral name (`cross.ini`) says nothing."""
-    name = path.rsplit("/", 1)[-1]
-    for word in _FILE_WORD.findall(name.lower()):
-        kind = kind_of(word)
-        if kind is not None:
-            return kind
-        if word.split("-")[0].split("_")[0] in _OS_PARTS:
+    name = path.rsplit("/", 1)[-1].lower()
+    for word in _FILE_WORD.findall(name):
+        parts = word.split("-")
+        # the whole name (`aarch64-linux-gnu.cmake`), else any part (`toolchain-aarch64.cmake`)
+        for candidate in (word, *parts):
+            kind = kind_of(candidate)
+            if kind is not None:
+                return kind
+        if any(part in _OS_PARTS for part in parts):
             return OTHER_OS
     return None
 

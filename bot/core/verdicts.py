@@ -379,9 +379,10 @@ def _judge_one(
         if cross_built:
             reason += "; the arm64 builds are cross-compiled"
         return Verdict(PARITY, reason, twins_from=twins_from)
-    if not arm_keys and not cross_built:
+    own_arm64 = any(counts_as_arm64(leg, policy) for leg in own)
+    if (not arm_keys or not (own_arm64 or sources)) and not cross_built:
         # no arm64 leg, or only cross builds that twin none of these legs (they test)
-        arm_present = any(leg.arch == ARM64 for leg, _, _ in pool)
+        arm_present = not arm_keys and any(leg.arch == ARM64 for leg, _, _ in pool)
         reason = f"no arm64 leg on {'/'.join(policy.platforms)}"
         if arm_present:
             reason = "no arm64 leg counts under the policy: " + _why_not_counted(pool, policy)
