@@ -34,8 +34,8 @@ SHARED_PARITY = {
     ("gpu-testing.yml", "gpu-tests"): "unknown",  # [self-hosted, gpu, nvidia]: no arch
     ("gpu-testing.yml", "docker-gpu-tests"): "unknown",
     ("gpu-testing.yml", "memory-leak-tests"): "unknown",
-    # test-arm64 runs one QEMU docker test with no python matrix: not a twin of any leg.
-    ("multi-arch-build.yml", "test-amd64"): "partial",
+    # test-arm64 runs one QEMU docker test with no python matrix: not a twin of any leg,
+    # so test-amd64 (not listed) is amd64-only.
     ("multi-arch-build.yml", "test-arm64"): "arm64-only",
     ("multi-arch-build.yml", "build-multi-arch"): "parity",
     ("multi-arch-ci.yml", "test-multi-arch"): "parity",
