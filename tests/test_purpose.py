@@ -1130,3 +1130,28 @@ def test_an_arm64_sibling_does_not_twin_wholesale_a_leg_whose_purpose_is_unknown
         """)
     assert jobs["build"].status == "amd64-only"
     assert jobs["build-cross"].status == "arm64-only"
+
+
+def test_check_and_fix_give_one_judgement_on_a_job_that_builds_and_publishes():
+    # the error names what makes the job judged and why fix cannot add the leg; fix
+    # refuses in the same words
+    source = """\
+        on: push
+        jobs:
+          image:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: docker build -t ghcr.io/o/app:latest .
+              - run: docker run --rm ghcr.io/o/app:latest version
+              - run: docker push ghcr.io/o/app:latest
+        """
+    job = judge(source)["image"]
+    (gap,) = [f for f in job.findings if f.rule == "missing-arm64-leg"]
+    assert gap.severity == "error"
+    assert "it builds: step #2 runs `docker build`" in gap.message
+    (planned,) = plan({"ci.yml": textwrap.dedent(source)}, Policy(), TODAY)
+    (outcome,) = planned.jobs
+    assert not outcome.fixed
+    assert outcome.reason in gap.message
+    assert outcome.reason.startswith("it publishes")

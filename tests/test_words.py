@@ -25,7 +25,7 @@ TODAY = date(2026, 11, 28)
 NOW = 1_800_000_000.0
 # A number then a plural noun that disagrees with it, or a "(s)" hedge.
 WRONG = re.compile(
-    r"(?<![\d.])1 (\*\*)?(workflows|jobs|changes|tests|failing tests|legs|arm64 legs|pairs|"
+    r"(?<![\d.#])1 (\*\*)?(workflows|jobs|changes|tests|failing tests|legs|arm64 legs|pairs|"
     r"amd64/arm64 pairs|errors|results|suggestions|differences|files|repositories|runs|steps)"
     r"\b|\w\(s\)|\b1 (changes?|results?|tests?) that (add|differ|fail)\b"
 )

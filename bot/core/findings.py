@@ -12,6 +12,7 @@ from bot.core.config import Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
 from bot.core.legs import Leg
+from bot.core.matrix import is_opaque
 from bot.core.runners import AMD64, ARM64, HOSTED, UNKNOWN
 from bot.core.verdicts import (
     AMD64_ONLY,
@@ -25,7 +26,7 @@ from bot.core.verdicts import (
     shown_matrix,
 )
 from bot.core.workflow import Job, float_scalars, scalar_line
-from bot.core.yamlnodes import Map
+from bot.core.yamlnodes import Map, plain
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 SEVERITIES = (ERROR, WARNING, NOTE)  # worst first
@@ -72,7 +73,7 @@ def job_findings(
 ) -> list[Finding]:
     found: list[Finding] = []
     if verdict.status in (PARTIAL, AMD64_ONLY):
-        found.append(_missing_legs(job, verdict))
+        found.append(_missing_legs(job, legs, verdict))
     found += _non_blocking(job, legs, runner_paths, policy)
     found += _retired(job, legs, today)
     found += _unknown_runner(job, legs, policy)
@@ -103,13 +104,51 @@ def unrecognised_gap(verdict: Verdict) -> str | None:
     return str(unknown) if unknown is not None else "no step matched a purpose rule"
 
 
-def _missing_legs(job: Job, verdict: Verdict) -> Finding:
-    """An error when a missing leg builds or tests; a warning when no rule knows what the
-    missing legs do (they are judged, but a confident error there could be a false alarm)."""
+def refusal(job: Job, legs: list[Leg], verdict: Verdict) -> str | None:
+    """Why no arm64 leg may be added to this job as it is, whatever its verdict: the one
+    judgement that `check` reports with the gap and that `fix` (and fix pull requests) obey."""
+    if any(is_opaque(leg.matrix) for leg in legs):
+        return "the matrix is computed at run time"
+    published = next((leg.purpose.publishes for leg in legs if leg.purpose.publishes), None)
+    if published is not None:
+        return (
+            f"it publishes ({published}): an arm64 leg would publish a second time; "
+            "build and test arm64 in a job that does not publish"
+        )
+    if job.outputs:
+        return "it sets outputs for other jobs: with a second leg, whichever finishes last would set them"
+    if "environment" in job.node.entries:
+        return "it deploys to an environment: a second leg would deploy a second time"
+    concurrency = job.node.get("concurrency")
+    if concurrency is not None and "matrix" not in str(plain(concurrency)):
+        return (
+            "its concurrency group is the same on every leg: the arm64 legs would wait "
+            "for or cancel the amd64 ones"
+        )
+    unsure = unrecognised_gap(verdict)
+    if unsure is not None:
+        return (
+            f"what it does is not recognised ({unsure}): an arm64 leg may only repeat work "
+            "that needs none; `require:` the job to have it fixed"
+        )
+    return None
+
+
+def _missing_legs(job: Job, legs: list[Leg], verdict: Verdict) -> Finding:
+    """An error when a missing leg builds or tests, naming what makes it judged; a warning
+    when no rule knows what the missing legs do (they are judged, but a confident error there
+    could be a false alarm). Either says when `fix` cannot add the legs, and why."""
     where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
     unsure = unrecognised_gap(verdict)
+    blocked = refusal(job, legs, verdict)
     if unsure is None:
-        return finding("missing-arm64-leg", where, f"job '{job.id}': {verdict.reason}")
+        judged_for = verdict.missing[0].purpose.describe() if verdict.missing else ""
+        message = f"job '{job.id}': {verdict.reason}"
+        if judged_for:
+            message += f"; it {judged_for}"
+        if blocked is not None:
+            message += f"; fix cannot add it: {blocked}"
+        return finding("missing-arm64-leg", where, message)
     message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {unsure})"
     return finding("missing-arm64-leg", where, message, WARNING)
 

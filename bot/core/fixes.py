@@ -31,9 +31,8 @@ from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analy
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, render_text, to_string
-from bot.core.findings import unrecognised_gap
+from bot.core.findings import refusal
 from bot.core.legs import Leg
-from bot.core.matrix import is_opaque
 from bot.core.names import check_name, dimensions
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
@@ -145,9 +144,10 @@ def plan(
         text = source
         outcomes: list[JobFix] = []
         for job in targets:
-            refusal = _refusal(job)
-            if refusal is not None:
-                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, refusal))
+            # the one judgement `check` reports with the gap (findings.refusal)
+            refused = refusal(job.job, job.legs, job.verdict)
+            if refused is not None:
+                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, refused))
                 continue
             try:
                 text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
@@ -194,36 +194,6 @@ def _renaming_patch(path: str, source: str, job: JobReport, policy: Policy, rean
     except Unfixable:
         pass
     return ""
-
-
-def _refusal(report: JobReport) -> str | None:
-    """Why a job must keep running once, whatever its verdict."""
-    job = report.job
-    if any(is_opaque(leg.matrix) for leg in report.legs):
-        return "n/a: the matrix is computed at run time"
-    published = next((leg.purpose.publishes for leg in report.legs if leg.purpose.publishes), None)
-    if published is not None:
-        return (
-            f"it publishes ({published}): an arm64 leg would publish a second time; "
-            "build and test arm64 in a job that does not publish"
-        )
-    if job.outputs:
-        return "it sets outputs for other jobs: with a second leg, whichever finishes last would set them"
-    if "environment" in job.node.entries:
-        return "it deploys to an environment: a second leg would deploy a second time"
-    concurrency = job.node.get("concurrency")
-    if concurrency is not None and "matrix" not in str(plain(concurrency)):
-        return (
-            "its concurrency group is the same on every leg: the arm64 legs would wait "
-            "for or cancel the amd64 ones"
-        )
-    unsure = unrecognised_gap(report.verdict)
-    if unsure is not None:
-        return (
-            f"what it does is not recognised ({unsure}): an arm64 leg may only repeat work "
-            "that needs none; `require:` the job to have it fixed"
-        )
-    return None
 
 
 def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy, today: date) -> None:

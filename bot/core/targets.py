@@ -207,7 +207,7 @@ def _tokens(command: str) -> list[str]:
         word = raw.replace('"', "").replace("'", "")
         _, equals, value = word.partition("=")
         words.append(word)
-        if equals and value.startswith("-") or " " in value:
+        if (equals and value.startswith("-")) or " " in value:
             words.extend(value.split())  # `CFLAGS="-m32 -O1"`, `-DCMAKE_C_FLAGS=-mavx2`
     return words
 
