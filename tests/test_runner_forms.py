@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import load_policy
+from bot.core.config import ConfigError, load_policy
 from bot.core.expressions import Unknown, possible_values
 from bot.core.runners import arm64_twin, resolve
 from tests.conftest import judge
@@ -589,3 +589,79 @@ def test_a_self_hosted_label_is_read_for_x86_as_for_arm64():
     for label, arch in (("linux-x86-8core", "amd64"), ("linux-arm64-8core", "arm64")):
         resolution = resolve(["self-hosted", label])
         assert (resolution.os, resolution.arch, resolution.inferred) == ("linux", arch, True)
+
+
+# ----------------------------------------------------------------------------- coverage: levels
+
+SPLIT = """\
+    on: push
+    jobs:
+      test:
+        strategy:
+          matrix:
+            include:
+              - {os: ubuntu-24.04, server: "7"}
+              - {os: ubuntu-24.04-arm, server: "7"}
+              - {os: ubuntu-24.04, server: "8"}
+              - {os: ubuntu-24.04, server: "9"}
+              - {os: ubuntu-24.04-arm, server: "10"}
+        runs-on: ${{ matrix.os }}
+        steps:
+          - run: make test SERVER=${{ matrix.server }}
+    """
+
+
+def test_a_deliberate_split_is_partial_by_default_and_says_which_policy_accepts_it():
+    job = judge(SPLIT)["test"]
+    assert job.status == "partial"
+    assert "`coverage: any-leg` accepts that" in job.verdict.reason
+
+
+def test_any_leg_accepts_one_arm64_leg_per_job():
+    job = judge(SPLIT, load_policy("coverage: any-leg"))["test"]
+    assert job.status == "parity"
+
+
+def test_every_value_needs_each_value_of_each_key_on_some_arm64_leg():
+    job = judge(SPLIT, load_policy("coverage: every-value"))["test"]
+    assert job.status == "partial"
+    assert job.verdict.reason == "no arm64 leg runs server=8, server=9 (coverage: every-value)"
+    assert sorted(leg.matrix["server"] for leg in job.verdict.missing) == ["8", "9"]
+
+
+CHOSEN = """\
+    on: push
+    jobs:
+      test:
+        strategy:
+          matrix:
+            os: [ubuntu-24.04]
+            python: ["3.12", "3.13"]
+            db: [sqlite, postgres]
+            include:
+              - {os: ubuntu-24.04-arm, python: "3.12", db: sqlite}
+              - {os: ubuntu-24.04-arm, python: "3.13", db: postgres}
+        runs-on: ${{ matrix.os }}
+        steps:
+          - run: pytest
+    """
+
+
+def test_a_chosen_subset_covering_every_value_is_named_and_accepted_by_every_value():
+    job = judge(CHOSEN)["test"]
+    assert job.status == "partial"
+    assert "`coverage: every-value` accepts that" in job.verdict.reason
+    assert judge(CHOSEN, load_policy("coverage: every-value"))["test"].status == "parity"
+
+
+def test_coverage_is_set_per_workflow_and_job_first_match_wins():
+    policy = load_policy(
+        "coverage:\n"
+        "  - {workflow: ci.yml, job: 'test*', coverage: any-leg}\n"
+        "  - {coverage: every-value}\n"
+    )
+    assert policy.coverage_for(".github/workflows/ci.yml", "test-db") == "any-leg"
+    assert policy.coverage_for(".github/workflows/ci.yml", "lint") == "every-value"
+    assert load_policy("mode: required").coverage_for("ci.yml", "t") == "every-leg"
+    with pytest.raises(ConfigError, match="coverage"):
+        load_policy("coverage: most-legs")

@@ -25,6 +25,13 @@ class ConfigError(Exception):
         self.line = line
 
 
+# `coverage:` levels. Some projects test a chosen subset on arm64 on purpose.
+EVERY_LEG = "every-leg"  # each judged amd64 leg has an arm64 twin
+EVERY_VALUE = "every-value"  # each value of each matrix key runs on some arm64 leg
+ANY_LEG = "any-leg"  # one judged arm64 leg is enough
+COVERAGE_LEVELS = (EVERY_LEG, EVERY_VALUE, ANY_LEG)
+
+
 @dataclass(frozen=True, slots=True)
 class JobRule:
     workflow: str | None = None
@@ -60,6 +67,11 @@ class Policy:
     fix_prs: str = "on-request"
     org_report: bool = False
     report_repository: str | None = None
+    coverage: tuple[tuple[JobRule, str], ...] = ()  # first match wins; none: EVERY_LEG
+
+    def coverage_for(self, path: str, job_id: str) -> str:
+        """How much of this job must run on arm64 (`coverage:`)."""
+        return next((level for rule, level in self.coverage if rule.matches(path, job_id)), EVERY_LEG)
 
     def ignored(self, path: str, job_id: str) -> bool:
         return any(rule.matches(path, job_id) for rule in self.ignore)
@@ -181,6 +193,10 @@ def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
     def rules(key: str) -> tuple[JobRule, ...]:
         return tuple(JobRule(item.get("workflow"), item.get("job")) for item in data.get(key, []))
 
+    coverage = data.get("coverage", ())
+    if isinstance(coverage, str):
+        coverage = [{"coverage": coverage}]
+
     return Policy(
         mode=data.get("mode", "required"),
         platforms=listed(data.get("platforms", ["linux"])),
@@ -199,6 +215,7 @@ def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
         fix_prs=data.get("fix_prs", "on-request"),
         org_report=data.get("org_report", False),
         report_repository=data.get("report_repository"),
+        coverage=tuple((JobRule(item.get("workflow"), item.get("job")), item["coverage"]) for item in coverage),
     )
 
 

@@ -11,12 +11,13 @@ architecture word or `cross` (`test-amd64`/`test-arm64`, also across `amd64-ci.y
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.core.config import Policy
+from bot.core.config import ANY_LEG, EVERY_VALUE, Policy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
 from bot.core.purpose import BUILD, CROSS
@@ -387,7 +388,49 @@ def _judge_one(
         if arm_present:
             reason = "no arm64 leg counts under the policy: " + _why_not_counted(pool, policy)
         return Verdict(AMD64_ONLY, reason, missing, twins_from)
-    text = describe_missing(missing, resolved.runner_paths)
+    return _partial(item, policy, pool, amd, missing, twins_from)
+
+
+def _values(leg: Leg, runner_paths: RunnerPaths) -> set[tuple[str, str]]:
+    """A leg's matrix values, without what only picks its runner or architecture."""
+    return {(key, canonical(_normal(value))) for key, value in shown_matrix(leg, runner_paths).items()}
+
+
+def _partial(
+    item: JobInput,
+    policy: Policy,
+    pool: list[tuple[Leg, RunnerPaths, str]],
+    amd: list[Leg],
+    missing: list[Leg],
+    twins_from: list[str],
+) -> Verdict:
+    """A job some of whose amd64 legs lack a twin, under its `coverage:` level."""
+    paths = item.resolved.runner_paths
+    arm_values = set().union(*(_values(leg, keys) for leg, keys, _ in pool if counts_as_arm64(leg, policy)))
+    amd_values = set().union(*(_values(leg, paths) for leg in amd))
+    uncovered = amd_values - arm_values
+    level = policy.coverage_for(item.path, item.job.id)
+    if level == ANY_LEG:
+        return Verdict(PARITY, "an arm64 leg runs (coverage: any-leg)", twins_from=twins_from)
+    if level == EVERY_VALUE:
+        if not uncovered:
+            return Verdict(
+                PARITY, "every matrix value runs on an arm64 leg (coverage: every-value)", twins_from=twins_from
+            )
+        missing = [leg for leg in missing if _values(leg, paths) & uncovered]
+        shown = ", ".join(f"{key}={_short(json.loads(value))}" for key, value in sorted(uncovered))
+        return Verdict(PARTIAL, f"no arm64 leg runs {shown} (coverage: every-value)", missing, twins_from)
+    text = describe_missing(missing, paths)
+    if not uncovered:
+        text += (
+            "; the arm64 legs run every value of each matrix key, as a chosen subset does: "
+            "`coverage: every-value` accepts that"
+        )
+    elif arm_values - amd_values:
+        text += (
+            "; the arm64 legs run values the amd64 legs do not, as a deliberate split does: "
+            "`coverage: any-leg` accepts that"
+        )
     return Verdict(PARTIAL, text, missing, twins_from)
 
 
