@@ -9,7 +9,7 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -44,6 +44,34 @@ class Collected:
     def add(self, display: str, path: Path) -> None:
         self.files[display] = _read(path)
         self.locations[display] = path
+
+    def reader(self) -> Callable[[str], str | None] | None:
+        """The repository's other files (scripts, Makefiles, composite actions), by their
+        path from its root, when a repository was given; nothing outside it is read."""
+        if self.repo_root is None:
+            return None
+        root = self.repo_root.resolve()
+        cache: dict[str, str | None] = {}
+
+        def read(relative: str) -> str | None:
+            if relative not in cache:
+                cache[relative] = _read_inside(root, relative)
+            return cache[relative]
+
+        return read
+
+
+def _read_inside(root: Path, relative: str) -> str | None:
+    from bot.core.delegates import MAX_DELEGATE_BYTES
+
+    try:
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        with path.open("rb") as handle:
+            return handle.read(MAX_DELEGATE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
 
 
 def collect(paths: Sequence[str]) -> Collected:
@@ -134,7 +162,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     found = collect(args.paths or ["."])
     policy = _policy(args, found)
     outputs = [_output(item) for item in args.output]
-    report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)))
+    report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)), read=found.reader())
     sys.stdout.write(_rendered(args.format, report))
     for form, target in outputs:
         try:
@@ -174,7 +202,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     found = collect(args.paths or ["."])
     policy = _policy(args, found)
     texts = decoded(found.files)
-    plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)))
+    plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)), read=found.reader())
     for item in plans:
         if item.fixed_source == item.source:
             continue

@@ -11,6 +11,7 @@ from typing import Any
 from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
+from bot.core.delegates import Reader
 from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
@@ -177,13 +178,17 @@ def analyze(
     policy: Policy | None = None,
     today: date | None = None,
     progress: Progress | None = None,
+    read: Reader | None = None,
 ) -> Report:
-    """Judge every job of every file; `files` maps a display path to the file's content."""
+    """Judge every job of every file; `files` maps a display path to the file's content, and
+    `read` gives the repository's other files by their path from its root (scripts, Makefiles,
+    composite actions a step hands its work to), when they can be read."""
     policy = policy or Policy()
     today = today or date.today()
     workflows: dict[str, Workflow] = {}
     for done, (path, data) in enumerate(sorted(files.items()), 1):
         workflows[path] = workflow_module.load(path, data)
+        workflows[path].files = read
         if progress is not None:
             progress(done, len(files), path)
     lookup = _lookup(workflows)

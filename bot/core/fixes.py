@@ -29,6 +29,7 @@ from datetime import date
 from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
 from bot.core.config import Policy
+from bot.core.delegates import Reader
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.findings import refusal
@@ -123,15 +124,17 @@ def plan(
     today: date,
     report: Report | None = None,
     progress: Progress | None = None,
+    read: Reader | None = None,
 ) -> list[FilePlan]:
-    """A plan per file with a fixable or unfixable job; files without one are left out."""
-    report = report or analyze(files, policy, today)
+    """A plan per file with a fixable or unfixable job; files without one are left out.
+    `read` gives the repository's other files, as `analyze` takes them."""
+    report = report or analyze(files, policy, today, read=read)
     plans: list[FilePlan] = []
 
     def reanalyze(path: str, text: str) -> WorkflowReport:
         # Only the file and what it calls: verdicts of one job don't depend on the rest
         # except through families, which an added arm64 leg cannot make worse.
-        result = analyze({**_called(files, path, text), path: text}, policy, today)
+        result = analyze({**_called(files, path, text), path: text}, policy, today, read=read)
         return next(wf for wf in result.workflows if wf.path == path)
 
     for done, workflow in enumerate(report.workflows, 1):
@@ -180,7 +183,7 @@ def plan(
         file_plan = FilePlan(workflow.path, source, text, outcomes)
         _attribute(file_plan, workflow)
         plans.append(file_plan)
-    _recheck(plans, files, policy, today)
+    _recheck(plans, files, policy, today, read)
     return plans
 
 
@@ -196,11 +199,13 @@ def _renaming_patch(path: str, source: str, job: JobReport, policy: Policy, rean
     return ""
 
 
-def _recheck(plans: list[FilePlan], files: Mapping[str, str], policy: Policy, today: date) -> None:
+def _recheck(
+    plans: list[FilePlan], files: Mapping[str, str], policy: Policy, today: date, read: Reader | None
+) -> None:
     """Judge all fixed files together: a job calling a reusable workflow that was fixed in
     the same run now has its arm64 legs, and every fix must still hold in the full set."""
     fixed = {**files, **{item.path: item.fixed_source for item in plans}}
-    final = analyze(fixed, policy, today)
+    final = analyze(fixed, policy, today, read=read)
     status = {(wf.path, job.job.id): job for wf in final.workflows for job in wf.jobs}
     for item in plans:
         for fix in item.jobs:

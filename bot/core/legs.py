@@ -269,7 +269,9 @@ def _legs_for(
     )
     steps, maybe = _running_steps(job, contexts)
     steps = emulation.with_env_writes(job, contexts, workflow.env, steps)
-    base.purpose = purpose_module.decide(job, contexts, resolution.arch, steps, workflow.env, maybe, caller)
+    base.purpose = purpose_module.decide(
+        job, contexts, resolution.arch, steps, workflow.env, maybe, caller, workflow.files
+    )
     if resolution.os != LINUX or resolution.arch not in (AMD64, ARM64):
         return [base]
     if base.purpose.name == purpose_module.CROSS and base.purpose.cross_targets <= {OTHER}:
@@ -329,7 +331,7 @@ def packages_for_pypi(workflow: Workflow, by_job: Mapping[str, JobLegs]) -> None
 def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) -> Purpose:
     """The purpose of a job whose legs cannot be listed (dynamic matrix, unknown call)."""
     steps, maybe = _running_steps(job, contexts)
-    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe)
+    return purpose_module.decide(job, contexts, host, steps, workflow.env, maybe, read=workflow.files)
 
 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:

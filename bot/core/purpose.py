@@ -21,18 +21,21 @@ Nothing matched: `unknown` (a job doing nothing but plumbing: gate after `needs:
 from __future__ import annotations
 
 import dataclasses
+import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from bot.core import runners
+from bot.core import delegates, runners
+from bot.core.delegates import Reader
 from bot.core.expressions import render_script, render_text
 from bot.core.runners import AMD64, ARM64
 from bot.core.shell import commands
 from bot.core.targets import OTHER_OS, X86, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
+from bot.core.yamlnodes import plain
 
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
 ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
@@ -282,6 +285,8 @@ USES_RULES: tuple[ActionRule, ...] = (
 # Order matters: the first rule that matches a command wins (sdist before build, lint and docs
 # environments before the test runner that hosts them).
 RUN_RULES: tuple[Rule, ...] = (
+    # A make target's name says what it does only until its Makefile is read: the make
+    # rules carry NAMED (see delegates.py), so a readable recipe decides instead.
     *_rules(
         X86_SPECIFIC,
         r"(^|\s)-m32\b",
@@ -292,8 +297,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b",
         r"\bmanylinux\w*_i686\b",
         r"--platform[= ]+[\"']?linux/(386|i386)\b",
-        r"\bmake\b.*\s[a-z]+32\b",
-        r"\bmake\b.*(?<![\w-])(32bit|32-bit|m32|x86[-_]32)(?![\w-])",
+        (r"\bmake\b.*\s[a-z]+32\b", NAMED),
+        (r"\bmake\b.*(?<![\w-])(32bit|32-bit|m32|x86[-_]32)(?![\w-])", NAMED),
     ),
     *_rules(
         OTHER_TARGET,
@@ -329,7 +334,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
-        r"\bmake\b.*(?<![\w-])sdist(?![\w-])",
+        (r"\bmake\b.*(?<![\w-])sdist(?![\w-])", NAMED),
         r"\bpackage_source\b|\bCPackSourceConfig\b",
     ),
     *_rules(
@@ -375,7 +380,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcargo (\+\S+ )?doc\b",
         r"\bsphinx-build\b",
         r"\bmkdocs (build|gh-deploy)\b",
-        r"\bmake\b.*(?<![\w-])(html|docs?|man|manpages?|documentation)(?![\w-])",
+        (r"\bmake\b.*(?<![\w-])(html|docs?|man|manpages?|documentation)(?![\w-])", NAMED),
         r"\bdoxygen\b",
         r"\bmdbook build\b",
         r"\bjekyll build\b",
@@ -394,13 +399,15 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
-        r"\bmake (tidy|vet|depaware)\b",
+        (r"\bmake (tidy|vet|depaware)\b", NAMED),
         (r"\bmake\b.*\s(verify|validate)[-_][\w-]+", NAMED),
         # `make check-protos`, `make install-tools check-generated-parser`: a named check;
         # `make check` alone runs the test suite (autotools)
-        r"\bmake\b.*\scheck-[\w-]+",
+        (r"\bmake\b.*\scheck-[\w-]+", NAMED),
         (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
         r"\bruff\b",
+        r"^(npx |yarn |pnpm (exec )?)?(eslint|stylelint|oxlint|markdownlint(-cli2)?)\b",
+        r"^(npx |yarn |pnpm (exec )?)?(tsc|vue-tsc)\b.*--noEmit\b",
         r"(^|xargs (-\S+ )*)xmllint\b(?!.*--xpath)",  # with --xpath it reads values out of a file
         r"\bpytype\b",
         r"\bflake8\b",
@@ -441,7 +448,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\btox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
         r"\bnox\b.*\b(lint|style|typing|mypy|pre-commit|flake8|format)\b",
         r"\bnpm run (lint|format|fmt|check-format)\b",
-        r"\bmake (lint|fmt|format|check-format)\b",
+        (r"\bmake (lint|fmt|format|check-format)\b", NAMED),
         r"\bdeno (lint|fmt)\b",
         r"\bswiftlint\b",
         r"\bvalidate-pyproject\b",
@@ -476,7 +483,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\btowncrier check\b",
         r"\bchangelog\b",
         r"\b(cargo[- ])?dist (plan|manifest)\b",
-        r"\bmake (generate|gen|regen)[\w-]*\b",
+        (r"\bmake (generate|gen|regen)[\w-]*\b", NAMED),
         r"\bgo (generate|mod tidy)\b",
     ),
     *_rules(
@@ -492,7 +499,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(test|nextest|miri|llvm-cov|tarpaulin|insta test)\b",
         r"\bcross test\b",
         r"\bctest\b",
-        r"\bmake\b.*(?<![\w-])(check|([\w]+[-_])?tests?([-_][\w-]+)?)(?![\w-])",
+        (r"\bmake\b.*(?<![\w-])(check|([\w]+[-_])?tests?([-_][\w-]+)?)(?![\w-])", NAMED),
         # a program run under user-mode QEMU (`qemu-aarch64 build/run_tests`)
         r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S",
         # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
@@ -543,7 +550,7 @@ RUN_RULES: tuple[Rule, ...] = (
         # make with no target, flags only, or a target that builds; other targets say
         # nothing we can read
         r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
-        r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)(?![\w-])",
+        (r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)(?![\w-])", NAMED),
         r"\bcmake\b",
         r"\bninja\b",
         r"\bmeson (setup|compile|install)\b",
@@ -888,6 +895,9 @@ def foreign_runs(command: str) -> list[str]:
 
 
 _PLUMBING_RESULT = ("", "", "")
+# A script named for installing or setting up tools (`script/setup/install-dev-tools`,
+# `./ci/install_deps.sh`), as the setup actions are: neutral.
+_INSTALLER_SCRIPT = re.compile(r"(^|/)(install|setup)[-_][\w.-]+$")
 _MAX_NESTING = 8  # `a=$(b=$(…))`, `sudo env nice …`: deeper is not worth reading
 
 
@@ -906,7 +916,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         return (META, output.group(0), "") if output else _PLUMBING_RESULT
     if first in ("ssh", "sshpass"):  # what it runs runs on another machine, not the runner
         return None if _run_rule_match(text, (BUILD, TEST)) is not None else _PLUMBING_RESULT
-    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text):
+    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text) or _INSTALLER_SCRIPT.search(first):
         return _PLUMBING_RESULT  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
@@ -996,10 +1006,17 @@ def _with_text(step: Step, key: str, contexts: Mapping[str, Any]) -> str:
 
 
 def _step_evidence(
-    step: Step, contexts: Mapping[str, Any], host: str, targets: set[str], envs: tuple[Mapping[str, Any], ...]
+    step: Step,
+    contexts: Mapping[str, Any],
+    host: str,
+    targets: set[str],
+    envs: tuple[Mapping[str, Any], ...],
+    read: Reader | None = None,
 ) -> list[Evidence]:
     found: list[Evidence] = []
     where = _step_label(step)
+    directory = plain(step.node.get("working-directory"))
+    cwd = directory if isinstance(directory, str) and "${{" not in directory else ""
     if step.uses:
         action = step.uses.split("@", 1)[0].strip()
         rule = _classify_uses(action)
@@ -1030,7 +1047,12 @@ def _step_evidence(
                 what = f"uses {action}, which no rule knows; its name says it checks ({checks.group(1)})"
                 found.append(Evidence(LINT, where, step.line, what, NAMED))
             else:
-                found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
+                local = _composite(action, where, step.line, host, targets, read) if read is not None else None
+                found.extend(
+                    local
+                    if local is not None
+                    else [Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows")]
+                )
         elif purpose is not None:
             index = _other_index(step, contexts) if tag == PYPI else ""
             shown = f"uses {action} (repository-url: {index})" if index else f"uses {action}"
@@ -1039,12 +1061,12 @@ def _step_evidence(
             for key, value in step.with_.items():
                 if isinstance(value, str) and key in ("run", "script", "command", "args"):
                     found.extend(
-                        _script_evidence(render_text(value, contexts), where, step.line, host, targets)
+                        _script_evidence(render_text(value, contexts), where, step.line, host, targets, read)
                     )
     if step.run:
         found.extend(
             _script_evidence(
-                render_script(step.run, contexts, (step.env, *envs)), where, step.line, host, targets
+                render_script(step.run, contexts, (step.env, *envs)), where, step.line, host, targets, read, cwd
             )
         )
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
@@ -1094,10 +1116,88 @@ def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> 
     return CROSS
 
 
-def _script_evidence(script: str, where: str, line: int, host: str, targets: set[str]) -> list[Evidence]:
+def _script_evidence(
+    script: str,
+    where: str,
+    line: int,
+    host: str,
+    targets: set[str],
+    read: Reader | None = None,
+    cwd: str = "",
+    depth: int = 0,
+) -> list[Evidence]:
     found, built_for = _script_evidence_of(script, where, line, host)
     targets |= built_for
-    return list(found)
+    if read is None or not any(item.purpose == UNRECOGNISED or item.tag == NAMED for item in found):
+        return list(found)
+    # What no rule reads, or reads only by a name, may hand its work to the repository's
+    # own files: read them (one entry of `found` per classified command, in order).
+    out: list[Evidence] = []
+    for item, (_, _, _, command) in zip(found, _classify_script(script), strict=True):
+        if item.purpose != UNRECOGNISED and item.tag != NAMED:
+            out.append(item)
+            continue
+        delegated = delegates.of_command(command, read, cwd)
+        inner = (
+            _delegated(delegated, where, line, host, targets, read, depth) if delegated is not None else None
+        )
+        if inner is not None:
+            shown = command.strip()[:60]
+            inner = [dataclasses.replace(x, what=f"runs `{shown}`, which {x.what}") for x in inner]
+        if inner is None:
+            out.append(item)
+        else:
+            out.extend(inner)
+    return out
+
+
+def _delegated(
+    delegated: delegates.Delegated,
+    where: str,
+    line: int,
+    host: str,
+    targets: set[str],
+    read: Reader,
+    depth: int,
+) -> list[Evidence] | None:
+    """The evidence of a delegate's commands, each naming the file and line it is on; []
+    when it runs nothing but plumbing; None when nothing in it is recognised either."""
+    found: list[Evidence] = []
+    folder = posixpath.dirname(delegated.path)
+    for command, number in delegated.commands:
+        inner = _script_evidence(
+            command,
+            where,
+            number,
+            host,
+            targets,
+            read if depth + 1 < delegates.MAX_DEPTH else None,
+            folder if delegated.path.endswith(("Makefile", "makefile", "GNUmakefile", "package.json")) else "",
+            depth + 1,
+        )
+        for item in inner:
+            # a deeper delegate already named its file (`runs ./b.sh, which runs …`)
+            placed = item.what if ", which " in item.what else f"{item.what} ({delegated.path} line {number})"
+            found.append(dataclasses.replace(item, line=line, what=placed))
+    for action, number in delegated.uses:
+        rule = _classify_uses(action.split("@", 1)[0])
+        if rule is not None:
+            what = f"uses {action} ({delegated.path} line {number})"
+            found.append(Evidence(rule.purpose, where, line, what, rule.tag))
+    if found and all(item.purpose == UNRECOGNISED for item in found):
+        return None
+    return found
+
+
+def _composite(
+    action: str, where: str, line: int, host: str, targets: set[str], read: Reader | None
+) -> list[Evidence] | None:
+    """A local composite action's evidence, read through its steps (None: not readable)."""
+    if read is None or not action.startswith("./"):
+        return None
+    delegated = delegates.of_action(action, read)
+    inner = _delegated(delegated, where, line, host, targets, read, 0) if delegated is not None else None
+    return [dataclasses.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
 
 
 @lru_cache(maxsize=4096)
@@ -1236,6 +1336,7 @@ def decide(
     workflow_env: Mapping[str, Any],
     maybe: Iterable[int] = (),
     caller: Mapping[str, Any] | None = None,
+    read: Reader | None = None,
 ) -> Purpose:
     """The purpose of one leg: `steps` are the job's steps that run on it, `maybe` the
     indexes of those whose `if:` depends on the run. Such a step may build or test, but
@@ -1266,7 +1367,7 @@ def decide(
             for name, value in step.env.items()
             for item in _value_evidence(str(name), value, f"env {name}", step.line, contexts, host, targets)
         ]
-        found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env))
+        found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env), read)
         if settings:
             kind = settings[0].purpose
             found = [

@@ -312,11 +312,21 @@ def _judge_one(
     siblings = [i for i in families.get(family_key(item.path, item.job.id), []) if i != index]
     pool: list[tuple[Leg, RunnerPaths, str]] = [(leg, resolved.runner_paths, "") for leg in own]
     arm64_siblings: set[str] = set()  # a `-cross` sibling all of whose judged legs are arm64
+    # a sibling named for the other arch (`test-arm64`) whose arm64 legs have this job's
+    # matrix keys: the same work on arm64, with other values (`partial`, not `amd64-only`)
+    arm64_twin_job = False
+    own_keys = {frozenset(shown_matrix(leg, resolved.runner_paths)) for leg in own if leg.arch == AMD64}
     for sibling in siblings:
         other = inputs[sibling]
         theirs = [leg for leg in other.resolved.legs if judged(leg, policy)]
         pool.extend((leg, other.resolved.runner_paths, _job_ref(other, item.path)) for leg in theirs)
         cross_sibling = _cross(other.job.id) and not _cross(item.job.id)
+        if not cross_sibling and any(
+            counts_as_arm64(leg, policy)
+            and frozenset(shown_matrix(leg, other.resolved.runner_paths)) in own_keys
+            for leg in theirs
+        ):
+            arm64_twin_job = True
         if cross_sibling and theirs and all(counts_as_arm64(leg, policy) for leg in theirs):
             arm64_siblings.add(_job_ref(other, item.path))
 
@@ -381,7 +391,7 @@ def _judge_one(
             reason += "; the arm64 builds are cross-compiled"
         return Verdict(PARITY, reason, twins_from=twins_from)
     own_arm64 = any(counts_as_arm64(leg, policy) for leg in own)
-    if (not arm_keys or not (own_arm64 or sources)) and not cross_built:
+    if (not arm_keys or not (own_arm64 or sources or arm64_twin_job)) and not cross_built:
         # no arm64 leg, or only cross builds that twin none of these legs (they test)
         arm_present = not arm_keys and any(leg.arch == ARM64 for leg, _, _ in pool)
         reason = f"no arm64 leg on {'/'.join(policy.platforms)}"
@@ -407,6 +417,9 @@ def _partial(
     """A job some of whose amd64 legs lack a twin, under its `coverage:` level."""
     paths = item.resolved.runner_paths
     arm_values = set().union(*(_values(leg, keys) for leg, keys, _ in pool if counts_as_arm64(leg, policy)))
+    own_arm = set().union(
+        *(_values(leg, keys) for leg, keys, source in pool if not source and counts_as_arm64(leg, policy))
+    )
     amd_values = set().union(*(_values(leg, paths) for leg in amd))
     uncovered = amd_values - arm_values
     level = policy.coverage_for(item.path, item.job.id)
@@ -426,7 +439,7 @@ def _partial(
             "; the arm64 legs run every value of each matrix key, as a chosen subset does: "
             "`coverage: every-value` accepts that"
         )
-    elif arm_values - amd_values:
+    elif own_arm - amd_values:
         text += (
             "; the arm64 legs run values the amd64 legs do not, as a deliberate split does: "
             "`coverage: any-leg` accepts that"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,6 +80,9 @@ class Workflow:
     inputs: dict[str, Any] = field(default_factory=dict)  # workflow_call inputs
     jobs: list[Job] = field(default_factory=list)
     error: YamlError | None = None
+    # the repository's other files (scripts, Makefiles, composite actions) that steps hand
+    # their work to; None when only the workflow files are known
+    files: Callable[[str], str | None] | None = None
 
 
 def load(path: str, data: bytes | str) -> Workflow:
