@@ -31,7 +31,7 @@ from typing import Any
 from bot.core import delegates, runners
 from bot.core.delegates import Reader
 from bot.core.expressions import render_script, render_text
-from bot.core.runners import AMD64, ARM64
+from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
 from bot.core.targets import OTHER_OS, X86, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
@@ -353,6 +353,7 @@ RUN_RULES: tuple[Rule, ...] = (
         (r"\bpdm publish\b", PYPI),
         r"\b(npm|pnpm|yarn( npm)?) publish\b",
         r"\bcargo publish\b",
+        r"^(npx|pnpx|bunx|pnpm dlx|yarn dlx) (--yes |-y )?[\w@/.-]+ publish\b",
         r"\bgh release (create|upload|edit)\b",
         r"\bdocker (image )?push\b",
         r"\bpodman push\b",
@@ -471,6 +472,8 @@ RUN_RULES: tuple[Rule, ...] = (
         # coverage of other jobs' runs, combined and reported
         r"\bcoverage (combine|report|xml|html|json|lcov)\b",
         r"^(lcov|genhtml|grcov)\b",
+        r"\bgpg\b.*--verify\b",  # checks a published file's signature
+        r"\b(junit-report-merger|junit-merge|junitparser merge)\b",  # merges other jobs' reports
     ),
     *_rules(
         META,
@@ -482,6 +485,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bpoetry (check|lock --check)\b",
         r"\btowncrier check\b",
         r"\bchangelog\b",
+        r"\bchangeset (status|version)\b",
         r"\b(cargo[- ])?dist (plan|manifest)\b",
         (r"\bmake (generate|gen|regen)[\w-]*\b", NAMED),
         r"\bgo (generate|mod tidy)\b",
@@ -594,7 +598,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bdeno compile\b",
         r"\bdocker compose (up|build)\b",
         r"\bdocker run\b",
-        r"\bpip3? install\b[^#\n]*\.whl\b",
+        r"\bpip3? install\b[^#\n]*\s(?!https?://)\S*\.whl\b",
     ),
 )
 
@@ -816,11 +820,13 @@ _INSTALL = re.compile(
     r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
     r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
-    rf"({_PYTHON_M} )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\.whl\b))|"
+    rf"({_PYTHON_M} )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\s(?!https?://)\S*\.whl\b))|"
     r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
-    r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b)",
+    r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b|"
+    # `curl … | sh -s -- -b bin v1`: an installer read from a download; `npm pkg set`
+    r"(ba)?sh -s\b|(npm|pnpm) pkg (set|get|delete|fix)\b|gpg (--batch )?(--import|--recv-keys|--keyserver)\b)",
     re.IGNORECASE,
 )
 _VERSION = re.compile(
@@ -857,7 +863,9 @@ _TARGET_INPUT_ACTIONS = re.compile(
 )
 # An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
 # `org/setup-thing`): neutral, like the setup actions.
-_INSTALLER_NAME = re.compile(r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache)$", re.I)
+_INSTALLER_NAME = re.compile(
+    r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$", re.I
+)
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME = re.compile(r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])", re.I)
 _CHECK_NAME = re.compile(r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])", re.I)
@@ -952,9 +960,12 @@ _TASK_RUNNER = re.compile(
     r"cargo xtask|cargo make|cargo(?= [a-z][\w-]*(?:\s|$))|xtask|\./x(?:\.py)?)"
     r"((?:\s+-\S+)*)\s+([A-Za-z][\w:.-]*)"
 )
-_RECIPE_WORDS = (
+_RECIPE_WORDS = (  # in this order: `hooks-check` lints, `check` tests
+    (
+        LINT,
+        ("lint", "fmt", "format", "clippy", "vet", "typecheck", "mypy", "style", "spell", "validate", "hooks"),
+    ),
     (TEST, ("test", "tests", "unittest", "unit", "integration", "e2e", "check", "ci")),
-    (LINT, ("lint", "fmt", "format", "clippy", "vet", "typecheck", "mypy", "style", "spell", "validate")),
     (DOCS, ("doc", "docs", "documentation", "book", "site")),
     (BUILD, ("build", "compile", "dist", "package", "install", "all")),
 )
@@ -1208,7 +1219,7 @@ def _script_evidence_of(
     built_for: set[str] = set()
     found: list[Evidence] = []
     # A cross toolchain the script names (in a heredoc, a variable) is what its builds use.
-    toolchain = _strongest(of_script(script))
+    toolchain = _strongest(of_script(_heredoc_bodies(script)))
     for purpose, what, tag, command in _classify_script(script):
         named = _strongest(of_command(command)) or toolchain
         if named is not None and purpose in (BUILD, TEST, LINT):
@@ -1222,7 +1233,8 @@ def _script_evidence_of(
                 tag = HOST_TARGET
             elif purpose != original:
                 what = f"{what}` for `{named[1]}"
-                if purpose in _TARGETING and _CONFIGURE.search(command):
+                # a tree configured for another system, or for an arch neither amd64 nor arm64
+                if (purpose in _TARGETING or named[0] == OTHER) and _CONFIGURE.search(command):
                     tag = CONFIGURES
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
@@ -1234,6 +1246,15 @@ _CONFIGURE = re.compile(
     r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
 )
 _QEMU_RUNNER = re.compile(r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])")
+
+
+_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?[^\n]*\n(.*?)^\s*\1\s*$", re.DOTALL | re.MULTILINE)
+
+
+def _heredoc_bodies(script: str) -> str:
+    """The here-documents of a script: files it writes (a meson cross file, a toolchain file)
+    whose toolchain its later commands use."""
+    return "\n".join(match.group(2) for match in _HEREDOC.finditer(script)) if "<<" in script else ""
 
 
 def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
@@ -1589,7 +1610,9 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     if configured and not any(item.tag == HOST_TARGET for item in evidence):
         # `cmake -DCMAKE_SYSTEM_NAME=Android`, `./configure --host=m68k-amigaos`: the builds
         # and tests that follow in the same tree are for that platform.
-        return Purpose(configured[0].purpose, (*configured, *by_purpose.get(TEST, ())))
+        return Purpose(
+            configured[0].purpose, (*configured, *by_purpose.get(TEST, ())), frozenset(targets - built_for)
+        )
     if TEST in by_purpose:
         return pick(TEST)
     installs = [item for item in by_purpose.get(BUILD, []) if item.tag in (PROJECT_INSTALL, WHEEL_REPAIR)]
