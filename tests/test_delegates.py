@@ -33,7 +33,9 @@ REPO = {
     ),
     "sub/Makefile": "all:\n\tgo build ./...\n",
     "package.json": json.dumps({"scripts": {"ci": "eslint . && tsc --noEmit", "test": "vitest run"}}),
-    "justfile": "default:\n    just --list\n\nsmoke arg='x':\n    cargo run --release -- {{arg}}\n    pytest tests/smoke\n",
+    "justfile": (
+        "default:\n    just --list\n\nsmoke arg='x':\n    cargo run --release -- {{arg}}\n    pytest tests/smoke\n"
+    ),
     ".github/actions/build/action.yml": textwrap.dedent("""\
         name: build
         runs:
@@ -66,7 +68,11 @@ def judged(step: str, files: dict[str, str] = REPO):  # type: ignore[no-untyped-
 @pytest.mark.parametrize(
     ("step", "purpose", "said"),
     [
-        ("- run: ./ci/run-suite", "test", "runs `./ci/run-suite`, which runs `cargo test` (ci/run-suite line 4)"),
+        (
+            "- run: ./ci/run-suite",
+            "test",
+            "runs `./ci/run-suite`, which runs `cargo test` (ci/run-suite line 4)",
+        ),
         ("- run: bash ci/run-suite", "test", "(ci/run-suite line 4)"),
         ("- run: make ci-all", "test", "which runs `cargo test` (Makefile line 7)"),
         ("- run: make site", "docs", "(Makefile line 10)"),

@@ -706,8 +706,6 @@ on: push
 jobs:
   version:
     runs-on: ubuntu-latest
-    outputs:
-      version: ${{ steps.pick.outputs.version }}
     steps:
       - uses: actions/checkout@v4
       - id: pick
@@ -747,7 +745,7 @@ def test_a_missing_leg_no_rule_can_read_is_a_warning_not_an_error():
     assert version.message == (
         "job 'version': no arm64 leg on linux (a warning: what the job does is not recognised; "
         "step 'our-org/actions-pick-version@v2' uses our-org/actions-pick-version, which no rule "
-        "knows (line 9))"
+        "knows (line 7))"
     )
     assert _missing_leg_finding(jobs["integration"]).severity == "warning"
     # One missing leg tests: an error, as before.
@@ -759,6 +757,23 @@ def test_a_missing_leg_no_rule_can_read_is_a_warning_not_an_error():
     required = judge(UNRECOGNISED, load_policy("require: [{workflow: '*', job: integration}]\n"))
     assert _missing_leg_finding(required["integration"]).severity == "error"
     assert _missing_leg_finding(required["version"]).severity == "warning"
+
+
+def test_an_unknown_step_whose_outputs_are_the_jobs_outputs_computes_them():
+    jobs = judge("""\
+        on: push
+        jobs:
+          version:
+            runs-on: ubuntu-latest
+            outputs:
+              version: ${{ steps.pick.outputs.version }}
+            steps:
+              - uses: actions/checkout@v4
+              - id: pick
+                uses: our-org/actions-pick-version@v2
+        """)
+    assert (jobs["version"].status, jobs["version"].purpose.name) == ("not-applicable", "meta")
+    assert "it computes the job's outputs" in jobs["version"].purpose.evidence[0].what
 
 
 def test_a_goarch_matrix_names_the_legs_target():
@@ -1155,3 +1170,46 @@ def test_check_and_fix_give_one_judgement_on_a_job_that_builds_and_publishes():
     assert not outcome.fixed
     assert outcome.reason in gap.message
     assert outcome.reason.startswith("it publishes")
+
+
+@pytest.mark.parametrize(
+    ("steps", "purpose"),
+    [
+        (
+            "- run: pip install https://files.example.org/clang_format-21-manylinux_x86_64.whl\n"
+            "              - run: make check-format",
+            "lint",
+        ),
+        (
+            "- run: curl -sSfL https://example.org/install.sh | sh -s -- -b bin v0.7.0\n"
+            "              - run: make validate-files",
+            "lint",
+        ),
+        (
+            "- run: python3 .github/generate-sbom.py\n"
+            "              - run: check-jsonschema --schemafile bom.schema.json pkg.cdx.json",
+            "lint",
+        ),
+        (
+            "- uses: actions/download-artifact@v4\n"
+            "              - run: npx --yes junit-report-merger merged.xml 'results/**/*.xml'",
+            "artifacts",
+        ),
+    ],
+)
+def test_installers_and_reports_do_not_make_a_job_judged(steps: str, purpose: str):
+    job = judge(_one_job(f"              {steps}\n"))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", purpose)
+
+
+def test_shell_conditions_and_comments_run_nothing():
+    job = judge(
+        _one_job("""\
+              - run: |
+                  if [ "$BUILD" = 'cmake' ]; then  # see https://example.org/guides/cmake
+                    echo cmake chosen
+                  fi
+                  [[ "$KIND" == make ]] && echo make
+""")
+    )["t"]
+    assert job.purpose.name != "build"

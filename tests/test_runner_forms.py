@@ -656,9 +656,7 @@ def test_a_chosen_subset_covering_every_value_is_named_and_accepted_by_every_val
 
 def test_coverage_is_set_per_workflow_and_job_first_match_wins():
     policy = load_policy(
-        "coverage:\n"
-        "  - {workflow: ci.yml, job: 'test*', coverage: any-leg}\n"
-        "  - {coverage: every-value}\n"
+        "coverage:\n  - {workflow: ci.yml, job: 'test*', coverage: any-leg}\n  - {coverage: every-value}\n"
     )
     assert policy.coverage_for(".github/workflows/ci.yml", "test-db") == "any-leg"
     assert policy.coverage_for(".github/workflows/ci.yml", "lint") == "every-value"

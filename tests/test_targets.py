@@ -203,3 +203,52 @@ def test_an_arch_key_inside_a_matrix_object_names_the_leg() -> None:
         """)
     assert jobs["t"].status == "not-applicable"
     assert {leg.arch for leg in jobs["t"].legs} == {"other"}
+
+
+def test_qemu_for_an_arch_computed_at_run_time_leaves_the_leg_unknown() -> None:
+    jobs = judge("""\
+        on: push
+        jobs:
+          archs:
+            runs-on: ubuntu-latest
+            outputs: {archs: "${{ steps.a.outputs.archs }}"}
+            steps:
+              - id: a
+                run: echo 'archs=["aarch64","ppc64le"]' >> "$GITHUB_OUTPUT"
+          emulated:
+            needs: archs
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                arch: ${{ fromJSON(needs.archs.outputs.archs) }}
+            steps:
+              - uses: docker/setup-qemu-action@v3
+              - run: pytest --run-emulation "${{ matrix.arch }}" test/test_emulation.py
+        """)
+    assert jobs["emulated"].status == "unknown"
+    assert "matrix.arch, which is computed at run time" in jobs["emulated"].verdict.reason
+
+
+def test_an_action_given_several_platforms_cross_builds() -> None:
+    job = judge(
+        _job("""\
+              - uses: our-org/release-tools/build@v1
+                with:
+                  opts: "-p linux/amd64 -p windows/amd64 -p linux/arm64 -p darwin/arm64"
+""")
+    )["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "cross")
+
+
+def test_a_toolchain_named_in_one_branch_of_a_script_is_not_the_scripts_target() -> None:
+    job = judge(
+        _job("""\
+              - run: |
+                  if [ "$RUNNER_OS" = Windows ]; then
+                    cmake -B bld -DCMAKE_C_COMPILER=x86_64-w64-mingw32-gcc
+                  fi
+                  cmake -B bld2 .
+                  cmake --build bld2 && ctest --test-dir bld2
+""")
+    )["t"]
+    assert (job.status, job.purpose.name) == ("amd64-only", "test")

@@ -24,7 +24,7 @@ from bot.core.expressions import (
     to_string,
     truthy,
 )
-from bot.core.matrix import MatrixError, expand
+from bot.core.matrix import MatrixError, expand, is_opaque
 from bot.core.purpose import UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64, LINUX, OTHER, UNKNOWN
 from bot.core.workflow import Job, Step, Workflow
@@ -282,6 +282,13 @@ def _legs_for(
         return [dataclasses.replace(base, arch=UNKNOWN, reason=run_time)]
     targets = emulation.targets(job, contexts, workflow.env, steps)
     host = resolution.arch
+    opaque_arch = next(
+        (key for key, value in combo.items() if _ARCH_KEY.match(str(key)) and is_opaque(value)), None
+    )
+    if opaque_arch is not None and targets.qemu:
+        # QEMU set up for `arch: ${{ fromJSON(needs.x.outputs.archs) }}`: only the run knows
+        reason = f"QEMU runs the leg for matrix.{opaque_arch}, which is computed at run time"
+        return [dataclasses.replace(base, arch=UNKNOWN, reason=reason)]
     # What the leg's matrix (or, in a called workflow, its caller's) names: `arch: aarch64`.
     named = _arch_named_by_matrix({**caller, **combo})
     if named is not None and targets.qemu and not targets.any:

@@ -124,6 +124,7 @@ CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the co
 HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
 NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs what commands do
 CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
+NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
@@ -456,6 +457,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bsemgrep\b",
         r"\bdprint check\b",
         r"\bcheck-manifest\b",
+        r"\bcheck-jsonschema\b",
         r"\bunicode-lint\b",
         r"\bspellcheck\b",
     ),
@@ -473,6 +475,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcoverage (combine|report|xml|html|json|lcov)\b",
         r"^(lcov|genhtml|grcov)\b",
         r"\bgpg\b.*--verify\b",  # checks a published file's signature
+        (r"(^|[\s/])[\w-]*(sbom|cyclonedx|spdx)[\w-]*\.(py|sh|js)\b", NAMED),  # a bill of materials
         r"\b(junit-report-merger|junit-merge|junitparser merge)\b",  # merges other jobs' reports
     ),
     *_rules(
@@ -848,6 +851,9 @@ _PREFIX = re.compile(
     r"npx( --yes)?|bundle exec)\s+"
 )
 _ECHO = frozenset(("echo", "printf"))
+_TRAILING_COMMENT = re.compile(r"(?<=\s)#[^'\"]*$")
+# `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
+_CONDITION = re.compile(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s)")
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
 # A test runner given a foreign target runs its tests under QEMU.
@@ -914,7 +920,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     """(purpose, matched text, tag) for one shell command; ('', '', '') when it is plumbing."""
     if depth > _MAX_NESTING:
         return None
-    text = command.strip()
+    text = _TRAILING_COMMENT.sub("", command).strip()  # `then  # see …/cmake`: not a command
     if not text or text.startswith("#"):
         return _PLUMBING_RESULT
     # `done) -o out`: the end of a loop inside `$( … )`, which the splitter cut at its `;`
@@ -924,7 +930,13 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         return (META, output.group(0), "") if output else _PLUMBING_RESULT
     if first in ("ssh", "sshpass"):  # what it runs runs on another machine, not the runner
         return None if _run_rule_match(text, (BUILD, TEST)) is not None else _PLUMBING_RESULT
-    if first in _PLUMBING or _INSTALL.match(text) or _VERSION.match(text) or _INSTALLER_SCRIPT.search(first):
+    if (
+        first in _PLUMBING
+        or _INSTALL.match(text)
+        or _VERSION.match(text)
+        or _INSTALLER_SCRIPT.search(first)
+        or _CONDITION.match(text)
+    ):
         return _PLUMBING_RESULT  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
     if assignment is not None:  # `dirs=$(ls examples)`: what runs is inside `$(…)`
@@ -1002,6 +1014,24 @@ def _classify_uses(action: str) -> ActionRule | None:
     return next((rule for rule in USES_RULES if rule.matches(action)), None)
 
 
+_GO_PLATFORM = re.compile(
+    r"(?<![\w/])(linux|windows|darwin|freebsd|openbsd|netbsd|illumos|solaris|aix|android|ios|js|wasip1)/"
+    r"(amd64|arm64|386|arm|armv\d|ppc64le|ppc64|s390x|riscv64|mips\w*|loong64|wasm)(?![\w/])"
+)
+
+
+def _platforms_given(step: Step, contexts: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The distinct os/arch platforms an action's inputs name (not `platforms:` itself,
+    which emulation reads as the architectures an image is built for)."""
+    found: dict[tuple[str, str], None] = {}
+    for key, value in step.with_.items():
+        if key in ("platforms", "archs") or not isinstance(value, str):
+            continue
+        for os_name, arch in _GO_PLATFORM.findall(render_text(value, contexts)):
+            found[(os_name, arch)] = None
+    return list(found)
+
+
 def _step_label(step: Step) -> str:
     if step.name:
         return f"step '{step.name}'"
@@ -1047,7 +1077,16 @@ def _step_evidence(
                 purpose = OTHER_TARGET  # `only: cp314-pyodide_wasm32` names the wheel's platform
             elif _X86_WORD.search(only):
                 purpose = X86_SPECIFIC
-        if purpose is None and not _NEUTRAL_USES.search(action) and not _INSTALLER_NAME.search(action):
+        platforms = _platforms_given(step, contexts) if purpose is None else []
+        if len(platforms) > 1:
+            # `promu_opts: -p linux/amd64 -p linux/arm64 -p windows/amd64`: one host builds
+            # for every platform it is given
+            targets.update(
+                kind for kind in (kind_of(arch) for _, arch in platforms) if kind not in (None, host)
+            )
+            what = f"uses {action} for {', '.join(f'{os}/{arch}' for os, arch in platforms[:6])}"
+            found.append(Evidence(CROSS, where, step.line, what))
+        elif purpose is None and not _NEUTRAL_USES.search(action) and not _INSTALLER_NAME.search(action):
             named = _PUBLISH_NAME.search(action.split("/", 1)[-1])
             checks = _CHECK_NAME.search(action.split("/", 1)[-1])
             if named is not None:
@@ -1098,6 +1137,7 @@ def _step_evidence(
 
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_STEP_OUTPUT = re.compile(r"\bsteps\.([\w-]+)\.outputs\b")
 _PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
 
 
@@ -1222,6 +1262,8 @@ def _script_evidence_of(
     toolchain = _strongest(of_script(_heredoc_bodies(script)))
     for purpose, what, tag, command in _classify_script(script):
         named = _strongest(of_command(command)) or toolchain
+        if named is None and purpose == BUILD and _CONFIGURE.search(command):
+            tag = tag or NATIVE_TREE
         if named is not None and purpose in (BUILD, TEST, LINT):
             if purpose == BUILD and _QEMU_RUNNER.search(command):
                 purpose = TEST  # `make platformTest CC=… QEMU_SYS=qemu-aarch64-static` runs it
@@ -1427,6 +1469,16 @@ def decide(
                 item for item in found if item.purpose in _TARGETING and item.what.startswith("uses ")
             )
     if job.outputs:
+        # A step whose outputs are the job's outputs computes them, whatever runs in it.
+        feeding = set(_STEP_OUTPUT.findall(" ".join(str(value) for value in job.outputs.values())))
+        if feeding:
+            labels = {_step_label(step) for step in steps if str(plain(step.node.get("id"))) in feeding}
+            evidence = [
+                dataclasses.replace(item, purpose=META, what=f"{item.what}; it computes the job's outputs")
+                if item.purpose == UNRECOGNISED and item.where in labels
+                else item
+                for item in evidence
+            ]
         evidence.append(
             Evidence(
                 META,
@@ -1607,7 +1659,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))), frozenset(targets))
     built_for = targets & set(_TARGETING)
     configured = [item for item in evidence if item.tag == CONFIGURES]
-    if configured and not any(item.tag == HOST_TARGET for item in evidence):
+    if configured and not any(item.tag in (HOST_TARGET, NATIVE_TREE) for item in evidence):
         # `cmake -DCMAKE_SYSTEM_NAME=Android`, `./configure --host=m68k-amigaos`: the builds
         # and tests that follow in the same tree are for that platform.
         return Purpose(
