@@ -6,12 +6,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
-from bot.core.delegates import Reader
 from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
@@ -27,6 +26,9 @@ from bot.core.verdicts import (
     missing_matrix,
 )
 from bot.core.workflow import Job, Workflow
+
+if TYPE_CHECKING:
+    from bot.core.delegates import Reader
 
 
 @dataclass(slots=True)

@@ -10,7 +10,6 @@ capped, and what they delegate to is followed a few levels deep.
 
 from __future__ import annotations
 
-import json
 import posixpath
 import re
 from collections.abc import Callable
@@ -215,6 +214,8 @@ def _package_script(name: str, read: Reader, cwd: str) -> Delegated | None:
     text = _read(read, path)
     if text is None:
         return None
+    import json  # only a run that reads a package.json pays for it
+
     try:
         scripts = json.loads(text).get("scripts") or {}
     except (ValueError, AttributeError):

@@ -25,11 +25,11 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
 from bot.core.config import Policy
-from bot.core.delegates import Reader
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.findings import refusal
@@ -40,6 +40,9 @@ from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
 from bot.core.words import noun
 from bot.core.workflow import Job, Step, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
+
+if TYPE_CHECKING:
+    from bot.core.delegates import Reader
 
 FIXABLE = (AMD64_ONLY, PARTIAL)
 ARCH_KEY = "arch"

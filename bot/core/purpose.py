@@ -26,16 +26,18 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from bot.core import delegates, runners
-from bot.core.delegates import Reader
+from bot.core import runners
 from bot.core.expressions import render_script, render_text
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
 from bot.core.targets import OTHER_OS, X86, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
+
+if TYPE_CHECKING:  # delegates are imported when a run reads the repository's files
+    from bot.core.delegates import Delegated, Reader
 
 BUILD, TEST, PUBLISH, GATE, META = "build", "test", "publish", "gate", "meta"
 ARTIFACTS, LINT, DOCS, SDIST, CROSS = "artifacts", "lint", "docs", "sdist", "cross"
@@ -336,7 +338,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
         (r"\bmake\b.*(?<![\w-])sdist(?![\w-])", NAMED),
-        r"\bpackage_source\b|\bCPackSourceConfig\b",
+        r"\bpackage_source\b",
+        r"\bCPackSourceConfig\b",
     ),
     *_rules(
         PUBLISH,
@@ -408,7 +411,10 @@ RUN_RULES: tuple[Rule, ...] = (
         (r"\bmake\b.*\scheck-[\w-]+", NAMED),
         (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
         r"\bruff\b",
-        r"^(npx |yarn |pnpm (exec )?)?(eslint|stylelint|oxlint|markdownlint(-cli2)?)\b",
+        *(
+            rf"^(npx |yarn |pnpm (exec )?)?{tool}\b"
+            for tool in ("eslint", "stylelint", "oxlint", "markdownlint")
+        ),
         r"^(npx |yarn |pnpm (exec )?)?(tsc|vue-tsc)\b.*--noEmit\b",
         r"(^|xargs (-\S+ )*)xmllint\b(?!.*--xpath)",  # with --xpath it reads values out of a file
         r"\bpytype\b",
@@ -473,10 +479,16 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\b(cargo[- ])?dist build\b.*--artifacts[= ]global",
         # coverage of other jobs' runs, combined and reported
         r"\bcoverage (combine|report|xml|html|json|lcov)\b",
-        r"^(lcov|genhtml|grcov)\b",
+        r"^lcov\b",
+        r"^genhtml\b",
+        r"^grcov\b",
         r"\bgpg\b.*--verify\b",  # checks a published file's signature
-        (r"(^|[\s/])[\w-]*(sbom|cyclonedx|spdx)[\w-]*\.(py|sh|js)\b", NAMED),  # a bill of materials
-        r"\b(junit-report-merger|junit-merge|junitparser merge)\b",  # merges other jobs' reports
+        # a bill of materials, by its script's name
+        *((rf"(^|[\s/])[\w-]*{word}[\w-]*\.(py|sh|js)\b", NAMED) for word in ("sbom", "cyclonedx", "spdx")),
+        # merges other jobs' test reports
+        r"\bjunit-report-merger\b",
+        r"\bjunit-merge\b",
+        r"\bjunitparser merge\b",
     ),
     *_rules(
         META,
@@ -512,8 +524,17 @@ RUN_RULES: tuple[Rule, ...] = (
         # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
         # `target/release/rg --version` (a script or a configure step is read by its own rule)
         r"^\./(?!configure\b|autogen\b|bootstrap\b|buildconf\b|gradlew\b|mvnw\b|config\b)[a-z][\w+-]*(\s|$)",
-        r"^(\./)?(build|target/([\w-]+/)?(debug|release)|out|_build|builddir|cmake-build-[\w-]+|zig-out/bin)"
-        r"/[\w./+-]*[\w+-](\s|$)(?<!\.sh )(?<!\.py )",
+        *(
+            rf"^(\./)?{folder}/[\w./+-]*[\w+-](?<!\.sh)(?<!\.py)(\s|$)"
+            for folder in (
+                "build",
+                r"target/([\w-]+/)?(debug|release)",
+                "out",
+                "_build",
+                "builddir",
+                "zig-out/bin",
+            )
+        ),
         r"\bninja\b.*\btest\b",
         r"\bmeson test\b",
         r"\b(npm|yarn|pnpm|bun)\b.*\s(run\s+)?test[\w:-]*(\s|$)",
@@ -1188,6 +1209,8 @@ def _script_evidence(
         if item.purpose != UNRECOGNISED and item.tag != NAMED:
             out.append(item)
             continue
+        from bot.core import delegates
+
         delegated = delegates.of_command(command, read, cwd)
         inner = (
             _delegated(delegated, where, line, host, targets, read, depth) if delegated is not None else None
@@ -1203,7 +1226,7 @@ def _script_evidence(
 
 
 def _delegated(
-    delegated: delegates.Delegated,
+    delegated: Delegated,
     where: str,
     line: int,
     host: str,
@@ -1213,6 +1236,8 @@ def _delegated(
 ) -> list[Evidence] | None:
     """The evidence of a delegate's commands, each naming the file and line it is on; []
     when it runs nothing but plumbing; None when nothing in it is recognised either."""
+    from bot.core import delegates
+
     found: list[Evidence] = []
     folder = posixpath.dirname(delegated.path)
     for command, number in delegated.commands:
@@ -1246,6 +1271,8 @@ def _composite(
     """A local composite action's evidence, read through its steps (None: not readable)."""
     if read is None or not action.startswith("./"):
         return None
+    from bot.core import delegates
+
     delegated = delegates.of_action(action, read)
     inner = _delegated(delegated, where, line, host, targets, read, 0) if delegated is not None else None
     return [dataclasses.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
@@ -1259,9 +1286,10 @@ def _script_evidence_of(
     built_for: set[str] = set()
     found: list[Evidence] = []
     # A cross toolchain the script names (in a heredoc, a variable) is what its builds use.
-    toolchain = _strongest(of_script(_heredoc_bodies(script)))
+    toolchain = _strongest(of_script(_heredoc_bodies(script))) if "<<" in script else None
     for purpose, what, tag, command in _classify_script(script):
-        named = _strongest(of_command(command)) or toolchain
+        # only what builds, tests or lints has a target (most commands do neither)
+        named = (_strongest(of_command(command)) or toolchain) if purpose in (BUILD, TEST, LINT) else None
         if named is None and purpose == BUILD and _CONFIGURE.search(command):
             tag = tag or NATIVE_TREE
         if named is not None and purpose in (BUILD, TEST, LINT):

@@ -17,7 +17,7 @@ operating system, wasm, bare metal).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
 
@@ -75,7 +75,6 @@ _OS_PARTS = frozenset(
         "psp",
     )
 )
-_LINUX_PARTS = frozenset(("linux", "gnu", "musl", "gnueabi", "gnueabihf", "musleabi", "musleabihf", "gnux32"))
 _WASM_CPU = re.compile(r"^wasm(32|64)?$")
 _X32_ABI = frozenset(("gnux32", "muslx32"))
 
@@ -124,21 +123,28 @@ _X86_ISA = (
     r"(bmi2?|avx\w*|sse\d?\w*|ssse3|pclmul|aes|popcnt|lzcnt|f16c|fma4?|adx|sha|vaes|vpclmulqdq|"
     r"movbe|xsave\w*|rdrnd|rdseed|tbm|xop|3dnow\w*|mmx|gfni|amx\w*|avx512\w*)"
 )
-_X86_FLAG = re.compile(
+_X86_FLAG_SOURCE = (
     r"^(-m(32|x32|16)|-m(no-)?" + _X86_ISA + r"|"
     r"-march=(x86-64[\w-]*|i[3-6]86|pentium\w*|core2|nehalem|westmere|sandybridge|ivybridge|haswell|"
     r"broadwell|skylake[\w-]*|cannonlake|icelake[\w-]*|cascadelake|cooperlake|tigerlake|alderlake|"
     r"raptorlake|sapphirerapids|graniterapids|znver\d|bdver\d|btver\d|k8|athlon\w*|atom|silvermont|"
-    r"goldmont\w*)|-mtune=(haswell|skylake\w*|znver\d|intel|generic-x86))$",
-    re.IGNORECASE,
+    r"goldmont\w*)|-mtune=(haswell|skylake\w*|znver\d|intel|generic-x86))$"
 )
-_X86_MACRO = re.compile(r"^-D\w*?(?<![A-Z0-9])" + _X86_ISA + r"(?![A-Z0-9])\w*(=\S*)?$", re.IGNORECASE)
+_X86_MACRO_SOURCE = r"^-D\w*?(?<![A-Z0-9])" + _X86_ISA + r"(?![A-Z0-9])\w*(=\S*)?$"
 # A cross toolchain's binary: `x86_64-w64-mingw32-gcc`, `aarch64-linux-gnu-g++-13`.
-_TOOLCHAIN = re.compile(
+_TOOLCHAIN_SOURCE = (
     r"(?<![\w./-])([a-z0-9_]+(?:-[a-z0-9_]+){1,3})-(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|gfortran|ld|ar|as|"
-    r"strip|objcopy|windres|ranlib)(-\d+)?(?![\w-])",
-    re.IGNORECASE,
+    r"strip|objcopy|windres|ranlib)(-\d+)?(?![\w-])"
 )
+
+
+@cache
+def _pattern(source: str) -> re.Pattern[str]:
+    # On first use: most runs never meet a flag or a toolchain, and compiling these at
+    # import would cost every run.
+    return re.compile(source, re.IGNORECASE)
+
+
 # Arguments whose value is a target triple, and those whose value is a file naming one.
 _TARGET_OPTIONS = (
     "--target",
@@ -172,13 +178,14 @@ _ASSIGNED = {
     "ANDROID_NDK_HOME": "android",
 }
 _GOOS_LINUX = ("linux", "")
-_PLATFORM = re.compile(r"^(?:--platform[= ]?)?(?:linux/)?([\w/]+)$")
 _FILE_WORD = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", re.IGNORECASE)
 
 
 def of_command(command: str) -> tuple[tuple[str, str], ...]:
     """Each target a command names, as (kind, what named it): its flags, options, variable
     assignments (before the command or as make variables) and cross toolchains."""
+    if "-" not in command and "=" not in command:
+        return ()  # no option, no assignment, no toolchain name: nothing to read
     return _of_command(command[:4000])
 
 
@@ -193,7 +200,7 @@ def _of_command(command: str) -> tuple[tuple[str, str], ...]:
             found.extend(_option(token, following))
         elif equals and re.fullmatch(r"[A-Za-z_]\w*", name):
             found.extend(_assignment(name, value))
-    for match in _TOOLCHAIN.finditer(command):
+    for match in _pattern(_TOOLCHAIN_SOURCE).finditer(command):
         kind = _toolchain_kind(match.group(1))
         if kind is not None:
             found.append((kind, match.group(0)))
@@ -213,7 +220,7 @@ def _tokens(command: str) -> list[str]:
 
 
 def _option(token: str, following: str) -> list[tuple[str, str]]:
-    if _X86_FLAG.match(token) or _X86_MACRO.match(token):
+    if _pattern(_X86_FLAG_SOURCE).match(token) or _pattern(_X86_MACRO_SOURCE).match(token):
         return [(X86, token)]
     option, equals, value = token.partition("=")
     if not equals:
@@ -251,7 +258,7 @@ def _assignment(name: str, value: str) -> list[tuple[str, str]]:
     if role == "prefix":
         kind = _toolchain_kind(value.rstrip("-"))
         return [(kind, shown)] if kind is not None else []
-    match = _TOOLCHAIN.search(value)  # CC=aarch64-linux-gnu-gcc
+    match = _pattern(_TOOLCHAIN_SOURCE).search(value)  # CC=aarch64-linux-gnu-gcc
     kind = _toolchain_kind(match.group(1)) if match else None
     return [(kind, shown)] if kind is not None else []
 
@@ -297,7 +304,7 @@ def of_script(script: str) -> tuple[tuple[str, str], ...]:
     written with `cat > cross.ini <<EOF … c = 'x86_64-w64-mingw32-gcc'`): the builds of the
     same script use them."""
     found = []
-    for match in _TOOLCHAIN.finditer(script[:20000]):
+    for match in _pattern(_TOOLCHAIN_SOURCE).finditer(script[:20000]):
         kind = _toolchain_kind(match.group(1))
         if kind is not None:
             found.append((kind, match.group(0)))
