@@ -130,8 +130,19 @@ def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
     return _progress(enabled and count > 1)
 
 
+def _collect_some(paths: Sequence[str]) -> Collected:
+    """`collect`, refusing to judge nothing: a wrong path must not pass as a clean check."""
+    found = collect(paths)
+    if not found.files:
+        raise UsageError(
+            f"no workflow files found in {' '.join(paths)} (a repository root with "
+            ".github/workflows/, a folder of .yml/.yaml files, or workflow files)"
+        )
+    return found
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    found = collect(args.paths or ["."])
+    found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
     outputs = [_output(item) for item in args.output]
     report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)))
@@ -141,8 +152,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             target.write_text(_rendered(form, report), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
-    if not found.files:
-        sys.stderr.write("parity-bot: no workflow files found\n")
     if args.fail_on is None:
         failed = report.violations
     else:
@@ -171,7 +180,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from bot.core.yamlnodes import decoded
     from bot.render.fixes import summary
 
-    found = collect(args.paths or ["."])
+    found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
     texts = decoded(found.files)
     plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)))

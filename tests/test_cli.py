@@ -159,6 +159,16 @@ def test_usage_and_io_errors_exit_2(tmp_path: Path):
     assert json.loads(result.stdout)["workflows"][0]["error"]["line"] == 2  # where input ended
 
 
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_a_folder_without_workflows_is_an_error_not_a_pass(tmp_path: Path, command: str) -> None:
+    (tmp_path / "README.md").write_text("no workflows here\n")
+    (tmp_path / ".github").mkdir()  # a repository whose workflows folder is missing
+    for where in (tmp_path, tmp_path / ".github"):
+        result = run(command, str(where))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "no workflow files found" in result.stderr and result.stdout == ""
+
+
 def test_check_does_not_import_the_github_side():
     code = (
         f"import sys; from bot.cli import main; main(['check', {str(AFTER)!r}, '--format', 'json']);"
