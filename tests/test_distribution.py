@@ -177,3 +177,38 @@ def test_this_repository_judges_itself_at_parity() -> None:
     # the tests run natively on both architectures for every Python
     legs = {(leg["matrix"]["python"], leg["arch"], leg["emulated"]) for leg in jobs["test"]["legs"]}
     assert legs == {(python, arch, False) for python in ("3.11", "3.12", "3.13") for arch in ("amd64", "arm64")}
+
+
+def _fake_python(path: Path, version: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho {version}\n")  # what `-c 'print(version)'` prints
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("target", ["demo", "test"])
+def test_make_refuses_an_old_python_in_one_line_before_installing(tmp_path: Path, target: str) -> None:
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / ".ci", tmp_path / ".ci")
+    old = _fake_python(tmp_path / "bin" / "python3.10", "3.10")
+    done = _run("make", target, f"PYTHON={old}", cwd=tmp_path)
+    assert done.returncode != 0
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "parity-bot needs Python 3.11 or newer" in lines[0] and "PYTHON=python3.12" in lines[0]
+    assert not (tmp_path / ".venv").exists()  # nothing was installed
+    # .ci/run says the same when called directly, as CI does
+    direct = _run("bash", tmp_path / ".ci/run", env={**os.environ, "PYTHON": str(old)}, cwd=tmp_path)
+    assert direct.returncode == 1 and "needs Python 3.11 or newer" in direct.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_the_python_check_passes_a_new_python_and_names_an_old_venv(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / ".ci", tmp_path / ".ci")
+    fine = _run("bash", tmp_path / ".ci/python-check", sys.executable)
+    assert (fine.returncode, fine.stdout) == (0, "")
+    _fake_python(tmp_path / ".venv" / "bin" / "python", "3.10")
+    stale = _run("bash", tmp_path / ".ci/python-check", sys.executable)
+    assert stale.returncode == 1 and "remove .venv" in stale.stdout
