@@ -108,12 +108,18 @@ def _progress(enabled: bool) -> Progress | None:
 
 
 def _policy(args: argparse.Namespace, found: Collected) -> Policy:
-    from bot.core.config import ConfigError, Policy, load_policy
+    from bot.core.config import CONFIG_PATHS, ConfigError, Policy, load_policy
+    from bot.core.config import config_path as repository_config
 
     config_path = Path(args.config) if args.config else None
     if config_path is None and found.repo_root is not None:
-        candidate = found.repo_root / ".github" / "parity.yml"
-        config_path = candidate if candidate.is_file() else None
+        root = found.repo_root
+        present = [name for name in CONFIG_PATHS if (root / name).is_file()]
+        try:
+            name = repository_config(present, f"{root.as_posix().rstrip('/')}/")
+        except ConfigError as exc:
+            raise UsageError(f"invalid config: {exc.message}") from None
+        config_path = root / name if name else None
     if config_path is None:
         return Policy()
     try:
@@ -237,7 +243,9 @@ def _common(command: argparse.ArgumentParser) -> None:
     """PATH, --config and --progress: the same for every command that reads workflows."""
     command.add_argument("paths", nargs="*", metavar="PATH")
     command.add_argument(
-        "--config", metavar="FILE", help="parity.yml to use (default: PATH/.github/parity.yml if present)"
+        "--config",
+        metavar="FILE",
+        help="parity.yml to use (default: PATH/.github/parity.yml or parity.yaml if present)",
     )
     _progress_option(command)
 

@@ -102,6 +102,24 @@ def test_repository_root_uses_its_parity_yml_and_exit_0(repo: Path):
     assert "allow_emulation" in result.stderr and "parity.yml" in result.stderr
 
 
+def test_parity_yaml_is_read_too_and_both_names_are_an_error(repo: Path):
+    (repo / ".github" / "parity.yaml").write_text("allow_emulation: false\n")
+    result = run("check", str(repo))
+    assert result.returncode == 2
+    assert "allow_emulation" in result.stderr and "parity.yaml:1" in result.stderr
+    (repo / ".github" / "parity.yaml").write_text("mode: advisory\n")
+    (repo / ".github" / "parity.yml").write_text("mode: advisory\n")
+    for command in ("check", "fix"):
+        both = run(command, str(repo))
+        assert both.returncode == 2
+        assert ".github/parity.yml and " in both.stderr and ".github/parity.yaml both exist" in both.stderr
+    # a workflow file finds its repository's parity.yaml as it finds parity.yml
+    (repo / ".github" / "parity.yml").unlink()
+    (repo / ".github" / "parity.yaml").write_text("allow_emulation: false\n")
+    alone = run("check", str(repo / ".github" / "workflows" / "ci.yml"))
+    assert alone.returncode == 2 and "parity.yaml:1" in alone.stderr
+
+
 def test_paths_are_relative_to_the_checked_root(repo: Path):
     data = json.loads(run("check", "--format", "json", cwd=repo).stdout)
     assert [w["path"] for w in data["workflows"]] == [".github/workflows/ci.yml"]
