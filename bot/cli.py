@@ -221,7 +221,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
             )
         else:
-            url = args.database or os.environ.get("DATABASE_URL") or "sqlite:///parity-bot.db"
+            url = report.database_url(args.database, os.environ)
             since = report.since_timestamp(args.since) if args.since else None
             text = asyncio.run(report.from_database(url, args.format, args.installation, since))
     except (report.ReportError, SettingsError) as exc:
@@ -323,7 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=("markdown", "json", "csv"), default="markdown")
     report.add_argument(
-        "--database", metavar="URL", help="sqlite:///PATH or postgresql://… (default: DATABASE_URL)"
+        "--database",
+        metavar="URL",
+        help="a SQLite file's path, sqlite:///PATH or postgresql://… (default: DATABASE_URL, "
+        "else sqlite:///parity-bot.db); only read, never created",
     )
     report.add_argument("--installation", type=int, metavar="ID", help="only this installation's repositories")
     report.add_argument(

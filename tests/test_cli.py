@@ -330,3 +330,63 @@ def test_output_writes_more_renderings_of_the_same_check(tmp_path: Path) -> None
     assert json.loads(sarif.read_text())["runs"][0]["results"]
     assert summary.read_text().startswith("## Arch parity")
     assert run("check", "--output", "xml=x", str(tmp_path)).returncode == 2
+
+
+# ------------------------------------------------------------------------------- report
+
+
+def _report(*args: str, cwd: Path, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    env["PYTHONPATH"] = str(Path(__file__).parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_report_never_creates_a_database_and_names_the_setting(tmp_path: Path) -> None:
+    unset = _report(cwd=tmp_path)
+    assert unset.returncode == 2 and "DATABASE_URL" in unset.stderr and "does not exist" in unset.stderr
+    given = _report("--database", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert given.returncode == 2 and given.stderr.startswith("parity-bot: --database:")
+    from_env = _report(cwd=tmp_path, database_url=f"sqlite:///{tmp_path / 'y.db'}")
+    assert from_env.returncode == 2 and "DATABASE_URL" in from_env.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+    for wrong in ("mysql://db/parity", "sqlite:relative.db", "sqlite://"):
+        refused = _report("--database", wrong, cwd=tmp_path)
+        assert refused.returncode == 2, wrong
+        assert refused.stderr.count("\n") == 1 and "sqlite:///PATH or postgresql://" in refused.stderr
+        assert "Traceback" not in refused.stderr and "DSN" not in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_reads_a_database_given_as_a_path_or_a_url(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.core.scans import SCANNED, RepoScan
+    from bot.service.store import Store
+
+    database = tmp_path / "service.db"
+
+    async def one_scan() -> None:
+        store = Store(f"sqlite:///{database}")
+        await store.open()
+        scan = RepoScan(1, "octo/app", SCANNED, 1.0e9, "c0", 2, 1, 3, {"parity": 1, "amd64-only": 2})
+        await store.record_scan(1, scan, "{}")
+        await store.close()
+
+    asyncio.run(one_scan())
+    before = database.read_bytes()
+    as_path = _report("--database", str(database), "--format", "json", cwd=tmp_path)
+    assert as_path.returncode == 0, as_path.stderr
+    assert [row["repository"] for row in json.loads(as_path.stdout)["repositories"]] == ["octo/app"]
+    relative = _report("--database", "service.db", "--format", "json", cwd=tmp_path)
+    as_url = _report("--format", "json", cwd=tmp_path, database_url=f"sqlite:///{database}")
+    assert relative.stdout == as_url.stdout == as_path.stdout
+    assert database.read_bytes() == before  # only read
