@@ -199,9 +199,27 @@ def cmd_fix(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise UsageError(f"{found.locations[item.path]}: {exc.strerror}") from None
         else:
-            sys.stdout.write(unified_diff(item.path, item.source, item.fixed_source))
+            where = _diff_path(found.locations[item.path], item.path)
+            sys.stdout.write(unified_diff(where, item.source, item.fixed_source))
     sys.stderr.write(summary(plans, written=args.write))
     return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
+
+
+def _git_top_level(path: Path) -> Path | None:
+    """The working tree holding `path` (the nearest folder with `.git`, a folder or, in a
+    worktree or submodule, a file), or None outside any."""
+    for folder in path.parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _diff_path(location: Path, shown: str) -> str:
+    """A fix's path in its diff: relative to the git repository's top level when the file is
+    in one (so `git apply` works at the root, whatever folder was fixed), else as shown."""
+    resolved = location.resolve()
+    top = _git_top_level(resolved)
+    return resolved.relative_to(top).as_posix() if top is not None else shown
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -390,3 +390,26 @@ def test_report_reads_a_database_given_as_a_path_or_a_url(tmp_path: Path) -> Non
     as_url = _report("--format", "json", cwd=tmp_path, database_url=f"sqlite:///{database}")
     assert relative.stdout == as_url.stdout == as_path.stdout
     assert database.read_bytes() == before  # only read
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_fix_diff_of_a_subfolder_applies_at_the_repository_top_level(tmp_path: Path) -> None:
+    project = _amd64_repo(tmp_path / "services" / "api")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "ci"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
+    path = "services/api/.github/workflows/ci.yml"
+    for given, cwd in (
+        ("services/api", tmp_path),
+        (".", project),
+        (".github/workflows", project),
+        (str(project / ".github/workflows/ci.yml"), project / ".github"),
+    ):
+        diff = run("fix", given, cwd=cwd)
+        assert diff.returncode == 0, diff.stderr
+        assert diff.stdout.startswith(f"--- a/{path}\n+++ b/{path}\n"), (given, diff.stdout[:200])
+    patch = tmp_path / "fix.patch"
+    patch.write_text(diff.stdout)
+    applied = subprocess.run(["git", "apply", str(patch)], cwd=tmp_path, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert run("check", "services/api", cwd=tmp_path).returncode == 0
