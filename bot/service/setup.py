@@ -1,4 +1,4 @@
-"""Setup mode: register the App from `app.yml` through GitHub's manifest flow.
+"""Setup mode: register the App from `bot/app.yml` through GitHub's manifest flow.
 
 `serve` without credentials serves a page at `/` whose button posts the manifest to GitHub
 (hook URL and redirect filled in). GitHub sends the browser back to `/setup/callback` with a
@@ -15,6 +15,7 @@ import os
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,31 +25,35 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.core.yamlnodes import parse, plain
+from bot.core.yamlnodes import YamlError, parse, plain
 from bot.service import rest
 from bot.service.github import Clients, GitHubError
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
-from bot.service.settings import Settings
+from bot.service.settings import Settings, SettingsError
 
 logger = logging.getLogger("parity.setup")
 
 
-def manifest_path() -> Path:
-    for candidate in (
-        os.environ.get("APP_MANIFEST"),
-        "app.yml",
-        str(Path(__file__).resolve().parents[2] / "app.yml"),
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FileNotFoundError("app.yml (the App manifest) not found; set APP_MANIFEST")
+def manifest_text() -> bytes:
+    """The App manifest: the file APP_MANIFEST names, else the one inside the package (so
+    every kind of install, wheel, sdist, editable or the image, has it)."""
+    override = os.environ.get("APP_MANIFEST")
+    if override:
+        try:
+            return Path(override).read_bytes()
+        except OSError as exc:
+            raise SettingsError(f"APP_MANIFEST={override}: {exc.strerror}") from None
+    return resources.files("bot").joinpath("app.yml").read_bytes()
 
 
 def load_manifest() -> dict[str, Any]:
-    data = plain(parse(manifest_path().read_bytes()))
+    try:
+        data = plain(parse(manifest_text()))
+    except YamlError as exc:
+        raise SettingsError(f"the App manifest: {exc.message}") from None
     if not isinstance(data, dict):
-        raise ValueError("app.yml must be a mapping")
+        raise SettingsError("the App manifest must be a mapping")
     return data
 
 
