@@ -3,7 +3,7 @@
 
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 RUN python -m venv /opt/parity-bot \
  && /opt/parity-bot/bin/pip install --no-cache-dir --disable-pip-version-check .
@@ -12,10 +12,8 @@ FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /srv parity \
  && mkdir -p /srv /data && chown parity /srv /data
 COPY --from=build /opt/parity-bot /opt/parity-bot
-COPY app.yml /srv/app.yml
 ENV PATH=/opt/parity-bot/bin:$PATH \
     PYTHONUNBUFFERED=1 \
-    APP_MANIFEST=/srv/app.yml \
     ENV_FILE=/data/.env \
     DATABASE_URL=sqlite:////data/parity-bot.db \
     LOG_FORMAT=json \

@@ -1,15 +1,24 @@
-.PHONY: demo test bench soak
+.PHONY: demo test bench soak python-check
 
-.venv/bin/parity-bot: pyproject.toml
-	python3 -m venv .venv
+# The interpreter .venv is made with: parity-bot needs 3.11 or newer (make PYTHON=python3.12 demo).
+PYTHON ?= python3
+export PYTHON
+
+# Stops make with one line before anything is installed when the interpreter is too old.
+python-check:
+	$(eval PYTHON_PROBLEM := $(shell bash .ci/python-check '$(PYTHON)'))
+	$(if $(PYTHON_PROBLEM),$(error $(PYTHON_PROBLEM)))
+
+.venv/bin/parity-bot: pyproject.toml | python-check
+	$(PYTHON) -m venv .venv
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@
 
 # The main job: judge the example workflows that ship here (exit 1: they show violations).
-demo: .venv/bin/parity-bot
+demo: python-check .venv/bin/parity-bot
 	.venv/bin/parity-bot check examples || test $$? -eq 1
 
-test:
+test: python-check
 	bash .ci/run
 
 bench: .venv/bin/parity-bot

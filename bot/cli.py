@@ -136,12 +136,18 @@ def _progress(enabled: bool) -> Progress | None:
 
 
 def _policy(args: argparse.Namespace, found: Collected) -> Policy:
-    from bot.core.config import ConfigError, Policy, load_policy
+    from bot.core.config import CONFIG_PATHS, ConfigError, Policy, load_policy
+    from bot.core.config import config_path as repository_config
 
     config_path = Path(args.config) if args.config else None
     if config_path is None and found.repo_root is not None:
-        candidate = found.repo_root / ".github" / "parity.yml"
-        config_path = candidate if candidate.is_file() else None
+        root = found.repo_root
+        present = [name for name in CONFIG_PATHS if (root / name).is_file()]
+        try:
+            name = repository_config(present, f"{root.as_posix().rstrip('/')}/")
+        except ConfigError as exc:
+            raise UsageError(f"invalid config: {exc.message}") from None
+        config_path = root / name if name else None
     if config_path is None:
         return Policy()
     try:
@@ -158,8 +164,19 @@ def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
     return _progress(enabled and count > 1)
 
 
+def _collect_some(paths: Sequence[str]) -> Collected:
+    """`collect`, refusing to judge nothing: a wrong path must not pass as a clean check."""
+    found = collect(paths)
+    if not found.files:
+        raise UsageError(
+            f"no workflow files found in {' '.join(paths)} (a repository root with "
+            ".github/workflows/, a folder of .yml/.yaml files, or workflow files)"
+        )
+    return found
+
+
 def cmd_check(args: argparse.Namespace) -> int:
-    found = collect(args.paths or ["."])
+    found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
     outputs = [_output(item) for item in args.output]
     report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)), read=found.reader())
@@ -169,8 +186,6 @@ def cmd_check(args: argparse.Namespace) -> int:
             target.write_text(_rendered(form, report), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
-    if not found.files:
-        sys.stderr.write("parity-bot: no workflow files found\n")
     if args.fail_on is None:
         failed = report.violations
     else:
@@ -199,7 +214,7 @@ def cmd_fix(args: argparse.Namespace) -> int:
     from bot.core.yamlnodes import decoded
     from bot.render.fixes import summary
 
-    found = collect(args.paths or ["."])
+    found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
     texts = decoded(found.files)
     plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)), read=found.reader())
@@ -212,9 +227,27 @@ def cmd_fix(args: argparse.Namespace) -> int:
             except OSError as exc:
                 raise UsageError(f"{found.locations[item.path]}: {exc.strerror}") from None
         else:
-            sys.stdout.write(unified_diff(item.path, item.source, item.fixed_source))
+            where = _diff_path(found.locations[item.path], item.path)
+            sys.stdout.write(unified_diff(where, item.source, item.fixed_source))
     sys.stderr.write(summary(plans, written=args.write))
     return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
+
+
+def _git_top_level(path: Path) -> Path | None:
+    """The working tree holding `path` (the nearest folder with `.git`, a folder or, in a
+    worktree or submodule, a file), or None outside any."""
+    for folder in path.parents:
+        if (folder / ".git").exists():
+            return folder
+    return None
+
+
+def _diff_path(location: Path, shown: str) -> str:
+    """A fix's path in its diff: relative to the git repository's top level when the file is
+    in one (so `git apply` works at the root, whatever folder was fixed), else as shown."""
+    resolved = location.resolve()
+    top = _git_top_level(resolved)
+    return resolved.relative_to(top).as_posix() if top is not None else shown
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -234,7 +267,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                 report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
             )
         else:
-            url = args.database or os.environ.get("DATABASE_URL") or "sqlite:///parity-bot.db"
+            url = report.database_url(args.database, os.environ)
             since = report.since_timestamp(args.since) if args.since else None
             text = asyncio.run(report.from_database(url, args.format, args.installation, since))
     except (report.ReportError, SettingsError) as exc:
@@ -256,7 +289,9 @@ def _common(command: argparse.ArgumentParser) -> None:
     """PATH, --config and --progress: the same for every command that reads workflows."""
     command.add_argument("paths", nargs="*", metavar="PATH")
     command.add_argument(
-        "--config", metavar="FILE", help="parity.yml to use (default: PATH/.github/parity.yml if present)"
+        "--config",
+        metavar="FILE",
+        help="parity.yml to use (default: PATH/.github/parity.yml or parity.yaml if present)",
     )
     _progress_option(command)
 
@@ -319,8 +354,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the GitHub App (webhooks, queue, workers)",
         description="Run the GitHub App service. Settings come from the environment and .env "
         "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
-        "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT); without "
-        "app credentials it starts in setup mode and registers the App.",
+        "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT; ENV_FILE names "
+        "another .env); without app credentials it starts in setup mode and registers the "
+        "App from the packaged manifest (APP_MANIFEST: another file).",
     )
     serve.set_defaults(func=cmd_serve)
 
@@ -334,7 +370,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument("--format", choices=("markdown", "json", "csv"), default="markdown")
     report.add_argument(
-        "--database", metavar="URL", help="sqlite:///PATH or postgresql://… (default: DATABASE_URL)"
+        "--database",
+        metavar="URL",
+        help="a SQLite file's path, sqlite:///PATH or postgresql://… (default: DATABASE_URL, "
+        "else sqlite:///parity-bot.db); only read, never created",
     )
     report.add_argument("--installation", type=int, metavar="ID", help="only this installation's repositories")
     report.add_argument(

@@ -42,6 +42,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    from tests import postgres
+
+    postgres.stop()  # the throwaway PostgreSQL, when a test started one
+
+
 def _source(function: object) -> str:
     try:
         return inspect.getsource(function)  # type: ignore[arg-type]

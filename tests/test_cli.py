@@ -102,6 +102,24 @@ def test_repository_root_uses_its_parity_yml_and_exit_0(repo: Path):
     assert "allow_emulation" in result.stderr and "parity.yml" in result.stderr
 
 
+def test_parity_yaml_is_read_too_and_both_names_are_an_error(repo: Path):
+    (repo / ".github" / "parity.yaml").write_text("allow_emulation: false\n")
+    result = run("check", str(repo))
+    assert result.returncode == 2
+    assert "allow_emulation" in result.stderr and "parity.yaml:1" in result.stderr
+    (repo / ".github" / "parity.yaml").write_text("mode: advisory\n")
+    (repo / ".github" / "parity.yml").write_text("mode: advisory\n")
+    for command in ("check", "fix"):
+        both = run(command, str(repo))
+        assert both.returncode == 2
+        assert ".github/parity.yml and " in both.stderr and ".github/parity.yaml both exist" in both.stderr
+    # a workflow file finds its repository's parity.yaml as it finds parity.yml
+    (repo / ".github" / "parity.yml").unlink()
+    (repo / ".github" / "parity.yaml").write_text("allow_emulation: false\n")
+    alone = run("check", str(repo / ".github" / "workflows" / "ci.yml"))
+    assert alone.returncode == 2 and "parity.yaml:1" in alone.stderr
+
+
 def test_paths_are_relative_to_the_checked_root(repo: Path):
     data = json.loads(run("check", "--format", "json", cwd=repo).stdout)
     assert [w["path"] for w in data["workflows"]] == [".github/workflows/ci.yml"]
@@ -157,6 +175,16 @@ def test_usage_and_io_errors_exit_2(tmp_path: Path):
     result = run("check", str(bad), "--format", "json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["workflows"][0]["error"]["line"] == 2  # where input ended
+
+
+@pytest.mark.parametrize("command", ["check", "fix"])
+def test_a_folder_without_workflows_is_an_error_not_a_pass(tmp_path: Path, command: str) -> None:
+    (tmp_path / "README.md").write_text("no workflows here\n")
+    (tmp_path / ".github").mkdir()  # a repository whose workflows folder is missing
+    for where in (tmp_path, tmp_path / ".github"):
+        result = run(command, str(where))
+        assert result.returncode == 2, result.stdout + result.stderr
+        assert "no workflow files found" in result.stderr and result.stdout == ""
 
 
 def test_check_does_not_import_the_github_side():
@@ -302,3 +330,86 @@ def test_output_writes_more_renderings_of_the_same_check(tmp_path: Path) -> None
     assert json.loads(sarif.read_text())["runs"][0]["results"]
     assert summary.read_text().startswith("## Arch parity")
     assert run("check", "--output", "xml=x", str(tmp_path)).returncode == 2
+
+
+# ------------------------------------------------------------------------------- report
+
+
+def _report(*args: str, cwd: Path, database_url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    if database_url is not None:
+        env["DATABASE_URL"] = database_url
+    env["PYTHONPATH"] = str(Path(__file__).parents[1])
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "report", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_report_never_creates_a_database_and_names_the_setting(tmp_path: Path) -> None:
+    unset = _report(cwd=tmp_path)
+    assert unset.returncode == 2 and "DATABASE_URL" in unset.stderr and "does not exist" in unset.stderr
+    given = _report("--database", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert given.returncode == 2 and given.stderr.startswith("parity-bot: --database:")
+    from_env = _report(cwd=tmp_path, database_url=f"sqlite:///{tmp_path / 'y.db'}")
+    assert from_env.returncode == 2 and "DATABASE_URL" in from_env.stderr
+    assert list(tmp_path.iterdir()) == []  # nothing was created
+    for wrong in ("mysql://db/parity", "sqlite:relative.db", "sqlite://"):
+        refused = _report("--database", wrong, cwd=tmp_path)
+        assert refused.returncode == 2, wrong
+        assert refused.stderr.count("\n") == 1 and "sqlite:///PATH or postgresql://" in refused.stderr
+        assert "Traceback" not in refused.stderr and "DSN" not in refused.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_report_reads_a_database_given_as_a_path_or_a_url(tmp_path: Path) -> None:
+    import asyncio
+
+    from bot.core.scans import SCANNED, RepoScan
+    from bot.service.store import Store
+
+    database = tmp_path / "service.db"
+
+    async def one_scan() -> None:
+        store = Store(f"sqlite:///{database}")
+        await store.open()
+        scan = RepoScan(1, "octo/app", SCANNED, 1.0e9, "c0", 2, 1, 3, {"parity": 1, "amd64-only": 2})
+        await store.record_scan(1, scan, "{}")
+        await store.close()
+
+    asyncio.run(one_scan())
+    before = database.read_bytes()
+    as_path = _report("--database", str(database), "--format", "json", cwd=tmp_path)
+    assert as_path.returncode == 0, as_path.stderr
+    assert [row["repository"] for row in json.loads(as_path.stdout)["repositories"]] == ["octo/app"]
+    relative = _report("--database", "service.db", "--format", "json", cwd=tmp_path)
+    as_url = _report("--format", "json", cwd=tmp_path, database_url=f"sqlite:///{database}")
+    assert relative.stdout == as_url.stdout == as_path.stdout
+    assert database.read_bytes() == before  # only read
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+def test_a_fix_diff_of_a_subfolder_applies_at_the_repository_top_level(tmp_path: Path) -> None:
+    project = _amd64_repo(tmp_path / "services" / "api")
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for command in (["init", "-q"], ["add", "."], ["commit", "-qm", "ci"]):
+        subprocess.run([*git, *command], cwd=tmp_path, check=True, capture_output=True)
+    path = "services/api/.github/workflows/ci.yml"
+    for given, cwd in (
+        ("services/api", tmp_path),
+        (".", project),
+        (".github/workflows", project),
+        (str(project / ".github/workflows/ci.yml"), project / ".github"),
+    ):
+        diff = run("fix", given, cwd=cwd)
+        assert diff.returncode == 0, diff.stderr
+        assert diff.stdout.startswith(f"--- a/{path}\n+++ b/{path}\n"), (given, diff.stdout[:200])
+    patch = tmp_path / "fix.patch"
+    patch.write_text(diff.stdout)
+    applied = subprocess.run(["git", "apply", str(patch)], cwd=tmp_path, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stderr
+    assert run("check", "services/api", cwd=tmp_path).returncode == 0

@@ -34,7 +34,8 @@ REPO = {
     "sub/Makefile": "all:\n\tgo build ./...\n",
     "package.json": json.dumps({"scripts": {"ci": "eslint . && tsc --noEmit", "test": "vitest run"}}),
     "justfile": (
-        "default:\n    just --list\n\nsmoke arg='x':\n    cargo run --release -- {{arg}}\n    pytest tests/smoke\n"
+        "default:\n    just --list\n\n"
+        "smoke arg='x':\n    cargo run --release -- {{arg}}\n    pytest tests/smoke\n"
     ),
     ".github/actions/build/action.yml": textwrap.dedent("""\
         name: build

@@ -79,3 +79,24 @@ def test_the_dockerfile_is_clean_by_hadolint() -> None:
         [hadolint, "--no-color", str(ROOT / "Dockerfile")], capture_output=True, text=True, timeout=60
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _build_stage_copies() -> set[str]:
+    """What the Dockerfile's build stage (the first FROM up to the second) copies from the context."""
+    stages = (ROOT / "Dockerfile").read_text().split("\nFROM ")
+    assert len(stages) >= 3, "the Dockerfile has a build stage and a runtime stage"
+    copied: set[str] = set()
+    for line in stages[1].splitlines():
+        words = line.split()
+        if words[:1] == ["COPY"] and not any(word.startswith("--from") for word in words):
+            copied.update(word.rstrip("/") for word in words[1:-1])
+    return copied
+
+
+def test_the_image_build_stage_copies_every_file_the_package_build_reads() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    needed = {"pyproject.toml", project["readme"], *project["license-files"], "bot"}
+    missing = needed - _build_stage_copies()
+    assert not missing, f"the build stage does not copy {sorted(missing)}"

@@ -153,17 +153,113 @@ def test_the_development_hooks_are_a_valid_pre_commit_config() -> None:
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_the_package_builds_and_the_wheel_carries_the_config_schema(tmp_path: Path) -> None:
-    built = _run(sys.executable, "-m", "build", "--outdir", tmp_path, ROOT)
-    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
-    sdist, wheel_path = sorted(tmp_path.glob("*.tar.gz")), sorted(tmp_path.glob("*.whl"))
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The sdist and the wheel, built from this tree as PyPI would get them."""
+    out = tmp_path_factory.mktemp("dist")
+    done = _run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    sdist, wheel_path = sorted(out.glob("*.tar.gz")), sorted(out.glob("*.whl"))
     assert len(sdist) == len(wheel_path) == 1
-    checked = _run(BIN / "twine", "check", "--strict", *sdist, *wheel_path)
+    return {"sdist": sdist[0], "wheel": wheel_path[0]}
+
+
+def test_the_package_builds_and_the_wheel_carries_the_config_schema(built: dict[str, Path]) -> None:
+    checked = _run(BIN / "twine", "check", "--strict", built["sdist"], built["wheel"])
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    with zipfile.ZipFile(wheel_path[0]) as wheel:
+    with zipfile.ZipFile(built["wheel"]) as wheel:
         names = wheel.namelist()
     assert "bot/schema/parity.schema.json" in names
+    assert "bot/app.yml" in names  # the App manifest setup mode registers from
     assert any(name.endswith("licenses/LICENSE") for name in names)
+
+
+def _setup_page(parity_bot: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str] | str:
+    """`parity-bot serve` with no credentials, run in an empty folder: the setup page's
+    HTML, or the finished process when it did not serve."""
+    import httpx
+
+    from tests.service_harness import free_port, wait_until
+
+    work = tmp_path / "work"
+    work.mkdir(parents=True)
+    port = free_port()
+    environment = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "ENV_FILE": str(work / ".env"),
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite'}",
+        **env,
+    }
+    log = (tmp_path / "serve.log").open("w")
+    process = subprocess.Popen([parity_bot, "serve"], cwd=work, env=environment, stdout=log, stderr=log)
+    try:
+
+        def page() -> str | None:
+            if process.poll() is not None:
+                return "exited"
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/", timeout=1)
+            except httpx.HTTPError:
+                return None
+            return response.text if response.status_code == 200 else None
+
+        text = wait_until(page, 60, "the setup page")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        log.close()
+    if text == "exited":
+        return subprocess.CompletedProcess([], process.returncode, "", (tmp_path / "serve.log").read_text())
+    return str(text)
+
+
+def _manifest_on(page: str) -> dict[str, object]:
+    import html
+    import re
+
+    found = re.search(r"value='([^']+)'", page)
+    assert found is not None, page
+    manifest: dict[str, object] = json.loads(html.unescape(found.group(1)))
+    return manifest
+
+
+@pytest.mark.parametrize("kind", ["wheel", "sdist"])
+def test_setup_mode_serves_its_page_from_a_regular_install(
+    built: dict[str, Path], tmp_path: Path, kind: str
+) -> None:
+    """`pip install` of the wheel or the sdist (not this tree), then `serve` with no
+    credentials in a folder with nothing in it: the manifest comes from the package."""
+    venv = tmp_path / "venv"
+    assert _run(sys.executable, "-m", "venv", venv).returncode == 0
+    installed = _run(venv / "bin/python", "-m", "pip", "install", "--quiet", built[kind])
+    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
+    where = _run(venv / "bin/python", "-c", "import bot; print(bot.__file__)", cwd=tmp_path)
+    assert where.stdout.startswith(str(venv)), where.stdout + where.stderr  # not this tree
+    page = _setup_page(venv / "bin/parity-bot", tmp_path)
+    assert isinstance(page, str), page.stderr
+    assert "Register the GitHub App" in page
+    manifest = _manifest_on(page)
+    assert manifest["name"] == "parity-bot" and "pull_request" in manifest["default_events"]  # type: ignore[operator]
+
+
+def test_app_manifest_overrides_the_packaged_one_and_a_missing_one_is_named(tmp_path: Path) -> None:
+    script = shutil.which("parity-bot", path=str(BIN))
+    assert script is not None  # this tree's editable install
+    custom = tmp_path / "ours.yml"
+    custom.write_text("name: our-parity\ndefault_events: [pull_request]\n")
+    page = _setup_page(Path(script), tmp_path / "a", APP_MANIFEST=str(custom))
+    assert isinstance(page, str), page.stderr
+    assert _manifest_on(page)["name"] == "our-parity"
+    plain = _setup_page(Path(script), tmp_path / "b")  # editable install, nothing set
+    assert isinstance(plain, str) and _manifest_on(plain)["name"] == "parity-bot"
+    missing = _setup_page(Path(script), tmp_path / "c", APP_MANIFEST=str(tmp_path / "nope.yml"))
+    assert isinstance(missing, subprocess.CompletedProcess)
+    assert missing.returncode == 2
+    assert f"parity-bot: APP_MANIFEST={tmp_path / 'nope.yml'}: No such file or directory" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
 
 def test_this_repository_judges_itself_at_parity() -> None:
@@ -177,3 +273,38 @@ def test_this_repository_judges_itself_at_parity() -> None:
     # the tests run natively on both architectures for every Python
     legs = {(leg["matrix"]["python"], leg["arch"], leg["emulated"]) for leg in jobs["test"]["legs"]}
     assert legs == {(python, arch, False) for python in ("3.11", "3.12", "3.13") for arch in ("amd64", "arm64")}
+
+
+def _fake_python(path: Path, version: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho {version}\n")  # what `-c 'print(version)'` prints
+    path.chmod(0o755)
+    return path
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("target", ["demo", "test"])
+def test_make_refuses_an_old_python_in_one_line_before_installing(tmp_path: Path, target: str) -> None:
+    shutil.copy(ROOT / "Makefile", tmp_path)
+    shutil.copy(ROOT / "pyproject.toml", tmp_path)
+    shutil.copytree(ROOT / ".ci", tmp_path / ".ci")
+    old = _fake_python(tmp_path / "bin" / "python3.10", "3.10")
+    done = _run("make", target, f"PYTHON={old}", cwd=tmp_path)
+    assert done.returncode != 0
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "parity-bot needs Python 3.11 or newer" in lines[0] and "PYTHON=python3.12" in lines[0]
+    assert not (tmp_path / ".venv").exists()  # nothing was installed
+    # .ci/run says the same when called directly, as CI does
+    direct = _run("bash", tmp_path / ".ci/run", env={**os.environ, "PYTHON": str(old)}, cwd=tmp_path)
+    assert direct.returncode == 1 and "needs Python 3.11 or newer" in direct.stderr
+    assert not (tmp_path / ".venv").exists()
+
+
+def test_the_python_check_passes_a_new_python_and_names_an_old_venv(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / ".ci", tmp_path / ".ci")
+    fine = _run("bash", tmp_path / ".ci/python-check", sys.executable)
+    assert (fine.returncode, fine.stdout) == (0, "")
+    _fake_python(tmp_path / ".venv" / "bin" / "python", "3.10")
+    stale = _run("bash", tmp_path / ".ci/python-check", sys.executable)
+    assert stale.returncode == 1 and "remove .venv" in stale.stdout

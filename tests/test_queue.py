@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -12,27 +11,32 @@ from pathlib import Path
 import pytest
 
 from bot.service.queue import PostgresQueue, Queue, SqliteQueue, backoff
-
-PG_ADMIN = os.environ.get("PARITY_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+from tests import postgres
 
 
 async def _pg_database() -> str:
+    """A fresh database on the tests' PostgreSQL (tests/postgres.py: PARITY_TEST_POSTGRES,
+    else a throwaway server); never skipped: a PostgreSQL test that cannot run fails."""
     import asyncpg
 
+    try:
+        admin_url = await asyncio.to_thread(postgres.admin_url)
+    except postgres.PostgresUnavailable as exc:
+        pytest.fail(str(exc))
     name = f"parity_test_{uuid.uuid4().hex[:12]}"
     try:
-        admin = await asyncpg.connect(PG_ADMIN)
+        admin = await asyncpg.connect(admin_url)
     except (OSError, asyncpg.PostgresError) as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG_ADMIN} ({exc}); .ci/run starts it")
+        pytest.fail(f"PostgreSQL is not reachable at {admin_url} ({exc})")
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.close()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name
+    return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
 async def _drop(url: str) -> None:
     import asyncpg
 
-    admin = await asyncpg.connect(PG_ADMIN)
+    admin = await asyncpg.connect(postgres.admin_url())
     await admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
     await admin.close()
 

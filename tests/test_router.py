@@ -25,7 +25,7 @@ def _repo(name: str = "octo/lib") -> dict[str, Any]:
 
 
 def test_the_app_subscribes_to_exactly_the_routed_events() -> None:
-    manifest = YAML(typ="safe").load((ROOT / "app.yml").read_text())
+    manifest = YAML(typ="safe").load((ROOT / "bot" / "app.yml").read_text())
     subscribed = set(manifest["default_events"])
     assert subscribed | ALWAYS_DELIVERED == set(router.WEBHOOK_EVENTS)
     assert not subscribed & ALWAYS_DELIVERED

@@ -60,6 +60,14 @@ def test_the_github_folder_gives_the_workflows_tree_and_the_config_blob() -> Non
         ]
     )
     assert (folder.workflows_sha, folder.config_path, folder.config_sha) == ("t1", ".github/parity.yaml", "c1")
+    assert not folder.both_configs
+    both = github_folder(
+        [
+            {"name": "parity.yaml", "type": "file", "sha": "c1"},
+            {"name": "parity.yml", "type": "file", "sha": "c2"},
+        ]
+    )
+    assert both.both_configs and (both.config_path, both.config_sha) == (".github/parity.yml", "c2")
     bare = github_folder([{"name": "dependabot.yml", "type": "file", "sha": "x"}])
     assert (bare.workflows_sha, bare.config_path) == (None, None)
 

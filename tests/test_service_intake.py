@@ -45,7 +45,43 @@ def test_bad_or_missing_signature_is_401(service: Service) -> None:
         headers={"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "x"},
     )
     assert response.status_code == 401
+    assert response.json()["message"].startswith("X-Hub-Signature-256 is missing")
     assert jobs(service) == []
+    metrics = httpx.get(service.url + "/metrics").text
+    assert 'parity_deliveries_total{event="unverified",outcome="no_signature"} 1.0' in metrics
+    assert 'parity_deliveries_total{event="unverified",outcome="bad_signature"} 1.0' in metrics
+
+
+def test_the_rate_limit_gauge_is_absent_until_github_says(github: FakeGitHub, service: Service) -> None:
+    from bot.service.metrics import Registry
+
+    fresh = Registry()  # a service that has not heard from GitHub yet
+    assert b"parity_github_rate_limit_remaining" not in fresh.render()  # not a 0 that alerts
+    fresh.rate_limit.set(12)
+    assert b"parity_github_rate_limit_remaining 12.0" in fresh.render()
+    # The running service shows what GitHub's last response said.
+    github.rate_remaining = 4321
+    assert service.deliver("installation", example("installation.created")).status_code == 202
+
+    def shown() -> float | None:
+        for line in httpx.get(service.url + "/metrics").text.splitlines():
+            if line.startswith("parity_github_rate_limit_remaining "):
+                return float(line.split()[1])
+        return None
+
+    wait_until(lambda: (shown() or 5000) <= 4321, 20, "the rate limit gauge")
+
+
+def test_a_failed_token_request_is_logged_with_its_real_path(github: FakeGitHub, service: Service) -> None:
+    from tests.fake_github import Fault
+
+    github.faults.append(Fault("POST", r"^/app/installations/\d+/access_tokens$", status=404, times=10))
+    payload = example("pull_request.opened")
+    installation = payload["installation"]["id"]
+    assert service.deliver("pull_request", payload).status_code == 202
+    wanted = f"POST /app/installations/{installation}/access_tokens"
+    wait_until(lambda: wanted in service.logs(), 20, "the failed token request in the log")
+    assert "{installation_id}" not in service.logs()
 
 
 def test_rotated_secret_is_accepted(service: Service) -> None:

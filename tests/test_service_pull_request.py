@@ -100,6 +100,25 @@ def test_config_comes_from_the_default_branch_not_the_pull_request(
     assert run["conclusion"] == "neutral"  # advisory, from main; not "skipped"
 
 
+def test_config_named_parity_yaml_is_read_and_both_names_fail_the_check(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=15, config=None)
+    repo.files["main"][".github/parity.yaml"] = b"mode: advisory\n"
+    service.deliver("pull_request", pull_request_event(repo, 15, sha))
+    assert completed_run(github, sha)["conclusion"] == "neutral"  # advisory, from parity.yaml
+    repo.files["main"][".github/parity.yml"] = b"mode: advisory\n"
+    service.deliver("pull_request", pull_request_event(repo, 15, sha), delivery="again")
+    run = wait_until(
+        lambda: next((r for r in github.runs_for(sha) if r["conclusion"] == "failure"), None),
+        30,
+        "the check failed on two configs",
+    )
+    assert run["output"]["title"] == "The parity-bot config is invalid"
+    summary = run["output"]["summary"]
+    assert f"{repo.full_name}:.github/parity.yml and {repo.full_name}:.github/parity.yaml both exist" in summary
+
+
 def test_owner_config_with_extends(github: FakeGitHub, service: Service) -> None:
     from tests.fake_github import Repository
 

@@ -163,12 +163,13 @@ def test_installing_scans_each_active_repository_once_and_a_quiet_round_costs_on
     assert set(per_repo) == set(active)
     others = [r for r in later if r not in listing]
     # Besides, per round and not per repository: a token, the installation's repository
-    # list, the owner's config, and the org report (the App's login once, find, edit).
+    # list, the owner's config (both names), and the org report (the App's login once, find, edit).
     report_issue = next(iter(repos[".github"].issues))
     assert {(r.method, r.path) for r in others} <= {
         ("POST", f"/app/installations/{INSTALLATION}/access_tokens"),
         ("GET", "/installation/repositories"),
         ("GET", f"/repos/{ORG}/.github/contents/.github/parity.yml"),
+        ("GET", f"/repos/{ORG}/.github/contents/.github/parity.yaml"),  # either name
         ("GET", "/app"),
         ("GET", f"/repos/{ORG}/.github/issues"),
         ("PATCH", f"/repos/{ORG}/.github/issues/{report_issue}"),

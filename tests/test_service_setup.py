@@ -58,3 +58,32 @@ def test_manifest_flow_writes_env_and_the_service_then_runs(tmp_path: Path) -> N
     finally:
         service.stop()
         github.stop()
+
+
+def test_setup_mode_says_where_its_page_is_and_answers_probes_like_a_registered_service(
+    tmp_path: Path,
+) -> None:
+    service = Service(tmp_path, None, GITHUB_API_URL="http://127.0.0.1:9")  # never called here
+    service.start()
+    try:
+        ready = httpx.get(service.url + "/readyz")
+        assert ready.status_code == 503
+        assert ready.json() == {"message": "setup mode: not registered yet"}  # JSON, as when registered
+        metrics = httpx.get(service.url + "/metrics")
+        assert metrics.status_code == 200 and "process_resident_memory_bytes" in metrics.text
+        refused = httpx.get(service.url + "/setup/callback", params={"code": "x", "state": "forged"})
+        assert refused.status_code == 400 and "state does not match" in refused.text
+        missing = httpx.get(service.url + "/setup/callback")
+        assert missing.status_code == 400
+    finally:
+        service.stop()
+    where = f"http://127.0.0.1:{service.port}/"
+    assert any(where in line["message"] and line.get("url") == where for line in service.log_lines())
+
+
+def test_setup_mode_logs_the_public_url_when_one_is_set(tmp_path: Path) -> None:
+    service = Service(tmp_path, None, PUBLIC_URL="https://parity.example.org")
+    service.start()
+    service.stop()
+    messages = [line["message"] for line in service.log_lines()]
+    assert any("open https://parity.example.org/ to register the App" in message for message in messages)

@@ -64,6 +64,53 @@ def test_hostile_or_broken_yaml_is_a_clear_error(data, message, line):
         assert info.value.line == line
 
 
+UNCLOSED_QUOTE = b"""\
+on: push
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make
+      - run: "pytest -q
+      - run: echo done
+"""
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "parts"),
+    [
+        # the quote opened on line 7; the parser only noticed at the end of the file (line 9)
+        (
+            UNCLOSED_QUOTE,
+            7,
+            ("end of stream at the end of the file", "quoted scalar that opened on line 7, column 14"),
+        ),
+        (
+            b"a: 1\nwith: {x: 1,\n  y: 2\n",
+            2,
+            ("at the end of the file", "flow mapping that opened on line 2, column 7"),
+        ),
+        # stopped mid-file: the line where it stopped, and the block it was in
+        (
+            b"jobs:\n  a: 1\n b: 2\nc: 3\n",
+            3,
+            ("expected key on line 3", "block mapping that opened on line 1, column 1"),
+        ),
+        (
+            b"steps: [a, b\nx: 1\n",
+            2,
+            ("expected ',' or ']' on line 2", "flow sequence that opened on line 1, column 8"),
+        ),
+    ],
+)
+def test_broken_yaml_names_where_parsing_stopped_and_where_the_construct_opened(data, line, parts):
+    with pytest.raises(YamlError) as info:
+        parse(data)
+    assert info.value.line == line
+    for part in parts:
+        assert part in info.value.message
+
+
 def test_oversize_file_is_refused():
     with pytest.raises(YamlError, match="limit"):
         parse(b"#" * (MAX_FILE_BYTES + 1))

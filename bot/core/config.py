@@ -1,5 +1,8 @@
 """`.github/parity.yml`: the policy a repository (or its organisation) sets.
 
+The file may also be named `.github/parity.yaml` (the schema's catalog entry matches both);
+a repository with both has a config error naming both, never one silently preferred.
+
 `bot/schema/parity.schema.json` is the one definition of the file: it validates it here
 (messages name the key and its line) and is published for editors. Unknown keys are an
 error, never silently ignored: a typo like `allow_emulation` must not quietly change a
@@ -10,7 +13,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,7 +32,23 @@ class ConfigError(Exception):
 EVERY_LEG = "every-leg"  # each judged amd64 leg has an arm64 twin
 EVERY_VALUE = "every-value"  # each value of each matrix key runs on some arm64 leg
 ANY_LEG = "any-leg"  # one judged arm64 leg is enough
-COVERAGE_LEVELS = (EVERY_LEG, EVERY_VALUE, ANY_LEG)
+
+
+CONFIG_PATHS = (".github/parity.yml", ".github/parity.yaml")
+
+
+def both_configs(where: str = "") -> ConfigError:
+    """The error for a repository holding both names (`where`: `owner/repo:` or a folder)."""
+    first, second = (f"{where}{path}" for path in CONFIG_PATHS)
+    return ConfigError(f"{first} and {second} both exist: keep one (parity-bot reads either name)")
+
+
+def config_path(present: Collection[str], where: str = "") -> str | None:
+    """Which of CONFIG_PATHS is the config, given the paths of those that exist."""
+    found = [path for path in CONFIG_PATHS if path in present]
+    if len(found) > 1:
+        raise both_configs(where)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 from bot.core.analysis import Report
-from bot.core.config import Policy
+from bot.core.config import CONFIG_PATHS, Policy
 from bot.core.fixes import plan
 from bot.core.verdicts import STATUSES
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import decoded
 
-CONFIG_NAMES = ("parity.yml", "parity.yaml")  # in `.github/`
+CONFIG_NAMES = tuple(path.removeprefix(".github/") for path in CONFIG_PATHS)  # in `.github/`
 WORKFLOWS_FOLDER = ".github/workflows"
 
 # What a scan row says about its repository.
@@ -60,17 +60,21 @@ class GithubFolder:
     workflows_sha: str | None
     config_path: str | None
     config_sha: str | None
+    both_configs: bool = False  # parity.yml and parity.yaml: a config error naming both
 
 
 def github_folder(listing: Iterable[Mapping[str, Any]]) -> GithubFolder:
     workflows_sha = config_path = config_sha = None
+    configs = 0
     for item in listing:
         name, kind = item.get("name"), item.get("type")
         if name == "workflows" and kind == "dir":
             workflows_sha = str(item["sha"])
-        elif name in CONFIG_NAMES and kind == "file" and config_path is None:
-            config_path, config_sha = f".github/{name}", str(item["sha"])
-    return GithubFolder(workflows_sha, config_path, config_sha)
+        elif name in CONFIG_NAMES and kind == "file":
+            configs += 1
+            if config_path is None or name == CONFIG_NAMES[0]:
+                config_path, config_sha = f".github/{name}", str(item["sha"])
+    return GithubFolder(workflows_sha, config_path, config_sha, configs > 1)
 
 
 def touches_scan_inputs(paths: Iterable[str]) -> bool:

@@ -151,6 +151,26 @@ def decoded(files: Mapping[str, bytes]) -> dict[str, str]:
     return texts
 
 
+def _invalid(exc: Exception, text: str) -> YamlError:
+    """The parser's error as one message naming where parsing stopped and, when the parser
+    says, where the construct it was in opened (an unclosed quote, bracket or block).
+
+    The error's line is where parsing stopped, unless that is the end of the file: then it
+    is where the unclosed construct opened (a line the file has, not the one after it)."""
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    stopped = getattr(exc, "problem_mark", None)
+    context = getattr(exc, "context", None)
+    opened = getattr(exc, "context_mark", None)
+    at_end = stopped is not None and stopped.index >= len(text.rstrip())
+    where = "" if stopped is None else " at the end of the file" if at_end else f" on line {stopped.line + 1}"
+    message = f"invalid YAML: {problem}{where}"
+    if context and opened is not None and (at_end or stopped is None or opened.line != stopped.line):
+        construct = context.removeprefix("while scanning ").removeprefix("while parsing ")
+        message += f", in {construct} that opened on line {opened.line + 1}, column {opened.column + 1}"
+    mark = opened if (at_end or stopped is None) and opened is not None else stopped
+    return YamlError(message, mark.line + 1 if mark is not None else None)
+
+
 def parse(data: bytes | str) -> Node | None:
     """Parse one YAML document; None for an empty file."""
     text = decode(data) if isinstance(data, bytes) else data
@@ -160,10 +180,7 @@ def parse(data: bytes | str) -> Node | None:
     try:
         root = composer.get_single_node()
     except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
-        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise YamlError(f"invalid YAML: {problem}", line) from None
+        raise _invalid(exc, text) from None
     finally:
         composer.dispose()
     if root is None:

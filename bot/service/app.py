@@ -76,7 +76,12 @@ def webhook_endpoint(
         except _TooLarge:
             deliveries.labels(event="unverified", outcome="too_large").inc()
             return _reply(413, f"payload over {max_bytes} bytes")
-        if not signatures.valid(body, request.headers.get("x-hub-signature-256"), settings.webhook_secrets):
+        signature = request.headers.get("x-hub-signature-256")
+        if not signature:
+            deliveries.labels(event="unverified", outcome="no_signature").inc()
+            log(logger, logging.WARNING, "rejected delivery: no signature", event=event, delivery=delivery)
+            return _reply(401, "X-Hub-Signature-256 is missing: is the App's webhook secret set?")
+        if not signatures.valid(body, signature, settings.webhook_secrets):
             deliveries.labels(event="unverified", outcome="bad_signature").inc()
             log(logger, logging.WARNING, "rejected delivery: bad signature", event=event, delivery=delivery)
             return _reply(401, "signature does not match")

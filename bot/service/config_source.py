@@ -1,28 +1,48 @@
 """Where a repository's policy comes from: its default branch, never the pull request.
 
-`.github/parity.yml` on the repository's default branch, else the same file in the owner's
-`.github` repository, else the defaults; `extends: OWNER/REPO[:PATH]` merges one level.
+`.github/parity.yml` (or `.github/parity.yaml`; both is an error naming both) on the
+repository's default branch, else the same file in the owner's `.github` repository, else
+the defaults; `extends: OWNER/REPO[:PATH]` merges one level.
 """
 
 from __future__ import annotations
 
-from bot.core.config import ConfigError, Policy, merge, parse_config, policy_from_dict
+from bot.core.config import (
+    CONFIG_PATHS,
+    ConfigError,
+    Policy,
+    config_path,
+    merge,
+    parse_config,
+    policy_from_dict,
+)
 from bot.service.events import Repo
 from bot.service.github import Api
 
-CONFIG_PATH = ".github/parity.yml"
+CONFIG_PATH = CONFIG_PATHS[0]  # what `extends: OWNER/REPO` without a path reads
+
+
+async def read_config(api: Api, owner: str, repo: str, ref: str | None = None) -> tuple[bytes, str] | None:
+    """A repository's config file (its text and `owner/repo:path`), None when it has none.
+
+    Both names are asked for: a repository with both gets a ConfigError naming both."""
+    texts = {path: await api.file(owner, repo, path, ref=ref) for path in CONFIG_PATHS}
+    found = config_path([path for path, text in texts.items() if text is not None], f"{owner}/{repo}:")
+    if found is None:
+        return None
+    text = texts[found]
+    assert text is not None
+    return text, f"{owner}/{repo}:{found}"
 
 
 async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
     """The policy and where it came from; a broken file raises ConfigError naming it."""
-    text = await api.file(repo.owner, repo.name, CONFIG_PATH, ref=repo.default_branch)
-    source = f"{repo.full_name}:{CONFIG_PATH}"
-    if text is None and repo.name != ".github":
-        text = await api.file(repo.owner, ".github", CONFIG_PATH)
-        source = f"{repo.owner}/.github:{CONFIG_PATH}"
-    if text is None:
+    found = await read_config(api, repo.owner, repo.name, ref=repo.default_branch)
+    if found is None and repo.name != ".github":
+        found = await read_config(api, repo.owner, ".github")
+    if found is None:
         return Policy(), "defaults"
-    return await policy_from_text(api, text, source)
+    return await policy_from_text(api, *found)
 
 
 async def policy_from_text(api: Api, text: bytes, source: str) -> tuple[Policy, str]:

@@ -107,11 +107,13 @@ def classify(exc: Exception, what: str) -> GitHubError:
 async def app_request(
     gh: GitHub[Any], endpoint: Endpoint, params: dict[str, Any] | None = None, **parts: object
 ) -> Response[Any]:
-    """A call with the App's own credentials (its JSON web token); errors classified."""
+    """A call with the App's own credentials (its JSON web token); errors classified, and
+    named by the path called (`/app/installations/42/access_tokens`), not its template."""
+    path = endpoint.url(**parts)
     try:
-        return await gh.arequest(endpoint.method, endpoint.url(**parts), params=params)
+        return await gh.arequest(endpoint.method, path, params=params)
     except Exception as exc:
-        raise classify(exc, str(endpoint)) from None
+        raise classify(exc, f"{endpoint.method} {path}") from None
 
 
 @dataclass(slots=True)

@@ -15,7 +15,6 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
-    Gauge,
     Histogram,
     gc_collector,
     generate_latest,
@@ -61,6 +60,26 @@ class DatabaseCollector(Collector):
         yield jobs
 
 
+class KnownGauge(Collector):
+    """A gauge with no sample until its value is known: read as 0 before the first
+    response, a rate limit left would look exhausted (and page whoever alerts near 0)."""
+
+    def __init__(self, name: str, documentation: str) -> None:
+        self.name = name
+        self.documentation = documentation
+        self.value: float | None = None
+
+    def set(self, value: float) -> None:
+        self.value = value
+
+    def collect(self) -> Iterator[Metric]:
+        if self.value is not None:
+            yield GaugeMetricFamily(self.name, self.documentation, value=self.value)
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(())  # no sample to probe: collect() may yield nothing
+
+
 class Registry:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
@@ -89,9 +108,10 @@ class Registry:
         self.github_calls = Counter(
             "parity_github_calls", "GitHub API calls by HTTP status", ["status"], registry=r
         )
-        self.rate_limit = Gauge(
-            "parity_github_rate_limit_remaining", "x-ratelimit-remaining of the last response", registry=r
+        self.rate_limit = KnownGauge(
+            "parity_github_rate_limit_remaining", "x-ratelimit-remaining of the last response"
         )
+        r.register(self.rate_limit)
         self.scans = Counter(
             "parity_scans",
             "Repository scans by outcome (scanned, unchanged, skipped as archived/disabled/empty, failed)",

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.render import org_report
 from bot.service import rest
@@ -32,8 +33,41 @@ def since_timestamp(text: str) -> float:
     return moment.timestamp()
 
 
+DEFAULT_DATABASE = "sqlite:///parity-bot.db"  # the service's default DATABASE_URL
+
+
+def database_url(given: str | None, environment: Mapping[str, str]) -> str:
+    """The database `report` reads: `--database`, else DATABASE_URL, else the service's
+    default. A file path or a `sqlite:///PATH` / `postgresql://…` URL; a SQLite file must
+    exist (the report never creates one). Anything else is a ReportError naming the setting."""
+    if given:
+        setting, value = "--database", given
+    elif environment.get("DATABASE_URL"):
+        setting, value = "DATABASE_URL", environment["DATABASE_URL"]
+    else:
+        setting, value = "DATABASE_URL (unset; the service's default)", DEFAULT_DATABASE
+    if value.startswith(("postgresql://", "postgres://")):
+        return value
+    if "://" in value:
+        if not value.startswith("sqlite:///") or value == "sqlite:///":
+            raise ReportError(
+                f"{setting}: {value!r} is not a database parity-bot reads: give a file path, "
+                "sqlite:///PATH or postgresql://…"
+            )
+        path = value[len("sqlite:///") :]
+    else:
+        path = value
+    if not Path(path).is_file():
+        problem = "is a folder" if Path(path).is_dir() else "does not exist"
+        raise ReportError(
+            f"{setting}: the database {path} {problem}; point --database or DATABASE_URL at the "
+            "service's database (sqlite:///PATH or postgresql://…)"
+        )
+    return "sqlite:///" + path
+
+
 async def from_database(url: str, form: str, installation: int | None, since: float | None) -> str:
-    store = Store(url)
+    store = Store(url, read_only=True)
     try:
         await store.open()
     except Exception as exc:

@@ -24,7 +24,7 @@ from datetime import date
 from typing import Any
 
 from bot.core.analysis import analyze
-from bot.core.config import ConfigError, Policy
+from bot.core.config import CONFIG_PATHS, ConfigError, Policy, both_configs
 from bot.core.scans import (
     FAILED,
     UNCHANGED,
@@ -37,7 +37,7 @@ from bot.core.scans import (
     workflow_entries,
 )
 from bot.service import rest
-from bot.service.config_source import CONFIG_PATH, policy_from_text
+from bot.service.config_source import policy_from_text
 from bot.service.github import Api, GitHubError, RateLimited
 from bot.service.logs import log
 from bot.service.queue import Queue
@@ -125,7 +125,7 @@ async def _report_repository(api: Api, payload: dict[str, Any], jobs: list[dict[
     """Where the round's org report goes: the owner's config must say `org_report: true`."""
     account = str(payload.get("account") or "")
     org = jobs[0]["org_config"] if jobs else (await _org_config(api, account) if account else None)
-    if not org:
+    if not org or "error" in org:
         return None
     try:
         policy, _ = await policy_from_text(api, org["text"].encode(), org["source"])
@@ -137,17 +137,24 @@ async def _report_repository(api: Api, payload: dict[str, Any], jobs: list[dict[
 
 
 async def _org_config(api: Api, owner: str) -> dict[str, str] | None:
-    """The owner's `.github` config (its text and blob sha), read once per round."""
-    try:
-        data = await api.request(rest.CONTENTS, owner=owner, repo=".github", path=CONFIG_PATH)
-    except GitHubError as exc:
-        if getattr(exc, "status", None) == 404:
-            return None
-        raise
-    if not isinstance(data, dict) or data.get("type") != "file":
-        return None
-    text = base64.b64decode(data.get("content") or "").decode("utf-8", "replace")
-    return {"sha": str(data["sha"]), "text": text, "source": f"{owner}/.github:{CONFIG_PATH}"}
+    """The owner's `.github` config (its text and blob sha), read once per round. Both
+    names present is kept as an `error` each repository's scan reports."""
+    found: list[dict[str, str]] = []
+    for path in CONFIG_PATHS:
+        try:
+            data = await api.request(rest.CONTENTS, owner=owner, repo=".github", path=path)
+        except GitHubError as exc:
+            if getattr(exc, "status", None) == 404:
+                continue
+            raise
+        if not isinstance(data, dict) or data.get("type") != "file":
+            continue
+        text = base64.b64decode(data.get("content") or "").decode("utf-8", "replace")
+        found.append({"sha": str(data["sha"]), "text": text, "source": f"{owner}/.github:{path}"})
+    if len(found) > 1:
+        error = both_configs(f"{owner}/.github:").message
+        return {"sha": "+".join(item["sha"] for item in found), "text": "", "source": "", "error": error}
+    return found[0] if found else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,9 +319,13 @@ async def _policy(
     api: Api, store: Store, installation: int, repo: str, folder: GithubFolder, org: dict[str, str] | None
 ) -> Policy:
     """The repository's policy, by the pull-request check's cascade, from cached blobs."""
+    if folder.both_configs:
+        raise both_configs(f"{repo}:")
     if folder.config_path and folder.config_sha:
         text = await _blob(api, store, installation, repo, folder.config_sha)
         return (await policy_from_text(api, text, f"{repo}:{folder.config_path}"))[0]
+    if org is not None and "error" in org:
+        raise ConfigError(org["error"])
     if org is not None:
         return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
     return Policy()

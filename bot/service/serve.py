@@ -86,7 +86,13 @@ def main() -> int:
         sys.stderr.write(f"parity-bot: {exc}\n")
         return 2
     logs.setup(settings.log_level, settings.log_format, settings.secrets())
-    app = build_app(settings)
+    try:
+        app = build_app(settings)
+    except SettingsError as exc:  # the App manifest (setup mode) unreadable
+        import sys
+
+        sys.stderr.write(f"parity-bot: {exc}\n")
+        return 2
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=settings.host,

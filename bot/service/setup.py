@@ -1,4 +1,4 @@
-"""Setup mode: register the App from `app.yml` through GitHub's manifest flow.
+"""Setup mode: register the App from `bot/app.yml` through GitHub's manifest flow.
 
 `serve` without credentials serves a page at `/` whose button posts the manifest to GitHub
 (hook URL and redirect filled in). GitHub sends the browser back to `/setup/callback` with a
@@ -10,39 +10,50 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import os
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.core.yamlnodes import parse, plain
+from bot.core.yamlnodes import YamlError, parse, plain
 from bot.service import rest
 from bot.service.github import Clients, GitHubError
-from bot.service.metrics import Registry
-from bot.service.settings import Settings
+from bot.service.logs import log
+from bot.service.metrics import CONTENT_TYPE, Registry
+from bot.service.settings import Settings, SettingsError
+
+logger = logging.getLogger("parity.setup")
 
 
-def manifest_path() -> Path:
-    for candidate in (
-        os.environ.get("APP_MANIFEST"),
-        "app.yml",
-        str(Path(__file__).resolve().parents[2] / "app.yml"),
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    raise FileNotFoundError("app.yml (the App manifest) not found; set APP_MANIFEST")
+def manifest_text() -> bytes:
+    """The App manifest: the file APP_MANIFEST names, else the one inside the package (so
+    every kind of install, wheel, sdist, editable or the image, has it)."""
+    override = os.environ.get("APP_MANIFEST")
+    if override:
+        try:
+            return Path(override).read_bytes()
+        except OSError as exc:
+            raise SettingsError(f"APP_MANIFEST={override}: {exc.strerror}") from None
+    return resources.files("bot").joinpath("app.yml").read_bytes()
 
 
 def load_manifest() -> dict[str, Any]:
-    data = plain(parse(manifest_path().read_bytes()))
+    try:
+        data = plain(parse(manifest_text()))
+    except YamlError as exc:
+        raise SettingsError(f"the App manifest: {exc.message}") from None
     if not isinstance(data, dict):
-        raise ValueError("app.yml must be a mapping")
+        raise SettingsError("the App manifest must be a mapping")
     return data
 
 
@@ -56,12 +67,24 @@ def web_url(api_url: str) -> str:
     return api_url.rstrip("/")
 
 
-def _page(title: str, body: str) -> HTMLResponse:
+def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     return HTMLResponse(
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title>"
         f"</head><body style='font-family:sans-serif;max-width:40em;margin:3em auto'>"
-        f"<h1>{title}</h1>{body}</body></html>"
+        f"<h1>{title}</h1>{body}</body></html>",
+        status_code=status,
     )
+
+
+def setup_page_url(settings: Settings) -> str:
+    """Where a person opens the setup page: PUBLIC_URL, else this host and port (a
+    wildcard listen address is reached as localhost)."""
+    if settings.public_url:
+        return settings.public_url.rstrip("/") + "/"
+    host = "localhost" if settings.host in ("0.0.0.0", "::", "") else settings.host
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{settings.port}/"
 
 
 def write_env(path: str, values: dict[str, str]) -> None:
@@ -73,6 +96,7 @@ def write_env(path: str, values: dict[str, str]) -> None:
 
 def create_setup_app(settings: Settings) -> Starlette:
     manifest = load_manifest()
+    metrics = Registry()
     state = secrets.token_urlsafe(24)
     github = web_url(settings.github_api_url)
 
@@ -102,13 +126,14 @@ def create_setup_app(settings: Settings) -> Starlette:
                 "Setup failed",
                 "<p>The request did not come from this setup page "
                 "(state does not match). Start again at <a href='/'>/</a>.</p>",
+                400,
             )
         clients = Clients("0", "", settings.github_api_url, settings.github_timeout, Registry())
         try:
             async with clients.anonymous() as api:
                 app = await api.request(rest.MANIFEST_CONVERSION, code=code)
         except GitHubError as exc:
-            return _page("Setup failed", f"<p>GitHub did not accept the code: {html.escape(str(exc))}</p>")
+            return _page("Setup failed", f"<p>GitHub did not accept the code: {html.escape(str(exc))}</p>", 502)
         write_env(
             settings.env_file,
             {"APP_ID": str(app["id"]), "PRIVATE_KEY": app["pem"], "WEBHOOK_SECRET": app["webhook_secret"]},
@@ -129,8 +154,24 @@ def create_setup_app(settings: Settings) -> Starlette:
         return PlainTextResponse("ok (setup mode)\n")
 
     async def readyz(request: Request) -> Response:
-        # Alive, but not an App yet: a load balancer must not send webhooks here.
-        return PlainTextResponse("setup mode: not registered yet\n", status_code=503)
+        # Alive, but not an App yet: a load balancer must not send webhooks here. The same
+        # JSON shape as a registered service's answer.
+        return JSONResponse({"message": "setup mode: not registered yet"}, status_code=503)
+
+    async def metrics_endpoint(request: Request) -> Response:
+        # The process's own metrics: what is scraped in every mode keeps answering.
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        log(
+            logger,
+            logging.INFO,
+            f"setup mode (no App credentials): open {setup_page_url(settings)} to register the App",
+            url=setup_page_url(settings),
+            env_file=settings.env_file,
+        )
+        yield
 
     return Starlette(
         routes=[
@@ -138,5 +179,7 @@ def create_setup_app(settings: Settings) -> Starlette:
             Route("/setup/callback", callback),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-        ]
+            Route("/metrics", metrics_endpoint),
+        ],
+        lifespan=lifespan,
     )

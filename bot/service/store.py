@@ -18,6 +18,7 @@ import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from bot.core.scans import RepoScan
@@ -152,13 +153,20 @@ class _Backend(Protocol):
 
 
 class _Sqlite:
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, read_only: bool = False) -> None:
         self.path = path
+        self.read_only = read_only
         self._db: sqlite3.Connection | None = None
         self._lock = threading.Lock()
 
     async def open(self) -> None:
         def connect() -> None:
+            if self.read_only:  # never creates the file, the schema or anything else
+                uri = Path(self.path).resolve().as_uri() + "?mode=ro"
+                self._db = sqlite3.connect(
+                    uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False
+                )
+                return
             db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(_SQLITE_SCHEMA)
@@ -196,14 +204,17 @@ def _numbered(sql: str) -> str:
 
 
 class _Postgres:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
         self.url = url.replace("postgres://", "postgresql://", 1)
+        self.read_only = read_only
         self._pool: Any = None
 
     async def open(self) -> None:
         import asyncpg
 
         self._pool = await asyncpg.create_pool(self.url, min_size=1, max_size=5)
+        if self.read_only:
+            return
         async with self._pool.acquire() as db, db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock(7262)")
             await db.execute(_PG_SCHEMA)
@@ -270,12 +281,13 @@ def _where_installation(installation: int | None, alias: str = "") -> tuple[str,
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, read_only: bool = False) -> None:
+        """`read_only` (for `parity-bot report`): open an existing database, create nothing."""
         if url.startswith("sqlite://"):
             path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:"
-            self.db: _Backend = _Sqlite(path or ":memory:")
+            self.db: _Backend = _Sqlite(path or ":memory:", read_only)
         else:
-            self.db = _Postgres(url)
+            self.db = _Postgres(url, read_only)
 
     async def open(self) -> None:
         await self.db.open()
