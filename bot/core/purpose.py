@@ -138,10 +138,11 @@ class Rule:
 
 
 @cache
-def _compile(source: str) -> re.Pattern[str]:
-    # On first use: a run meets a few dozen of the rules, and compiling all of them would
-    # cost more than judging a repository.
-    return re.compile(source, re.IGNORECASE)
+def _compile(source: str, flags: int = 0) -> re.Pattern[str]:
+    # On first use: a run meets a few dozen of the rules (and of the patterns below that
+    # only some workflows need), and compiling all of them would cost more than judging a
+    # repository.
+    return re.compile(source, re.IGNORECASE | flags)
 
 
 def _rules(purpose: str, *patterns: str | tuple[str, str]) -> tuple[Rule, ...]:
@@ -890,12 +891,12 @@ _TARGET_INPUT_ACTIONS = re.compile(
 )
 # An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
 # `org/setup-thing`): neutral, like the setup actions.
-_INSTALLER_NAME = re.compile(
-    r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$", re.I
+_INSTALLER_NAME_SOURCE = (
+    r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
 )
 # An action no rule knows, named for what it does with what others built (whole words).
-_PUBLISH_NAME = re.compile(r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])", re.I)
-_CHECK_NAME = re.compile(r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])", re.I)
+_PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
+_CHECK_NAME_SOURCE = r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])"
 _LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
@@ -941,7 +942,8 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     """(purpose, matched text, tag) for one shell command; ('', '', '') when it is plumbing."""
     if depth > _MAX_NESTING:
         return None
-    text = _TRAILING_COMMENT.sub("", command).strip()  # `then  # see …/cmake`: not a command
+    # `then  # see …/cmake`: a comment is not a command
+    text = (_TRAILING_COMMENT.sub("", command) if "#" in command else command).strip()
     if not text or text.startswith("#"):
         return _PLUMBING_RESULT
     # `done) -o out`: the end of a loop inside `$( … )`, which the splitter cut at its `;`
@@ -988,7 +990,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
 # Task runners and the recipe they are given: `just test`, `mage -v check`, `task lint`,
 # `spin build`, `cargo xtask docs`, `cargo lint` (an alias). Only when no rule read the
 # command, and by whole words of the recipe's name: weak, as names are.
-_TASK_RUNNER = re.compile(
+_TASK_RUNNER_SOURCE = (
     r"^(?:just|task|go-task|mage|invoke|inv|rake|spin|poe|hatch run|pdm run|nx(?: run)?|turbo run|"
     r"cargo xtask|cargo make|cargo(?= [a-z][\w-]*(?:\s|$))|xtask|\./x(?:\.py)?)"
     r"((?:\s+-\S+)*)\s+([A-Za-z][\w:.-]*)"
@@ -1005,7 +1007,7 @@ _RECIPE_WORDS = (  # in this order: `hooks-check` lints, `check` tests
 
 
 def _task_recipe(text: str) -> tuple[str, str, str] | None:
-    match = _TASK_RUNNER.match(text)
+    match = _compile(_TASK_RUNNER_SOURCE).match(text)
     if match is None:
         return None
     words = set(re.split(r"[-_:.]", match.group(2).lower()))
@@ -1035,7 +1037,7 @@ def _classify_uses(action: str) -> ActionRule | None:
     return next((rule for rule in USES_RULES if rule.matches(action)), None)
 
 
-_GO_PLATFORM = re.compile(
+_GO_PLATFORM_SOURCE = (
     r"(?<![\w/])(linux|windows|darwin|freebsd|openbsd|netbsd|illumos|solaris|aix|android|ios|js|wasip1)/"
     r"(amd64|arm64|386|arm|armv\d|ppc64le|ppc64|s390x|riscv64|mips\w*|loong64|wasm)(?![\w/])"
 )
@@ -1048,7 +1050,7 @@ def _platforms_given(step: Step, contexts: Mapping[str, Any]) -> list[tuple[str,
     for key, value in step.with_.items():
         if key in ("platforms", "archs") or not isinstance(value, str):
             continue
-        for os_name, arch in _GO_PLATFORM.findall(render_text(value, contexts)):
+        for os_name, arch in _compile(_GO_PLATFORM_SOURCE).findall(render_text(value, contexts)):
             found[(os_name, arch)] = None
     return list(found)
 
@@ -1077,8 +1079,10 @@ def _step_evidence(
 ) -> list[Evidence]:
     found: list[Evidence] = []
     where = _step_label(step)
-    directory = plain(step.node.get("working-directory"))
-    cwd = directory if isinstance(directory, str) and "${{" not in directory else ""
+    cwd = ""
+    if read is not None:  # where the step's scripts are found from
+        directory = plain(step.node.get("working-directory"))
+        cwd = directory if isinstance(directory, str) and "${{" not in directory else ""
     if step.uses:
         action = step.uses.split("@", 1)[0].strip()
         rule = _classify_uses(action)
@@ -1098,7 +1102,7 @@ def _step_evidence(
                 purpose = OTHER_TARGET  # `only: cp314-pyodide_wasm32` names the wheel's platform
             elif _X86_WORD.search(only):
                 purpose = X86_SPECIFIC
-        platforms = _platforms_given(step, contexts) if purpose is None else []
+        platforms = _platforms_given(step, contexts) if purpose is None and step.with_ else []
         if len(platforms) > 1:
             # `promu_opts: -p linux/amd64 -p linux/arm64 -p windows/amd64`: one host builds
             # for every platform it is given
@@ -1107,9 +1111,13 @@ def _step_evidence(
             )
             what = f"uses {action} for {', '.join(f'{os}/{arch}' for os, arch in platforms[:6])}"
             found.append(Evidence(CROSS, where, step.line, what))
-        elif purpose is None and not _NEUTRAL_USES.search(action) and not _INSTALLER_NAME.search(action):
-            named = _PUBLISH_NAME.search(action.split("/", 1)[-1])
-            checks = _CHECK_NAME.search(action.split("/", 1)[-1])
+        elif (
+            purpose is None
+            and not _NEUTRAL_USES.search(action)
+            and not _compile(_INSTALLER_NAME_SOURCE).search(action)
+        ):
+            named = _compile(_PUBLISH_NAME_SOURCE).search(action.split("/", 1)[-1])
+            checks = _compile(_CHECK_NAME_SOURCE).search(action.split("/", 1)[-1])
             if named is not None:
                 # weak: only a name, so any build or test the leg runs still decides
                 what = f"uses {action}, which no rule knows; its name says it {named.group(1).lower()}s"
@@ -1158,7 +1166,7 @@ def _step_evidence(
 
 
 _EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
-_STEP_OUTPUT = re.compile(r"\bsteps\.([\w-]+)\.outputs\b")
+_STEP_OUTPUT_SOURCE = r"\bsteps\.([\w-]+)\.outputs\b"
 _PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
 
 
@@ -1290,10 +1298,10 @@ def _script_evidence_of(
     for purpose, what, tag, command in _classify_script(script):
         # only what builds, tests or lints has a target (most commands do neither)
         named = (_strongest(of_command(command)) or toolchain) if purpose in (BUILD, TEST, LINT) else None
-        if named is None and purpose == BUILD and _CONFIGURE.search(command):
+        if named is None and purpose == BUILD and _compile(_CONFIGURE_SOURCE).search(command):
             tag = tag or NATIVE_TREE
         if named is not None and purpose in (BUILD, TEST, LINT):
-            if purpose == BUILD and _QEMU_RUNNER.search(command):
+            if purpose == BUILD and _compile(_QEMU_RUNNER_SOURCE).search(command):
                 purpose = TEST  # `make platformTest CC=… QEMU_SYS=qemu-aarch64-static` runs it
             original = purpose
             purpose = _for_target(named[0], host, BUILD if original == LINT else original, built_for)
@@ -1304,7 +1312,7 @@ def _script_evidence_of(
             elif purpose != original:
                 what = f"{what}` for `{named[1]}"
                 # a tree configured for another system, or for an arch neither amd64 nor arm64
-                if (purpose in _TARGETING or named[0] == OTHER) and _CONFIGURE.search(command):
+                if (purpose in _TARGETING or named[0] == OTHER) and _compile(_CONFIGURE_SOURCE).search(command):
                     tag = CONFIGURES
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
@@ -1312,19 +1320,25 @@ def _script_evidence_of(
 
 
 # Commands that configure a build tree: what is built and tested in it later is for their target.
-_CONFIGURE = re.compile(
+_CONFIGURE_SOURCE = (
     r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
 )
-_QEMU_RUNNER = re.compile(r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])")
+_QEMU_RUNNER_SOURCE = r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])"
 
 
-_HEREDOC = re.compile(r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?[^\n]*\n(.*?)^\s*\1\s*$", re.DOTALL | re.MULTILINE)
+_HEREDOC_SOURCE = r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?[^\n]*\n(.*?)^\s*\1\s*$"
 
 
 def _heredoc_bodies(script: str) -> str:
     """The here-documents of a script: files it writes (a meson cross file, a toolchain file)
     whose toolchain its later commands use."""
-    return "\n".join(match.group(2) for match in _HEREDOC.finditer(script)) if "<<" in script else ""
+    return (
+        "\n".join(
+            match.group(2) for match in _compile(_HEREDOC_SOURCE, re.DOTALL | re.MULTILINE).finditer(script)
+        )
+        if "<<" in script
+        else ""
+    )
 
 
 def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
@@ -1475,7 +1489,8 @@ def decide(
         made_executable.update(_chmods(step))
         if downloaded and any(item.purpose == UNRECOGNISED for item in found):
             found = _inspects(step, found, downloaded)
-        downloaded |= _downloads(step, contexts)
+        if step.uses:
+            downloaded |= _downloads(step, contexts)
         if step.index in maybe:  # may build or test: work, but not the leg's target
             found = [
                 item
@@ -1498,7 +1513,9 @@ def decide(
             )
     if job.outputs:
         # A step whose outputs are the job's outputs computes them, whatever runs in it.
-        feeding = set(_STEP_OUTPUT.findall(" ".join(str(value) for value in job.outputs.values())))
+        feeding = set(
+            _compile(_STEP_OUTPUT_SOURCE).findall(" ".join(str(value) for value in job.outputs.values()))
+        )
         if feeding:
             labels = {_step_label(step) for step in steps if str(plain(step.node.get("id"))) in feeding}
             evidence = [
@@ -1551,7 +1568,7 @@ def decide(
     return purpose
 
 
-_CHMOD = re.compile(
+_CHMOD_SOURCE = (
     r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+x|[0-7]?[0-7][0-7]5)\s+([^\s;&|]+(?:\s+[^\s;&|-][^\s;&|]*)*)"
 )
 
@@ -1562,7 +1579,7 @@ def _chmods(step: Step) -> dict[str, str]:
         return {}
     return {
         path.removeprefix("./"): _step_label(step)
-        for match in _CHMOD.finditer(step.run)
+        for match in _compile(_CHMOD_SOURCE).finditer(step.run)
         for path in match.group(1).split()
         if "*" not in path and "$" not in path
     }
@@ -1577,7 +1594,7 @@ def _downloads(step: Step, contexts: Mapping[str, Any]) -> set[str]:
 
 
 _ARCHIVE = "*"  # nothing but archives and packages can be told apart in the workspace
-_ARCHIVE_FILE = re.compile(r"\S+\.(whl|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|jar|deb|rpm|nupkg|gem)\b")
+_ARCHIVE_FILE_SOURCE = r"\S+\.(whl|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|jar|deb|rpm|nupkg|gem)\b"
 
 
 def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[Evidence]:
@@ -1590,7 +1607,7 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
         for path in downloaded
         if path != _ARCHIVE and any(word == path or word.startswith(path + "/") for word in words)
     }
-    if not named and not _ARCHIVE_FILE.search(text):
+    if not named and not _compile(_ARCHIVE_FILE_SOURCE).search(text):
         return found
     return [
         Evidence(
