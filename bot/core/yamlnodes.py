@@ -369,6 +369,8 @@ def parse(data: bytes | str) -> Node | None:
     composer = _composer(text)
     try:
         root = composer.get_single_node()
+    except MemoryError:
+        raise  # not a property of the file: the caller's memory limit decides
     except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.core.limits import WEBHOOK_MAX_BYTES
-from bot.service import signatures, watchdog
+from bot.service import isolation, signatures, watchdog
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
 from bot.service.queue import Queue
@@ -176,6 +176,7 @@ def create_app(
         await queue.open()
         await store.open()
         pool.start()
+        warming = asyncio.create_task(isolation.isolation().start())
         scheduler = asyncio.create_task(schedule_scans(settings, queue, store))
         recovery = (
             asyncio.create_task(redeliver_missed(settings, store, metrics, recover))
@@ -195,12 +196,13 @@ def create_app(
             yield
         finally:
             log(logger, logging.INFO, "shutting down: finishing running jobs", busy=pool.busy)
-            for task in (scheduler, recovery):
+            for task in (warming, scheduler, recovery):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await pool.stop()
+            isolation.isolation().close()
             await store.close()
             await queue.close()
 

@@ -40,6 +40,9 @@ class Settings:
     retention_days: float = 7.0  # finished jobs (and their delivery ids) are kept this long
     redeliver_interval: float = 600.0  # seconds between looks for missed deliveries
     writes_per_minute: int = 80  # content-creating requests per installation, all replicas
+    analysis_processes: int = 2  # worker processes that analyse untrusted workflows
+    analysis_memory_mb: int = 512  # address space of each
+    analysis_timeout: float = 60.0  # seconds one analysis may take
 
     @property
     def setup_mode(self) -> bool:
@@ -200,4 +203,7 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         retention_days=_retention(env),
         redeliver_interval=_float(env, "REDELIVER_INTERVAL", 600.0),
         writes_per_minute=_int(env, "GITHUB_WRITES_PER_MINUTE", 80, 7, 10_000),
+        analysis_processes=_int(env, "ANALYSIS_PROCESSES", 2, 1, 64),
+        analysis_memory_mb=_int(env, "ANALYSIS_MEMORY_MB", 512, 64, 1 << 20),
+        analysis_timeout=_float(env, "ANALYSIS_TIMEOUT", 60.0),
     )

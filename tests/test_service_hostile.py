@@ -1,0 +1,81 @@
+"""Hostile pull requests against the running service (issue 20): signed deliveries, the
+service under uvicorn, GitHub played by the fake."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tests.fake_github import FakeGitHub, PullRequest, Repository
+from tests.service_harness import Service, pull_request_event, wait_until
+
+NORMAL = b"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+NESTING_BOMB = b"on: push\njobs:\n  test:\n    runs-on: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"
+
+
+def big_workflow(jobs: int = 6000) -> bytes:
+    """About 800 KB (under the 1 MB cap): its analysis peaks near 100 MB."""
+    body = "".join(
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    strategy:\n      matrix:\n"
+        f"        py: ['3.9', '3.10', '3.11']\n    steps:\n      - run: echo {i}\n"
+        for i in range(jobs)
+    )
+    return ("on: push\njobs:\n" + body).encode()
+
+
+def pull_with(github: FakeGitHub, number: int, path: str, content: bytes) -> tuple[Repository, str]:
+    repo = github.repos.setdefault("octo/hostile", Repository("octo", "hostile"))
+    sha = hashlib.sha1(f"{number}:{path}".encode()).hexdigest()
+    repo.files.setdefault("main", {})
+    repo.files[sha] = {path: content}
+    patch = "@@ -0,0 +1,3 @@\n+on: push\n+jobs:\n+  test:\n"
+    repo.pulls[number] = PullRequest(number, sha, [{"filename": path, "status": "added", "patch": patch}])
+    return repo, sha
+
+
+def completed(github: FakeGitHub, sha: str, timeout: float = 60) -> dict:
+    return wait_until(
+        lambda: next((r for r in github.runs_for(sha) if r["status"] == "completed"), None),
+        timeout,
+        f"a completed check run for {sha[:7]}",
+    )
+
+
+def test_a_nesting_bomb_and_a_normal_pull_request_are_both_judged_and_the_service_stays_up(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, bomb = pull_with(github, 1, ".github/workflows/bomb.yml", NESTING_BOMB)
+    _, normal = pull_with(github, 2, ".github/workflows/ci.yml", NORMAL)
+    pid = service.process.pid if service.process else None
+    assert service.deliver("pull_request", pull_request_event(repo, 1, bomb)).status_code == 202
+    assert service.deliver("pull_request", pull_request_event(repo, 2, normal)).status_code == 202
+    judged = completed(github, normal)
+    named = completed(github, bomb)
+    assert judged["name"] == named["name"] == "Arch parity"
+    assert judged["conclusion"] == "failure"  # amd64-only: a real verdict
+    shown = named["output"]["summary"] + str(named.get("annotations"))
+    assert ".github/workflows/bomb.yml" in shown
+    assert "nesting deeper than 64 levels" in shown
+    assert service.process is not None and service.process.poll() is None and service.process.pid == pid
+
+
+def test_an_analysis_past_its_memory_limit_ends_its_check_not_the_service(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    service = Service(tmp_path, github, ANALYSIS_MEMORY_MB="64", ANALYSIS_PROCESSES="1").start()
+    try:
+        repo, big = pull_with(github, 3, ".github/workflows/big.yml", big_workflow())
+        _, normal = pull_with(github, 4, ".github/workflows/ci.yml", NORMAL)
+        service.deliver("pull_request", pull_request_event(repo, 3, big))
+        run = completed(github, big)
+        assert run["conclusion"] == "failure"
+        assert run["output"]["title"] == "parity-bot could not analyse this pull request"
+        assert run["output"]["summary"] == (
+            "could not analyse `.github/workflows/big.yml`: the analysis needed more than 64 MB."
+        )
+        # The same service, with a new worker process, judges the next pull request.
+        service.deliver("pull_request", pull_request_event(repo, 4, normal))
+        assert completed(github, normal)["output"]["title"] != run["output"]["title"]
+        assert service.process is not None and service.process.poll() is None
+    finally:
+        service.stop()
