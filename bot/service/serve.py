@@ -78,6 +78,7 @@ def build_app(settings: Settings) -> object:
         settings.workers,
         settings.lease_seconds,
         settings.max_attempts,
+        settings.job_timeout,
     )
     from bot.service.redeliver import recover
 

@@ -31,6 +31,7 @@ class Settings:
     workers: int = 4
     lease_seconds: float = 30.0
     max_attempts: int = 6
+    job_timeout: float = 900.0  # seconds a job may run before it is cancelled (a failed attempt)
     github_timeout: float = 10.0
     public_url: str | None = None
     env_file: str = ".env"
@@ -194,6 +195,7 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         workers=_int(env, "WORKERS", 4, 1, 64),
         lease_seconds=_float(env, "QUEUE_LEASE_SECONDS", 30.0),
         max_attempts=_int(env, "QUEUE_MAX_ATTEMPTS", 6, 1, 100),
+        job_timeout=_float(env, "JOB_TIMEOUT", 900.0),
         github_timeout=_float(env, "GITHUB_TIMEOUT", 10.0),
         public_url=env.get("PUBLIC_URL") or None,
         env_file=env.get("ENV_FILE") or ".env",
