@@ -293,6 +293,45 @@ class FakeGitHub:
             r for r in self.requests if (method is None or r.method == method) and re.search(pattern, r.path)
         ]
 
+    def app_of(self, app_id: int, slug: str) -> dict[str, Any]:
+        """A GitHub App as GitHub shows it on a check run (`app`)."""
+        return {
+            "id": app_id,
+            "slug": slug,
+            "node_id": f"A_{app_id}",
+            "name": slug,
+            "owner": {"login": "octo", "id": 1, "type": "Organization"},
+            "description": "",
+            "external_url": f"https://example.com/{slug}",
+            "html_url": f"https://github.com/apps/{slug}",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "permissions": {"checks": "write"},
+            "events": [],
+        }
+
+    def add_check_run(
+        self, sha: str, name: str, app_id: int = 15368, slug: str = "github-actions", **fields: Any
+    ) -> dict[str, Any]:
+        """A check run made by another App (by default GitHub Actions: a workflow's job)."""
+        run_id = next(self._ids)
+        run = {
+            "id": run_id,
+            "name": name,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": "success",
+            "external_id": None,
+            "output": {"title": "all good", "summary": "nothing to see"},
+            "actions": [],
+            "annotations": [],
+            "app": self.app_of(app_id, slug),
+            "html_url": f"https://github.com/x/y/runs/{run_id}",
+            **fields,
+        }
+        self.check_runs[run_id] = run
+        return run
+
     def runs_for(self, sha: str) -> list[dict[str, Any]]:
         return [run for run in self.check_runs.values() if run["head_sha"] == sha]
 
@@ -526,7 +565,7 @@ class FakeGitHub:
                 "output": body.get("output") or {},
                 "actions": body.get("actions") or [],
                 "annotations": [],
-                "app": {"id": self.app_id},
+                "app": self.app_of(self.app_id, self.app_slug),
                 "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}",
             }
             self._annotate(run, body.get("output"))

@@ -7,7 +7,15 @@ import hashlib
 from pathlib import Path
 
 from tests.fake_github import FakeGitHub, PullRequest, Repository
-from tests.service_harness import Service, pull_request_event, wait_until
+from tests.service_harness import (
+    APP_ID,
+    Service,
+    ipfs_repository,
+    pull_request_event,
+    setup_ci,
+    wait_until,
+    workflow_run_event,
+)
 
 NORMAL = b"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
 NESTING_BOMB = b"on: push\njobs:\n  test:\n    runs-on: " + b"[" * 50_000 + b"]" * 50_000 + b"\n"
@@ -79,3 +87,42 @@ def test_an_analysis_past_its_memory_limit_ends_its_check_not_the_service(
         assert service.process is not None and service.process.poll() is None
     finally:
         service.stop()
+
+
+# ------------------------------------------------------------------ check runs of other Apps
+
+
+def ours(github: FakeGitHub, sha: str, name: str) -> list[dict]:
+    return [r for r in github.runs_for(sha) if r["name"] == name and r["app"]["id"] == APP_ID]
+
+
+def test_a_same_named_check_run_of_a_forks_workflow_is_not_taken_for_ours(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha = ipfs_repository(github, "before", "after", "before-to-after.patch", number=31)
+    # A job in the fork's workflow named itself "Arch parity" and passed.
+    foreign = github.add_check_run(sha, "Arch parity", conclusion="success")
+    service.deliver("pull_request", pull_request_event(repo, 31, sha))
+    mine = wait_until(
+        lambda: [r for r in ours(github, sha, "Arch parity") if r["status"] == "completed"], 60, "our check run"
+    )
+    assert len(mine) == 1 and mine[0]["conclusion"] == "failure" and mine[0]["id"] != foreign["id"]
+    assert (foreign["status"], foreign["conclusion"], foreign["output"]["title"]) == (
+        "completed",
+        "success",
+        "all good",
+    )
+    assert not github.calls("PATCH", rf"/check-runs/{foreign['id']}$")
+
+
+def test_a_same_named_results_check_run_of_another_app_is_not_taken_for_ours(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha, run = setup_ci(github, number=32)
+    foreign = github.add_check_run(sha, "Arch parity results", conclusion="success")
+    service.deliver("workflow_run", workflow_run_event(repo, sha, run, [32]))
+    mine = wait_until(lambda: ours(github, sha, "Arch parity results"), 60, "our results check run")
+    assert len(mine) == 1 and mine[0]["id"] != foreign["id"]
+    assert mine[0]["status"] == "completed"
+    assert (foreign["conclusion"], foreign["output"]["title"]) == ("success", "all good")
+    assert not github.calls("PATCH", rf"/check-runs/{foreign['id']}$")

@@ -142,6 +142,7 @@ class Api:
         rate: RateLimit | None = None,
         share: float | None = None,
         writes: WriteBudget | None = None,
+        app_id: str | None = None,
     ) -> None:
         self.gh = gh
         self.metrics = metrics
@@ -149,6 +150,13 @@ class Api:
         self.rate = rate
         self.share = share
         self.writes = writes
+        self.app_id = app_id
+
+    def ours(self, item: dict[str, Any]) -> bool:
+        """Whether this App made `item` (a check run): anyone can name a check run ours,
+        a fork's workflow included, but only GitHub sets its `app`."""
+        app = item.get("app")
+        return self.app_id is not None and isinstance(app, dict) and str(app.get("id")) == self.app_id
 
     def _check_budget(self, what: str) -> None:
         rate = self.rate
@@ -382,7 +390,7 @@ class Clients:
         gh = self._github(TokenAuthStrategy(token), installation)
         writes = self.write_budget(installation) if self.write_budget is not None else None
         async with gh:
-            yield Api(gh, self.metrics, rate, share, writes)
+            yield Api(gh, self.metrics, rate, share, writes, self.app_id)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

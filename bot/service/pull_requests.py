@@ -56,12 +56,15 @@ class CheckRun:
         self.output: dict[str, str] | None = None  # as this attempt completed it
 
     async def start(self) -> None:
-        runs = await self.api.pages(
+        listed = await self.api.pages(
             rest.COMMIT_CHECK_RUNS,
             {"check_name": check_run.CHECK_NAME, "filter": "all"},
             repo=self.check.repo.full_name,
             ref=self.check.head_sha,
         )
+        # Only ours: a job in a fork's workflow can make a check run of the same name, and a
+        # required check matched by name must not be the one it completes.
+        runs = [run for run in listed if self.api.ours(run)]
         if runs:
             ours = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
             run = ours[0] if ours else max(runs, key=lambda item: int(item["id"]))

@@ -212,14 +212,15 @@ async def write_check(
         payload["actions"] = [render.RERUN_ACTION]
     known = memory.checks.get(key)
     if known is None:
-        existing = await api.pages(
+        listed = await api.pages(
             rest.COMMIT_CHECK_RUNS,
-            {"check_name": render.CHECK_NAME, "filter": "latest"},
+            {"check_name": render.CHECK_NAME, "filter": "all"},
             repo=repo.full_name,
             ref=sha,
         )
+        existing = [run for run in listed if api.ours(run)]  # not a same-named one of a fork's
         if existing:
-            run = existing[0]
+            run = max(existing, key=lambda item: int(item["id"]))
             known = (int(run["id"]), str(run.get("conclusion")), str((run.get("output") or {}).get("title")))
     if known is None:
         created = await api.request(
