@@ -31,9 +31,11 @@ def big_workflow(jobs: int = 6000) -> bytes:
     return ("on: push\njobs:\n" + body).encode()
 
 
-def pull_with(github: FakeGitHub, number: int, path: str, content: bytes) -> tuple[Repository, str]:
-    repo = github.repos.setdefault("octo/hostile", Repository("octo", "hostile"))
-    sha = hashlib.sha1(f"{number}:{path}".encode()).hexdigest()
+def pull_with(
+    github: FakeGitHub, number: int, path: str, content: bytes, name: str = "hostile"
+) -> tuple[Repository, str]:
+    repo = github.repos.setdefault(f"octo/{name}", Repository("octo", name))
+    sha = hashlib.sha1(f"{name}:{number}:{path}".encode()).hexdigest()
     repo.files.setdefault("main", {})
     repo.files[sha] = {path: content}
     patch = "@@ -0,0 +1,3 @@\n+on: push\n+jobs:\n+  test:\n"
@@ -126,3 +128,35 @@ def test_a_same_named_results_check_run_of_another_app_is_not_taken_for_ours(
     assert mine[0]["status"] == "completed"
     assert (foreign["conclusion"], foreign["output"]["title"]) == ("success", "all good")
     assert not github.calls("PATCH", rf"/check-runs/{foreign['id']}$")
+
+
+# ------------------------------------------------------------------ paths that climb out
+
+
+def test_dotdot_in_extends_or_a_local_uses_sends_no_request_and_says_why(
+    github: FakeGitHub, service: Service
+) -> None:
+    """Each `..` would be resolved by the HTTP client before the request leaves, so the
+    installation's token would GET whatever the path climbs to."""
+    repo = github.repos.setdefault("octo/climb", Repository("octo", "climb"))
+    climbing = {
+        41: b"extends: octo/.github:../../../../orgs/octo/secret-target\n",
+        42: b"extends: ../secret-target\n",
+        43: b"extends: octo/.github:/secret-target\n",
+        44: b"extends: someone-else/private-secret-target\n",  # another owner's config
+    }
+    for number, config in climbing.items():
+        repo.files.setdefault("main", {})[".github/parity.yml"] = config
+        _, sha = pull_with(github, number, ".github/workflows/ci.yml", NORMAL, name="climb")
+        service.deliver("pull_request", pull_request_event(repo, number, sha))
+        run = completed(github, sha)
+        assert run["output"]["title"] == "The parity-bot config is invalid"
+        assert "extends must" in run["output"]["summary"]
+    # A called workflow that climbs out of .github/workflows is not read either.
+    repo.files["main"][".github/parity.yml"] = b"mode: required\n"
+    caller = NORMAL + b"  call:\n    uses: ./.github/workflows/../../../../secret-target.yml\n"
+    _, sha = pull_with(github, 45, ".github/workflows/ci.yml", caller, name="climb")
+    service.deliver("pull_request", pull_request_event(repo, 45, sha))
+    assert completed(github, sha)["status"] == "completed"
+    leaked = [f"{c.method} {c.path}" for c in github.requests if "secret-target" in c.path or ".." in c.path]
+    assert leaked == []

@@ -6,11 +6,19 @@
 
 from __future__ import annotations
 
-from bot.core.config import ConfigError, Policy, merge, parse_config, policy_from_dict
+from bot.core.config import (
+    CONFIG_PATH,
+    ConfigError,
+    Policy,
+    extends_target,
+    merge,
+    parse_config,
+    policy_from_dict,
+)
 from bot.service.events import Repo
 from bot.service.github import Api
 
-CONFIG_PATH = ".github/parity.yml"
+__all__ = ["CONFIG_PATH", "load_policy", "policy_from_text"]
 
 
 async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
@@ -22,20 +30,20 @@ async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
         source = f"{repo.owner}/.github:{CONFIG_PATH}"
     if text is None:
         return Policy(), "defaults"
-    return await policy_from_text(api, text, source)
+    return await policy_from_text(api, text, source, repo.owner)
 
 
-async def policy_from_text(api: Api, text: bytes, source: str) -> tuple[Policy, str]:
-    """The policy a config file's text gives, its `extends:` followed (one level), and
-    where it came from."""
+async def policy_from_text(api: Api, text: bytes, source: str, owner: str) -> tuple[Policy, str]:
+    """The policy a config file of `owner`'s gives, its `extends:` followed (one level,
+    within the same owner), and where it came from."""
     data = _parse(text, source)
     extends = data.get("extends")
     if isinstance(extends, str):
-        target, _, path = extends.partition(":")
-        owner, _, name = target.partition("/")
-        if not owner or not name:
-            raise ConfigError(f"{source}: extends must be OWNER/REPO[:PATH], not {extends!r}")
-        base_text = await api.file(owner, name, path or CONFIG_PATH)
+        try:
+            base_owner, name, path = extends_target(extends, owner)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.message}") from None
+        base_text = await api.file(base_owner, name, path)
         if base_text is None:
             raise ConfigError(
                 f"{source}: extends {extends!r}, which does not exist or is not readable by the App"

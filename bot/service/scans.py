@@ -125,7 +125,7 @@ async def _report_repository(api: Api, payload: dict[str, Any], jobs: list[dict[
     if not org:
         return None
     try:
-        policy, _ = await policy_from_text(api, org["text"].encode(), org["source"])
+        policy, _ = await policy_from_text(api, org["text"].encode(), org["source"], account)
     except ConfigError:
         return None  # each repository's scan reports the broken config
     if not policy.org_report:
@@ -326,9 +326,10 @@ async def _policy(
     api: Api, store: Store, installation: int, repo: str, folder: GithubFolder, org: dict[str, str] | None
 ) -> Policy:
     """The repository's policy, by the pull-request check's cascade, from cached blobs."""
+    owner = repo.split("/", 1)[0]
     if folder.config_path and folder.config_sha:
         text = await _blob(api, store, installation, repo, folder.config_sha)
-        return (await policy_from_text(api, text, f"{repo}:{folder.config_path}"))[0]
+        return (await policy_from_text(api, text, f"{repo}:{folder.config_path}", owner))[0]
     if org is not None:
-        return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
+        return (await policy_from_text(api, org["text"].encode(), org["source"], owner))[0]
     return Policy()
