@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.utils
 import hashlib
 import itertools
 import json
@@ -247,6 +248,8 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.reruns: list[int] = []
         self.blobs: dict[str, bytes] = {}
+        self.clock_offset = 0.0  # GitHub's clock minus ours: its Date headers and expires_at
+        self.token_seconds = 3600.0  # an installation token's life
         self.rate_limit = 5000  # x-ratelimit-limit: GitHub gives large organisations more
         self.rate_remaining = 5000
         self.app_slug = "parity-bot"
@@ -270,7 +273,10 @@ class FakeGitHub:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app(), log_config=None, access_log=False, lifespan="off")
+        # The Date header is GitHub's (from its own clock), as on every real answer.
+        config = uvicorn.Config(
+            self.app(), log_config=None, access_log=False, lifespan="off", date_header=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
@@ -292,6 +298,14 @@ class FakeGitHub:
         return [
             r for r in self.requests if (method is None or r.method == method) and re.search(pattern, r.path)
         ]
+
+    def now(self) -> float:
+        """GitHub's clock."""
+        return time.time() + self.clock_offset
+
+    def revoke_tokens(self) -> None:
+        """Every installation token stops working (revoked, or the App's key rotated)."""
+        self.tokens.clear()
 
     def app_of(self, app_id: int, slug: str) -> dict[str, Any]:
         """A GitHub App as GitHub shows it on a check run (`app`)."""
@@ -338,8 +352,13 @@ class FakeGitHub:
     # ------------------------------------------------------------------ the API
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route("/{path:path}", self._dispatch, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])]
+            routes=[Route("/{path:path}", self._dated, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])]
         )
+
+    async def _dated(self, request: Request) -> Response:
+        response = await self._dispatch(request)
+        response.headers["date"] = email.utils.formatdate(self.now(), usegmt=True)
+        return response
 
     def _fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -419,7 +438,7 @@ class FakeGitHub:
             if str(claims.get("iss")) != str(self.app_id):
                 raise _Error(401, {"message": "'Issuer' claim ('iss') must be the app id"})
             return
-        if scheme.lower() not in ("token", "bearer") or self.tokens.get(credential, 0) < time.time():
+        if scheme.lower() not in ("token", "bearer") or self.tokens.get(credential, 0) < self.now():
             raise _Error(401, {"message": "Bad credentials"})
 
     def _repo(self, owner: str, name: str) -> Repository:
@@ -434,9 +453,9 @@ class FakeGitHub:
         if method == "POST" and (m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)):
             self._authorize(record, app_jwt=True)
             token = "ghs_" + secrets.token_hex(18)
-            self.tokens[token] = time.time() + 3600
+            self.tokens[token] = self.now() + self.token_seconds
             self.token_installation[token] = int(m.group(1))
-            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.now() + self.token_seconds))
             return JSONResponse(
                 {"token": token, "expires_at": expires, "permissions": {"checks": "write"}}, status_code=201
             )

@@ -160,3 +160,20 @@ def test_dotdot_in_extends_or_a_local_uses_sends_no_request_and_says_why(
     assert completed(github, sha)["status"] == "completed"
     leaked = [f"{c.method} {c.path}" for c in github.requests if "secret-target" in c.path or ".." in c.path]
     assert leaked == []
+
+
+# ------------------------------------------------------------------ tokens
+
+
+def test_a_revoked_installation_token_does_not_kill_the_next_job(github: FakeGitHub, service: Service) -> None:
+    repo, first = pull_with(github, 51, ".github/workflows/ci.yml", NORMAL, name="tokens")
+    service.deliver("pull_request", pull_request_event(repo, 51, first))
+    completed(github, first)
+    wait_until(lambda: any(line.get("message") == "job done" for line in service.log_lines()), 30, "job 51")
+    github.revoke_tokens()  # the service's cached token is refused from now on
+    _, second = pull_with(github, 52, ".github/workflows/ci.yml", NORMAL + b"# changed\n", name="tokens")
+    service.deliver("pull_request", pull_request_event(repo, 52, second))
+    assert completed(github, second)["conclusion"] == "failure"  # judged: amd64-only
+    assert [c.path for c in github.requests if c.status == 401] == [
+        f"/repos/octo/tokens/commits/{second}/check-runs"
+    ]

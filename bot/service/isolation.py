@@ -204,6 +204,8 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
     import resource
 
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # Batch work: the service's own process (webhooks, health checks) comes first.
+    os.nice(10)
     # A parent that dies leaves us reading EOF, and we go with it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _conn = conn
