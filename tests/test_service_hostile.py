@@ -4,12 +4,17 @@ service under uvicorn, GitHub played by the fake."""
 from __future__ import annotations
 
 import hashlib
+import socket
+import time
 from pathlib import Path
+
+import httpx
 
 from tests.fake_github import FakeGitHub, PullRequest, Repository
 from tests.service_harness import (
     APP_ID,
     Service,
+    example,
     ipfs_repository,
     pull_request_event,
     setup_ci,
@@ -177,3 +182,85 @@ def test_a_revoked_installation_token_does_not_kill_the_next_job(github: FakeGit
     assert [c.path for c in github.requests if c.status == 401] == [
         f"/repos/octo/tokens/commits/{second}/check-runs"
     ]
+
+
+# ------------------------------------------------------------------ unsigned bodies
+
+
+def _raw_post(service: Service, headers: dict[str, str], length: int, sent: bytes) -> socket.socket:
+    """A POST that declares `length` bytes of body and sends only `sent` of them."""
+    sock = socket.create_connection(("127.0.0.1", service.port), timeout=5)
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    sock.sendall(
+        f"POST /api/github/webhooks HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n{head}\r\n".encode()
+        + sent
+    )
+    return sock
+
+
+def _status(sock: socket.socket) -> int:
+    sock.settimeout(5)
+    return int(sock.recv(4096).split(b" ", 2)[1])
+
+
+def test_a_request_without_a_signature_is_refused_before_its_body_is_read(service: Service) -> None:
+    headers = {"X-GitHub-Event": "pull_request", "X-GitHub-Delivery": "x"}
+    with _raw_post(service, headers, 20 * 1024 * 1024, b"x" * 1024) as sock:
+        assert _status(sock) == 401  # not after 20 MB, nor after a read timeout
+    malformed = {**headers, "X-Hub-Signature-256": "sha1=abc"}
+    with _raw_post(service, malformed, 20 * 1024 * 1024, b"x" * 1024) as sock:
+        assert _status(sock) == 401
+
+
+def test_bodies_read_before_their_signature_is_checked_are_capped(service: Service) -> None:
+    headers = {
+        "X-GitHub-Event": "pull_request",
+        "X-GitHub-Delivery": "x",
+        "X-Hub-Signature-256": "sha256=" + "0" * 64,  # looks right: the body must be read
+    }
+    stalled = [_raw_post(service, headers, 20 * 1024 * 1024, b"x" * 65536) for _ in range(16)]
+    try:
+        time.sleep(0.5)  # all sixteen are being read
+        with _raw_post(service, headers, 1024, b"x" * 1024) as extra:
+            assert _status(extra) == 503
+        assert httpx.get(service.url + "/healthz", timeout=2).status_code == 200
+    finally:
+        for sock in stalled:
+            sock.close()
+    # Their slots come back once they are gone: a signed delivery goes through again.
+    wait_until(
+        lambda: service.deliver("installation", example("installation.created")).status_code == 202,
+        10,
+        "the intake to accept again",
+    )
+
+
+def test_the_signature_is_computed_as_the_body_arrives() -> None:
+    from bot.service.signatures import Verifier
+
+    verifier = Verifier(["another secret", "It's a Secret to Everybody"])
+    for chunk in (b"Hello", b", ", b"World!"):
+        verifier.update(chunk)
+    assert verifier.matches("sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17")
+    assert not verifier.matches("sha256=" + "0" * 64)
+    assert not verifier.matches(None)
+
+
+async def test_unverified_bytes_in_all_are_capped() -> None:
+    from starlette.applications import Starlette
+    from starlette.routing import Route
+
+    from bot.service.app import Unverified, webhook_endpoint
+    from bot.service.metrics import Registry
+    from bot.service.queue import SqliteQueue
+    from bot.service.settings import Settings
+
+    settings = Settings(webhook_secrets=("s",))
+    endpoint = webhook_endpoint(
+        settings, SqliteQueue(":memory:"), None, Registry(), unverified=Unverified(16, 1024)
+    )
+    app = Starlette(routes=[Route("/hook", endpoint, methods=["POST"])])
+    headers = {"X-GitHub-Event": "ping", "X-GitHub-Delivery": "d", "X-Hub-Signature-256": "sha256=" + "0" * 64}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as client:
+        assert (await client.post("/hook", content=b"x" * 2048, headers=headers)).status_code == 503
+        assert (await client.post("/hook", content=b"x" * 512, headers=headers)).status_code == 401
