@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import email.utils
 import hashlib
 import itertools
 import json
@@ -247,6 +248,8 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.reruns: list[int] = []
         self.blobs: dict[str, bytes] = {}
+        self.clock_offset = 0.0  # GitHub's clock minus ours: its Date headers and expires_at
+        self.token_seconds = 3600.0  # an installation token's life
         self.rate_limit = 5000  # x-ratelimit-limit: GitHub gives large organisations more
         self.rate_remaining = 5000
         self.app_slug = "parity-bot"
@@ -270,7 +273,10 @@ class FakeGitHub:
         sock = socket.socket()
         sock.bind(("127.0.0.1", 0))
         self.port = sock.getsockname()[1]
-        config = uvicorn.Config(self.app(), log_config=None, access_log=False, lifespan="off")
+        # The Date header is GitHub's (from its own clock), as on every real answer.
+        config = uvicorn.Config(
+            self.app(), log_config=None, access_log=False, lifespan="off", date_header=False
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
         self._thread.start()
@@ -293,14 +299,66 @@ class FakeGitHub:
             r for r in self.requests if (method is None or r.method == method) and re.search(pattern, r.path)
         ]
 
+    def now(self) -> float:
+        """GitHub's clock."""
+        return time.time() + self.clock_offset
+
+    def revoke_tokens(self) -> None:
+        """Every installation token stops working (revoked, or the App's key rotated)."""
+        self.tokens.clear()
+
+    def app_of(self, app_id: int, slug: str) -> dict[str, Any]:
+        """A GitHub App as GitHub shows it on a check run (`app`)."""
+        return {
+            "id": app_id,
+            "slug": slug,
+            "node_id": f"A_{app_id}",
+            "name": slug,
+            "owner": {"login": "octo", "id": 1, "type": "Organization"},
+            "description": "",
+            "external_url": f"https://example.com/{slug}",
+            "html_url": f"https://github.com/apps/{slug}",
+            "created_at": "2024-01-01T00:00:00Z",
+            "updated_at": "2024-01-01T00:00:00Z",
+            "permissions": {"checks": "write"},
+            "events": [],
+        }
+
+    def add_check_run(
+        self, sha: str, name: str, app_id: int = 15368, slug: str = "github-actions", **fields: Any
+    ) -> dict[str, Any]:
+        """A check run made by another App (by default GitHub Actions: a workflow's job)."""
+        run_id = next(self._ids)
+        run = {
+            "id": run_id,
+            "name": name,
+            "head_sha": sha,
+            "status": "completed",
+            "conclusion": "success",
+            "external_id": None,
+            "output": {"title": "all good", "summary": "nothing to see"},
+            "actions": [],
+            "annotations": [],
+            "app": self.app_of(app_id, slug),
+            "html_url": f"https://github.com/x/y/runs/{run_id}",
+            **fields,
+        }
+        self.check_runs[run_id] = run
+        return run
+
     def runs_for(self, sha: str) -> list[dict[str, Any]]:
         return [run for run in self.check_runs.values() if run["head_sha"] == sha]
 
     # ------------------------------------------------------------------ the API
     def app(self) -> Starlette:
         return Starlette(
-            routes=[Route("/{path:path}", self._dispatch, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])]
+            routes=[Route("/{path:path}", self._dated, methods=["GET", "POST", "PATCH", "PUT", "DELETE"])]
         )
+
+    async def _dated(self, request: Request) -> Response:
+        response = await self._dispatch(request)
+        response.headers["date"] = email.utils.formatdate(self.now(), usegmt=True)
+        return response
 
     def _fault(self, method: str, path: str) -> Fault | None:
         with self._lock:
@@ -380,7 +438,7 @@ class FakeGitHub:
             if str(claims.get("iss")) != str(self.app_id):
                 raise _Error(401, {"message": "'Issuer' claim ('iss') must be the app id"})
             return
-        if scheme.lower() not in ("token", "bearer") or self.tokens.get(credential, 0) < time.time():
+        if scheme.lower() not in ("token", "bearer") or self.tokens.get(credential, 0) < self.now():
             raise _Error(401, {"message": "Bad credentials"})
 
     def _repo(self, owner: str, name: str) -> Repository:
@@ -395,9 +453,9 @@ class FakeGitHub:
         if method == "POST" and (m := re.fullmatch(r"/app/installations/(\d+)/access_tokens", path)):
             self._authorize(record, app_jwt=True)
             token = "ghs_" + secrets.token_hex(18)
-            self.tokens[token] = time.time() + 3600
+            self.tokens[token] = self.now() + self.token_seconds
             self.token_installation[token] = int(m.group(1))
-            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 3600))
+            expires = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(self.now() + self.token_seconds))
             return JSONResponse(
                 {"token": token, "expires_at": expires, "permissions": {"checks": "write"}}, status_code=201
             )
@@ -526,7 +584,7 @@ class FakeGitHub:
                 "output": body.get("output") or {},
                 "actions": body.get("actions") or [],
                 "annotations": [],
-                "app": {"id": self.app_id},
+                "app": self.app_of(self.app_id, self.app_slug),
                 "html_url": f"https://github.com/{m.group(1)}/{m.group(2)}/runs/{run_id}",
             }
             self._annotate(run, body.get("output"))

@@ -3,6 +3,7 @@ installation's rate limit, and conditional requests (free when answered 304) sti
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -67,3 +68,43 @@ async def test_writes_past_the_installation_budget_wait_for_the_next_window(
         assert len(repo.issues) == 2 and raised.value.retry_at % 60 == 0
     finally:
         await store.close()
+
+
+async def test_a_revoked_token_is_dropped_and_the_call_retried_once_with_a_new_one(github: FakeGitHub) -> None:
+    github.repos["octo/lib"] = Repository("octo", "lib")
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
+    async with clients.installation(INSTALLATION) as api:
+        assert (await api.request(rest.REPOSITORY, repo="octo/lib"))["name"] == "lib"
+    github.revoke_tokens()  # the cached token still looks good for an hour
+    async with clients.installation(INSTALLATION) as api:
+        assert (await api.request(rest.REPOSITORY, repo="octo/lib"))["name"] == "lib"
+        assert (await api.request(rest.REPOSITORY, repo="octo/lib"))["name"] == "lib"
+    assert len(github.calls("POST", r"/access_tokens$")) == 2
+    statuses = [c.status for c in github.calls("GET", r"^/repos/octo/lib$")]
+    assert statuses.count(401) == 1  # one refusal, then the new token
+
+
+async def test_a_token_refused_again_after_renewal_is_a_rejection(github: FakeGitHub) -> None:
+    from bot.service.github import Rejected
+
+    github.repos["octo/lib"] = Repository("octo", "lib")
+    github.token_seconds = -1  # every token GitHub hands out is already dead
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
+    async with clients.installation(INSTALLATION) as api:
+        with pytest.raises(Rejected) as raised:
+            await api.request(rest.REPOSITORY, repo="octo/lib")
+    assert raised.value.status == 401
+    assert len(github.calls("GET", r"^/repos/octo/lib$")) == 2  # retried once, not forever
+
+
+async def test_token_life_is_read_on_githubs_clock_not_ours(github: FakeGitHub) -> None:
+    """GitHub's clock ten minutes ahead of ours: a token with 302 s to live must be renewed
+    after 2 s (five minutes' margin), not trusted for another ten minutes."""
+    github.repos["octo/lib"] = Repository("octo", "lib")
+    github.clock_offset = 600
+    github.token_seconds = 302
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 5.0, Registry())
+    first = await clients.token(INSTALLATION)
+    assert await clients.token(INSTALLATION) == first
+    await asyncio.sleep(2.5)
+    assert await clients.token(INSTALLATION) != first

@@ -282,3 +282,35 @@ async def test_retention_gives_sqlite_pages_back(tmp_path: Path) -> None:
         assert after < before / 10 and free == 0
     finally:
         await queue.close()
+
+
+async def test_a_job_whose_worker_dies_on_its_last_attempt_is_dead_and_frees_its_key(
+    make_queue: Callable[[], Queue],
+) -> None:
+    """A job that kills its process is claimed again after each crash; at the last attempt
+    the next claim marks it dead (saying why), and the key's next job runs."""
+    queue = await opened(make_queue)
+    await queue.enqueue("poison", "pull_request", "o/r#1", "1")
+    await queue.enqueue("next", "pull_request", "o/r#1", "2")
+    for attempt in (1, 2, 3):
+        job = await queue.claim(f"crashing-{attempt}", 0.2, max_attempts=3)
+        assert job is not None and job.delivery_id == "poison" and job.attempts == attempt
+        await asyncio.sleep(0.3)  # the process died: nobody extends the lease
+    later = await queue.claim("w", 30, max_attempts=3)
+    assert later is not None and later.delivery_id == "next"
+    state, error = await queue.state("poison") or ("?", None)
+    assert state == "dead"
+    assert error is not None and error.startswith("its worker stopped during attempt 3 of 3")
+    assert (await queue.stats()).dead == 1
+
+
+async def test_an_abandoned_job_before_its_last_attempt_is_claimed_again(
+    make_queue: Callable[[], Queue],
+) -> None:
+    queue = await opened(make_queue)
+    await queue.enqueue("d1", "pull_request", "k", "{}")
+    await queue.claim("crashed", 0.2, max_attempts=3)
+    await asyncio.sleep(0.3)
+    again = await queue.claim("w", 30, max_attempts=3)
+    assert again is not None and again.delivery_id == "d1" and again.attempts == 2
+    assert await queue.state("d1") == ("running", None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import time
 from typing import Any
@@ -43,7 +44,10 @@ def test_one_comment_whatever_the_order_and_repetition(github: FakeGitHub, servi
     time.sleep(0.5)
     assert results_comments(github, 21) == []  # no pair has both legs yet
     for job, conclusion in zip(arm_jobs, ("success", "failure", "success"), strict=True):
-        job.update(status="completed", conclusion=conclusion, completed_at=stamp(-650))
+        # 150 s after it started, however long the first look took
+        started = calendar.timegm(time.strptime(job["started_at"], "%Y-%m-%dT%H:%M:%SZ"))
+        completed_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started + 150))
+        job.update(status="completed", conclusion=conclusion, completed_at=completed_at)
     run["status"] = "completed"
     add_artifact(
         repo,

@@ -460,3 +460,55 @@ def test_config_errors_name_the_key_and_its_line(text: str, message: str, line: 
         load_policy(text)
     assert message in raised.value.message
     assert raised.value.line == line
+
+
+@pytest.mark.parametrize(
+    ("extends", "message"),
+    [
+        ("octo/.github:../../../../orgs/octo", "without '..'"),
+        ("octo/.github:/etc/passwd", "without '..'"),
+        ("octo/..", "without '..'"),
+        ("octo/.github:a/./b.yml", "without '..'"),
+        ("other/.github", "a repository of octo"),
+        ("octo", "OWNER/REPO"),
+        ("octo/a/b", "OWNER/REPO"),
+    ],
+)
+def test_extends_stays_inside_the_owner_and_below_the_repository(extends: str, message: str) -> None:
+    from bot.core.config import extends_target
+
+    with pytest.raises(ConfigError, match=message):
+        extends_target(extends, "octo")
+
+
+def test_extends_names_a_file_of_the_same_owner() -> None:
+    from bot.core.config import extends_target
+
+    assert extends_target("Octo/policies:arch/base.yml", "octo") == ("Octo", "policies", "arch/base.yml")
+    assert extends_target("octo/.github", "octo") == ("octo", ".github", ".github/parity.yml")
+
+
+def test_local_calls_leave_out_names_that_climb_out_of_the_workflows_folder() -> None:
+    from bot.core.workflow import local_calls
+
+    text = (
+        "jobs:\n  a:\n    uses: ./.github/workflows/build.yml\n"
+        "  b:\n    uses: ./.github/workflows/../../../../x.yml\n"
+        "  c:\n    uses: './.github/workflows/..'\n"
+        "  d:\n    uses: ./.github/workflows/sub/dir.yml\n"
+    )
+    assert local_calls(text) == {"build.yml"}
+
+
+def test_a_rest_path_never_carries_dot_segments() -> None:
+    from bot.service import rest
+
+    assert (
+        rest.CONTENTS.url(repo="o/r", path=".github/workflows/ci.yml")
+        == "/repos/o/r/contents/.github/workflows/ci.yml"
+    )
+    for path in ("../../../x", ".github/workflows/../../x", "/x", "a//b", "."):
+        with pytest.raises(ValueError, match="not a plain path"):
+            rest.CONTENTS.url(repo="o/r", path=path)
+    with pytest.raises(ValueError, match="not a plain path"):
+        rest.CONTENTS.url(owner="..", repo="..", path="x")

@@ -255,6 +255,32 @@ def parse_config(text: bytes | str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+CONFIG_PATH = CONFIG_PATHS[0]  # what `extends: OWNER/REPO` without a path reads
+
+
+def extends_target(extends: str, owner: str) -> tuple[str, str, str]:
+    """`extends: OWNER/REPO[:PATH]` as (owner, repository, path), checked before anything
+    is read: the path becomes part of an API URL read with the installation's token, so
+    `..` or an absolute path could reach any endpoint (or another installed repository's
+    private config), and a config may only extend one of its own owner's repositories."""
+    target, _, path = extends.partition(":")
+    base_owner, _, name = target.partition("/")
+    if not base_owner or not name or "/" in name:
+        raise ConfigError(f"extends must be OWNER/REPO[:PATH], not {extends!r}")
+    if base_owner.lower() != owner.lower():
+        raise ConfigError(f"extends must name a repository of {owner}, not {extends!r}")
+    path = path or CONFIG_PATH
+    if not safe_path(name) or not safe_path(path):
+        raise ConfigError(f"extends must be a relative path without '..', not {extends!r}")
+    return base_owner, name, path
+
+
+def safe_path(path: str) -> bool:
+    """A relative path that names a file below where it is read from: no empty, `.` or
+    `..` segment (HTTP clients resolve those before the request leaves), no backslash."""
+    return bool(path) and "\\" not in path and all(part not in ("", ".", "..") for part in path.split("/"))
+
+
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """`extends`: the repository's keys win; `results` merges one level down."""
     merged = {**base, **override}

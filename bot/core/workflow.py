@@ -23,8 +23,16 @@ def is_workflow_path(path: str) -> bool:
 
 
 def local_calls(text: str) -> set[str]:
-    """File names of the local reusable workflows a workflow's text calls."""
-    return set(_LOCAL_CALL.findall(text))
+    """File names of the local reusable workflows a workflow's text calls.
+
+    GitHub runs only those directly in `.github/workflows/`, so a name with a slash (or a
+    `..`) is left out: the caller reads these at the pull request's head with the
+    installation's token, and a `../../..` would reach past the contents endpoint."""
+    return {
+        name
+        for name in _LOCAL_CALL.findall(text)
+        if "/" not in name and "\\" not in name and name not in (".", "..")
+    }
 
 
 @dataclass(slots=True)

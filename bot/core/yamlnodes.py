@@ -2,12 +2,14 @@
 
 Analysis never needs ruamel's round-trip objects (ten times slower to load); it needs
 values, whether a scalar was quoted, and 1-based lines. The C composer gives exactly that.
-Hostile input is stopped here: size cap, node budget (alias bombs expand through shared
-nodes, so the budget counts expanded nodes), depth cap, duplicate keys, non-UTF-8.
+Hostile input is stopped here: size cap, a nesting pre-scan before the C composer (which
+recurses without a limit), node budget (alias bombs expand through shared nodes, so the
+budget counts expanded nodes), depth cap, duplicate keys, non-UTF-8.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -17,6 +19,7 @@ from typing import Any
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000
 MAX_DEPTH = 64
+_CHEAP_BOUND = 1000  # open collections the C composer can take with room to spare
 
 _STR = "tag:yaml.org,2002:str"
 _INT = "tag:yaml.org,2002:int"
@@ -129,6 +132,212 @@ def _composer(text: str) -> Any:
     return _composer_class(text)
 
 
+# The pre-scan follows libyaml's scanner just far enough to know, for every token, how many
+# collections are open around it: block collections by libyaml's own indentation rules,
+# flow collections by brackets. Scalars, comments and block-scalar bodies are skipped by the
+# rules libyaml uses to end them, so a bracket is counted exactly when libyaml would see it
+# as one. It never recurses and touches each character a bounded number of times.
+_BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
+_SPACES = re.compile(r" *")
+_BLANKS = re.compile(r"[ \t]*")
+_FLOW_GAP = re.compile(r"(?:[ \t\n]+|#[^\n]*)*")  # whitespace, line breaks and comments
+_BLOCK_PLAIN_END = re.compile(r":(?=[ \t\n])|[ \t]#|\n")
+_FLOW_PLAIN_END = re.compile(r":(?=[ \t\n,\[\]{}])|[ \t\n]#|[,\[\]{}]")
+_PROPERTY = re.compile(r"[^ \t\n]*")  # a tag may hold brackets and commas; it ends at a blank
+_ANCHOR = re.compile(r"[0-9A-Za-z_-]*")  # libyaml: anything else ends the name or is an error
+_SINGLE = re.compile(r"(?:[^']|'')*'(?!')")
+_DOUBLE = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+_BLOCK_HEADER = re.compile(r"[|>](?:([1-9])[+-]?|[+-]([1-9])?)?")
+_BLANK_LINES = re.compile(r"(?: *\n)*")
+
+
+@functools.lru_cache(maxsize=64)
+def _block_body(indent: int) -> re.Pattern[str]:
+    """The lines of a block scalar whose content is indented `indent` spaces."""
+    return re.compile(rf"(?: {{{indent}}}[^\n]*\n| *\n)*")
+
+
+def check_nesting(text: str, limit: int = MAX_DEPTH) -> None:
+    """Refuse text that nests more than `limit` collections, before any parser recurses.
+
+    ruamel's C composer recurses once per level of nesting with no limit of its own: a few
+    tens of thousands of `[` crash the process (measured: 20,000 levels pass, 50,000 kill
+    it). Both checks here are linear and never recurse.
+    """
+    # Every open collection is a `[`/`{` or a block collection, whose column libyaml keeps
+    # on a stack of strictly increasing columns (so at most the line's length of them), and
+    # each is at most two levels of nodes. Real workflows stay far below this cheap bound
+    # (at most 700 on the corpus), which keeps the composer within 2 * _CHEAP_BOUND
+    # levels; the converter then enforces `limit` exactly. splitlines() also breaks at
+    # controls libyaml refuses to read, so no line libyaml reads past is longer.
+    if text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0) < _CHEAP_BOUND:
+        return
+    _scan_nesting(text, limit)
+
+
+def _scan_nesting(text: str, limit: int) -> None:
+    """The exact count: how many collections libyaml has open at each token, refused past
+    `limit` with the line where it happened. A bracket in a quoted string, a comment or a
+    `run: |` script is not counted, so a large real workflow is not refused."""
+    if "\r" in text or "\x85" in text or "\u2028" in text or "\u2029" in text:
+        text = text.replace("\r\n", "\n").translate(_BREAKS)  # libyaml's line breaks
+    if not text.endswith("\n"):
+        text += "\n"
+    size = len(text)
+    indents: list[int] = []  # columns of the open block collections, as libyaml rolls them
+    flow = 0
+    plain_open = False  # a plain scalar ran to the end of the last line: the next may continue it
+    pos = 0
+
+    def fail(at: int) -> None:
+        raise YamlError(f"nesting deeper than {limit} levels", text.count("\n", 0, at) + 1)
+
+    while pos < size:
+        # A new line, in block context.
+        start = pos
+        pos = _SPACES.match(text, pos).end()  # type: ignore[union-attr]
+        column = pos - start
+        char = text[pos]
+        if char == "\n":  # blank: a plain scalar folds over it
+            pos += 1
+            continue
+        indent = indents[-1] if indents else -1
+        if char == "#":
+            plain_open = False
+            pos = text.index("\n", pos) + 1
+            continue
+        if column == 0 and text.startswith(("---", "..."), pos) and text[pos + 3] in " \t\n":
+            indents.clear()
+            plain_open = False
+            pos += 3
+        elif plain_open and column > indent:
+            # libyaml reads this line as more of the plain scalar; a comment ends it.
+            found = _BLOCK_PLAIN_END.search(text, pos)
+            assert found is not None
+            plain_open = found.group() == "\n"
+            pos = text.index("\n", pos) + 1
+            continue
+        else:
+            plain_open = False
+            while indents and indents[-1] > column:
+                indents.pop()
+        # Tokens of this line; `node` is the column where the current node began.
+        node = -1
+        while True:
+            pos = _BLANKS.match(text, pos).end()  # type: ignore[union-attr]
+            char = text[pos]
+            column = pos - start
+            if char == "\n":
+                pos += 1
+                break
+            if char == "#":
+                pos = text.index("\n", pos) + 1
+                break
+            if char in "-?:" and text[pos + 1] in " \t\n":
+                at = node if char == ":" and node >= 0 else column
+                if not indents or indents[-1] < at:
+                    indents.append(at)
+                    if len(indents) + flow > limit:
+                        fail(pos)
+                node = -1
+                pos += 1
+                continue
+            if node < 0:
+                node = column
+            if char in "&!*":
+                pos = (_PROPERTY if char == "!" else _ANCHOR).match(text, pos + 1).end()  # type: ignore[union-attr]
+                continue
+            if char in "[{" or char in "'\"":
+                if char in "'\"":
+                    found = (_SINGLE if char == "'" else _DOUBLE).match(text, pos + 1)
+                    if found is None:
+                        return  # unterminated: libyaml stops at an error here
+                    pos = found.end()
+                else:
+                    flow = 1
+                    if len(indents) + flow > limit:
+                        fail(pos)
+                    pos = _flow(text, pos + 1, len(indents), limit, fail)
+                    if pos < 0:
+                        return
+                if text.find("\n", start, pos) >= 0:  # a scalar or collection over several lines
+                    start = text.rindex("\n", 0, pos) + 1
+                    column = pos - start
+                    while indents and indents[-1] > column:
+                        indents.pop()
+                flow = 0
+                continue
+            if char in "|>" and flow == 0:
+                header = _BLOCK_HEADER.match(text, pos)
+                assert header is not None
+                pos = text.index("\n", pos) + 1
+                indent = indents[-1] if indents else -1
+                explicit = header.group(1) or header.group(2)
+                if explicit:
+                    body = indent + int(explicit) if indent >= 0 else int(explicit)
+                else:
+                    blank_end = _BLANK_LINES.match(text, pos).end()  # type: ignore[union-attr]
+                    widest = max((len(line) for line in text[pos:blank_end].split("\n")), default=0)
+                    first = _SPACES.match(text, blank_end).end() - blank_end  # type: ignore[union-attr]
+                    body = max(widest, first, indent + 1, 1)
+                pos = _block_body(body).match(text, pos).end()  # type: ignore[union-attr]
+                break
+            # A plain scalar: to a `: ` (it was a key), a comment or the end of the line.
+            found = _BLOCK_PLAIN_END.search(text, pos)
+            assert found is not None
+            kind = found.group()
+            if kind == "\n":
+                plain_open = True
+                pos = found.end()
+                break
+            if kind[-1] == "#":
+                pos = text.index("\n", pos) + 1
+                break
+            if not indents or indents[-1] < node:
+                indents.append(node)
+                if len(indents) + flow > limit:
+                    fail(pos)
+            node = -1
+            pos = found.end()
+
+
+def _flow(text: str, pos: int, block: int, limit: int, fail: Any) -> int:
+    """Skip a flow collection whose opening bracket is just before `pos`; where it ends, or
+    -1 where libyaml would stop with an error before it closes."""
+    depth = 1
+    size = len(text)
+    while depth:
+        pos = _FLOW_GAP.match(text, pos).end()  # type: ignore[union-attr]
+        if pos >= size:
+            return -1
+        char = text[pos]
+        if char in "[{":
+            depth += 1
+            if block + depth > limit:
+                fail(pos)
+            pos += 1
+        elif char in "]},?:":
+            depth -= char in "]}"
+            pos += 1
+        elif char in "'\"":
+            found = (_SINGLE if char == "'" else _DOUBLE).match(text, pos + 1)
+            if found is None:
+                return -1
+            pos = found.end()
+        elif char in "&*":
+            pos = _ANCHOR.match(text, pos + 1).end()  # type: ignore[union-attr]
+        elif char == "!":
+            pos = _PROPERTY.match(text, pos + 1).end()  # type: ignore[union-attr]
+        elif char == "-" and text[pos + 1] in " \t\n":
+            pos += 1
+        else:
+            found = _FLOW_PLAIN_END.search(text, pos + 1)
+            if found is None:
+                return -1
+            pos = found.start()
+    return pos
+
+
 def decode(data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
         raise YamlError(f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
@@ -176,9 +385,12 @@ def parse(data: bytes | str) -> Node | None:
     text = decode(data) if isinstance(data, bytes) else data
     if len(text) > MAX_FILE_BYTES:
         raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes")
+    check_nesting(text)  # before the composer, which recurses without a limit of its own
     composer = _composer(text)
     try:
         root = composer.get_single_node()
+    except MemoryError:
+        raise  # not a property of the file: the caller's memory limit decides
     except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
         raise _invalid(exc, text) from None
     finally:

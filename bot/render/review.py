@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
-from bot.core.edits import Edit
+from bot.core.analysis import Report
+from bot.core.config import Policy
+from bot.core.edits import Edit, apply, unified_diff
+from bot.core.fixes import plan
+from bot.core.hunks import hunks, split
 from bot.core.limits import REVIEW_COMMENTS_MAX
 from bot.core.words import count, verb
+from bot.core.yamlnodes import decoded
 
 MARKER = "<!-- parity-bot:suggestion -->"
 REVIEW_MARKER = "<!-- parity-bot:review -->"
@@ -60,3 +67,58 @@ def body(posted: int, held_back: int, outside: int) -> str:
             "request's diff: the check run shows them as a patch."
         )
     return "\n\n".join(lines)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    """One review comment and the edit it suggests (a patch when the review cannot hold it)."""
+
+    path: str
+    edit: Edit
+    comment: dict[str, Any]
+
+
+# Review comments for fixes inside the diff, patches for the rest, notes for the user, and
+# the sources the edits apply to.
+Suggestions = tuple[list[Suggestion], list[str], list[str], dict[str, str]]
+
+
+def suggestions(
+    contents: Mapping[str, bytes], patches: Mapping[str, str], policy: Policy, report: Report, today: date
+) -> Suggestions:
+    """The fixes of the changed files (`patches`: each one's diff hunks, as GitHub lists them)."""
+    texts = decoded(contents)
+    found: list[Suggestion] = []
+    outside_diff: list[str] = []
+    notes: list[str] = []
+    for item in plan(texts, policy, today, report):
+        if item.path not in patches:
+            continue
+        for job in item.jobs:
+            notes.extend(f"`{item.path}:{job.line}` `{job.job_id}`: {note}" for note in job.notes)
+            if not job.fixed:
+                notes.append(
+                    f"`{item.path}:{job.line}` `{job.job_id}` is not fixed automatically: {job.reason}"
+                )
+            if job.patch:
+                outside_diff.append(job.patch)
+        inside, outside = split(item.edits, hunks(patches[item.path]))
+        owners = {edit: job for job in item.jobs for edit in job.edits}
+        for edit in inside:
+            owner = owners.get(edit)
+            found.append(
+                Suggestion(
+                    item.path,
+                    edit,
+                    comment(
+                        item.path,
+                        edit,
+                        owner.job_id if owner else "?",
+                        "gets its arm64 legs",
+                        owner.notes if owner else (),
+                    ),
+                )
+            )
+        if outside:
+            outside_diff.append(unified_diff(item.path, item.source, apply(item.source, outside)))
+    return found, outside_diff, notes, texts

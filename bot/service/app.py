@@ -11,7 +11,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -21,7 +21,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.core.limits import WEBHOOK_MAX_BYTES
-from bot.service import signatures, watchdog
+from bot.service import isolation, signatures, watchdog
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
 from bot.service.queue import Queue
@@ -38,18 +38,55 @@ class _TooLarge(Exception):
     pass
 
 
-async def _body(request: Request, limit: int) -> bytes:
+class _Busy(Exception):
+    pass
+
+
+class Unverified:
+    """Bodies being read before their signature can be checked.
+
+    Anyone can POST to the webhook, and a body is only known to be GitHub's once all of it
+    has been read: so at most `bodies` are read at once and `max_bytes` held in all. Past
+    that a request gets 503 at once (GitHub keeps a delivery it could not make, and the
+    missed-delivery recovery asks for it again); the event loop never waits on them.
+    """
+
+    def __init__(self, bodies: int = 16, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self.bodies = bodies
+        self.max_bytes = max_bytes
+        self.reading = 0
+        self.held = 0
+
+
+async def _verified_body(
+    request: Request, limit: int, secrets: Sequence[str], unverified: Unverified
+) -> bytes | None:
+    """The body when its signature matches, else None; _TooLarge, _Busy."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise _TooLarge
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if unverified.reading >= unverified.bodies:
+        raise _Busy
+    unverified.reading += 1
+    held = 0  # this body's bytes counted in unverified.held
+    try:
+        verifier = signatures.Verifier(secrets)
+        chunks: list[bytes] = []
+        async for chunk in request.stream():
+            if held + len(chunk) > limit:
+                raise _TooLarge
+            if unverified.held + len(chunk) > unverified.max_bytes:
+                raise _Busy
+            unverified.held += len(chunk)
+            held += len(chunk)
+            verifier.update(chunk)
+            chunks.append(chunk)
+        if not verifier.matches(request.headers.get("x-hub-signature-256")):
+            return None
+        return b"".join(chunks)
+    finally:
+        unverified.reading -= 1
+        unverified.held -= held
 
 
 def _reply(status: int, message: str) -> JSONResponse:
@@ -62,8 +99,10 @@ def webhook_endpoint(
     pool: WorkerPool | None,
     metrics: Registry,
     max_bytes: int = WEBHOOK_MAX_BYTES,
+    unverified: Unverified | None = None,
 ) -> Any:
     deliveries = metrics.deliveries
+    reading = unverified or Unverified()
 
     async def webhook(request: Request) -> Response:
         event = request.headers.get("x-github-event", "")
@@ -71,17 +110,26 @@ def webhook_endpoint(
         # Label values come from a fixed set: headers are not signed, and a label per junk
         # request would let anyone grow /metrics without bound.
         shown = event if event in WEBHOOK_EVENTS else "other"
-        try:
-            body = await _body(request, max_bytes)
-        except _TooLarge:
-            deliveries.labels(event="unverified", outcome="too_large").inc()
-            return _reply(413, f"payload over {max_bytes} bytes")
         signature = request.headers.get("x-hub-signature-256")
         if not signature:
             deliveries.labels(event="unverified", outcome="no_signature").inc()
             log(logger, logging.WARNING, "rejected delivery: no signature", event=event, delivery=delivery)
             return _reply(401, "X-Hub-Signature-256 is missing: is the App's webhook secret set?")
-        if not signatures.valid(body, signature, settings.webhook_secrets):
+        body: bytes | None = None
+        if signatures.well_formed(signature):  # else no body is read at all
+            try:
+                body = await _verified_body(request, max_bytes, settings.webhook_secrets, reading)
+            except _TooLarge:
+                deliveries.labels(event="unverified", outcome="too_large").inc()
+                return _reply(413, f"payload over {max_bytes} bytes")
+            except _Busy:
+                deliveries.labels(event="unverified", outcome="busy").inc()
+                return JSONResponse(
+                    {"message": "too many unverified requests; try again"},
+                    status_code=503,
+                    headers={"retry-after": "1"},
+                )
+        if body is None:
             deliveries.labels(event="unverified", outcome="bad_signature").inc()
             log(logger, logging.WARNING, "rejected delivery: bad signature", event=event, delivery=delivery)
             return _reply(401, "signature does not match")
@@ -181,6 +229,7 @@ def create_app(
         await queue.open()
         await store.open()
         pool.start()
+        warming = asyncio.create_task(isolation.isolation().start())
         scheduler = asyncio.create_task(schedule_scans(settings, queue, store))
         recovery = (
             asyncio.create_task(redeliver_missed(settings, store, metrics, recover))
@@ -200,12 +249,13 @@ def create_app(
             yield
         finally:
             log(logger, logging.INFO, "shutting down: finishing running jobs", busy=pool.busy)
-            for task in (scheduler, recovery):
+            for task in (warming, scheduler, recovery):
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
             await pool.stop()
+            isolation.isolation().close()
             await store.close()
             await queue.close()
 

@@ -8,10 +8,12 @@ the defaults; `extends: OWNER/REPO[:PATH]` merges one level.
 from __future__ import annotations
 
 from bot.core.config import (
+    CONFIG_PATH,
     CONFIG_PATHS,
     ConfigError,
     Policy,
     config_path,
+    extends_target,
     merge,
     parse_config,
     policy_from_dict,
@@ -19,7 +21,7 @@ from bot.core.config import (
 from bot.service.events import Repo
 from bot.service.github import Api
 
-CONFIG_PATH = CONFIG_PATHS[0]  # what `extends: OWNER/REPO` without a path reads
+__all__ = ["CONFIG_PATH", "load_policy", "policy_from_text", "read_config"]
 
 
 async def read_config(api: Api, owner: str, repo: str, ref: str | None = None) -> tuple[bytes, str] | None:
@@ -42,20 +44,20 @@ async def load_policy(api: Api, repo: Repo) -> tuple[Policy, str]:
         found = await read_config(api, repo.owner, ".github")
     if found is None:
         return Policy(), "defaults"
-    return await policy_from_text(api, *found)
+    return await policy_from_text(api, *found, repo.owner)
 
 
-async def policy_from_text(api: Api, text: bytes, source: str) -> tuple[Policy, str]:
-    """The policy a config file's text gives, its `extends:` followed (one level), and
-    where it came from."""
+async def policy_from_text(api: Api, text: bytes, source: str, owner: str) -> tuple[Policy, str]:
+    """The policy a config file of `owner`'s gives, its `extends:` followed (one level,
+    within the same owner), and where it came from."""
     data = _parse(text, source)
     extends = data.get("extends")
     if isinstance(extends, str):
-        target, _, path = extends.partition(":")
-        owner, _, name = target.partition("/")
-        if not owner or not name:
-            raise ConfigError(f"{source}: extends must be OWNER/REPO[:PATH], not {extends!r}")
-        base_text = await api.file(owner, name, path or CONFIG_PATH)
+        try:
+            base_owner, name, path = extends_target(extends, owner)
+        except ConfigError as exc:
+            raise ConfigError(f"{source}: {exc.message}") from None
+        base_text = await api.file(base_owner, name, path)
         if base_text is None:
             raise ConfigError(
                 f"{source}: extends {extends!r}, which does not exist or is not readable by the App"

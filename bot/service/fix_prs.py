@@ -10,18 +10,14 @@ GitHub's state (branch, pull request, file), so repeated or reordered requests c
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.core.analysis import analyze
-from bot.core.fixes import FilePlan, plan
-from bot.core.yamlnodes import decoded
 from bot.render import fix_pr
-from bot.service import rest
+from bot.service import isolation, rest
 from bot.service.commands import answered, reply
 from bot.service.events import Repo
 from bot.service.github import Api, Rejected
@@ -62,7 +58,7 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
     branch = branch_for(path)
     pulls = await api.request(rest.PULLS, repo=repo, params={"head": f"{owner}:{branch}", "state": "open"})
     pull = pulls[0] if isinstance(pulls, list) and pulls else None
-    item, report = await asyncio.to_thread(_plan, files, policy, path)
+    item, report = await isolation.analyse(isolation.plan_fix, files, policy, path, date.today())
     if item is None or item.fixed_source == item.source:
         if pull is None:
             return Outcome("not-fixable")
@@ -133,12 +129,6 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
         base=head[:7],
     )
     return Outcome(state, number)
-
-
-def _plan(files: dict[str, bytes], policy: Any, path: str) -> tuple[FilePlan | None, dict[str, Any]]:
-    report = analyze(files, policy)
-    plans = plan(decoded(files), policy, date.today(), report)
-    return next((item for item in plans if item.path == path), None), report.as_json()
 
 
 async def _ref(api: Api, repo: str, branch: str) -> str | None:

@@ -10,12 +10,14 @@ get again).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -144,13 +146,24 @@ class Api:
         rate: RateLimit | None = None,
         share: float | None = None,
         writes: WriteBudget | None = None,
+        app_id: str | None = None,
+        reconnect: Callable[[], Awaitable[GitHub[Any]]] | None = None,
     ) -> None:
         self.gh = gh
+        # A 401 means the token was revoked or expired early: one new token, one retry.
+        self.reconnect = reconnect
         self.metrics = metrics
         self.calls = 0
         self.rate = rate
         self.share = share
         self.writes = writes
+        self.app_id = app_id
+
+    def ours(self, item: dict[str, Any]) -> bool:
+        """Whether this App made `item` (a check run): anyone can name a check run ours,
+        a fork's workflow included, but only GitHub sets its `app`."""
+        app = item.get("app")
+        return self.app_id is not None and isinstance(app, dict) and str(app.get("id")) == self.app_id
 
     def _check_budget(self, what: str) -> None:
         rate = self.rate
@@ -181,7 +194,17 @@ class Api:
             return await self.gh.arequest(method, path, params=params, json=json, headers=headers)
         except Exception as exc:
             error = classify(exc, what)
-            raise error from None
+        if not (isinstance(error, Rejected) and error.status == 401 and self.reconnect is not None):
+            raise error
+        # GitHub refused the token before doing anything, so even a write is safe to repeat.
+        renew, self.reconnect = self.reconnect, None
+        log.warning("installation token refused (401); retrying once with a new one")
+        self.gh = await renew()
+        self.calls += 1
+        try:
+            return await self.gh.arequest(method, path, params=params, json=json, headers=headers)
+        except Exception as exc:
+            raise classify(exc, what) from None
 
     async def request(
         self,
@@ -299,6 +322,14 @@ class Api:
         return items[:limit]
 
 
+def _served_at(response: httpx.Response) -> float | None:
+    """GitHub's clock when it answered (its Date header)."""
+    try:
+        return parsedate_to_datetime(response.headers["date"]).timestamp()
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 def _decoded(response: Response[Any]) -> Any:
     raw = response.raw_response
     if raw.status_code == 204 or not raw.content:
@@ -366,25 +397,44 @@ class Clients:
             cached = self._tokens.get(installation)
             if cached and cached[1] - TOKEN_MARGIN > time.time():
                 return cached[0]
+            asked = time.time()
             async with self.app_client() as gh:
                 response = await app_request(gh, rest.INSTALLATION_TOKEN, installation_id=installation)
             data = response.json()
             token = str(data["token"])
             expires = datetime.strptime(data["expires_at"], "%Y-%m-%dT%H:%M:%SZ")
-            expires_at = expires.replace(tzinfo=UTC).timestamp()
+            # `expires_at` is on GitHub's clock: what counts is how long the token has left
+            # by the Date GitHub sent with it, so a local clock that is off does not make us
+            # use a token GitHub already considers expired.
+            served = _served_at(response.raw_response) or asked
+            lifetime = expires.replace(tzinfo=UTC).timestamp() - served
             redact.add([token])
-            self._tokens[installation] = (token, expires_at)
+            self._tokens[installation] = (token, asked + lifetime)
             return token
+
+    def forget(self, installation: int, token: str) -> None:
+        """Drop a cached token GitHub refused (unless another job already replaced it)."""
+        cached = self._tokens.get(installation)
+        if cached is not None and cached[0] == token:
+            del self._tokens[installation]
 
     @asynccontextmanager
     async def installation(self, installation: int, share: float | None = None) -> AsyncIterator[Api]:
         """A client for one installation; `share` makes it a background client (see Api)."""
         token = await self.token(installation)
         rate = self.rates.setdefault(installation, RateLimit(0, 0, 0.0))  # the hook fills it
-        gh = self._github(TokenAuthStrategy(token), installation)
         writes = self.write_budget(installation) if self.write_budget is not None else None
-        async with gh:
-            yield Api(gh, self.metrics, rate, share, writes)
+        async with contextlib.AsyncExitStack() as clients:
+
+            async def reconnect() -> GitHub[Any]:
+                self.forget(installation, token)
+                fresh = self._github(TokenAuthStrategy(await self.token(installation)), installation)
+                await clients.enter_async_context(fresh)
+                return fresh
+
+            gh = self._github(TokenAuthStrategy(token), installation)
+            await clients.enter_async_context(gh)
+            yield Api(gh, self.metrics, rate, share, writes, self.app_id, reconnect)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

@@ -9,23 +9,20 @@ created (by its external id), so a write that may have succeeded is never repeat
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.core.analysis import Report, analyze
-from bot.core.config import ConfigError, Policy
+from bot.core.analysis import Report
+from bot.core.config import ConfigError
 from bot.core.edits import Edit, apply, unified_diff
-from bot.core.fixes import plan
-from bot.core.hunks import hunks, split
 from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
 from bot.core.workflow import is_workflow_path, local_calls
-from bot.core.yamlnodes import YamlError, decode, decoded
+from bot.core.yamlnodes import YamlError, decode
 from bot.render import check_run, review
-from bot.service import rest
+from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
 from bot.service.github import Api, GitHubError, Rejected
@@ -59,12 +56,15 @@ class CheckRun:
         self.output: dict[str, str] | None = None  # as this attempt completed it
 
     async def start(self) -> None:
-        runs = await self.api.pages(
+        listed = await self.api.pages(
             rest.COMMIT_CHECK_RUNS,
             {"check_name": check_run.CHECK_NAME, "filter": "all"},
             repo=self.check.repo.full_name,
             ref=self.check.head_sha,
         )
+        # Only ours: a job in a fork's workflow can make a check run of the same name, and a
+        # required check matched by name must not be the one it completes.
+        runs = [run for run in listed if self.api.ours(run)]
         if runs:
             ours = [run for run in runs if run.get("external_id") == self.attempt.delivery_id]
             run = ours[0] if ours else max(runs, key=lambda item: int(item["id"]))
@@ -187,10 +187,21 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         if data is not None:
             contents[path] = data
     await _add_called(api, check, contents)
-    # Judging and fixing are CPU work: in a thread, so the intake keeps answering at once.
-    report = await asyncio.to_thread(analyze, contents, policy)
+    # Judging and fixing read what the pull request wrote: in a worker process (CPU work
+    # off the event loop, and a crash or a limit there ends this check, not the service).
+    try:
+        report, (suggestions, patches, notes, sources) = await isolation.analyse(
+            isolation.judge_pull_request,
+            contents,
+            {path: str(item.get("patch") or "") for path, item in changed.items()},
+            policy,
+            date.today(),
+        )
+    except isolation.AnalysisFailed as exc:
+        log(logger, logging.WARNING, "analysis failed", repo=repo.full_name, pr=check.number, why=str(exc))
+        await run_.complete("failure", "parity-bot could not analyse this pull request", exc.describe() + ".")
+        return
     shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
-    suggestions, patches, notes, sources = await asyncio.to_thread(_fixes, contents, changed, policy, report)
     conclusion = check_run.conclusion(shown, policy)
     log(
         logger,
@@ -237,58 +248,7 @@ async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, byt
                 contents[path] = called
 
 
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    """One review comment and the edit it suggests (a patch when the review cannot hold it)."""
-
-    path: str
-    edit: Edit
-    comment: dict[str, Any]
-
-
-def _fixes(
-    contents: dict[str, bytes], changed: dict[str, Any], policy: Policy, report: Report
-) -> tuple[list[Suggestion], list[str], list[str], dict[str, str]]:
-    """Review comments for fixes inside the diff, patches for the rest, notes for the user,
-    and the sources the edits apply to."""
-    texts = decoded(contents)
-    suggestions: list[Suggestion] = []
-    patches: list[str] = []
-    notes: list[str] = []
-    for item in plan(texts, policy, date.today(), report):
-        if item.path not in changed:
-            continue
-        for job in item.jobs:
-            notes.extend(f"`{item.path}:{job.line}` `{job.job_id}`: {note}" for note in job.notes)
-            if not job.fixed:
-                notes.append(
-                    f"`{item.path}:{job.line}` `{job.job_id}` is not fixed automatically: {job.reason}"
-                )
-            if job.patch:
-                patches.append(job.patch)
-        inside, outside = split(item.edits, hunks(changed[item.path].get("patch") or ""))
-        owners = {edit: job for job in item.jobs for edit in job.edits}
-        for edit in inside:
-            owner = owners.get(edit)
-            suggestions.append(
-                Suggestion(
-                    item.path,
-                    edit,
-                    review.comment(
-                        item.path,
-                        edit,
-                        owner.job_id if owner else "?",
-                        "gets its arm64 legs",
-                        owner.notes if owner else (),
-                    ),
-                )
-            )
-        if outside:
-            patches.append(unified_diff(item.path, item.source, apply(item.source, outside)))
-    return suggestions, patches, notes, texts
-
-
-def _as_patches(suggestions: list[Suggestion], sources: dict[str, str]) -> list[str]:
+def _as_patches(suggestions: list[review.Suggestion], sources: dict[str, str]) -> list[str]:
     """Suggestions as one patch per file."""
     by_path: dict[str, list[Edit]] = {}
     for suggestion in suggestions:
@@ -299,7 +259,9 @@ def _as_patches(suggestions: list[Suggestion], sources: dict[str, str]) -> list[
     ]
 
 
-async def _not_yet_posted(api: Api, check: PullRequestCheck, suggestions: list[Suggestion]) -> list[Suggestion]:
+async def _not_yet_posted(
+    api: Api, check: PullRequestCheck, suggestions: list[review.Suggestion]
+) -> list[review.Suggestion]:
     """The suggestions not already on the pull request (found by our marker)."""
     if not suggestions:
         return []
@@ -312,7 +274,7 @@ async def _not_yet_posted(api: Api, check: PullRequestCheck, suggestions: list[S
 
 
 async def _review(
-    api: Api, check: PullRequestCheck, shown: list[Suggestion], held_back: int, outside: int
+    api: Api, check: PullRequestCheck, shown: list[review.Suggestion], held_back: int, outside: int
 ) -> bool:
     """Post one review; False when GitHub rejected its inline comments (the caller then
     puts them in the check run)."""

@@ -5,7 +5,9 @@ PostgreSQL (several replicas on one database). A job is claimed with a lease tha
 worker keeps extending; a crashed worker's lease runs out and the job is claimed again.
 Jobs that share a key (one pull request) run one at a time, in order. Failures back off exponentially
 and end `dead` after `max_attempts`; a rate-limited job is deferred without using up an
-attempt.
+attempt. A job whose worker vanished on its last attempt (a crash, a lease that ran out)
+is marked `dead` by the next claim, with that reason: a job that kills its process must
+not be claimed forever, nor hold back the later jobs of its key.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 QUEUED, RUNNING, DONE, DEAD = "queued", "running", "done", "dead"
+DEFAULT_MAX_ATTEMPTS = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +49,9 @@ class Queue(Protocol):
     async def close(self) -> None: ...
     async def ping(self) -> None: ...
     async def enqueue(self, delivery_id: str, event: str, key: str, payload: str) -> bool: ...
-    async def claim(self, worker: str, lease: float) -> Job | None: ...
+    async def claim(
+        self, worker: str, lease: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS
+    ) -> Job | None: ...
     async def extend(self, job: Job, worker: str, lease: float) -> bool: ...
     async def complete(self, job: Job) -> None: ...
     async def retry(self, job: Job, error: str, delay: float, dead: bool) -> None: ...
@@ -58,6 +63,7 @@ class Queue(Protocol):
     ) -> None: ...
     async def installation(self, installation: int) -> dict[str, Any] | None: ...
     async def known(self, delivery_ids: list[str]) -> set[str]: ...
+    async def state(self, delivery_id: str) -> tuple[str, str | None] | None: ...
 
 
 def backoff(attempts: int, base: float = 2.0, cap: float = 600.0) -> float:
@@ -124,6 +130,17 @@ ORDER BY run_after, id LIMIT 1
 """
 
 
+# A running job whose lease ran out on its last attempt: its worker vanished (the process
+# died, perhaps because of this very job). Claiming it again would repeat that forever.
+_ABANDONED = (
+    "UPDATE jobs SET state = 'dead', finished_at = {now}, lease_until = NULL, last_error = "
+    "'its worker stopped during attempt ' || attempts || ' of ' || {max} || "
+    "' (the process died or its lease ran out)' || COALESCE('; before that: ' || last_error, '') "
+    "WHERE state = 'running' AND lease_until < {now} AND attempts >= {max}"
+)
+_SQLITE_ABANDONED = _ABANDONED.format(now=":now", max=":max")
+
+
 class SqliteQueue:
     def __init__(self, path: str) -> None:
         self.path = path
@@ -175,11 +192,12 @@ class SqliteQueue:
     async def enqueue(self, delivery_id: str, event: str, key: str, payload: str) -> bool:
         return await asyncio.to_thread(self._insert, delivery_id, event, key, payload)
 
-    async def claim(self, worker: str, lease: float) -> Job | None:
+    async def claim(self, worker: str, lease: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Job | None:
         def claim(db: sqlite3.Connection) -> Job | None:
             now = time.time()
             db.execute("BEGIN IMMEDIATE")  # one claimer at a time: the key check holds
             try:
+                db.execute(_SQLITE_ABANDONED, {"now": now, "max": max_attempts})
                 row = db.execute(_CLAIMABLE, {"now": now}).fetchone()
                 if row is None:
                     db.execute("COMMIT")
@@ -314,6 +332,15 @@ class SqliteQueue:
         result: set[str] = await self._run(read)
         return result
 
+    async def state(self, delivery_id: str) -> tuple[str, str | None] | None:
+        """A job's state and last error, by its delivery id."""
+        row = await self._run(
+            lambda db: db.execute(
+                "SELECT state, last_error FROM jobs WHERE delivery_id = ?", (delivery_id,)
+            ).fetchone()
+        )
+        return (str(row[0]), row[1]) if row else None
+
     async def installation(self, installation: int) -> dict[str, Any] | None:
         def read(db: sqlite3.Connection) -> dict[str, Any] | None:
             row = db.execute(
@@ -337,6 +364,9 @@ class SqliteQueue:
 
 # The database's clock, so that replicas on different machines agree on leases.
 _NOW = "EXTRACT(EPOCH FROM clock_timestamp())::double precision"
+
+
+_PG_ABANDONED = _ABANDONED.format(now=_NOW, max="$1::integer")
 
 
 class PostgresQueue:
@@ -373,8 +403,9 @@ class PostgresQueue:
         )
         return row is not None
 
-    async def claim(self, worker: str, lease: float) -> Job | None:
+    async def claim(self, worker: str, lease: float, max_attempts: int = DEFAULT_MAX_ATTEMPTS) -> Job | None:
         async with self._pool.acquire() as db, db.transaction():
+            await db.execute(_PG_ABANDONED, max_attempts)
             # Only the first unfinished job of each key is a candidate: a later job that
             # is due while its key's head waits (deferred past it) must not fill the window
             # and starve the heads (found by benchmarks/soak.py).
@@ -503,6 +534,12 @@ class PostgresQueue:
             "SELECT delivery_id FROM jobs WHERE delivery_id = ANY($1::text[])", delivery_ids
         )
         return {row["delivery_id"] for row in rows}
+
+    async def state(self, delivery_id: str) -> tuple[str, str | None] | None:
+        row = await self._pool.fetchrow(
+            "SELECT state, last_error FROM jobs WHERE delivery_id = $1", delivery_id
+        )
+        return (str(row["state"]), row["last_error"]) if row else None
 
     async def installation(self, installation: int) -> dict[str, Any] | None:
         row = await self._pool.fetchrow(

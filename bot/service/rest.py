@@ -33,6 +33,12 @@ class Endpoint:
         missing = set(self.parts) - set(parts)
         if missing:
             raise TypeError(f"{self}: no value for {', '.join(sorted(missing))}")
+        for name in self.parts:
+            # The HTTP client resolves `.` and `..` before the request leaves: a part made
+            # of them would send the installation's token to another endpoint.
+            value = str(parts[name])
+            if any(seg in ("", ".", "..") for seg in value.split("/")):
+                raise ValueError(f"{self}: {name} {value!r} is not a plain path")
         return _PART.sub(
             lambda m: quote(str(parts[m.group(1)]), safe="/" if m.group(1) in _SLASHED else ""), self.path
         )

@@ -9,7 +9,6 @@ date. When no leg is running any more, JUnit artifacts are compared test by test
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass, field
@@ -17,14 +16,13 @@ from typing import Any
 
 from cachetools import LRUCache, TTLCache
 
-from bot.core.analysis import analyze
 from bot.core.config import ConfigError, Policy
 from bot.core.junit import MAX_ZIP_BYTES, JUnitError, read_artifact
 from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
 from bot.render import results as render
-from bot.service import rest
+from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import Repo
 from bot.service.github import Api, Rejected
@@ -127,7 +125,8 @@ async def snapshot(
             data = await cache.get(api, repo, sha, path.split("@", 1)[0])
             if data is not None:
                 files[path] = data
-    report = await asyncio.to_thread(analyze, files, policy)  # CPU work: off the event loop
+    # Workflows at a pull request's head are the author's: read in a worker process.
+    report = await isolation.analyse(isolation.judge, files, policy)
     shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
     return shot
 
@@ -195,7 +194,14 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
 
 async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy, memory: Memory) -> None:
     conclusion, title, summary = render.check_output(shot.pairing, shot.tests, policy.fail_on_difference)
-    key = (repo.full_name, shot.sha)
+    await write_check(api, repo, shot.sha, conclusion, title, summary, memory)
+
+
+async def write_check(
+    api: Api, repo: Repo, sha: str, conclusion: str, title: str, summary: str, memory: Memory
+) -> None:
+    """Complete the commit's "Arch parity results" check run (created when missing)."""
+    key = (repo.full_name, sha)
     payload: dict[str, Any] = {
         "name": render.CHECK_NAME,
         "status": "completed",
@@ -206,18 +212,19 @@ async def complete_check(api: Api, repo: Repo, shot: Snapshot, policy: Policy, m
         payload["actions"] = [render.RERUN_ACTION]
     known = memory.checks.get(key)
     if known is None:
-        existing = await api.pages(
+        listed = await api.pages(
             rest.COMMIT_CHECK_RUNS,
-            {"check_name": render.CHECK_NAME, "filter": "latest"},
+            {"check_name": render.CHECK_NAME, "filter": "all"},
             repo=repo.full_name,
-            ref=shot.sha,
+            ref=sha,
         )
+        existing = [run for run in listed if api.ours(run)]  # not a same-named one of a fork's
         if existing:
-            run = existing[0]
+            run = max(existing, key=lambda item: int(item["id"]))
             known = (int(run["id"]), str(run.get("conclusion")), str((run.get("output") or {}).get("title")))
     if known is None:
         created = await api.request(
-            rest.CREATE_CHECK_RUN, repo=repo.full_name, json={**payload, "head_sha": shot.sha}
+            rest.CREATE_CHECK_RUN, repo=repo.full_name, json={**payload, "head_sha": sha}
         )
         memory.checks[key] = (int(created["id"]), conclusion, title)
     elif known[1:] != (conclusion, title):
@@ -238,7 +245,20 @@ async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]]
         return
     if policy.mode == "off":
         return
-    shot = await snapshot(api, repo, sha, policy, memory.workflows, memory.runner_wait)
+    try:
+        shot = await snapshot(api, repo, sha, policy, memory.workflows, memory.runner_wait)
+    except isolation.AnalysisFailed as exc:
+        log(logger, logging.WARNING, "analysis failed; results not compared", sha=sha, why=str(exc))
+        await write_check(
+            api,
+            repo,
+            sha,
+            "failure",
+            "parity-bot could not analyse the workflows",
+            exc.describe() + ".",
+            memory,
+        )
+        return
     if not any(p.ready or p.stuck for p in shot.pairing.pairs):
         return  # nothing finished on both architectures yet, and no leg waits too long
     if shot.pairing.complete:

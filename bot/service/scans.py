@@ -14,7 +14,6 @@ background work: they use at most `SCAN_RATE_SHARE` of the installation's remain
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import logging
@@ -23,20 +22,18 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from bot.core.analysis import analyze
 from bot.core.config import CONFIG_PATHS, ConfigError, Policy, both_configs
 from bot.core.scans import (
     FAILED,
     UNCHANGED,
     GithubFolder,
     RepoScan,
-    fixable,
     github_folder,
     skip_reason,
     summarize,
     workflow_entries,
 )
-from bot.service import rest
+from bot.service import isolation, rest
 from bot.service.config_source import policy_from_text
 from bot.service.github import Api, GitHubError, RateLimited
 from bot.service.logs import log
@@ -128,7 +125,7 @@ async def _report_repository(api: Api, payload: dict[str, Any], jobs: list[dict[
     if not org or "error" in org:
         return None
     try:
-        policy, _ = await policy_from_text(api, org["text"].encode(), org["source"])
+        policy, _ = await policy_from_text(api, org["text"].encode(), org["source"], account)
     except ConfigError:
         return None  # each repository's scan reports the broken config
     if not policy.org_report:
@@ -241,12 +238,29 @@ async def _scan(
         files_sha = await _listing(api, repo, branch)
     commit = await _commit(api, repo, branch) if status != 304 else (last[0].commit if last else None)
     files = await _files(api, store, installation, repo, files_sha)
-    # Judging 50 files takes a tenth of a second: off the event loop, so the intake and
-    # the other workers' calls keep moving.
-    report = await asyncio.to_thread(analyze, files, policy)
+    # Judging 50 files takes a tenth of a second, on files anyone with push access wrote:
+    # in a worker process, so the event loop keeps moving and a crash ends only this scan.
+    try:
+        report, found = await isolation.analyse(
+            isolation.judge_repository,
+            files,
+            policy,
+            policy.dashboard or policy.fix_prs == "auto",
+            date.today(),
+        )
+    except isolation.AnalysisFailed as exc:
+        scan = RepoScan(
+            installation,
+            repo,
+            FAILED,
+            time.time(),
+            last[0].commit if last else None,
+            error=exc.describe()[:300],
+        )
+        await store.record_scan(round_id, scan)
+        return scan, None, None
     scan = summarize(installation, repo, report, time.time(), commit)
-    if policy.dashboard or policy.fix_prs == "auto":
-        scan.fixable = await asyncio.to_thread(fixable, files, policy, report, date.today())
+    scan.fixable = found
     data = report.as_json()
     await store.record_scan(round_id, scan, json.dumps(data))  # key order is the render's
     # The state goes last: after a crash in between, the next try reads everything again.
@@ -319,13 +333,14 @@ async def _policy(
     api: Api, store: Store, installation: int, repo: str, folder: GithubFolder, org: dict[str, str] | None
 ) -> Policy:
     """The repository's policy, by the pull-request check's cascade, from cached blobs."""
+    owner = repo.split("/", 1)[0]
     if folder.both_configs:
         raise both_configs(f"{repo}:")
     if folder.config_path and folder.config_sha:
         text = await _blob(api, store, installation, repo, folder.config_sha)
-        return (await policy_from_text(api, text, f"{repo}:{folder.config_path}"))[0]
+        return (await policy_from_text(api, text, f"{repo}:{folder.config_path}", owner))[0]
     if org is not None and "error" in org:
         raise ConfigError(org["error"])
     if org is not None:
-        return (await policy_from_text(api, org["text"].encode(), org["source"]))[0]
+        return (await policy_from_text(api, org["text"].encode(), org["source"], owner))[0]
     return Policy()

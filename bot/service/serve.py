@@ -39,6 +39,9 @@ def build_app(settings: Settings) -> object:
     from bot.service.worker import WorkerPool
 
     assert settings.app_id is not None and settings.private_key is not None
+    from bot.service import isolation
+
+    isolation.configure(settings.analysis_processes, settings.analysis_memory_mb, settings.analysis_timeout)
     metrics = Registry()
     queue = open_queue(settings.database_url)
     clients = Clients(
@@ -68,7 +71,15 @@ def build_app(settings: Settings) -> object:
     async def handler(job: Job) -> None:
         await handle(job, context)
 
-    pool = WorkerPool(queue, handler, metrics, settings.workers, settings.lease_seconds, settings.max_attempts)
+    pool = WorkerPool(
+        queue,
+        handler,
+        metrics,
+        settings.workers,
+        settings.lease_seconds,
+        settings.max_attempts,
+        settings.job_timeout,
+    )
     from bot.service.redeliver import recover
 
     async def recover_missed() -> int:

@@ -31,6 +31,7 @@ class Settings:
     workers: int = 4
     lease_seconds: float = 30.0
     max_attempts: int = 6
+    job_timeout: float = 900.0  # seconds a job may run before it is cancelled (a failed attempt)
     github_timeout: float = 10.0
     public_url: str | None = None
     env_file: str = ".env"
@@ -40,6 +41,9 @@ class Settings:
     retention_days: float = 7.0  # finished jobs (and their delivery ids) are kept this long
     redeliver_interval: float = 600.0  # seconds between looks for missed deliveries
     writes_per_minute: int = 80  # content-creating requests per installation, all replicas
+    analysis_processes: int = 2  # worker processes that analyse untrusted workflows
+    analysis_memory_mb: int = 512  # address space of each
+    analysis_timeout: float = 60.0  # seconds one analysis may take
 
     @property
     def setup_mode(self) -> bool:
@@ -191,6 +195,7 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         workers=_int(env, "WORKERS", 4, 1, 64),
         lease_seconds=_float(env, "QUEUE_LEASE_SECONDS", 30.0),
         max_attempts=_int(env, "QUEUE_MAX_ATTEMPTS", 6, 1, 100),
+        job_timeout=_float(env, "JOB_TIMEOUT", 900.0),
         github_timeout=_float(env, "GITHUB_TIMEOUT", 10.0),
         public_url=env.get("PUBLIC_URL") or None,
         env_file=env.get("ENV_FILE") or ".env",
@@ -200,4 +205,7 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         retention_days=_retention(env),
         redeliver_interval=_float(env, "REDELIVER_INTERVAL", 600.0),
         writes_per_minute=_int(env, "GITHUB_WRITES_PER_MINUTE", 80, 7, 10_000),
+        analysis_processes=_int(env, "ANALYSIS_PROCESSES", 2, 1, 64),
+        analysis_memory_mb=_int(env, "ANALYSIS_MEMORY_MB", 512, 64, 1 << 20),
+        analysis_timeout=_float(env, "ANALYSIS_TIMEOUT", 60.0),
     )

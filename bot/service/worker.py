@@ -3,7 +3,9 @@
 A `Transient` failure backs off exponentially and ends `dead` after the last attempt; a
 `RateLimited` one goes back to the queue until GitHub's reset, without using an attempt;
 a `Rejected` one (or a payload we cannot read) is dead at once, since trying again would
-get the same answer. On shutdown workers stop claiming and finish what they hold.
+get the same answer. On shutdown workers stop claiming and finish what they hold. Every
+job has a wall-clock limit (`timeout`): past it the job is cancelled, and that is a failed
+attempt like any other.
 """
 
 from __future__ import annotations
@@ -28,9 +30,20 @@ logger = logging.getLogger("parity.worker")
 Handler = Callable[[Job], Awaitable[None]]
 
 
+class JobTimeout(Exception):
+    """The job ran past its wall-clock limit."""
+
+
 class WorkerPool:
     def __init__(
-        self, queue: Queue, handler: Handler, metrics: Registry, count: int, lease: float, max_attempts: int
+        self,
+        queue: Queue,
+        handler: Handler,
+        metrics: Registry,
+        count: int,
+        lease: float,
+        max_attempts: int,
+        timeout: float = 900.0,
     ) -> None:
         self.queue = queue
         self.handler = handler
@@ -38,6 +51,7 @@ class WorkerPool:
         self.count = count
         self.lease = lease
         self.max_attempts = max_attempts
+        self.timeout = timeout
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self._wake = asyncio.Event()
         self._stopping = False
@@ -66,7 +80,7 @@ class WorkerPool:
     async def _loop(self, worker: str) -> None:
         while not self._stopping:
             try:
-                job = await self.queue.claim(worker, self.lease)
+                job = await self.queue.claim(worker, self.lease, self.max_attempts)
             except Exception as exc:  # the database is away: wait, don't die
                 log(logger, logging.ERROR, "claim failed", error=str(exc))
                 await asyncio.sleep(1.0)
@@ -93,7 +107,10 @@ class WorkerPool:
         started = time.monotonic()
         beat = asyncio.create_task(self._heartbeat(job, worker))
         try:
-            await self.handler(job)
+            try:
+                await asyncio.wait_for(self.handler(job), self.timeout)
+            except TimeoutError:
+                raise JobTimeout(f"the job ran longer than {self.timeout:g} seconds") from None
         except RateLimited as exc:
             await self.queue.defer(job, exc.retry_at, str(exc))
             self.metrics.job_failures.labels(event=job.event, outcome="deferred").inc()
@@ -139,6 +156,6 @@ class WorkerPool:
 
 
 def _describe(exc: BaseException) -> str:
-    if isinstance(exc, (Rejected, EventError)):
+    if isinstance(exc, (Rejected, EventError, JobTimeout)):
         return str(exc)
     return "".join(traceback.format_exception_only(type(exc), exc)).strip()
