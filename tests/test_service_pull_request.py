@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.fake_github import FakeGitHub, new_side_lines
+from tests.fake_github import FakeGitHub, PullRequest, Repository, new_side_lines
 from tests.service_harness import (
     Service,
     ipfs_repository,
@@ -298,3 +298,36 @@ def _race(github: FakeGitHub, service: Service) -> None:
     comments = [(c["path"], c.get("line"), c["body"]) for c in github.review_comments if c["pull_number"] == 16]
     assert comments and len(comments) == len(set(comments))
     assert len(github.reviews) == 1
+
+
+def test_a_script_a_workflow_hands_its_work_to_is_read_at_the_head_commit(
+    github: FakeGitHub, service: Service
+) -> None:
+    # The new workflow runs ./ci/run-suite: what it runs (cargo test) makes the job a test, an
+    # error with its evidence, read through the contents API at the head commit. The other
+    # script is absent: asked for once, and the job it is in stays unrecognised (a warning).
+    workflow = (
+        b"on: push\njobs:\n  suite:\n    runs-on: ubuntu-latest\n    steps:\n"
+        b"      - uses: actions/checkout@v4\n      - run: ./ci/run-suite\n"
+        b"  other:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ci/missing.sh\n"
+    )
+    head = "d" * 40
+    repo = Repository("octo", "scripts")
+    repo.files["main"] = {}
+    repo.files[head] = {
+        ".github/workflows/ci.yml": workflow,
+        "ci/run-suite": b"#!/bin/sh\nset -e\ncargo test --workspace\n",
+    }
+    lines = "".join(f"+{line}\n" for line in workflow.decode().splitlines())
+    patch = f"@@ -0,0 +1,{len(workflow.decode().splitlines())} @@\n{lines}"
+    repo.pulls[3] = PullRequest(
+        3, head, [{"filename": ".github/workflows/ci.yml", "status": "added", "patch": patch}]
+    )
+    github.repos["octo/scripts"] = repo
+    service.deliver("pull_request", pull_request_event(repo, 3, head))
+    run = completed_run(github, head)
+    assert run["conclusion"] == "failure"
+    text = run["output"]["summary"] + run["output"].get("text", "") + str(run["annotations"])
+    assert "runs `./ci/run-suite`, which runs `cargo test` (ci/run-suite line 3)" in text
+    reads = [c for c in github.calls("GET", r"/contents/ci/") if c.query.get("ref") == head]
+    assert sorted(c.path.rsplit("/", 2)[-1] for c in reads) == ["missing.sh", "run-suite"]

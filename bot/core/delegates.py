@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from bot.core.shell import commands
@@ -23,6 +23,25 @@ Reader = Callable[[str], str | None]
 MAX_DEPTH = 3  # a script calling make calling a script: deeper is not worth reading
 MAX_DELEGATE_BYTES = 256 * 1024  # what is read of one file
 MAX_COMMANDS = 200  # commands taken from one delegate
+MAX_REMOTE_READS = 20  # files the App fetches for one pull request (each is an API call)
+
+
+class Gathered:
+    """A Reader over the files fetched so far (None: fetched and absent) that keeps, in
+    order, the paths the analysis asked for and did not get: the App fetches those (at most
+    MAX_REMOTE_READS in all) and judges again, so a file is read only when some step's
+    verdict depends on it."""
+
+    def __init__(self, known: Mapping[str, str | None] | None = None) -> None:
+        self.known = dict(known or {})
+        self.missing: list[str] = []
+
+    def __call__(self, path: str) -> str | None:
+        if path in self.known:
+            return self.known[path]
+        if path not in self.missing:
+            self.missing.append(path)
+        return None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.analysis import Report
 from bot.core.config import Policy
+from bot.core.delegates import Reader
 from bot.core.edits import Edit, apply, unified_diff
 from bot.core.fixes import plan
 from bot.core.hunks import hunks, split
@@ -84,14 +85,20 @@ Suggestions = tuple[list[Suggestion], list[str], list[str], dict[str, str]]
 
 
 def suggestions(
-    contents: Mapping[str, bytes], patches: Mapping[str, str], policy: Policy, report: Report, today: date
+    contents: Mapping[str, bytes],
+    patches: Mapping[str, str],
+    policy: Policy,
+    report: Report,
+    today: date,
+    read: Reader | None = None,
 ) -> Suggestions:
-    """The fixes of the changed files (`patches`: each one's diff hunks, as GitHub lists them)."""
+    """The fixes of the changed files (`patches`: each one's diff hunks, as GitHub lists them);
+    `read` gives the repository's other files the judgement read."""
     texts = decoded(contents)
     found: list[Suggestion] = []
     outside_diff: list[str] = []
     notes: list[str] = []
-    for item in plan(texts, policy, today, report):
+    for item in plan(texts, policy, today, report, read=read):
         if item.path not in patches:
             continue
         for job in item.jobs:

@@ -28,6 +28,7 @@ from typing import Any, TypeVar
 
 from bot.core.analysis import Report, analyze
 from bot.core.config import Policy
+from bot.core.delegates import Gathered, Reader
 from bot.core.fixes import FilePlan, plan
 from bot.core.scans import fixable
 from bot.core.yamlnodes import decoded
@@ -242,15 +243,22 @@ def _progress(paths: list[str]) -> Callable[[int, int, str], None]:
     return report
 
 
-def judge(files: Mapping[str, bytes], policy: Policy) -> Report:
-    return analyze(files, policy, progress=_progress(list(files)))
+def judge(files: Mapping[str, bytes], policy: Policy, read: Reader | None = None) -> Report:
+    return analyze(files, policy, progress=_progress(list(files)), read=read)
 
 
 def judge_pull_request(
-    contents: Mapping[str, bytes], patches: Mapping[str, str], policy: Policy, today: date
-) -> tuple[Report, review.Suggestions]:
-    report = judge(contents, policy)
-    return report, review.suggestions(contents, patches, policy, report, today)
+    contents: Mapping[str, bytes],
+    patches: Mapping[str, str],
+    policy: Policy,
+    today: date,
+    delegated: Mapping[str, str | None] | None = None,
+) -> tuple[Report, review.Suggestions, list[str]]:
+    """The judgement of a pull request's workflows, read with the repository files fetched
+    so far (`delegated`), and the files it asked for that were not among them."""
+    read = Gathered(delegated)
+    report = judge(contents, policy, read)
+    return report, review.suggestions(contents, patches, policy, report, today, read), read.missing
 
 
 def judge_repository(

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.core.analysis import Report
 from bot.core.config import ConfigError
+from bot.core.delegates import MAX_DELEGATE_BYTES, MAX_REMOTE_READS
 from bot.core.edits import Edit, apply, unified_diff
 from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
 from bot.core.workflow import is_workflow_path, local_calls
@@ -189,14 +190,19 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     await _add_called(api, check, contents)
     # Judging and fixing read what the pull request wrote: in a worker process (CPU work
     # off the event loop, and a crash or a limit there ends this check, not the service).
+    # A step that hands its work to the repository's own files (a script, a Makefile, a
+    # composite action) is read through them: the files the first judgement asked for are
+    # fetched at the same commit (MAX_REMOTE_READS at most) and the workflows judged again.
+    hunks = {path: str(item.get("patch") or "") for path, item in changed.items()}
+    delegated: dict[str, str | None] = {}
     try:
-        report, (suggestions, patches, notes, sources) = await isolation.analyse(
-            isolation.judge_pull_request,
-            contents,
-            {path: str(item.get("patch") or "") for path, item in changed.items()},
-            policy,
-            date.today(),
-        )
+        for _ in range(2):
+            report, (suggestions, patches, notes, sources), wanted = await isolation.analyse(
+                isolation.judge_pull_request, contents, hunks, policy, date.today(), delegated
+            )
+            fetched = await _fetch_delegates(api, check, wanted, delegated)
+            if not fetched:
+                break
     except isolation.AnalysisFailed as exc:
         log(logger, logging.WARNING, "analysis failed", repo=repo.full_name, pr=check.number, why=str(exc))
         await run_.complete("failure", "parity-bot could not analyse this pull request", exc.describe() + ".")
@@ -229,6 +235,21 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     )
     if shown_now and not await _review(api, check, shown_now, len(held_back), len(patches) - len(held_back)):
         await run_.add_text(check_run.patch_text(_as_patches(shown_now, sources)) or "")
+
+
+async def _fetch_delegates(
+    api: Api, check: PullRequestCheck, wanted: list[str], delegated: dict[str, str | None]
+) -> int:
+    """Fetch the repository files a judgement asked for (an absent one is remembered as
+    None, so it is asked for once); how many new ones were read."""
+    room = MAX_REMOTE_READS - len(delegated)
+    new = [path for path in wanted if path not in delegated][: max(0, room)]
+    for path in new:
+        data = await api.file(check.repo.owner, check.repo.name, path, ref=check.head_sha)
+        delegated[path] = (
+            data[:MAX_DELEGATE_BYTES].decode("utf-8", errors="replace") if data is not None else None
+        )
+    return sum(1 for path in new if delegated[path] is not None)
 
 
 async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, bytes]) -> None:
