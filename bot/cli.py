@@ -40,6 +40,7 @@ class Collected:
         self.files: dict[str, bytes] = {}
         self.locations: dict[str, Path] = {}
         self.repo_root: Path | None = None
+        self.roots: set[Path] = set()  # the repositories given: their files are read
 
     def add(self, display: str, path: Path) -> None:
         self.files[display] = _read(path)
@@ -47,10 +48,10 @@ class Collected:
 
     def reader(self) -> Callable[[str], str | None] | None:
         """The repository's other files (scripts, Makefiles, composite actions), by their
-        path from its root, when a repository was given; nothing outside it is read."""
-        if self.repo_root is None:
-            return None
-        root = self.repo_root.resolve()
+        path from its root, when one repository was given; nothing outside it is read."""
+        if len(self.roots) != 1:
+            return None  # no repository, or several: a path would be read from the wrong one
+        root = next(iter(self.roots))
         cache: dict[str, str | None] = {}
 
         def read(relative: str) -> str | None:
@@ -70,7 +71,7 @@ def _read_inside(root: Path, relative: str) -> str | None:
             return None
         with path.open("rb") as handle:
             return handle.read(MAX_DELEGATE_BYTES).decode("utf-8", errors="replace")
-    except (OSError, ValueError):
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (3.11)
         return None
 
 
@@ -87,12 +88,15 @@ def collect(paths: Sequence[str]) -> Collected:
             raise UsageError(f"{given}: no such file or directory")
         if path.is_dir() and (path / ".github" / "workflows").is_dir():
             found.repo_root = found.repo_root or path
+            found.roots.add(path.resolve())
             for file in _workflow_files(path / ".github" / "workflows"):
                 found.add(file.relative_to(path).as_posix(), file)
         elif path.is_dir():
             # `.github/workflows` itself keeps its repository-relative paths.
             resolved = path.resolve()
             root = resolved.parent.parent if resolved.match(".github/workflows") else resolved
+            if resolved.match(".github/workflows"):
+                found.roots.add(root)
             for file in _workflow_files(path):
                 found.add(file.resolve().relative_to(root).as_posix(), file)
         else:
@@ -102,6 +106,8 @@ def collect(paths: Sequence[str]) -> Collected:
                 parent = Path(os.path.abspath(path)).parent  # no realpath per file (see _display)
                 if parent.match(".github/workflows"):
                     found.repo_root = parent.parent.parent
+            if Path(os.path.abspath(path)).parent.match(".github/workflows"):
+                found.roots.add(Path(os.path.abspath(path)).parent.parent.parent.resolve())
     return found
 
 

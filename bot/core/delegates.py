@@ -60,7 +60,7 @@ _MAKE = re.compile(r"^(?:g?make|\$\(MAKE\)|\$\{MAKE\})(?=\s|$)")
 _RUN_SCRIPT = re.compile(
     r"^(?:npm|pnpm|bun)\s+(?:run(?:-script)?\s+([\w:.-]+)|(test|start|stop|restart)\b)|^yarn\s+(?:run\s+)?([\w:.-]+)"
 )
-_JUST = re.compile(r"^just\s+(?:-\S+\s+)*([A-Za-z_][\w-]*)")
+_JUST = re.compile(r"^just((?:\s+--?[\w-]+(?:[= ](?!-)\S+)?)*)\s+([A-Za-z_][\w-]*)")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=\S*$")
 _YARN_COMMANDS = frozenset(
     ("install", "add", "remove", "exec", "dlx", "publish", "pack", "version", "init", "npm")
@@ -82,8 +82,8 @@ def of_command(command: str, read: Reader, cwd: str = "") -> Delegated | None:
         name = script.group(1) or script.group(2) or script.group(3)
         return None if script.group(3) in _YARN_COMMANDS else _package_script(name, read, cwd)
     recipe = _JUST.match(text)
-    if recipe is not None:
-        return _just(recipe.group(1), read, cwd)
+    if recipe is not None and "-f" not in recipe.group(1) and "justfile" not in recipe.group(1):
+        return _just(recipe.group(2), read, cwd)
     first = words[0].strip("\"'")
     if "/" in first or _SHELL_SCRIPT.search(first):
         return _shell_script(_join(cwd, first), read)
@@ -93,6 +93,8 @@ def of_command(command: str, read: Reader, cwd: str = "") -> Delegated | None:
 def of_action(uses: str, read: Reader) -> Delegated | None:
     """A local composite action (`uses: ./.github/actions/build`): its steps' commands."""
     base = _join("", uses)
+    if base is None:
+        return None
     for name in ("action.yml", "action.yaml"):
         text = read(posixpath.join(base, name))
         if text is None:
@@ -119,21 +121,24 @@ def of_action(uses: str, read: Reader) -> Delegated | None:
     return None
 
 
-def _join(cwd: str, path: str) -> str:
+def _join(cwd: str, path: str) -> str | None:
+    """`path` from the repository's root, or None when it leaves the repository."""
+    if path.startswith("/"):
+        return None
     joined = posixpath.normpath(posixpath.join(cwd, path.removeprefix("./")))
-    return "" if joined.startswith("..") or joined.startswith("/") else joined
+    return None if joined.startswith("..") or joined.startswith("/") else ("" if joined == "." else joined)
 
 
-def _read(read: Reader, path: str) -> str | None:
+def _read(read: Reader, path: str | None) -> str | None:
     if not path:
         return None
     text = read(path)
     return text[:MAX_DELEGATE_BYTES] if text is not None else None
 
 
-def _shell_script(path: str, read: Reader) -> Delegated | None:
+def _shell_script(path: str | None, read: Reader) -> Delegated | None:
     text = _read(read, path)
-    if text is None:
+    if text is None or path is None:
         return None
     first = text.split("\n", 1)[0]
     if not _SHELL_SCRIPT.search(path) and not (
@@ -144,40 +149,60 @@ def _shell_script(path: str, read: Reader) -> Delegated | None:
 
 
 def _numbered(script: str) -> tuple[tuple[str, int], ...]:
+    """The script's commands (read whole: here-documents and continued lines stay one
+    command) with the line each starts on."""
     found: list[tuple[str, int]] = []
-    for number, line in enumerate(script.splitlines(), 1):
-        found.extend((command, number) for command in commands(line))
-        if len(found) >= MAX_COMMANDS:
-            break
-    return tuple(found[:MAX_COMMANDS])
+    position = 0
+    for command in commands(script)[:MAX_COMMANDS]:
+        where = script.find(command.strip()[:40], position)
+        if where >= 0:
+            position = where
+        found.append((command, script.count("\n", 0, position) + 1))
+    return tuple(found)
 
 
-_RULE = re.compile(r"^([^\s:#=][^:=]*?)\s*::?(?!=)\s*(.*)$")
+def _rule(line: str) -> tuple[str, str] | None:
+    """(targets, what follows the colon) of a rule line; None for anything else (an
+    assignment `A := b`, a recipe, a comment). Linear: no regular expression on the line."""
+    if not line or line[0] in " \t#:=":
+        return None
+    colon = line.find(":")
+    if colon < 0 or "=" in line[:colon] or line[colon + 1 : colon + 2] == "=":
+        return None
+    rest = line[colon + 1 :]
+    if rest.startswith(":"):
+        rest = rest[1:]  # `a:: b`, a double-colon rule
+    return line[:colon], rest.strip()
 
 
 def _make(arguments: list[str], read: Reader, cwd: str) -> Delegated | None:
-    directory, makefile, goals = cwd, "", []
+    directory: str | None = cwd
+    makefile, goals = "", []
     pending = ""
     for word in arguments:
         if pending:
             if pending == "-C":
-                directory = _join(directory, word)
+                directory = _join(directory, word) if directory is not None else None
             else:
                 makefile = word
             pending = ""
         elif word in ("-C", "-f", "--file", "--directory"):
             pending = "-C" if word in ("-C", "--directory") else "-f"
         elif word.startswith("-C") and len(word) > 2:
-            directory = _join(directory, word[2:])
+            directory = _join(directory, word[2:]) if directory is not None else None
         elif not word.startswith("-") and "=" not in word:
             goals.append(word)
+    if directory is None:
+        return None
     names = [makefile] if makefile else ["GNUmakefile", "makefile", "Makefile"]
     for name in names:
         path = _join(directory, name)
         text = _read(read, path)
-        if text is not None:
+        if text is not None and path is not None:
             recipes, order = _recipes(text)
             wanted = goals or order[:1]
+            if not wanted or any(goal not in recipes for goal in wanted):
+                return None  # defined elsewhere (an include, a pattern rule): not read
             found: list[tuple[str, int]] = []
             seen: set[str] = set()
             _collect(wanted, recipes, found, seen, 0)
@@ -197,12 +222,12 @@ def _recipes(text: str) -> tuple[dict[str, tuple[list[str], list[tuple[str, int]
             for target in current:
                 recipes[target][1].extend((command, number) for command in commands(body))
             continue
-        rule = _RULE.match(line)
-        if rule is None or line.startswith((" ", "\t", "#")) or rule.group(1).startswith((".", "%")):
-            current = [] if line.strip() and not line.startswith((" ", "\t")) else current
+        rule = _rule(line)
+        if rule is None or rule[0].startswith((".", "%")):
+            current = [] if line.strip() and not line.startswith((" ", "\t", "#")) else current
             continue
-        current = [target for target in rule.group(1).split() if "$" not in target]
-        prerequisites, _, inline = rule.group(2).partition(";")
+        current = [target for target in rule[0].split() if "$" not in target]
+        prerequisites, _, inline = rule[1].partition(";")
         for target in current:
             recipes.setdefault(target, ([], []))[0].extend(prerequisites.split())
             if inline.strip():
@@ -231,13 +256,13 @@ def _collect(
 def _package_script(name: str, read: Reader, cwd: str) -> Delegated | None:
     path = _join(cwd, "package.json")
     text = _read(read, path)
-    if text is None:
+    if text is None or path is None:
         return None
     import json  # only a run that reads a package.json pays for it
 
     try:
         scripts = json.loads(text).get("scripts") or {}
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # not JSON, not an object, too deep
         return None
     script = scripts.get(name) if isinstance(scripts, dict) else None
     if not isinstance(script, str):
@@ -246,20 +271,33 @@ def _package_script(name: str, read: Reader, cwd: str) -> Delegated | None:
     return Delegated(path, tuple((command, line) for command in commands(script)))
 
 
+_JUST_HEADER = re.compile(r"^@?([A-Za-z_][\w-]*)([^:]*):(?!=)(.*)$")
+
+
 def _just(name: str, read: Reader, cwd: str) -> Delegated | None:
     for file in ("justfile", "Justfile", ".justfile"):
         path = _join(cwd, file)
         text = _read(read, path)
-        if text is None:
+        if text is None or path is None:
             continue
-        found: list[tuple[str, int]] = []
-        inside = False
+        recipes: dict[str, tuple[list[str], list[tuple[str, int]]]] = {}
+        current: list[tuple[str, int]] | None = None
         for number, line in enumerate(text.splitlines(), 1):
             if line and not line[0].isspace():
-                header = re.match(r"^@?([A-Za-z_][\w-]*)\b[^:]*:(?!=)", line)
-                inside = header is not None and header.group(1) == name
+                header = _JUST_HEADER.match(line[:500])
+                current = None
+                if header is not None:
+                    dependencies = [
+                        word for word in header.group(3).split() if re.fullmatch(r"[A-Za-z_][\w-]*", word)
+                    ]
+                    recipes[header.group(1)] = (dependencies, [])
+                    current = recipes[header.group(1)][1]
                 continue
-            if inside and line.strip():
-                found.extend((command, number) for command in commands(line.strip().lstrip("@-")))
+            if current is not None and line.strip():
+                current.extend((command, number) for command in commands(line.strip().lstrip("@-")))
+        if name not in recipes:
+            return None  # in an imported module, or not a recipe: not read
+        found: list[tuple[str, int]] = []
+        _collect([name], recipes, found, set(), 0)
         return Delegated(path, tuple(found[:MAX_COMMANDS]))
     return None

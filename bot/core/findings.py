@@ -150,6 +150,8 @@ def _missing_legs(job: Job, legs: list[Leg], verdict: Verdict) -> Finding:
             message += f"; fix cannot add it: {blocked}"
         return finding("missing-arm64-leg", where, message)
     message = f"job '{job.id}': {verdict.reason} (a warning: what the job does is not recognised; {unsure})"
+    if blocked is not None and not blocked.startswith("what it does is not recognised"):
+        message += f"; fix cannot add it: {blocked}"
     return finding("missing-arm64-leg", where, message, WARNING)
 
 

@@ -401,7 +401,12 @@ RUN_RULES: tuple[Rule, ...] = (
         LINT,
         r"\bscan-build\b",
         # generated files compared with the committed ones: what ran before made them
-        (r"\bgit diff\b.*--exit-code\b", CODEGEN_CHECK),
+        # (a lockfile checked after a build is a build job's check, not generated code)
+        (
+            r"\bgit diff\b(?!.*\b(Cargo\.lock|go\.sum|go\.mod|package-lock\.json|yarn\.lock|pnpm-lock\.yaml|"
+            r"poetry\.lock|uv\.lock|Gemfile\.lock)\b).*--exit-code\b",
+            CODEGEN_CHECK,
+        ),
         r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
@@ -524,7 +529,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S",
         # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
         # `target/release/rg --version` (a script or a configure step is read by its own rule)
-        r"^\./(?!configure\b|autogen\b|bootstrap\b|buildconf\b|gradlew\b|mvnw\b|config\b)[a-z][\w+-]*(\s|$)",
+        r"^\./(?!(configure|autogen|bootstrap|buildconf|gradlew|mvnw|config|deploy|release|publish|upload|install|"
+        r"setup|build|clean|lint|format|fmt|docs?)\b)[a-z][\w+-]*(\s|$)",
         *(
             rf"^(\./)?{folder}/[\w./+-]*[\w+-](?<!\.sh)(?<!\.py)(\s|$)"
             for folder in (
@@ -867,7 +873,8 @@ _ASSIGNMENT = re.compile(
 )
 # Prefixes that run the rest of the command: classify what they run.
 _PREFIX = re.compile(
-    r"^(sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
+    # `then make test`, `do cargo test`: a shell keyword before the command it runs
+    r"^(then|else|do|sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
     r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
     r"pdm run|"
     r"npx( --yes)?|bundle exec)\s+"
@@ -875,7 +882,7 @@ _PREFIX = re.compile(
 _ECHO = frozenset(("echo", "printf"))
 _TRAILING_COMMENT = re.compile(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
-_CONDITION = re.compile(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s)")
+_CONDITION = re.compile(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s+\S+\s+in\s*$)")
 _WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
 # A test runner given a foreign target runs its tests under QEMU.
@@ -933,7 +940,10 @@ def foreign_runs(command: str) -> list[str]:
 _PLUMBING_RESULT = ("", "", "")
 # A script named for installing or setting up tools (`script/setup/install-dev-tools`,
 # `./ci/install_deps.sh`), as the setup actions are: neutral.
-_INSTALLER_SCRIPT = re.compile(r"(^|/)(install|setup)[-_][\w.-]+$")
+_INSTALLER_SCRIPT = re.compile(
+    r"(^|/)(\w+[-_])?(install|setup)[-_](deps?|dependencies|tools|dev[-_]?tools|env|environment|toolchains?|"
+    r"packages|prereq\w*|requirements)(\.(sh|bash|ps1))?$"
+)
 _MAX_NESTING = 8  # `a=$(b=$(…))`, `sudo env nice …`: deeper is not worth reading
 
 
@@ -1103,7 +1113,10 @@ def _step_evidence(
             elif _X86_WORD.search(only):
                 purpose = X86_SPECIFIC
         platforms = _platforms_given(step, contexts) if purpose is None and step.with_ else []
-        if len(platforms) > 1:
+        local = _composite(action, where, step.line, host, targets, read) if purpose is None else None
+        if local is not None:
+            found.extend(local)  # read through its steps before any name is looked at
+        elif len(platforms) > 1:
             # `promu_opts: -p linux/amd64 -p linux/arm64 -p windows/amd64`: one host builds
             # for every platform it is given
             targets.update(
@@ -1126,12 +1139,7 @@ def _step_evidence(
                 what = f"uses {action}, which no rule knows; its name says it checks ({checks.group(1)})"
                 found.append(Evidence(LINT, where, step.line, what, NAMED))
             else:
-                local = _composite(action, where, step.line, host, targets, read) if read is not None else None
-                found.extend(
-                    local
-                    if local is not None
-                    else [Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows")]
-                )
+                found.append(Evidence(UNRECOGNISED, where, step.line, f"uses {action}, which no rule knows"))
         elif purpose is not None:
             index = _other_index(step, contexts) if tag == PYPI else ""
             shown = f"uses {action} (repository-url: {index})" if index else f"uses {action}"
@@ -1205,23 +1213,28 @@ def _script_evidence(
     read: Reader | None = None,
     cwd: str = "",
     depth: int = 0,
+    budget: list[int] | None = None,
 ) -> list[Evidence]:
     found, built_for = _script_evidence_of(script, where, line, host)
     targets |= built_for
     if read is None or not any(item.purpose == UNRECOGNISED or item.tag == NAMED for item in found):
         return list(found)
     # What no rule reads, or reads only by a name, may hand its work to the repository's
-    # own files: read them (one entry of `found` per classified command, in order).
+    # own files: read them (one entry of `found` per classified command, in order), with
+    # one budget of commands for the whole tree of delegates (scripts calling scripts).
+    from bot.core import delegates
+
+    budget = budget if budget is not None else [delegates.MAX_COMMANDS]
     out: list[Evidence] = []
     for item, (_, _, _, command) in zip(found, _classify_script(script), strict=True):
         if item.purpose != UNRECOGNISED and item.tag != NAMED:
             out.append(item)
             continue
-        from bot.core import delegates
-
-        delegated = delegates.of_command(command, read, cwd)
+        delegated = delegates.of_command(command, read, cwd) if budget[0] > 0 else None
         inner = (
-            _delegated(delegated, where, line, host, targets, read, depth) if delegated is not None else None
+            _delegated(delegated, where, line, host, targets, read, depth, budget)
+            if delegated is not None
+            else None
         )
         if inner is not None:
             shown = command.strip()[:60]
@@ -1241,6 +1254,7 @@ def _delegated(
     targets: set[str],
     read: Reader,
     depth: int,
+    budget: list[int],
 ) -> list[Evidence] | None:
     """The evidence of a delegate's commands, each naming the file and line it is on; []
     when it runs nothing but plumbing; None when nothing in it is recognised either."""
@@ -1249,6 +1263,9 @@ def _delegated(
     found: list[Evidence] = []
     folder = posixpath.dirname(delegated.path)
     for command, number in delegated.commands:
+        if budget[0] <= 0:
+            break
+        budget[0] -= 1
         inner = _script_evidence(
             command,
             where,
@@ -1258,6 +1275,7 @@ def _delegated(
             read if depth + 1 < delegates.MAX_DEPTH else None,
             folder if delegated.path.endswith(("Makefile", "makefile", "GNUmakefile", "package.json")) else "",
             depth + 1,
+            budget,
         )
         for item in inner:
             # a deeper delegate already named its file (`runs ./b.sh, which runs …`)
@@ -1282,7 +1300,10 @@ def _composite(
     from bot.core import delegates
 
     delegated = delegates.of_action(action, read)
-    inner = _delegated(delegated, where, line, host, targets, read, 0) if delegated is not None else None
+    budget = [delegates.MAX_COMMANDS]
+    inner = (
+        _delegated(delegated, where, line, host, targets, read, 0, budget) if delegated is not None else None
+    )
     return [dataclasses.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
 
 
@@ -1312,7 +1333,13 @@ def _script_evidence_of(
             elif purpose != original:
                 what = f"{what}` for `{named[1]}"
                 # a tree configured for another system, or for an arch neither amd64 nor arm64
-                if (purpose in _TARGETING or named[0] == OTHER) and _compile(_CONFIGURE_SOURCE).search(command):
+                # (x86 by an ABI or a triple, not by an instruction-set option: tests still run)
+                abi = named[0] != X86_SPECIFIC or not named[1].startswith("-") or named[1] in _X86_ABI
+                if (
+                    (purpose in _TARGETING or named[0] == OTHER)
+                    and abi
+                    and _compile(_CONFIGURE_SOURCE).search(command)
+                ):
                     tag = CONFIGURES
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
         found.append(Evidence(purpose, where, line, shown, tag))
@@ -1323,22 +1350,28 @@ def _script_evidence_of(
 _CONFIGURE_SOURCE = (
     r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
 )
+_X86_ABI = ("-m32", "-mx32", "-m16")
 _QEMU_RUNNER_SOURCE = r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])"
 
 
-_HEREDOC_SOURCE = r"<<-?\s*['\"]?([A-Za-z_]\w*)['\"]?[^\n]*\n(.*?)^\s*\1\s*$"
+_HEREDOC_START = r"<<-?\s*['\"]?([A-Za-z_]\w*)"
 
 
 def _heredoc_bodies(script: str) -> str:
     """The here-documents of a script: files it writes (a meson cross file, a toolchain file)
-    whose toolchain its later commands use."""
-    return (
-        "\n".join(
-            match.group(2) for match in _compile(_HEREDOC_SOURCE, re.DOTALL | re.MULTILINE).finditer(script)
-        )
-        if "<<" in script
-        else ""
-    )
+    whose toolchain its later commands use. One pass over the lines."""
+    bodies: list[str] = []
+    marker: str | None = None
+    for line in script.splitlines():
+        if marker is not None:
+            if line.strip() == marker:
+                marker = None
+            else:
+                bodies.append(line)
+        elif "<<" in line:
+            start = _compile(_HEREDOC_START).search(line)
+            marker = start.group(1) if start is not None else None
+    return "\n".join(bodies)
 
 
 def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
@@ -1486,7 +1519,8 @@ def decide(
             # the step runs the program another job built, whatever the script is called.
             found = [item for item in found if item.purpose not in (LINT, UNRECOGNISED)]
             found.append(Evidence(TEST, _step_label(step), step.line, ran))
-        made_executable.update(_chmods(step))
+        if downloaded:  # the repository's own scripts (`chmod +x gradlew`) say nothing
+            made_executable.update(_chmods(step))
         if downloaded and any(item.purpose == UNRECOGNISED for item in found):
             found = _inspects(step, found, downloaded)
         if step.uses:
@@ -1609,6 +1643,20 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
     }
     if not named and not _compile(_ARCHIVE_FILE_SOURCE).search(text):
         return found
+    for command in commands(text):
+        program = command.split()
+        if program[:2] == ["java", "-jar"]:
+            program = program[2:]
+        first = program[0].strip("\"'").removeprefix("./") if program else ""
+        if any(first == path or first.startswith(path + "/") for path in named) or (
+            first.endswith((".jar", ".AppImage")) and _compile(_ARCHIVE_FILE_SOURCE).search(first)
+        ):
+            # the downloaded program itself runs (`bin/server --self-test`): a test of it
+            what = f"runs `{command.strip()[:60]}`, a program another job built"
+            return [
+                *(item for item in found if item.purpose != UNRECOGNISED),
+                Evidence(TEST, found[0].where, found[0].line, what),
+            ]
     return [
         Evidence(
             ARTIFACTS,

@@ -293,7 +293,7 @@ def resolve(
         )
     if not arches:
         # Larger and self-hosted runners carry names their owners chose: read for either arch
-        inferred = _infer(clean)
+        inferred = _infer(clean, self_hosted)
         if inferred is not None:
             return inferred
     if not arches:
@@ -398,11 +398,15 @@ _WORD_ARCH = {
 }
 
 
-def _infer(labels: tuple[str, ...]) -> Resolution | None:
-    """Larger runners carry names their owners chose (`github-ubuntu-24.04-aarch64-2`)."""
+def _infer(labels: tuple[str, ...], self_hosted: bool = False) -> Resolution | None:
+    """Larger runners carry names their owners chose (`github-ubuntu-24.04-aarch64-2`). On a
+    self-hosted runner a bare `arm` is GitHub's label for 32-bit ARM, so it says nothing."""
     oses = {_OS_LABELS.get(m.lower(), LINUX) for label in labels for m in _OS_WORD.findall(label)}
     arches = {
-        _WORD_ARCH[m.lower()] for label in labels for m in ARCH_WORD.findall(label) if m.lower() in _WORD_ARCH
+        _WORD_ARCH[m.lower()]
+        for label in labels
+        for m in ARCH_WORD.findall(label)
+        if m.lower() in _WORD_ARCH and not (self_hosted and m.lower() == "arm")
     }
     if len(oses) == 1 and len(arches) == 1:
         return Resolution(next(iter(oses)), next(iter(arches)), labels, inferred=True)

@@ -130,7 +130,45 @@ _X86_FLAG_SOURCE = (
     r"raptorlake|sapphirerapids|graniterapids|znver\d|bdver\d|btver\d|k8|athlon\w*|atom|silvermont|"
     r"goldmont\w*)|-mtune=(haswell|skylake\w*|znver\d|intel|generic-x86))$"
 )
-_X86_MACRO_SOURCE = r"^-D\w*?(?<![A-Z0-9])" + _X86_ISA + r"(?![A-Z0-9])\w*(=\S*)?$"
+# Words of a macro's name (split on `_`) that name an x86 instruction-set extension.
+_X86_MACRO_WORDS = frozenset(
+    (
+        "BMI",
+        "BMI1",
+        "BMI2",
+        "AVX",
+        "AVX2",
+        "AVX512",
+        "AVXVNNI",
+        "SSE",
+        "SSE2",
+        "SSE3",
+        "SSE4",
+        "SSE41",
+        "SSE42",
+        "SSSE3",
+        "PCLMUL",
+        "PCLMULQDQ",
+        "POPCNT",
+        "LZCNT",
+        "F16C",
+        "VAES",
+        "VPCLMULQDQ",
+        "GFNI",
+        "AMX",
+    )
+)
+
+
+def _x86_macro(token: str) -> bool:
+    """`-DDYNAMIC_BMI2=1`, `-DENABLE_AVX2=ON`: x86 instruction-set code switched on or
+    chosen; a cmake option turned OFF builds the generic code, which every CPU runs."""
+    name, _, value = token[2:].partition("=")
+    if value.upper() in ("OFF", "FALSE", "NO"):
+        return False
+    return any(word in _X86_MACRO_WORDS or word.startswith("AVX512") for word in name.upper().split("_"))
+
+
 # A cross toolchain's binary: `x86_64-w64-mingw32-gcc`, `aarch64-linux-gnu-g++-13`.
 _TOOLCHAIN_SOURCE = (
     r"(?<![\w./-])([a-z0-9_]+(?:-[a-z0-9_]+){1,3})-(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|gfortran|ld|ar|as|"
@@ -220,7 +258,7 @@ def _tokens(command: str) -> list[str]:
 
 
 def _option(token: str, following: str) -> list[tuple[str, str]]:
-    if _pattern(_X86_FLAG_SOURCE).match(token) or _pattern(_X86_MACRO_SOURCE).match(token):
+    if _pattern(_X86_FLAG_SOURCE).match(token) or (token.startswith("-D") and _x86_macro(token)):
         return [(X86, token)]
     option, equals, value = token.partition("=")
     if not equals:

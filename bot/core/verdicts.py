@@ -146,6 +146,9 @@ def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
     return leg.os, _normal(leg.origin), canonical(values)
 
 
+_WHERE_FIELD = re.compile(r"docker|container|image|runner|host|runs|platform|arch|manylinux|musllinux", re.I)
+
+
 def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg, right_paths: RunnerPaths) -> bool:
     """Twins whose objects differ only in fields one side lacks: `settings: {target, docker}`
     (the amd64 build runs in a container) ~ `settings: {target}` (the arm64 one does not).
@@ -161,6 +164,11 @@ def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg, right_paths: Ru
         if isinstance(value, dict) and isinstance(other, dict):
             shared = value.keys() & other.keys()
             if not shared or any(value[k] != other[k] for k in shared):
+                return False
+            # only a field about where the leg runs may be missing on one side (a container
+            # for the amd64 build); a build option one side lacks (`CONFIGURE_FLAGS`) is a
+            # different configuration
+            if any(not _WHERE_FIELD.search(str(k)) for k in value.keys() ^ other.keys()):
                 return False
         elif value != other:
             return False
