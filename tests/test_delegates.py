@@ -7,12 +7,13 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
 
 from bot.core.analysis import analyze
-from bot.core.delegates import MAX_DEPTH, of_action, of_command
+from bot.core.delegates import of_action, of_command
 from tests.conftest import TODAY
 
 REPO = {
@@ -110,8 +111,7 @@ def test_python_scripts_are_not_read_as_shell() -> None:
 
 
 def test_delegates_are_followed_a_bounded_number_of_levels() -> None:
-    # a.sh -> b.sh -> c.sh -> d.sh runs `go test`: deeper than MAX_DEPTH is not read
-    assert MAX_DEPTH == 3
+    # a.sh -> b.sh -> c.sh -> d.sh runs `go test`: deeper than MAX_DEPTH (3) is not read
     assert judged("- run: ./scripts/b.sh").purpose.name == "test"  # b, c, d
     assert judged("- run: ./scripts/a.sh").purpose.name == "unknown"
 
@@ -123,11 +123,11 @@ def test_a_delegate_outside_the_repository_is_never_asked_for() -> None:
         asked.append(path)
         return None
 
-    of_command("../../etc/passwd.sh", read)
-    of_command("/etc/init.sh", read)
-    of_command("make -C ../.. all", read)
-    assert all(not path.startswith(("..", "/")) for path in asked)
+    assert of_command("../../etc/passwd.sh", read) is None
+    assert of_command("/etc/init.sh", read) is None
+    assert of_command("make -C ../other test", read) is None
     assert of_action("./../other/action", read) is None
+    assert asked == []  # nothing re-rooted either: the root's Makefile was not read for it
 
 
 def test_a_composite_action_that_does_not_parse_is_not_read() -> None:
@@ -160,4 +160,50 @@ def test_the_cli_reads_delegates_from_the_checkout(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
+    assert json.loads(run.stdout)["workflows"][0]["jobs"][0]["purpose"] == "unknown"
+
+
+def test_a_goal_or_recipe_defined_elsewhere_is_not_taken_for_plumbing() -> None:
+    files = {
+        "Makefile": "include mk/test.mk\nall:\n\tcargo build\n",
+        "justfile": "ci: build unit\n\nbuild:\n    cargo build\n\nunit:\n    cargo test\n",
+    }
+    assert of_command("make test", files.get) is None  # `test:` is in the included file
+    assert judged("- run: make test", files).status == "amd64-only"
+    # a recipe with only dependencies runs them
+    job = judged("- run: just ci", files)
+    assert (job.status, job.purpose.name) == ("amd64-only", "test")
+
+
+def test_hostile_delegates_cost_little_and_never_crash() -> None:
+    deep = {"package.json": "[" * 100_000}
+    assert of_command("npm run ci", deep.get) is None
+    # a tree of scripts each calling the next 200 times: one budget for the whole tree
+    fan = {f"s/{n}.sh": f"./s/{n + 1}.sh\n" * 200 for n in range(3)}
+    fan["s/3.sh"] = "go test ./...\n"
+    started = time.perf_counter()
+    judged("- run: ./s/0.sh", fan)
+    assert time.perf_counter() - started < 5
+    # a Makefile line of spaces and a script of unterminated here-documents stay linear
+    slow = {"Makefile": "a" + " " * 64_000 + "\n", "x.sh": "".join(f"cat <<EOF{n}\n" for n in range(3000))}
+    started = time.perf_counter()
+    of_command("make a", slow.get)
+    judged("- run: bash x.sh", slow)
+    judged("- run: |\n                  " + "".join(f"cat <<EOF{n}\n                  " for n in range(3000)))
+    assert time.perf_counter() - started < 5
+
+
+def test_a_symlink_loop_in_the_checkout_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / ".github/workflows").mkdir(parents=True)
+    (tmp_path / ".github/workflows/ci.yml").write_text(_job("- run: ./ci/loop1.sh"))
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci/loop1.sh").symlink_to("loop2.sh")
+    (tmp_path / "ci/loop2.sh").symlink_to("loop1.sh")
+    run = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--format", "json", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr  # a warning: what the job runs is not read
     assert json.loads(run.stdout)["workflows"][0]["jobs"][0]["purpose"] == "unknown"

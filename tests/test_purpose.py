@@ -1212,4 +1212,32 @@ def test_shell_conditions_and_comments_run_nothing():
                   [[ "$KIND" == make ]] && echo make
 """)
     )["t"]
-    assert job.purpose.name != "build"
+    assert (job.status, job.purpose.name) == ("not-applicable", "meta")
+    # what a keyword or a one-line case runs is read
+    for script in ("if [ -n x ]; then make test; fi", 'case "$OS" in Linux) make test ;; esac'):
+        assert judge(_one_job(f"              - run: {script}\n"))["t"].purpose.name == "test"
+
+
+def test_names_and_repository_files_do_not_make_tests():
+    jobs = judge("""\
+        on: push
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ./deploy production
+          ktlint:
+            runs-on: ubuntu-latest
+            steps:
+              - run: chmod +x gradlew
+              - run: ./gradlew ktlintCheck
+          server:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+                with: {name: server, path: bin}
+              - run: bin/server --self-test
+        """)
+    assert jobs["deploy"].purpose.name != "test"
+    assert jobs["ktlint"].purpose.name != "test"
+    assert (jobs["server"].status, jobs["server"].purpose.name) == ("amd64-only", "test")

@@ -1648,9 +1648,10 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
         if program[:2] == ["java", "-jar"]:
             program = program[2:]
         first = program[0].strip("\"'").removeprefix("./") if program else ""
-        if any(first == path or first.startswith(path + "/") for path in named) or (
-            first.endswith((".jar", ".AppImage")) and _compile(_ARCHIVE_FILE_SOURCE).search(first)
-        ):
+        name = first.rsplit("/", 1)[-1]
+        # a Linux program: no extension (a `.exe`, a `.zip` listed in an array runs nothing)
+        runnable = "." not in name or name.endswith((".jar", ".AppImage", ".bin", ".run"))
+        if runnable and any(first.startswith(path + "/") for path in named):
             # the downloaded program itself runs (`bin/server --self-test`): a test of it
             what = f"runs `{command.strip()[:60]}`, a program another job built"
             return [
