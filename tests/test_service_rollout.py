@@ -133,7 +133,7 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
         assert render.newly_ticked(before, issue["body"]) == [WORKFLOW]
         service.deliver("issues", issue_event(app, number, "edited", "visitor", before))
         wait_until(
-            lambda: not render.boxes(app.issues[number]["body"])[WORKFLOW], 30, "the tick to be reverted"
+            lambda: not render.boxes(app.issues[number]["body"])[WORKFLOW], 60, "the tick to be reverted"
         )
         wait_until(
             lambda: any(
