@@ -663,3 +663,22 @@ def test_coverage_is_set_per_workflow_and_job_first_match_wins():
     assert load_policy("mode: required").coverage_for("ci.yml", "t") == "every-leg"
     with pytest.raises(ConfigError, match="coverage"):
         load_policy("coverage: most-legs")
+
+
+def test_an_arch_word_after_a_colon_or_slash_only_chooses_the_arch():
+    # `alpine` and `alpine:aarch64` are one image, for two archs
+    jobs = judge("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.IMAGE.RUNNER }}
+            container: {image: "ghcr.io/o/runner-${{ matrix.IMAGE.IMAGE }}"}
+            strategy:
+              matrix:
+                IMAGE:
+                  - {IMAGE: "alpine", RUNNER: "ubuntu-latest"}
+                  - {IMAGE: "alpine:aarch64", RUNNER: "ubuntu-24.04-arm"}
+            steps:
+              - run: nox -s tests
+        """)
+    assert jobs["test"].status == "parity"

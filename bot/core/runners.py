@@ -211,7 +211,7 @@ def cpu_arch(word: str) -> str | None:
     return {"amd64": AMD64, "arm64": ARM64, "x86": X86_32}.get(group or "", OTHER)
 
 
-_ARCH_WORD_WITH_SEPARATOR = re.compile(r"[-_. ]*" + ARCH_WORD.pattern, re.IGNORECASE)
+_ARCH_WORD_WITH_SEPARATOR = re.compile(r"[-_. :/]*" + ARCH_WORD.pattern, re.IGNORECASE)
 
 
 def without_arch_words(text: str) -> str:
