@@ -32,7 +32,7 @@ from bot.core import runners
 from bot.core.expressions import render_script, render_text
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
-from bot.core.targets import OTHER_OS, X86, kind_of, of_command, of_script
+from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
 
@@ -1334,7 +1334,7 @@ def _script_evidence_of(
                 what = f"{what}` for `{named[1]}"
                 # a tree configured for another system, or for an arch neither amd64 nor arm64
                 # (x86 by an ABI or a triple, not by an instruction-set option: tests still run)
-                abi = named[0] != X86_SPECIFIC or not named[1].startswith("-") or named[1] in _X86_ABI
+                abi = named[0] != X86_SPECIFIC or not named[1].startswith("-") or named[1] in X86_ABI_FLAGS
                 if (
                     (purpose in _TARGETING or named[0] == OTHER)
                     and abi
@@ -1350,7 +1350,6 @@ def _script_evidence_of(
 _CONFIGURE_SOURCE = (
     r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
 )
-_X86_ABI = ("-m32", "-mx32", "-m16")
 _QEMU_RUNNER_SOURCE = r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])"
 
 

@@ -22,6 +22,7 @@ from functools import cache, lru_cache
 from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
 
 X86 = "x86-specific"
+X86_ABI_FLAGS = ("-m32", "-mx32", "-m16")  # 32-bit and x32 code: x86-only whatever is built
 OTHER_OS = "other-target"
 
 # Parts of a triple (or a toolchain's name) that name a system other than Linux.
@@ -124,7 +125,7 @@ _X86_ISA = (
     r"movbe|xsave\w*|rdrnd|rdseed|tbm|xop|3dnow\w*|mmx|gfni|amx\w*|avx512\w*)"
 )
 _X86_FLAG_SOURCE = (
-    r"^(-m(32|x32|16)|-m(no-)?" + _X86_ISA + r"|"
+    r"^(" + "|".join(X86_ABI_FLAGS) + r"|-m(no-)?" + _X86_ISA + r"|"
     r"-march=(x86-64[\w-]*|i[3-6]86|pentium\w*|core2|nehalem|westmere|sandybridge|ivybridge|haswell|"
     r"broadwell|skylake[\w-]*|cannonlake|icelake[\w-]*|cascadelake|cooperlake|tigerlake|alderlake|"
     r"raptorlake|sapphirerapids|graniterapids|znver\d|bdver\d|btver\d|k8|athlon\w*|atom|silvermont|"

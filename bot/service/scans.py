@@ -185,6 +185,20 @@ async def scan_repository(
     return Outcome(scan, api.calls, report, policy)
 
 
+async def _failed(
+    store: Store,
+    round_id: int,
+    installation: int,
+    repo: str,
+    last: tuple[RepoScan, str | None] | None,
+    why: str,
+) -> tuple[RepoScan, None, None]:
+    """A scan that could not judge the repository, recorded with why (at its last commit)."""
+    scan = RepoScan(installation, repo, FAILED, time.time(), last[0].commit if last else None, error=why[:300])
+    await store.record_scan(round_id, scan)
+    return scan, None, None
+
+
 async def _scan(
     api: Api,
     store: Store,
@@ -213,16 +227,7 @@ async def _scan(
     try:  # from cached blobs: free unless the config extends another repository's
         policy = await _policy(api, store, installation, repo, folder, org)
     except ConfigError as exc:
-        scan = RepoScan(
-            installation,
-            repo,
-            FAILED,
-            time.time(),
-            last[0].commit if last else None,
-            error=f"invalid config: {exc.message}"[:300],
-        )
-        await store.record_scan(round_id, scan)
-        return scan, None, None
+        return await _failed(store, round_id, installation, repo, last, f"invalid config: {exc.message}")
     if status == 304 and last is not None and state.policy_key == policy_key:
         previous, report_sha = last
         scan = replace(previous, state=UNCHANGED, scanned_at=time.time(), error=None)
@@ -249,16 +254,7 @@ async def _scan(
             date.today(),
         )
     except isolation.AnalysisFailed as exc:
-        scan = RepoScan(
-            installation,
-            repo,
-            FAILED,
-            time.time(),
-            last[0].commit if last else None,
-            error=exc.describe()[:300],
-        )
-        await store.record_scan(round_id, scan)
-        return scan, None, None
+        return await _failed(store, round_id, installation, repo, last, exc.describe())
     scan = summarize(installation, repo, report, time.time(), commit)
     scan.fixable = found
     data = report.as_json()
