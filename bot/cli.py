@@ -288,6 +288,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_main()
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    from bot.service.serve import setup_main
+
+    return setup_main()
+
+
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "markdown": "markdown"}
 
 
@@ -366,6 +372,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(func=cmd_serve)
 
+    setup = commands.add_parser(
+        "setup",
+        help="register the GitHub App (setup mode only), then exit",
+        description="Serve the setup page (as `serve` does without credentials) until the App "
+        "is registered and its credentials are in ENV_FILE, then exit 0; exit 0 at once when "
+        "they are there already. The compose file runs it before the replicas.",
+    )
+    setup.set_defaults(func=cmd_setup)
+
     report = commands.add_parser(
         "report",
         help="where an organisation stands (from the service's scans)",
@@ -416,7 +431,7 @@ def run() -> NoReturn:
     (`make bench`). A long-running `serve` keeps both.
     """
     argv = sys.argv[1:]
-    if argv[:1] == ["serve"]:
+    if argv[:1] in (["serve"], ["setup"]):
         sys.exit(main(argv))
     gc.disable()
     code = main(argv)
