@@ -153,7 +153,6 @@ def test_a_stranger_cannot_open_setup_without_the_token_from_the_log(tmp_path: P
     service = Service(tmp_path, None, GITHUB_API_URL=github.url, HOST="0.0.0.0")
     service.start()
     try:
-        token = token_of(service)
         strangers: list[tuple[str, dict[str, str]]] = [
             # A reverse proxy on this machine: the peer is loopback, the browser is not.
             (service.url, {"X-Forwarded-For": "203.0.113.7"}),
@@ -176,6 +175,7 @@ def test_a_stranger_cannot_open_setup_without_the_token_from_the_log(tmp_path: P
                 assert callback.status_code == 403
         assert conversions(github) == 0 and not (tmp_path / ".env").exists()
         # The operator, who read the log, opens the printed link from elsewhere.
+        token = token_of(service)
         base, headers = strangers[-1]
         with httpx.Client(headers=headers, follow_redirects=True) as operator:
             opened = operator.get(base + "/", params={"token": token, "org": "octo-org"})
