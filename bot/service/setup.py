@@ -322,14 +322,18 @@ def create_setup_app(settings: Settings, on_registered: Callable[[], None] | Non
                 )
         log(logger, logging.INFO, "App registered", app_id=str(app["id"]), env_file=settings.env_file)
         install = html.escape(str(app.get("html_url", github)) + "/installations/new")
+        then = (
+            "Setup has finished; services started after it read these credentials."
+            if on_registered is not None
+            else "Restart <code>parity-bot serve</code>; it reads them at start."
+        )
         response = _page(
             "parity-bot is registered",
             (
                 f"<p>The App <b>{html.escape(str(app.get('name', '')))}</b> (id {app['id']}) exists. "
                 f"Its id, private key and webhook secret are in <code>{html.escape(settings.env_file)}"
-                f"</code> (readable by you only).</p><ol><li>Restart <code>parity-bot serve</code>; it "
-                f"reads <code>.env</code>.</li><li><a href='{install}'>Install the App</a> on your "
-                f"repositories or organization.</li></ol>"
+                f"</code> (readable by you only).</p><ol><li>{then}</li><li><a href='{install}'>Install "
+                f"the App</a> on your repositories or organization.</li></ol>"
             ),
         )
         response.delete_cookie(TOKEN_COOKIE)
