@@ -39,6 +39,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from bot.core.limits import MANIFEST_CODE_MAX_SECONDS
 from bot.core.yamlnodes import YamlError, parse, plain
 from bot.service import rest
 from bot.service.github import Clients, GitHubError
@@ -106,8 +107,8 @@ def local_page_url(settings: Settings) -> str:
 
 
 CREDENTIALS = ("APP_ID", "PRIVATE_KEY", "PRIVATE_KEY_PATH", "WEBHOOK_SECRET")
-# A manifest code is good for an hour on GitHub's side: a state older than that has no use.
-STATE_MAX_AGE = 3600.0
+# GitHub's code is dead by then, so a state older than that has no use.
+STATE_MAX_AGE = float(MANIFEST_CODE_MAX_SECONDS)
 # Page loads not yet finished; past this many the oldest is forgotten, so loading the page
 # in a loop cannot grow memory.
 STATES_MAX = 32
