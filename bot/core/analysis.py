@@ -85,16 +85,24 @@ class WorkflowReport:
         error = self.workflow.error
         return None if error is None else {"message": error.message, "line": error.line}
 
-    @property
-    def multi_arch(self) -> bool:
-        arches = {leg.arch for job in self.jobs for leg in job.legs}
-        return {AMD64, ARM64} <= arches
+    def multi_arch(self, platforms: tuple[str, ...]) -> bool:
+        """Both arches on one judged platform: macOS arm64 beside Linux amd64 is not it."""
+        arches: dict[str, set[str]] = {}
+        for job in self.jobs:
+            for leg in job.legs:
+                arches.setdefault(leg.os, set()).add(leg.arch)
+        return any({AMD64, ARM64} <= arches.get(name, set()) for name in platforms)
 
     def all_findings(self) -> list[Finding]:
         return self.findings + [item for job in self.jobs for item in job.findings]
 
-    def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "error": self.error, "jobs": [job.as_json() for job in self.jobs]}
+    def as_json(self, platforms: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "error": self.error,
+            "multi_arch": self.multi_arch(platforms),
+            "jobs": [job.as_json() for job in self.jobs],
+        }
 
 
 @dataclass(slots=True)
@@ -133,7 +141,7 @@ class Report:
     def summary(self) -> dict[str, Any]:
         return {
             "workflows": len(self.workflows),
-            "multi_arch_workflows": sum(1 for wf in self.workflows if wf.multi_arch),
+            "multi_arch_workflows": sum(1 for wf in self.workflows if wf.multi_arch(self.policy.platforms)),
             "jobs": sum(len(wf.jobs) for wf in self.workflows),
             "by_status": self.by_status(),
         }
@@ -143,7 +151,7 @@ class Report:
             "version": 1,
             "policy": self.policy.as_json(),
             "summary": self.summary(),
-            "workflows": [wf.as_json() for wf in self.workflows],
+            "workflows": [wf.as_json(self.policy.platforms) for wf in self.workflows],
         }
 
 
