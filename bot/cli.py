@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, Report, analyze
+from bot.core.findings import ERROR, NEVER, WARNING, fails
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
 
@@ -192,11 +193,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             target.write_text(_rendered(form, report), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
-    if args.fail_on is None:
-        failed = report.violations
-    else:
-        failed = report.at_least(args.fail_on) if args.fail_on != "never" else 0
-    return EXIT_VIOLATIONS if failed else EXIT_OK
+    return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
 
 
 def _output(item: str) -> tuple[str, Path]:
@@ -236,7 +233,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             where = _diff_path(found.locations[item.path], item.path)
             sys.stdout.write(unified_diff(where, item.source, item.fixed_source))
     sys.stderr.write(summary(plans, written=args.write))
-    return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
+    failing = any(fails(job.severity, args.fail_on, policy.mode) for item in plans for job in item.unfixed)
+    return EXIT_VIOLATIONS if failing else EXIT_OK
 
 
 def _git_top_level(path: Path) -> Path | None:
@@ -302,6 +300,15 @@ def _common(command: argparse.ArgumentParser) -> None:
     _progress_option(command)
 
 
+def _fail_on_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--fail-on",
+        choices=(ERROR, WARNING, NEVER),
+        help=f"exit 1 on {what} of this severity or worse, whatever the config's mode; "
+        "never: exit 0 unless an error stops the run (default: errors, when the mode is required)",
+    )
+
+
 def _progress_option(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--progress",
@@ -327,13 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "never"),
-        help="exit 1 on any finding of this severity or worse, whatever the "
-        "config's mode; never: exit 0 unless an error stops the check "
-        "(default: errors, when the mode is required)",
-    )
+    _fail_on_option(check, "any finding")
     check.add_argument(
         "--output",
         action="append",
@@ -348,11 +349,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fix",
         help="add the missing arm64 legs",
         description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
-        "prints a diff, or with --write changes the files. Exit 0: nothing left "
-        "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.",
+        "prints a diff, or with --write changes the files. Every job left unfixed is listed on "
+        "stderr. Exit 0: none of them fails the run (--fail-on, as for check); 1: some do; 2: error.",
     )
     _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
+    _fail_on_option(fix, "a job left unfixed whose finding is")
     fix.set_defaults(func=cmd_fix)
 
     serve = commands.add_parser(

@@ -267,6 +267,21 @@ def test_fix_exit_1_lists_what_it_could_not_fix(tmp_path: Path) -> None:
     assert "'linux-arm64'" in result.stdout
 
 
+def test_fix_fails_on_what_check_fails_on(tmp_path: Path) -> None:
+    """The pre-commit hooks run both: a job whose only gap is a warning passes both or neither."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: someone/mystery-action@v1\n"
+    )
+    for fail_on, status in ((None, 0), ("error", 0), ("warning", 1), ("never", 0)):
+        option = [] if fail_on is None else ["--fail-on", fail_on]
+        check, fix = run("check", *option, str(tmp_path)), run("fix", *option, str(tmp_path))
+        assert (check.returncode, fix.returncode) == (status, status), (fail_on, fix.stderr)
+    assert "1 left unfixed" in fix.stderr
+
+
 def test_fix_bad_config_is_exit_2(tmp_path: Path) -> None:
     repo = _amd64_repo(tmp_path)
     (repo / ".github/parity.yml").write_text("arm64_runners: x\n")

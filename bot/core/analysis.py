@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
-from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
+from bot.core.findings import Finding, fails, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64
@@ -129,14 +129,11 @@ class Report:
 
     @property
     def violations(self) -> int:
-        if self.policy.mode != "required":
-            return 0
-        return sum(1 for _, item in self.findings() if item.severity == ERROR)
+        return self.failures(None)
 
-    def at_least(self, severity: str) -> int:
-        """Findings of `severity` or worse, whatever the mode (`--fail-on`)."""
-        worse = SEVERITIES[: SEVERITIES.index(severity) + 1]
-        return sum(1 for _, item in self.findings() if item.severity in worse)
+    def failures(self, fail_on: str | None) -> int:
+        """Findings that fail the run (findings.fails): `--fail-on`, else the config's mode."""
+        return sum(1 for _, item in self.findings() if fails(item.severity, fail_on, self.policy.mode))
 
     def summary(self) -> dict[str, Any]:
         return {
