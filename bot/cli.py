@@ -9,7 +9,8 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -28,6 +29,23 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     pass
+
+
+SERVICE_EXTRA = "pip install 'parity-bot[service]'"
+
+
+@contextmanager
+def _service_dependencies(what: str) -> Iterator[None]:
+    """`pip install parity-bot` gives check, fix and report from a database; the App's
+    own dependencies are the `service` extra: say so in one line rather than a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] == "bot":
+            raise
+        raise UsageError(
+            f"{what} needs the App's dependencies ({exc.name} is missing): {SERVICE_EXTRA}"
+        ) from None
 
 
 def _workflow_files(folder: Path) -> list[Path]:
@@ -166,9 +184,12 @@ def _policy(args: argparse.Namespace, found: Collected) -> Policy:
         raise UsageError(f"{where}: invalid config: {exc.message}") from None
 
 
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    return bool(args.progress) if args.progress is not None else sys.stderr.isatty()
+
+
 def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
-    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-    return _progress(enabled and count > 1)
+    return _progress(_progress_wanted(args) and count > 1)
 
 
 def _collect_some(paths: Sequence[str]) -> Collected:
@@ -258,30 +279,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.service import report
-    from bot.service.serve import settings_from_environment
-    from bot.service.settings import SettingsError
 
     try:
         if args.live:
             if not args.org:
                 raise UsageError("--live needs --org ORG")
-            settings = settings_from_environment(webhooks=False)
-            enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-            text = asyncio.run(
-                report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
-            )
+            with _service_dependencies("report --live"):
+                text = _live_report(args)
         else:
             url = report.database_url(args.database, os.environ)
             since = report.since_timestamp(args.since) if args.since else None
-            text = asyncio.run(report.from_database(url, args.format, args.installation, since))
-    except (report.ReportError, SettingsError) as exc:
+            with _service_dependencies("a PostgreSQL database"):
+                text = asyncio.run(report.from_database(url, args.format, args.installation, since))
+    except report.ReportError as exc:
         raise UsageError(str(exc)) from None
     sys.stdout.write(text)
     return EXIT_OK
 
 
+def _live_report(args: argparse.Namespace) -> str:
+    import asyncio
+
+    from bot.service import report
+    from bot.service.serve import settings_from_environment
+    from bot.service.settings import SettingsError
+
+    try:
+        settings = settings_from_environment(webhooks=False)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    progress = report.terminal_progress() if _progress_wanted(args) else None
+    return asyncio.run(report.live(settings, args.org, args.format, progress))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.service.serve import main as serve_main
+    with _service_dependencies("parity-bot serve"):
+        from bot.service.serve import main as serve_main
 
     return serve_main()
 
