@@ -9,12 +9,14 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, Report, analyze
+from bot.core.findings import ERROR, NEVER, WARNING, fails
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
 
@@ -27,6 +29,23 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     pass
+
+
+SERVICE_EXTRA = "pip install 'parity-bot[service]'"
+
+
+@contextmanager
+def _service_dependencies(what: str) -> Iterator[None]:
+    """`pip install parity-bot` gives check, fix and report from a database; the App's
+    own dependencies are the `service` extra: say so in one line rather than a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] == "bot":
+            raise
+        raise UsageError(
+            f"{what} needs the App's dependencies ({exc.name} is missing): {SERVICE_EXTRA}"
+        ) from None
 
 
 def _workflow_files(folder: Path) -> list[Path]:
@@ -165,9 +184,12 @@ def _policy(args: argparse.Namespace, found: Collected) -> Policy:
         raise UsageError(f"{where}: invalid config: {exc.message}") from None
 
 
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    return bool(args.progress) if args.progress is not None else sys.stderr.isatty()
+
+
 def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
-    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-    return _progress(enabled and count > 1)
+    return _progress(_progress_wanted(args) and count > 1)
 
 
 def _collect_some(paths: Sequence[str]) -> Collected:
@@ -192,11 +214,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             target.write_text(_rendered(form, report), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
-    if args.fail_on is None:
-        failed = report.violations
-    else:
-        failed = report.at_least(args.fail_on) if args.fail_on != "never" else 0
-    return EXIT_VIOLATIONS if failed else EXIT_OK
+    return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
 
 
 def _output(item: str) -> tuple[str, Path]:
@@ -236,7 +254,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             where = _diff_path(found.locations[item.path], item.path)
             sys.stdout.write(unified_diff(where, item.source, item.fixed_source))
     sys.stderr.write(summary(plans, written=args.write))
-    return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
+    failing = any(fails(job.severity, args.fail_on, policy.mode) for item in plans for job in item.unfixed)
+    return EXIT_VIOLATIONS if failing else EXIT_OK
 
 
 def _git_top_level(path: Path) -> Path | None:
@@ -260,30 +279,42 @@ def cmd_report(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.service import report
-    from bot.service.serve import settings_from_environment
-    from bot.service.settings import SettingsError
 
     try:
         if args.live:
             if not args.org:
                 raise UsageError("--live needs --org ORG")
-            settings = settings_from_environment(webhooks=False)
-            enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-            text = asyncio.run(
-                report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
-            )
+            with _service_dependencies("report --live"):
+                text = _live_report(args)
         else:
             url = report.database_url(args.database, os.environ)
             since = report.since_timestamp(args.since) if args.since else None
-            text = asyncio.run(report.from_database(url, args.format, args.installation, since))
-    except (report.ReportError, SettingsError) as exc:
+            with _service_dependencies("a PostgreSQL database"):
+                text = asyncio.run(report.from_database(url, args.format, args.installation, since))
+    except report.ReportError as exc:
         raise UsageError(str(exc)) from None
     sys.stdout.write(text)
     return EXIT_OK
 
 
+def _live_report(args: argparse.Namespace) -> str:
+    import asyncio
+
+    from bot.service import report
+    from bot.service.serve import settings_from_environment
+    from bot.service.settings import SettingsError
+
+    try:
+        settings = settings_from_environment(webhooks=False)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    progress = report.terminal_progress() if _progress_wanted(args) else None
+    return asyncio.run(report.live(settings, args.org, args.format, progress))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.service.serve import main as serve_main
+    with _service_dependencies("parity-bot serve"):
+        from bot.service.serve import main as serve_main
 
     return serve_main()
 
@@ -306,6 +337,15 @@ def _common(command: argparse.ArgumentParser) -> None:
         help="parity.yml to use (default: PATH/.github/parity.yml or parity.yaml if present)",
     )
     _progress_option(command)
+
+
+def _fail_on_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--fail-on",
+        choices=(ERROR, WARNING, NEVER),
+        help=f"exit 1 on {what} of this severity or worse, whatever the config's mode; "
+        "never: exit 0 unless an error stops the run (default: errors, when the mode is required)",
+    )
 
 
 def _progress_option(command: argparse.ArgumentParser) -> None:
@@ -333,13 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "never"),
-        help="exit 1 on any finding of this severity or worse, whatever the "
-        "config's mode; never: exit 0 unless an error stops the check "
-        "(default: errors, when the mode is required)",
-    )
+    _fail_on_option(check, "any finding")
     check.add_argument(
         "--output",
         action="append",
@@ -354,11 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fix",
         help="add the missing arm64 legs",
         description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
-        "prints a diff, or with --write changes the files. Exit 0: nothing left "
-        "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.",
+        "prints a diff, or with --write changes the files. Every job left unfixed is listed on "
+        "stderr. Exit 0: none of them fails the run (--fail-on, as for check); 1: some do; 2: error.",
     )
     _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
+    _fail_on_option(fix, "a job left unfixed whose finding is")
     fix.set_defaults(func=cmd_fix)
 
     serve = commands.add_parser(
