@@ -320,7 +320,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
-    from bot.service.serve import setup_main
+    with _service_dependencies("parity-bot setup"):
+        from bot.service.serve import setup_main
 
     return setup_main()
 
