@@ -27,7 +27,7 @@ WORKFLOWS_FOLDER = ".github/workflows"
 SCANNED = "scanned"  # read and judged
 UNCHANGED = "unchanged"  # nothing it reads changed since the last scan: results carried over
 ARCHIVED, DISABLED, EMPTY = "archived", "disabled", "empty"  # skipped, listed as such
-FAILED = "failed"  # GitHub errors on every attempt
+FAILED = "failed"  # GitHub refused it (4xx), or errors on every attempt
 SKIPPED = (ARCHIVED, DISABLED, EMPTY)
 
 

@@ -35,7 +35,7 @@ from bot.core.scans import (
 )
 from bot.service import isolation, rest
 from bot.service.config_source import policy_from_text
-from bot.service.github import Api, GitHubError, RateLimited
+from bot.service.github import Api, GitHubError, RateLimited, Rejected
 from bot.service.logs import log
 from bot.service.queue import Queue
 from bot.service.store import RepoState, Store
@@ -177,7 +177,9 @@ async def scan_repository(
     except RateLimited:
         raise  # deferred by the worker until the reset: not a failure
     except GitHubError as exc:
-        if not last_attempt:
+        # A 4xx would get the same answer again, so it is this scan's last word: recorded
+        # now, or the worker drops the job with no row and the round never finishes.
+        if not last_attempt and not isinstance(exc, Rejected):
             raise
         scan = RepoScan(installation, repo, FAILED, time.time(), error=str(exc)[:300])
         await store.record_scan(round_id, scan)

@@ -1,0 +1,80 @@
+"""The org report under hostile conditions (issue 20, items 8 and 9): the real service under
+uvicorn, GitHub played by the fake, deliveries signed as GitHub signs them."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from bot.render import org_report
+from tests.fake_github import FakeGitHub, Fault, Repository
+from tests.service_harness import (
+    INSTALLATION,
+    ORG,
+    ORG_CONFIG,
+    Service,
+    installation_created,
+    wait_until,
+)
+
+NORMAL = b"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
+
+
+def small_org(
+    github: FakeGitHub, names: tuple[str, ...], private: tuple[str, ...] = (), config: bytes = ORG_CONFIG
+) -> dict[str, Repository]:
+    """A few repositories with one amd64-only workflow each, and the owner's `.github`
+    repository whose config asks for the org report."""
+    repos: dict[str, Repository] = {}
+    for name in names:
+        repo = Repository(ORG, name, installation=INSTALLATION, private=name in private)
+        repo.files["main"] = {".github/workflows/ci.yml": NORMAL}
+        github.repos[repo.full_name] = repos[name] = repo
+    owner = Repository(ORG, ".github", installation=INSTALLATION, private=".github" in private)
+    owner.files["main"] = {".github/parity.yml": config}
+    github.repos[owner.full_name] = repos[".github"] = owner
+    return repos
+
+
+def org_report_issue(repos: dict[str, Repository], timeout: float = 120) -> dict[str, Any]:
+    found: dict[str, Any] = wait_until(
+        lambda: next(iter(repos[".github"].issues.values()), None), timeout, "the org report"
+    )
+    return found
+
+
+def test_a_repository_github_refuses_is_reported_as_failed_and_the_round_still_reports(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repos = small_org(github, ("app", "lib", "locked"))
+    refused = Fault(
+        "GET",
+        rf"^/repos/{ORG}/locked/contents/\.github$",
+        status=403,
+        times=1000,
+        body={"message": "Resource not accessible by integration"},
+    )
+    github.faults.append(refused)
+    service = Service(tmp_path, github).start()
+    try:
+        assert service.deliver("installation", installation_created(repos)).status_code == 202
+        issue = org_report_issue(repos)
+        assert service.process is not None and service.process.poll() is None
+    finally:
+        service.stop()
+    body = issue["body"]
+    assert issue["title"] == org_report.TITLE
+    assert "**3 repositories** judged (1 failed skipped)" in body
+    assert f"`{ORG}/locked` (failed: GET /repos/{ORG}/locked/contents/.github: 403 " in body
+    assert "Resource not accessible by integration" in body
+    # A 4xx is GitHub's last word: asked once, not retried until the job dies.
+    assert refused.seen == 1
+    db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    states = dict(db.execute("SELECT repo, state FROM scans").fetchall())
+    assert states == {
+        f"{ORG}/app": "scanned",
+        f"{ORG}/lib": "scanned",
+        f"{ORG}/.github": "scanned",
+        f"{ORG}/locked": "failed",
+    }
