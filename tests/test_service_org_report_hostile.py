@@ -78,3 +78,43 @@ def test_a_repository_github_refuses_is_reported_as_failed_and_the_round_still_r
         f"{ORG}/.github": "scanned",
         f"{ORG}/locked": "failed",
     }
+
+
+def test_a_public_report_leaves_private_repositories_and_their_errors_out(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    repos = small_org(github, ("app", "secret-sauce", "vault"), private=("secret-sauce", "vault"))
+    # The private repository's error text names it and what GitHub said about it.
+    github.faults.append(
+        Fault(
+            "GET",
+            rf"^/repos/{ORG}/vault/contents/\.github$",
+            status=403,
+            times=1000,
+            body={"message": "Resource not accessible by integration"},
+        )
+    )
+    service = Service(tmp_path, github).start()
+    try:
+        service.deliver("installation", installation_created(repos))
+        body = org_report_issue(repos)["body"]
+    finally:
+        service.stop()
+    assert "secret-sauce" not in body and "vault" not in body
+    assert "Resource not accessible" not in body
+    assert "2 private repositories left out: this report's repository is not private." in body
+    assert f"`{ORG}/app`" in body
+    assert "**2 repositories** judged:" in body  # app and .github: the totals are the shown rows'
+
+
+def test_a_private_report_lists_private_repositories(tmp_path: Path, github: FakeGitHub) -> None:
+    repos = small_org(github, ("app", "secret-sauce"), private=("secret-sauce", ".github"))
+    service = Service(tmp_path, github).start()
+    try:
+        service.deliver("installation", installation_created(repos))
+        body = org_report_issue(repos)["body"]
+    finally:
+        service.stop()
+    assert f"`{ORG}/secret-sauce`" in body and f"`{ORG}/app`" in body
+    assert "left out" not in body
+    assert "**3 repositories** judged:" in body

@@ -29,6 +29,7 @@ from bot.core.scans import (
     GithubFolder,
     RepoScan,
     github_folder,
+    is_private,
     skip_reason,
     summarize,
     workflow_entries,
@@ -91,6 +92,9 @@ async def plan_round(api: Api, store: Store, payload: dict[str, Any]) -> tuple[l
     installation, round_id = int(payload["installation"]), int(payload["round"])
     only = set(payload["only"]) if payload.get("only") else None
     repositories = await api.pages(rest.INSTALLATION_REPOSITORIES)
+    await store.save_visibility(
+        installation, {str(repository["full_name"]): is_private(repository) for repository in repositories}
+    )
     account = str(payload.get("account") or "")
     org_config = await _org_config(api, account) if account else None
     jobs: list[dict[str, Any]] = []

@@ -113,7 +113,23 @@ CREATE TABLE IF NOT EXISTS schedule (
     round {bigint} NOT NULL
 );
 """
-_SQLITE_SCHEMA = _SCHEMA.format(
+# Kept beside the scans: each repository's visibility (an org report in a public repository
+# leaves private ones out), and each repository's latest row in brief (a metrics scrape reads
+# one row per repository, however long the history).
+_SUMMARY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scan_visibility (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    private {boolean} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scan_latest (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    scan_id {bigint} NOT NULL,
+    by_status TEXT NOT NULL
+);
+"""
+_SQLITE_SCHEMA = (_SCHEMA + _SUMMARY_SCHEMA).format(
     serial="INTEGER",
     autoincrement=" AUTOINCREMENT",
     real="REAL",
@@ -121,7 +137,7 @@ _SQLITE_SCHEMA = _SCHEMA.format(
     blob="BLOB",
     boolean="INTEGER",
 )
-_PG_SCHEMA = _SCHEMA.format(
+_PG_SCHEMA = (_SCHEMA + _SUMMARY_SCHEMA).format(
     serial="BIGSERIAL",
     autoincrement="",
     real="DOUBLE PRECISION",
@@ -496,6 +512,30 @@ class Store:
         rows = await self.db.fetch(f"SELECT COUNT(*) FROM scans WHERE {where}", *args)
         return int(rows[0][0])
 
+    # -------------------------------------------------------------------- visibility
+    async def save_visibility(self, installation: int, private: dict[str, bool]) -> None:
+        """Which repositories are private, as the installation's listing said."""
+        for repo, hidden in sorted(private.items()):
+            await self.db.execute(
+                "INSERT INTO scan_visibility (repo, installation, private) VALUES (?, ?, ?) "
+                "ON CONFLICT (repo) DO UPDATE SET installation = excluded.installation, "
+                "private = excluded.private",
+                repo,
+                installation,
+                hidden,
+            )
+
+    async def public_repos(self, installation: int) -> set[str]:
+        rows = await self.db.fetch(
+            "SELECT repo FROM scan_visibility WHERE installation = ? AND private = ?", installation, False
+        )
+        return {str(row[0]) for row in rows}
+
+    async def is_private(self, repo: str) -> bool | None:
+        """None: never listed (the App may not see it)."""
+        rows = await self.db.fetch("SELECT private FROM scan_visibility WHERE repo = ?", repo)
+        return bool(rows[0][0]) if rows else None
+
     # ---------------------------------------------------------------------- removal
     async def forget_installation(self, installation: int) -> None:
         """Everything kept for an installation: it was deleted, its data goes with it."""
@@ -508,12 +548,23 @@ class Store:
             "fix_prs",
             "dashboards",
             "waiting_jobs",
+            "scan_visibility",
+            "scan_latest",
         ):
             await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
 
     async def forget_repos(self, installation: int, repos: list[str]) -> None:
         for repo in repos:
-            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards", "waiting_jobs"):
+            for table in (
+                "scans",
+                "scan_blobs",
+                "scan_repos",
+                "fix_prs",
+                "dashboards",
+                "waiting_jobs",
+                "scan_visibility",
+                "scan_latest",
+            ):
                 await self.db.execute(
                     f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo
                 )
