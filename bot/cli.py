@@ -301,11 +301,10 @@ def _live_report(args: argparse.Namespace) -> str:
     import asyncio
 
     from bot.service import report
-    from bot.service.serve import settings_from_environment
-    from bot.service.settings import SettingsError
+    from bot.service.settings import SettingsError, from_environment
 
     try:
-        settings = settings_from_environment(webhooks=False)
+        settings = from_environment(webhooks=False)
     except SettingsError as exc:
         raise UsageError(str(exc)) from None
     progress = report.terminal_progress() if _progress_wanted(args) else None
@@ -319,6 +318,36 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve_main()
 
 
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from bot.service import deliver
+    from bot.service.settings import SettingsError, from_environment
+
+    if args.list:
+        sys.stdout.write("".join(f"{name}\n" for name in deliver.sample_names()))
+        return EXIT_OK
+    if not args.sample:
+        raise UsageError("deliver: name a sample (parity-bot deliver --list shows them)")
+    try:
+        settings = from_environment(webhooks=False)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    secret = args.secret or next(iter(settings.webhook_secrets), None)
+    if not secret:
+        raise UsageError("deliver: no webhook secret: give --secret or set WEBHOOK_SECRET (or ENV_FILE)")
+    url = args.url or f"http://127.0.0.1:{settings.port}{settings.webhook_path}"
+    overrides = deliver.Overrides(args.repository, args.installation, args.number, args.sha, args.comment)
+    try:
+        payload = deliver.sample(args.sample, overrides)
+        answer = deliver.post(url, args.sample.partition(".")[0], payload, secret)
+    except deliver.DeliverError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(f"{args.sample} -> {url}: {answer.status} {answer.reason} (delivery {answer.delivery})\n")
+    if 200 <= answer.status < 300:
+        return EXIT_OK
+    sys.stderr.write(f"{answer.body.strip()[:500]}\n")
+    return EXIT_VIOLATIONS
+
+
 def cmd_setup(args: argparse.Namespace) -> int:
     with _service_dependencies("parity-bot setup"):
         from bot.service.serve import setup_main
@@ -327,6 +356,13 @@ def cmd_setup(args: argparse.Namespace) -> int:
 
 
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "markdown": "markdown"}
+
+
+def _repository(text: str) -> str:
+    owner, slash, name = text.partition("/")
+    if not (owner and slash and name) or "/" in name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not OWNER/NAME")
+    return text
 
 
 def _common(command: argparse.ArgumentParser) -> None:
@@ -416,6 +452,28 @@ def build_parser() -> argparse.ArgumentParser:
         "they are there already. The compose file runs it before the replicas.",
     )
     setup.set_defaults(func=cmd_setup)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="sign a sample webhook delivery and post it to a running service",
+        description="Post one of the project's sample deliveries (--list names them: "
+        "pull_request.opened, workflow_run.completed, issue_comment.created …) to a running "
+        "service, signed as GitHub signs. The URL defaults to this machine's PORT and "
+        "WEBHOOK_PATH, the secret to WEBHOOK_SECRET (environment, else ENV_FILE). Exit 0: "
+        "the service accepted it (2xx); 1: it answered otherwise; 2: error.",
+    )
+    deliver.add_argument("sample", nargs="?", metavar="SAMPLE")
+    deliver.add_argument("--list", action="store_true", help="list the samples")
+    deliver.add_argument("--url", help="the webhook URL (default http://127.0.0.1:PORT/WEBHOOK_PATH)")
+    deliver.add_argument("--secret", help="the webhook secret (default WEBHOOK_SECRET)")
+    deliver.add_argument("--repository", metavar="OWNER/NAME", type=_repository, help="the repository named")
+    deliver.add_argument("--installation", type=int, metavar="ID", help="the installation id")
+    deliver.add_argument("--number", type=int, metavar="N", help="the pull request number")
+    deliver.add_argument("--sha", help="the pull request's head commit")
+    deliver.add_argument(
+        "--comment", metavar="TEXT", help="an issue_comment's body (default /parity rerun arm64)"
+    )
+    deliver.set_defaults(func=cmd_deliver)
 
     report = commands.add_parser(
         "report",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -13,16 +12,9 @@ from bot.service.settings import (
     WRITE_WINDOW,
     Settings,
     SettingsError,
-    load,
-    read_env_file,
+    from_environment,
     write_cap,
 )
-
-
-def settings_from_environment(webhooks: bool = True) -> Settings:
-    """The environment, completed by `.env` (the environment wins)."""
-    env_file = os.environ.get("ENV_FILE") or ".env"
-    return load({**read_env_file(env_file), **os.environ}, webhooks)
 
 
 def build_app(settings: Settings) -> object:
@@ -91,7 +83,7 @@ def build_app(settings: Settings) -> object:
 
 def _settings() -> Settings | None:
     try:
-        return settings_from_environment()
+        return from_environment()
     except SettingsError as exc:
         sys.stderr.write(f"parity-bot: {exc}\n")
         return None

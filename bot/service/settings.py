@@ -153,6 +153,12 @@ def read_env_file(path: str) -> dict[str, str]:
     return values
 
 
+def from_environment(webhooks: bool = True) -> Settings:
+    """The environment, completed by `.env` (ENV_FILE; the environment wins)."""
+    env_file = os.environ.get("ENV_FILE") or ".env"
+    return load({**read_env_file(env_file), **os.environ}, webhooks)
+
+
 def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Settings:
     """The settings; `webhooks=False` for work that only calls GitHub (`report --live`),
     which needs no WEBHOOK_SECRET."""
