@@ -1,4 +1,4 @@
-"""What the scan history keeps and shows (issue 20, items 9 and 13): repository visibility
+"""What the scan history keeps and shows: repository visibility
 in reports, retention of scan rows, rounds and reports, and a metrics read whose cost does
 not grow with the history; the store on both backends (SQLite and a real PostgreSQL)."""
 

@@ -1,4 +1,4 @@
-"""The org report under hostile conditions (issue 20, items 8 and 9): the real service under
+"""The org report under hostile conditions: the real service under
 uvicorn, GitHub played by the fake, deliveries signed as GitHub signs them."""
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """First run: no credentials, so the service registers the App through the manifest flow.
 
-Whoever completes that flow chooses whose App the service runs as (issue 20, item 4): these
+Whoever completes that flow chooses whose App the service runs as: these
 tests play the stranger (through a proxy, under a rebound name, on the network address,
 replaying or forging a callback) against the real service and the fake GitHub.
 """

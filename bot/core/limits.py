@@ -1,4 +1,4 @@
-"""GitHub's limits that shape what parity-bot sends (GUIDE §3), each in one place."""
+"""GitHub's limits that shape what parity-bot sends, each in one place."""
 
 WEBHOOK_MAX_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 ANNOTATIONS_PER_CALL = 50  # check-run create/update; more calls append

@@ -1,4 +1,5 @@
-"""Service settings from the environment (GUIDE §2.4; Probot's names where they exist).
+"""Service settings from the environment (Probot's names where they exist; the README's
+settings table documents each).
 
 A missing or malformed setting stops start-up with one line naming it. With no app
 credentials at all, the service starts in setup mode (the manifest flow registers the App).
