@@ -224,7 +224,11 @@ def test_the_package_builds_and_the_wheel_carries_the_config_schema(built: dict[
         names = wheel.namelist()
     assert "bot/schema/parity.schema.json" in names
     assert "bot/app.yml" in names  # the App manifest setup mode registers from
+    assert "bot/samples/pull_request.opened.json" in names  # what `deliver` posts
     assert any(name.endswith("licenses/LICENSE") for name in names)
+    from bot import __version__
+
+    assert built["wheel"].name.startswith(f"parity_bot-{__version__}-")
 
 
 def _setup_page(parity_bot: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str] | str:
@@ -383,3 +387,18 @@ def test_the_python_check_passes_a_new_python_and_names_an_old_venv(tmp_path: Pa
     _fake_python(tmp_path / ".venv" / "bin" / "python", "3.10")
     stale = _run("bash", tmp_path / ".ci/python-check", sys.executable)
     assert stale.returncode == 1 and "remove .venv" in stale.stdout
+
+
+def test_one_version_names_the_release_everywhere_users_pin_it() -> None:
+    """RELEASING.md: `bot.__version__` is the version; the docs pin its tags."""
+    import re
+
+    from bot import __version__
+
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert re.findall(r"rev: (v\S+)", readme) == [f"v{__version__}"]
+    assert set(re.findall(r"parity-bot/parity-bot@(\S+)", readme)) == {f"v{__version__.split('.')[0]}"}
+    assert (ROOT / "CHANGELOG.md").read_text().count(f"## {__version__}\n") == 1
+    releasing = (ROOT / "RELEASING.md").read_text()
+    assert "git tag -a vX.Y.Z" in releasing and "git push -f origin vX" in releasing
