@@ -285,3 +285,28 @@ def test_huge_changed_workflow_files_are_read_only_up_to_the_size_the_analysis_t
     assert "file is larger than the limit of 1048576 bytes" in shown
     assert peak - before < 40  # five 40 MB files would be 200 MB read whole
     assert probe.failures == []
+
+
+def test_a_pull_request_changing_more_workflow_bytes_than_one_check_reads_is_told_so(
+    github: FakeGitHub, service: Service
+) -> None:
+    """Each file is under the 1 MB cap; together (a pull request may change thousands of
+    files) they are more than one judgement reads."""
+    almost = b"on: push\njobs:\n" + b"#" * 1_000_000
+    repo = github.repos.setdefault("octo/many", Repository("octo", "many"))
+    sha = hashlib.sha1(b"many workflows").hexdigest()
+    paths = [f".github/workflows/w{i:02d}.yml" for i in range(10)]
+    repo.files.setdefault("main", {})
+    repo.files[sha] = dict.fromkeys(paths, almost)
+    patch = "@@ -0,0 +1,2 @@\n+on: push\n+jobs:\n"
+    repo.pulls[65] = PullRequest(65, sha, [{"filename": p, "status": "added", "patch": patch} for p in paths])
+    service.deliver("pull_request", pull_request_event(repo, 65, sha))
+    run = wait_until(
+        lambda: next((r for r in github.runs_for(sha) if r["status"] == "completed"), None),
+        120,
+        "the check run",
+    )
+    assert run["conclusion"] == "failure"
+    assert run["output"]["title"] == "parity-bot could not analyse this pull request"
+    assert "more than 8388608 bytes" in run["output"]["summary"]
+    assert len(github.calls("GET", r"/repos/octo/many/contents/\.github/workflows/")) == 9  # then it stopped

@@ -27,6 +27,7 @@ from bot.core.junit import (
     TestCase,
     read_artifact,
 )
+from bot.core.limits import WORKFLOW_BYTES_PER_CHECK
 from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
@@ -34,7 +35,7 @@ from bot.render import results as render
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import Repo
-from bot.service.github import Api, RateLimited, Rejected, Transient
+from bot.service.github import FILE_READ_BYTES, Api, RateLimited, Rejected, Transient
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.results")
@@ -142,11 +143,17 @@ async def snapshot(
         jobs = await api.pages(rest.RUN_JOBS, {"filter": "all"}, repo=repo.full_name, run_id=run["id"])
         shot.jobs += [run_job(job, str(run.get("path") or "")) for job in jobs]
     files: dict[str, bytes] = {}
+    total = 0
     for path in sorted({str(run.get("path") or "") for run in shot.runs}):
+        if total > WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES:
+            # No room for another file: the jobs of the workflows left get no leg.
+            log(logger, logging.WARNING, "workflows past the byte budget not read", sha=sha, path=path)
+            break
         if path.startswith(".github/workflows/"):
             data = await cache.get(api, repo, sha, path.split("@", 1)[0])
             if data is not None:
                 files[path] = data
+                total += len(data)
     # Workflows at a pull request's head are the author's: read in a worker process.
     report = await isolation.analyse(isolation.judge, files, policy)
     shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
