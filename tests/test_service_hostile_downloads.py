@@ -234,8 +234,10 @@ def test_huge_junit_artifacts_are_read_off_the_event_loop_with_bounded_memory(
     repo, sha, run = setup_ci(github, number=63)
     add_artifact(repo, run, "test-results-amd64-3.10", huge_report)
     add_artifact(repo, run, "test-results-arm64-3.10", huge_report)
-    add_artifact(repo, run, "test-results-amd64-3.12", many_cases(90_000))
-    add_artifact(repo, run, "test-results-arm64-3.12", many_cases(90_000))
+    plenty = many_cases(90_000)
+    add_artifact(repo, run, "test-results-amd64-3.12", plenty)
+    add_artifact(repo, run, "test-results-arm64-3.12", plenty)
+    add_artifact(repo, run, "test-results-amd64-3.13", plenty)  # past the commit's 200,000
     before = peak_rss_mb(service)
     with HealthProbe(service) as probe:
         service.deliver("workflow_run", workflow_run_event(repo, sha, run, [63]))
@@ -255,6 +257,8 @@ def test_huge_junit_artifacts_are_read_off_the_event_loop_with_bounded_memory(
         assert "more than 100000 test cases" in line
     unread = [line for line in body.splitlines() if "could not be read" in line]
     assert not any("test-results-arm64-3.12" in line for line in unread)  # 90,000 cases: read
+    line = next(line for line in unread if "test-results-amd64-3.13" in line)
+    assert "more than 20000 test cases (what was left of the 200000 read for one commit)" in line
 
 
 def test_huge_changed_workflow_files_are_read_only_up_to_the_size_the_analysis_takes(

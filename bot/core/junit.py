@@ -37,6 +37,10 @@ class JUnitError(Exception):
     """An artifact or report that cannot be read safely."""
 
 
+class TooManyCases(JUnitError):
+    """More test cases than the reader was allowed to keep."""
+
+
 @dataclass(frozen=True, slots=True)
 class TestCase:
     id: str  # classname::name (or name)
@@ -87,7 +91,7 @@ class _Cases(ContentHandler):
             self.case = None
             self.seen[0] += 1
             if self.seen[0] > self.max_cases:
-                raise JUnitError(f"more than {self.max_cases} test cases")
+                raise TooManyCases(f"more than {self.max_cases} test cases")
             self.cases[key] = TestCase(key, outcome, seconds)
         self.depth -= 1
 

@@ -319,8 +319,11 @@ class Api:
             await raw.aclose()
         current = str(raw.url)
         timeout = self.gh.config.timeout
-        # A client of its own: no Authorization header, no cookies, no redirects of its own.
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as plain:
+        # A client of its own: no Authorization header, no cookies, no redirects of its own;
+        # no compression either, so a chunk counted against `limit` cannot inflate on arrival.
+        async with httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, headers={"Accept-Encoding": "identity"}
+        ) as plain:
             for _ in range(DOWNLOAD_REDIRECTS_MAX):
                 current = redirect_target(current, location, what)
                 try:

@@ -10,6 +10,7 @@ date. When no leg is running any more, JUnit artifacts are compared test by test
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import tempfile
 import time
@@ -25,6 +26,7 @@ from bot.core.junit import (
     MAX_ZIP_BYTES,
     JUnitError,
     TestCase,
+    TooManyCases,
     read_artifact,
 )
 from bot.core.limits import WORKFLOW_BYTES_PER_CHECK
@@ -87,7 +89,8 @@ class Memory:
         self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
         self.workflows = WorkflowCache()
         self.policies: TTLCache[str, Policy] = TTLCache(self.SIZE, self.POLICY_SECONDS)
-        # -> (comment id, body); -> (check run id, conclusion, title)
+        # -> (comment id, digest of its body: a body may be 64 KB, 2048 of them 134 MB);
+        # -> (check run id, conclusion, title)
         self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
         self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE, self.AGE)
 
@@ -186,6 +189,8 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
                 # Whatever else goes wrong is this artifact's problem, shown on it: one bad
                 # artifact never keeps the others (or the check run) from being written.
                 artifact.error = str(exc) if isinstance(exc, (JUnitError, Rejected)) else _unexpected(exc)
+                if isinstance(exc, TooManyCases) and room < MAX_CASES:
+                    artifact.error += f" (what was left of the {MAX_COMMIT_CASES} read for one commit)"
                 log(logger, logging.INFO, "artifact unreadable", artifact=artifact.name, why=artifact.error)
                 continue
             kept += len(artifact.cases)
@@ -216,15 +221,16 @@ def _unexpected(exc: Exception) -> str:
 async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: Memory) -> str:
     """Edit our one results comment, or create it; 'created', 'updated' or 'unchanged'."""
     key = (repo.full_name, number)
+    digest = hashlib.sha256(body.encode()).hexdigest()
     known = memory.comments.get(key)
     if known is not None:
-        if known[1] == body:
+        if known[1] == digest:
             return "unchanged"
         try:
             await api.request(
                 rest.UPDATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, comment_id=known[0]
             )
-            memory.comments[key] = (known[0], body)
+            memory.comments[key] = (known[0], digest)
             return "updated"
         except Rejected as exc:
             if exc.status != 404:
@@ -233,7 +239,7 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
     comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
     mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
     if mine:
-        memory.comments[key] = (int(mine[0]["id"]), body)
+        memory.comments[key] = (int(mine[0]["id"]), digest)
         if mine[0].get("body") == body:
             return "unchanged"
         await api.request(
@@ -243,7 +249,7 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
     created = await api.request(
         rest.CREATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, issue_number=number
     )
-    memory.comments[key] = (int(created["id"]), body)
+    memory.comments[key] = (int(created["id"]), digest)
     return "created"
 
 
