@@ -415,3 +415,8 @@ def test_suites_nest_and_only_a_cases_own_children_decide_its_outcome() -> None:
         b"<testcase name='c'><skipped/></testcase></testsuite></testsuite></testsuites>"
     )
     assert {key: case.outcome for key, case in cases.items()} == {"k::a": FAILED, "b": "passed", "c": "skipped"}
+
+
+def test_a_report_with_entities_is_refused_as_a_junit_error() -> None:
+    with pytest.raises(JUnitError, match="EntitiesForbidden"):
+        parse_report(b"<!DOCTYPE r [<!ENTITY a 'x'>]><testsuite>&a;</testsuite>")

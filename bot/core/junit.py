@@ -116,7 +116,7 @@ def parse_report(data: bytes, max_cases: int = MAX_CASES) -> dict[str, TestCase]
     cases: dict[str, TestCase] = {}
     try:
         _parse(io.BytesIO(data), cases, [0], max_cases, MAX_XML_BYTES)
-    except SAXException as exc:
+    except (SAXException, ValueError) as exc:  # defusedxml's refusals are ValueErrors
         raise JUnitError(f"not a safe XML document: {_why(exc)}") from None
     return cases
 
