@@ -8,3 +8,7 @@ REVIEW_COMMENTS_MAX = 30  # ours: more inline suggestions than this are summaris
 PR_FILES_MAX = 3_000  # the pull-request files API lists at most this many
 RERUN_MAX_AGE_DAYS = 30  # GitHub refuses to rerun older workflow runs
 MANIFEST_CODE_MAX_SECONDS = 3600  # the manifest flow's code must be converted within an hour
+DOWNLOAD_REDIRECTS_MAX = 5  # ours: hops followed from an artifact URL to its storage
+# ours: workflow bytes read for one judgement (a pull request, a commit's results); each
+# file is at most 1 MB, but a pull request may change thousands of them
+WORKFLOW_BYTES_PER_CHECK = 8 * 1024 * 1024
