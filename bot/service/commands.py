@@ -84,9 +84,12 @@ async def on_comment(
 
 
 async def answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
-    """Whether a comment on the issue or pull request already holds `marker`."""
+    """Whether a comment of ours on the issue or pull request already holds `marker`."""
     comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
-    return any(marker in str(item.get("body") or "") for item in comments)
+    for item in comments:
+        if marker in str(item.get("body") or "") and await api.wrote(item):
+            return True
+    return False
 
 
 async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:

@@ -289,7 +289,7 @@ async def _not_yet_posted(
     existing = [
         item
         for item in await api.pages(rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
-        if review.MARKER in (item.get("body") or "")
+        if review.MARKER in (item.get("body") or "") and await api.wrote(item)
     ]
     return [s for s in suggestions if not review.already_posted(s.comment, existing)]
 
