@@ -8,3 +8,4 @@ REVIEW_COMMENTS_MAX = 30  # ours: more inline suggestions than this are summaris
 PR_FILES_MAX = 3_000  # the pull-request files API lists at most this many
 RERUN_MAX_AGE_DAYS = 30  # GitHub refuses to rerun older workflow runs
 COMMAND_ECHO_MAX_CHARS = 100  # ours: how much of a command not understood the reply quotes
+READ_ONLY_REPLY_SECONDS = 3600  # ours: one reply per user without write access, per PR, per hour
