@@ -64,7 +64,7 @@ def body(
     ]
     if waiting:
         lines += ["### Arm64 legs waiting for a runner", ""]
-        lines += [f"- {text}" for text in waiting[:50]]
+        lines += [f"- {text(sentence)}" for sentence in waiting[:50]]
         lines.append("")
     rows: list[str] = []
     for workflow in workflows:

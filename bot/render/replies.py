@@ -6,7 +6,7 @@ from bot.core.commands import HELP, Command, Run
 from bot.core.limits import COMMAND_ECHO_MAX_CHARS, RERUN_MAX_AGE_DAYS
 from bot.core.pairing import RunJob
 from bot.core.words import count, verb
-from bot.render.safe import code, text
+from bot.render.safe import code, link, text
 
 # Put in every reply to a command comment, so a retried delivery can tell it was answered.
 REPLY_MARKER = "<!-- parity-bot:reply {id} -->"
@@ -55,7 +55,7 @@ def check_answer(sha: str) -> str:
 
 
 def _run_link(run: Run) -> str:
-    return f"[{text(run.get('name') or run.get('path'))}]({run.get('html_url', '')})"
+    return link(run.get("name") or run.get("path"), run.get("html_url"))
 
 
 def rerun_answer(
@@ -71,7 +71,7 @@ def rerun_answer(
     legs = f"{arch} leg" if command.all_jobs else f"failed or cancelled {arch} leg"
     parts: list[str] = []
     if rerun:
-        listed = "\n".join(f"- [{text(job.name)}]({job.html_url}) in {_run_link(run)}" for run, job in rerun)
+        listed = "\n".join(f"- {link(job.name, job.html_url)} in {_run_link(run)}" for run, job in rerun)
         parts.append(f"Rerunning {count(len(rerun), legs)} at `{sha[:7]}`:\n{listed}")
     parts += [f"- {text(job.name)}: GitHub refused the rerun ({text(error)})" for job, error in refused]
     if running:

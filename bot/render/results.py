@@ -6,7 +6,7 @@ from bot.core.limits import COMMENT_MAX_CHARS
 from bot.core.pairing import Pair, Pairing, RunJob
 from bot.core.results import TestResults
 from bot.core.words import count, verb
-from bot.render.safe import code, text
+from bot.render.safe import code, link, text
 
 MARKER = "<!-- parity-bot:results -->"
 CHECK_NAME = "Arch parity results"
@@ -29,7 +29,7 @@ def _side(job: RunJob | None) -> str:
         return f"⏳ {job.status.replace('_', ' ')}"
     conclusion = job.conclusion or "?"
     flaky = " (flaky: passed on rerun)" if job.flaky else ""
-    return f"{_ICON.get(conclusion, '❔')} [{conclusion}]({job.html_url}) {_duration(job.seconds)}{flaky}"
+    return f"{_ICON.get(conclusion, '❔')} {link(conclusion, job.html_url)} {_duration(job.seconds)}{flaky}"
 
 
 def _matrix(pair: Pair) -> str:

@@ -12,6 +12,8 @@ so Markdown escapes alone are not enough: an escaped `\\@team` still notifies th
   run of backticks inside, so the text cannot close it; nothing inside a code span is
   linked or mentioned, so the text stays exact.
 - `fence` is the same rule for fenced blocks (patches, suggestions).
+- `link` is a link to a page GitHub named (a job, a run): only http(s), and a destination
+  that no space, parenthesis or angle bracket can end early.
 """
 
 from __future__ import annotations
@@ -79,6 +81,15 @@ def code(value: object, table: bool = False) -> str:
 def _escaped_pipe(match: re.Match[str]) -> str:
     slashes = match.group(1)
     return slashes + ("\\" if len(slashes) % 2 == 0 else "\\\\") + "|"
+
+
+def link(label: object, url: object) -> str:
+    """`label` linked to `url`; just the label when `url` is not an http(s) address."""
+    address = str(url or "")
+    if not re.match(r"https?://", address, re.IGNORECASE):
+        return text(label)
+    escaped = re.sub(r"[\x00-\x20()<>\\\x7f]", lambda m: f"%{ord(m.group(0)):02X}", address)
+    return f"[{text(label)}]({escaped})"
 
 
 def fence(content: str, info: str = "") -> str:
