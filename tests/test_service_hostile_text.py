@@ -5,11 +5,17 @@ per pull request per hour."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import time
 import zipfile
+from collections.abc import AsyncIterator
+from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
+import pytest
+
+from bot.service.store import Store
 from tests.fake_github import FakeGitHub, Fault
 from tests.inert import live
 from tests.service_harness import (
@@ -21,6 +27,7 @@ from tests.service_harness import (
     wait_until,
     workflow_run_event,
 )
+from tests.test_queue import _drop, _pg_database
 
 # Each closes the code span it was put in, then speaks: a team mention, a reference, an
 # image from elsewhere, a link, the end of the <details> it sits in, a bare URL.
@@ -153,3 +160,31 @@ def test_users_without_write_access_get_one_reply_per_pull_request_per_hour(
     time.sleep(0.5)
     assert len(comments_on(github, 64)) == 3
     assert len(github.reactions) == 4  # nothing said, nothing acknowledged either
+
+
+# ------------------------------------------------------------------ the turn, in the store
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    url = f"sqlite:///{tmp_path / 'store.db'}" if request.param == "sqlite" else await _pg_database()
+    opened = Store(url)
+    await opened.open()
+    yield opened
+    await opened.close()
+    if request.param == "postgres":
+        await _drop(url)
+
+
+async def test_a_reply_turn_is_shared_kept_by_its_asker_and_renewed_after_the_window(store: Store) -> None:
+    take = store.take_reply
+    assert await take("o/r", 1, "visitor", "comment:1", 3600, now=1000)
+    assert await take("o/r", 1, "visitor", "comment:1", 3600, now=1010)  # a retried job keeps it
+    assert not await take("o/r", 1, "visitor", "comment:2", 3600, now=1020)
+    assert await take("o/r", 2, "visitor", "comment:3", 3600, now=1020)  # another pull request
+    assert await take("o/r", 1, "someone", "comment:4", 3600, now=1020)  # another person
+    # replicas asking at once: exactly one gets the turn
+    asked = await asyncio.gather(*(take("o/r", 9, "visitor", f"c:{i}", 3600, now=2000) for i in range(8)))
+    assert sorted(asked) == [False] * 7 + [True]
+    assert await take("o/r", 1, "visitor", "comment:5", 3600, now=1000 + 3600)
+    assert not await take("o/r", 1, "visitor", "comment:1", 3600, now=1000 + 3601)
