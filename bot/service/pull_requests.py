@@ -23,6 +23,7 @@ from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_
 from bot.core.workflow import is_workflow_path, local_calls
 from bot.core.yamlnodes import YamlError, decode
 from bot.render import check_run, review
+from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
@@ -178,7 +179,7 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         await run_.complete(
             "failure",
             "The parity-bot config is invalid",
-            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
+            f"{code(exc.message)}\n\nFix the config on the default branch; a pull "
             "request cannot change the policy it is judged by.",
         )
         return
