@@ -236,7 +236,9 @@ class Api:
             (
                 issue
                 for issue in issues
-                if marker in str(issue.get("body") or "") and "pull_request" not in issue
+                if marker in str(issue.get("body") or "")
+                and "pull_request" not in issue
+                and (issue.get("user") or {}).get("login") == login  # not only as the filter says
             ),
             None,
         )
