@@ -950,6 +950,7 @@ class FakeGitHub:
                     "commit_id": body.get("commit_id"),
                     "repository": full,
                     "pull_number": pull.number,
+                    "user": {"login": f"{self.app_slug}[bot]", "type": "Bot"},
                 }
             )
         return JSONResponse(review)

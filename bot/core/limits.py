@@ -12,3 +12,5 @@ DOWNLOAD_REDIRECTS_MAX = 5  # ours: hops followed from an artifact URL to its st
 # ours: workflow bytes read for one judgement (a pull request, a commit's results); each
 # file is at most 1 MB, but a pull request may change thousands of them
 WORKFLOW_BYTES_PER_CHECK = 8 * 1024 * 1024
+COMMAND_ECHO_MAX_CHARS = 100  # ours: how much of a command not understood the reply quotes
+READ_ONLY_REPLY_SECONDS = 3600  # ours: one reply per user without write access, per PR, per hour

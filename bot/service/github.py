@@ -153,6 +153,7 @@ class Api:
         writes: WriteBudget | None = None,
         app_id: str | None = None,
         reconnect: Callable[[], Awaitable[GitHub[Any]]] | None = None,
+        login: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.gh = gh
         # A 401 means the token was revoked or expired early: one new token, one retry.
@@ -163,6 +164,15 @@ class Api:
         self.share = share
         self.writes = writes
         self.app_id = app_id
+        self.login = login
+
+    async def wrote(self, item: dict[str, Any]) -> bool:
+        """Whether this App wrote `item` (a comment): anyone can copy our hidden markers
+        into a comment of their own, but only GitHub sets its author."""
+        user = item.get("user") or {}
+        if self.login is None or not isinstance(user, dict) or user.get("type") != "Bot":
+            return False
+        return user.get("login") == await self.login()
 
     def ours(self, item: dict[str, Any]) -> bool:
         """Whether this App made `item` (a check run): anyone can name a check run ours,
@@ -241,7 +251,9 @@ class Api:
             (
                 issue
                 for issue in issues
-                if marker in str(issue.get("body") or "") and "pull_request" not in issue
+                if marker in str(issue.get("body") or "")
+                and "pull_request" not in issue
+                and (issue.get("user") or {}).get("login") == login  # not only as the filter says
             ),
             None,
         )
@@ -531,7 +543,7 @@ class Clients:
 
             gh = self._github(TokenAuthStrategy(token), installation)
             await clients.enter_async_context(gh)
-            yield Api(gh, self.metrics, rate, share, writes, self.app_id, reconnect)
+            yield Api(gh, self.metrics, rate, share, writes, self.app_id, reconnect, self.app_login)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

@@ -28,6 +28,7 @@ from bot.core.limits import (
 from bot.core.workflow import is_workflow_path, local_calls
 from bot.core.yamlnodes import YamlError, decode
 from bot.render import check_run, review
+from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
@@ -183,7 +184,7 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         await run_.complete(
             "failure",
             "The parity-bot config is invalid",
-            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
+            f"{code(exc.message)}\n\nFix the config on the default branch; a pull "
             "request cannot change the policy it is judged by.",
         )
         return
@@ -306,7 +307,7 @@ async def _not_yet_posted(
     existing = [
         item
         for item in await api.pages(rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
-        if review.MARKER in (item.get("body") or "")
+        if review.MARKER in (item.get("body") or "") and await api.wrote(item)
     ]
     return [s for s in suggestions if not review.already_posted(s.comment, existing)]
 

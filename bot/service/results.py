@@ -237,7 +237,7 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
                 raise
             del memory.comments[key]  # deleted by someone: look for it again
     comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
-    mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
+    mine = [item for item in comments if render.MARKER in (item.get("body") or "") and await api.wrote(item)]
     if mine:
         memory.comments[key] = (int(mine[0]["id"]), digest)
         if mine[0].get("body") == body:
