@@ -232,6 +232,40 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
         ),
         (
             """\
+      image:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: docker/setup-buildx-action@v3
+          - uses: docker/build-push-action@v6
+            with:
+              platforms: linux/amd64
+              push: ${{ github.event_name != 'pull_request' }}
+              tags: ghcr.io/o/r:latest
+    """,
+            "it pushes an image (step 'docker/build-push-action@v6' uses docker/build-push-action "
+            "with push: set by the run",
+        ),
+        (
+            """\
+      image:
+        runs-on: ubuntu-latest
+        steps:
+          - run: docker buildx build --platform linux/amd64 -t ghcr.io/o/r:edge --push .
+    """,
+            "it pushes an image (step #1 runs `docker buildx build --platform linux/amd64",
+        ),
+        (
+            """\
+      mobile:
+        runs-on: ubuntu-latest
+        steps:
+          - run: make android-libs
+          - run: make upload-android
+    """,
+            "it publishes (step #2 runs `make upload-android`",
+        ),
+        (
+            """\
       versions:
         runs-on: ubuntu-latest
         outputs:
