@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import base64
 import hashlib
+import io
 from pathlib import Path
 
 import pytest
@@ -194,9 +195,11 @@ async def test_the_fake_answers_every_endpoint_in_githubs_shape(github: FakeGitH
         assert (await api.request(rest.JOB, **where, job_id=job_id))["status"] == "completed"
         await api.request(rest.RERUN_JOB, **where, job_id=job_id)
         artifacts = await api.pages(rest.RUN_ARTIFACTS, **where, run_id=runs[0]["id"])
-        assert await api.download(
-            rest.ARTIFACT_ARCHIVE, 1000, **where, artifact_id=artifacts[0]["id"], archive_format="zip"
+        archive = io.BytesIO()
+        written = await api.download(
+            rest.ARTIFACT_ARCHIVE, 1000, archive, **where, artifact_id=artifacts[0]["id"], archive_format="zip"
         )
+        assert written == len(archive.getvalue()) > 0
         permission = await api.request(rest.PERMISSION, **where, username="maintainer")
         assert permission["permission"] == "write"
         issue = await api.request(rest.CREATE_ISSUE, **where, json={"title": "t", "body": "b"})

@@ -320,9 +320,9 @@ def test_a_rerun_plan_takes_finished_recent_runs_and_names_the_others() -> None:
     )
     assert answer == (
         "Rerunning 1 failed or cancelled arm64 leg at `0123456`:\n"
-        "- [Test on arm64](https://github.com/o/r/runs/Test on arm64) in [Tests]()\n\n"
+        "- [Test on arm64](https://github.com/o/r/runs/Test%20on%20arm64) in Tests\n\n"
         "- Build on arm64: GitHub refused the rerun (403 Forbidden)\n\n"
-        "Not rerun: [Docker]() still running. GitHub only reruns finished runs; ask again when it ends.\n\n"
+        "Not rerun: Docker still running. GitHub only reruns finished runs; ask again when it ends.\n\n"
         "Not rerun: 1 run is older than 30 days, which GitHub no longer reruns."
     )
     nothing = replies.rerun_answer(Command("rerun", "all", True), "0123456789", [], [], [], [])
