@@ -7,3 +7,4 @@ COMMENT_MAX_CHARS = 65_536  # issue and review comment bodies
 REVIEW_COMMENTS_MAX = 30  # ours: more inline suggestions than this are summarised instead
 PR_FILES_MAX = 3_000  # the pull-request files API lists at most this many
 RERUN_MAX_AGE_DAYS = 30  # GitHub refuses to rerun older workflow runs
+REPLAY_WINDOW_SECONDS = 3600  # ours: a signed body seen again under a new delivery id is refused this long

@@ -26,7 +26,7 @@ from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 
 from bot.core.yamlnodes import YamlError, parse, plain
-from bot.service import rest
+from bot.service import metrics_access, rest
 from bot.service.github import Clients, GitHubError
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
@@ -179,7 +179,7 @@ def create_setup_app(settings: Settings) -> Starlette:
             Route("/setup/callback", callback),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_access.guarded(metrics_endpoint, settings.metrics_token)),
         ],
         lifespan=lifespan,
     )
