@@ -405,3 +405,23 @@ def test_a_rerequested_check_of_a_forks_pull_request_is_judged_again(
     assert service.deliver("check_run", payload).status_code == 202
     run = completed(github, sha)
     assert run["name"] == "Arch parity" and run["conclusion"] == "failure"
+
+
+def _peak_mb(service: Service) -> float:
+    assert service.process is not None
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+
+
+def test_a_huge_workflow_is_judged_without_the_service_holding_its_report(
+    github: FakeGitHub, service: Service
+) -> None:
+    # Its report is ~66 MB of objects: unpickled in the service, four such pull requests at
+    # once (WORKERS) would take a 384Mi container down. The worker renders it instead.
+    repo, big = pull_with(github, 9, ".github/workflows/big.yml", big_workflow())
+    before = _peak_mb(service)
+    service.deliver("pull_request", pull_request_event(repo, 9, big))
+    run = completed(github, big, timeout=120)
+    assert run["output"]["title"] != "parity-bot could not analyse this pull request"
+    assert "big.yml" in run["output"]["summary"]
+    assert _peak_mb(service) - before < 60, (before, _peak_mb(service))
