@@ -6,7 +6,7 @@ WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY bot ./bot
 RUN python -m venv /opt/parity-bot \
- && /opt/parity-bot/bin/pip install --no-cache-dir --disable-pip-version-check .
+ && /opt/parity-bot/bin/pip install --no-cache-dir --disable-pip-version-check ".[service]"
 
 FROM python:3.11-slim
 RUN useradd --system --uid 10001 --home-dir /srv parity \

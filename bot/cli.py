@@ -9,12 +9,14 @@ import argparse
 import gc
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, Report, analyze
+from bot.core.findings import ERROR, NEVER, WARNING, fails
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
 
@@ -27,6 +29,23 @@ EXIT_OK, EXIT_VIOLATIONS, EXIT_ERROR = 0, 1, 2
 
 class UsageError(Exception):
     pass
+
+
+SERVICE_EXTRA = "pip install 'parity-bot[service]'"
+
+
+@contextmanager
+def _service_dependencies(what: str) -> Iterator[None]:
+    """`pip install parity-bot` gives check, fix and report from a database; the App's
+    own dependencies are the `service` extra: say so in one line rather than a traceback."""
+    try:
+        yield
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] == "bot":
+            raise
+        raise UsageError(
+            f"{what} needs the App's dependencies ({exc.name} is missing): {SERVICE_EXTRA}"
+        ) from None
 
 
 def _workflow_files(folder: Path) -> list[Path]:
@@ -165,9 +184,12 @@ def _policy(args: argparse.Namespace, found: Collected) -> Policy:
         raise UsageError(f"{where}: invalid config: {exc.message}") from None
 
 
+def _progress_wanted(args: argparse.Namespace) -> bool:
+    return bool(args.progress) if args.progress is not None else sys.stderr.isatty()
+
+
 def _show_progress(args: argparse.Namespace, count: int) -> Progress | None:
-    enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-    return _progress(enabled and count > 1)
+    return _progress(_progress_wanted(args) and count > 1)
 
 
 def _collect_some(paths: Sequence[str]) -> Collected:
@@ -192,11 +214,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             target.write_text(_rendered(form, report), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
-    if args.fail_on is None:
-        failed = report.violations
-    else:
-        failed = report.at_least(args.fail_on) if args.fail_on != "never" else 0
-    return EXIT_VIOLATIONS if failed else EXIT_OK
+    return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
 
 
 def _output(item: str) -> tuple[str, Path]:
@@ -236,7 +254,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             where = _diff_path(found.locations[item.path], item.path)
             sys.stdout.write(unified_diff(where, item.source, item.fixed_source))
     sys.stderr.write(summary(plans, written=args.write))
-    return EXIT_VIOLATIONS if any(item.unfixed for item in plans) else EXIT_OK
+    failing = any(fails(job.severity, args.fail_on, policy.mode) for item in plans for job in item.unfixed)
+    return EXIT_VIOLATIONS if failing else EXIT_OK
 
 
 def _git_top_level(path: Path) -> Path | None:
@@ -260,35 +279,90 @@ def cmd_report(args: argparse.Namespace) -> int:
     import asyncio
 
     from bot.service import report
-    from bot.service.serve import settings_from_environment
-    from bot.service.settings import SettingsError
 
     try:
         if args.live:
             if not args.org:
                 raise UsageError("--live needs --org ORG")
-            settings = settings_from_environment(webhooks=False)
-            enabled = args.progress if args.progress is not None else sys.stderr.isatty()
-            text = asyncio.run(
-                report.live(settings, args.org, args.format, report.terminal_progress() if enabled else None)
-            )
+            with _service_dependencies("report --live"):
+                text = _live_report(args)
         else:
             url = report.database_url(args.database, os.environ)
             since = report.since_timestamp(args.since) if args.since else None
-            text = asyncio.run(report.from_database(url, args.format, args.installation, since))
-    except (report.ReportError, SettingsError) as exc:
+            with _service_dependencies("a PostgreSQL database"):
+                text = asyncio.run(report.from_database(url, args.format, args.installation, since))
+    except report.ReportError as exc:
         raise UsageError(str(exc)) from None
     sys.stdout.write(text)
     return EXIT_OK
 
 
+def _live_report(args: argparse.Namespace) -> str:
+    import asyncio
+
+    from bot.service import report
+    from bot.service.settings import SettingsError, from_environment
+
+    try:
+        settings = from_environment(webhooks=False)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    progress = report.terminal_progress() if _progress_wanted(args) else None
+    return asyncio.run(report.live(settings, args.org, args.format, progress))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    from bot.service.serve import main as serve_main
+    with _service_dependencies("parity-bot serve"):
+        from bot.service.serve import main as serve_main
 
     return serve_main()
 
 
+def cmd_deliver(args: argparse.Namespace) -> int:
+    from bot.service import deliver
+    from bot.service.settings import SettingsError, from_environment
+
+    if args.list:
+        sys.stdout.write("".join(f"{name}\n" for name in deliver.sample_names()))
+        return EXIT_OK
+    if not args.sample:
+        raise UsageError("deliver: name a sample (parity-bot deliver --list shows them)")
+    try:
+        settings = from_environment(webhooks=False)
+    except SettingsError as exc:
+        raise UsageError(str(exc)) from None
+    secret = args.secret or next(iter(settings.webhook_secrets), None)
+    if not secret:
+        raise UsageError("deliver: no webhook secret: give --secret or set WEBHOOK_SECRET (or ENV_FILE)")
+    url = args.url or f"http://127.0.0.1:{settings.port}{settings.webhook_path}"
+    overrides = deliver.Overrides(args.repository, args.installation, args.number, args.sha, args.comment)
+    try:
+        payload = deliver.sample(args.sample, overrides)
+        answer = deliver.post(url, args.sample.partition(".")[0], payload, secret)
+    except deliver.DeliverError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(f"{args.sample} -> {url}: {answer.status} {answer.reason} (delivery {answer.delivery})\n")
+    if 200 <= answer.status < 300:
+        return EXIT_OK
+    sys.stderr.write(f"{answer.body.strip()[:500]}\n")
+    return EXIT_VIOLATIONS
+
+
+def cmd_setup(args: argparse.Namespace) -> int:
+    with _service_dependencies("parity-bot setup"):
+        from bot.service.serve import setup_main
+
+    return setup_main()
+
+
 _MODULES = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github", "markdown": "markdown"}
+
+
+def _repository(text: str) -> str:
+    owner, slash, name = text.partition("/")
+    if not (owner and slash and name) or "/" in name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not OWNER/NAME")
+    return text
 
 
 def _common(command: argparse.ArgumentParser) -> None:
@@ -300,6 +374,15 @@ def _common(command: argparse.ArgumentParser) -> None:
         help="parity.yml to use (default: PATH/.github/parity.yml or parity.yaml if present)",
     )
     _progress_option(command)
+
+
+def _fail_on_option(command: argparse.ArgumentParser, what: str) -> None:
+    command.add_argument(
+        "--fail-on",
+        choices=(ERROR, WARNING, NEVER),
+        help=f"exit 1 on {what} of this severity or worse, whatever the config's mode; "
+        "never: exit 0 unless an error stops the run (default: errors, when the mode is required)",
+    )
 
 
 def _progress_option(command: argparse.ArgumentParser) -> None:
@@ -327,13 +410,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(check)
     check.add_argument("--format", choices=FORMATS, default="text")
-    check.add_argument(
-        "--fail-on",
-        choices=("error", "warning", "never"),
-        help="exit 1 on any finding of this severity or worse, whatever the "
-        "config's mode; never: exit 0 unless an error stops the check "
-        "(default: errors, when the mode is required)",
-    )
+    _fail_on_option(check, "any finding")
     check.add_argument(
         "--output",
         action="append",
@@ -348,11 +425,12 @@ def build_parser() -> argparse.ArgumentParser:
         "fix",
         help="add the missing arm64 legs",
         description="Edit the workflows under PATH so every fixable job gets its arm64 legs: "
-        "prints a diff, or with --write changes the files. Exit 0: nothing left "
-        "unfixed; 1: some jobs could not be fixed (listed on stderr); 2: error.",
+        "prints a diff, or with --write changes the files. Every job left unfixed is listed on "
+        "stderr. Exit 0: none of them fails the run (--fail-on, as for check); 1: some do; 2: error.",
     )
     _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
+    _fail_on_option(fix, "a job left unfixed whose finding is")
     fix.set_defaults(func=cmd_fix)
 
     serve = commands.add_parser(
@@ -365,6 +443,37 @@ def build_parser() -> argparse.ArgumentParser:
         "App from the packaged manifest (APP_MANIFEST: another file).",
     )
     serve.set_defaults(func=cmd_serve)
+
+    setup = commands.add_parser(
+        "setup",
+        help="register the GitHub App (setup mode only), then exit",
+        description="Serve the setup page (as `serve` does without credentials) until the App "
+        "is registered and its credentials are in ENV_FILE, then exit 0; exit 0 at once when "
+        "they are there already. The compose file runs it before the replicas.",
+    )
+    setup.set_defaults(func=cmd_setup)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="sign a sample webhook delivery and post it to a running service",
+        description="Post one of the project's sample deliveries (--list names them: "
+        "pull_request.opened, workflow_run.completed, issue_comment.created …) to a running "
+        "service, signed as GitHub signs. The URL defaults to this machine's PORT and "
+        "WEBHOOK_PATH, the secret to WEBHOOK_SECRET (environment, else ENV_FILE). Exit 0: "
+        "the service accepted it (2xx); 1: it answered otherwise; 2: error.",
+    )
+    deliver.add_argument("sample", nargs="?", metavar="SAMPLE")
+    deliver.add_argument("--list", action="store_true", help="list the samples")
+    deliver.add_argument("--url", help="the webhook URL (default http://127.0.0.1:PORT/WEBHOOK_PATH)")
+    deliver.add_argument("--secret", help="the webhook secret (default WEBHOOK_SECRET)")
+    deliver.add_argument("--repository", metavar="OWNER/NAME", type=_repository, help="the repository named")
+    deliver.add_argument("--installation", type=int, metavar="ID", help="the installation id")
+    deliver.add_argument("--number", type=int, metavar="N", help="the pull request number")
+    deliver.add_argument("--sha", help="the pull request's head commit")
+    deliver.add_argument(
+        "--comment", metavar="TEXT", help="an issue_comment's body (default /parity rerun arm64)"
+    )
+    deliver.set_defaults(func=cmd_deliver)
 
     report = commands.add_parser(
         "report",
@@ -416,7 +525,7 @@ def run() -> NoReturn:
     (`make bench`). A long-running `serve` keeps both.
     """
     argv = sys.argv[1:]
-    if argv[:1] == ["serve"]:
+    if argv[:1] in (["serve"], ["setup"]):
         sys.exit(main(argv))
     gc.disable()
     code = main(argv)

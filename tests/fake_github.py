@@ -112,6 +112,7 @@ class Repository:
     installation: int | None = None  # None: every installation's token sees it
     archived: bool = False
     disabled: bool = False
+    private: bool = False
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     # Git objects: a branch's files live in `files[branch]`; its commit is made on demand.
     commits: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -166,7 +167,7 @@ class Repository:
             "name": self.name,
             "full_name": full,
             "owner": {"login": self.owner},
-            "private": False,
+            "private": self.private,
             "default_branch": self.default_branch,
             "archived": self.archived,
             "disabled": self.disabled,

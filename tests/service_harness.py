@@ -98,6 +98,7 @@ class Service:
             )
         self.env.update(env)
         self.process: subprocess.Popen[bytes] | None = None
+        self.command = ["serve"]  # `parity-bot setup` for the compose flow
 
     @property
     def url(self) -> str:
@@ -106,7 +107,7 @@ class Service:
     def start(self, wait: bool = True) -> Service:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve"], env=self.env, cwd=self.tmp, stdout=log, stderr=log
+            [sys.executable, "-m", "bot", *self.command], env=self.env, cwd=self.tmp, stdout=log, stderr=log
         )
         if wait:
             wait_until(self._healthy, 30, "the service to start")

@@ -133,7 +133,8 @@ def test_text_output_is_findings_then_aligned_summary():
     assert any(line.startswith("run-tests.yml:16: warning: runner label ubuntu-20.04") for line in lines)
     summary = lines[lines.index("") + 1 :]
     assert summary[0].split() == ["workflows", "38"]
-    assert summary[1].split()[:2] == ["multi-arch", "17"]
+    # publish-package.yml's only arm64 leg is macOS: not multi-arch on the judged platform.
+    assert summary[1].split()[:2] == ["multi-arch", "16"]
     counts = [re.match(r"^\s*\S+(?: \S+)*?\s+(\d+)\b", line) for line in summary]
     assert all(counts)
     assert len({match.end(1) for match in counts if match}) == 1  # counts in one column
@@ -264,6 +265,21 @@ def test_fix_exit_1_lists_what_it_could_not_fix(tmp_path: Path) -> None:
     result = run("fix", "--config", str(config), str(repo))
     assert result.returncode == 0, result.stderr
     assert "'linux-arm64'" in result.stdout
+
+
+def test_fix_fails_on_what_check_fails_on(tmp_path: Path) -> None:
+    """The pre-commit hooks run both: a job whose only gap is a warning passes both or neither."""
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "ci.yml").write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: someone/mystery-action@v1\n"
+    )
+    for fail_on, status in ((None, 0), ("error", 0), ("warning", 1), ("never", 0)):
+        option = [] if fail_on is None else ["--fail-on", fail_on]
+        check, fix = run("check", *option, str(tmp_path)), run("fix", *option, str(tmp_path))
+        assert (check.returncode, fix.returncode) == (status, status), (fail_on, fix.stderr)
+    assert "1 left unfixed" in fix.stderr
 
 
 def test_fix_bad_config_is_exit_2(tmp_path: Path) -> None:

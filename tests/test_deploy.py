@@ -100,3 +100,58 @@ def test_the_image_build_stage_copies_every_file_the_package_build_reads() -> No
     needed = {"pyproject.toml", project["readme"], *project["license-files"], "bot"}
     missing = needed - _build_stage_copies()
     assert not missing, f"the build stage does not copy {sorted(missing)}"
+
+
+COMPOSE = ROOT / "deploy" / "docker-compose.yml"
+
+
+def test_the_compose_file_is_valid_by_the_compose_specification() -> None:
+    # check-jsonschema ships the Compose Specification's schema (vendor.compose-spec,
+    # Apache-2.0, from compose-spec/compose-spec): no copy of it to keep up to date here.
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert tool is not None, "check-jsonschema is a test dependency"
+    result = subprocess.run(
+        [tool, "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _env_file_in_image() -> str:
+    for line in (ROOT / "Dockerfile").read_text().splitlines():
+        if (word := line.strip().rstrip("\\").strip()).startswith("ENV_FILE="):
+            return word.split("=", 1)[1]
+    raise AssertionError("the Dockerfile sets ENV_FILE")
+
+
+def test_compose_on_a_fresh_clone_gives_one_setup_page_whose_credentials_every_replica_reads() -> None:
+    compose: dict[str, Any] = YAML(typ="safe", pure=True).load(COMPOSE.read_text())  # as compose reads it
+    services: dict[str, Any] = compose["services"]
+    # `up` on a fresh clone: no file has to exist first (deploy/.env is optional).
+    for name, service in services.items():
+        entries = service.get("env_file", [])
+        for entry in [entries] if isinstance(entries, str) else entries:
+            assert isinstance(entry, dict) and entry.get("required") is False, (name, entry)
+    # One setup page, on the fixed port the docs name; no port left to chance.
+    setups = [name for name, service in services.items() if service.get("command") == ["setup"]]
+    assert setups == ["setup"]
+    setup = services["setup"]
+    assert setup.get("deploy", {}).get("replicas", 1) == 1
+    assert setup["ports"] == ["127.0.0.1:3000:3000"]
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert str(port).count(":") == 2, f"{name}: {port} leaves the host port to chance"
+    assert "3000" in (ROOT / "deploy" / "README.md").read_text()
+    # The replicas start once setup has finished, and read the file it wrote: the same named
+    # volume at the folder of ENV_FILE.
+    replicas = services["parity-bot"]
+    assert replicas["command"] == ["serve"] and replicas["deploy"]["replicas"] >= 2
+    assert replicas["depends_on"]["setup"] == {"condition": "service_completed_successfully"}
+    env_file = setup.get("environment", {}).get("ENV_FILE", _env_file_in_image())
+    assert replicas.get("environment", {}).get("ENV_FILE", _env_file_in_image()) == env_file
+    folder = str(Path(env_file).parent)
+    written = {v.split(":")[0] for v in setup["volumes"] if v.split(":")[1] == folder and v.count(":") == 1}
+    read = {v.split(":")[0] for v in replicas["volumes"] if v.split(":")[1] == folder}
+    assert written and written == read and written <= set(compose["volumes"]), (written, read)

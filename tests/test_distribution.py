@@ -86,6 +86,58 @@ def _check_step(
     return _run("bash", ROOT / "action/check.sh", env=env, cwd=path)
 
 
+def test_the_action_installs_only_what_check_needs_and_reuses_a_restored_install(
+    installed: dict[str, str],
+) -> None:
+    python = Path(installed["PARITY_BOT"]).parent / "python"
+    assert _run(python, "-c", "import ruamel.yaml, jsonschema").returncode == 0
+    for service_only in ("githubkit", "starlette", "uvicorn", "asyncpg"):
+        assert _run(python, "-c", f"import {service_only}").returncode == 1, service_only
+    again = _run("bash", ROOT / "action/install.sh", env=installed)  # as after a cache hit
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("parity-bot restored from the cache\nparity-bot 0.")
+
+
+def _install_key(action_path: Path, tmp_path: Path) -> dict[str, str]:
+    output = tmp_path / "output"
+    output.unlink(missing_ok=True)
+    env = {"PATH": os.environ["PATH"], "GITHUB_ACTION_PATH": str(action_path), "GITHUB_OUTPUT": str(output)}
+    env["RUNNER_TEMP"] = str(tmp_path)
+    done = _run("bash", ROOT / "action/install.sh", "--key", env=env)
+    assert done.returncode == 0, done.stderr
+    return dict(line.split("=", 1) for line in output.read_text().split())
+
+
+def test_the_actions_cache_key_names_the_interpreter_and_changes_with_the_sources(tmp_path: Path) -> None:
+    copy = tmp_path / "action"
+    shutil.copytree(ROOT / "bot", copy / "bot", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy)
+    first = _install_key(copy, tmp_path)
+    assert first["venv"] == str(tmp_path / "parity-bot-venv")
+    assert f"-py{sys.version_info.major}.{sys.version_info.minor}." in first["key"]
+    assert _install_key(copy, tmp_path) == first
+    (copy / "bot" / "core" / "verdicts.py").write_text("# changed\n", encoding="utf-8")
+    assert _install_key(copy, tmp_path)["key"] != first["key"]
+
+
+def test_the_action_brings_its_own_python_and_caches_the_install_it_keys() -> None:
+    from ruamel.yaml import YAML
+
+    steps = YAML(typ="safe").load((ROOT / "action.yml").read_text())["runs"]["steps"]
+    uses = {step.get("uses", "").split("@")[0]: step for step in steps}
+    python = uses["actions/setup-python"]["with"]
+    assert tuple(int(part) for part in str(python["python-version"]).split(".")) >= (3, 11)
+    assert python["update-environment"] is False  # the job's own Python stays first on PATH
+    cache = uses["actions/cache"]["with"]
+    assert (cache["path"], cache["key"]) == (
+        "${{ steps.install-key.outputs.venv }}",
+        "${{ steps.install-key.outputs.key }}",
+    )
+    installs = [step for step in steps if "install.sh" in step.get("run", "")]
+    assert [step["id"] for step in installs[:1]] == ["install-key"]
+    assert all(step["env"]["PARITY_PYTHON"] == "${{ steps.python.outputs.python-path }}" for step in installs)
+
+
 def test_the_action_annotates_summarises_and_fails_on_errors(installed: dict[str, str], tmp_path: Path) -> None:
     step = _check_step(installed, tmp_path, EXAMPLES, "error", str(tmp_path / "parity.sarif"))
     assert step.returncode == 1, step.stderr
@@ -172,7 +224,11 @@ def test_the_package_builds_and_the_wheel_carries_the_config_schema(built: dict[
         names = wheel.namelist()
     assert "bot/schema/parity.schema.json" in names
     assert "bot/app.yml" in names  # the App manifest setup mode registers from
+    assert "bot/samples/pull_request.opened.json" in names  # what `deliver` posts
     assert any(name.endswith("licenses/LICENSE") for name in names)
+    from bot import __version__
+
+    assert built["wheel"].name.startswith(f"parity_bot-{__version__}-")
 
 
 def _setup_page(parity_bot: Path, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str] | str:
@@ -235,7 +291,7 @@ def test_setup_mode_serves_its_page_from_a_regular_install(
     credentials in a folder with nothing in it: the manifest comes from the package."""
     venv = tmp_path / "venv"
     assert _run(sys.executable, "-m", "venv", venv).returncode == 0
-    installed = _run(venv / "bin/python", "-m", "pip", "install", "--quiet", built[kind])
+    installed = _run(venv / "bin/python", "-m", "pip", "install", "--quiet", f"{built[kind]}[service]")
     assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
     where = _run(venv / "bin/python", "-c", "import bot; print(bot.__file__)", cwd=tmp_path)
     assert where.stdout.startswith(str(venv)), where.stdout + where.stderr  # not this tree
@@ -244,6 +300,28 @@ def test_setup_mode_serves_its_page_from_a_regular_install(
     assert "Register the GitHub App" in page
     manifest = _manifest_on(page)
     assert manifest["name"] == "parity-bot" and "pull_request" in manifest["default_events"]  # type: ignore[operator]
+
+
+def test_a_plain_install_checks_fixes_and_reports_and_names_the_extra_the_app_needs(
+    built: dict[str, Path], tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    assert _run(sys.executable, "-m", "venv", venv).returncode == 0
+    installed = _run(venv / "bin/python", "-m", "pip", "install", "--quiet", built["wheel"])
+    assert installed.returncode == 0, installed.stdout[-2000:] + installed.stderr[-2000:]
+    assert _run(venv / "bin/python", "-c", "import githubkit").returncode == 1
+    parity_bot = venv / "bin/parity-bot"
+    checked = _run(parity_bot, "check", EXAMPLES, cwd=tmp_path)
+    assert checked.returncode == 1 and "missing-arm64-leg" in checked.stdout, checked.stderr
+    assert _run(parity_bot, "fix", EXAMPLES, cwd=tmp_path).stdout.startswith("--- ")
+    for command in (
+        ["serve"],
+        ["report", "--live", "--org", "octo"],
+        ["report", "--database", "postgresql://h/db"],
+    ):
+        refused = _run(parity_bot, *command, cwd=tmp_path, env={**os.environ, "APP_ID": ""})
+        assert refused.returncode == 2, command
+        assert refused.stderr.count("\n") == 1 and "pip install 'parity-bot[service]'" in refused.stderr
 
 
 def test_app_manifest_overrides_the_packaged_one_and_a_missing_one_is_named(tmp_path: Path) -> None:
@@ -309,3 +387,18 @@ def test_the_python_check_passes_a_new_python_and_names_an_old_venv(tmp_path: Pa
     _fake_python(tmp_path / ".venv" / "bin" / "python", "3.10")
     stale = _run("bash", tmp_path / ".ci/python-check", sys.executable)
     assert stale.returncode == 1 and "remove .venv" in stale.stdout
+
+
+def test_one_version_names_the_release_everywhere_users_pin_it() -> None:
+    """RELEASING.md: `bot.__version__` is the version; the docs pin its tags."""
+    import re
+
+    from bot import __version__
+
+    assert 'dynamic = ["version"]' in (ROOT / "pyproject.toml").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert re.findall(r"rev: (v\S+)", readme) == [f"v{__version__}"]
+    assert set(re.findall(r"parity-bot/parity-bot@(\S+)", readme)) == {f"v{__version__.split('.')[0]}"}
+    assert (ROOT / "CHANGELOG.md").read_text().count(f"## {__version__}\n") == 1
+    releasing = (ROOT / "RELEASING.md").read_text()
+    assert "git tag -a vX.Y.Z" in releasing and "git push -f origin vX" in releasing

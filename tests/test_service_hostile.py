@@ -1,4 +1,4 @@
-"""Hostile pull requests against the running service (issue 20): signed deliveries, the
+"""Hostile pull requests against the running service: signed deliveries, the
 service under uvicorn, GitHub played by the fake."""
 
 from __future__ import annotations

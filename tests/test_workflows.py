@@ -512,3 +512,27 @@ def test_a_rest_path_never_carries_dot_segments() -> None:
             rest.CONTENTS.url(repo="o/r", path=path)
     with pytest.raises(ValueError, match="not a plain path"):
         rest.CONTENTS.url(owner="..", repo="..", path="x")
+
+
+_TWO_SYSTEMS = """\
+on: push
+jobs:
+  test:
+    strategy:
+      matrix:
+        os: [ubuntu-latest, macos-latest]
+    runs-on: ${{ matrix.os }}
+    steps:
+      - run: make test
+"""
+_BOTH_ARCHES = _TWO_SYSTEMS.replace("macos-latest", "ubuntu-24.04-arm")
+
+
+def test_multi_arch_counts_both_arches_on_one_judged_platform_per_workflow():
+    report = analyze({"mixed.yml": _TWO_SYSTEMS, "linux.yml": _BOTH_ARCHES}, Policy(), TODAY)
+    flags = {wf["path"]: wf["multi_arch"] for wf in report.as_json()["workflows"]}
+    # macOS arm64 beside Linux amd64 gives Linux no arm64 leg: not multi-arch for a Linux policy.
+    assert flags == {"mixed.yml": False, "linux.yml": True}
+    assert report.summary()["multi_arch_workflows"] == 1
+    macos_too = policy_from_dict({"platforms": ["linux", "macos"]})
+    assert analyze({"mixed.yml": _TWO_SYSTEMS}, macos_too, TODAY).summary()["multi_arch_workflows"] == 0

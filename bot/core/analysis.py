@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from bot.core import legs as legs_module
 from bot.core import workflow as workflow_module
 from bot.core.config import Policy
-from bot.core.findings import ERROR, SEVERITIES, Finding, finding, job_findings
+from bot.core.findings import Finding, fails, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
 from bot.core.runners import AMD64, ARM64
@@ -85,16 +85,24 @@ class WorkflowReport:
         error = self.workflow.error
         return None if error is None else {"message": error.message, "line": error.line}
 
-    @property
-    def multi_arch(self) -> bool:
-        arches = {leg.arch for job in self.jobs for leg in job.legs}
-        return {AMD64, ARM64} <= arches
+    def multi_arch(self, platforms: tuple[str, ...]) -> bool:
+        """Both arches on one judged platform: macOS arm64 beside Linux amd64 is not it."""
+        arches: dict[str, set[str]] = {}
+        for job in self.jobs:
+            for leg in job.legs:
+                arches.setdefault(leg.os, set()).add(leg.arch)
+        return any({AMD64, ARM64} <= arches.get(name, set()) for name in platforms)
 
     def all_findings(self) -> list[Finding]:
         return self.findings + [item for job in self.jobs for item in job.findings]
 
-    def as_json(self) -> dict[str, Any]:
-        return {"path": self.path, "error": self.error, "jobs": [job.as_json() for job in self.jobs]}
+    def as_json(self, platforms: tuple[str, ...]) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "error": self.error,
+            "multi_arch": self.multi_arch(platforms),
+            "jobs": [job.as_json() for job in self.jobs],
+        }
 
 
 @dataclass(slots=True)
@@ -121,19 +129,16 @@ class Report:
 
     @property
     def violations(self) -> int:
-        if self.policy.mode != "required":
-            return 0
-        return sum(1 for _, item in self.findings() if item.severity == ERROR)
+        return self.failures(None)
 
-    def at_least(self, severity: str) -> int:
-        """Findings of `severity` or worse, whatever the mode (`--fail-on`)."""
-        worse = SEVERITIES[: SEVERITIES.index(severity) + 1]
-        return sum(1 for _, item in self.findings() if item.severity in worse)
+    def failures(self, fail_on: str | None) -> int:
+        """Findings that fail the run (findings.fails): `--fail-on`, else the config's mode."""
+        return sum(1 for _, item in self.findings() if fails(item.severity, fail_on, self.policy.mode))
 
     def summary(self) -> dict[str, Any]:
         return {
             "workflows": len(self.workflows),
-            "multi_arch_workflows": sum(1 for wf in self.workflows if wf.multi_arch),
+            "multi_arch_workflows": sum(1 for wf in self.workflows if wf.multi_arch(self.policy.platforms)),
             "jobs": sum(len(wf.jobs) for wf in self.workflows),
             "by_status": self.by_status(),
         }
@@ -143,7 +148,7 @@ class Report:
             "version": 1,
             "policy": self.policy.as_json(),
             "summary": self.summary(),
-            "workflows": [wf.as_json() for wf in self.workflows],
+            "workflows": [wf.as_json(self.policy.platforms) for wf in self.workflows],
         }
 
 

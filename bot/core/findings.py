@@ -30,6 +30,19 @@ from bot.core.yamlnodes import Map, plain
 
 ERROR, WARNING, NOTE = "error", "warning", "note"
 SEVERITIES = (ERROR, WARNING, NOTE)  # worst first
+NEVER = "never"
+
+
+def fails(severity: str, fail_on: str | None, mode: str) -> bool:
+    """Whether a finding of `severity` fails the run: `--fail-on` when given (`never`: none
+    does), else errors when the config's mode is required. `check` and `fix` share it, so
+    the pre-commit hooks agree on one file."""
+    if fail_on is None:
+        return mode == "required" and severity == ERROR
+    if fail_on == NEVER:
+        return False
+    return SEVERITIES.index(severity) <= SEVERITIES.index(fail_on)
+
 
 # rule -> (default severity, one-line description for SARIF and --help)
 RULES: dict[str, tuple[str, str]] = {

@@ -32,7 +32,7 @@ from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analy
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
 from bot.core.expressions import has_expression, render_text, to_string
-from bot.core.findings import refusal
+from bot.core.findings import NOTE, SEVERITIES, refusal
 from bot.core.legs import Leg
 from bot.core.names import check_name, dimensions
 from bot.core.runners import AMD64, ARM64
@@ -72,6 +72,7 @@ class JobFix:
     fixed: bool
     reason: str
     notes: list[str] = field(default_factory=list)
+    severity: str = NOTE  # of the job's worst finding: whether an unfixed job fails the run
     edits: list[Edit] = field(default_factory=list)
     patch: str = ""  # a fix that renames checks, to apply by hand
 
@@ -153,7 +154,9 @@ def plan(
             # the one judgement `check` reports with the gap (findings.refusal)
             refused = refusal(job.job, job.legs, job.verdict)
             if refused is not None:
-                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, refused))
+                outcomes.append(
+                    JobFix(job.job.id, job.job.line, job.status, False, refused, severity=_worst(job))
+                )
                 continue
             try:
                 text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
@@ -167,11 +170,14 @@ def plan(
                         str(exc),
                         _arch_specific(job),
                         patch=_renaming_patch(workflow.path, source, job, policy, reanalyze) or exc.patch,
+                        severity=_worst(job),
                     )
                 )
                 continue
             except Unfixable as exc:
-                outcomes.append(JobFix(job.job.id, job.job.line, job.status, False, str(exc)))
+                outcomes.append(
+                    JobFix(job.job.id, job.job.line, job.status, False, str(exc), severity=_worst(job))
+                )
                 continue
             outcomes.append(
                 JobFix(
@@ -883,6 +889,14 @@ def _keep_artifact_names(editor: Editor, report: JobReport, condition: str | Non
         if not isinstance(node, Scalar):
             raise Unfixable(f"the artifact name on line {node.line} is not text")
         _add_suffix(editor, node, suffix)
+
+
+def _refused(report: JobReport, reason: str) -> JobFix:
+    return JobFix(report.job.id, report.job.line, report.status, False, reason, severity=_worst(report))
+
+
+def _worst(report: JobReport) -> str:
+    return min((item.severity for item in report.findings), key=SEVERITIES.index, default=NOTE)
 
 
 def _arch_specific(report: JobReport) -> list[str]:

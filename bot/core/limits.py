@@ -1,4 +1,4 @@
-"""GitHub's limits that shape what parity-bot sends (GUIDE §3), each in one place."""
+"""GitHub's limits that shape what parity-bot sends, each in one place."""
 
 WEBHOOK_MAX_BYTES = 25 * 1024 * 1024  # GitHub caps payloads at 25 MB
 ANNOTATIONS_PER_CALL = 50  # check-run create/update; more calls append
@@ -7,4 +7,5 @@ COMMENT_MAX_CHARS = 65_536  # issue and review comment bodies
 REVIEW_COMMENTS_MAX = 30  # ours: more inline suggestions than this are summarised instead
 PR_FILES_MAX = 3_000  # the pull-request files API lists at most this many
 RERUN_MAX_AGE_DAYS = 30  # GitHub refuses to rerun older workflow runs
+MANIFEST_CODE_MAX_SECONDS = 3600  # the manifest flow's code must be converted within an hour
 REPLAY_WINDOW_SECONDS = 3600  # ours: a signed body seen again under a new delivery id is refused this long

@@ -27,7 +27,7 @@ WORKFLOWS_FOLDER = ".github/workflows"
 SCANNED = "scanned"  # read and judged
 UNCHANGED = "unchanged"  # nothing it reads changed since the last scan: results carried over
 ARCHIVED, DISABLED, EMPTY = "archived", "disabled", "empty"  # skipped, listed as such
-FAILED = "failed"  # GitHub errors on every attempt
+FAILED = "failed"  # GitHub refused it (4xx), or errors on every attempt
 SKIPPED = (ARCHIVED, DISABLED, EMPTY)
 
 
@@ -40,6 +40,12 @@ def skip_reason(repository: Mapping[str, Any]) -> str | None:
     if repository.get("size") == 0:
         return EMPTY  # GitHub's size is 0 for a repository without a commit
     return None
+
+
+def is_private(repository: Mapping[str, Any]) -> bool:
+    """Whether only some people may see a repository (GitHub's repository object): private
+    or internal; a listing that does not say counts as private."""
+    return repository.get("private") is not False or repository.get("visibility", "public") != "public"
 
 
 def workflow_entries(listing: Iterable[Mapping[str, Any]]) -> dict[str, str]:
@@ -210,6 +216,14 @@ def changes(latest: Iterable[RepoScan], previous: Iterable[RepoScan]) -> list[Ch
     """Each repository's latest row with its previous one, sorted by repository."""
     before = {row.repo: row for row in previous}
     return [Change(row, before.get(row.repo)) for row in sorted(latest, key=lambda r: r.repo)]
+
+
+def shown(rows: Iterable[RepoScan], public: set[str]) -> tuple[list[RepoScan], int]:
+    """The rows a report everyone can read may show (repositories known to be public), and
+    how many it leaves out."""
+    rows = list(rows)
+    kept = [row for row in rows if row.repo in public]
+    return kept, len(rows) - len(kept)
 
 
 def fixable(files: Mapping[str, bytes], policy: Policy, report: Report, today: date) -> dict[str, list[str]]:

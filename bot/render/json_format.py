@@ -1,4 +1,5 @@
-"""`--format json`, version 1 (GUIDE §2.2): other people's tooling parses this; keep it stable.
+"""`--format json`, version 1 (the README's "JSON output" specifies it): other people's
+tooling parses this; keep it stable.
 
 One line of compact JSON: `json` then uses its C encoder (indenting forces the pure-Python
 one, 6x slower on a 54-file repository). Pipe through `jq` to read it.

@@ -55,13 +55,24 @@ def _totals_line(now: Totals, before: Totals | None) -> str:
 
 
 def markdown(
-    latest: list[RepoScan], previous: list[RepoScan], since: float | None = None, account: str | None = None
+    latest: list[RepoScan],
+    previous: list[RepoScan],
+    since: float | None = None,
+    account: str | None = None,
+    left_out: int = 0,
 ) -> str:
-    """The org report: totals, then one row per repository (skipped ones listed last)."""
+    """The org report: totals, then one row per repository (skipped ones listed last);
+    `left_out` private repositories were kept out of it (a report anyone can read)."""
     now, before = totals(latest), (totals(previous) if previous else None)
     rows = changes(latest, previous)
     title = f"{TITLE}{f' ({account})' if account else ''}"
     lines = [MARKER, f"## {title}", "", _totals_line(now, before), ""]
+    if left_out:
+        lines += [
+            f"{count(left_out, 'private repository', 'private repositories')} left out: "
+            "this report's repository is not private.",
+            "",
+        ]
     if since is not None:
         lines += [f"Changes are since {_when(since)}.", ""]
     judged = [row for row in rows if row.now.judged]

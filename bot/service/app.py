@@ -184,7 +184,7 @@ async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None
     """Every SCAN_INTERVAL, one replica (whichever moves the schedule row) starts a round
     for each active installation. Looks at the row a few times per interval; on each look
     it also sweeps for arm64 legs waiting on a runner (their jobs are keyed, so replicas
-    queue each once) and removes finished jobs past RETENTION_DAYS."""
+    queue each once) and removes finished jobs and scan history past RETENTION_DAYS."""
     tick = max(0.5, min(60.0, settings.scan_interval / 4, settings.runner_wait_minutes * 15))
     while True:
         await asyncio.sleep(tick)
@@ -196,6 +196,16 @@ async def schedule_scans(settings: Settings, queue: Queue, store: Store) -> None
             removed = await queue.purge(time.time() - settings.retention_days * 86400)
             if removed:
                 log(logger, logging.INFO, "finished jobs past retention removed", jobs=removed)
+            pruned = await store.prune_scans(time.time() - settings.retention_days * 86400)
+            if pruned:
+                log(
+                    logger,
+                    logging.INFO,
+                    "scan history past retention removed",
+                    scans=pruned.scans,
+                    reports=pruned.reports,
+                    rounds=pruned.rounds,
+                )
         except Exception as exc:
             log(logger, logging.ERROR, "retention failed", error=str(exc))
         try:

@@ -1,7 +1,7 @@
 """Webhook payloads as small models of the fields parity-bot uses.
 
-githubkit's full webhook models reject real payloads whenever GitHub adds a required field
-(GUIDE §4); these read only what the handlers need and fail with a clear EventError.
+githubkit's full webhook models reject real payloads whenever GitHub adds or drops a field
+they require; these read only what the handlers need and fail with a clear EventError.
 """
 
 from __future__ import annotations

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from bot.core.scans import shown
 from bot.render import org_report
 from bot.service import rest
 from bot.service.github import Api
@@ -23,9 +24,14 @@ async def publish(
 ) -> int:
     installation, target = int(payload["installation"]), str(payload["repository"])
     account = target.split("/", 1)[0]
-    text = org_report.markdown(
-        await store.latest(installation), await store.previous(installation), account=account
-    )
+    latest, previous, left_out = await store.latest(installation), await store.previous(installation), 0
+    # Anyone who can read the report's repository reads the report: unless it is private
+    # (as the installation's listing said), repositories not known to be public stay out.
+    if not await store.is_private(target):
+        public = await store.public_repos(installation)
+        latest, left_out = shown(latest, public)
+        previous, _ = shown(previous, public)
+    text = org_report.markdown(latest, previous, account=account, left_out=left_out)
     mine = await api.own_issue(target, await app_login(), org_report.MARKER)
     if mine:
         number = int(mine["number"])

@@ -8,14 +8,17 @@ import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.render import org_report
-from bot.service import rest
-from bot.service.github import Clients, GitHubError, Rejected, app_request
-from bot.service.metrics import Registry
-from bot.service.scans import plan_round, scan_repository
-from bot.service.settings import Settings
 from bot.service.store import Store
+
+if TYPE_CHECKING:
+    from bot.service.github import Clients
+    from bot.service.settings import Settings
+
+# A report from a database needs only the standard library (SQLite) and asyncpg
+# (PostgreSQL); --live is the App's work and imports the `service` extra when it runs.
 
 
 class ReportError(Exception):
@@ -70,6 +73,8 @@ async def from_database(url: str, form: str, installation: int | None, since: fl
     store = Store(url, read_only=True)
     try:
         await store.open()
+    except ModuleNotFoundError:
+        raise  # asyncpg, of the `service` extra: the CLI says what to install
     except Exception as exc:
         raise ReportError(f"cannot open the database: {type(exc).__name__}: {exc}") from None
     try:
@@ -95,6 +100,10 @@ Progress = Callable[[int, int, str], None]
 
 async def live(settings: Settings, org: str, form: str, progress: Progress | None) -> str:
     """Scan every repository of `org` now (the App must be installed there)."""
+    from bot.service.github import Clients, GitHubError
+    from bot.service.metrics import Registry
+    from bot.service.scans import plan_round, scan_repository
+
     if settings.app_id is None or settings.private_key is None:
         raise ReportError(
             "--live needs the App's credentials: APP_ID and PRIVATE_KEY "
@@ -122,6 +131,9 @@ async def live(settings: Settings, org: str, form: str, progress: Progress | Non
 
 
 async def _installation_of(clients: Clients, org: str) -> int:
+    from bot.service import rest
+    from bot.service.github import Rejected, app_request
+
     gh = clients.app_client()
     async with gh:
         for endpoint in (rest.ORG_INSTALLATION, rest.USER_INSTALLATION):

@@ -29,13 +29,14 @@ from bot.core.scans import (
     GithubFolder,
     RepoScan,
     github_folder,
+    is_private,
     skip_reason,
     summarize,
     workflow_entries,
 )
 from bot.service import isolation, rest
 from bot.service.config_source import policy_from_text
-from bot.service.github import Api, GitHubError, RateLimited
+from bot.service.github import Api, GitHubError, RateLimited, Rejected
 from bot.service.logs import log
 from bot.service.queue import Queue
 from bot.service.store import RepoState, Store
@@ -91,6 +92,9 @@ async def plan_round(api: Api, store: Store, payload: dict[str, Any]) -> tuple[l
     installation, round_id = int(payload["installation"]), int(payload["round"])
     only = set(payload["only"]) if payload.get("only") else None
     repositories = await api.pages(rest.INSTALLATION_REPOSITORIES)
+    await store.save_visibility(
+        installation, {str(repository["full_name"]): is_private(repository) for repository in repositories}
+    )
     account = str(payload.get("account") or "")
     org_config = await _org_config(api, account) if account else None
     jobs: list[dict[str, Any]] = []
@@ -177,7 +181,9 @@ async def scan_repository(
     except RateLimited:
         raise  # deferred by the worker until the reset: not a failure
     except GitHubError as exc:
-        if not last_attempt:
+        # A 4xx would get the same answer again, so it is this scan's last word: recorded
+        # now, or the worker drops the job with no row and the round never finishes.
+        if not last_attempt and not isinstance(exc, Rejected):
             raise
         scan = RepoScan(installation, repo, FAILED, time.time(), error=str(exc)[:300])
         await store.record_scan(round_id, scan)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import os
+import sys
 from collections.abc import Awaitable, Callable
 
 import uvicorn
@@ -12,16 +12,9 @@ from bot.service.settings import (
     WRITE_WINDOW,
     Settings,
     SettingsError,
-    load,
-    read_env_file,
+    from_environment,
     write_cap,
 )
-
-
-def settings_from_environment(webhooks: bool = True) -> Settings:
-    """The environment, completed by `.env` (the environment wins)."""
-    env_file = os.environ.get("ENV_FILE") or ".env"
-    return load({**read_env_file(env_file), **os.environ}, webhooks)
 
 
 def build_app(settings: Settings) -> object:
@@ -88,22 +81,15 @@ def build_app(settings: Settings) -> object:
     return create_app(settings, queue, pool, metrics, store, recover_missed)
 
 
-def main() -> int:
+def _settings() -> Settings | None:
     try:
-        settings = settings_from_environment()
+        return from_environment()
     except SettingsError as exc:
-        import sys
-
         sys.stderr.write(f"parity-bot: {exc}\n")
-        return 2
-    logs.setup(settings.log_level, settings.log_format, settings.secrets())
-    try:
-        app = build_app(settings)
-    except SettingsError as exc:  # the App manifest (setup mode) unreadable
-        import sys
+        return None
 
-        sys.stderr.write(f"parity-bot: {exc}\n")
-        return 2
+
+def _run(app: object, settings: Settings) -> uvicorn.Server:
     config = uvicorn.Config(
         app,  # type: ignore[arg-type]
         host=settings.host,
@@ -113,5 +99,46 @@ def main() -> int:
         lifespan="on",
         timeout_graceful_shutdown=30,
     )
-    uvicorn.Server(config).run()
+    return uvicorn.Server(config)
+
+
+def main() -> int:
+    settings = _settings()
+    if settings is None:
+        return 2
+    logs.setup(settings.log_level, settings.log_format, settings.secrets())
+    try:
+        app = build_app(settings)
+    except SettingsError as exc:  # the App manifest (setup mode) unreadable
+        sys.stderr.write(f"parity-bot: {exc}\n")
+        return 2
+    _run(app, settings).run()
+    return 0
+
+
+def setup_main() -> int:
+    """`parity-bot setup`: the setup page until the App is registered, then exit 0; at once
+    if it is registered already. Replicas started after it (compose) find the credentials."""
+    settings = _settings()
+    if settings is None:
+        return 2
+    logs.setup(settings.log_level, settings.log_format, settings.secrets())
+    if not settings.setup_mode:
+        sys.stderr.write("parity-bot: the App is registered already (APP_ID is set); nothing to set up\n")
+        return 0
+    from bot.service.setup import create_setup_app
+
+    server: uvicorn.Server | None = None
+
+    def stop() -> None:
+        if server is not None:
+            server.should_exit = True
+
+    try:
+        app = create_setup_app(settings, on_registered=stop)
+    except SettingsError as exc:
+        sys.stderr.write(f"parity-bot: {exc}\n")
+        return 2
+    server = _run(app, settings)
+    server.run()
     return 0

@@ -1,4 +1,5 @@
-"""Service settings from the environment (GUIDE §2.4; Probot's names where they exist).
+"""Service settings from the environment (Probot's names where they exist; the README's
+settings table documents each).
 
 A missing or malformed setting stops start-up with one line naming it. With no app
 credentials at all, the service starts in setup mode (the manifest flow registers the App).
@@ -168,6 +169,12 @@ def read_env_file(path: str) -> dict[str, str]:
             value = value[1:-1]
         values[key.strip()] = value
     return values
+
+
+def from_environment(webhooks: bool = True) -> Settings:
+    """The environment, completed by `.env` (ENV_FILE; the environment wins)."""
+    env_file = os.environ.get("ENV_FILE") or ".env"
+    return load({**read_env_file(env_file), **os.environ}, webhooks)
 
 
 def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Settings:

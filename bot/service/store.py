@@ -119,7 +119,23 @@ CREATE TABLE IF NOT EXISTS schedule (
     round {bigint} NOT NULL
 );
 """
-_SQLITE_SCHEMA = _SCHEMA.format(
+# Kept beside the scans: each repository's visibility (an org report in a public repository
+# leaves private ones out), and each repository's latest row in brief (a metrics scrape reads
+# one row per repository, however long the history).
+_SUMMARY_SCHEMA = """
+CREATE TABLE IF NOT EXISTS scan_visibility (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    private {boolean} NOT NULL
+);
+CREATE TABLE IF NOT EXISTS scan_latest (
+    repo TEXT PRIMARY KEY,
+    installation {bigint} NOT NULL,
+    scan_id {bigint} NOT NULL,
+    by_status TEXT NOT NULL
+);
+"""
+_SQLITE_SCHEMA = (_SCHEMA + _SUMMARY_SCHEMA).format(
     serial="INTEGER",
     autoincrement=" AUTOINCREMENT",
     real="REAL",
@@ -127,7 +143,7 @@ _SQLITE_SCHEMA = _SCHEMA.format(
     blob="BLOB",
     boolean="INTEGER",
 )
-_PG_SCHEMA = _SCHEMA.format(
+_PG_SCHEMA = (_SCHEMA + _SUMMARY_SCHEMA).format(
     serial="BIGSERIAL",
     autoincrement="",
     real="DOUBLE PRECISION",
@@ -273,6 +289,18 @@ class Waiting:
     queued_at: float
 
 
+@dataclass(frozen=True, slots=True)
+class Pruned:
+    """What one retention pass removed."""
+
+    scans: int
+    reports: int
+    rounds: int
+
+    def __bool__(self) -> bool:
+        return bool(self.scans or self.reports or self.rounds)
+
+
 @dataclass(slots=True)
 class Dashboard:
     issue: int
@@ -289,6 +317,7 @@ def _where_installation(installation: int | None, alias: str = "") -> tuple[str,
 class Store:
     def __init__(self, url: str, read_only: bool = False) -> None:
         """`read_only` (for `parity-bot report`): open an existing database, create nothing."""
+        self.read_only = read_only
         if url.startswith("sqlite://"):
             path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ":memory:"
             self.db: _Backend = _Sqlite(path or ":memory:", read_only)
@@ -298,6 +327,18 @@ class Store:
 
     async def open(self) -> None:
         await self.db.open()
+        if not self.read_only:
+            await self._summarise_latest()
+
+    async def _summarise_latest(self) -> None:
+        """A database from before `scan_latest` gets its summary once, on the first open."""
+        if await self.db.fetch("SELECT 1 FROM scan_latest LIMIT 1"):
+            return
+        await self.db.execute(
+            "INSERT INTO scan_latest (repo, installation, scan_id, by_status) "
+            "SELECT repo, installation, id, by_status FROM scans WHERE id IN "
+            "(SELECT MAX(id) FROM scans GROUP BY repo) ON CONFLICT (repo) DO NOTHING"
+        )
 
     async def close(self) -> None:
         await self.db.close()
@@ -457,6 +498,15 @@ class Store:
             round_id,
             report_sha,
         )
+        await self.db.execute(
+            "INSERT INTO scan_latest (repo, installation, scan_id, by_status) "
+            "SELECT repo, installation, id, by_status FROM scans WHERE repo = ? AND round = ? "
+            "ON CONFLICT (repo) DO UPDATE SET installation = excluded.installation, "
+            "scan_id = excluded.scan_id, by_status = excluded.by_status "
+            "WHERE excluded.scan_id >= scan_latest.scan_id",
+            scan.repo,
+            round_id,
+        )
         return report_sha
 
     async def last_scan(self, repo: str) -> tuple[RepoScan, str | None] | None:
@@ -503,6 +553,67 @@ class Store:
         rows = await self.db.fetch(f"SELECT COUNT(*) FROM scans WHERE {where}", *args)
         return int(rows[0][0])
 
+    # -------------------------------------------------------------------- visibility
+    async def save_visibility(self, installation: int, private: dict[str, bool]) -> None:
+        """Which repositories are private, as the installation's listing said."""
+        for repo, hidden in sorted(private.items()):
+            await self.db.execute(
+                "INSERT INTO scan_visibility (repo, installation, private) VALUES (?, ?, ?) "
+                "ON CONFLICT (repo) DO UPDATE SET installation = excluded.installation, "
+                "private = excluded.private",
+                repo,
+                installation,
+                hidden,
+            )
+
+    async def public_repos(self, installation: int) -> set[str]:
+        rows = await self.db.fetch(
+            "SELECT repo FROM scan_visibility WHERE installation = ? AND private = ?", installation, False
+        )
+        return {str(row[0]) for row in rows}
+
+    async def is_private(self, repo: str) -> bool | None:
+        """None: never listed (the App may not see it)."""
+        rows = await self.db.fetch("SELECT private FROM scan_visibility WHERE repo = ?", repo)
+        return bool(rows[0][0]) if rows else None
+
+    # --------------------------------------------------------------------- retention
+    async def prune_scans(self, before: float) -> Pruned:
+        """Scan history older than `before` (RETENTION_DAYS), keeping what the reports read.
+
+        Each repository keeps its latest row, the one before it (the org report's change),
+        its latest judged row (dashboards, fix requests, the ETag's results) and the row that
+        was its latest at `before`: that one stands for the older history, so a report
+        `--since` any moment kept compares exactly as before. Rounds started before `before`
+        go (a redelivery of what started them is past GitHub's three days), and so do the
+        reports only removed rows named.
+        """
+        removed = await self.db.fetch(
+            "DELETE FROM scans WHERE scanned_at < ? AND id NOT IN ("
+            "SELECT MAX(id) FROM scans GROUP BY repo "
+            "UNION SELECT MAX(id) FROM scans WHERE state IN ('scanned', 'unchanged') GROUP BY repo "
+            "UNION SELECT MAX(id) FROM scans WHERE scanned_at < ? GROUP BY repo "
+            "UNION SELECT MAX(t.id) FROM scans t "
+            "WHERE t.id < (SELECT MAX(u.id) FROM scans u WHERE u.repo = t.repo) GROUP BY t.repo"
+            ") RETURNING installation, report_sha",
+            before,
+            before,
+        )
+        # Only the reports the removed rows named: a report written just now for a row not
+        # yet stored is never among them.
+        reports = 0
+        for installation, sha in sorted({(int(row[0]), str(row[1])) for row in removed if row[1]}):
+            reports += await self.db.execute(
+                "DELETE FROM scan_reports WHERE installation = ? AND sha = ? AND NOT EXISTS "
+                "(SELECT 1 FROM scans WHERE installation = ? AND report_sha = ?)",
+                installation,
+                sha,
+                installation,
+                sha,
+            )
+        rounds = await self.db.execute("DELETE FROM scan_rounds WHERE started_at < ?", before)
+        return Pruned(len(removed), reports, rounds)
+
     # ---------------------------------------------------------------------- removal
     async def forget_installation(self, installation: int) -> None:
         """Everything kept for an installation: it was deleted, its data goes with it."""
@@ -515,12 +626,23 @@ class Store:
             "fix_prs",
             "dashboards",
             "waiting_jobs",
+            "scan_visibility",
+            "scan_latest",
         ):
             await self.db.execute(f"DELETE FROM {table} WHERE installation = ?", installation)
 
     async def forget_repos(self, installation: int, repos: list[str]) -> None:
         for repo in repos:
-            for table in ("scans", "scan_blobs", "scan_repos", "fix_prs", "dashboards", "waiting_jobs"):
+            for table in (
+                "scans",
+                "scan_blobs",
+                "scan_repos",
+                "fix_prs",
+                "dashboards",
+                "waiting_jobs",
+                "scan_visibility",
+                "scan_latest",
+            ):
                 await self.db.execute(
                     f"DELETE FROM {table} WHERE installation = ? AND repo = ?", installation, repo
                 )
@@ -653,10 +775,11 @@ class Store:
         await self.db.execute("UPDATE waiting_jobs SET swept_at = ? WHERE job_id = ?", time.time(), job_id)
 
     async def by_status(self) -> dict[tuple[int, str], int]:
-        """Jobs by status per installation, from each repository's latest row (metrics)."""
+        """Jobs by status per installation, from each repository's latest row (metrics): one
+        summary row per repository, so a scrape costs the same however long the history."""
         counts: dict[tuple[int, str], int] = {}
-        for scan in await self.latest():
-            for status, count in scan.by_status.items():
-                key = (scan.installation, status)
-                counts[key] = counts.get(key, 0) + count
+        for installation, by_status in await self.db.fetch("SELECT installation, by_status FROM scan_latest"):
+            for status, count in json.loads(by_status).items():
+                key = (int(installation), str(status))
+                counts[key] = counts.get(key, 0) + int(count)
         return counts
