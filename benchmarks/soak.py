@@ -6,7 +6,7 @@ new head) and a `/parity check` comment; every delivery is sent twice (to two re
 its backend) and the batch is shuffled. GitHub fails a share of calls (5xx, secondary rate
 limits) and answers a share of review POSTs after the client has given up (it still
 creates them). One PostgreSQL replica is SIGKILLed mid-burst and started again afterwards.
-Hostile pull requests are mixed into each backend's burst (issue 20): a nesting bomb
+Hostile pull requests are mixed into each backend's burst: a nesting bomb
 (`[`*50000 + `]`*50000), a workflow over the 1 MB cap, a huge one under it, and one whose job
 names and matrix values carry `@org/team` mentions and `</details>`.
 
@@ -277,8 +277,8 @@ def main() -> None:
             shown = "".join(str(run.get("output")) + str(run.get("annotations")) for run in done)
             if len(done) != 1 or (said is not None and said not in shown):
                 hostile_wrong.append(f"{backend}:{file}")
-    # Mentions that reach GitHub as written would ping the team (escaping is issue 20's
-    # rendering item): counted here, so the figure shows whether they are escaped.
+    # Mentions that reach GitHub as written would ping the team: counted, so the figure
+    # shows whether the rendering escapes them.
     written = [
         *(str(run.get("output")) + str(run.get("annotations")) for run in github.check_runs.values()),
         *(str(review.get("body")) for review in github.reviews),

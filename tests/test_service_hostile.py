@@ -270,7 +270,7 @@ async def test_unverified_bytes_in_all_are_capped() -> None:
         assert (await client.post("/hook", content=b"x" * 512, headers=headers)).status_code == 401
 
 
-# ------------------------------------------------------------------ issue 20, item 14
+# ------------------------------------------------------------------ metrics, replays, forks, a huge report
 
 METRICS_TOKEN = "scrape-me-0123456789abcdef"
 
