@@ -21,9 +21,12 @@ demo: python-check .venv/bin/parity-bot
 test: python-check
 	bash .ci/run
 
+# check against actionlint on the workflows benchmarks/workflows.py writes into build/, or on
+# the folder BENCH_FOLDER names (make bench BENCH_FOLDER=../shared/corpus/ipfs_kit_py/latest).
+BENCH_FOLDER ?=
 bench: .venv/bin/parity-bot
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
-	.venv/bin/python benchmarks/check.py
+	.venv/bin/python benchmarks/check.py $(BENCH_FOLDER)
 
 # Replicas on one PostgreSQL and one SQLite, duplicated deliveries, a failing GitHub, a
 # SIGKILL: every effect exactly once (about three minutes; PostgreSQL must be running).

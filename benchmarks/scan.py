@@ -1,14 +1,16 @@
 """API calls and wall time of a first and a second scan of 300 repositories.
 
 The real service (`parity-bot serve`, SQLite, 4 workers) scans an organisation of 300
-repositories in the fake GitHub, built by cycling the shared corpus (each repository gets
-its own copy, so nothing is shared between them but what git would share: identical files
-have identical blob shas). Round 1 is the installation; round 2 comes from the schedule
-with nothing changed. The fake's rate limit is an installation's (5,000 an hour plus 50
-per repository, at most 12,500) and scans keep to their default share of it (0.5). Wall
-time runs from a round's start to its last row (the schedule's wait is not counted). The
-reference, counted on the same repositories, is a naive scan: list the workflows folder,
-read every workflow and the config through the contents API.
+repositories in the fake GitHub, built from what this repository ships (benchmarks/
+repositories.py: the generated workflows in groups, the before/after pair of
+benchmarks/data/fix, the owner's config, archived, disabled and empty ones, then copies;
+each repository gets its own copy, so nothing is shared between them but what git would
+share: identical files have identical blob shas). Round 1 is the installation; round 2
+comes from the schedule with nothing changed. The fake's rate limit is an installation's
+(5,000 an hour plus 50 per repository, at most 12,500) and scans keep to their default
+share of it (0.5). Wall time runs from a round's start to its last row (the schedule's
+wait is not counted). The reference, counted on the same repositories, is a naive scan:
+list the workflows folder, read every workflow and the config through the contents API.
 
 Run: `.venv/bin/python benchmarks/scan.py [REPOSITORIES]`.
 """
@@ -24,35 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.repositories import installation_created, org_repositories  # noqa: E402
 from tests.fake_github import FakeGitHub, Repository  # noqa: E402
-from tests.service_harness import (  # noqa: E402
-    APP_ID,
-    INSTALLATION,
-    ORG,
-    Service,
-    app_key,
-    installation_created,
-    organisation,
-    wait_until,
-)
+from tests.service_harness import APP_ID, Service, app_key, wait_until  # noqa: E402
 
-
-def build(github: FakeGitHub, count: int) -> dict[str, Repository]:
-    """`count` repositories: the 30 of the end-to-end test's organisation, then copies."""
-    seed = organisation(github)
-    repos = dict(seed)
-    templates = [repo for repo in seed.values() if repo.files.get("main")]
-    index = 0
-    while len(repos) < count:
-        template = templates[index % len(templates)]
-        name = f"{template.name}-{index}"
-        repo = Repository(
-            ORG, name, installation=INSTALLATION, archived=template.archived, disabled=template.disabled
-        )
-        repo.files["main"] = dict(template.files["main"])
-        github.repos[f"{ORG}/{name}"] = repos[name] = repo
-        index += 1
-    return repos
+# Fewer repositories than the distinct ones the organisation starts with would not be one.
+SMALLEST = 16
 
 
 def rows(db_path: Path, round_id: int) -> int:
@@ -84,10 +63,12 @@ def naive_calls(repos: dict[str, Repository]) -> int:
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 300
+    if count < SMALLEST:
+        sys.exit(f"an organisation here has at least {SMALLEST} repositories; asked for {count}")
     github = FakeGitHub(APP_ID, app_key()[1]).start()
     # An installation's limit: 5,000 an hour plus 50 per repository, at most 12,500.
     github.rate_limit = github.rate_remaining = min(12_500, 5_000 + 50 * count)
-    repos = build(github, count)
+    repos = org_repositories(github, count)
     with tempfile.TemporaryDirectory() as tmp:
         service = Service(Path(tmp), github, LOG_LEVEL="WARNING")
         db = Path(tmp) / "queue.db"

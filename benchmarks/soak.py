@@ -41,18 +41,11 @@ sys.path.insert(0, str(ROOT))
 
 import asyncpg  # noqa: E402
 
+from benchmarks.repositories import comment_event, pull_request_event, pull_request_repository  # noqa: E402
 from bot.render import check_run  # noqa: E402
 from bot.render.replies import REPLY_MARKER  # noqa: E402
 from tests.fake_github import FakeGitHub, Fault  # noqa: E402
-from tests.service_harness import (  # noqa: E402
-    APP_ID,
-    Service,
-    app_key,
-    comment_event,
-    ipfs_repository,
-    pull_request_event,
-    wait_until,
-)
+from tests.service_harness import APP_ID, Service, app_key, wait_until  # noqa: E402
 from tests.test_service_hostile import NESTING_BOMB, big_workflow, pull_with  # noqa: E402
 
 PULLS_PG = 18  # pull requests whose deliveries go to the PostgreSQL replicas
@@ -86,8 +79,10 @@ def pull_requests(github: FakeGitHub, owner: str, numbers: range) -> list[tuple[
     """Each pull request's deliveries: opened, synchronize to a new head, a command."""
     deliveries: list[tuple[str, dict]] = []
     for number in numbers:
-        repo, sha = ipfs_repository(
-            github, "after", "optional", "after-to-optional.patch", number=number, owner=owner, name="ipfs"
+        # The shipped pair backwards: a pull request that drops every arm64 leg, so each head
+        # gets findings and the review suggestions on the pull request's own lines.
+        repo, sha = pull_request_repository(
+            github, "after", "before", number=number, owner=owner, name="service"
         )
         repo.permissions["maintainer"] = "write"
         new_sha = uuid.uuid4().hex + "abcdefgh"

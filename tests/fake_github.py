@@ -468,6 +468,12 @@ class FakeGitHub:
             if data is None:
                 raise _Error(404, {"message": "Not Found"})
             return Response(data, media_type="application/zip")
+        if method == "GET" and (m := re.fullmatch(r"/_hops/(\d+)/([^/]+)", path)):
+            if "authorization" in record.headers:
+                raise _Error(400, {"message": "Authorization header must not be sent"})
+            left = int(m.group(1)) - 1
+            target = f"/_hops/{left}/{m.group(2)}" if left else f"/_blobs/{m.group(2)}"
+            return Response(status_code=302, headers={"location": target})  # relative, as S3 may
         if method == "GET" and path == "/app":
             self._authorize(record, app_jwt=True)
             return JSONResponse({"id": self.app_id, "slug": self.app_slug, "name": "parity-bot"})
@@ -646,7 +652,7 @@ class FakeGitHub:
             return JSONResponse(found)
         if method == "GET" and (j := re.fullmatch(r"runs/(\d+)/artifacts", rest)):
             items = [
-                {k: v for k, v in a.items() if k != "data"}
+                {k: v for k, v in a.items() if k not in ("data", "location", "hops")}
                 for a in repo.artifacts
                 if a["workflow_run"]["id"] == int(j.group(1))
             ]
@@ -657,7 +663,11 @@ class FakeGitHub:
                 raise _Error(404, {"message": "Not Found"})
             token = secrets.token_hex(8)
             self.blobs[token] = artifact["data"]
-            return Response(status_code=302, headers={"location": f"{self.url}/_blobs/{token}"})
+            # A test may send the download elsewhere ("location"), or through a chain of
+            # storage redirects ("hops") before the blob.
+            hops = int(artifact.get("hops", 0))
+            target = f"/_hops/{hops}/{token}" if hops else f"/_blobs/{token}"
+            return Response(status_code=302, headers={"location": artifact.get("location", self.url + target)})
         if method == "POST" and (j := re.fullmatch(r"jobs/(\d+)/rerun", rest)):
             job = next((x for x in repo.jobs if x["id"] == int(j.group(1))), None)
             if job is None:
@@ -940,6 +950,7 @@ class FakeGitHub:
                     "commit_id": body.get("commit_id"),
                     "repository": full,
                     "pull_number": pull.number,
+                    "user": {"login": f"{self.app_slug}[bot]", "type": "Bot"},
                 }
             )
         return JSONResponse(review)

@@ -68,6 +68,15 @@ def fingerprint(report: JobReport, leg: Leg, keys: list[str]) -> tuple[Any, ...]
     return (values, leg.arch, leg.runner, container, steps, uploads, check_name(report, leg))
 
 
+def _steps_run(report: JobReport, leg: Leg) -> tuple[int, ...]:
+    """The steps that run on a leg, but those the project gates on the arch itself."""
+    return tuple(
+        step.index
+        for step in report.job.steps
+        if step_condition(step, leg.contexts) is not False and "arch" not in str(step.if_ or "").lower()
+    )
+
+
 def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, JobReport], dict[str, JobReport]]:
     plans = plan(files, Policy(), TODAY)
     fixed = {**files, **apply_plans(plans)}
@@ -86,6 +95,11 @@ def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, Jo
         added = new - old
         assert all(item[1] == "arm64" for item in added), (key, added)
         assert sum(added.values()) <= len(before.verdict.missing), key
+        # the step-set invariant: each new leg runs the steps some amd64 leg on its OS runs
+        runs = {(leg.os, _steps_run(after, leg)) for leg in before.legs if leg.arch == "amd64"}
+        for leg in after.legs:
+            if fingerprint(after, leg, keys) in added:
+                assert (leg.os, _steps_run(after, leg)) in runs, (key, leg.matrix)
         # and no error the original did not have (a colliding artifact name, an invalid file)
         errors = {(item.rule, item.message) for item in before.findings if item.severity == "error"}
         assert not [
@@ -218,6 +232,40 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
         ),
         (
             """\
+      image:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: docker/setup-buildx-action@v3
+          - uses: docker/build-push-action@v6
+            with:
+              platforms: linux/amd64
+              push: ${{ github.event_name != 'pull_request' }}
+              tags: ghcr.io/o/r:latest
+    """,
+            "it pushes an image (step 'docker/build-push-action@v6' uses docker/build-push-action "
+            "with push: set by the run",
+        ),
+        (
+            """\
+      image:
+        runs-on: ubuntu-latest
+        steps:
+          - run: docker buildx build --platform linux/amd64 -t ghcr.io/o/r:edge --push .
+    """,
+            "it pushes an image (step #1 runs `docker buildx build --platform linux/amd64",
+        ),
+        (
+            """\
+      mobile:
+        runs-on: ubuntu-latest
+        steps:
+          - run: make android-libs
+          - run: make upload-android
+    """,
+            "it publishes (step #2 runs `make upload-android`",
+        ),
+        (
+            """\
       versions:
         runs-on: ubuntu-latest
         outputs:
@@ -332,8 +380,8 @@ def test_matrix_check_names_are_repeated_for_the_amd64_legs() -> None:
     ) in fixed
 
 
-def test_steps_gated_on_the_changed_value_are_named_in_the_notes() -> None:
-    _, item = fix_one("""\
+def test_a_step_gated_on_the_changed_value_is_widened_to_the_new_legs_and_said() -> None:
+    fixed, item = fix_one("""\
         on: push
         jobs:
           test:
@@ -342,13 +390,66 @@ def test_steps_gated_on_the_changed_value_are_named_in_the_notes() -> None:
               matrix:
                 os: [ubuntu-latest, macos-latest]
             steps:
-              - run: pytest --cov
-              - name: Upload coverage
+              - name: Start the servers the tests need
                 if: matrix.os == 'ubuntu-latest'
-                uses: codecov/codecov-action@v5
+                run: docker compose up -d
+              - name: Only elsewhere
+                if: ${{ 'ubuntu-latest' != matrix.os }}
+                run: brew install thing
+              - run: pytest
+              - uses: codecov/codecov-action@v5
+                with:
+                  flags: ${{ matrix.os == 'ubuntu-latest' && 'linux' || 'macos' }}
         """)
     assert item.jobs[0].fixed
-    assert any("skip step 'Upload coverage' (line 10)" in note for note in item.jobs[0].notes)
+    assert "if: (matrix.os == 'ubuntu-latest' || matrix.os == 'ubuntu-24.04-arm')\n" in fixed
+    assert "if: ${{ ('ubuntu-latest' != matrix.os && matrix.os != 'ubuntu-24.04-arm') }}" in fixed or (
+        "if: ${{ (matrix.os != 'ubuntu-latest' && matrix.os != 'ubuntu-24.04-arm') }}" in fixed
+    )
+    assert "(matrix.os == 'ubuntu-latest' || matrix.os == 'ubuntu-24.04-arm') && 'linux'" in fixed
+    notes = " ".join(item.jobs[0].notes)
+    assert "'Start the servers the tests need' (line 9)" in notes and "'Only elsewhere' (line 12)" in notes
+    assert "fail-fast: false" in notes  # the strategy had none: said, with why
+
+
+def test_a_step_the_new_legs_would_skip_for_a_reason_the_fix_cannot_widen_is_refused() -> None:
+    _, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              fail-fast: false
+              matrix:
+                os: [ubuntu-latest, macos-latest]
+            steps:
+              - name: Start the servers
+                if: contains(fromJSON('["ubuntu-latest"]'), matrix.os)
+                run: docker compose up -d
+              - run: pytest
+        """)
+    assert not item.jobs[0].fixed
+    assert "would skip step 'Start the servers' (line 10), unlike their amd64 twins" in item.jobs[0].reason
+    assert item.fixed_source == item.source
+
+
+def test_steps_the_project_gates_on_the_arch_itself_are_its_choice() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              fail-fast: false
+              matrix:
+                os: [ubuntu-latest, macos-latest]
+            steps:
+              - name: x86 only
+                if: runner.arch == 'X64'
+                run: ./bench-avx2.sh
+              - run: pytest
+        """)
+    assert item.jobs[0].fixed and "x86 only" in fixed and "runner.arch == 'X64'\n" in fixed
 
 
 def test_a_fix_that_can_only_rename_checks_is_a_patch_that_says_so() -> None:
@@ -457,10 +558,10 @@ def test_twins_do_not_run_amd64_images_and_guessed_names_are_noted() -> None:
               - run: docker run --rm ghcr.io/example/test-images:${{ matrix.docker }} make check
         """)
     assert "  - {os: ubuntu-24.04-arm, docker: fedora-43-arm64}\n" in fixed
-    assert item.jobs[0].notes == [
+    assert item.jobs[0].notes[-1] == (
         "the arm64 legs use names made from the amd64 ones, check that they exist: "
         "`fedora-43-arm64` for `fedora-43-amd64`"
-    ]
+    )
 
 
 def test_a_name_expression_gets_a_suffix_inside_its_quotes() -> None:
@@ -615,7 +716,7 @@ def test_no_arm64_leg_is_added_on_a_python_setup_python_lacks_for_arm64() -> Non
                   python-version: ${{ matrix.python }}
               - run: pytest
         """)
-    assert item.jobs[0].fixed and item.jobs[0].notes == []
+    assert item.jobs[0].fixed and [note for note in item.jobs[0].notes if "fail-fast" not in note] == []
     job = analyze({"ci.yml": fixed}, Policy(), TODAY).workflows[0].jobs[0]
     assert job.status == "parity"
     assert sorted((leg.arch, leg.matrix["python"]) for leg in job.legs) == [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -328,3 +329,94 @@ def test_a_rerun_plan_takes_finished_recent_runs_and_names_the_others() -> None:
     assert nothing == "Nothing to rerun: no amd64 and arm64 leg at `0123456`."
     every_answer = replies.rerun_answer(Command("rerun", "all", True), "0123456789", every.jobs[:2], [], [], [])
     assert every_answer.startswith("Rerunning 2 amd64 and arm64 legs at `0123456`:\n- [Test on arm64]")
+
+
+# ------------------------------------------------------------------ unreadable and oversized
+
+
+def _stored(name: str, data: bytes) -> bytearray:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr(name, data)
+    return bytearray(buffer.getvalue())
+
+
+def _headers(data: bytearray, local: int, central: int, value: bytes) -> bytes:
+    """`value` written at an offset of the local and of the central header of a one-file zip."""
+    for signature, offset in ((b"PK\x03\x04", local), (b"PK\x01\x02", central)):
+        at = data.find(signature) + offset
+        data[at : at + len(value)] = value
+    return bytes(data)
+
+
+REPORT = junit(("one", "passed", 0.1))
+
+
+def _bad_crc() -> bytes:
+    data = _stored("r.xml", REPORT)
+    at = data.find(b"one")
+    data[at] = ord("x")
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    ("data", "why"),
+    [
+        (_bad_crc(), "Bad CRC-32"),
+        (_headers(_stored("r.xml", REPORT), 8, 10, b"\x09\x00"), "compression method is not supported"),
+        (_headers(_stored("r.xml", REPORT), 6, 8, b"\x01\x00"), "encrypted"),
+        (bytes(_stored("r.xml", b"<html><body/></html>")), "not a JUnit report"),
+        (bytes(_stored("r.xml", b"<testsuite><testcase")), "not a safe XML document"),
+        (bytes(_stored("r.xml", REPORT))[:-30], "not a zip file"),  # cut inside its end record
+    ],
+)
+def test_every_way_an_archive_cannot_be_read_is_a_junit_error(data: bytes, why: str) -> None:
+    with pytest.raises(JUnitError) as raised:
+        read_artifact(data)
+    assert why in str(raised.value)
+
+
+def test_times_that_are_not_numbers_are_unknown_not_fatal() -> None:
+    cases = parse_report(
+        b"<testsuite><testcase name='a' time='1,5'/><testcase name='b' time='NaN'/>"
+        b"<testcase name='c' time='-3'/><testcase name='d' time='inf'/>"
+        b"<testcase name='e' time='2'/></testsuite>"
+    )
+    assert {key: case.seconds for key, case in cases.items()} == {"a": 0, "b": 0, "c": 0, "d": 0, "e": 2.0}
+
+
+def test_test_cases_past_the_cap_stop_the_read() -> None:
+    body = "".join(f"<testcase name='t{i}'/>" for i in range(101))
+    data = zipped({"a.xml": f"<testsuite>{body}</testsuite>".encode(), "b.xml": REPORT})
+    assert len(read_artifact(data, max_cases=102)) == 102
+    with pytest.raises(JUnitError, match="more than 101 test cases"):
+        read_artifact(data, max_cases=101)  # counted across the artifact's reports
+
+
+def test_an_archive_listing_too_many_files_is_refused_before_they_are_read() -> None:
+    from bot.core.junit import MAX_MEMBERS
+
+    data = zipped({f"{i}.txt": b"" for i in range(MAX_MEMBERS + 1)})
+    with pytest.raises(JUnitError, match=f"lists {MAX_MEMBERS + 1} files"):
+        read_artifact(data)
+
+
+def test_an_artifact_is_read_from_a_file_as_a_stream(tmp_path: Path) -> None:
+    path = tmp_path / "a.zip"
+    path.write_bytes(zipped({"r.xml": REPORT}))
+    with path.open("rb") as handle:
+        assert list(read_artifact(handle)) == ["t::one"]
+
+
+def test_suites_nest_and_only_a_cases_own_children_decide_its_outcome() -> None:
+    cases = parse_report(
+        b"<testsuites><testsuite><testsuite><testcase classname='k' name='a'><skipped/>"
+        b"<failure/></testcase><testcase name='b'><properties><failure/></properties></testcase>"
+        b"<testcase name='c'><skipped/></testcase></testsuite></testsuite></testsuites>"
+    )
+    assert {key: case.outcome for key, case in cases.items()} == {"k::a": FAILED, "b": "passed", "c": "skipped"}
+
+
+def test_a_report_with_entities_is_refused_as_a_junit_error() -> None:
+    with pytest.raises(JUnitError, match="EntitiesForbidden"):
+        parse_report(b"<!DOCTYPE r [<!ENTITY a 'x'>]><testsuite>&a;</testsuite>")

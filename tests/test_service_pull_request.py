@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from bot.render import safe
 from tests.fake_github import FakeGitHub, PullRequest, Repository, new_side_lines
 from tests.service_harness import (
     Service,
@@ -55,7 +56,8 @@ def test_pull_request_gets_check_run_annotations_and_suggestions(github: FakeGit
     assert {c["path"] for c in comments} == {".github/workflows/multi-arch-test-parity.yml"}
     for comment in comments:
         assert "Check before committing:\n- ubuntu-20.04 was retired on 2025-04-15" in comment["body"]
-        assert "- the job names x86_64/amd64 on line 218" in comment["body"]
+        # the note quotes the workflow, so it is shown inert (x86&#95;64)
+        assert "- " + safe.text("the job names x86_64/amd64 on line 218") in comment["body"]
     # Fixes outside the diff are in the check run's text as a patch; jobs that must run once
     # are named with the reason.
     assert "```diff" in run["output"]["text"]

@@ -7,6 +7,7 @@ import re
 import time
 from typing import Any
 
+from bot.render import safe
 from tests.fake_github import FakeGitHub
 from tests.service_harness import (
     DGX,
@@ -251,8 +252,9 @@ def test_an_arm64_leg_no_runner_picks_up_is_named_in_the_comment(github: FakeGit
             return [
                 c
                 for c in results_comments(github, 31)
-                if "queued for 41 min: no runner with labels [self-hosted, arm64, dgx] "
-                "picked it up" in c["body"]
+                # runner labels are the workflow's text: neutralised like any other
+                if safe.text("queued for 41 min: no runner with labels [self-hosted, arm64, dgx] picked it up")
+                in c["body"]
             ]
 
         wait_until(named, 30, "the comment to name the waiting leg")

@@ -123,6 +123,12 @@ def refusal(job: Job, legs: list[Leg], verdict: Verdict) -> str | None:
     if any(is_opaque(leg.matrix) for leg in legs):
         return "the matrix is computed at run time"
     published = next((leg.purpose.publishes for leg in legs if leg.purpose.publishes), None)
+    if published is not None and published.tag == purpose.IMAGE_PUSH:
+        return (
+            f"it pushes an image ({published}): an arm64 leg would push the same tags again and "
+            "still build no arm64 image; add linux/arm64 to the build's platforms (with "
+            "docker/setup-qemu-action, or native runners whose digests one job merges)"
+        )
     if published is not None:
         return (
             f"it publishes ({published}): an arm64 leg would publish a second time; "

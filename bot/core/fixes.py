@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 
 FIXABLE = (AMD64_ONLY, PARTIAL)
 ARCH_KEY = "arch"
+_PLAIN_NEVER_STARTS = set("[]{}&*!|>%@`'\"#,?:- ")  # indicators YAML reads at a plain scalar's start
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./ +-]*$")
 
 
@@ -271,7 +272,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
     before = _job_report(reanalyze(path, text), job_id)
     if before.job.uses is not None:
         raise Unfixable(f"its runners come from {before.job.uses}; fix that workflow instead")
-    clean: list[tuple[tuple[int, int], str, list[str]]] = []
+    clean: list[tuple[int, str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
     for strategy in (
@@ -285,7 +286,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         notes: list[str] = []
         try:
             candidate = strategy(text, before, policy, notes)
-            candidate = _finish(path, candidate, job_id, before, policy, reanalyze)
+            candidate = _finish(path, candidate, job_id, before, policy, reanalyze, notes)
         except (Unfixable, EditConflict) as exc:
             reasons.append(str(exc))
             continue
@@ -309,15 +310,12 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
                 "actions/setup-python has no Linux arm64 build of"
             )
             continue
-        # Prefer the edit under which every step of an amd64 leg also runs on its twin.
-        left_out = invariant.steps_left_out(before, after)
-        if left_out:
-            shown = ", ".join(f"'{_step_title(step)}' (line {step.line})" for step in left_out[:3])
-            notes.append(
-                f"the arm64 legs skip {noun(len(left_out), 'step')} {shown}, "
-                "whose if: reads the value the fix changes"
-            )
-        clean.append(((len(left_out), size), candidate, _merged(notes)))
+        try:
+            candidate, after = _align_steps(path, candidate, job_id, before, after, policy, reanalyze, notes)
+        except Unfixable as exc:
+            reasons.append(str(exc))
+            continue
+        clean.append((sum(edit.size for edit in line_edits(text, candidate)), candidate, _merged(notes)))
     if clean:
         _, best, notes = min(clean, key=lambda item: item[0])
         return best, notes
@@ -325,6 +323,105 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         _, best, renamed = min(renaming, key=lambda item: item[0])
         raise Renames(renamed, unified_diff(path, text, best))
     raise Unfixable(_best_reason(reasons))
+
+
+def _align_steps(
+    path: str,
+    text: str,
+    job_id: str,
+    before: JobReport,
+    after: JobReport,
+    policy: Policy,
+    reanalyze: Analyzer,
+    notes: list[str],
+) -> tuple[str, JobReport]:
+    """The step-set invariant (invariant.step_gaps): a step the new legs would skip or run
+    unlike their twins because its `if:` compares a value the fix changed gets that value's
+    arm64 counterpart in the comparison, when that leaves the condition exactly as it was on
+    every existing leg (the leg invariant re-checks it); any other gap refuses the edit."""
+    gaps = invariant.step_gaps(before, after)
+    if not gaps:
+        return text, after
+    editor = Editor(text)
+    widened: list[str] = []
+    for gap in gaps:
+        node = _gap_node(gap)
+        value = node.value if isinstance(node, Scalar) else None
+        rewritten = _widened(value, gap.swaps) if isinstance(value, str) else None
+        if not isinstance(node, Scalar) or rewritten is None or rewritten == value:
+            raise Unfixable(
+                f"the arm64 legs would {_gap_text(gap)}, unlike their amd64 twins, and nothing there "
+                "compares a value the fix changed"
+            )
+        _rewrite_scalar(editor, node, rewritten)
+        widened.append(f"'{_step_title(gap.step)}' (line {gap.line})")
+    fixed = apply(text, editor.edits())
+    report = _job_report(reanalyze(path, fixed), job_id)
+    refused = invariant.blocking(invariant.changes(before, report, policy))
+    left = invariant.step_gaps(before, report)
+    if report.status != PARITY or refused or left:
+        why = (
+            f"they would still {_gap_text(left[0])}"
+            if left
+            else f"the edit {refused[0].text}"
+            if refused
+            else ""
+        )
+        raise Unfixable(
+            f"the arm64 legs would {_gap_text(gaps[0])}, unlike their amd64 twins; widening its comparisons "
+            f"does not align them{': ' + why if why else ''}"
+        )
+    notes.append(
+        f"widens the comparisons in {noun(len(widened), 'step')} {', '.join(widened)} to the arm64 legs, "
+        "which would otherwise run differently from their amd64 twins; each reads as before on every old leg"
+    )
+    return fixed, report
+
+
+def _gap_node(gap: invariant.StepGap) -> Node | None:
+    """What decides a gap: the step's `if:`, or the input that differs (`with.flags`)."""
+    path = (
+        ["if"]
+        if gap.what in ("runs", "skips")
+        else gap.what.removeprefix("gets another ").strip("`").split(".", 1)
+    )
+    node: Node | None = gap.step.node
+    for key in path:
+        entry = node.entries.get(key) if isinstance(node, Map) else None
+        node = entry[1] if entry is not None else None
+    return node
+
+
+def _gap_text(gap: invariant.StepGap) -> str:
+    verb = {"runs": "run", "skips": "skip"}.get(gap.what)
+    title = f"step '{_step_title(gap.step)}' (line {gap.line})"
+    if verb:
+        return f"{verb} {title}"
+    return f"give {title} another {gap.what.removeprefix('gets another ')}"
+
+
+_COMPARED = re.compile(
+    r"(?P<ref>\b(?:matrix|inputs)\.[\w.-]+)\s*(?P<op>==|!=)\s*'(?P<value>(?:[^']|'')*)'"
+    r"|'(?P<value2>(?:[^']|'')*)'\s*(?P<op2>==|!=)\s*(?P<ref2>\b(?:matrix|inputs)\.[\w.-]+)"
+)
+
+
+def _widened(condition: str, swaps: tuple[tuple[str, str], ...]) -> str:
+    """`matrix.os == 'ubuntu-latest'` as `(matrix.os == 'ubuntu-latest' || matrix.os ==
+    'ubuntu-24.04-arm')` (and `!=` with `&&`) for each value the fix gave a counterpart."""
+    counterparts = dict(swaps)
+
+    def widen(match: re.Match[str]) -> str:
+        ref = match.group("ref") or match.group("ref2")
+        op = match.group("op") or match.group("op2")
+        value = (match.group("value") if match.group("ref") else match.group("value2")).replace("''", "'")
+        other = counterparts.get(value)
+        if other is None:
+            return match.group(0)
+        join = " || " if op == "==" else " && "
+        return f"({ref} {op} {_quote_expr(value)}{join}{ref} {op} {_quote_expr(other)})"
+
+    return _COMPARED.sub(widen, condition)
 
 
 def _pythons_without_arm64(before: JobReport, after: JobReport) -> list[str]:
@@ -351,14 +448,20 @@ def _best_reason(reasons: list[str]) -> str:
     return (specific or reasons or ["no strategy applies"])[0].removeprefix("n/a: ")
 
 
-def _finish(path: str, text: str, job_id: str, before: JobReport, policy: Policy, reanalyze: Analyzer) -> str:
+def _finish(
+    path: str, text: str, job_id: str, before: JobReport, policy: Policy, reanalyze: Analyzer, notes: list[str]
+) -> str:
     """After the legs exist: blocking, then names that tell the new legs apart while the
-    existing legs keep theirs byte for byte."""
+    existing legs keep theirs byte for byte. Every edit beyond the legs is said in `notes`."""
     report = _job_report(reanalyze(path, text), job_id)
     editor = Editor(text)  # one pass of edits on the candidate, each on its own lines
-    if policy.require_blocking:
-        _drop_continue_on_error(editor, report)
-    _without_fail_fast(editor, report)
+    if policy.require_blocking and _drop_continue_on_error(editor, report):
+        notes.append("removes continue-on-error: the config's require_blocking asks arm64 legs to fail the run")
+    if _without_fail_fast(editor, report):
+        notes.append(
+            "adds `fail-fast: false`, so a failing arm64 leg cannot cancel the amd64 legs "
+            "(GitHub's default cancels the rest of the matrix)"
+        )
     condition = _new_leg_condition(before, report)
     _keep_check_names(editor, before, report, condition)
     _keep_artifact_names(editor, report, condition)
@@ -723,12 +826,12 @@ def _add_includes(text: str, report: JobReport, policy: Policy, notes: list[str]
 # ------------------------------------------------------------------------ finishing edits
 
 
-def _without_fail_fast(editor: Editor, report: JobReport) -> None:
+def _without_fail_fast(editor: Editor, report: JobReport) -> bool:
     """`fail-fast: false` in a strategy that has no fail-fast (GitHub's default is true): a
-    new arm64 leg that fails must not cancel the amd64 legs."""
+    new arm64 leg that fails must not cancel the amd64 legs. Whether it was added."""
     entry = report.job.node.entries.get("strategy")
     if entry is None:
-        return
+        return False
     key, strategy = entry
     if (
         not isinstance(strategy, Map)
@@ -736,20 +839,22 @@ def _without_fail_fast(editor: Editor, report: JobReport) -> None:
         or not strategy.entries
         or "fail-fast" in strategy.entries
     ):
-        return
+        return False
     first = next(iter(strategy.entries.values()))[0]
     editor.insert_after(key.line, [" " * (first.col - 1) + "fail-fast: false"])
+    return True
 
 
-def _drop_continue_on_error(editor: Editor, report: JobReport) -> None:
+def _drop_continue_on_error(editor: Editor, report: JobReport) -> bool:
     entry = report.job.node.entries.get("continue-on-error")
     if entry is None or not any(leg.arch == ARM64 and not leg.blocking for leg in report.legs):
-        return
+        return False
     key, value = entry
     last = _last_line(value, editor)
     if value.line != key.line:
         raise Unfixable("continue-on-error spans several lines")
     editor.remove(key.line, last)
+    return True
 
 
 def _new_leg_condition(before: JobReport, after: JobReport) -> str | None:
@@ -980,6 +1085,22 @@ def _add_suffix(editor: Editor, node: Scalar, suffix: str) -> None:
         written = written[:-1] + suffix.replace("\\", "\\\\").replace('"', '\\"') + '"'
     else:
         written += suffix
+    editor.replace_span(node.line, node.col, node.end_col, written)
+
+
+def _rewrite_scalar(editor: Editor, node: Scalar, value: str) -> None:
+    """A one-line scalar given a new value, in the quotes it was written with."""
+    if node.line != node.end_line:
+        raise Unfixable(f"the value on line {node.line} spans several lines")
+    quote = _quote_of(editor, node)
+    if quote == "'":
+        written = "'" + value.replace("'", "''") + "'"
+    elif quote == '"':
+        written = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    elif value[:1] not in _PLAIN_NEVER_STARTS and " #" not in value and ": " not in value:
+        written = value
+    else:
+        written = "'" + value.replace("'", "''") + "'"
     editor.replace_span(node.line, node.col, node.end_col, written)
 
 

@@ -12,6 +12,7 @@ renames (then it is shown as a patch that says so, never as a one-click suggesti
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from bot.core.expressions import render_text
 from bot.core.findings import ERROR
 from bot.core.legs import Leg
 from bot.core.names import check_name, leaves
-from bot.core.runners import AMD64, ARM64, arm64_counterpart
+from bot.core.runners import AMD64, ARM64, arm64_counterpart, arm64_twin
 from bot.core.verdicts import judged
 from bot.core.words import count, verb
 from bot.core.workflow import Job, Step
@@ -114,26 +115,118 @@ def new_legs(before: JobReport, after: JobReport) -> list[Leg]:
     return found
 
 
-def steps_left_out(before: JobReport, after: JobReport) -> list[Step]:
-    """Steps that run on an amd64 leg but not on the arm64 leg the fix adds beside it
-    (`if: matrix.os == 'ubuntu-latest'` when the fix changed `os`)."""
+@dataclass(frozen=True, slots=True)
+class StepGap:
+    """A step that does not run on an added arm64 leg as it runs on that leg's amd64 twin."""
+
+    step: Step  # as the fixed file has it
+    line: int  # where the user's file has it
+    what: str  # "skips", "runs", or the input that differs
+    swaps: tuple[tuple[str, str], ...]  # (amd64 value, arm64 value) of what the fix changed
+
+
+def twins(before: JobReport, after: JobReport) -> list[tuple[Leg, Leg]]:
+    """Each leg the fix adds, with the amd64 leg it is the twin of (most values shared)."""
     old = [leg for leg in before.legs if leg.arch == AMD64]
-    found: dict[int, Step] = {}
+    pairs: list[tuple[Leg, Leg]] = []
     for leg in new_legs(before, after):
-        twin = max(old, key=lambda item: _shared(item.matrix, leg.matrix), default=None)
-        if twin is None:
-            continue
+
+        def likeness(item: Leg, leg: Leg = leg) -> tuple[bool, bool, int]:
+            moved = [arm64_twin(label) for label in item.runner]
+            return item.os == leg.os, moved == list(leg.runner), len(_flat(item.matrix) & _flat(leg.matrix))
+
+        twin = max(old, key=likeness, default=None)
+        if twin is not None:
+            pairs.append((leg, twin))
+    return pairs
+
+
+def _swaps(leg: Leg, twin: Leg) -> tuple[tuple[str, str], ...]:
+    """The values that tell the twins apart (runner labels, the matrix values the fix gave
+    its arm64 counterpart, the runner's arch): text that differs only by them is the same."""
+    pairs = {(str(old), str(new)) for old, new in zip(twin.runner, leg.runner, strict=False) if old != new}
+    theirs = dict(_leaves(twin.matrix))
+    for path, new in _leaves(leg.matrix):
+        old = theirs.get(path)
+        if old is not None and old != new and not isinstance(old, bool) and not isinstance(new, bool):
+            pairs.add((str(old), str(new)))
+    pairs |= {("X64", "ARM64"), ("x64", "arm64")}
+    return tuple(sorted(pairs, key=lambda pair: -len(pair[1])))
+
+
+def _neutral(text: str, swaps: tuple[tuple[str, str], ...]) -> str:
+    """The text with each value that tells the twins apart, on either side, made one mark."""
+    for old, new in swaps:
+        text = text.replace(new, "\0").replace(old, "\0")
+    return text
+
+
+def _inputs(step: Step, contexts: dict[str, Any] | None) -> dict[str, str]:
+    """A step's run, with and env as the leg gets them (as written when `contexts` is None)."""
+
+    def text(value: Any) -> str:
+        return str(value) if contexts is None else render_text(value, contexts)
+
+    found = {"run": text(step.run)} if step.run else {}
+    found.update({f"with.{key}": text(value) for key, value in step.with_.items()})
+    found.update({f"env.{key}": text(value) for key, value in step.env.items()})
+    return found
+
+
+def step_gaps(before: JobReport, after: JobReport) -> list[StepGap]:
+    """The step-set invariant: an added arm64 leg runs the steps its amd64 twin runs, with the
+    same matrix-derived inputs, apart from the values that are about the architecture itself
+    (a cache key naming the runner). A step whose `if:` or input tests the arch
+    (`runner.arch`) is the project's own choice and is not a gap."""
+    found: dict[tuple[int, str], StepGap] = {}
+    for leg, twin in twins(before, after):
+        swaps = _swaps(leg, twin)
         for step, original in zip(after.job.steps, before.job.steps, strict=False):
-            if (
-                step_condition(step, leg.contexts) is False
-                and step_condition(original, twin.contexts) is not False
-            ):
-                found.setdefault(step.index, original)  # where the user's file has it
-    return [found[index] for index in sorted(found)]
+            runs = step_condition(step, leg.contexts) is not False
+            ran = step_condition(original, twin.contexts) is not False
+            if runs != ran:
+                if _tests_arch(original):
+                    continue
+                what = "runs" if runs else "skips"
+            elif not runs:
+                continue
+            else:
+                new, old = _inputs(step, leg.contexts), _inputs(original, twin.contexts)
+                # an input the fix edited (an artifact's name) is the leg invariant's to judge
+                written = _inputs(step, None), _inputs(original, None)
+                differs = [
+                    key
+                    for key in old
+                    if written[0].get(key) == written[1][key]
+                    and not _ARCH_TEST.search(written[1][key])
+                    and _neutral(new.get(key, ""), swaps) != _neutral(old[key], swaps)
+                ]
+                if not differs:
+                    continue
+                what = f"gets another `{differs[0]}`"
+            found.setdefault((step.index, what), StepGap(step, original.line, what, swaps))
+    return [found[key] for key in sorted(found)]
 
 
-def _shared(one: dict[str, Any], other: dict[str, Any]) -> int:
-    return sum(1 for key, value in one.items() if other.get(key) == value)
+_ARCH_TEST = re.compile(r"\brunner\.arch\b|\bmatrix\.[\w.-]*\barch\w*\b", re.IGNORECASE)
+
+
+def _tests_arch(step: Step) -> bool:
+    return isinstance(step.if_, str) and _ARCH_TEST.search(step.if_) is not None
+
+
+def _leaves(value: Any, path: str = "") -> list[tuple[str, Any]]:
+    """A matrix's scalar leaves with their paths (`.settings.target`)."""
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _leaves(item, f"{path}.{key}")]
+    if isinstance(value, (str, int, float)):
+        return [(path, value)]
+    return [(path, json.dumps(value, sort_keys=True, default=str))]
+
+
+def _flat(value: Any) -> set[tuple[str, str]]:
+    """The leaves as comparable pairs: twins share all but those about the arch."""
+    return {(path, str(leaf)) for path, leaf in _leaves(value)}
 
 
 def _keys(report: JobReport) -> list[str]:

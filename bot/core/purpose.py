@@ -121,6 +121,7 @@ UNKNOWN_PURPOSE = Purpose(UNKNOWN)
 PYTHON_PACKAGE = "python-package"  # builds a Python package (sdist and wheel): see for_pypi
 PYPI = "pypi"  # uploads to PyPI (pypi.org, test.pypi.org), not another index
 WHEEL_REPAIR = "wheel-repair"  # makes wheels platform wheels: they hold compiled code
+IMAGE_PUSH = "image-push"  # pushes the container image it builds (its platforms decide the arches)
 PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a tool
 CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the committed ones
 HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
@@ -362,6 +363,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bgh release (create|upload|edit)\b",
         r"\bdocker (image )?push\b",
         r"\bpodman push\b",
+        # a make target named for publishing (`make upload-android`); its recipe decides when read
+        (r"\bmake\b.*\s[\w-]*(upload|publish|deploy)[\w-]*(?![\w-])", NAMED),
         r"\bdocker buildx imagetools create\b",
         r"\bdocker manifest (create|push|annotate)\b",
         r"\baws s3 (cp|sync|mv)\b",
@@ -1027,6 +1030,10 @@ def _task_recipe(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+# An image build that pushes what it builds: it builds, and a second leg would push again.
+_IMAGE_PUSH_SOURCE = r"\b(docker|podman) (buildx )?build\b.*\s(--push\b|--output[= ]\S*push=true)"
+
+
 @lru_cache(maxsize=2048)
 def _classify_script(script: str) -> tuple[tuple[str, str, str, str], ...]:
     """(purpose, what matched, tag, command) for each command that shows one; purpose '?'
@@ -1038,6 +1045,9 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str, str], ...]:
             found.append((UNRECOGNISED, command.strip()[:60], "", command))
         elif result[0]:
             found.append((*result, command))
+            pushed = _compile(_IMAGE_PUSH_SOURCE).search(command) if result[0] == BUILD else None
+            if pushed is not None:
+                found.append((PUBLISH, pushed.group(0).strip()[:60], IMAGE_PUSH, command))
     return tuple(found)
 
 
@@ -1144,6 +1154,14 @@ def _step_evidence(
             index = _other_index(step, contexts) if tag == PYPI else ""
             shown = f"uses {action} (repository-url: {index})" if index else f"uses {action}"
             found.append(Evidence(purpose, where, step.line, shown, "" if index else tag))
+            pushes = _with_text(step, "push", contexts).lower() if "push" in step.with_ else "false"
+            if purpose == BUILD and pushes not in ("false", ""):
+                # an image build that pushes (or may: `push: ${{ github.event_name == 'push' }}`):
+                # a second leg would push the same tags again
+                shown = "true" if pushes == "true" else "set by the run"
+                found.append(
+                    Evidence(PUBLISH, where, step.line, f"uses {action} with push: {shown}", IMAGE_PUSH)
+                )
         if step.with_:
             for key, value in step.with_.items():
                 if isinstance(value, str) and key in ("run", "script", "command", "args"):

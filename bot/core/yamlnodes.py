@@ -340,7 +340,7 @@ def _flow(text: str, pos: int, block: int, limit: int, fail: Any) -> int:
 
 def decode(data: bytes) -> str:
     if len(data) > MAX_FILE_BYTES:
-        raise YamlError(f"file is {len(data)} bytes; the limit is {MAX_FILE_BYTES}")
+        raise YamlError(f"file is larger than the limit of {MAX_FILE_BYTES} bytes")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

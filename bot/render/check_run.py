@@ -10,6 +10,7 @@ from bot.core.findings import ERROR, NOTE, WARNING
 from bot.core.limits import CHECK_OUTPUT_MAX_CHARS
 from bot.core.words import count as count_of
 from bot.render import markdown
+from bot.render.safe import fence
 
 CHECK_NAME = "Arch parity"
 _LEVEL = {ERROR: "failure", WARNING: "warning", NOTE: "notice"}
@@ -88,7 +89,7 @@ def patch_text(patches: list[str]) -> str | None:
         return None
     return clip(
         "Fixes to apply by hand (outside the diff, or renaming checks: see the notes):"
-        "\n\n```diff\n" + "".join(patches) + "```\n"
+        "\n\n" + fence("".join(patches), "diff") + "\n"
     )
 
 

@@ -13,15 +13,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.words import count, noun
+from bot.render.safe import code, text
 
 MARKER = "<!-- parity-bot:dashboard -->"
 TITLE = "Arch parity dashboard"
 MAX_ROWS = 200  # jobs listed; an issue body holds 65,536 characters
 
-_BOX = "- [{mark}] Open a pull request that adds the arm64 legs to `{path}`"
+# A path with a backtick or a line break gets a longer fence (see safe.code), so its box is
+# shown but not read back: a crafted name cannot forge a second box.
+_BOX = "- [{mark}] Open a pull request that adds the arm64 legs to {path}"
 _BOX_LINE = re.compile(
     r"^- \[(?P<mark>[ xX])\] Open a pull request that adds the arm64 legs "
-    r"to `(?P<path>[^`]+)`",
+    r"to `(?P<path>[^`\n]+)`",
     re.MULTILINE,
 )
 _NOT_AT_PARITY = ("partial", "amd64-only", "arm64-only", "unknown")
@@ -33,8 +36,8 @@ def _matrix(value: Any) -> str:
     return str(value)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _where(path: str, line: object) -> str:
+    return f"{path}:{line}"
 
 
 def body(
@@ -61,7 +64,7 @@ def body(
     ]
     if waiting:
         lines += ["### Arm64 legs waiting for a runner", ""]
-        lines += [f"- {text}" for text in waiting[:50]]
+        lines += [f"- {text(sentence)}" for sentence in waiting[:50]]
         lines.append("")
     rows: list[str] = []
     for workflow in workflows:
@@ -70,8 +73,8 @@ def body(
                 continue
             missing = "; ".join(_matrix(item.get("matrix")) for item in job.get("missing") or [])
             rows.append(
-                f"| `{workflow['path']}` | `{_cell(str(job['id']))}` | {job['status']} | "
-                f"{_cell(missing or job.get('reason') or '')} |"
+                f"| {code(workflow['path'], table=True)} | {code(job['id'], table=True)} | "
+                f"{text(job['status'])} | {text(missing or job.get('reason') or '')} |"
             )
     if rows:
         lines += [
@@ -96,7 +99,7 @@ def body(
     if findings:
         lines += ["### Findings", ""]
         lines += [
-            f"- `{path}:{item.get('line')}` {item.get('rule')}: {_cell(item['message'])}"
+            f"- {code(_where(path, item.get('line')))} {text(item.get('rule'))}: {text(item['message'])}"
             for path, item in findings[:50]
         ]
         lines.append("")
@@ -113,7 +116,7 @@ def body(
             "",
         ]
         lines += [
-            f"- `{path}` `{job['id']}`: {job.get('purpose')} – {_cell(job.get('reason') or '')}"
+            f"- {code(path)} {code(job['id'])}: {text(job.get('purpose'))} – {text(job.get('reason') or '')}"
             for path, job in not_judged[:MAX_ROWS]
         ]
         lines += ["", "</details>", ""]
@@ -121,10 +124,10 @@ def body(
         lines += ["### Fix pull requests", ""]
         for path in sorted(set(fixable) | set(open_prs)):
             if path in open_prs:
-                lines.append(f"- #{open_prs[path]} adds the arm64 legs to `{path}`")
+                lines.append(f"- #{open_prs[path]} adds the arm64 legs to {code(path)}")
             else:
-                jobs = ", ".join(f"`{job}`" for job in fixable[path])
-                lines.append(_BOX.format(mark=" ", path=path) + f" ({jobs})")
+                jobs = ", ".join(code(job) for job in fixable[path])
+                lines.append(_BOX.format(mark=" ", path=code(path)) + f" ({jobs})")
         lines += [
             "",
             "Tick a box to get the pull request (write access needed), or comment "
@@ -155,7 +158,7 @@ def untick(text: str, paths: list[str]) -> str:
 
     def replace(match: re.Match[str]) -> str:
         if match["path"] in paths:
-            return _BOX.format(mark=" ", path=match["path"])
+            return _BOX.format(mark=" ", path=f"`{match['path']}`")
         return match.group(0)
 
     return _BOX_LINE.sub(replace, text)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.core.fixes import FilePlan
+from bot.render.safe import code, text
 
 MARKER = "<!-- parity-bot:fix -->"
 BASE_TRAILER = "Parity-Bot-Base"  # names the default-branch commit the fix was made on
@@ -18,7 +19,7 @@ def _legs(job: Mapping[str, Any]) -> str:
         matrix = leg.get("matrix") or {}
         values = ", ".join(f"{k}={v}" for k, v in matrix.items()) if isinstance(matrix, dict) else ""
         shown.append(f"{leg.get('os', 'linux')}/arm64" + (f" ({values})" if values else ""))
-    return "; ".join(shown) or "arm64"
+    return text("; ".join(shown) or "arm64")
 
 
 def title(path: str) -> str:
@@ -41,21 +42,24 @@ def body(item: FilePlan, report: Mapping[str, Any] | None) -> str:
     refused = [job for job in item.jobs if not job.fixed]
     lines = [
         MARKER,
-        f"This adds the missing arm64 legs to `{item.path}`: exactly the edits "
+        f"This adds the missing arm64 legs to {code(item.path)}: exactly the edits "
         "`parity-bot fix` makes, comments and everything that already runs left as they "
         "are.",
         "",
         "| job | gains |",
         "| --- | --- |",
     ]
-    lines += [f"| `{job.job_id}` (line {job.line}) | {_legs(jobs.get(job.job_id, {}))} |" for job in fixed]
+    lines += [
+        f"| {code(job.job_id, table=True)} (line {job.line}) | {_legs(jobs.get(job.job_id, {}))} |"
+        for job in fixed
+    ]
     if refused:
         lines += ["", "Not changed:", ""]
-        lines += [f"- `{job.job_id}` (line {job.line}): {job.reason}" for job in refused]
+        lines += [f"- {code(job.job_id)} (line {job.line}): {text(job.reason)}" for job in refused]
     notes = [(job.job_id, note) for job in item.jobs for note in job.notes]
     if notes:
         lines += ["", "**Check before merging:**", ""]
-        lines += [f"- `{job_id}`: {note}" for job_id, note in notes]
+        lines += [f"- {code(job_id)}: {text(note)}" for job_id, note in notes]
     lines += [
         "",
         "<sub>parity-bot keeps this branch on top of the default branch until "

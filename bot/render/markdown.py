@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.core.analysis import Report
 from bot.core.words import count
+from bot.render.safe import code, text
 
 _ICON = {
     "parity": "✅",
@@ -14,10 +15,6 @@ _ICON = {
     "ignored": "➖",
     "not-applicable": "➖",
 }
-
-
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
 
 
 def render(report: Report) -> str:
@@ -33,19 +30,21 @@ def render(report: Report) -> str:
         if workflow.error:
             line = workflow.error["line"]
             out.append(
-                f"**{_cell(workflow.path)}**: cannot be read"
-                f"{f' (line {line})' if line else ''}: {_cell(workflow.error['message'])}"
+                f"**{text(workflow.path)}**: cannot be read"
+                f"{f' (line {line})' if line else ''}: {text(workflow.error['message'])}"
             )
             out.append("")
             continue
         if not workflow.jobs:
             continue
-        out.append(f"**{_cell(workflow.path)}**")
+        out.append(f"**{text(workflow.path)}**")
         out.append("")
         out.append("| job | status | detail |")
         out.append("| --- | --- | --- |")
         for job in workflow.jobs:
             icon = _ICON.get(job.status, "")
-            out.append(f"| `{_cell(job.job.id)}` | {icon} {job.status} | {_cell(job.verdict.reason or '')} |")
+            out.append(
+                f"| {code(job.job.id, table=True)} | {icon} {job.status} | {text(job.verdict.reason or '')} |"
+            )
         out.append("")
     return "\n".join(out)

@@ -14,6 +14,7 @@ from typing import Any
 from bot.core.scans import Change, RepoScan, Totals, changes, totals
 from bot.core.verdicts import STATUSES
 from bot.core.words import count
+from bot.render.safe import code, text
 
 MARKER = "<!-- parity-bot:org-report -->"
 TITLE = "Arch parity across the organisation"
@@ -65,7 +66,7 @@ def markdown(
     `left_out` private repositories were kept out of it (a report anyone can read)."""
     now, before = totals(latest), (totals(previous) if previous else None)
     rows = changes(latest, previous)
-    title = f"{TITLE}{f' ({account})' if account else ''}"
+    title = f"{TITLE}{f' ({text(account)})' if account else ''}"
     lines = [MARKER, f"## {title}", "", _totals_line(now, before), ""]
     if left_out:
         lines += [
@@ -87,7 +88,10 @@ def markdown(
     if others:
         lines.append(
             "Not scanned: "
-            + ", ".join(f"`{row.repo}` ({row.state}{': ' + row.error if row.error else ''})" for row in others)
+            + ", ".join(
+                f"{code(row.repo)} ({text(row.state)}{': ' + text(row.error) if row.error else ''})"
+                for row in others
+            )
         )
         lines.append("")
     stamp = max((row.scanned_at for row in latest), default=None)
@@ -101,7 +105,7 @@ def markdown(
 def _row(change: Change) -> str:
     row = change.now
     cells = [
-        f"`{row.repo}`",
+        code(row.repo, table=True),
         str(row.workflows),
         f"{row.multi_arch} ({_share(row.multi_arch, row.workflows)}){_signed(change.multi_arch_delta)}",
     ]

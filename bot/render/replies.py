@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from bot.core.commands import HELP, Command, Run
-from bot.core.limits import RERUN_MAX_AGE_DAYS
+from bot.core.limits import COMMAND_ECHO_MAX_CHARS, RERUN_MAX_AGE_DAYS
 from bot.core.pairing import RunJob
 from bot.core.words import count, verb
+from bot.render.safe import code, link, text
 
 # Put in every reply to a command comment, so a retried delivery can tell it was answered.
 REPLY_MARKER = "<!-- parity-bot:reply {id} -->"
@@ -29,18 +30,23 @@ def needs_write_access_to_rerun(user: str) -> str:
 
 
 def help_answer(command: Command) -> str:
-    prefix = f"I did not understand `/parity {command.unknown}`.\n\n" if command.unknown else ""
+    if not command.unknown:
+        return HELP
+    said = command.unknown
+    if len(said) > COMMAND_ECHO_MAX_CHARS:
+        said = said[:COMMAND_ECHO_MAX_CHARS] + "…"
+    prefix = f"I did not understand {code(f'/parity {said}')}.\n\n"
     return prefix + HELP
 
 
 def fix_answer(command: Command, queued: list[str], default_branch: str) -> str:
     if not queued:
-        what = f"`{command.workflow}`" if command.workflow else "any workflow"
+        what = code(command.workflow) if command.workflow else "any workflow"
         return (
-            f"I have nothing to fix in {what} on `{default_branch}` (as of the "
+            f"I have nothing to fix in {what} on {code(default_branch)} (as of the "
             "last scan): it is at parity, not judged, or cannot be fixed automatically."
         )
-    listed = ", ".join(f"`{path}`" for path in queued)
+    listed = ", ".join(code(path) for path in queued)
     return f"Opening pull requests from the default branch that add the arm64 legs to {listed}."
 
 
@@ -49,7 +55,7 @@ def check_answer(sha: str) -> str:
 
 
 def _run_link(run: Run) -> str:
-    return f"[{run.get('name') or run.get('path')}]({run.get('html_url', '')})"
+    return link(run.get("name") or run.get("path"), run.get("html_url"))
 
 
 def rerun_answer(
@@ -65,9 +71,9 @@ def rerun_answer(
     legs = f"{arch} leg" if command.all_jobs else f"failed or cancelled {arch} leg"
     parts: list[str] = []
     if rerun:
-        listed = "\n".join(f"- [{job.name}]({job.html_url}) in {_run_link(run)}" for run, job in rerun)
+        listed = "\n".join(f"- {link(job.name, job.html_url)} in {_run_link(run)}" for run, job in rerun)
         parts.append(f"Rerunning {count(len(rerun), legs)} at `{sha[:7]}`:\n{listed}")
-    parts += [f"- {job.name}: GitHub refused the rerun ({error})" for job, error in refused]
+    parts += [f"- {text(job.name)}: GitHub refused the rerun ({text(error)})" for job, error in refused]
     if running:
         parts.append(
             "Not rerun: "

@@ -6,6 +6,7 @@ from bot.core.limits import COMMENT_MAX_CHARS
 from bot.core.pairing import Pair, Pairing, RunJob
 from bot.core.results import TestResults
 from bot.core.words import count, verb
+from bot.render.safe import code, link, text
 
 MARKER = "<!-- parity-bot:results -->"
 CHECK_NAME = "Arch parity results"
@@ -28,11 +29,11 @@ def _side(job: RunJob | None) -> str:
         return f"⏳ {job.status.replace('_', ' ')}"
     conclusion = job.conclusion or "?"
     flaky = " (flaky: passed on rerun)" if job.flaky else ""
-    return f"{_ICON.get(conclusion, '❔')} [{conclusion}]({job.html_url}) {_duration(job.seconds)}{flaky}"
+    return f"{_ICON.get(conclusion, '❔')} {link(conclusion, job.html_url)} {_duration(job.seconds)}{flaky}"
 
 
 def _matrix(pair: Pair) -> str:
-    return ", ".join(f"{key}={value}" for key, value in pair.matrix.items()) or ""
+    return ", ".join(f"{key}={value}" for key, value in pair.matrix.items())
 
 
 def _differs(pair: Pair) -> bool:
@@ -55,7 +56,7 @@ def differences(pairing: Pairing, tests: TestResults) -> int:
 def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
     """What fails on one architecture only (the results check fails on these)."""
     found = [
-        f"`{pair.job_id}` {_matrix(pair)}: {pair.amd64.conclusion if pair.amd64 else '?'} on "
+        f"{code(pair.job_id)} {text(_matrix(pair))}: {pair.amd64.conclusion if pair.amd64 else '?'} on "
         f"amd64, {pair.arm64.conclusion if pair.arm64 else '?'} on arm64"
         for pair in pairing.pairs
         if pair.outcome_differs
@@ -64,12 +65,12 @@ def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
         for arch, ids in comparison.diff.failed_only_on.items():
             if ids:
                 found.append(
-                    f"{count(len(ids), 'test')} of `{comparison.label}` "
+                    f"{count(len(ids), 'test')} of {code(comparison.label)} "
                     f"{verb(len(ids), 'fails', 'fail')} on {arch} only"
                 )
     found += [
-        f"`{item.job.name}` ({item.arch}) passed with {count(item.failed, 'failing test')} "
-        f"in `{item.artifact}` (failures swallowed)"
+        f"{code(item.job.name)} ({item.arch}) passed with {count(item.failed, 'failing test')} "
+        f"in {code(item.artifact)} (failures swallowed)"
         for item in tests.swallowed
     ]
     return found
@@ -87,44 +88,47 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
     head.append("")
     for item in tests.swallowed:
         head.append(
-            f"> ⚠️ **Failures swallowed**: `{item.job.name}` ({item.arch}) succeeded, "
-            f"but `{item.artifact}` reports {count(item.failed, 'failing test')}."
+            f"> ⚠️ **Failures swallowed**: {code(item.job.name)} ({item.arch}) succeeded, "
+            f"but {code(item.artifact)} reports {count(item.failed, 'failing test')}."
         )
     if tests.swallowed:
         head.append("")
     body: list[str] = []
     for workflow in sorted({pair.workflow for pair in pairs}):
         body += [
-            f"**{workflow}**",
+            f"**{text(workflow)}**",
             "",
             "| job | matrix | amd64 | arm64 | arm64/amd64 time |",
             "| --- | --- | --- | --- | --- |",
         ]
         for pair in (p for p in pairs if p.workflow == workflow):
             ratio = f"{pair.ratio:.2f}×" if pair.ratio is not None else ""
-            arm = _side(pair.arm64) if pair.arm64 is not None else f"— {pair.note or ''}"
+            arm = _side(pair.arm64) if pair.arm64 is not None else f"— {text(pair.note or '')}"
             if pair.arm64 is not None and pair.note and not pair.arm64.done:
-                arm = f"⏳ {pair.note}"
-            body.append(f"| `{pair.job_id}` | {_matrix(pair)} | {_side(pair.amd64)} | {arm} | {ratio} |")
+                arm = f"⏳ {text(pair.note)}"
+            body.append(
+                f"| {code(pair.job_id, table=True)} | {text(_matrix(pair))} | {_side(pair.amd64)} "
+                f"| {arm} | {ratio} |"
+            )
         body.append("")
     details = _test_details(tests)
-    text = "\n".join(head + body)
+    out = "\n".join(head + body)
     for extra in details:
-        candidate = text + "\n" + extra
+        candidate = out + "\n" + extra
         if len(candidate) > limit - 200:
-            text += (
+            out += (
                 "\n\n_Truncated: the full difference does not fit in one comment "
                 f'({limit} characters); the "{CHECK_NAME}" check run has the summary._'
             )
             break
-        text = candidate
-    return text[:limit]
+        out = candidate
+    return out[:limit]
 
 
 def _ids(title: str, ids: list[str]) -> list[str]:
     if not ids:
         return []
-    shown = ", ".join(f"`{test}`" for test in ids[:MAX_TESTS])
+    shown = ", ".join(code(test) for test in ids[:MAX_TESTS])
     more = f" and {len(ids) - MAX_TESTS} more" if len(ids) > MAX_TESTS else ""
     return [f"- {title} ({len(ids)}): {shown}{more}"]
 
@@ -144,22 +148,22 @@ def _test_details(tests: TestResults) -> list[str]:
             lines.append(
                 "- slowest on arm64: "
                 + ", ".join(
-                    f"`{test}` {arm / amd:.1f}× ({amd:.2f}s → {arm:.2f}s)"
+                    f"{code(test)} {arm / amd:.1f}× ({amd:.2f}s → {arm:.2f}s)"
                     for test, amd, arm in diff.slower_on_arm64
                 )
             )
         summary = "tests differ" if diff.differs else "same tests, same outcomes"
         sections.append(
-            f"<details><summary><code>{comparison.label}</code>: {summary} "
+            f"<details><summary><code>{text(comparison.label)}</code>: {summary} "
             f"({len(comparison.amd64.cases or {})} on amd64, "
             f"{len(comparison.arm64.cases or {})} on arm64)</summary>\n\n"
             + ("\n".join(lines) or "No difference.")
             + "\n\n</details>"
         )
     for artifact in tests.unreadable:
-        sections.append(f"- `{artifact.name}` could not be read: {artifact.error}")
+        sections.append(f"- {code(artifact.name)} could not be read: {text(artifact.error)}")
     for artifact in tests.unattributed:
-        sections.append(f"- `{artifact.name}`: no architecture in its name and its run has both")
+        sections.append(f"- {code(artifact.name)}: no architecture in its name and its run has both")
     return sections
 
 

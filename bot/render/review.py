@@ -16,27 +16,20 @@ from bot.core.hunks import hunks, split
 from bot.core.limits import REVIEW_COMMENTS_MAX
 from bot.core.words import count, verb
 from bot.core.yamlnodes import decoded
+from bot.render.safe import code, fence, text
 
 MARKER = "<!-- parity-bot:suggestion -->"
 REVIEW_MARKER = "<!-- parity-bot:review -->"
 
 
-def _fence(text: str) -> str:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return fence
-
-
 def comment(path: str, edit: Edit, job_id: str, reason: str, notes: Sequence[str] = ()) -> dict[str, Any]:
     """A suggestion; `notes` say what to check before committing it (steps that name x86_64,
     steps that will not run on the arm64 legs)."""
-    fence = _fence(edit.text)
-    checks = "".join(f"- {note}\n" for note in notes)
+    checks = "".join(f"- {text(note)}\n" for note in notes)
     body = (
-        f"{MARKER}\n**parity-bot**: job `{job_id}` {reason}.\n\n"
+        f"{MARKER}\n**parity-bot**: job {code(job_id)} {text(reason)}.\n\n"
         + (f"Check before committing:\n{checks}\n" if checks else "")
-        + f"{fence}suggestion\n{edit.text}{fence}"
+        + fence(edit.text, "suggestion")
     )
     entry: dict[str, Any] = {"path": path, "line": edit.end, "side": "RIGHT", "body": body}
     if edit.start != edit.end:
@@ -102,11 +95,10 @@ def suggestions(
         if item.path not in patches:
             continue
         for job in item.jobs:
-            notes.extend(f"`{item.path}:{job.line}` `{job.job_id}`: {note}" for note in job.notes)
+            where = f"{code(f'{item.path}:{job.line}')} {code(job.job_id)}"
+            notes.extend(f"{where}: {text(note)}" for note in job.notes)
             if not job.fixed:
-                notes.append(
-                    f"`{item.path}:{job.line}` `{job.job_id}` is not fixed automatically: {job.reason}"
-                )
+                notes.append(f"{where} is not fixed automatically: {text(job.reason)}")
             if job.patch:
                 outside_diff.append(job.patch)
         inside, outside = split(item.edits, hunks(patches[item.path]))

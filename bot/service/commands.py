@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.core.commands import Command, parse, plan_rerun
 from bot.core.config import ConfigError, Policy
+from bot.core.limits import READ_ONLY_REPLY_SECONDS
 from bot.core.pairing import RunJob, run_job
 from bot.core.runners import ARM64
 from bot.render import replies
@@ -18,6 +19,7 @@ from bot.service.events import PullRequestCheck, Repo
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
 from bot.service.results import pull_requests_of
+from bot.service.store import Store
 
 logger = logging.getLogger("parity.commands")
 
@@ -53,6 +55,7 @@ async def on_comment(
     delivery: str,
     run_number: int,
     request_fixes: RequestFixes,
+    store: Store,
 ) -> None:
     if not wants_command(payload):
         return
@@ -67,6 +70,9 @@ async def on_comment(
     marker = replies.REPLY_MARKER.format(id=payload["comment"]["id"])
     if run_number > 1 and await answered(api, repo, number, marker):
         return  # an earlier try replied (its POST may have timed out after landing)
+    writer = await can_write(api, repo, user)
+    if not writer and not await may_answer(store, repo, number, user, f"comment:{payload['comment']['id']}"):
+        return
     if run_number == 1:  # acknowledge once, not again on a retry
         await api.request(
             rest.CREATE_COMMENT_REACTION,
@@ -74,7 +80,7 @@ async def on_comment(
             repo=repo.full_name,
             comment_id=payload["comment"]["id"],
         )
-    if any(command.action != "help" for command in commands) and not await can_write(api, repo, user):
+    if any(command.action != "help" for command in commands) and not writer:
         await reply(api, repo, number, replies.needs_write_access(user, marker))
         return
     answers = [
@@ -85,12 +91,25 @@ async def on_comment(
 
 
 async def answered(api: Api, repo: Repo, number: int, marker: str) -> bool:
-    """Whether a comment on the issue or pull request already holds `marker`."""
+    """Whether a comment of ours on the issue or pull request already holds `marker`."""
     comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
-    return any(marker in str(item.get("body") or "") for item in comments)
+    for item in comments:
+        if marker in str(item.get("body") or "") and await api.wrote(item):
+            return True
+    return False
 
 
-async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
+async def may_answer(store: Store, repo: Repo, number: int, user: str, asked_by: str) -> bool:
+    """Whether a person without write access gets an answer: anyone can comment, so a reply
+    to each would let them make the App post (and notify) as often as they like. The turn
+    is kept in the store, not in memory, so that replicas share it and a restart keeps it."""
+    if await store.take_reply(repo.full_name, number, user, asked_by, READ_ONLY_REPLY_SECONDS):
+        return True
+    log(logger, logging.INFO, "reply withheld", repo=repo.full_name, number=number, user=user)
+    return False
+
+
+async def on_button(api: Api, repo: Repo, payload: dict[str, Any], store: Store, delivery: str) -> None:
     """The results check run's "Rerun arm64" button: the command, for the person who clicked."""
     run = payload["check_run"]
     user = str(payload["sender"]["login"])
@@ -99,7 +118,8 @@ async def on_button(api: Api, repo: Repo, payload: dict[str, Any]) -> None:
     if not numbers:
         return
     if not await can_write(api, repo, user):
-        await reply(api, repo, numbers[0], replies.needs_write_access_to_rerun(user))
+        if await may_answer(store, repo, numbers[0], user, f"click:{delivery}"):
+            await reply(api, repo, numbers[0], replies.needs_write_access_to_rerun(user))
         return
     answer = await rerun(api, repo, str(run["head_sha"]), Command("rerun", ARM64))
     await reply(api, repo, numbers[0], replies.reply(user, [answer]))

@@ -17,6 +17,7 @@ from datetime import date
 from typing import Any
 
 from bot.render import fix_pr
+from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.commands import answered, reply
 from bot.service.events import Repo
@@ -66,7 +67,7 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
             api,
             _repo(repo),
             int(pull["number"]),
-            f"`{path}` needs no arm64 legs from this pull request any more (default "
+            f"{code(path)} needs no arm64 legs from this pull request any more (default "
             f"branch at `{head[:7]}`), so I am closing it.",
         )
         await api.request(rest.UPDATE_PULL, json={"state": "closed"}, repo=repo, pull_number=pull["number"])
@@ -187,7 +188,7 @@ async def _blocked(api: Api, repo: str, number: int, branch: str, sha: str) -> N
         api,
         where,
         number,
-        f"{marker}\nSomeone else pushed to `{branch}`, so parity-bot no longer "
+        f"{marker}\nSomeone else pushed to {code(branch)}, so parity-bot no longer "
         "updates it (it never force-pushes over other people's commits). Merge or "
         "close this pull request as it is; delete the branch to let parity-bot "
         "start it afresh.",

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
+import json as json_module
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,7 +20,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import IO, Any
 
 import httpx
 from githubkit import AppAuthStrategy, GitHub, Response, TokenAuthStrategy
@@ -29,6 +31,8 @@ from githubkit.exception import (
     RequestTimeout,
 )
 
+from bot.core.limits import DOWNLOAD_REDIRECTS_MAX
+from bot.core.yamlnodes import MAX_FILE_BYTES
 from bot.service import rest
 from bot.service.logs import redact
 from bot.service.metrics import Registry
@@ -37,6 +41,7 @@ from bot.service.rest import Endpoint
 log = logging.getLogger("parity.github")
 
 TOKEN_MARGIN = 300.0  # renew an installation token five minutes before it expires
+FILE_READ_BYTES = MAX_FILE_BYTES + 1  # what `Api.file` reads of a file by default
 
 
 class GitHubError(Exception):
@@ -148,6 +153,7 @@ class Api:
         writes: WriteBudget | None = None,
         app_id: str | None = None,
         reconnect: Callable[[], Awaitable[GitHub[Any]]] | None = None,
+        login: Callable[[], Awaitable[str]] | None = None,
     ) -> None:
         self.gh = gh
         # A 401 means the token was revoked or expired early: one new token, one retry.
@@ -158,6 +164,15 @@ class Api:
         self.share = share
         self.writes = writes
         self.app_id = app_id
+        self.login = login
+
+    async def wrote(self, item: dict[str, Any]) -> bool:
+        """Whether this App wrote `item` (a comment): anyone can copy our hidden markers
+        into a comment of their own, but only GitHub sets its author."""
+        user = item.get("user") or {}
+        if self.login is None or not isinstance(user, dict) or user.get("type") != "Bot":
+            return False
+        return user.get("login") == await self.login()
 
     def ours(self, item: dict[str, Any]) -> bool:
         """Whether this App made `item` (a check run): anyone can name a check run ours,
@@ -176,7 +191,13 @@ class Api:
             )
 
     async def _send(
-        self, method: str, path: str, params: dict[str, Any] | None, json: Any, headers: dict[str, str] | None
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any] | None,
+        json: Any,
+        headers: dict[str, str] | None,
+        stream: bool = False,
     ) -> Response[Any]:
         what = f"{method} {path.split('?')[0]}"
         if not (headers and "If-None-Match" in headers):  # a 304 costs nothing
@@ -191,7 +212,9 @@ class Api:
                 )
         self.calls += 1
         try:
-            return await self.gh.arequest(method, path, params=params, json=json, headers=headers)
+            return await self.gh.arequest(
+                method, path, params=params, json=json, headers=headers, stream=stream
+            )
         except Exception as exc:
             error = classify(exc, what)
         if not (isinstance(error, Rejected) and error.status == 401 and self.reconnect is not None):
@@ -202,7 +225,9 @@ class Api:
         self.gh = await renew()
         self.calls += 1
         try:
-            return await self.gh.arequest(method, path, params=params, json=json, headers=headers)
+            return await self.gh.arequest(
+                method, path, params=params, json=json, headers=headers, stream=stream
+            )
         except Exception as exc:
             raise classify(exc, what) from None
 
@@ -226,7 +251,9 @@ class Api:
             (
                 issue
                 for issue in issues
-                if marker in str(issue.get("body") or "") and "pull_request" not in issue
+                if marker in str(issue.get("body") or "")
+                and "pull_request" not in issue
+                and (issue.get("user") or {}).get("login") == login  # not only as the filter says
             ),
             None,
         )
@@ -247,58 +274,83 @@ class Api:
         data = raw.json() if raw.status_code == 200 and raw.content else None
         return raw.status_code, data, raw.headers.get("etag")
 
-    async def file(self, owner: str, repo: str, path: str, ref: str | None = None) -> bytes | None:
-        """A file's bytes (raw media type: works past 1 MB), or None when it does not exist."""
+    async def file(
+        self, owner: str, repo: str, path: str, ref: str | None = None, max_bytes: int = FILE_READ_BYTES
+    ) -> bytes | None:
+        """A file's bytes (raw media type: works past 1 MB), or None when it does not exist.
+
+        At most `max_bytes` are read, as they arrive: a longer file comes back cut there.
+        The default is one byte past the largest workflow the analysis reads, so the
+        analysis still sees that it is too large, while a 60 MB file costs 1 MB here."""
         params = {"ref": ref} if ref else None
         try:
-            data = await self.request(
-                rest.CONTENTS,
-                params=params,
-                headers={"Accept": "application/vnd.github.raw+json"},
-                owner=owner,
-                repo=repo,
-                path=path,
+            response = await self._send(
+                "GET",
+                rest.CONTENTS.url(owner=owner, repo=repo, path=path),
+                params,
+                None,
+                {"Accept": "application/vnd.github.raw+json"},
+                stream=True,
             )
         except Rejected as exc:
             if exc.status == 404:
                 return None
             raise
-        if isinstance(data, bytes):
+        raw = response.raw_response
+        try:
+            data, cut = await _read_capped(raw, max_bytes, f"GET contents of {path}")
+        finally:
+            await raw.aclose()
+        if "json" not in raw.headers.get("content-type", ""):
             return data
-        if isinstance(data, dict) and data.get("type") == "file" and "content" in data:
+        if cut:
+            return None  # a folder listing too long to matter: not a file
+        decoded = json_module.loads(data) if data else None
+        if isinstance(decoded, dict) and decoded.get("type") == "file" and "content" in decoded:
             import base64
 
-            return base64.b64decode(data["content"])
+            return base64.b64decode(decoded["content"])[:max_bytes]
         return None  # a folder or a submodule
 
-    async def download(self, endpoint: Endpoint, limit: int, **parts: object) -> bytes:
-        """An artifact zip: the API answers 302; the blob is fetched without our credentials."""
+    async def download(self, endpoint: Endpoint, limit: int, into: IO[bytes], **parts: object) -> int:
+        """An artifact zip, written to `into` as it arrives; the bytes written.
+
+        The API answers with a redirect to storage. Storage is asked without our
+        credentials, over https only (http to a loopback address: a test server), through
+        at most DOWNLOAD_REDIRECTS_MAX redirects; a declared size over `limit` is refused
+        before the body is read, and a body that grows past it is cut off."""
         path = endpoint.url(**parts)
         what = f"GET {path}"
-        response = await self._send("GET", path, None, None, None)
-        location = response.headers.get("location")
-        if response.status_code not in (301, 302, 303, 307, 308) or not location:
-            body: bytes = response.raw_response.content
-            if len(body) > limit:
-                raise Rejected(f"{what}: larger than {limit} bytes", 413)
-            return body
+        response = await self._send("GET", path, None, None, None, stream=True)
+        raw = response.raw_response
+        try:
+            location = raw.headers.get("location")
+            if raw.status_code not in REDIRECTS or not location:
+                return await _write_capped(raw, limit, into, what)
+        finally:
+            await raw.aclose()
+        current = str(raw.url)
         timeout = self.gh.config.timeout
-        async with (
-            httpx.AsyncClient(timeout=timeout, follow_redirects=True) as plain,
-            plain.stream("GET", location) as blob,
-        ):
-            if blob.status_code >= 500:
-                raise Transient(f"{what}: storage answered {blob.status_code}")
-            if blob.status_code >= 400:
-                raise Rejected(f"{what}: storage answered {blob.status_code}", blob.status_code)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in blob.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    raise Rejected(f"{what}: larger than {limit} bytes", 413)
-                chunks.append(chunk)
-        return b"".join(chunks)
+        # A client of its own: no Authorization header, no cookies, no redirects of its own;
+        # no compression either, so a chunk counted against `limit` cannot inflate on arrival.
+        async with httpx.AsyncClient(
+            timeout=timeout, follow_redirects=False, headers={"Accept-Encoding": "identity"}
+        ) as plain:
+            for _ in range(DOWNLOAD_REDIRECTS_MAX):
+                current = redirect_target(current, location, what)
+                try:
+                    async with plain.stream("GET", current) as blob:
+                        location = blob.headers.get("location")
+                        if blob.status_code in REDIRECTS and location:
+                            continue
+                        if blob.status_code >= 500:
+                            raise Transient(f"{what}: storage answered {blob.status_code}")
+                        if blob.status_code >= 400:
+                            raise Rejected(f"{what}: storage answered {blob.status_code}", blob.status_code)
+                        return await _write_capped(blob, limit, into, what)
+                except httpx.HTTPError as exc:
+                    raise Transient(f"{what}: storage unreachable ({type(exc).__name__})") from None
+        raise Rejected(f"{what}: more than {DOWNLOAD_REDIRECTS_MAX} redirects", 400)
 
     async def pages(
         self, endpoint: Endpoint, params: dict[str, Any] | None = None, limit: int = 3000, **parts: object
@@ -320,6 +372,63 @@ class Api:
                 break
             page += 1
         return items[:limit]
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def redirect_target(current: str, location: str, what: str) -> str:
+    """Where a redirect leads, when parity-bot may follow it: https, or http to a loopback
+    address (a test server, as GITHUB_API_URL may be); Rejected otherwise."""
+    target = httpx.URL(current).join(location)
+    host = target.host
+    if target.scheme == "https" and host:
+        return str(target)
+    if target.scheme == "http" and _loopback(host):
+        return str(target)
+    shown = f"{target.scheme}://{host}" if host else target.scheme or "a relative location"
+    raise Rejected(f"{what}: redirected to {shown[:100]}; only https is followed", 400)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+async def _read_capped(raw: httpx.Response, limit: int, what: str) -> tuple[bytes, bool]:
+    """At most `limit` bytes of a streamed body, and whether there was more."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in raw.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                break
+    except httpx.HTTPError as exc:
+        raise Transient(f"{what}: {type(exc).__name__}") from None
+    return b"".join(chunks)[:limit], size > limit
+
+
+async def _write_capped(raw: httpx.Response, limit: int, into: IO[bytes], what: str) -> int:
+    declared = raw.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise Rejected(f"{what}: {declared} bytes, over the {limit}-byte limit", 413)
+    size = 0
+    try:
+        async for chunk in raw.aiter_bytes():
+            size += len(chunk)
+            if size > limit:
+                raise Rejected(f"{what}: larger than {limit} bytes", 413)
+            into.write(chunk)
+    except httpx.HTTPError as exc:
+        raise Transient(f"{what}: {type(exc).__name__}") from None
+    into.flush()
+    return size
 
 
 def _served_at(response: httpx.Response) -> float | None:
@@ -434,7 +543,7 @@ class Clients:
 
             gh = self._github(TokenAuthStrategy(token), installation)
             await clients.enter_async_context(gh)
-            yield Api(gh, self.metrics, rate, share, writes, self.app_id, reconnect)
+            yield Api(gh, self.metrics, rate, share, writes, self.app_id, reconnect, self.app_login)
 
     @asynccontextmanager
     async def anonymous(self) -> AsyncIterator[Api]:

@@ -139,6 +139,7 @@ async def comment(job: Job, payload: dict[str, Any], ctx: Context) -> None:
             job.delivery_id,
             job.runs,
             lambda workflow: _request_fixes(ctx, job, payload, workflow),
+            ctx.store,
         )
 
 
@@ -146,7 +147,7 @@ async def button(job: Job, payload: dict[str, Any], ctx: Context) -> None:
     if (payload.get("requested_action") or {}).get("identifier") != RERUN_ACTION["identifier"]:
         return
     async with ctx.clients.installation(installation_of(payload)) as api:
-        await commands.on_button(api, repo_of(payload), payload)
+        await commands.on_button(api, repo_of(payload), payload, ctx.store, job.delivery_id)
 
 
 async def pull_request_check(job: Job, payload: dict[str, Any], ctx: Context) -> None:

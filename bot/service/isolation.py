@@ -34,6 +34,7 @@ from bot.core.fixes import FilePlan, plan
 from bot.core.scans import fixable
 from bot.core.yamlnodes import decoded
 from bot.render import check_run, markdown, review
+from bot.render.safe import code
 
 T = TypeVar("T")
 
@@ -51,7 +52,7 @@ class AnalysisFailed(Exception):
         self.path = path
 
     def describe(self) -> str:
-        where = f"`{self.path}`" if self.path else "the workflows"
+        where = code(self.path) if self.path else "the workflows"
         return f"could not analyse {where}: {self.reason}"
 
 

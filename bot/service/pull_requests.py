@@ -18,14 +18,20 @@ from typing import Any
 from bot.core.config import ConfigError
 from bot.core.delegates import MAX_DELEGATE_BYTES, MAX_REMOTE_READS
 from bot.core.edits import Edit, apply, unified_diff
-from bot.core.limits import ANNOTATIONS_PER_CALL, PR_FILES_MAX, REVIEW_COMMENTS_MAX
+from bot.core.limits import (
+    ANNOTATIONS_PER_CALL,
+    PR_FILES_MAX,
+    REVIEW_COMMENTS_MAX,
+    WORKFLOW_BYTES_PER_CHECK,
+)
 from bot.core.workflow import is_workflow_path, local_calls
 from bot.core.yamlnodes import YamlError, decode
 from bot.render import check_run, review
+from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck
-from bot.service.github import Api, GitHubError, Rejected
+from bot.service.github import FILE_READ_BYTES, Api, GitHubError, Rejected
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.pull_request")
@@ -177,15 +183,25 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         await run_.complete(
             "failure",
             "The parity-bot config is invalid",
-            f"`{exc.message}`\n\nFix the config on the default branch; a pull "
+            f"{code(exc.message)}\n\nFix the config on the default branch; a pull "
             "request cannot change the policy it is judged by.",
         )
         return
     contents: dict[str, bytes] = {}
+    total = 0
     for path in sorted(changed):
         data = await api.file(repo.owner, repo.name, path, ref=check.head_sha)
         if data is not None:
             contents[path] = data
+            total += len(data)
+        if total > WORKFLOW_BYTES_PER_CHECK:
+            await run_.complete(
+                "failure",
+                "parity-bot could not analyse this pull request",
+                f"The changed workflows hold more than {WORKFLOW_BYTES_PER_CHECK} bytes, the most "
+                "parity-bot reads for one pull request.",
+            )
+            return
     await _add_called(api, check, contents)
     # Judging and fixing read what the pull request wrote: in a worker process (CPU work
     # off the event loop, and a crash or a limit there ends this check, not the service).
@@ -261,6 +277,8 @@ async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, byt
             continue
     for name in sorted(wanted):
         path = f".github/workflows/{name}"
+        if sum(map(len, contents.values())) > WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES:
+            break  # no room for another file: the calls left are judged unread
         if path not in contents:
             called = await api.file(repo.owner, repo.name, path, ref=check.head_sha)
             if called is not None:
@@ -287,7 +305,7 @@ async def _not_yet_posted(
     existing = [
         item
         for item in await api.pages(rest.REVIEW_COMMENTS, repo=check.repo.full_name, pull_number=check.number)
-        if review.MARKER in (item.get("body") or "")
+        if review.MARKER in (item.get("body") or "") and await api.wrote(item)
     ]
     return [s for s in suggestions if not review.already_posted(s.comment, existing)]
 

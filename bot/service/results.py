@@ -9,7 +9,10 @@ date. When no leg is running any more, JUnit artifacts are compared test by test
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import logging
+import tempfile
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +20,16 @@ from typing import Any
 from cachetools import LRUCache, TTLCache
 
 from bot.core.config import ConfigError, Policy
-from bot.core.junit import MAX_ZIP_BYTES, JUnitError, read_artifact
+from bot.core.junit import (
+    MAX_CASES,
+    MAX_COMMIT_CASES,
+    MAX_ZIP_BYTES,
+    JUnitError,
+    TestCase,
+    TooManyCases,
+    read_artifact,
+)
+from bot.core.limits import WORKFLOW_BYTES_PER_CHECK
 from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
@@ -25,24 +37,37 @@ from bot.render import results as render
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.events import Repo
-from bot.service.github import Api, Rejected
+from bot.service.github import FILE_READ_BYTES, Api, RateLimited, Rejected, Transient
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.results")
 
 
 class WorkflowCache:
-    """Workflow files by (repository, commit, path): a commit's files never change."""
+    """Workflow files by (repository, commit, path): a commit's files never change.
 
-    def __init__(self, size: int = 512) -> None:
-        self.items: LRUCache[tuple[str, str, str], bytes | None] = LRUCache(maxsize=size)
+    Bounded by bytes, not entries: each file is at most FILE_READ_BYTES (Api.file cuts it
+    there), so the cache holds BYTES whatever the files' sizes."""
+
+    BYTES = 16 * 1024 * 1024
+    OVERHEAD = 256  # the key and the entry, counted for every file (an absent one too)
+
+    def __init__(self, max_bytes: int = BYTES) -> None:
+        self.items: LRUCache[tuple[str, str, str], bytes | None] = LRUCache(
+            maxsize=max_bytes, getsizeof=self.size
+        )
+
+    @classmethod
+    def size(cls, data: bytes | None) -> int:
+        return cls.OVERHEAD + len(data or b"")
 
     async def get(self, api: Api, repo: Repo, sha: str, path: str) -> bytes | None:
         key = (repo.full_name, sha, path)
         if key in self.items:
             return self.items[key]
         data = await api.file(repo.owner, repo.name, path, ref=sha)
-        self.items[key] = data
+        if self.size(data) <= self.items.maxsize:
+            self.items[key] = data
         return data
 
 
@@ -64,7 +89,8 @@ class Memory:
         self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
         self.workflows = WorkflowCache()
         self.policies: TTLCache[str, Policy] = TTLCache(self.SIZE, self.POLICY_SECONDS)
-        # -> (comment id, body); -> (check run id, conclusion, title)
+        # -> (comment id, digest of its body: a body may be 64 KB, 2048 of them 134 MB);
+        # -> (check run id, conclusion, title)
         self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
         self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE, self.AGE)
 
@@ -120,11 +146,17 @@ async def snapshot(
         jobs = await api.pages(rest.RUN_JOBS, {"filter": "all"}, repo=repo.full_name, run_id=run["id"])
         shot.jobs += [run_job(job, str(run.get("path") or "")) for job in jobs]
     files: dict[str, bytes] = {}
+    total = 0
     for path in sorted({str(run.get("path") or "") for run in shot.runs}):
+        if total > WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES:
+            # No room for another file: the jobs of the workflows left get no leg.
+            log(logger, logging.WARNING, "workflows past the byte budget not read", sha=sha, path=path)
+            break
         if path.startswith(".github/workflows/"):
             data = await cache.get(api, repo, sha, path.split("@", 1)[0])
             if data is not None:
                 files[path] = data
+                total += len(data)
     # Workflows at a pull request's head are the author's: read in a worker process.
     report = await isolation.analyse(isolation.judge, files, policy)
     shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
@@ -133,6 +165,7 @@ async def snapshot(
 
 async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> TestResults:
     artifacts: list[Artifact] = []
+    kept = 0  # test cases held for this commit so far
     runs = {job.run_id for p in shot.pairing.pairs for job in (p.amd64, p.arm64) if job}
     for run_id in sorted(runs):
         listed = await api.pages(rest.RUN_ARTIFACTS, repo=repo.full_name, run_id=run_id)
@@ -140,45 +173,73 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
             if item.get("expired") or not wanted(str(item.get("name")), policy.junit_artifacts):
                 continue
             artifact = Artifact(int(item["id"]), str(item["name"]), run_id, int(item.get("size_in_bytes") or 0))
+            artifacts.append(artifact)
             if artifact.size > MAX_ZIP_BYTES:
                 artifact.error = f"{artifact.size} bytes, over the {MAX_ZIP_BYTES}-byte limit"
-            else:
-                try:
-                    data = await api.download(
-                        rest.ARTIFACT_ARCHIVE,
-                        MAX_ZIP_BYTES,
-                        repo=repo.full_name,
-                        artifact_id=artifact.id,
-                        archive_format="zip",
-                    )
-                    artifact.cases = read_artifact(data)
-                except (JUnitError, Rejected) as exc:
-                    artifact.error = str(exc)
-            artifacts.append(artifact)
-    return analyse(artifacts, shot.pairing)
+                continue
+            room = min(MAX_CASES, MAX_COMMIT_CASES - kept)
+            if room <= 0:
+                artifact.error = f"not read: this commit's artifacts already hold {MAX_COMMIT_CASES} test cases"
+                continue
+            try:
+                artifact.cases = await read_one(api, repo, artifact, room)
+            except (Transient, RateLimited):
+                raise  # GitHub's trouble, not the artifact's: the job is tried again
+            except Exception as exc:
+                # Whatever else goes wrong is this artifact's problem, shown on it: one bad
+                # artifact never keeps the others (or the check run) from being written.
+                artifact.error = str(exc) if isinstance(exc, (JUnitError, Rejected)) else _unexpected(exc)
+                if isinstance(exc, TooManyCases) and room < MAX_CASES:
+                    artifact.error += f" (what was left of the {MAX_COMMIT_CASES} read for one commit)"
+                log(logger, logging.INFO, "artifact unreadable", artifact=artifact.name, why=artifact.error)
+                continue
+            kept += len(artifact.cases)
+    # Comparing 100,000 cases a side takes about 70 ms of CPU: not on the event loop.
+    return await asyncio.to_thread(analyse, artifacts, shot.pairing)
+
+
+async def read_one(api: Api, repo: Repo, artifact: Artifact, max_cases: int) -> dict[str, TestCase]:
+    """An artifact's test cases. The zip is spooled to disk as it arrives, then read in a
+    thread: the reader streams it (one XML element in memory at a time), and the event
+    loop keeps answering webhooks and health checks while it runs."""
+    with tempfile.TemporaryFile() as spool:
+        await api.download(
+            rest.ARTIFACT_ARCHIVE,
+            MAX_ZIP_BYTES,
+            spool,
+            repo=repo.full_name,
+            artifact_id=artifact.id,
+            archive_format="zip",
+        )
+        return await asyncio.to_thread(read_artifact, spool, max_cases)
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"cannot be read ({type(exc).__name__}: {exc})"[:300]
 
 
 async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: Memory) -> str:
     """Edit our one results comment, or create it; 'created', 'updated' or 'unchanged'."""
     key = (repo.full_name, number)
+    digest = hashlib.sha256(body.encode()).hexdigest()
     known = memory.comments.get(key)
     if known is not None:
-        if known[1] == body:
+        if known[1] == digest:
             return "unchanged"
         try:
             await api.request(
                 rest.UPDATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, comment_id=known[0]
             )
-            memory.comments[key] = (known[0], body)
+            memory.comments[key] = (known[0], digest)
             return "updated"
         except Rejected as exc:
             if exc.status != 404:
                 raise
             del memory.comments[key]  # deleted by someone: look for it again
     comments = await api.pages(rest.ISSUE_COMMENTS, repo=repo.full_name, issue_number=number)
-    mine = [item for item in comments if render.MARKER in (item.get("body") or "")]
+    mine = [item for item in comments if render.MARKER in (item.get("body") or "") and await api.wrote(item)]
     if mine:
-        memory.comments[key] = (int(mine[0]["id"]), body)
+        memory.comments[key] = (int(mine[0]["id"]), digest)
         if mine[0].get("body") == body:
             return "unchanged"
         await api.request(
@@ -188,7 +249,7 @@ async def upsert_comment(api: Api, repo: Repo, number: int, body: str, memory: M
     created = await api.request(
         rest.CREATE_ISSUE_COMMENT, json={"body": body}, repo=repo.full_name, issue_number=number
     )
-    memory.comments[key] = (int(created["id"]), body)
+    memory.comments[key] = (int(created["id"]), digest)
     return "created"
 
 

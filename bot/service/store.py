@@ -118,6 +118,14 @@ CREATE TABLE IF NOT EXISTS schedule (
     last_at {real} NOT NULL,
     round {bigint} NOT NULL
 );
+CREATE TABLE IF NOT EXISTS reply_turns (
+    repo TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    login TEXT NOT NULL,
+    asked_by TEXT NOT NULL,
+    at {real} NOT NULL,
+    PRIMARY KEY (repo, number, login)
+);
 """
 # Kept beside the scans: each repository's visibility (an org report in a public repository
 # leaves private ones out), and each repository's latest row in brief (a metrics scrape reads
@@ -783,3 +791,32 @@ class Store:
                 key = (int(installation), str(status))
                 counts[key] = counts.get(key, 0) + int(count)
         return counts
+
+    # ------------------------------------------------------- replies to read-only users
+    async def take_reply(
+        self, repo: str, number: int, login: str, asked_by: str, window: float, now: float | None = None
+    ) -> bool:
+        """Whether the bot may answer `login` (who cannot write) on this pull request or issue:
+        one reply per `window`, shared by every replica. `asked_by` names what asked (a
+        comment, a click); the same one asking again (a retried job) keeps its turn."""
+        now = time.time() if now is None else now
+        # One statement takes the turn when it is free or expired: replicas asking at once
+        # cannot both get it.
+        rows = await self.db.fetch(
+            "INSERT INTO reply_turns (repo, number, login, asked_by, at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (repo, number, login) DO UPDATE SET asked_by = excluded.asked_by, "
+            "at = excluded.at WHERE reply_turns.at <= ? RETURNING asked_by",
+            repo,
+            number,
+            login,
+            asked_by,
+            now,
+            now - window,
+        )
+        if rows:
+            await self.db.execute("DELETE FROM reply_turns WHERE at <= ?", now - window)
+            return True
+        held = await self.db.fetch(
+            "SELECT asked_by FROM reply_turns WHERE repo = ? AND number = ? AND login = ?", repo, number, login
+        )
+        return bool(held) and str(held[0][0]) == asked_by
