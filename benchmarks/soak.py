@@ -6,10 +6,14 @@ new head) and a `/parity check` comment; every delivery is sent twice (to two re
 its backend) and the batch is shuffled. GitHub fails a share of calls (5xx, secondary rate
 limits) and answers a share of review POSTs after the client has given up (it still
 creates them). One PostgreSQL replica is SIGKILLed mid-burst and started again afterwards.
+Hostile pull requests are mixed into each backend's burst: a nesting bomb
+(`[`*50000 + `]`*50000), a workflow over the 1 MB cap, a huge one under it, and one whose job
+names and matrix values carry `@org/team` mentions and `</details>`.
 
 When the queues drain it checks every effect happened exactly once: one completed check run
 per head commit, one review per head commit with no suggestion repeated on a pull request,
-one reply per command; no dead job; payloads dropped from finished jobs; retention removes
+one reply per command; each hostile pull request's check says why it could not be judged
+(or judges it); no dead job; payloads dropped from finished jobs; retention removes
 finished jobs once they are older than RETENTION_DAYS (their finish times are moved back
 to stand in for the days); peak RSS of each replica. It prints the figures.
 
@@ -20,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import signal
 import sqlite3
 import sys
@@ -42,6 +47,7 @@ from bot.render import check_run  # noqa: E402
 from bot.render.replies import REPLY_MARKER  # noqa: E402
 from tests.fake_github import FakeGitHub, Fault  # noqa: E402
 from tests.service_harness import APP_ID, Service, app_key, wait_until  # noqa: E402
+from tests.test_service_hostile import NESTING_BOMB, big_workflow, pull_with  # noqa: E402
 
 PULLS_PG = 18  # pull requests whose deliveries go to the PostgreSQL replicas
 PULLS_SQLITE = 6
@@ -87,6 +93,33 @@ def pull_requests(github: FakeGitHub, owner: str, numbers: range) -> list[tuple[
         deliveries.append(("pull_request", synchronize))
         deliveries.append(("issue_comment", comment_event(repo, number, "/parity check", "maintainer")))
     return deliveries
+
+
+MENTIONS = (
+    b"on: push\njobs:\n  test:\n"
+    b"    name: 'cc @octo-org/admins </details><details open><summary>x'\n"
+    b"    runs-on: ubuntu-latest\n"
+    b"    strategy:\n      matrix:\n"
+    b"        team: ['@octo-org/owners', '</details>', '@everyone']\n"
+    b"    steps:\n      - run: pytest\n"
+)
+# What each hostile pull request's completed check must say (None: judged like any other).
+HOSTILE: dict[str, tuple[bytes, str | None]] = {
+    "bomb.yml": (NESTING_BOMB, "nesting deeper than 64 levels"),
+    "oversize.yml": (big_workflow(8000), "larger than the limit of 1048576 bytes"),
+    "huge.yml": (big_workflow(6000), None),
+    "mentions.yml": (MENTIONS, None),
+}
+RAW_MENTION = b"@octo-org/"
+
+
+def hostile_pull_requests(github: FakeGitHub, name: str, first: int) -> dict[str, tuple[str, dict]]:
+    """One pull request per hostile workflow, by its file name: head sha and `opened`."""
+    pulls: dict[str, tuple[str, dict]] = {}
+    for number, (file, (content, _)) in enumerate(HOSTILE.items(), start=first):
+        repo, sha = pull_with(github, number, f".github/workflows/{file}", content, name=name)
+        pulls[file] = (sha, pull_request_event(repo, number, sha))
+    return pulls
 
 
 def rss_peak_mb(service: Service) -> float:
@@ -143,6 +176,10 @@ def main() -> None:
     to_pg = pull_requests(github, "octo-pg", range(1, PULLS_PG + 1))
     # Numbers apart: the fake keeps issue comments by number, not by repository.
     to_sqlite = pull_requests(github, "octo-lite", range(101, 101 + PULLS_SQLITE))
+    hostile_pg = hostile_pull_requests(github, "hostile-pg", 60)
+    hostile_lite = hostile_pull_requests(github, "hostile-lite", 160)
+    to_pg += [("pull_request", payload) for _, payload in hostile_pg.values()]
+    to_sqlite += [("pull_request", payload) for _, payload in hostile_lite.values()]
     sends: list[tuple[Service, str, dict, str]] = []
     for event, payload in to_pg:
         delivery = str(uuid.uuid4())
@@ -227,6 +264,36 @@ def main() -> None:
         for name, service in [*((f"pg{i}", r) for i, r in enumerate(replicas)), ("sqlite", lone)]
     }
 
+    # Hostile pull requests: each check completed once, saying why where it cannot judge.
+    hostile_wrong = []
+    for backend, pulls in (("pg", hostile_pg), ("sqlite", hostile_lite)):
+        for file, (sha, _) in pulls.items():
+            done = [run for run in github.runs_for(sha) if run["status"] == "completed"]
+            said = HOSTILE[file][1]
+            shown = "".join(str(run.get("output")) + str(run.get("annotations")) for run in done)
+            if len(done) != 1 or (said is not None and said not in shown):
+                hostile_wrong.append(f"{backend}:{file}")
+    # A mention that reaches GitHub as written pings the team.
+    # Annotations are plain text (GitHub renders no mention there): only Markdown counts.
+    written = [
+        *(
+            str((run.get("output") or {}).get(part))
+            for run in github.check_runs.values()
+            for part in ("summary", "text")
+        ),
+        *(str(review.get("body")) for review in github.reviews),
+        *(str(c.get("body")) for c in github.review_comments),
+        *(str(c.get("body")) for c in github.issue_comments),
+    ]
+    # Inside a fenced block (the patches) GitHub mentions no one and renders no HTML.
+    prose = [re.sub(r"(`{3,}).*?\1", "", text, flags=re.S) for text in written]
+    mentions = sum(RAW_MENTION.decode() in text for text in prose)
+    alive = [
+        name
+        for name, service in [*((f"pg{i}", r) for i, r in enumerate(replicas)), ("sqlite", lone)]
+        if service.process is not None and service.process.poll() is None
+    ]
+
     calls = len(github.requests)
     injected = sum(f.seen // f.every for f in github.faults)
     print(
@@ -256,6 +323,11 @@ def main() -> None:
         f"command replies      {len(commands)} commands, replies per command "
         f"{sorted(set(replies[c] for c in commands))}"
     )
+    print(
+        f"hostile PRs          {len(hostile_pg)} per backend ({', '.join(HOSTILE)}); "
+        f"wrong {hostile_wrong or 'none'}; replicas up {len(alive)} of {PG_REPLICAS + 1}"
+    )
+    print(f"raw @team mentions   in {mentions} bodies written to GitHub (outside code blocks)")
     print(f"payloads kept        {payloads_left} of finished PostgreSQL jobs")
     print(f"retention            removed all {before_retention} finished jobs")
     print("peak RSS             " + ", ".join(f"{k} {v:.0f} MB" for k, v in rss.items()))
@@ -268,6 +340,12 @@ def main() -> None:
         failures.append("a review or suggestion repeated")
     if any(replies[c] != 1 for c in commands):
         failures.append("a command not answered exactly once")
+    if mentions:
+        failures.append("an @team mention reached GitHub as written")
+    if hostile_wrong:
+        failures.append("a hostile pull request's check missing, repeated or without its reason")
+    if len(alive) != PG_REPLICAS + 1:
+        failures.append("a replica exited")
     if payloads_left:
         failures.append("payloads kept after the job finished")
     if max(rss.values()) > 200:

@@ -261,12 +261,24 @@ def comment_event(repo: Repository, number: int, body: str, login: str, kind: st
 _comment_ids = itertools.count(70_000)
 
 
+_moments = itertools.count()
+_EPOCH = time.time()
+
+
+def moment() -> str:
+    """A time no other event built here has. Two events GitHub sends always differ (at least
+    in when they happened); only a redelivery or a replay repeats a body, and the intake
+    refuses a repeated body under a new delivery id as a replay."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(_EPOCH + next(_moments)))
+
+
 def pull_request_event(repo: Repository, number: int, head_sha: str, action: str = "opened") -> dict[str, Any]:
     payload = for_repo("pull_request.opened", repo)
     payload["action"] = action
     payload["number"] = number
     payload["pull_request"]["number"] = number
     payload["pull_request"]["head"]["sha"] = head_sha
+    payload["pull_request"]["updated_at"] = moment()
     return payload
 
 
@@ -372,7 +384,7 @@ def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dic
 
 def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) -> dict[str, Any]:
     payload = for_repo("workflow_run.completed.with-pull-requests", repo)
-    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
+    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW, "updated_at": moment()})
     payload["workflow_run"]["pull_requests"] = [{"number": n, "head": {"sha": sha}} for n in pulls]
     return payload
 

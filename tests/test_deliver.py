@@ -79,6 +79,12 @@ def test_a_delivered_sample_gets_its_pull_request_judged(github: FakeGitHub, ser
     assert wrong.returncode == 1 and ": 401 " in wrong.stdout
 
 
+def test_the_same_sample_delivered_twice_is_two_events_not_a_replay(service: Service) -> None:
+    args = ["installation.created", "--installation", str(INSTALLATION)]
+    answers = [deliver(*args, env=service.env) for _ in range(2)]
+    assert [a.stdout.split(": ", 1)[1][:4] for a in answers] == ["202 ", "202 "], [a.stdout for a in answers]
+
+
 def test_deliver_lists_its_samples_and_refuses_what_it_cannot_send(tmp_path: Path) -> None:
     listed = deliver("--list")
     assert listed.returncode == 0 and listed.stdout.split() == sample_names()

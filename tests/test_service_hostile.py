@@ -3,18 +3,22 @@ service under uvicorn, GitHub played by the fake."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import json
 import socket
 import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.fake_github import FakeGitHub, PullRequest, Repository
 from tests.service_harness import (
     APP_ID,
     Service,
     example,
+    for_repo,
     ipfs_repository,
     pull_request_event,
     setup_ci,
@@ -264,3 +268,160 @@ async def test_unverified_bytes_in_all_are_capped() -> None:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://x") as client:
         assert (await client.post("/hook", content=b"x" * 2048, headers=headers)).status_code == 503
         assert (await client.post("/hook", content=b"x" * 512, headers=headers)).status_code == 401
+
+
+# ------------------------------------------------------------------ metrics, replays, forks, a huge report
+
+METRICS_TOKEN = "scrape-me-0123456789abcdef"
+
+
+def test_metrics_need_the_bearer_token_once_one_is_set(tmp_path: Path, github: FakeGitHub) -> None:
+    service = Service(tmp_path, github, METRICS_TOKEN=METRICS_TOKEN).start()
+    try:
+        service.deliver("installation", example("installation.created"))
+        refused = httpx.get(service.url + "/metrics", timeout=5)
+        assert refused.status_code == 401 and "parity_" not in refused.text
+        assert refused.headers["www-authenticate"].startswith("Bearer")
+        for wrong in ("Bearer nope", f"Basic {METRICS_TOKEN}", f"Bearer {METRICS_TOKEN}x", "Bearer"):
+            assert httpx.get(service.url + "/metrics", headers={"Authorization": wrong}).status_code == 401
+        scraped = httpx.get(service.url + "/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
+        assert scraped.status_code == 200
+        assert 'parity_deliveries_total{event="installation",outcome="accepted"} 1.0' in scraped.text
+        # The probes and the webhook are not behind it.
+        assert httpx.get(service.url + "/healthz").status_code == 200
+        assert httpx.get(service.url + "/readyz").status_code == 200
+    finally:
+        service.stop()
+    assert METRICS_TOKEN not in service.logs()
+
+
+def test_metrics_of_setup_mode_need_the_token_too(tmp_path: Path) -> None:
+    service = Service(tmp_path, None, METRICS_TOKEN=METRICS_TOKEN).start()
+    try:
+        assert httpx.get(service.url + "/metrics").status_code == 401
+        scraped = httpx.get(service.url + "/metrics", headers={"Authorization": f"bearer {METRICS_TOKEN}"})
+        assert scraped.status_code == 200 and "process_resident_memory_bytes" in scraped.text
+    finally:
+        service.stop()
+
+
+def test_a_captured_body_replayed_under_a_new_delivery_id_is_refused(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha = pull_with(github, 5, ".github/workflows/ci.yml", NORMAL)
+    body = json.dumps(pull_request_event(repo, 5, sha)).encode()
+    assert service.deliver("pull_request", body, delivery="first").status_code == 202
+    completed(github, sha)
+    judged = len(github.calls("GET", r"/pulls/5/files$"))
+    # The same signed bytes under any other id: refused, whatever replica or restart.
+    replay = service.deliver("pull_request", body, delivery="replayed-1")
+    assert replay.status_code == 409 and "replay" in replay.json()["message"]
+    service.stop()
+    service.restart()
+    assert service.deliver("pull_request", body, delivery="replayed-2").status_code == 409
+    # GitHub's redelivery (ours or an operator's) keeps the id: a repeat, as before.
+    assert service.deliver("pull_request", body, delivery="first").status_code == 200
+    # A new event of the same pull request is another body: taken.
+    again = pull_request_event(repo, 5, sha, action="reopened")
+    assert service.deliver("pull_request", again, delivery="second").status_code == 202
+    wait_until(lambda: len(github.calls("GET", r"/pulls/5/files$")) > judged, 30, "the reopened check")
+    time.sleep(1.0)
+    assert len(github.calls("GET", r"/pulls/5/files$")) == judged + 1  # the replays ran nothing
+    metrics = httpx.get(service.url + "/metrics").text
+    assert 'parity_deliveries_total{event="pull_request",outcome="replayed"} 1.0' in metrics
+    assert any(line.get("message") == "rejected delivery: a replayed body" for line in service.log_lines())
+
+
+def test_a_replay_to_another_replica_on_postgresql_is_refused(tmp_path: Path, github: FakeGitHub) -> None:
+    from tests.test_queue import _drop, _pg_database
+
+    url = asyncio.run(_pg_database())
+    replicas = [Service(tmp_path / f"r{i}", github, DATABASE_URL=url) for i in range(2)]
+    try:
+        for replica in replicas:
+            replica.tmp.mkdir()
+            replica.start()
+        repo, sha = pull_with(github, 6, ".github/workflows/ci.yml", NORMAL)
+        body = json.dumps(pull_request_event(repo, 6, sha)).encode()
+        assert replicas[0].deliver("pull_request", body, delivery="pg-first").status_code == 202
+        assert replicas[1].deliver("pull_request", body, delivery="pg-replay").status_code == 409
+        assert replicas[1].deliver("pull_request", body, delivery="pg-first").status_code == 200
+        completed(github, sha)
+    finally:
+        for replica in replicas:
+            if replica.process is not None:
+                replica.stop()
+        asyncio.run(_drop(url))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_a_body_is_refused_under_another_id_for_an_hour_only(tmp_path: Path, backend: str) -> None:
+    from bot.core.limits import REPLAY_WINDOW_SECONDS as HOUR
+    from bot.service.store import Store
+    from tests.test_queue import _drop, _pg_database
+
+    url = await _pg_database() if backend == "postgres" else f"sqlite:///{tmp_path / 's.db'}"
+    store = Store(url)
+    await store.open()
+    try:
+        assert await store.first_delivery("d1", "a", HOUR, now=1000.0) == "a"
+        assert await store.first_delivery("d1", "a", HOUR, now=1001.0) == "a"  # a redelivery
+        assert await store.first_delivery("d1", "b", HOUR, now=1000.0 + HOUR - 1) == "a"
+        assert await store.first_delivery("d2", "b", HOUR, now=1002.0) == "b"
+        # After the window the body is anyone's again (and the old rows are purged).
+        assert await store.first_delivery("d1", "c", HOUR, now=1001.0 + HOUR) == "c"
+        assert await store.first_delivery("d1", "a", HOUR, now=1002.0 + HOUR) == "c"
+    finally:
+        await store.close()
+        if backend == "postgres":
+            await _drop(url)
+
+
+def test_the_rerun_button_of_a_forks_pull_request_finds_it_by_its_head(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha, _ = setup_ci(github, number=36)
+    payload = for_repo("check_run.requested_action", repo)
+    payload["requested_action"] = {"identifier": "rerun-arm64"}
+    # GitHub lists no pull request on a check run of a fork's pull request.
+    payload["check_run"].update({"head_sha": sha, "pull_requests": []})
+    payload["sender"]["login"] = "maintainer"
+    assert service.deliver("check_run", payload).status_code == 202
+    wait_until(lambda: github.reruns, 30, "the rerun")
+    wait_until(
+        lambda: [c for c in github.issue_comments if c["issue_number"] == 36],
+        30,
+        "the reply on the pull request",
+    )
+    assert github.calls("GET", rf"/commits/{sha}/pulls$")
+
+
+def test_a_rerequested_check_of_a_forks_pull_request_is_judged_again(
+    github: FakeGitHub, service: Service
+) -> None:
+    repo, sha = pull_with(github, 8, ".github/workflows/ci.yml", NORMAL, name="forked")
+    payload = for_repo("check_run.rerequested", repo)
+    payload["check_run"].update({"head_sha": sha, "pull_requests": []})
+    assert service.deliver("check_run", payload).status_code == 202
+    run = completed(github, sha)
+    assert run["name"] == "Arch parity" and run["conclusion"] == "failure"
+
+
+def _peak_mb(service: Service) -> float:
+    assert service.process is not None
+    status = Path(f"/proc/{service.process.pid}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM:")).split()[1]) / 1024
+
+
+def test_a_huge_workflow_is_judged_without_the_service_holding_its_report(
+    github: FakeGitHub, service: Service
+) -> None:
+    # Its report is ~66 MB of objects: unpickled in the service, four such pull requests at
+    # once (WORKERS) would take a 384Mi container down. The worker renders it instead.
+    repo, big = pull_with(github, 9, ".github/workflows/big.yml", big_workflow())
+    before = _peak_mb(service)
+    service.deliver("pull_request", pull_request_event(repo, 9, big))
+    run = completed(github, big, timeout=120)
+    assert run["output"]["title"] != "parity-bot could not analyse this pull request"
+    assert "big.yml" in run["output"]["summary"]
+    assert _peak_mb(service) - before < 60, (before, _peak_mb(service))

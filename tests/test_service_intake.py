@@ -191,6 +191,8 @@ def test_logs_carry_delivery_ids_and_no_secret(github: FakeGitHub, service: Serv
         ({"SCAN_INTERVAL": "daily"}, "SCAN_INTERVAL must be a number (more than 0)"),
         ({"RUNNER_WAIT_MINUTES": "0"}, "RUNNER_WAIT_MINUTES must be more than 0"),
         ({"RETENTION_DAYS": "1"}, "RETENTION_DAYS must be at least 3"),
+        ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 16 characters"),
+        ({"METRICS_TOKEN": "a token with spaces in it"}, "METRICS_TOKEN must be printable ASCII"),
     ],
 )
 def test_bad_settings_stop_startup_with_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:

@@ -19,6 +19,7 @@ from tests.service_harness import (
     Service,
     example,
     for_repo,
+    moment,
     wait_until,
 )
 
@@ -84,7 +85,14 @@ def issue_event(
     payload["issue"].update({"number": number, "body": issue["body"], "state": issue["state"]})
     payload["changes"] = {"body": {"from": before}} if before is not None else {}
     payload["sender"] = {"login": sender, "type": "User"}
+    payload["issue"]["updated_at"] = moment()
     return payload
+
+
+def again(event: dict[str, Any]) -> dict[str, Any]:
+    """The same change delivered once more as GitHub would send a new event: a new moment
+    (the identical body under a new delivery id is a replay, refused at intake)."""
+    return {**event, "issue": {**event["issue"], "updated_at": moment()}}
 
 
 def push_event(repo: Repository, paths: list[str]) -> dict[str, Any]:
@@ -94,7 +102,7 @@ def push_event(repo: Repository, paths: list[str]) -> dict[str, Any]:
             "ref": "refs/heads/main",
             "created": False,
             "deleted": False,
-            "commits": [{"id": "c", "added": [], "removed": [], "modified": paths}],
+            "commits": [{"id": "c", "added": [], "removed": [], "modified": paths, "timestamp": moment()}],
         }
     )
     return payload
@@ -162,8 +170,8 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
         commits = len(app.commits)
 
         # The same tick again (another delivery): still one pull request, no new commit.
-        service.deliver("issues", tick)
-        service.deliver("issues", tick)
+        service.deliver("issues", again(tick))
+        service.deliver("issues", again(tick))
         wait_until(lambda: len(github.calls("GET", r"/pulls$")) >= 3, 30, "the repeats")
         wait_until(lambda: service_idle(service), 30, "the queue to drain")
         assert len(pulls(app)) == 1 and len(app.commits) == commits

@@ -19,7 +19,7 @@ import pytest
 
 from bot.service.setup import env_text, is_loopback
 from tests.fake_github import FakeGitHub
-from tests.service_harness import APP_ID, Service, app_key, example, wait_until
+from tests.service_harness import APP_ID, Service, app_key, example, moment, wait_until
 
 
 def registration(github: FakeGitHub, code: str, app_id: int = APP_ID, secret: str = "fresh-secret") -> None:
@@ -282,7 +282,9 @@ def test_setup_command_exits_once_registered_and_replicas_serve_from_the_shared_
     replicas = [Service(tmp_path, None, **shared).start() for _ in range(2)]
     try:
         for replica in replicas:
-            response = replica.deliver("installation", example("installation.created"), secret="fresh-secret")
+            event = example("installation.created")
+            event["installation"]["updated_at"] = moment()  # its own event: one body twice is a replay
+            response = replica.deliver("installation", event, secret="fresh-secret")
             assert response.status_code == 202
             assert httpx.get(replica.url + "/readyz").status_code == 200
     finally:

@@ -62,7 +62,12 @@ def annotations_for(report: Report) -> list[dict[str, Any]]:
 
 
 def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) -> str:
-    parts = [markdown.render(report)]
+    return summary_of(markdown.render(report), suggested, unsuggested, notes)
+
+
+def summary_of(rendered: str, suggested: int, unsuggested: int, notes: list[str]) -> str:
+    """The summary around a report already rendered (by the worker process that judged it)."""
+    parts = [rendered]
     if suggested or unsuggested:
         parts.append(
             f"**Fixes**: {suggested} suggested in the review"

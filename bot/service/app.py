@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import json
 import logging
 import time
@@ -20,8 +21,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.core.limits import WEBHOOK_MAX_BYTES
-from bot.service import isolation, signatures, watchdog
+from bot.core.limits import REPLAY_WINDOW_SECONDS, WEBHOOK_MAX_BYTES
+from bot.service import isolation, metrics_access, signatures, watchdog
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
 from bot.service.queue import Queue
@@ -93,6 +94,16 @@ def _reply(status: int, message: str) -> JSONResponse:
     return JSONResponse({"message": message}, status_code=status)
 
 
+async def _replayed(store: Store, body: bytes, delivery: str) -> bool:
+    """Whether another delivery id brought this very body in the last hour.
+
+    The delivery id is not signed: a captured body with its signature verifies under any
+    id. GitHub's own redeliveries (ours, or an operator's in its UI) keep the id and the
+    body, so they stay the same delivery and are answered as a repeat, as before."""
+    digest = hashlib.sha256(body).hexdigest()
+    return await store.first_delivery(digest, delivery, REPLAY_WINDOW_SECONDS) != delivery
+
+
 def webhook_endpoint(
     settings: Settings,
     queue: Queue,
@@ -100,6 +111,7 @@ def webhook_endpoint(
     metrics: Registry,
     max_bytes: int = WEBHOOK_MAX_BYTES,
     unverified: Unverified | None = None,
+    replays: Store | None = None,
 ) -> Any:
     deliveries = metrics.deliveries
     reading = unverified or Unverified()
@@ -148,6 +160,14 @@ def webhook_endpoint(
         if key is None:
             deliveries.labels(event=shown, outcome="ignored").inc()
             return _reply(202, "event not handled")
+        if replays is not None and await _replayed(replays, body, delivery):
+            deliveries.labels(event=shown, outcome="replayed").inc()
+            log(logger, logging.WARNING, "rejected delivery: a replayed body", event=event, delivery=delivery)
+            return _reply(
+                409,
+                "this body was delivered in the last hour under another X-GitHub-Delivery; "
+                "a replay is not processed again",
+            )
         stored = await queue.enqueue(delivery, event, key, body.decode())
         if not stored:
             deliveries.labels(event=shown, outcome="duplicate").inc()
@@ -301,10 +321,14 @@ def create_app(
 
     return Starlette(
         routes=[
-            Route(settings.webhook_path, webhook_endpoint(settings, queue, pool, metrics), methods=["POST"]),
+            Route(
+                settings.webhook_path,
+                webhook_endpoint(settings, queue, pool, metrics, replays=store),
+                methods=["POST"],
+            ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_access.guarded(metrics_endpoint, settings.metrics_token)),
         ],
         lifespan=lifespan,
     )

@@ -18,6 +18,7 @@ from bot.service.config_source import load_policy
 from bot.service.events import PullRequestCheck, Repo
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
+from bot.service.results import pull_requests_of
 from bot.service.store import Store
 
 logger = logging.getLogger("parity.commands")
@@ -112,7 +113,8 @@ async def on_button(api: Api, repo: Repo, payload: dict[str, Any], store: Store,
     """The results check run's "Rerun arm64" button: the command, for the person who clicked."""
     run = payload["check_run"]
     user = str(payload["sender"]["login"])
-    numbers = [int(pr["number"]) for pr in run.get("pull_requests") or []]
+    # A fork's pull request is not listed on its check run: it is found by the head commit.
+    numbers = await pull_requests_of(api, repo, str(run["head_sha"]), list(run.get("pull_requests") or []))
     if not numbers:
         return
     if not await can_write(api, repo, user):

@@ -20,6 +20,7 @@ from bot.service import (
     watchdog,
 )
 from bot.service.events import (
+    PullRequestCheck,
     installation_change,
     installation_of,
     pull_request_checks,
@@ -151,9 +152,22 @@ async def button(job: Job, payload: dict[str, Any], ctx: Context) -> None:
 
 async def pull_request_check(job: Job, payload: dict[str, Any], ctx: Context) -> None:
     attempt = pull_requests.Attempt(job.delivery_id, job.runs, job.attempts >= ctx.max_attempts)
-    for check in pull_request_checks(job.event, payload):
+    checks = pull_request_checks(job.event, payload)
+    if not checks and job.event in ("check_run", "check_suite"):
+        checks = await _fork_checks(ctx, job.event, payload)
+    for check in checks:
         async with ctx.clients.installation(check.installation) as api:
             await pull_requests.run(api, check, attempt)
+
+
+async def _fork_checks(ctx: Context, event: str, payload: dict[str, Any]) -> list[PullRequestCheck]:
+    """A re-requested check of a fork's pull request: GitHub lists no pull request on it,
+    so the open ones whose head is the check's commit are asked for, as results are."""
+    installation, repo = installation_of(payload), repo_of(payload)
+    sha = str(payload[event]["head_sha"])
+    async with ctx.clients.installation(installation) as api:
+        numbers = await results.pull_requests_of(api, repo, sha, [])
+    return [PullRequestCheck(installation, repo, number, sha) for number in numbers]
 
 
 async def _after_scan(

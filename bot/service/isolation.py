@@ -21,7 +21,8 @@ import multiprocessing
 import os
 import signal
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from datetime import date
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
@@ -32,7 +33,7 @@ from bot.core.delegates import Gathered, Reader
 from bot.core.fixes import FilePlan, plan
 from bot.core.scans import fixable
 from bot.core.yamlnodes import decoded
-from bot.render import review
+from bot.render import check_run, markdown, review
 from bot.render.safe import code
 
 T = TypeVar("T")
@@ -248,18 +249,40 @@ def judge(files: Mapping[str, bytes], policy: Policy, read: Reader | None = None
     return analyze(files, policy, progress=_progress(list(files)), read=read)
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """A pull request's judgement as its check run shows it (the workflows it changed).
+
+    Rendered here, in the worker: the report of a large workflow runs to tens of MB of
+    objects, which the service would otherwise unpickle and hold for every such job."""
+
+    conclusion: str
+    title: str
+    rendered: str  # the summary's report part
+    annotations: list[dict[str, Any]]
+
+
 def judge_pull_request(
     contents: Mapping[str, bytes],
     patches: Mapping[str, str],
     policy: Policy,
     today: date,
     delegated: Mapping[str, str | None] | None = None,
-) -> tuple[Report, review.Suggestions, list[str]]:
-    """The judgement of a pull request's workflows, read with the repository files fetched
-    so far (`delegated`), and the files it asked for that were not among them."""
+    shown: Collection[str] = (),
+) -> tuple[Judged, review.Suggestions, list[str]]:
+    """The judgement of a pull request's workflows (`shown`: the changed ones), read with
+    the repository files fetched so far (`delegated`), and the files it asked for that
+    were not among them."""
     read = Gathered(delegated)
     report = judge(contents, policy, read)
-    return report, review.suggestions(contents, patches, policy, report, today, read), read.missing
+    changed = Report(policy, [wf for wf in report.workflows if wf.path in shown])
+    judged = Judged(
+        check_run.conclusion(changed, policy),
+        check_run.title(changed, policy),
+        markdown.render(changed),
+        check_run.annotations_for(changed),
+    )
+    return judged, review.suggestions(contents, patches, policy, report, today, read), read.missing
 
 
 def judge_repository(

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from bot.core.analysis import Report
 from bot.core.config import ConfigError
 from bot.core.delegates import MAX_DELEGATE_BYTES, MAX_REMOTE_READS
 from bot.core.edits import Edit, apply, unified_diff
@@ -213,8 +212,8 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     delegated: dict[str, str | None] = {}
     try:
         for _ in range(2):
-            report, (suggestions, patches, notes, sources), wanted = await isolation.analyse(
-                isolation.judge_pull_request, contents, hunks, policy, date.today(), delegated
+            judged, (suggestions, patches, notes, sources), wanted = await isolation.analyse(
+                isolation.judge_pull_request, contents, hunks, policy, date.today(), delegated, set(changed)
             )
             fetched = await _fetch_delegates(api, check, wanted, delegated)
             if not fetched:
@@ -223,8 +222,7 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
         log(logger, logging.WARNING, "analysis failed", repo=repo.full_name, pr=check.number, why=str(exc))
         await run_.complete("failure", "parity-bot could not analyse this pull request", exc.describe() + ".")
         return
-    shown = Report(policy, [wf for wf in report.workflows if wf.path in changed])
-    conclusion = check_run.conclusion(shown, policy)
+    conclusion = judged.conclusion
     log(
         logger,
         logging.INFO,
@@ -244,10 +242,10 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     patches += _as_patches(held_back, sources)
     await run_.complete(
         conclusion,
-        check_run.title(shown, policy),
-        check_run.summary(shown, len(suggestions) - len(held_back), len(patches), notes),
+        judged.title,
+        check_run.summary_of(judged.rendered, len(suggestions) - len(held_back), len(patches), notes),
         check_run.patch_text(patches),
-        check_run.annotations_for(shown),
+        judged.annotations,
     )
     if shown_now and not await _review(api, check, shown_now, len(held_back), len(patches) - len(held_back)):
         await run_.add_text(check_run.patch_text(_as_patches(shown_now, sources)) or "")

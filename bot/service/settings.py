@@ -45,6 +45,7 @@ class Settings:
     analysis_processes: int = 2  # worker processes that analyse untrusted workflows
     analysis_memory_mb: int = 512  # address space of each
     analysis_timeout: float = 60.0  # seconds one analysis may take
+    metrics_token: str | None = None  # set: /metrics needs it as a bearer token
 
     @property
     def setup_mode(self) -> bool:
@@ -52,7 +53,7 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Everything that must never reach a log line."""
-        return [s for s in (*self.webhook_secrets, self.private_key or "") if s]
+        return [s for s in (*self.webhook_secrets, self.private_key or "", self.metrics_token or "") if s]
 
 
 def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
@@ -103,6 +104,22 @@ def _retention(env: Mapping[str, str]) -> float:
             f"redelivers for three days), not {days:g}"
         )
     return days
+
+
+# A bearer token guessed or brute-forced over HTTP must take longer than anyone has.
+MIN_METRICS_TOKEN = 16
+
+
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("METRICS_TOKEN") or None
+    if token is None:
+        return None
+    # Checked without echoing the value: it is a secret.
+    if len(token) < MIN_METRICS_TOKEN:
+        raise SettingsError(f"METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} characters")
+    if not all("!" <= c <= "~" for c in token):
+        raise SettingsError("METRICS_TOKEN must be printable ASCII without spaces (it is sent in a header)")
+    return token
 
 
 def _choice(env: Mapping[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
@@ -215,4 +232,5 @@ def load(env: Mapping[str, str] | None = None, webhooks: bool = True) -> Setting
         analysis_processes=_int(env, "ANALYSIS_PROCESSES", 2, 1, 64),
         analysis_memory_mb=_int(env, "ANALYSIS_MEMORY_MB", 512, 64, 1 << 20),
         analysis_timeout=_float(env, "ANALYSIS_TIMEOUT", 60.0),
+        metrics_token=_metrics_token(env),
     )

@@ -41,7 +41,7 @@ from starlette.routing import Route
 
 from bot.core.limits import MANIFEST_CODE_MAX_SECONDS
 from bot.core.yamlnodes import YamlError, parse, plain
-from bot.service import rest
+from bot.service import metrics_access, rest
 from bot.service.github import Clients, GitHubError
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
@@ -376,7 +376,7 @@ def create_setup_app(settings: Settings, on_registered: Callable[[], None] | Non
             Route("/setup/callback", callback),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics_endpoint),
+            Route("/metrics", metrics_access.guarded(metrics_endpoint, settings.metrics_token)),
         ],
         lifespan=lifespan,
     )

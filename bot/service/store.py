@@ -107,6 +107,12 @@ CREATE TABLE IF NOT EXISTS write_budget (
     used INTEGER NOT NULL,
     PRIMARY KEY (installation, window_start)
 );
+CREATE TABLE IF NOT EXISTS body_digests (
+    digest TEXT PRIMARY KEY,
+    delivery_id TEXT NOT NULL,
+    seen_at {real} NOT NULL
+);
+CREATE INDEX IF NOT EXISTS body_digests_seen ON body_digests (seen_at);
 CREATE TABLE IF NOT EXISTS schedule (
     name TEXT PRIMARY KEY,
     last_at {real} NOT NULL,
@@ -325,6 +331,7 @@ class Store:
             self.db: _Backend = _Sqlite(path or ":memory:", read_only)
         else:
             self.db = _Postgres(url, read_only)
+        self._digests_purged = 0.0
 
     async def open(self) -> None:
         await self.db.open()
@@ -708,6 +715,31 @@ class Store:
                 await self.db.execute("DELETE FROM write_budget WHERE window_start < ?", start - window)
             return None
         return float(start + window)
+
+    # ------------------------------------------------------------ replayed bodies
+    async def first_delivery(
+        self, digest: str, delivery_id: str, window: float, now: float | None = None
+    ) -> str:
+        """The delivery id that first brought a body with this digest in the last `window`
+        seconds; `delivery_id` itself when none did (it is then recorded as the first).
+
+        One upsert decides: of replicas offered the same body at once, one id wins. A row
+        older than the window is taken over, so its body may come again later."""
+        now = time.time() if now is None else now
+        await self.db.execute(
+            "INSERT INTO body_digests (digest, delivery_id, seen_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (digest) DO UPDATE SET delivery_id = excluded.delivery_id, "
+            "seen_at = excluded.seen_at WHERE body_digests.seen_at < ?",
+            digest,
+            delivery_id,
+            now,
+            now - window,
+        )
+        rows = await self.db.fetch("SELECT delivery_id FROM body_digests WHERE digest = ?", digest)
+        if now - self._digests_purged > window / 60:  # a few times a window, not per delivery
+            self._digests_purged = now
+            await self.db.execute("DELETE FROM body_digests WHERE seen_at < ?", now - window)
+        return str(rows[0][0]) if rows else delivery_id
 
     # ----------------------------------------------------------- the runner watchdog
     async def save_waiting(self, job: Waiting) -> None:
