@@ -259,10 +259,10 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
       mobile:
         runs-on: ubuntu-latest
         steps:
-          - run: make android-libs
-          - run: make upload-android
+          - run: make libs
+          - run: make upload-libs
     """,
-            "it publishes (step #2 runs `make upload-android`",
+            "it publishes (step #2 runs `make upload-libs`",
         ),
         (
             """\
