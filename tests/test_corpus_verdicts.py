@@ -687,11 +687,7 @@ def test_every_real_job_has_its_pinned_verdict(real):
 REAL_UNSURE_GAPS = {
     ("PyO3__maturin__test.yml", "test-bootstrap"),  # `cargo run sdist -o dist`
     ("lancedb__lance__python@2024-09.yml", "aws-integtest"),  # a local action
-    ("lz4__lz4__ci.yml", "lz4-standard-makefile-variables"),  # `make standard_variables V=1`
-    ("lz4__lz4__ci.yml", "lz4-ubsan-x64"),  # `make V=1 usan`
-    ("lz4__lz4__ci.yml", "lz4-examples"),  # `make V=1 clean examples`
     ("lz4__lz4__ci.yml", "oss-fuzz"),  # google/oss-fuzz's cifuzz action
-    ("lz4__lz4__ci.yml", "lz4-build-make-cmake"),  # `make cmakebuild …`
     ("napi-rs__napi-rs__test-release.yaml", "audit"),  # Brooooooklyn/script-jail
     ("scipy__scipy__linux.yml", "free-threaded"),  # a local ccache action
     ("tailscale__tailscale__test.yml", "fuzz"),  # cifuzz
@@ -714,7 +710,9 @@ def test_real_gaps_are_errors_unless_no_rule_can_read_the_missing_legs(real):
                         job.job.id,
                     )
     assert {key for key, severity in severities.items() if severity == "warning"} == REAL_UNSURE_GAPS
-    assert sum(1 for severity in severities.values() if severity == "error") == 77
+    # lz4's make goals (`make V=1 usan`, `make cmakebuild`) build: make compiles unless a
+    # goal's name or its Makefile says otherwise
+    assert sum(1 for severity in severities.values() if severity == "error") == 81
 
 
 def _real(real: Report, path: str, job: str):

@@ -259,10 +259,10 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
       mobile:
         runs-on: ubuntu-latest
         steps:
-          - run: make android-libs
-          - run: make upload-android
+          - run: make libs
+          - run: make upload-libs
     """,
-            "it publishes (step #2 runs `make upload-android`",
+            "it publishes (step #2 runs `make upload-libs`",
         ),
         (
             """\
@@ -724,3 +724,27 @@ def test_no_arm64_leg_is_added_on_a_python_setup_python_lacks_for_arm64() -> Non
         ("amd64", "3.7"),
         ("arm64", "3.12"),
     ]
+
+
+def test_an_include_entry_that_github_would_merge_into_existing_legs_is_refused_saying_so() -> None:
+    _, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.runner }}
+            strategy:
+              fail-fast: false
+              matrix:
+                os: [linux, windows]
+                include:
+                  - {os: linux, runner: ubuntu-latest}
+                  - {os: windows, runner: windows-latest}
+            steps:
+              - run: make test
+        """)
+    assert not item.jobs[0].fixed
+    assert item.jobs[0].reason == (
+        "the include entry {os: linux, runner: ubuntu-24.04-arm} would not add a leg: GitHub would merge it "
+        "into the existing legs with os: linux (an include entry extends every combination whose values it "
+        "matches)"
+    )

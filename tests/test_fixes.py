@@ -54,7 +54,7 @@ EXPECTED = {
     "ipfs_kit_py/before": 57,
     "ipfs_kit_py/after": 51,
     "ipfs_kit_py/optional": 58,
-    "real": 68,
+    "real": 72,  # lz4's make-driven C builds and tests among them
 }
 _DEPLOYS = "it deploys to an environment: a second leg would deploy a second time"
 # Gaps that are warnings (no rule reads what the missing legs do) get no fix: an arm64 leg

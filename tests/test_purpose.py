@@ -1241,3 +1241,27 @@ def test_names_and_repository_files_do_not_make_tests():
     assert jobs["deploy"].purpose.name != "test"
     assert jobs["ktlint"].purpose.name != "test"
     assert (jobs["server"].status, jobs["server"].purpose.name) == ("amd64-only", "test")
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # make's own work is compiling: a goal no rule reads builds, when nothing else is known
+        ("make c89build V=1", "build"),
+        ("HAVE_ZLIB=0 make -C programs zstd-pgo", "build"),
+        # a goal named for another arch builds for it
+        ("make armbuild", "other-target"),
+        ("make m32build", "x86-specific"),
+        # a goal that only prepares, or checks what others built, is not a build
+        ("make deps && make install-tools", "unknown"),
+        ("make ci-check-dist", "unknown"),
+        # beside anything a rule reads, a guessed build does not count: a lint job that
+        # compiles the extension it type-checks is still a lint job
+        ("make build-dev\nmake lint\nmake pyright", "lint"),
+    ],
+)
+def test_a_make_goal_no_rule_reads_builds_only_when_nothing_else_is_known(script: str, purpose: str):
+    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
+    source += textwrap.indent(script, " " * 10) + "\n"
+    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
+    assert job.purpose.name == purpose

@@ -807,6 +807,7 @@ def _add_includes(text: str, report: JobReport, policy: Policy, notes: list[str]
         entries.append(entry)
     if not entries:
         raise Unfixable("n/a: nothing is missing")
+    _refuse_merging_entries(matrix, entries)
     editor = Editor(text)
     include_entry = matrix.entries.get("include")
     flows = [_flow_map(entry) for entry in entries]
@@ -821,6 +822,28 @@ def _add_includes(text: str, report: JobReport, policy: Policy, notes: list[str]
             raise Unfixable("include is not a list")
         _append_items(editor, include, flows, raw=True)
     return apply(text, editor.edits())
+
+
+def _refuse_merging_entries(matrix: Map, entries: list[dict[str, str]]) -> None:
+    """GitHub adds an include entry to every combination whose original values it matches
+    (and overwrites only values other entries added): such an entry changes existing legs
+    instead of making a new one."""
+    dimensions: dict[str, list[str]] = {}
+    for name, (_, node) in matrix.entries.items():
+        if name in ("include", "exclude"):
+            continue
+        if not isinstance(node, Seq):
+            return  # a dimension computed at run time: which combination it matches is not known
+        dimensions[name] = [_scalar_text(plain(item)) for item in node.items]
+    for entry in entries:
+        shared = {name: value for name, value in entry.items() if name in dimensions}
+        if shared and all(value in dimensions[name] for name, value in shared.items()):
+            where = ", ".join(f"{name}: {value}" for name, value in shared.items())
+            raise Unfixable(
+                f"the include entry {_flow_map(entry)} would not add a leg: GitHub would merge it into "
+                f"the existing legs with {where} (an include entry extends every combination whose values "
+                "it matches)"
+            )
 
 
 # ------------------------------------------------------------------------ finishing edits

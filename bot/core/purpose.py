@@ -126,6 +126,8 @@ PROJECT_INSTALL = "project-install"  # `pip install .`: builds the project for a
 CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the committed ones
 HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
 NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs what commands do
+GUESSED = "guessed"  # make's default work for a goal no rule and no Makefile explains: only alone
+_BY_NAME = (NAMED, GUESSED)  # what the delegate it names decides instead, when it can be read
 CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
@@ -995,9 +997,31 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     recipe = _task_recipe(text)
     if recipe is not None:
         return recipe
+    goal = _compile(_MAKE_GOAL_SOURCE).match(text)
+    if goal is not None:
+        # `make armbuild`, `make m32build`: a goal named for another arch builds for it
+        named = _ARCH_GOAL.search(goal.group("goal"))
+        if named is None:
+            return BUILD, goal.group(0).strip(), GUESSED
+        return (X86_SPECIFIC if named.group("x86") else OTHER_TARGET), goal.group(0).strip(), NAMED
     if _NEUTRAL.match(text):
         return _PLUMBING_RESULT
     return None
+
+
+# Any other make goal, when no rule read it (tests, docs, lint and publishing came first) and
+# its Makefile is not at hand: make compiles, unless the goal's name says it only prepares.
+_MAKE_GOAL_SOURCE = (
+    r"^g?make(?:\s+(?:-C\s+\S+|-f\s+\S+|-\S+|\w+=\S*))*\s+"
+    r"(?P<goal>(?![\w.-]*(?<![a-z])(?:help|clean|distclean|deps|dependencies|setup|bootstrap|tools|"
+    r"install|fetch|download|vendor|version|env|venv|init|prepare|list|print|check|dist)(?![a-z]))"
+    r"[\w.-]+)"
+)
+_ARCH_GOAL = re.compile(
+    r"^(?:(?P<x86>i[3-6]86|x32|m32|32bit)|arm|armhf|armel|aarch64|arm64|ppc|ppc64|ppc64le|powerpc|mips\w*|"
+    r"riscv\w*|s390x?|win(?:32|64)?|mingw\w*|android|ios|wasm\w*)(?=[^a-z0-9]|build|test|install|check|$)",
+    re.IGNORECASE,
+)
 
 
 # Task runners and the recipe they are given: `just test`, `mage -v check`, `task lint`,
@@ -1235,7 +1259,7 @@ def _script_evidence(
 ) -> list[Evidence]:
     found, built_for = _script_evidence_of(script, where, line, host)
     targets |= built_for
-    if read is None or not any(item.purpose == UNRECOGNISED or item.tag == NAMED for item in found):
+    if read is None or not any(item.purpose == UNRECOGNISED or item.tag in _BY_NAME for item in found):
         return list(found)
     # What no rule reads, or reads only by a name, may hand its work to the repository's
     # own files: read them (one entry of `found` per classified command, in order), with
@@ -1245,7 +1269,7 @@ def _script_evidence(
     budget = budget if budget is not None else [delegates.MAX_COMMANDS]
     out: list[Evidence] = []
     for item, (_, _, _, command) in zip(found, _classify_script(script), strict=True):
-        if item.purpose != UNRECOGNISED and item.tag != NAMED:
+        if item.purpose != UNRECOGNISED and item.tag not in _BY_NAME:
             out.append(item)
             continue
         delegated = delegates.of_command(command, read, cwd) if budget[0] > 0 else None
@@ -1758,6 +1782,8 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         if found:
             return Purpose(name, found)
     cross = tuple(item for item in leg_wide if item.purpose == CROSS)
+    if any(item.tag != GUESSED and item.purpose != UNRECOGNISED for item in evidence):
+        evidence = [item for item in evidence if item.tag != GUESSED]
     by_purpose: dict[str, list[Evidence]] = {}
     for item in evidence:
         by_purpose.setdefault(item.purpose, []).append(item)
