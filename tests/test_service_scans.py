@@ -374,3 +374,21 @@ def test_a_live_report_scans_the_organisation_through_the_app_without_the_servic
         timeout=60,
     )
     assert unknown.returncode == 2 and "not installed on nobody" in unknown.stderr
+
+
+def test_a_scan_reads_the_scripts_a_workflow_hands_its_work_to(tmp_path: Path, github: FakeGitHub) -> None:
+    """The same judgement as `parity-bot check` on a checkout: a step that runs the
+    repository's own script is judged by what the script runs."""
+    workflow = b"on: push\njobs:\n  arm:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ci/build.sh\n"
+    script = b"#!/bin/sh\nset -e\ncargo build --release --target aarch64-unknown-linux-gnu\n"
+    repo = Repository(ORG, "scripted", installation=INSTALLATION)
+    repo.files["main"] = {".github/workflows/ci.yml": workflow, "ci/build.sh": script}
+    github.repos[f"{ORG}/scripted"] = repo
+    service = Service(tmp_path, github).start()
+    try:
+        found = install(service, {"scripted": repo})
+    finally:
+        service.stop()
+    # unread, `./ci/build.sh` could be anything (amd64-only, a warning); read, it cross-builds
+    assert found[f"{ORG}/scripted"]["by_status"]["not-applicable"] == 1
+    assert github.calls("GET", rf"^/repos/{ORG}/scripted/contents/ci/build\.sh$")

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.core.analysis import Report
 from bot.core.config import CONFIG_PATHS, Policy
+from bot.core.delegates import Reader
 from bot.core.fixes import plan
 from bot.core.verdicts import STATUSES
 from bot.core.workflow import WORKFLOW_SUFFIXES
@@ -226,10 +227,12 @@ def shown(rows: Iterable[RepoScan], public: set[str]) -> tuple[list[RepoScan], i
     return kept, len(rows) - len(kept)
 
 
-def fixable(files: Mapping[str, bytes], policy: Policy, report: Report, today: date) -> dict[str, list[str]]:
+def fixable(
+    files: Mapping[str, bytes], policy: Policy, report: Report, today: date, read: Reader | None = None
+) -> dict[str, list[str]]:
     """The workflows `parity-bot fix` would change, with the jobs that would gain legs."""
     return {
         item.path: [job.job_id for job in item.jobs if job.fixed]
-        for item in plan(decoded(files), policy, today, report)
+        for item in plan(decoded(files), policy, today, report, read=read)
         if item.fixed_source != item.source
     }

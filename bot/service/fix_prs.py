@@ -16,10 +16,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from bot.core.fixes import FilePlan
 from bot.render import fix_pr
 from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.commands import answered, reply
+from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import Repo
 from bot.service.github import Api, Rejected
 from bot.service.logs import log
@@ -59,7 +61,11 @@ async def run(api: Api, store: Store, payload: dict[str, Any]) -> Outcome:
     branch = branch_for(path)
     pulls = await api.request(rest.PULLS, repo=repo, params={"head": f"{owner}:{branch}", "state": "open"})
     pull = pulls[0] if isinstance(pulls, list) and pulls else None
-    item, report = await isolation.analyse(isolation.plan_fix, files, policy, path, date.today())
+
+    async def judge(delegated: Delegated) -> tuple[tuple[FilePlan | None, dict[str, Any]], list[str]]:
+        return await isolation.analyse(isolation.plan_fix, files, policy, path, date.today(), delegated)
+
+    item, report = await judged_reading(api, repo, head, judge)  # as a scan reads it
     if item is None or item.fixed_source == item.source:
         if pull is None:
             return Outcome("not-fixable")

@@ -286,15 +286,28 @@ def judge_pull_request(
 
 
 def judge_repository(
-    files: Mapping[str, bytes], policy: Policy, want_fixable: bool, today: date
-) -> tuple[Report, dict[str, list[str]]]:
-    report = judge(files, policy)
-    return report, fixable(files, policy, report, today) if want_fixable else {}
+    files: Mapping[str, bytes],
+    policy: Policy,
+    want_fixable: bool,
+    today: date,
+    delegated: Mapping[str, str | None] | None = None,
+) -> tuple[tuple[Report, dict[str, list[str]]], list[str]]:
+    """A repository's judgement (and its fixable jobs), read with the repository files
+    fetched so far, and the files it asked for that were not among them."""
+    read = Gathered(delegated)
+    report = judge(files, policy, read)
+    found = fixable(files, policy, report, today, read) if want_fixable else {}
+    return (report, found), read.missing
 
 
 def plan_fix(
-    files: Mapping[str, bytes], policy: Policy, path: str, today: date
-) -> tuple[FilePlan | None, dict[str, Any]]:
-    report = judge(files, policy)
-    plans = plan(decoded(files), policy, today, report)
-    return next((item for item in plans if item.path == path), None), report.as_json()
+    files: Mapping[str, bytes],
+    policy: Policy,
+    path: str,
+    today: date,
+    delegated: Mapping[str, str | None] | None = None,
+) -> tuple[tuple[FilePlan | None, dict[str, Any]], list[str]]:
+    read = Gathered(delegated)
+    report = judge(files, policy, read)
+    plans = plan(decoded(files), policy, today, report, read=read)
+    return (next((item for item in plans if item.path == path), None), report.as_json()), read.missing

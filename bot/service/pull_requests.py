@@ -16,7 +16,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot.core.config import ConfigError
-from bot.core.delegates import MAX_DELEGATE_BYTES, MAX_REMOTE_READS
 from bot.core.edits import Edit, apply, unified_diff
 from bot.core.limits import (
     ANNOTATIONS_PER_CALL,
@@ -30,6 +29,7 @@ from bot.render import check_run, review
 from bot.render.safe import code
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
+from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import PullRequestCheck
 from bot.service.github import FILE_READ_BYTES, Api, GitHubError, Rejected
 from bot.service.logs import log
@@ -205,19 +205,20 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     await _add_called(api, check, contents)
     # Judging and fixing read what the pull request wrote: in a worker process (CPU work
     # off the event loop, and a crash or a limit there ends this check, not the service).
-    # A step that hands its work to the repository's own files (a script, a Makefile, a
-    # composite action) is read through them: the files the first judgement asked for are
-    # fetched at the same commit (MAX_REMOTE_READS at most) and the workflows judged again.
+    # A step that hands its work to the repository's own files is read through them, at
+    # the pull request's head (delegated.py).
     hunks = {path: str(item.get("patch") or "") for path, item in changed.items()}
-    delegated: dict[str, str | None] = {}
+
+    async def judge(delegated: Delegated) -> tuple[tuple[isolation.Judged, review.Suggestions], list[str]]:
+        judged, reviewed, wanted = await isolation.analyse(
+            isolation.judge_pull_request, contents, hunks, policy, date.today(), delegated, set(changed)
+        )
+        return (judged, reviewed), wanted
+
     try:
-        for _ in range(2):
-            judged, (suggestions, patches, notes, sources), wanted = await isolation.analyse(
-                isolation.judge_pull_request, contents, hunks, policy, date.today(), delegated, set(changed)
-            )
-            fetched = await _fetch_delegates(api, check, wanted, delegated)
-            if not fetched:
-                break
+        judged, (suggestions, patches, notes, sources) = await judged_reading(
+            api, repo.full_name, check.head_sha, judge
+        )
     except isolation.AnalysisFailed as exc:
         log(logger, logging.WARNING, "analysis failed", repo=repo.full_name, pr=check.number, why=str(exc))
         await run_.complete("failure", "parity-bot could not analyse this pull request", exc.describe() + ".")
@@ -249,21 +250,6 @@ async def _judge(api: Api, check: PullRequestCheck, run_: CheckRun) -> None:
     )
     if shown_now and not await _review(api, check, shown_now, len(held_back), len(patches) - len(held_back)):
         await run_.add_text(check_run.patch_text(_as_patches(shown_now, sources)) or "")
-
-
-async def _fetch_delegates(
-    api: Api, check: PullRequestCheck, wanted: list[str], delegated: dict[str, str | None]
-) -> int:
-    """Fetch the repository files a judgement asked for (an absent one is remembered as
-    None, so it is asked for once); how many new ones were read."""
-    room = MAX_REMOTE_READS - len(delegated)
-    new = [path for path in wanted if path not in delegated][: max(0, room)]
-    for path in new:
-        data = await api.file(check.repo.owner, check.repo.name, path, ref=check.head_sha)
-        delegated[path] = (
-            data[:MAX_DELEGATE_BYTES].decode("utf-8", errors="replace") if data is not None else None
-        )
-    return sum(1 for path in new if delegated[path] is not None)
 
 
 async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, bytes]) -> None:

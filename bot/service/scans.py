@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from bot.core.analysis import Report
 from bot.core.config import CONFIG_PATHS, ConfigError, Policy, both_configs
 from bot.core.scans import (
     FAILED,
@@ -36,6 +37,7 @@ from bot.core.scans import (
 )
 from bot.service import isolation, rest
 from bot.service.config_source import policy_from_text
+from bot.service.delegated import Delegated, judged_reading
 from bot.service.github import Api, GitHubError, RateLimited, Rejected
 from bot.service.logs import log
 from bot.service.queue import Queue
@@ -251,14 +253,15 @@ async def _scan(
     files = await _files(api, store, installation, repo, files_sha)
     # Judging 50 files takes a tenth of a second, on files anyone with push access wrote:
     # in a worker process, so the event loop keeps moving and a crash ends only this scan.
-    try:
-        report, found = await isolation.analyse(
-            isolation.judge_repository,
-            files,
-            policy,
-            policy.dashboard or policy.fix_prs == "auto",
-            date.today(),
+    want_fixable = policy.dashboard or policy.fix_prs == "auto"
+
+    async def judge(delegated: Delegated) -> tuple[tuple[Report, dict[str, list[str]]], list[str]]:
+        return await isolation.analyse(
+            isolation.judge_repository, files, policy, want_fixable, date.today(), delegated
         )
+
+    try:  # read through the files its steps hand work to, at the scanned commit
+        report, found = await judged_reading(api, repo, commit or branch, judge)
     except isolation.AnalysisFailed as exc:
         return await _failed(store, round_id, installation, repo, last, exc.describe())
     scan = summarize(installation, repo, report, time.time(), commit)
