@@ -1265,3 +1265,22 @@ def test_a_make_goal_no_rule_reads_builds_only_when_nothing_else_is_known(script
     source += textwrap.indent(script, " " * 10) + "\n"
     job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
     assert job.purpose.name == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a build known only by its name, then static checks: the build serves the checks
+        ("spin build -j2\npython tools/check_installed_files.py\nninja -C build -t missingdeps", "lint"),
+        # a build any rule reads for what it is still makes the job a build
+        ("cargo build --workspace\ncargo clippy -- -D warnings", "build"),
+        # publishing by a flag, unless it is a dry run
+        ("make assets\n./scripts/ui_release.sh --publish", "publish"),
+        ("cargo build\n./scripts/ui_release.sh --publish dry-run", "build"),
+    ],
+)
+def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str, purpose: str):
+    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
+    source += textwrap.indent(script, " " * 10) + "\n"
+    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
+    assert job.purpose.name == purpose

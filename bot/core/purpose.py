@@ -363,6 +363,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcargo publish\b",
         r"^(npx|pnpx|bunx|pnpm dlx|yarn dlx) (--yes |-y )?[\w@/.-]+ publish\b",
         r"\bgh release (create|upload|edit)\b",
+        # `./scripts/ui_release.sh --publish`, `electron-builder --publish always` (not a dry run)
+        (r"\s--publish(?=\s*$|\s+(?!dry)|=(?!dry))", NAMED),
         r"\bdocker (image )?push\b",
         r"\bpodman push\b",
         # a make target named for publishing (`make upload-android`); its recipe decides when read
@@ -592,7 +594,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"(^|\s)g?make(\s+(-\S+|\w+=\S*))*\s*$",
         (r"(^|\s)g?make\b.*\s(all|build|install|release|debug|lib\w*|dist|package|ext)(?![\w-])", NAMED),
         r"\bcmake\b",
-        r"\bninja\b",
+        r"\bninja\b(?!.*\s-t\s)",  # `ninja -t missingdeps` runs a tool on the build graph
         r"\bmeson (setup|compile|install)\b",
         r"(^|\s)\./configure\b",
         (rf"\b{_PYTHON_M} build\b", PYTHON_PACKAGE),
@@ -1821,6 +1823,10 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     # (a web UI); tests above still count. A wasm toolchain beside a native build does not.
     if X86_SPECIFIC in by_purpose and not any(item.tag == HOST_TARGET for item in by_purpose.get(BUILD, ())):
         return pick(X86_SPECIFIC)
+    if BUILD in by_purpose and LINT in by_purpose and all(item.tag in _BY_NAME for item in by_purpose[BUILD]):
+        # `spin build` or `make build-dev`, then static checks: a build known only by its
+        # name is there for the checks to import
+        return pick(LINT)
     if BUILD in by_purpose:
         return pick(BUILD)
     if OTHER_TARGET in by_purpose:
