@@ -748,3 +748,22 @@ def test_an_include_entry_that_github_would_merge_into_existing_legs_is_refused_
         "into the existing legs with os: linux (an include entry extends every combination whose values it "
         "matches)"
     )
+
+
+def test_an_include_entry_twins_the_entry_with_its_own_values_not_a_longer_one() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          test:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              fail-fast: false
+              matrix:
+                include:
+                  - {os: ubuntu-22.04, rustc: stable, extra_args: --features=dist-server}
+                  - {os: ubuntu-22.04, rustc: stable}
+            steps:
+              - run: cargo test --locked ${{ matrix.extra_args }}
+        """)
+    assert item.jobs[0].fixed, item.jobs[0].reason
+    assert "- {os: ubuntu-22.04-arm, rustc: stable}\n" in fixed

@@ -1284,3 +1284,22 @@ def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str
     source += textwrap.indent(script, " " * 10) + "\n"
     job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
     assert job.purpose.name == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a tree configured for another arch: what is tested in it is that arch's
+        ("cmake -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake .\ncmake --build .\nctest", "cross"),
+        # unless the tests run under user-mode QEMU, which the legs read as an emulated test
+        (
+            "cmake -B build -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc\ncmake --build build\nqemu-aarch64 build/t",
+            "test",
+        ),
+    ],
+)
+def test_tests_in_a_tree_configured_for_another_arch(script: str, purpose: str):
+    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
+    source += textwrap.indent(script, " " * 10) + "\n"
+    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
+    assert job.purpose.name == purpose

@@ -31,6 +31,7 @@ from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
 from bot.core.config import Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
+from bot.core.emulation import step_condition
 from bot.core.expressions import has_expression, render_text, to_string
 from bot.core.findings import NOTE, SEVERITIES, refusal
 from bot.core.legs import Leg
@@ -431,7 +432,10 @@ def _pythons_without_arm64(before: JobReport, after: JobReport) -> list[str]:
         if leg.os != runners.LINUX:
             continue
         for step in after.job.steps:
-            if (step.uses or "").startswith("actions/setup-python"):
+            # only where the step runs: `if: matrix.language == 'python'`
+            if (step.uses or "").startswith("actions/setup-python") and step_condition(
+                step, leg.contexts
+            ) is not False:
                 version = render_text(step.with_.get("python-version"), leg.contexts)
                 found.update(runners.pythons_without_linux_arm64(version))
     return sorted(found)

@@ -131,9 +131,12 @@ def twins(before: JobReport, after: JobReport) -> list[tuple[Leg, Leg]]:
     pairs: list[tuple[Leg, Leg]] = []
     for leg in new_legs(before, after):
 
-        def likeness(item: Leg, leg: Leg = leg) -> tuple[bool, bool, int]:
+        def likeness(item: Leg, leg: Leg = leg) -> tuple[bool, bool, int, int]:
             moved = [arm64_twin(label) for label in item.runner]
-            return item.os == leg.os, moved == list(leg.runner), len(_flat(item.matrix) & _flat(leg.matrix))
+            mine, theirs = _flat(leg.matrix), _flat(item.matrix)
+            # most values shared, then fewest values either has alone (`{rustc: stable}`
+            # twins the entry without `extra_args`, not the one with it)
+            return item.os == leg.os, moved == list(leg.runner), len(mine & theirs), -len(mine ^ theirs)
 
         twin = max(old, key=likeness, default=None)
         if twin is not None:

@@ -129,6 +129,7 @@ NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs wh
 GUESSED = "guessed"  # make's default work for a goal no rule and no Makefile explains: only alone
 _BY_NAME = (NAMED, GUESSED)  # what the delegate it names decides instead, when it can be read
 CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
+QEMU_RUN = "qemu-run"  # runs a program under user-mode QEMU: an emulated test of that arch
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
@@ -533,7 +534,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bctest\b",
         (r"\bmake\b.*(?<![\w-])(check|([\w]+[-_])?tests?([-_][\w-]+)?)(?![\w-])", NAMED),
         # a program run under user-mode QEMU (`qemu-aarch64 build/run_tests`)
-        r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S",
+        (r"^qemu-(?!img\b|system\b|user\b)[a-z0-9_]+(-static)?\s+\S", QEMU_RUN),
         # the project's freshly built program: `./uv run …`, `build/release/duckdb -c …`,
         # `target/release/rg --version` (a script or a configure step is read by its own rule)
         r"^\./(?!(configure|autogen|bootstrap|buildconf|gradlew|mvnw|config|deploy|release|publish|upload|install|"
@@ -1380,7 +1381,7 @@ def _script_evidence_of(
                 # (x86 by an ABI or a triple, not by an instruction-set option: tests still run)
                 abi = named[0] != X86_SPECIFIC or not named[1].startswith("-") or named[1] in X86_ABI_FLAGS
                 if (
-                    (purpose in _TARGETING or named[0] == OTHER)
+                    (purpose in (*_TARGETING, CROSS) or named[0] == OTHER)
                     and abi
                     and _compile(_CONFIGURE_SOURCE).search(command)
                 ):
@@ -1798,7 +1799,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(CROSS, (*cross, *by_purpose.get(TEST, by_purpose.get(BUILD, []))), frozenset(targets))
     built_for = targets & set(_TARGETING)
     configured = [item for item in evidence if item.tag == CONFIGURES]
-    if configured and not any(item.tag in (HOST_TARGET, NATIVE_TREE) for item in evidence):
+    if configured and not any(item.tag in (HOST_TARGET, NATIVE_TREE, QEMU_RUN) for item in evidence):
         # `cmake -DCMAKE_SYSTEM_NAME=Android`, `./configure --host=m68k-amigaos`: the builds
         # and tests that follow in the same tree are for that platform.
         return Purpose(
