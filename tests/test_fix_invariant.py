@@ -767,3 +767,26 @@ def test_an_include_entry_twins_the_entry_with_its_own_values_not_a_longer_one()
         """)
     assert item.jobs[0].fixed, item.jobs[0].reason
     assert "- {os: ubuntu-22.04-arm, rustc: stable}\n" in fixed
+
+
+def test_no_leg_is_added_that_would_fetch_an_x86_64_build() -> None:
+    source = """\
+        on: push
+        jobs:
+          bench:
+            runs-on: ubuntu-latest
+            steps:
+              - name: Install IPFS
+                run: |
+                  wget https://dist.ipfs.tech/kubo/v0.18.1/kubo_v0.18.1_linux-amd64.tar.gz
+                  tar xzf kubo_v0.18.1_linux-amd64.tar.gz && sudo ./kubo/install.sh
+              - run: pytest tests/bench
+        """
+    fixed, item = fix_one(source)
+    assert not item.jobs[0].fixed and fixed == textwrap.dedent(source)
+    assert item.jobs[0].reason.startswith(
+        "step 'Install IPFS' (line 6) fetches an x86-64 build (https://dist.ipfs.tech/kubo/v0.18.1/"
+    )
+    # a download the project makes follow the arch is fine, and so is one it gates on the arch
+    arch_aware = source.replace("linux-amd64", "linux-${{ runner.arch == 'ARM64' && 'arm64' || 'amd64' }}")
+    assert fix_one(arch_aware)[1].jobs[0].fixed

@@ -1293,7 +1293,8 @@ def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str
         ("cmake -DCMAKE_TOOLCHAIN_FILE=cmake/toolchain-aarch64.cmake .\ncmake --build .\nctest", "cross"),
         # unless the tests run under user-mode QEMU, which the legs read as an emulated test
         (
-            "cmake -B build -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc\ncmake --build build\nqemu-aarch64 build/t",
+            "cmake -B build -DCMAKE_C_COMPILER=aarch64-linux-gnu-gcc\ncmake --build build\n"
+            "qemu-aarch64 build/t",
             "test",
         ),
     ],

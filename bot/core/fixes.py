@@ -313,6 +313,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
             continue
         try:
             candidate, after = _align_steps(path, candidate, job_id, before, after, policy, reanalyze, notes)
+            _refuse_x86_artefacts(before, after)
         except Unfixable as exc:
             reasons.append(str(exc))
             continue
@@ -377,6 +378,31 @@ def _align_steps(
         "which would otherwise run differently from their amd64 twins; each reads as before on every old leg"
     )
     return fixed, report
+
+
+# A download in a step: a URL, or a package or archive named on the command line.
+_ARTEFACT = re.compile(
+    r"https?://[^\s'\"<>)]+|[^\s'\"/=]+\.(?:deb|rpm|apk|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|AppImage)\b"
+)
+
+
+def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
+    """A fix stands on its own: no new leg runs a step that fetches an x86-64 build of
+    something (`cross-x86_64-unknown-linux-musl.tar.gz`, an amd64 .deb), whatever the
+    judgement made of the job; a step the project gates on the arch is its own choice."""
+    for leg, _ in invariant.twins(before, after):
+        for step, original in zip(after.job.steps, before.job.steps, strict=False):
+            if step_condition(step, leg.contexts) is False or invariant.tests_arch(step):
+                continue
+            texts = [step.run, *step.with_.values()] if step.run else list(step.with_.values())
+            for text in texts:
+                for artefact in _ARTEFACT.findall(render_text(text, leg.contexts) if text is not None else ""):
+                    if runners.names_amd64(artefact):
+                        raise Unfixable(
+                            f"step '{_step_title(step)}' (line {original.line}) fetches an x86-64 build "
+                            f"({artefact[-80:]}), which the arm64 legs cannot run; make it follow the arch "
+                            "(`${{ runner.arch }}`) first"
+                        )
 
 
 def _gap_node(gap: invariant.StepGap) -> Node | None:

@@ -188,7 +188,7 @@ def step_gaps(before: JobReport, after: JobReport) -> list[StepGap]:
             runs = step_condition(step, leg.contexts) is not False
             ran = step_condition(original, twin.contexts) is not False
             if runs != ran:
-                if _tests_arch(original):
+                if tests_arch(original):
                     continue
                 what = "runs" if runs else "skips"
             elif not runs:
@@ -214,7 +214,7 @@ def step_gaps(before: JobReport, after: JobReport) -> list[StepGap]:
 _ARCH_TEST = re.compile(r"\brunner\.arch\b|\bmatrix\.[\w.-]*\barch\w*\b", re.IGNORECASE)
 
 
-def _tests_arch(step: Step) -> bool:
+def tests_arch(step: Step) -> bool:
     return isinstance(step.if_, str) and _ARCH_TEST.search(step.if_) is not None
 
 
