@@ -67,11 +67,16 @@ class Recorded:
     status: int = 0
 
 
+HOLD_SECONDS = 60.0  # a held answer is sent after this even if the test never releases it
+
+
 @dataclass
 class Fault:
     """Answer matching requests with `status` after `delay` seconds, `times` times.
 
     `status=0` only delays: the request is then answered normally (a slow GitHub).
+    `hold`: the request takes effect at once but is answered only when the event is set
+    (GitHub did it; its answer is late), so a test can act in between.
     """
 
     method: str
@@ -83,6 +88,7 @@ class Fault:
     body: Any = None
     every: int = 1  # only every n-th matching request (1: each)
     seen: int = 0
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -401,6 +407,10 @@ class FakeGitHub:
             response = self._route(request.method, path, record)
         except _Error as error:
             response = JSONResponse(error.body, status_code=error.status)
+        if fault is not None and fault.hold is not None:
+            deadline = time.time() + HOLD_SECONDS
+            while not fault.hold.is_set() and time.time() < deadline:
+                await asyncio.sleep(0.01)
         response = self._shaped(request.method, path, response)
         etag = response.headers.get("etag")
         if etag is not None and record.headers.get("if-none-match") == etag:

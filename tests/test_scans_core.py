@@ -29,7 +29,7 @@ from bot.core.scans import (
     workflow_entries,
 )
 from bot.render import org_report
-from bot.service.store import RepoState, Store
+from bot.service.store import Dashboard, RepoState, Store
 from tests.conftest import CORPUS, read_folder
 from tests.test_queue import _drop, _pg_database
 
@@ -321,3 +321,21 @@ def test_fix_requests_pick_the_fixable_workflows_by_path_or_name() -> None:
         == [".github/workflows/ci.yml"]
     )
     assert scan.fixable_paths("lint.yml") == []
+
+
+async def test_a_dashboard_row_written_meanwhile_is_not_overwritten(store_url: str) -> None:
+    """A scan records the dashboard it created only if no row came first (its issue's events
+    run under another queue key), and writing the body keeps a close recorded meanwhile."""
+    store = await _opened(store_url)
+    try:
+        await store.save_dashboard(1, "o/a", Dashboard(7, False, None))  # closed, before the scan recorded
+        kept = await store.record_dashboard(1, "o/a", Dashboard(7, True, "d1"))
+        assert kept == Dashboard(7, False, None)
+        assert await store.record_dashboard(1, "o/b", Dashboard(3, True, "d1")) == Dashboard(3, True, "d1")
+        await store.save_dashboard(1, "o/b", Dashboard(3, False, None))  # closed while the body is written
+        await store.dashboard_written("o/b", 3, "d2")
+        assert await store.dashboard("o/b") == Dashboard(3, False, "d2")
+        await store.dashboard_written("o/b", 4, "d3")  # another issue's digest: not this row's
+        assert await store.dashboard("o/b") == Dashboard(3, False, "d2")
+    finally:
+        await store.close()

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -82,7 +83,9 @@ def issue_event(
     payload = for_repo("issues.edited", repo)
     payload["action"] = action
     issue = repo.issues[number]
-    payload["issue"].update({"number": number, "body": issue["body"], "state": issue["state"]})
+    payload["issue"].update(
+        {"number": number, "body": issue["body"], "state": issue["state"], "user": issue["user"]}
+    )
     payload["changes"] = {"body": {"from": before}} if before is not None else {}
     payload["sender"] = {"login": sender, "type": "User"}
     payload["issue"]["updated_at"] = moment()
@@ -246,6 +249,126 @@ def test_dashboard_ticks_and_fix_pull_requests(tmp_path: Path, github: FakeGitHu
         service.stop()
     assert all(fault.times == 0 for fault in github.faults)
     assert len([i for i in app.issues.values() if render.MARKER in i["body"]]) == 1
+
+
+TICK = f"Open a pull request that adds the arm64 legs to `{WORKFLOW}`"
+
+
+def ticked(body: str) -> str:
+    return body.replace(f"- [ ] {TICK}", f"- [x] {TICK}")
+
+
+def finished_jobs(service: Service, event: str) -> int:
+    import sqlite3
+
+    db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    try:
+        done = db.execute("SELECT COUNT(*) FROM jobs WHERE event = ? AND state = 'done'", (event,))
+        return int(done.fetchone()[0])
+    finally:
+        db.close()
+
+
+def dashboard_rows(service: Service) -> list[tuple[str, int, int]]:
+    import sqlite3
+
+    db = sqlite3.connect(service.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    try:
+        return [
+            (str(r[0]), int(r[1]), int(r[2])) for r in db.execute("SELECT repo, issue, open FROM dashboards")
+        ]
+    finally:
+        db.close()
+
+
+def test_an_edit_between_creating_the_dashboard_and_recording_it_is_not_lost(
+    tmp_path: Path, github: FakeGitHub
+) -> None:
+    """GitHub has made the dashboard issue but the service has not heard back yet, so it has
+    no row for it: a reader's tick then is reverted all the same (the issue is the App's and
+    carries the marker), while the same tick on someone else's issue with a copied marker is
+    left alone."""
+    repos = organisation(github)
+    app = repos["app"]
+    answered = threading.Event()
+    github.faults.append(Fault("POST", rf"/repos/{ORG}/app/issues$", status=0, hold=answered))
+    service = Service(tmp_path, github, GITHUB_TIMEOUT="60").start()
+    try:
+        service.deliver("installation", installed(repos))
+        issue = wait_until(lambda: next(iter(app.issues.values()), None), 60, "the dashboard")
+        number = issue["number"]
+        before = issue["body"]
+        assert render.MARKER in before and WORKFLOW in render.boxes(before)
+
+        # Someone else's issue with the dashboard's text: not ours, whatever it says.
+        forged = app.next_number()
+        app.issues[forged] = {
+            **issue,
+            "number": forged,
+            "body": ticked(before),
+            "user": {"login": "visitor", "type": "User"},
+        }
+        service.deliver("issues", issue_event(app, forged, "edited", "visitor", before))
+        # The dashboard ticked by a reader while its creation is still unanswered.
+        issue["body"] = ticked(before)
+        assert render.newly_ticked(before, issue["body"]) == [WORKFLOW]
+        service.deliver("issues", issue_event(app, number, "edited", "visitor", before))
+        wait_until(lambda: finished_jobs(service, "issues") == 2, 60, "the edits to be handled")
+        assert not dashboard_rows(service)  # the edits came in the window, not after it
+
+        answered.set()
+        wait_until(lambda: dashboard_rows(service), 60, "the dashboard to be recorded")
+        wait_until(
+            lambda: not render.boxes(app.issues[number]["body"])[WORKFLOW], 30, "the tick to be reverted"
+        )
+        wait_until(
+            lambda: any(
+                "write access" in c["body"] for c in github.issue_comments if c["issue_number"] == number
+            ),
+            30,
+            "the reply",
+        )
+        wait_until(lambda: service_idle(service), 30, "the queue to drain")
+    finally:
+        answered.set()
+        service.stop()
+    assert dashboard_rows(service) == [(f"{ORG}/app", number, 1)]
+    assert render.boxes(app.issues[forged]["body"])[WORKFLOW]  # left as its author made it
+    assert not any(c["issue_number"] == forged for c in github.issue_comments)
+    assert not github.calls("PATCH", rf"/issues/{forged}$")
+    assert not pulls(app)
+
+
+def test_a_dashboard_closed_before_it_is_recorded_stays_off(tmp_path: Path, github: FakeGitHub) -> None:
+    """The dashboard closed while its creation is unanswered: recording the creation does not
+    turn it back on, and later scans leave it alone."""
+    repos = organisation(github)
+    app = repos["app"]
+    answered = threading.Event()
+    github.faults.append(Fault("POST", rf"/repos/{ORG}/app/issues$", status=0, hold=answered))
+    service = Service(tmp_path, github, GITHUB_TIMEOUT="60").start()
+    try:
+        service.deliver("installation", installed(repos))
+        issue = wait_until(lambda: next(iter(app.issues.values()), None), 60, "the dashboard")
+        number = issue["number"]
+        issue["state"] = "closed"
+        service.deliver("issues", issue_event(app, number, "closed", "maintainer"))
+        wait_until(lambda: finished_jobs(service, "issues") == 1, 60, "the close to be handled")
+        answered.set()
+        wait_until(
+            lambda: dashboard_rows(service) and service_idle(service), 60, "the dashboard to be recorded"
+        )
+        assert dashboard_rows(service) == [(f"{ORG}/app", number, 0)]
+        path = ".github/workflows/lint.yml"
+        app.files["main"][path] = app.files["main"][path] + b"# touched\n"
+        service.deliver("push", push_event(app, [path]))
+        wait_until(lambda: scans_of(service) >= 2 and service_idle(service), 60, "the scan")
+    finally:
+        answered.set()
+        service.stop()
+    assert dashboard_rows(service) == [(f"{ORG}/app", number, 0)]
+    assert not github.calls("PATCH", rf"/issues/{number}$")
+    assert len(app.issues) == 1
 
 
 def service_idle(service: Service) -> bool:

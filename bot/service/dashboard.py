@@ -47,21 +47,22 @@ async def refresh(
     digest = hashlib.sha256(text.encode()).hexdigest()
     state = await store.dashboard(repo)
     if state is None:
+        # Recorded only if no row came first: the issue's own events run under its key, not
+        # the scan's, and one may be handled before GitHub answers the creation (on_issue).
         state = await _find(api, repo, await app_login())
         if state is None:
             created = await api.request(
                 rest.CREATE_ISSUE, repo=repo, json={"title": render.TITLE, "body": text}
             )
             state = Dashboard(int(created["number"]), True, digest)
-            await store.save_dashboard(scan.installation, repo, state)
+            state = await store.record_dashboard(scan.installation, repo, state)
             log(logger, logging.INFO, "dashboard created", repo=repo, issue=state.issue)
-            return state.issue
-        await store.save_dashboard(scan.installation, repo, state)
+            return state.issue if state.open else None
+        state = await store.record_dashboard(scan.installation, repo, state)
     if not state.open or state.body_sha == digest:
         return state.issue if state.open else None
     await api.request(rest.UPDATE_ISSUE, json={"body": text}, repo=repo, issue_number=state.issue)
-    state.body_sha = digest
-    await store.save_dashboard(scan.installation, repo, state)
+    await store.dashboard_written(repo, state.issue, digest)
     return state.issue
 
 
@@ -72,6 +73,13 @@ async def _find(api: Api, repo: str, login: str) -> Dashboard | None:
     return Dashboard(int(issue["number"]), issue.get("state") == "open", None) if issue else None
 
 
+async def _unrecorded(api: Api, issue: dict[str, Any]) -> bool:
+    """Whether `issue`, not recorded as a dashboard, is one: the App wrote it, with the marker."""
+    return (
+        "pull_request" not in issue and render.MARKER in str(issue.get("body") or "") and await api.wrote(issue)
+    )
+
+
 async def on_issue(
     api: Api,
     store: Store,
@@ -80,10 +88,19 @@ async def on_issue(
     payload: dict[str, Any],
     request_fix: Callable[[str], Awaitable[None]],
 ) -> None:
-    """`issues` closed, reopened or edited: only our dashboard's events matter."""
+    """`issues` closed, reopened or edited: only our dashboard's events matter.
+
+    With no dashboard recorded, the App's own issue carrying the marker is one all the same:
+    the scan that creates it records it only once GitHub has answered, under the scan's
+    queue key, so its first events can be handled before (or its row was lost). Anyone can
+    copy the marker; only GitHub sets the author.
+    """
     issue = payload.get("issue") or {}
+    number = int(issue.get("number") or 0)
     state = await store.dashboard(repo)
-    if state is None or int(issue.get("number") or 0) != state.issue:
+    if state is None and await _unrecorded(api, issue):
+        state = Dashboard(number, issue.get("state") != "closed", None)
+    if state is None or number != state.issue:
         return
     action = payload.get("action")
     if action in ("closed", "reopened"):

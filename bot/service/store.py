@@ -678,6 +678,27 @@ class Store:
             dashboard.body_sha,
         )
 
+    async def record_dashboard(self, installation: int, repo: str, dashboard: Dashboard) -> Dashboard:
+        """Record a dashboard just created or found, unless a row came first: an `issues`
+        event handled meanwhile (another queue key) knows better, say that it was closed.
+        What is stored, either way."""
+        await self.db.execute(
+            "INSERT INTO dashboards (repo, installation, issue, open, body_sha) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (repo) DO NOTHING",
+            repo,
+            installation,
+            dashboard.issue,
+            dashboard.open,
+            dashboard.body_sha,
+        )
+        return await self.dashboard(repo) or dashboard
+
+    async def dashboard_written(self, repo: str, issue: int, body_sha: str) -> None:
+        """The body just written: only its digest, so a close handled meanwhile stays."""
+        await self.db.execute(
+            "UPDATE dashboards SET body_sha = ? WHERE repo = ? AND issue = ?", body_sha, repo, issue
+        )
+
     async def save_fix_pr(self, installation: int, repo: str, path: str, number: int, state: str) -> None:
         await self.db.execute(
             "INSERT INTO fix_prs (repo, path, installation, number, state) VALUES (?, ?, ?, ?, ?) "
