@@ -438,9 +438,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the GitHub App (webhooks, queue, workers)",
         description="Run the GitHub App service. Settings come from the environment and .env "
         "(APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH, WEBHOOK_SECRET, GITHUB_API_URL, "
-        "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT; ENV_FILE names "
-        "another .env); without app credentials it starts in setup mode and registers the "
-        "App from the packaged manifest (APP_MANIFEST: another file).",
+        "DATABASE_URL, HOST, PORT, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT, METRICS_TOKEN …: the "
+        "README's settings table lists them all; ENV_FILE names another .env); without app "
+        "credentials it starts in setup mode and registers the App from the packaged manifest "
+        "(APP_MANIFEST: another file).",
     )
     serve.set_defaults(func=cmd_serve)
 

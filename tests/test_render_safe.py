@@ -148,7 +148,9 @@ def test_the_dashboard_shows_hostile_job_names_and_paths_inertly() -> None:
 def test_a_fix_pull_request_body_shows_job_names_inertly() -> None:
     from bot.core.fixes import FilePlan, JobFix
 
-    job = JobFix("t` @octo-org/maintainers", 3, "amd64-only", False, "<img src=x> www.evil.example", ["#12"])
+    job = JobFix(
+        "t` @octo-org/maintainers", 3, "amd64-only", False, "<img src=x> www.evil.example", "error", ["#12"]
+    )
     plan = FilePlan(".github/workflows/ci.yml", "", "", [job])
     found = live(fix_pr.body(plan, None))
     assert found.mentions == [] and found.autolinks == [] and "img" not in found.tags

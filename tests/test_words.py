@@ -104,7 +104,7 @@ def _one_of_everything() -> list[str]:
         text.render(report),
         markdown.render(report),
         check_run.title(report, Policy()),
-        check_run.summary(report, 1, 1, ["a note"]),
+        check_run.summary_of(markdown.render(report), 1, 1, ["a note"]),
         dashboard.body(
             as_json,
             {".github/workflows/ci.yml": ["test"]},

@@ -2,10 +2,11 @@
 change nothing that already runs.
 
 Each strategy rewrites the file's text through an `Editor`; the analyzer checks the result.
-A candidate counts only when the job comes out `parity` and `invariant.changes` finds every
-existing leg unchanged (values, runner, container, steps, check name, artifact names); a
-candidate that only renames checks becomes a patch to apply by hand. Of the rest, the one
-under which the arm64 legs skip the fewest steps wins, then the smallest. The jobs of a file
+A candidate counts only when the job comes out `parity`, `invariant.changes` finds every
+existing leg unchanged (values, runner, container, steps, check name, artifact names), and
+each new leg runs the steps its twin runs (`invariant.step_gaps`, after comparisons on a
+changed value are widened); a candidate that only renames checks becomes a patch to apply by
+hand. Of the rest, the smallest wins. The jobs of a file
 are fixed one after another on the evolving text; the file's `Edit`s are then the line diff
 between the original and the final text, so what a user sees is exactly what changes.
 
@@ -73,8 +74,8 @@ class JobFix:
     status: str
     fixed: bool
     reason: str
+    severity: str  # of the job's worst finding before the fix: whether it fails the run unfixed
     notes: list[str] = field(default_factory=list)
-    severity: str = NOTE  # of the job's worst finding: whether an unfixed job fails the run
     edits: list[Edit] = field(default_factory=list)
     patch: str = ""  # a fix that renames checks, to apply by hand
 
@@ -156,9 +157,7 @@ def plan(
             # the one judgement `check` reports with the gap (findings.refusal)
             refused = refusal(job.job, job.legs, job.verdict)
             if refused is not None:
-                outcomes.append(
-                    JobFix(job.job.id, job.job.line, job.status, False, refused, severity=_worst(job))
-                )
+                outcomes.append(_refused(job, refused))
                 continue
             try:
                 text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
@@ -170,16 +169,14 @@ def plan(
                         job.status,
                         False,
                         str(exc),
+                        _worst(job),
                         _arch_specific(job),
                         patch=_renaming_patch(workflow.path, source, job, policy, reanalyze) or exc.patch,
-                        severity=_worst(job),
                     )
                 )
                 continue
             except Unfixable as exc:
-                outcomes.append(
-                    JobFix(job.job.id, job.job.line, job.status, False, str(exc), severity=_worst(job))
-                )
+                outcomes.append(_refused(job, str(exc)))
                 continue
             outcomes.append(
                 JobFix(
@@ -188,6 +185,7 @@ def plan(
                     job.status,
                     True,
                     "gives every amd64 leg an arm64 twin",
+                    _worst(job),  # should the recheck find it unfixed after all
                     notes + _arch_specific(job),
                 )
             )
@@ -394,9 +392,9 @@ def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
         for step, original in zip(after.job.steps, before.job.steps, strict=False):
             if step_condition(step, leg.contexts) is False or invariant.tests_arch(step):
                 continue
-            texts = [step.run, *step.with_.values()] if step.run else list(step.with_.values())
+            texts = [step.run, *step.with_.values(), *step.env.values()]
             for text in texts:
-                for artefact in _ARTEFACT.findall(render_text(text, leg.contexts) if text is not None else ""):
+                for artefact in _ARTEFACT.findall(render_text(text, leg.contexts) if text else ""):
                     if runners.names_amd64(artefact):
                         raise Unfixable(
                             f"step '{_step_title(step)}' (line {original.line}) fetches an x86-64 build "
@@ -1050,7 +1048,7 @@ def _keep_artifact_names(editor: Editor, report: JobReport, condition: str | Non
 
 
 def _refused(report: JobReport, reason: str) -> JobFix:
-    return JobFix(report.job.id, report.job.line, report.status, False, reason, severity=_worst(report))
+    return JobFix(report.job.id, report.job.line, report.status, False, reason, _worst(report))
 
 
 def _worst(report: JobReport) -> str:

@@ -9,7 +9,6 @@ from bot.core.config import Policy
 from bot.core.findings import ERROR, NOTE, WARNING
 from bot.core.limits import CHECK_OUTPUT_MAX_CHARS
 from bot.core.words import count as count_of
-from bot.render import markdown
 from bot.render.safe import fence
 
 CHECK_NAME = "Arch parity"
@@ -59,10 +58,6 @@ def annotations_for(report: Report) -> list[dict[str, Any]]:
             }
         )
     return found
-
-
-def summary(report: Report, suggested: int, unsuggested: int, notes: list[str]) -> str:
-    return summary_of(markdown.render(report), suggested, unsuggested, notes)
 
 
 def summary_of(rendered: str, suggested: int, unsuggested: int, notes: list[str]) -> str:

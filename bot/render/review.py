@@ -23,8 +23,8 @@ REVIEW_MARKER = "<!-- parity-bot:review -->"
 
 
 def comment(path: str, edit: Edit, job_id: str, reason: str, notes: Sequence[str] = ()) -> dict[str, Any]:
-    """A suggestion; `notes` say what to check before committing it (steps that name x86_64,
-    steps that will not run on the arm64 legs)."""
+    """A suggestion; `notes` say what to check before committing it (steps that name x86_64)
+    and every edit beyond the new legs (`fail-fast: false`, a widened comparison)."""
     checks = "".join(f"- {text(note)}\n" for note in notes)
     body = (
         f"{MARKER}\n**parity-bot**: job {code(job_id)} {text(reason)}.\n\n"

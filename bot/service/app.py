@@ -95,7 +95,7 @@ def _reply(status: int, message: str) -> JSONResponse:
 
 
 async def _replayed(store: Store, body: bytes, delivery: str) -> bool:
-    """Whether another delivery id brought this very body in the last hour.
+    """Whether another delivery id brought this very body within REPLAY_WINDOW_SECONDS.
 
     The delivery id is not signed: a captured body with its signature verifies under any
     id. GitHub's own redeliveries (ours, or an operator's in its UI) keep the id and the
@@ -163,10 +163,13 @@ def webhook_endpoint(
         if replays is not None and await _replayed(replays, body, delivery):
             deliveries.labels(event=shown, outcome="replayed").inc()
             log(logger, logging.WARNING, "rejected delivery: a replayed body", event=event, delivery=delivery)
+            # 2xx, not 4xx: GitHub's record of a genuine duplicate (a button clicked twice)
+            # must not look like a missed delivery, which the recovery would send again
+            # until the window passed and it was processed after all
             return _reply(
-                409,
-                "this body was delivered in the last hour under another X-GitHub-Delivery; "
-                "a replay is not processed again",
+                200,
+                f"this body was delivered in the last {REPLAY_WINDOW_SECONDS // 60} minutes under "
+                "another X-GitHub-Delivery; a replay is not processed again",
             )
         stored = await queue.enqueue(delivery, event, key, body.decode())
         if not stored:

@@ -24,11 +24,12 @@ async def judged_reading(
 ) -> T:
     """`judge(delegated)` (its result, and the paths it wanted) until it wants nothing new."""
     delegated: Delegated = {}
-    for attempt in range(JUDGEMENTS):
+    result, wanted = await judge(delegated)
+    for _ in range(JUDGEMENTS - 1):
+        if not await _fetch(api, repo, ref, wanted, delegated):
+            break
         result, wanted = await judge(delegated)
-        if attempt == JUDGEMENTS - 1 or not await _fetch(api, repo, ref, wanted, delegated):
-            return result
-    raise AssertionError("unreachable")
+    return result
 
 
 async def _fetch(api: Api, repo: str, ref: str, wanted: list[str], delegated: Delegated) -> int:

@@ -15,10 +15,12 @@ import logging
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from cachetools import LRUCache, TTLCache
 
+from bot.core.analysis import Report
 from bot.core.config import ConfigError, Policy
 from bot.core.junit import (
     MAX_CASES,
@@ -36,6 +38,7 @@ from bot.core.watchdog import RUNNER_WAIT_MINUTES
 from bot.render import results as render
 from bot.service import isolation, rest
 from bot.service.config_source import load_policy
+from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import Repo
 from bot.service.github import FILE_READ_BYTES, Api, RateLimited, Rejected, Transient
 from bot.service.logs import log
@@ -157,8 +160,15 @@ async def snapshot(
             if data is not None:
                 files[path] = data
                 total += len(data)
-    # Workflows at a pull request's head are the author's: read in a worker process.
-    report = await isolation.analyse(isolation.judge, files, policy)
+
+    # Workflows at a pull request's head are the author's: read in a worker process, through
+    # the files their steps hand work to (delegated.py), as the pull-request check reads them.
+    async def judge(delegated: Delegated) -> tuple[tuple[Report, dict[str, list[str]]], list[str]]:
+        return await isolation.analyse(
+            isolation.judge_repository, files, policy, False, date.today(), delegated
+        )
+
+    report, _ = await judged_reading(api, repo.full_name, sha, judge)
     shot.pairing = pair(report, shot.jobs, policy, time.time(), runner_wait)
     return shot
 
