@@ -790,3 +790,29 @@ def test_no_leg_is_added_that_would_fetch_an_x86_64_build() -> None:
     # a download the project makes follow the arch is fine, and so is one it gates on the arch
     arch_aware = source.replace("linux-amd64", "linux-${{ runner.arch == 'ARM64' && 'arm64' || 'amd64' }}")
     assert fix_one(arch_aware)[1].jobs[0].fixed
+
+
+_GRCOV = """\
+    on: push
+    jobs:
+      coverage:
+        runs-on: ubuntu-latest
+        steps:
+          - name: Install grcov
+            run: |
+              TARGET="x86_64-unknown-linux-musl"
+              curl -sL "https://github.com/mozilla/grcov/releases/download/v1/grcov-${TARGET}.tar.bz2" | tar xj
+          - run: cargo test
+    """
+
+
+def test_a_download_named_through_a_variable_that_holds_an_x86_64_value_is_refused() -> None:
+    _, item = fix_one(_GRCOV)
+    assert item.jobs[0].reason.startswith("step 'Install grcov' (line 6) fetches an x86-64 build (")
+    # a script that gives the variable an arm64 value too follows the arch
+    aware = _GRCOV.replace(
+        '              TARGET="x86_64-unknown-linux-musl"\n',
+        '              TARGET="x86_64-unknown-linux-musl"\n'
+        '              [ "$(uname -m)" = aarch64 ] && TARGET="aarch64-unknown-linux-musl"\n',
+    )
+    assert fix_one(aware)[1].jobs[0].fixed

@@ -378,6 +378,7 @@ def _align_steps(
     return fixed, report
 
 
+_ASSIGNED = re.compile(r"(?:^|[\s;])([A-Za-z_]\w*)=[\"']?([^\s\"';]+)")
 # A download in a step: a URL, or a package or archive named on the command line.
 _ARTEFACT = re.compile(
     r"https?://[^\s'\"<>)]+|[^\s'\"/=]+\.(?:deb|rpm|apk|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|AppImage)\b"
@@ -392,10 +393,18 @@ def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
         for step, original in zip(after.job.steps, before.job.steps, strict=False):
             if step_condition(step, leg.contexts) is False or invariant.tests_arch(step):
                 continue
-            texts = [step.run, *step.with_.values(), *step.env.values()]
+            texts = [render_text(text, leg.contexts) for text in (step.run, *step.with_.values()) if text]
+            texts += [f"{name}={render_text(value, leg.contexts)}" for name, value in step.env.items()]
+            # `TARGET="x86_64-unknown-linux-musl"` then `…/grcov-${TARGET}.tar.bz2`, unless
+            # another branch gives the name an arm64 value (the script follows the arch)
+            assigned = [pair for text in texts for pair in _ASSIGNED.findall(text)]
+            arm64_names = {name for name, value in assigned if runners.ARM64 in runners.arches_named(value)}
+            amd64_names = {name for name, value in assigned if runners.names_amd64(value)} - arm64_names
             for text in texts:
-                for artefact in _ARTEFACT.findall(render_text(text, leg.contexts) if text else ""):
-                    if runners.names_amd64(artefact):
+                for artefact in _ARTEFACT.findall(text):
+                    if runners.names_amd64(artefact) or any(
+                        f"${name}" in artefact or f"${{{name}}}" in artefact for name in amd64_names
+                    ):
                         raise Unfixable(
                             f"step '{_step_title(step)}' (line {original.line}) fetches an x86-64 build "
                             f"({artefact[-80:]}), which the arm64 legs cannot run; make it follow the arch "
