@@ -14,10 +14,10 @@ from __future__ import annotations
 import fnmatch
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.purpose import JUDGED_BY_DEFAULT
+from bot.core.records import field, record
 from bot.core.yamlnodes import Map, Node, Seq, YamlError, parse, plain
 
 
@@ -51,7 +51,7 @@ def config_path(present: Collection[str], where: str = "") -> str | None:
     return found[0] if found else None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class JobRule:
     workflow: str | None = None
     job: str | None = None
@@ -67,7 +67,7 @@ def _path_glob(path: str, pattern: str) -> bool:
     return fnmatch.fnmatchcase(path, pattern) or fnmatch.fnmatchcase(name, pattern)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Policy:
     mode: str = "required"
     platforms: tuple[str, ...] = ("linux",)

@@ -15,12 +15,11 @@ linux/$ARCH` targets one architecture per leg.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import records
 from bot.core.expressions import (
     ExpressionError,
     evaluate_condition,
@@ -29,6 +28,7 @@ from bot.core.expressions import (
     render_text,
 )
 from bot.core.purpose import foreign_runs
+from bot.core.records import field, record
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
 from bot.core.shell import MAX_COMMAND_CHARS
 from bot.core.targets import X86, kind_of
@@ -39,7 +39,7 @@ _CONTAINER_TOOL = re.compile(r"\b(docker|podman|buildah|nerdctl)\b")
 _CIBW_NATIVE = {"auto", "native", "auto64"}
 
 
-@dataclass(slots=True)
+@record()
 class Targets:
     """Architectures a leg targets beyond its host, and whether it also runs natively."""
 
@@ -136,7 +136,7 @@ def with_env_writes(
                 run = _ENV_EXPRESSION.sub(lambda m: written.get(m.group(1), m.group(0)), run)
             if run and "$" in run and not step.env.keys() & written.keys():
                 run = _SHELL_VARIABLE.sub(lambda m: written.get(m.group(1) or m.group(2), m.group(0)), run)
-            step = dataclasses.replace(step, run=run, env={**written, **step.env})
+            step = records.replace(step, run=run, env={**written, **step.env})
         out.append(step)
         if step.run and "GITHUB_ENV" in step.run:
             script = render_script(step.run, contexts, (step.env, job.env, workflow_env))

@@ -14,15 +14,16 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from bot.core.records import record
 
 
 class ExpressionError(Exception):
     """Syntax or evaluation error (GitHub would fail the workflow too)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Unknown:
     """A value that cannot be known statically; `reason` names its source."""
 
@@ -671,7 +672,7 @@ def render_script(text: str, contexts: Mapping[str, Value], envs: tuple[Mapping[
 MAX_BRANCHES = 16
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Falsy:
     """An unknown value on the branch where it was false (`vars.X || 'a'` took 'a')."""
 

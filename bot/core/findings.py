@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -13,6 +12,7 @@ from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
+from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, HOSTED, UNKNOWN
 from bot.core.verdicts import (
     AMD64_ONLY,
@@ -58,7 +58,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Finding:
     rule: str
     severity: str

@@ -20,16 +20,15 @@ Nothing matched: `unknown` (a job doing nothing but plumbing: gate after `needs:
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from bot.core import runners
+from bot.core import records, runners
 from bot.core.expressions import render_script, render_text
+from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
 from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, kind_of, of_command, of_script
@@ -84,7 +83,7 @@ _NON_JUDGED_ORDER = (PUBLISH, SDIST, DOCS, LINT, GATE, ARTIFACTS, META)
 _WEAK = (ARTIFACTS, META, GATE)  # recognised by the absence of other work
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Evidence:
     purpose: str
     where: str  # "step 'Publish'", "container", "env CFLAGS", "outputs"
@@ -99,7 +98,7 @@ class Evidence:
         return {"purpose": self.purpose, "where": self.where, "line": self.line, "what": self.what}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Purpose:
     name: str
     evidence: tuple[Evidence, ...] = ()
@@ -133,7 +132,7 @@ NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target n
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Rule:
     purpose: str
     source: str  # a regular expression, matched ignoring case
@@ -153,7 +152,7 @@ def _rules(purpose: str, *patterns: str | tuple[str, str]) -> tuple[Rule, ...]:
     return tuple(Rule(purpose, p) if isinstance(p, str) else Rule(purpose, *p) for p in patterns)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ActionRule:
     purpose: str
     name: str  # `owner/name`, `owner/*`, `*-suffix` or `*part*`
@@ -1282,7 +1281,7 @@ def _script_evidence(
         )
         if inner is not None:
             shown = command.strip()[:60]
-            inner = [dataclasses.replace(x, what=f"runs `{shown}`, which {x.what}") for x in inner]
+            inner = [records.replace(x, what=f"runs `{shown}`, which {x.what}") for x in inner]
         if inner is None:
             out.append(item)
         else:
@@ -1324,7 +1323,7 @@ def _delegated(
         for item in inner:
             # a deeper delegate already named its file (`runs ./b.sh, which runs …`)
             placed = item.what if ", which " in item.what else f"{item.what} ({delegated.path} line {number})"
-            found.append(dataclasses.replace(item, line=line, what=placed))
+            found.append(records.replace(item, line=line, what=placed))
     for action, number in delegated.uses:
         rule = _classify_uses(action.split("@", 1)[0])
         if rule is not None:
@@ -1348,7 +1347,7 @@ def _composite(
     inner = (
         _delegated(delegated, where, line, host, targets, read, 0, budget) if delegated is not None else None
     )
-    return [dataclasses.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
+    return [records.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
 
 
 @lru_cache(maxsize=4096)
@@ -1552,7 +1551,7 @@ def decide(
         if settings:
             kind = settings[0].purpose
             found = [
-                dataclasses.replace(item, purpose=kind) if item.purpose in (BUILD, TEST, LINT) else item
+                records.replace(item, purpose=kind) if item.purpose in (BUILD, TEST, LINT) else item
                 for item in found
             ]
         found = settings + found
@@ -1596,7 +1595,7 @@ def decide(
         if feeding:
             labels = {_step_label(step) for step in steps if str(plain(step.node.get("id"))) in feeding}
             evidence = [
-                dataclasses.replace(item, purpose=META, what=f"{item.what}; it computes the job's outputs")
+                records.replace(item, purpose=META, what=f"{item.what}; it computes the job's outputs")
                 if item.purpose == UNRECOGNISED and item.where in labels
                 else item
                 for item in evidence
@@ -1612,14 +1611,14 @@ def decide(
     purpose = _resolve(leg_wide, evidence, targets)
     published = next((item for item in evidence if item.purpose == PUBLISH), None)
     if _uploads_pure_packages(evidence):
-        purpose = dataclasses.replace(purpose, to_pypi=True)
+        purpose = records.replace(purpose, to_pypi=True)
         if _on_linux(contexts):
             purpose = for_pypi(purpose, "this job") or purpose
     if published is not None and purpose.name == BUILD:
         purpose = _maybe_javascript_only(purpose)
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
-        purpose = dataclasses.replace(purpose, publishes=published)
+        purpose = records.replace(purpose, publishes=published)
     if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.
@@ -1744,7 +1743,7 @@ def _maybe_javascript_only(purpose: Purpose) -> Purpose:
     if not builds or any(item.tag != JS_BUILD for item in builds):
         return purpose
     why = ", then publishes: JavaScript only or a native addon, which the workflow does not say"
-    return Purpose(UNKNOWN, (dataclasses.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
+    return Purpose(UNKNOWN, (records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
 
 
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
@@ -1755,8 +1754,8 @@ def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     if purpose.name != BUILD or not builds or not all(item.tag == PYTHON_PACKAGE for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
-    found = tuple(dataclasses.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
-    return dataclasses.replace(purpose, name=SDIST, evidence=found)
+    found = tuple(records.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
+    return records.replace(purpose, name=SDIST, evidence=found)
 
 
 def _on_linux(contexts: Mapping[str, Any]) -> bool:

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
 from datetime import date
+
+from bot.core.records import record
 
 AMD64 = "amd64"
 ARM64 = "arm64"
@@ -18,7 +19,7 @@ UNKNOWN = "unknown"
 LINUX, MACOS, WINDOWS = "linux", "macos", "windows"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Hosted:
     os: str
     arch: str
@@ -64,7 +65,7 @@ HOSTED: dict[str, Hosted] = {
 _MACOS_LARGER = re.compile(r"^macos-(latest|\d+)-(x?large)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Vendor:
     """A runner vendor's label form: OS and arch from the label, `None` when not in it."""
 
@@ -219,7 +220,7 @@ def without_arch_words(text: str) -> str:
     return _ARCH_WORD_WITH_SEPARATOR.sub("", text)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Resolution:
     os: str
     arch: str

@@ -10,18 +10,18 @@ architecture word or `cross` (`test-amd64`/`test-arm64`, also across `amd64-ci.y
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import records
 from bot.core.config import ANY_LEG, EVERY_VALUE, Policy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
 from bot.core.purpose import BUILD, CROSS
 from bot.core.purpose import UNKNOWN as UNKNOWN_PURPOSE_NAME
+from bot.core.records import field, record
 from bot.core.runners import (
     AMD64,
     ARM64,
@@ -48,7 +48,7 @@ OTHER_PLATFORM = "other platform"
 OTHER_ARCH = "other architecture"
 
 
-@dataclass(slots=True)
+@record()
 class JobInput:
     path: str
     job: Job
@@ -57,7 +57,7 @@ class JobInput:
     required: bool = False  # config `require:`: judged whatever its purpose
 
 
-@dataclass(slots=True)
+@record()
 class Verdict:
     status: str
     reason: str | None = None
@@ -470,11 +470,9 @@ def _whichever_arch(
     found: list[Verdict] = []
     unresolved = {id(leg) for leg in undecided}
     for arch in (AMD64, ARM64):
-        legs = [
-            dataclasses.replace(leg, arch=arch) if id(leg) in unresolved else leg for leg in item.resolved.legs
-        ]
+        legs = [records.replace(leg, arch=arch) if id(leg) in unresolved else leg for leg in item.resolved.legs]
         trial = list(inputs)
-        trial[index] = dataclasses.replace(item, resolved=dataclasses.replace(item.resolved, legs=legs))
+        trial[index] = records.replace(item, resolved=records.replace(item.resolved, legs=legs))
         found.append(_judge_one(index, trial, families, policy))
     first, second = found
     if first.status != second.status or first.status == UNKNOWN_STATUS:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.records import field, record
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, decode, parse, plain
 
 IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
@@ -35,7 +35,7 @@ def local_calls(text: str) -> set[str]:
     }
 
 
-@dataclass(slots=True)
+@record()
 class Step:
     index: int
     line: int
@@ -48,7 +48,7 @@ class Step:
     node: Map
 
 
-@dataclass(slots=True)
+@record()
 class Job:
     id: str
     line: int
@@ -78,7 +78,7 @@ class Job:
         return line
 
 
-@dataclass(slots=True)
+@record()
 class Workflow:
     path: str
     source: str

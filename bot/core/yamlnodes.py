@@ -13,8 +13,9 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from bot.core.records import field, record
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -39,7 +40,7 @@ class YamlError(Exception):
         self.line = line
 
 
-@dataclass(slots=True)
+@record()
 class Scalar:
     """`line`/`col` are 1-based; `end_line`/`end_col` point just past the scalar as written."""
 
@@ -52,7 +53,7 @@ class Scalar:
     end_col: int = 0
 
 
-@dataclass(slots=True)
+@record()
 class Seq:
     items: list[Node]
     line: int
@@ -62,7 +63,7 @@ class Seq:
     end_col: int = 0
 
 
-@dataclass(slots=True)
+@record()
 class Map:
     entries: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
     line: int = 0
