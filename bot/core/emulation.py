@@ -27,6 +27,7 @@ from bot.core.expressions import (
     render_script,
     render_text,
 )
+from bot.core.lazyre import lazy
 from bot.core.purpose import foreign_runs
 from bot.core.records import field, record
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
@@ -34,8 +35,8 @@ from bot.core.shell import MAX_COMMAND_CHARS
 from bot.core.targets import X86, kind_of
 from bot.core.workflow import Job, Step
 
-_PLATFORM_FLAG = re.compile(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
-_CONTAINER_TOOL = re.compile(r"\b(docker|podman|buildah|nerdctl)\b")
+_PLATFORM_FLAG = lazy(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
+_CONTAINER_TOOL = lazy(r"\b(docker|podman|buildah|nerdctl)\b")
 _CIBW_NATIVE = {"auto", "native", "auto64"}
 
 
@@ -63,10 +64,10 @@ def _add_platforms(targets: Targets, text: str) -> None:
 
 # `tonistiigi/binfmt`, `multiarch/qemu-user-static`, `update-binfmts`
 _BINFMT = ("binfmt", "qemu-user-static")
-_QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
+_QEMU_USER = lazy(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
 _QEMU_ARCH = {"aarch64": ARM64, "arm64": ARM64, "x86_64": AMD64}
-_CROSS_HINT = re.compile(r"--target|qemu-|\$\{\{")
-_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_]\w*)")
+_CROSS_HINT = lazy(r"--target|qemu-|\$\{\{")
+_SHELL_NAME = lazy(r"\$\{?([A-Za-z_]\w*)")
 
 
 def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
@@ -113,12 +114,12 @@ def step_condition(step: Step, contexts: Mapping[str, Any]) -> bool | None:
 
 
 # `echo "TARGET_FLAGS=--target aarch64-…" >> $GITHUB_ENV`: a value later steps run with.
-_ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
-_RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
+_ENV_WRITE = lazy(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
+_RUN_TIME_TARGET = lazy(r"--target\b|--platform\b|^cross$|\bqemu")
 
 
-_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
-_ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
+_SHELL_VARIABLE = lazy(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+_ENV_EXPRESSION = lazy(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
 
 
 def with_env_writes(

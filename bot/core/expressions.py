@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bot.core.lazyre import lazy
 from bot.core.records import record
 
 
@@ -37,7 +38,7 @@ Value = Any  # None | bool | int | float | str | list | dict | Unknown
 
 # ---------------------------------------------------------------- tokenizer
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"""
     (?P<ws>\s+)
   | (?P<num>0x[0-9a-fA-F]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -648,7 +649,7 @@ def render_text(value: Value, contexts: Mapping[str, Value]) -> str:
     return "".join(out)
 
 
-_SHELL_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_SHELL_VAR = lazy(r"\$(?:\{(\w+)\}|(\w+))")
 
 
 def render_script(text: str, contexts: Mapping[str, Value], envs: tuple[Mapping[str, Value], ...]) -> str:

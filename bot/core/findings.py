@@ -10,6 +10,7 @@ from bot.core import purpose
 from bot.core.config import Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
+from bot.core.lazyre import lazy
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
 from bot.core.records import record
@@ -73,7 +74,7 @@ def finding(rule: str, line: int | None, message: str, severity: str | None = No
     return Finding(rule, severity or RULES[rule][0], line, message)
 
 
-_TESTS = re.compile(
+_TESTS = lazy(
     r"\b(pytest|tox|nox|unittest|go test|cargo (?:test|nextest)|ctest|npm (?:run )?test|"
     r"yarn test|make (?:check|test)|mvn (?:test|verify)|gradle\w* test|dotnet test|"
     r"rspec|phpunit|run-tests?)\b",

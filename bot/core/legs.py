@@ -22,6 +22,7 @@ from bot.core.expressions import (
     to_string,
     truthy,
 )
+from bot.core.lazyre import lazy
 from bot.core.matrix import MatrixError, expand, is_opaque
 from bot.core.purpose import UNKNOWN_PURPOSE, Purpose
 from bot.core.records import field, record
@@ -175,7 +176,7 @@ def _runs_on(job: Job, contexts: Mapping[str, Any], user_runners: Mapping[str, s
     return _agreed(resolutions, values)
 
 
-_RUNS_ON_VENDOR = re.compile(r"(^|[\s'\[,\"])runs-on[=/]")
+_RUNS_ON_VENDOR = lazy(r"(^|[\s'\[,\"])runs-on[=/]")
 
 
 def _resolve_value(value: Any, user_runners: Mapping[str, str]) -> runners.Resolution:
@@ -346,7 +347,7 @@ def _as_arch(base: Leg, arch: str, host: str) -> Leg:
     return records.replace(base, arch=arch, emulated=True)
 
 
-_ARCH_KEY = re.compile(r"^(arch|architecture|cpu|platform|target[-_]?arch)$", re.IGNORECASE)
+_ARCH_KEY = lazy(r"^(arch|architecture|cpu|platform|target[-_]?arch)$", re.IGNORECASE)
 
 
 def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.core import records, runners
 from bot.core.expressions import render_script, render_text
+from bot.core.lazyre import lazy
 from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
@@ -740,9 +741,9 @@ def _run_rule_match(
 
 # What a command's tool does wins over what its arguments mention: `pytest --mypy` tests,
 # `cargo build --bin ruff` builds, `./configure --disable-avx512` configures a build.
-_HEAD = re.compile(r"^\S+(\s+\S+){0,2}")
+_HEAD = lazy(r"^\S+(\s+\S+){0,2}")
 _ENV_RUNNERS = ("tox", "nox")  # what they run is the environment they are given
-_LEADING_ENV = re.compile(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
+_LEADING_ENV = lazy(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
 
 
 # Commands that only move files and text: nothing they run can be a build or a test (and
@@ -833,7 +834,7 @@ _PLUMBING = frozenset(
 )
 # Plumbing that may carry a purpose in its arguments (`git push`, `gh release create`,
 # `export CFLAGS=-m32`): checked after the rules.
-_NEUTRAL = re.compile(
+_NEUTRAL = lazy(
     # shell syntax and tools whose arguments the rules above have already read (the words of
     # _PLUMBING, _INSTALL and _VERSION are decided before the rules)
     r"^(export|source|\.|test|\[\[?|if|then|else|elif|for|while|do|case|function|\{|\(|"
@@ -851,7 +852,7 @@ _NEUTRAL = re.compile(
     r"(\s|$|;)",
     re.IGNORECASE,
 )
-_INSTALL = re.compile(
+_INSTALL = lazy(
     r"^(sudo\s+(-\S+\s+)*)?((apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
     r"vcpkg|sdkmanager)\b(?!.*\bbuild\b)|"
     r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
@@ -866,19 +867,19 @@ _INSTALL = re.compile(
     r"(ba)?sh -s\b|(npm|pnpm) pkg (set|get|delete|fix)\b|gpg (--batch )?(--import|--recv-keys|--keyserver)\b)",
     re.IGNORECASE,
 )
-_VERSION = re.compile(
+_VERSION = lazy(
     r"^\S+\s+(--version|version|-version)\s*$|"
     r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
     r"java|ld|as)\s+(-v|-V)\s*$|"
     r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$"
 )
 # `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy(
     r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?\s*$|"
     r"\$\(\(.*|\S*\s*$)"
 )
 # Prefixes that run the rest of the command: classify what they run.
-_PREFIX = re.compile(
+_PREFIX = lazy(
     # `then make test`, `do cargo test`: a shell keyword before the command it runs
     r"^(then|else|do|sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
     r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
@@ -886,18 +887,18 @@ _PREFIX = re.compile(
     r"npx( --yes)?|bundle exec)\s+"
 )
 _ECHO = frozenset(("echo", "printf"))
-_TRAILING_COMMENT = re.compile(r"(?<=\s)#[^'\"]*$")
+_TRAILING_COMMENT = lazy(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
-_CONDITION = re.compile(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s+\S+\s+in\s*$)")
-_WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
+_CONDITION = lazy(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s+\S+\s+in\s*$)")
+_WRITES_OUTPUT = lazy(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
 # A test runner given a foreign target runs its tests under QEMU.
-_RUNS_FOR_TARGET = re.compile(
+_RUNS_FOR_TARGET = lazy(
     r"\b(?:cross (?:test|run|bench)|cargo (?:\+\S+ )?(?:test|run|bench|nextest run))\b[^\n;&|]*?"
     r"--target[= ][\"']?([A-Za-z0-9_.\-]+)"
 )
 # Actions whose `target:` input names the build's target.
-_TARGET_INPUT_ACTIONS = re.compile(
+_TARGET_INPUT_ACTIONS = lazy(
     r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
     r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$",
     re.IGNORECASE,
@@ -910,10 +911,10 @@ _INSTALLER_NAME_SOURCE = (
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
 _CHECK_NAME_SOURCE = r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])"
-_LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
+_LINT_NAME = lazy(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
-_NEUTRAL_USES = re.compile(
+_NEUTRAL_USES = lazy(
     r"^(actions/(checkout|cache|upload-artifact|setup-\w+|stale|create-github-app-token|"
     r"add-to-project)|[\w.-]+/setup-[\w.-]+|[\w.-]+/[\w.-]*-toolchain|dtolnay/rust-toolchain|"
     r"swatinem/rust-cache|taiki-e/install-action|taiki-e/cache-cargo-install-action|"
@@ -931,7 +932,7 @@ _NEUTRAL_USES = re.compile(
     r"ubicloud/|warpbuilds/|runs-on/action)",
     re.IGNORECASE,
 )
-_GATE_TEXT = re.compile(
+_GATE_TEXT = lazy(
     r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*needs|"
     r"toJSON\(\s*needs\s*\)|needs\.\*\.result",
     re.IGNORECASE,
@@ -946,7 +947,7 @@ def foreign_runs(command: str) -> list[str]:
 _PLUMBING_RESULT = ("", "", "")
 # A script named for installing or setting up tools (`script/setup/install-dev-tools`,
 # `./ci/install_deps.sh`), as the setup actions are: neutral.
-_INSTALLER_SCRIPT = re.compile(
+_INSTALLER_SCRIPT = lazy(
     r"(^|/)(\w+[-_])?(install|setup)[-_](deps?|dependencies|tools|dev[-_]?tools|env|environment|toolchains?|"
     r"packages|prereq\w*|requirements)(\.(sh|bash|ps1))?$"
 )
@@ -1018,7 +1019,7 @@ _MAKE_GOAL_SOURCE = (
     r"install|fetch|download|vendor|version|env|venv|init|prepare|list|print|check|dist)(?![a-z]))"
     r"[\w.-]+)"
 )
-_ARCH_GOAL = re.compile(
+_ARCH_GOAL = lazy(
     r"^(?:(?P<x86>i[3-6]86|x32|m32|32bit)|arm|armhf|armel|aarch64|arm64|ppc|ppc64|ppc64le|powerpc|mips\w*|"
     r"riscv\w*|s390x?|win(?:32|64)?|mingw\w*|android|ios|wasm\w*)(?=[^a-z0-9]|build|test|install|check|$)",
     re.IGNORECASE,
@@ -1216,9 +1217,9 @@ def _step_evidence(
     return found
 
 
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_EXPRESSION = lazy(r"\$\{\{.*?\}\}")
 _STEP_OUTPUT_SOURCE = r"\bsteps\.([\w-]+)\.outputs\b"
-_PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
+_PYPI_URL = lazy(r"^https://(test\.)?pypi\.org/")
 
 
 def _other_index(step: Step, contexts: Mapping[str, Any]) -> str:
@@ -1422,7 +1423,7 @@ def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
     return next((item for item in named if item[0] in _TARGETING), named[0] if named else None)
 
 
-_X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
+_X86_CONTAINER = lazy(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
 
 
 def _value_evidence(
@@ -1470,14 +1471,12 @@ _FLAG_KEYS = {
 
 
 # Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
-_TARGET_MATRIX_KEY = re.compile(
-    r"^(target|targets|triple|platform|rust[-_]?target|goos|goarch|abi)$", re.IGNORECASE
-)
+_TARGET_MATRIX_KEY = lazy(r"^(target|targets|triple|platform|rust[-_]?target|goos|goarch|abi)$", re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
 # `x86` alone often means x86_64 in a matrix; only i386/i686 say 32-bit for sure.
-_X86_WORD = re.compile(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
-_OTHER_PLATFORM_WORD = re.compile(
+_X86_WORD = lazy(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
+_OTHER_PLATFORM_WORD = lazy(
     r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
     r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)",
     re.IGNORECASE,

@@ -17,6 +17,7 @@ from typing import Any
 
 from bot.core import records
 from bot.core.config import ANY_LEG, EVERY_VALUE, Policy
+from bot.core.lazyre import lazy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
 from bot.core.purpose import BUILD, CROSS
@@ -93,7 +94,7 @@ def counts_as_arm64(leg: Leg, policy: Policy) -> bool:
     )
 
 
-_PLATFORM_FLAG = re.compile(r"--platform[= ]+\S+")
+_PLATFORM_FLAG = lazy(r"--platform[= ]+\S+")
 
 
 def _normal(value: Any) -> Any:
@@ -146,7 +147,7 @@ def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
     return leg.os, _normal(leg.origin), canonical(values)
 
 
-_WHERE_FIELD = re.compile(r"docker|container|image|runner|host|runs|platform|arch|manylinux|musllinux", re.I)
+_WHERE_FIELD = lazy(r"docker|container|image|runner|host|runs|platform|arch|manylinux|musllinux", re.I)
 
 
 def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg, right_paths: RunnerPaths) -> bool:
@@ -200,7 +201,7 @@ def _arm64_value(value: Any) -> Any:
 
 
 # `linux-cross` beside `linux`: the job that cross-builds (and tests under QEMU) the other targets.
-_CROSS_WORD = re.compile(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
+_CROSS_WORD = lazy(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
 
 
 def _cross(job_id: str) -> bool:

@@ -6,11 +6,12 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bot.core.lazyre import lazy
 from bot.core.records import field, record
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, decode, parse, plain
 
-IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
-_LOCAL_CALL = re.compile(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
+IGNORE_COMMENT = lazy(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
+_LOCAL_CALL = lazy(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
 
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
