@@ -4,7 +4,8 @@ the code before a change and compared after it. Any difference in stdout, stderr
 status is a changed verdict or message, which a speed change must never make.
 
 Also checks one repository with a `.github/parity.yml` (a valid one and an invalid one), so
-the config's validation is covered by the same guard.
+the config's validation is covered by the same guard, and the benchmark's generated
+repository (`benchmarks/workflows.py`).
 
 Run: `python -m benchmarks.json_identity save DIR` on the old code, then
 `python -m benchmarks.json_identity compare DIR` after each change (default DIR
@@ -89,6 +90,11 @@ def outputs() -> dict[str, dict[str, object]]:
     found = {target: _run([target], CORPUS) for target in _targets()}
     with tempfile.TemporaryDirectory() as scratch:
         found.update(_configured(Path(scratch)))
+        # The benchmark's generated repository (the same bytes every time).
+        from benchmarks.workflows import generate
+
+        generate(Path(scratch) / "generated")
+        found["generated"] = _run(["generated"], Path(scratch))
     return found
 
 

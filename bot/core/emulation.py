@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from bot.core import records
@@ -80,21 +81,43 @@ def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
 
 
 def _add_script(found: Targets, script: str) -> None:
+    found.arches.update(_script_arches(script))
+
+
+_CONTAINER_WORDS = ("docker", "podman", "buildah", "nerdctl")
+
+
+@lru_cache(maxsize=4096)
+def _script_arches(script: str) -> frozenset[str]:
+    """The architectures a rendered script names, read once per distinct script: every leg
+    of a matrix renders most scripts to the same text, and the per-line reading was the
+    largest cost of judging a large repository. Each pattern needs a literal (a tool's
+    name, `qemu-`, `--target`) that a line cut to MAX_COMMAND_CHARS keeps, so a script
+    without it skips that pattern on every line."""
+    found = Targets()
+    containers = any(word in script for word in _CONTAINER_WORDS)
+    qemu = "qemu-" in script
+    targets = "--target" in script
+    if not (containers or qemu or targets):
+        return frozenset()
     for whole in script.splitlines():
         line = whole[:MAX_COMMAND_CHARS]
-        if _CONTAINER_TOOL.search(line):
+        if containers and _CONTAINER_TOOL.search(line):
             for match in _PLATFORM_FLAG.finditer(line):
                 _add_platforms(found, match.group(1))
-        for match in _QEMU_USER.finditer(line):
-            if match.group(1) in ("system", "img", "user"):
-                continue
-            found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
-        for target in foreign_runs(line):
-            kind = kind_of(target)
-            if kind in (AMD64, ARM64):
-                found.arches.add(kind)
-            elif kind is not None and kind != X86:
-                found.arches.add(OTHER)
+        if qemu:
+            for match in _QEMU_USER.finditer(line):
+                if match.group(1) in ("system", "img", "user"):
+                    continue
+                found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
+        if targets:
+            for target in foreign_runs(line):
+                kind = kind_of(target)
+                if kind in (AMD64, ARM64):
+                    found.arches.add(kind)
+                elif kind is not None and kind != X86:
+                    found.arches.add(OTHER)
+    return frozenset(found.arches)
 
 
 def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
