@@ -1676,12 +1676,11 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
     """A command no rule knows, given what was downloaded (`wheel_summary.py dist`,
     `distfiles.sh curl-1.2.tar.gz`): it inspects other jobs' artifacts."""
     text = step.run or ""
-    words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
-    named = {
-        path
-        for path in downloaded
-        if path != _ARCHIVE and any(word == path or word.startswith(path + "/") for word in words)
-    }
+    paths = [path for path in downloaded if path != _ARCHIVE]
+    named: set[str] = set()
+    if paths:  # the script's words only matter for a folder something was downloaded into
+        words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
+        named = {path for path in paths if any(word == path or word.startswith(path + "/") for word in words)}
     if not named and not _compile(_ARCHIVE_FILE_SOURCE).search(text):
         return found
     for command in commands(text):
