@@ -21,8 +21,10 @@ demo: python-check .venv/bin/parity-bot
 test: python-check
 	bash .ci/run
 
-# check against actionlint on the workflows benchmarks/workflows.py writes into build/, or on
-# the folder BENCH_FOLDER names (make bench BENCH_FOLDER=../shared/corpus/ipfs_kit_py/latest).
+# check beside its floor (Python + ruamel's compose of the same files) and the actionlint
+# binary, on all files and on one, on the workflows benchmarks/workflows.py writes into build/
+# and on ../shared/corpus/ipfs_kit_py/latest when present, or only on the folder BENCH_FOLDER
+# names (make bench BENCH_FOLDER=…).
 BENCH_FOLDER ?=
 bench: .venv/bin/parity-bot
 	.venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'

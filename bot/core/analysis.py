@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +13,7 @@ from bot.core.config import Policy
 from bot.core.findings import Finding, fails, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
+from bot.core.records import field, record
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import (
     NOT_APPLICABLE,
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from bot.core.delegates import Reader
 
 
-@dataclass(slots=True)
+@record()
 class JobReport:
     job: Job
     verdict: Verdict
@@ -73,7 +73,7 @@ class JobReport:
         }
 
 
-@dataclass(slots=True)
+@record()
 class WorkflowReport:
     path: str
     workflow: Workflow
@@ -105,7 +105,7 @@ class WorkflowReport:
         }
 
 
-@dataclass(slots=True)
+@record()
 class Report:
     policy: Policy
     workflows: list[WorkflowReport]

@@ -15,12 +15,12 @@ linux/$ARCH` targets one architecture per leg.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
+from bot.core import records
 from bot.core.expressions import (
     ExpressionError,
     evaluate_condition,
@@ -28,18 +28,20 @@ from bot.core.expressions import (
     render_script,
     render_text,
 )
+from bot.core.lazyre import lazy
 from bot.core.purpose import foreign_runs
+from bot.core.records import field, record
 from bot.core.runners import AMD64, ARM64, OTHER, arch_of_word, arches_named
 from bot.core.shell import MAX_COMMAND_CHARS
 from bot.core.targets import X86, kind_of
 from bot.core.workflow import Job, Step
 
-_PLATFORM_FLAG = re.compile(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
-_CONTAINER_TOOL = re.compile(r"\b(docker|podman|buildah|nerdctl)\b")
+_PLATFORM_FLAG = lazy(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
+_CONTAINER_TOOL = lazy(r"\b(docker|podman|buildah|nerdctl)\b")
 _CIBW_NATIVE = {"auto", "native", "auto64"}
 
 
-@dataclass(slots=True)
+@record()
 class Targets:
     """Architectures a leg targets beyond its host, and whether it also runs natively."""
 
@@ -63,10 +65,10 @@ def _add_platforms(targets: Targets, text: str) -> None:
 
 # `tonistiigi/binfmt`, `multiarch/qemu-user-static`, `update-binfmts`
 _BINFMT = ("binfmt", "qemu-user-static")
-_QEMU_USER = re.compile(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
+_QEMU_USER = lazy(r"\bqemu-([a-z0-9_]+?)(?:-static)?(?:\s|$)")
 _QEMU_ARCH = {"aarch64": ARM64, "arm64": ARM64, "x86_64": AMD64}
-_CROSS_HINT = re.compile(r"--target|qemu-|\$\{\{")
-_SHELL_NAME = re.compile(r"\$\{?([A-Za-z_]\w*)")
+_CROSS_HINT = lazy(r"--target|qemu-|\$\{\{")
+_SHELL_NAME = lazy(r"\$\{?([A-Za-z_]\w*)")
 
 
 def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
@@ -79,21 +81,43 @@ def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
 
 
 def _add_script(found: Targets, script: str) -> None:
+    found.arches.update(_script_arches(script))
+
+
+_CONTAINER_WORDS = ("docker", "podman", "buildah", "nerdctl")
+
+
+@lru_cache(maxsize=4096)
+def _script_arches(script: str) -> frozenset[str]:
+    """The architectures a rendered script names, read once per distinct script: every leg
+    of a matrix renders most scripts to the same text, and the per-line reading was the
+    largest cost of judging a large repository. Each pattern needs a literal (a tool's
+    name, `qemu-`, `--target`) that a line cut to MAX_COMMAND_CHARS keeps, so a script
+    without it skips that pattern on every line."""
+    found = Targets()
+    containers = any(word in script for word in _CONTAINER_WORDS)
+    qemu = "qemu-" in script
+    targets = "--target" in script
+    if not (containers or qemu or targets):
+        return frozenset()
     for whole in script.splitlines():
         line = whole[:MAX_COMMAND_CHARS]
-        if _CONTAINER_TOOL.search(line):
+        if containers and _CONTAINER_TOOL.search(line):
             for match in _PLATFORM_FLAG.finditer(line):
                 _add_platforms(found, match.group(1))
-        for match in _QEMU_USER.finditer(line):
-            if match.group(1) in ("system", "img", "user"):
-                continue
-            found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
-        for target in foreign_runs(line):
-            kind = kind_of(target)
-            if kind in (AMD64, ARM64):
-                found.arches.add(kind)
-            elif kind is not None and kind != X86:
-                found.arches.add(OTHER)
+        if qemu:
+            for match in _QEMU_USER.finditer(line):
+                if match.group(1) in ("system", "img", "user"):
+                    continue
+                found.arches.add(_QEMU_ARCH.get(match.group(1), OTHER))
+        if targets:
+            for target in foreign_runs(line):
+                kind = kind_of(target)
+                if kind in (AMD64, ARM64):
+                    found.arches.add(kind)
+                elif kind is not None and kind != X86:
+                    found.arches.add(OTHER)
+    return frozenset(found.arches)
 
 
 def step_runs(step: Step, contexts: Mapping[str, Any]) -> bool:
@@ -113,12 +137,12 @@ def step_condition(step: Step, contexts: Mapping[str, Any]) -> bool | None:
 
 
 # `echo "TARGET_FLAGS=--target aarch64-…" >> $GITHUB_ENV`: a value later steps run with.
-_ENV_WRITE = re.compile(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
-_RUN_TIME_TARGET = re.compile(r"--target\b|--platform\b|^cross$|\bqemu")
+_ENV_WRITE = lazy(r"""\becho\s+["']?([A-Za-z_]\w*)=([^\n]*?)["']?\s*>>\s*["']?\$\{?GITHUB_ENV""")
+_RUN_TIME_TARGET = lazy(r"--target\b|--platform\b|^cross$|\bqemu")
 
 
-_SHELL_VARIABLE = re.compile(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
-_ENV_EXPRESSION = re.compile(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
+_SHELL_VARIABLE = lazy(r"\$\{([A-Za-z_]\w*)\}|\$([A-Za-z_]\w*)")
+_ENV_EXPRESSION = lazy(r"\$\{\{\s*env\.([A-Za-z_]\w*)\s*\}\}")
 
 
 def with_env_writes(
@@ -136,7 +160,7 @@ def with_env_writes(
                 run = _ENV_EXPRESSION.sub(lambda m: written.get(m.group(1), m.group(0)), run)
             if run and "$" in run and not step.env.keys() & written.keys():
                 run = _SHELL_VARIABLE.sub(lambda m: written.get(m.group(1) or m.group(2), m.group(0)), run)
-            step = dataclasses.replace(step, run=run, env={**written, **step.env})
+            step = records.replace(step, run=run, env={**written, **step.env})
         out.append(step)
         if step.run and "GITHUB_ENV" in step.run:
             script = render_script(step.run, contexts, (step.env, job.env, workflow_env))

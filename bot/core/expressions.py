@@ -14,15 +14,17 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+from bot.core.lazyre import lazy
+from bot.core.records import record
 
 
 class ExpressionError(Exception):
     """Syntax or evaluation error (GitHub would fail the workflow too)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Unknown:
     """A value that cannot be known statically; `reason` names its source."""
 
@@ -36,7 +38,7 @@ Value = Any  # None | bool | int | float | str | list | dict | Unknown
 
 # ---------------------------------------------------------------- tokenizer
 
-_TOKEN = re.compile(
+_TOKEN = lazy(
     r"""
     (?P<ws>\s+)
   | (?P<num>0x[0-9a-fA-F]+|-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -647,7 +649,7 @@ def render_text(value: Value, contexts: Mapping[str, Value]) -> str:
     return "".join(out)
 
 
-_SHELL_VAR = re.compile(r"\$(?:\{(\w+)\}|(\w+))")
+_SHELL_VAR = lazy(r"\$(?:\{(\w+)\}|(\w+))")
 
 
 def render_script(text: str, contexts: Mapping[str, Value], envs: tuple[Mapping[str, Value], ...]) -> str:
@@ -671,7 +673,7 @@ def render_script(text: str, contexts: Mapping[str, Value], envs: tuple[Mapping[
 MAX_BRANCHES = 16
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class _Falsy:
     """An unknown value on the branch where it was false (`vars.X || 'a'` took 'a')."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,8 +10,10 @@ from bot.core import purpose
 from bot.core.config import Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
+from bot.core.lazyre import lazy
 from bot.core.legs import Leg
 from bot.core.matrix import is_opaque
+from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, HOSTED, UNKNOWN
 from bot.core.verdicts import (
     AMD64_ONLY,
@@ -58,7 +59,7 @@ RULES: dict[str, tuple[str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Finding:
     rule: str
     severity: str
@@ -73,7 +74,7 @@ def finding(rule: str, line: int | None, message: str, severity: str | None = No
     return Finding(rule, severity or RULES[rule][0], line, message)
 
 
-_TESTS = re.compile(
+_TESTS = lazy(
     r"\b(pytest|tox|nox|unittest|go test|cargo (?:test|nextest)|ctest|npm (?:run )?test|"
     r"yarn test|make (?:check|test)|mvn (?:test|verify)|gradle\w* test|dotnet test|"
     r"rspec|phpunit|run-tests?)\b",

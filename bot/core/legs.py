@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.core import emulation, runners
+from bot.core import emulation, records, runners
 from bot.core import purpose as purpose_module
 from bot.core.expressions import (
     ExpressionError,
@@ -24,8 +22,10 @@ from bot.core.expressions import (
     to_string,
     truthy,
 )
+from bot.core.lazyre import lazy
 from bot.core.matrix import MatrixError, expand, is_opaque
 from bot.core.purpose import UNKNOWN_PURPOSE, Purpose
+from bot.core.records import field, record
 from bot.core.runners import AMD64, ARM64, LINUX, OTHER, UNKNOWN
 from bot.core.workflow import Job, Step, Workflow
 
@@ -34,7 +34,7 @@ MAX_CALL_DEPTH = 10  # GitHub allows ten levels of nested reusable workflows
 WorkflowLookup = Callable[[str], Workflow | None]
 
 
-@dataclass(slots=True)
+@record()
 class Leg:
     matrix: dict[str, Any]
     os: str
@@ -64,7 +64,7 @@ class Leg:
         }
 
 
-@dataclass(slots=True)
+@record()
 class JobLegs:
     legs: list[Leg] = field(default_factory=list)
     unknown: str | None = None  # the whole job cannot be expanded
@@ -176,7 +176,7 @@ def _runs_on(job: Job, contexts: Mapping[str, Any], user_runners: Mapping[str, s
     return _agreed(resolutions, values)
 
 
-_RUNS_ON_VENDOR = re.compile(r"(^|[\s'\[,\"])runs-on[=/]")
+_RUNS_ON_VENDOR = lazy(r"(^|[\s'\[,\"])runs-on[=/]")
 
 
 def _resolve_value(value: Any, user_runners: Mapping[str, str]) -> runners.Resolution:
@@ -209,7 +209,7 @@ def _agreed(resolutions: list[runners.Resolution], values: list[Any]) -> runners
     if len(oses) == 1 and len(arches) == 1 and UNKNOWN not in oses | arches:
         return last
     shown = " or ".join(_show_value(value) for value in values)
-    return dataclasses.replace(
+    return records.replace(
         last,
         os=next(iter(oses)) if len(oses) == 1 else UNKNOWN,
         arch=next(iter(arches)) if len(arches) == 1 else UNKNOWN,
@@ -279,7 +279,7 @@ def _legs_for(
         return [base]
     run_time = emulation.target_set_at_run_time(job, contexts, workflow.env, steps)
     if run_time is not None:
-        return [dataclasses.replace(base, arch=UNKNOWN, reason=run_time)]
+        return [records.replace(base, arch=UNKNOWN, reason=run_time)]
     targets = emulation.targets(job, contexts, workflow.env, steps)
     host = resolution.arch
     opaque_arch = next(
@@ -288,7 +288,7 @@ def _legs_for(
     if opaque_arch is not None and targets.qemu:
         # QEMU set up for `arch: ${{ fromJSON(needs.x.outputs.archs) }}`: only the run knows
         reason = f"QEMU runs the leg for matrix.{opaque_arch}, which is computed at run time"
-        return [dataclasses.replace(base, arch=UNKNOWN, reason=reason)]
+        return [records.replace(base, arch=UNKNOWN, reason=reason)]
     # What the leg's matrix (or, in a called workflow, its caller's) names: `arch: aarch64`.
     named = _arch_named_by_matrix({**caller, **combo})
     if named is not None and targets.qemu and not targets.any:
@@ -344,10 +344,10 @@ def _purpose(job: Job, workflow: Workflow, contexts: dict[str, Any], host: str) 
 def _as_arch(base: Leg, arch: str, host: str) -> Leg:
     if arch == host:
         return base
-    return dataclasses.replace(base, arch=arch, emulated=True)
+    return records.replace(base, arch=arch, emulated=True)
 
 
-_ARCH_KEY = re.compile(r"^(arch|architecture|cpu|platform|target[-_]?arch)$", re.IGNORECASE)
+_ARCH_KEY = lazy(r"^(arch|architecture|cpu|platform|target[-_]?arch)$", re.IGNORECASE)
 
 
 def _arch_named_by_matrix(combo: Mapping[str, Any]) -> str | None:

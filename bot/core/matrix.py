@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from bot.core.expressions import (
@@ -29,6 +28,7 @@ from bot.core.expressions import (
     has_expression,
     loose_equal,
 )
+from bot.core.records import record
 
 MAX_LEGS = 256  # GitHub's limit on jobs a matrix may generate
 _MAX_PRODUCT = 100_000  # refuse to build larger products before excludes shrink them
@@ -40,7 +40,7 @@ class MatrixError(Exception):
     """A matrix GitHub itself would reject."""
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Expansion:
     combinations: list[Combination]
     unknown: str | None = None  # why the combinations cannot be known statically

@@ -20,16 +20,16 @@ Nothing matched: `unknown` (a job doing nothing but plumbing: gate after `needs:
 
 from __future__ import annotations
 
-import dataclasses
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING, Any
 
-from bot.core import runners
+from bot.core import records, runners
 from bot.core.expressions import render_script, render_text
+from bot.core.lazyre import lazy
+from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
 from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, kind_of, of_command, of_script
@@ -84,7 +84,7 @@ _NON_JUDGED_ORDER = (PUBLISH, SDIST, DOCS, LINT, GATE, ARTIFACTS, META)
 _WEAK = (ARTIFACTS, META, GATE)  # recognised by the absence of other work
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Evidence:
     purpose: str
     where: str  # "step 'Publish'", "container", "env CFLAGS", "outputs"
@@ -99,7 +99,7 @@ class Evidence:
         return {"purpose": self.purpose, "where": self.where, "line": self.line, "what": self.what}
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Purpose:
     name: str
     evidence: tuple[Evidence, ...] = ()
@@ -134,7 +134,7 @@ NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target n
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Rule:
     purpose: str
     source: str  # a regular expression, matched ignoring case
@@ -154,7 +154,7 @@ def _rules(purpose: str, *patterns: str | tuple[str, str]) -> tuple[Rule, ...]:
     return tuple(Rule(purpose, p) if isinstance(p, str) else Rule(purpose, *p) for p in patterns)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class ActionRule:
     purpose: str
     name: str  # `owner/name`, `owner/*`, `*-suffix` or `*part*`
@@ -742,9 +742,9 @@ def _run_rule_match(
 
 # What a command's tool does wins over what its arguments mention: `pytest --mypy` tests,
 # `cargo build --bin ruff` builds, `./configure --disable-avx512` configures a build.
-_HEAD = re.compile(r"^\S+(\s+\S+){0,2}")
+_HEAD = lazy(r"^\S+(\s+\S+){0,2}")
 _ENV_RUNNERS = ("tox", "nox")  # what they run is the environment they are given
-_LEADING_ENV = re.compile(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
+_LEADING_ENV = lazy(r"^([A-Za-z_]\w*=(\"[^\"]*\"|'[^']*'|\S*)\s+)+")
 
 
 # Commands that only move files and text: nothing they run can be a build or a test (and
@@ -835,7 +835,7 @@ _PLUMBING = frozenset(
 )
 # Plumbing that may carry a purpose in its arguments (`git push`, `gh release create`,
 # `export CFLAGS=-m32`): checked after the rules.
-_NEUTRAL = re.compile(
+_NEUTRAL = lazy(
     # shell syntax and tools whose arguments the rules above have already read (the words of
     # _PLUMBING, _INSTALL and _VERSION are decided before the rules)
     r"^(export|source|\.|test|\[\[?|if|then|else|elif|for|while|do|case|function|\{|\(|"
@@ -853,7 +853,7 @@ _NEUTRAL = re.compile(
     r"(\s|$|;)",
     re.IGNORECASE,
 )
-_INSTALL = re.compile(
+_INSTALL = lazy(
     r"^(sudo\s+(-\S+\s+)*)?((apt|apt-get|brew|choco|winget|pacman|apk|dnf|yum|zypper|port|"
     r"vcpkg|sdkmanager)\b(?!.*\bbuild\b)|"
     r"(conda|mamba|micromamba) (install|update|create|config|env|init|activate|list|info|clean)\b|"
@@ -868,19 +868,19 @@ _INSTALL = re.compile(
     r"(ba)?sh -s\b|(npm|pnpm) pkg (set|get|delete|fix)\b|gpg (--batch )?(--import|--recv-keys|--keyserver)\b)",
     re.IGNORECASE,
 )
-_VERSION = re.compile(
+_VERSION = lazy(
     r"^\S+\s+(--version|version|-version)\s*$|"
     r"^(g?make|gcc|g\+\+|c\+\+|cc|clang|cmake|ninja|node|python3?|go|rustc|cargo|"
     r"java|ld|as)\s+(-v|-V)\s*$|"
     r"^(type|which|whereis|command -v|hash)\s|^g?make\s+(\S+=\S+\s+)*(dist)?clean\s*$"
 )
 # `dirs=$(ls examples)` or `n=$((n + 1))`: the value alone (`CC=clang make` is a command).
-_ASSIGNMENT = re.compile(
+_ASSIGNMENT = lazy(
     r"^(?:export\s+|local\s+)?[A-Za-z_]\w*=(?:\$\((?!\()([^)]*)\)?\s*$|"
     r"\$\(\(.*|\S*\s*$)"
 )
 # Prefixes that run the rest of the command: classify what they run.
-_PREFIX = re.compile(
+_PREFIX = lazy(
     # `then make test`, `do cargo test`: a shell keyword before the command it runs
     r"^(then|else|do|sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
     r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
@@ -888,18 +888,18 @@ _PREFIX = re.compile(
     r"npx( --yes)?|bundle exec)\s+"
 )
 _ECHO = frozenset(("echo", "printf"))
-_TRAILING_COMMENT = re.compile(r"(?<=\s)#[^'\"]*$")
+_TRAILING_COMMENT = lazy(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
-_CONDITION = re.compile(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s+\S+\s+in\s*$)")
-_WRITES_OUTPUT = re.compile(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
+_CONDITION = lazy(r"^((if|elif|while|until)\s+)?!?\s*(\[\[?\s|test\s|case\s+\S+\s+in\s*$)")
+_WRITES_OUTPUT = lazy(r"\$\{?GITHUB_OUTPUT\b|::set-output\b")
 
 # A test runner given a foreign target runs its tests under QEMU.
-_RUNS_FOR_TARGET = re.compile(
+_RUNS_FOR_TARGET = lazy(
     r"\b(?:cross (?:test|run|bench)|cargo (?:\+\S+ )?(?:test|run|bench|nextest run))\b[^\n;&|]*?"
     r"--target[= ][\"']?([A-Za-z0-9_.\-]+)"
 )
 # Actions whose `target:` input names the build's target.
-_TARGET_INPUT_ACTIONS = re.compile(
+_TARGET_INPUT_ACTIONS = lazy(
     r"^(pyo3/maturin-action|houseabsolute/actions-rust-cross|actions-rs/cargo|"
     r"taiki-e/setup-cross-toolchain-action|messense/maturin-action)$",
     re.IGNORECASE,
@@ -912,10 +912,10 @@ _INSTALLER_NAME_SOURCE = (
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
 _CHECK_NAME_SOURCE = r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])"
-_LINT_NAME = re.compile(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
+_LINT_NAME = lazy(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
-_NEUTRAL_USES = re.compile(
+_NEUTRAL_USES = lazy(
     r"^(actions/(checkout|cache|upload-artifact|setup-\w+|stale|create-github-app-token|"
     r"add-to-project)|[\w.-]+/setup-[\w.-]+|[\w.-]+/[\w.-]*-toolchain|dtolnay/rust-toolchain|"
     r"swatinem/rust-cache|taiki-e/install-action|taiki-e/cache-cargo-install-action|"
@@ -933,7 +933,7 @@ _NEUTRAL_USES = re.compile(
     r"ubicloud/|warpbuilds/|runs-on/action)",
     re.IGNORECASE,
 )
-_GATE_TEXT = re.compile(
+_GATE_TEXT = lazy(
     r"needs\.[\w*\-]+\.result|contains\(\s*needs|join\(\s*needs|"
     r"toJSON\(\s*needs\s*\)|needs\.\*\.result",
     re.IGNORECASE,
@@ -948,7 +948,7 @@ def foreign_runs(command: str) -> list[str]:
 _PLUMBING_RESULT = ("", "", "")
 # A script named for installing or setting up tools (`script/setup/install-dev-tools`,
 # `./ci/install_deps.sh`), as the setup actions are: neutral.
-_INSTALLER_SCRIPT = re.compile(
+_INSTALLER_SCRIPT = lazy(
     r"(^|/)(\w+[-_])?(install|setup)[-_](deps?|dependencies|tools|dev[-_]?tools|env|environment|toolchains?|"
     r"packages|prereq\w*|requirements)(\.(sh|bash|ps1))?$"
 )
@@ -1020,7 +1020,7 @@ _MAKE_GOAL_SOURCE = (
     r"install|fetch|download|vendor|version|env|venv|init|prepare|list|print|check|dist)(?![a-z]))"
     r"[\w.-]+)"
 )
-_ARCH_GOAL = re.compile(
+_ARCH_GOAL = lazy(
     r"^(?:(?P<x86>i[3-6]86|x32|m32|32bit)|arm|armhf|armel|aarch64|arm64|ppc|ppc64|ppc64le|powerpc|mips\w*|"
     r"riscv\w*|s390x?|win(?:32|64)?|mingw\w*|android|ios|wasm\w*)(?=[^a-z0-9]|build|test|install|check|$)",
     re.IGNORECASE,
@@ -1218,9 +1218,9 @@ def _step_evidence(
     return found
 
 
-_EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+_EXPRESSION = lazy(r"\$\{\{.*?\}\}")
 _STEP_OUTPUT_SOURCE = r"\bsteps\.([\w-]+)\.outputs\b"
-_PYPI_URL = re.compile(r"^https://(test\.)?pypi\.org/")
+_PYPI_URL = lazy(r"^https://(test\.)?pypi\.org/")
 
 
 def _other_index(step: Step, contexts: Mapping[str, Any]) -> str:
@@ -1283,7 +1283,7 @@ def _script_evidence(
         )
         if inner is not None:
             shown = command.strip()[:60]
-            inner = [dataclasses.replace(x, what=f"runs `{shown}`, which {x.what}") for x in inner]
+            inner = [records.replace(x, what=f"runs `{shown}`, which {x.what}") for x in inner]
         if inner is None:
             out.append(item)
         else:
@@ -1325,7 +1325,7 @@ def _delegated(
         for item in inner:
             # a deeper delegate already named its file (`runs ./b.sh, which runs …`)
             placed = item.what if ", which " in item.what else f"{item.what} ({delegated.path} line {number})"
-            found.append(dataclasses.replace(item, line=line, what=placed))
+            found.append(records.replace(item, line=line, what=placed))
     for action, number in delegated.uses:
         rule = _classify_uses(action.split("@", 1)[0])
         if rule is not None:
@@ -1349,7 +1349,7 @@ def _composite(
     inner = (
         _delegated(delegated, where, line, host, targets, read, 0, budget) if delegated is not None else None
     )
-    return [dataclasses.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
+    return [records.replace(x, what=f"uses {action}, which {x.what}") for x in inner] if inner else inner
 
 
 @lru_cache(maxsize=4096)
@@ -1424,7 +1424,7 @@ def _strongest(named: tuple[tuple[str, str], ...]) -> tuple[str, str] | None:
     return next((item for item in named if item[0] in _TARGETING), named[0] if named else None)
 
 
-_X86_CONTAINER = re.compile(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
+_X86_CONTAINER = lazy(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.IGNORECASE)
 
 
 def _value_evidence(
@@ -1472,14 +1472,12 @@ _FLAG_KEYS = {
 
 
 # Matrix keys whose value is the platform a leg builds for (`target: wasm32-wasip1`).
-_TARGET_MATRIX_KEY = re.compile(
-    r"^(target|targets|triple|platform|rust[-_]?target|goos|goarch|abi)$", re.IGNORECASE
-)
+_TARGET_MATRIX_KEY = lazy(r"^(target|targets|triple|platform|rust[-_]?target|goos|goarch|abi)$", re.IGNORECASE)
 _OTHER_PLATFORMS = {"android", "ios", "pyodide", "wasm", "wasi", "emscripten", "js", "web"}
 # Any matrix value naming one of them as a word (`buildplat: [ubuntu-24.04, android_x86_64]`).
 # `x86` alone often means x86_64 in a matrix; only i386/i686 say 32-bit for sure.
-_X86_WORD = re.compile(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
-_OTHER_PLATFORM_WORD = re.compile(
+_X86_WORD = lazy(r"(^|[^a-z0-9])(i[3-6]86)([^a-z0-9]|$)", re.IGNORECASE)
+_OTHER_PLATFORM_WORD = lazy(
     r"(^|[^a-z])(android|ios|iphoneos|iphonesimulator|pyodide|"
     r"emscripten|wasm32|wasm64|wasi)([^a-z]|$)",
     re.IGNORECASE,
@@ -1553,7 +1551,7 @@ def decide(
         if settings:
             kind = settings[0].purpose
             found = [
-                dataclasses.replace(item, purpose=kind) if item.purpose in (BUILD, TEST, LINT) else item
+                records.replace(item, purpose=kind) if item.purpose in (BUILD, TEST, LINT) else item
                 for item in found
             ]
         found = settings + found
@@ -1597,7 +1595,7 @@ def decide(
         if feeding:
             labels = {_step_label(step) for step in steps if str(plain(step.node.get("id"))) in feeding}
             evidence = [
-                dataclasses.replace(item, purpose=META, what=f"{item.what}; it computes the job's outputs")
+                records.replace(item, purpose=META, what=f"{item.what}; it computes the job's outputs")
                 if item.purpose == UNRECOGNISED and item.where in labels
                 else item
                 for item in evidence
@@ -1613,14 +1611,14 @@ def decide(
     purpose = _resolve(leg_wide, evidence, targets)
     published = next((item for item in evidence if item.purpose == PUBLISH), None)
     if _uploads_pure_packages(evidence):
-        purpose = dataclasses.replace(purpose, to_pypi=True)
+        purpose = records.replace(purpose, to_pypi=True)
         if _on_linux(contexts):
             purpose = for_pypi(purpose, "this job") or purpose
     if published is not None and purpose.name == BUILD:
         purpose = _maybe_javascript_only(purpose)
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
-        purpose = dataclasses.replace(purpose, publishes=published)
+        purpose = records.replace(purpose, publishes=published)
     if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.
@@ -1679,12 +1677,11 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
     """A command no rule knows, given what was downloaded (`wheel_summary.py dist`,
     `distfiles.sh curl-1.2.tar.gz`): it inspects other jobs' artifacts."""
     text = step.run or ""
-    words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
-    named = {
-        path
-        for path in downloaded
-        if path != _ARCHIVE and any(word == path or word.startswith(path + "/") for word in words)
-    }
+    paths = [path for path in downloaded if path != _ARCHIVE]
+    named: set[str] = set()
+    if paths:  # the script's words only matter for a folder something was downloaded into
+        words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
+        named = {path for path in paths if any(word == path or word.startswith(path + "/") for word in words)}
     if not named and not _compile(_ARCHIVE_FILE_SOURCE).search(text):
         return found
     for command in commands(text):
@@ -1745,7 +1742,7 @@ def _maybe_javascript_only(purpose: Purpose) -> Purpose:
     if not builds or any(item.tag != JS_BUILD for item in builds):
         return purpose
     why = ", then publishes: JavaScript only or a native addon, which the workflow does not say"
-    return Purpose(UNKNOWN, (dataclasses.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
+    return Purpose(UNKNOWN, (records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
 
 
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
@@ -1756,8 +1753,8 @@ def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     if purpose.name != BUILD or not builds or not all(item.tag == PYTHON_PACKAGE for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
-    found = tuple(dataclasses.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
-    return dataclasses.replace(purpose, name=SDIST, evidence=found)
+    found = tuple(records.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
+    return records.replace(purpose, name=SDIST, evidence=found)
 
 
 def _on_linux(contexts: Mapping[str, Any]) -> bool:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
 from datetime import date
+
+from bot.core.lazyre import lazy
+from bot.core.records import record
 
 AMD64 = "amd64"
 ARM64 = "arm64"
@@ -18,7 +20,7 @@ UNKNOWN = "unknown"
 LINUX, MACOS, WINDOWS = "linux", "macos", "windows"
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Hosted:
     os: str
     arch: str
@@ -61,10 +63,10 @@ HOSTED: dict[str, Hosted] = {
     "macos-11": Hosted(MACOS, AMD64, date(2024, 6, 28), arm64_twin="macos-15"),
 }
 # macOS larger runners: -large is Intel, -xlarge is Apple silicon.
-_MACOS_LARGER = re.compile(r"^macos-(latest|\d+)-(x?large)$")
+_MACOS_LARGER = lazy(r"^macos-(latest|\d+)-(x?large)$")
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Vendor:
     """A runner vendor's label form: OS and arch from the label, `None` when not in it."""
 
@@ -78,7 +80,7 @@ class Vendor:
 def _vendor(
     name: str, pattern: str, os: str | None = None, arch: str | None = None, default_arch: str | None = None
 ) -> Vendor:
-    return Vendor(name, re.compile(pattern, re.IGNORECASE), os, arch, default_arch)
+    return Vendor(name, lazy(pattern, re.IGNORECASE), os, arch, default_arch)
 
 
 # Third-party runners, from each vendor's documentation (README, "Vendor runners").
@@ -120,9 +122,9 @@ VENDORS: tuple[Vendor, ...] = (
 # RunsOn: `runs-on=<run id>/runner=2cpu-linux-arm64` (or `,`-separated, or list items);
 # the arch is in `runner=` or `image=`, else the default image (x64) unless a `family=`
 # picks the instance type, which may be either.
-_RUNS_ON_FIELD = re.compile(r"(?:^|[/,])(runner|image|family|ami)=([^/,]+)", re.IGNORECASE)
+_RUNS_ON_FIELD = lazy(r"(?:^|[/,])(runner|image|family|ami)=([^/,]+)", re.IGNORECASE)
 # Namespace profiles are named by their owner; the arch and OS are only known from words.
-_NAMESPACE_PROFILE = re.compile(r"^namespace-profile-", re.IGNORECASE)
+_NAMESPACE_PROFILE = lazy(r"^namespace-profile-", re.IGNORECASE)
 
 
 # Architecture words, as runner labels, matrix values and docker platforms write them.
@@ -170,7 +172,7 @@ _ARCH_LABELS = {"arm64": ARM64, "aarch64": ARM64, "x64": AMD64, "amd64": AMD64, 
 
 # Arch words inside names ("linux-intel", "build-arm64", "cp313-manylinux_aarch64"), used to
 # tell that two legs or jobs differ only in the architecture they choose.
-ARCH_WORD = re.compile(
+ARCH_WORD = lazy(
     r"(?<![a-z0-9])(x86_64|x86-64|amd64|x64|intel|arm64v8|arm64|aarch64|arm32|armhf|armel|"
     r"arm|x86)(?![a-z0-9])",
     re.IGNORECASE,
@@ -192,7 +194,7 @@ def arch_of_word(word: object) -> str | None:
 
 X86_32 = "x86"  # a 32-bit x86 CPU: `other` as a runner's arch, x86-only work as a target
 # CPU names as triples, GOARCH, Debian and docker write them; anything else is not a CPU.
-_CPU = re.compile(
+_CPU = lazy(
     r"^(?P<amd64>x86_64|amd64|x64|x86-64)$|^(?P<arm64>aarch64|arm64|arm64e|arm64ec)$|"
     r"^(?P<x86>i[3-6]86|x86|386|ia32)$|"
     r"^(?P<other>aarch64_be|arm|armv\d+\w*|armhf|armel|arm64_32|thumbv\d+\w*|powerpc\w*|ppc\w*|"
@@ -211,7 +213,7 @@ def cpu_arch(word: str) -> str | None:
     return {"amd64": AMD64, "arm64": ARM64, "x86": X86_32}.get(group or "", OTHER)
 
 
-_ARCH_WORD_WITH_SEPARATOR = re.compile(r"[-_. :/]*" + ARCH_WORD.pattern, re.IGNORECASE)
+_ARCH_WORD_WITH_SEPARATOR = lazy(r"[-_. :/]*" + ARCH_WORD.pattern, re.IGNORECASE)
 
 
 def without_arch_words(text: str) -> str:
@@ -219,7 +221,7 @@ def without_arch_words(text: str) -> str:
     return _ARCH_WORD_WITH_SEPARATOR.sub("", text)
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Resolution:
     os: str
     arch: str
@@ -317,7 +319,7 @@ def resolve(
     return Resolution(os, arch, clean, self_hosted)
 
 
-_OS_WORD = re.compile(r"(?<![a-z])(ubuntu|linux|windows|macos)(?![a-z])", re.IGNORECASE)
+_OS_WORD = lazy(r"(?<![a-z])(ubuntu|linux|windows|macos)(?![a-z])", re.IGNORECASE)
 _VENDOR_ARCH = {"-arm": ARM64, "arm64": ARM64, "amd64": AMD64, "x64": AMD64}
 
 
@@ -446,7 +448,7 @@ def names_amd64(text: str) -> bool:
 # actions/setup-python has Linux arm64 builds of CPython from 3.8 on (actions/python-versions;
 # 3.7 and older exist for x64 only).
 SETUP_PYTHON_LINUX_ARM64_FROM = (3, 8)
-_CPYTHON_VERSION = re.compile(r"^(\d+)\.(\d+)")
+_CPYTHON_VERSION = lazy(r"^(\d+)\.(\d+)")
 
 
 def pythons_without_linux_arm64(python_version: str) -> list[str]:
@@ -472,7 +474,7 @@ def arm64_word(word: str) -> str | None:
     return twin.upper() if word.isupper() else twin
 
 
-_AMD64_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(x86_64|x86-64|amd64|x64)(?![A-Za-z0-9])", re.IGNORECASE)
+_AMD64_IN_TEXT = lazy(r"(?<![A-Za-z0-9])(x86_64|x86-64|amd64|x64)(?![A-Za-z0-9])", re.IGNORECASE)
 
 
 def arm64_counterpart(text: str) -> str | None:
@@ -490,7 +492,7 @@ def hosted_arm64_twin(label: str) -> str | None:
 
 # The same machine size on arm64, per vendor (`blacksmith-4vcpu-ubuntu-2404` -> `…-arm`).
 _VENDOR_TWINS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern, re.IGNORECASE), replacement)
+    (lazy(pattern, re.IGNORECASE), replacement)
     for pattern, replacement in (
         (r"^(depot-ubuntu-(?:\d\d\.\d\d|latest))(-\d+)?$", r"\1-arm\2"),
         (r"^(nscloud-ubuntu-[\d.]+)-amd64(-\d+x\d+)?$", r"\1-arm64\2"),

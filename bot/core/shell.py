@@ -12,18 +12,20 @@ from __future__ import annotations
 import bisect
 import re
 
+from bot.core.lazyre import lazy
+
 # One command: quoted strings, comments and any character but a separator (newline, `;`,
 # `&&`, `||`, `|`). A quote that never closes runs to the end of the script, as the shell
 # reads it; possessive repeats keep every scan linear, whatever the input.
-_COMMAND = re.compile(
+_COMMAND = lazy(
     r"""(?:'[^']*+(?:'|\Z)|"(?:[^"\\]|\\.?)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
     r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""",
     re.DOTALL,
 )
-_HEREDOC_LINE = re.compile(r"^.*(?<!<)<<-?[ \t]*['\"]?[A-Za-z_].*$", re.MULTILINE)
-_MARKER = re.compile(r"(?<!<)<<-?[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\1")
+_HEREDOC_LINE = lazy(r"^.*(?<!<)<<-?[ \t]*['\"]?[A-Za-z_].*$", re.MULTILINE)
+_MARKER = lazy(r"(?<!<)<<-?[ \t]*(['\"]?)([A-Za-z_][\w.-]*)\1")
 # A here-document fed to one of these runs its body as commands.
-_READS_COMMANDS = re.compile(r"(^|[\s/|])(ba|z|da|k)?sh\b|\bssh\b")
+_READS_COMMANDS = lazy(r"(^|[\s/|])(ba|z|da|k)?sh\b|\bssh\b")
 
 
 # What a command runs is in its first words; rules that search a command with `.*` take time

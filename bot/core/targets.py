@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
+from bot.core.lazyre import lazy
 from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
 
 X86 = "x86-specific"
@@ -76,7 +77,7 @@ _OS_PARTS = frozenset(
         "psp",
     )
 )
-_WASM_CPU = re.compile(r"^wasm(32|64)?$")
+_WASM_CPU = lazy(r"^wasm(32|64)?$")
 _X32_ABI = frozenset(("gnux32", "muslx32"))
 
 
@@ -217,7 +218,7 @@ _ASSIGNED = {
     "ANDROID_NDK_HOME": "android",
 }
 _GOOS_LINUX = ("linux", "")
-_FILE_WORD = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", re.IGNORECASE)
+_FILE_WORD = lazy(r"[a-z0-9]+(?:[-_][a-z0-9]+)*", re.IGNORECASE)
 
 
 def of_command(command: str) -> tuple[tuple[str, str], ...]:

@@ -10,18 +10,19 @@ architecture word or `cross` (`test-amd64`/`test-arm64`, also across `amd64-ci.y
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core import records
 from bot.core.config import ANY_LEG, EVERY_VALUE, Policy
+from bot.core.lazyre import lazy
 from bot.core.legs import JobLegs, Leg
 from bot.core.matrix import canonical
 from bot.core.purpose import BUILD, CROSS
 from bot.core.purpose import UNKNOWN as UNKNOWN_PURPOSE_NAME
+from bot.core.records import field, record
 from bot.core.runners import (
     AMD64,
     ARM64,
@@ -48,7 +49,7 @@ OTHER_PLATFORM = "other platform"
 OTHER_ARCH = "other architecture"
 
 
-@dataclass(slots=True)
+@record()
 class JobInput:
     path: str
     job: Job
@@ -57,7 +58,7 @@ class JobInput:
     required: bool = False  # config `require:`: judged whatever its purpose
 
 
-@dataclass(slots=True)
+@record()
 class Verdict:
     status: str
     reason: str | None = None
@@ -93,7 +94,7 @@ def counts_as_arm64(leg: Leg, policy: Policy) -> bool:
     )
 
 
-_PLATFORM_FLAG = re.compile(r"--platform[= ]+\S+")
+_PLATFORM_FLAG = lazy(r"--platform[= ]+\S+")
 
 
 def _normal(value: Any) -> Any:
@@ -146,7 +147,7 @@ def twin_key(leg: Leg, runner_paths: RunnerPaths) -> tuple[str, str, str]:
     return leg.os, _normal(leg.origin), canonical(values)
 
 
-_WHERE_FIELD = re.compile(r"docker|container|image|runner|host|runs|platform|arch|manylinux|musllinux", re.I)
+_WHERE_FIELD = lazy(r"docker|container|image|runner|host|runs|platform|arch|manylinux|musllinux", re.I)
 
 
 def _loose_twins(left: Leg, left_paths: RunnerPaths, right: Leg, right_paths: RunnerPaths) -> bool:
@@ -200,7 +201,7 @@ def _arm64_value(value: Any) -> Any:
 
 
 # `linux-cross` beside `linux`: the job that cross-builds (and tests under QEMU) the other targets.
-_CROSS_WORD = re.compile(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
+_CROSS_WORD = lazy(r"[-_]cross\b|\bcross[-_]", re.IGNORECASE)
 
 
 def _cross(job_id: str) -> bool:
@@ -470,11 +471,9 @@ def _whichever_arch(
     found: list[Verdict] = []
     unresolved = {id(leg) for leg in undecided}
     for arch in (AMD64, ARM64):
-        legs = [
-            dataclasses.replace(leg, arch=arch) if id(leg) in unresolved else leg for leg in item.resolved.legs
-        ]
+        legs = [records.replace(leg, arch=arch) if id(leg) in unresolved else leg for leg in item.resolved.legs]
         trial = list(inputs)
-        trial[index] = dataclasses.replace(item, resolved=dataclasses.replace(item.resolved, legs=legs))
+        trial[index] = records.replace(item, resolved=records.replace(item.resolved, legs=legs))
         found.append(_judge_one(index, trial, families, policy))
     first, second = found
     if first.status != second.status or first.status == UNKNOWN_STATUS:

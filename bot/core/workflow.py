@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.lazyre import lazy
+from bot.core.records import field, record
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, YamlError, decode, parse, plain
 
-IGNORE_COMMENT = re.compile(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
-_LOCAL_CALL = re.compile(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
+IGNORE_COMMENT = lazy(r"#\s*parity:\s*ignore\b", re.IGNORECASE)
+_LOCAL_CALL = lazy(r"uses:\s*['\"]?\./\.github/workflows/([^@\s'\"]+)")
 
 
 WORKFLOW_SUFFIXES = (".yml", ".yaml")
@@ -35,7 +36,7 @@ def local_calls(text: str) -> set[str]:
     }
 
 
-@dataclass(slots=True)
+@record()
 class Step:
     index: int
     line: int
@@ -48,7 +49,7 @@ class Step:
     node: Map
 
 
-@dataclass(slots=True)
+@record()
 class Job:
     id: str
     line: int
@@ -78,7 +79,7 @@ class Job:
         return line
 
 
-@dataclass(slots=True)
+@record()
 class Workflow:
     path: str
     source: str

@@ -13,8 +13,10 @@ import functools
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+from bot.core.lazyre import lazy
+from bot.core.records import field, record
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_NODES = 200_000
@@ -39,7 +41,7 @@ class YamlError(Exception):
         self.line = line
 
 
-@dataclass(slots=True)
+@record()
 class Scalar:
     """`line`/`col` are 1-based; `end_line`/`end_col` point just past the scalar as written."""
 
@@ -52,7 +54,7 @@ class Scalar:
     end_col: int = 0
 
 
-@dataclass(slots=True)
+@record()
 class Seq:
     items: list[Node]
     line: int
@@ -62,7 +64,7 @@ class Seq:
     end_col: int = 0
 
 
-@dataclass(slots=True)
+@record()
 class Map:
     entries: dict[str, tuple[Scalar, Node]] = field(default_factory=dict)
     line: int = 0
@@ -85,10 +87,10 @@ Node = Scalar | Seq | Map
 _PLAIN = "?plain"  # resolved below, by the YAML 1.2 core schema
 
 # YAML 1.2 core schema: what an unquoted scalar means (`on`/`yes` stay strings).
-_CORE_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_CORE_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
-_CORE_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
-_CORE_FLOAT = re.compile(
+_CORE_NULL = lazy(r"^(?:~|null|Null|NULL|)$")
+_CORE_BOOL = lazy(r"^(?:true|True|TRUE|false|False|FALSE)$")
+_CORE_INT = lazy(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
+_CORE_FLOAT = lazy(
     r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
@@ -138,17 +140,17 @@ def _composer(text: str) -> Any:
 # rules libyaml uses to end them, so a bracket is counted exactly when libyaml would see it
 # as one. It never recurses and touches each character a bounded number of times.
 _BREAKS = str.maketrans({"\r": "\n", "\x85": "\n", "\u2028": "\n", "\u2029": "\n"})
-_SPACES = re.compile(r" *")
-_BLANKS = re.compile(r"[ \t]*")
-_FLOW_GAP = re.compile(r"(?:[ \t\n]+|#[^\n]*)*")  # whitespace, line breaks and comments
-_BLOCK_PLAIN_END = re.compile(r":(?=[ \t\n])|[ \t]#|\n")
-_FLOW_PLAIN_END = re.compile(r":(?=[ \t\n,\[\]{}])|[ \t\n]#|[,\[\]{}]")
-_PROPERTY = re.compile(r"[^ \t\n]*")  # a tag may hold brackets and commas; it ends at a blank
-_ANCHOR = re.compile(r"[0-9A-Za-z_-]*")  # libyaml: anything else ends the name or is an error
-_SINGLE = re.compile(r"(?:[^']|'')*'(?!')")
-_DOUBLE = re.compile(r'(?:[^"\\]|\\.)*"', re.DOTALL)
-_BLOCK_HEADER = re.compile(r"[|>](?:([1-9])[+-]?|[+-]([1-9])?)?")
-_BLANK_LINES = re.compile(r"(?: *\n)*")
+_SPACES = lazy(r" *")
+_BLANKS = lazy(r"[ \t]*")
+_FLOW_GAP = lazy(r"(?:[ \t\n]+|#[^\n]*)*")  # whitespace, line breaks and comments
+_BLOCK_PLAIN_END = lazy(r":(?=[ \t\n])|[ \t]#|\n")
+_FLOW_PLAIN_END = lazy(r":(?=[ \t\n,\[\]{}])|[ \t\n]#|[,\[\]{}]")
+_PROPERTY = lazy(r"[^ \t\n]*")  # a tag may hold brackets and commas; it ends at a blank
+_ANCHOR = lazy(r"[0-9A-Za-z_-]*")  # libyaml: anything else ends the name or is an error
+_SINGLE = lazy(r"(?:[^']|'')*'(?!')")
+_DOUBLE = lazy(r'(?:[^"\\]|\\.)*"', re.DOTALL)
+_BLOCK_HEADER = lazy(r"[|>](?:([1-9])[+-]?|[+-]([1-9])?)?")
+_BLANK_LINES = lazy(r"(?: *\n)*")
 
 
 @functools.lru_cache(maxsize=64)
