@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.workflows import generate
-from tests.fake_github import FakeGitHub, PullRequest, Repository
-from tests.service_harness import INSTALLATION, JUDGE_EVERY_PURPOSE, ORG, ORG_CONFIG, split_patch
+from tests.fake_github import FakeGitHub, Repository
+from tests.service_harness import INSTALLATION, JUDGE_EVERY_PURPOSE, ORG, ORG_CONFIG, addressed, with_pull
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "bot" / "samples"
@@ -112,29 +112,13 @@ def pull_request_repository(
 ) -> tuple[Repository, str]:
     """The shipped pair as a repository with one pull request from `base` to `head`."""
     head_sha = hashlib.sha1(f"{base}->{head}:{number}".encode()).hexdigest()
-    repo = github.repos.get(f"{owner}/{name}") or Repository(owner, name)
-    repo.files.setdefault("main", {}).update(state(base))
-    if config is not None:
-        repo.files["main"][".github/parity.yml"] = config
-    repo.files[head_sha] = state(head)
-    files = [
-        {"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}
-        for path, (status, hunks) in split_patch(_diff(state(base), state(head))).items()
-    ]
-    repo.pulls[number] = PullRequest(number, head_sha, files)
-    github.repos[f"{owner}/{name}"] = repo
-    return repo, head_sha
+    diff = _diff(state(base), state(head))
+    return with_pull(github, owner, name, number, head_sha, state(base), state(head), diff, config)
 
 
 def for_repo(name: str, repo: Repository) -> dict[str, Any]:
     """The sample delivery `name`, sent by our installation for `repo`."""
-    payload = sample(name)
-    payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
-    payload["repository"]["name"] = repo.name
-    payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"
-    payload["repository"]["owner"]["login"] = repo.owner
-    payload["repository"]["default_branch"] = repo.default_branch
-    return payload
+    return addressed(sample(name), repo)
 
 
 def pull_request_event(repo: Repository, number: int, head_sha: str, action: str = "opened") -> dict[str, Any]:

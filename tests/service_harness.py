@@ -218,18 +218,35 @@ def ipfs_repository(
     `config` is the default branch's .github/parity.yml (None: no file)."""
     head_sha = hashlib.sha1(f"{base}->{head}:{number}".encode()).hexdigest()
     folder = CORPUS / "ipfs_kit_py"
+
+    def state(name: str) -> dict[str, bytes]:
+        return {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / name).glob("*.yml")}
+
+    diff = (folder / patch).read_text()
+    return with_pull(github, owner, name, number, head_sha, state(base), state(head), diff, config)
+
+
+def with_pull(
+    github: FakeGitHub,
+    owner: str,
+    name: str,
+    number: int,
+    head_sha: str,
+    base: dict[str, bytes],
+    head: dict[str, bytes],
+    diff: str,
+    config: bytes | None,
+) -> tuple[Repository, str]:
+    """A repository whose default branch holds `base` (and `config` as .github/parity.yml),
+    with pull request `number` at `head_sha` holding `head`; `diff` is the git diff between."""
     repo = github.repos.get(f"{owner}/{name}") or Repository(owner, name)
-    repo.files.setdefault("main", {}).update(
-        {f".github/workflows/{p.name}": p.read_bytes() for p in (folder / base).glob("*.yml")}
-    )
+    repo.files.setdefault("main", {}).update(base)
     if config is not None:
         repo.files["main"][".github/parity.yml"] = config
-    repo.files[head_sha] = {
-        f".github/workflows/{p.name}": p.read_bytes() for p in (folder / head).glob("*.yml")
-    }
+    repo.files[head_sha] = dict(head)
     files = [
         {"filename": path, "status": status, "patch": hunks, "sha": "0" * 40}
-        for path, (status, hunks) in split_patch((folder / patch).read_text()).items()
+        for path, (status, hunks) in split_patch(diff).items()
     ]
     repo.pulls[number] = PullRequest(number, head_sha, files)
     github.repos[f"{owner}/{name}"] = repo
@@ -238,7 +255,11 @@ def ipfs_repository(
 
 def for_repo(name: str, repo: Repository) -> dict[str, Any]:
     """GitHub's example payload `name`, sent by our installation for `repo`."""
-    payload = example(name)
+    return addressed(example(name), repo)
+
+
+def addressed(payload: dict[str, Any], repo: Repository) -> dict[str, Any]:
+    """A payload as our installation sends it for `repo`."""
     payload["installation"] = {"id": INSTALLATION, "node_id": "x"}
     payload["repository"]["name"] = repo.name
     payload["repository"]["full_name"] = f"{repo.owner}/{repo.name}"

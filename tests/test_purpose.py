@@ -1243,6 +1243,13 @@ def test_names_and_repository_files_do_not_make_tests():
     assert (jobs["server"].status, jobs["server"].purpose.name) == ("amd64-only", "test")
 
 
+def _purpose_of_script(script: str) -> str:
+    """The purpose of a one-step job on ubuntu-latest that runs `script`."""
+    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
+    source += textwrap.indent(script, " " * 10) + "\n"
+    return analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0].purpose.name
+
+
 @pytest.mark.parametrize(
     ("script", "purpose"),
     [
@@ -1261,10 +1268,7 @@ def test_names_and_repository_files_do_not_make_tests():
     ],
 )
 def test_a_make_goal_no_rule_reads_builds_only_when_nothing_else_is_known(script: str, purpose: str):
-    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
-    source += textwrap.indent(script, " " * 10) + "\n"
-    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
-    assert job.purpose.name == purpose
+    assert _purpose_of_script(script) == purpose
 
 
 @pytest.mark.parametrize(
@@ -1280,10 +1284,7 @@ def test_a_make_goal_no_rule_reads_builds_only_when_nothing_else_is_known(script
     ],
 )
 def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str, purpose: str):
-    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
-    source += textwrap.indent(script, " " * 10) + "\n"
-    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
-    assert job.purpose.name == purpose
+    assert _purpose_of_script(script) == purpose
 
 
 @pytest.mark.parametrize(
@@ -1300,7 +1301,4 @@ def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str
     ],
 )
 def test_tests_in_a_tree_configured_for_another_arch(script: str, purpose: str):
-    source = "on: push\njobs:\n  job:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n"
-    source += textwrap.indent(script, " " * 10) + "\n"
-    job = analyze({"ci.yml": source}, Policy(), TODAY).workflows[0].jobs[0]
-    assert job.purpose.name == purpose
+    assert _purpose_of_script(script) == purpose

@@ -3,10 +3,7 @@ uvicorn, GitHub played by the fake, deliveries signed as GitHub signs them."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,11 +15,11 @@ from tests.service_harness import (
     INSTALLATION,
     ORG,
     ORG_CONFIG,
-    ROOT,
     Service,
     installation_created,
     wait_until,
 )
+from tests.test_service_scans import report
 
 NORMAL = b"on: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: make test\n"
 
@@ -130,27 +127,10 @@ def test_a_private_report_lists_private_repositories(tmp_path: Path, github: Fak
 
 
 def _report(service: Service, *args: str) -> Any:
-    """`parity-bot report` on the service's database, as an operator runs it."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "report",
-            "--database",
-            service.env["DATABASE_URL"],
-            "--format",
-            "json",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        env={**service.env},
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    """`parity-bot report` on the service's database, which must answer."""
+    data = report(service, *args)
+    assert data is not None
+    return data
 
 
 PRUNED = "scan history past retention removed"  # the service's log line

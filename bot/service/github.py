@@ -31,7 +31,7 @@ from githubkit.exception import (
     RequestTimeout,
 )
 
-from bot.core.limits import DOWNLOAD_REDIRECTS_MAX
+from bot.core.limits import DOWNLOAD_REDIRECTS_MAX, WORKFLOW_BYTES_PER_CHECK
 from bot.core.yamlnodes import MAX_FILE_BYTES
 from bot.service import rest
 from bot.service.logs import redact
@@ -42,6 +42,11 @@ log = logging.getLogger("parity.github")
 
 TOKEN_MARGIN = 300.0  # renew an installation token five minutes before it expires
 FILE_READ_BYTES = MAX_FILE_BYTES + 1  # what `Api.file` reads of a file by default
+
+
+def room_for_a_workflow(read: int) -> bool:
+    """Whether one more workflow file fits in one judgement's budget, `read` bytes in."""
+    return read <= WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES
 
 
 class GitHubError(Exception):
@@ -384,19 +389,26 @@ def redirect_target(current: str, location: str, what: str) -> str:
     host = target.host
     if target.scheme == "https" and host:
         return str(target)
-    if target.scheme == "http" and _loopback(host):
+    if target.scheme == "http" and is_loopback(host):
         return str(target)
     shown = f"{target.scheme}://{host}" if host else target.scheme or "a relative location"
     raise Rejected(f"{what}: redirected to {shown[:100]}; only https is followed", 400)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
+def is_loopback(host: str | None) -> bool:
+    """`localhost` or a loopback address (IPv4, IPv6, or IPv4 mapped into IPv6): the one
+    test for setup's local visitors and for the http redirects a test server may send."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        address = ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 async def _read_capped(raw: httpx.Response, limit: int, what: str) -> tuple[bytes, bool]:

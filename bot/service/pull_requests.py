@@ -31,7 +31,7 @@ from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import PullRequestCheck
-from bot.service.github import FILE_READ_BYTES, Api, GitHubError, Rejected
+from bot.service.github import Api, GitHubError, Rejected, room_for_a_workflow
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.pull_request")
@@ -263,7 +263,7 @@ async def _add_called(api: Api, check: PullRequestCheck, contents: dict[str, byt
             continue
     for name in sorted(wanted):
         path = f".github/workflows/{name}"
-        if sum(map(len, contents.values())) > WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES:
+        if not room_for_a_workflow(sum(map(len, contents.values()))):
             break  # no room for another file: the calls left are judged unread
         if path not in contents:
             called = await api.file(repo.owner, repo.name, path, ref=check.head_sha)

@@ -31,7 +31,6 @@ from bot.core.junit import (
     TooManyCases,
     read_artifact,
 )
-from bot.core.limits import WORKFLOW_BYTES_PER_CHECK
 from bot.core.pairing import Pairing, RunJob, pair, run_job
 from bot.core.results import Artifact, TestResults, analyse, wanted
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
@@ -40,7 +39,7 @@ from bot.service import isolation, rest
 from bot.service.config_source import load_policy
 from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import Repo
-from bot.service.github import FILE_READ_BYTES, Api, RateLimited, Rejected, Transient
+from bot.service.github import Api, RateLimited, Rejected, Transient, room_for_a_workflow
 from bot.service.logs import log
 
 logger = logging.getLogger("parity.results")
@@ -151,7 +150,7 @@ async def snapshot(
     files: dict[str, bytes] = {}
     total = 0
     for path in sorted({str(run.get("path") or "") for run in shot.runs}):
-        if total > WORKFLOW_BYTES_PER_CHECK - FILE_READ_BYTES:
+        if not room_for_a_workflow(total):
             # No room for another file: the jobs of the workflows left get no leg.
             log(logger, logging.WARNING, "workflows past the byte budget not read", sha=sha, path=path)
             break

@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
-import ipaddress
 import json
 import logging
 import os
@@ -42,7 +41,7 @@ from starlette.routing import Route
 from bot.core.limits import MANIFEST_CODE_MAX_SECONDS
 from bot.core.yamlnodes import YamlError, parse, plain
 from bot.service import metrics_access, rest
-from bot.service.github import Clients, GitHubError
+from bot.service.github import Clients, GitHubError, is_loopback
 from bot.service.logs import log
 from bot.service.metrics import CONTENT_TYPE, Registry
 from bot.service.settings import Settings, SettingsError, read_env_file
@@ -157,21 +156,6 @@ def write_env(path: str, values: dict[str, str]) -> None:
 
 def has_credentials(env_file: str) -> bool:
     return any(read_env_file(env_file).get(name) for name in CREDENTIALS)
-
-
-def is_loopback(host: str | None) -> bool:
-    """`localhost` or a loopback address (IPv4, IPv6, or IPv4 mapped into IPv6)."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped.is_loopback
-    return address.is_loopback
 
 
 def _same(given: str, expected: str) -> bool:
