@@ -114,6 +114,8 @@ class Repository:
     runs: list[dict[str, Any]] = field(default_factory=list)  # Actions workflow runs
     jobs: list[dict[str, Any]] = field(default_factory=list)  # their jobs, every attempt
     artifacts: list[dict[str, Any]] = field(default_factory=list)  # with "data": zip bytes
+    logs: dict[int, bytes] = field(default_factory=dict)  # job id -> its log (none: 404)
+    expired_logs: set[int] = field(default_factory=set)  # job ids whose logs answer 410
     permissions: dict[str, str] = field(default_factory=dict)  # login -> admin|write|read|none
     installation: int | None = None  # None: every installation's token sees it
     archived: bool = False
@@ -238,6 +240,96 @@ def new_side_lines(patch: str) -> list[set[int]]:
     return blocks
 
 
+class FakeStorage:
+    """Blob storage on an origin of its own, as GitHub's job logs are served: a short-lived
+    URL that refuses a request carrying an Authorization header (a client that forwards the
+    installation token across the redirect would leak it), and answers a suffix Range
+    (`bytes=-N`) with 206 unless `ranges` is off (a store that sends the whole file)."""
+
+    def __init__(self) -> None:
+        self.blobs: dict[str, bytes] = {}
+        self.requests: list[Recorded] = []
+        self.ranges = True
+        self.port = 0
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def put(self, data: bytes) -> str:
+        """A new short-lived address for `data`."""
+        token = secrets.token_hex(8)
+        self.blobs[token] = data
+        return f"{self.url}/logs/{token}?sig={secrets.token_hex(4)}"
+
+    def start(self) -> FakeStorage:
+        self._server, self._thread, self.port = _serve(
+            Starlette(routes=[Route("/logs/{token}", self._get, methods=["GET"])])
+        )
+        return self
+
+    def stop(self) -> None:
+        _stop(self._server, self._thread)
+
+    async def _get(self, request: Request) -> Response:
+        record = Recorded(
+            "GET",
+            request.url.path,
+            dict(request.query_params),
+            {k.lower(): v for k, v in request.headers.items()},
+            None,
+        )
+        self.requests.append(record)
+        response = self._answer(record, request.path_params["token"])
+        record.status = response.status_code
+        return response
+
+    def _answer(self, record: Recorded, token: str) -> Response:
+        if "authorization" in record.headers:
+            return Response(b"Server failed to authenticate the request.", status_code=403)
+        data = self.blobs.get(token)
+        if data is None:
+            return Response(b"BlobNotFound", status_code=404)
+        wanted = re.fullmatch(r"bytes=-(\d+)", record.headers.get("range", ""))
+        if not self.ranges or wanted is None:
+            return Response(data, media_type="text/plain")
+        if not data:
+            return Response(status_code=416, headers={"content-range": "bytes */0"})
+        tail = data[-int(wanted.group(1)) :] if int(wanted.group(1)) else b""
+        first = len(data) - len(tail)
+        return Response(
+            tail,
+            status_code=206,
+            media_type="text/plain",
+            headers={"content-range": f"bytes {first}-{len(data) - 1}/{len(data)}"},
+        )
+
+
+def _serve(app: Starlette, date_header: bool = True) -> tuple[uvicorn.Server, threading.Thread, int]:
+    """`app` served on a free loopback port, in a thread."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", date_header=date_header)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.time() + 10
+    while not server.started:
+        if time.time() > deadline:
+            raise RuntimeError("a fake server did not start")
+        time.sleep(0.01)
+    return server, thread, sock.getsockname()[1]
+
+
+def _stop(server: uvicorn.Server | None, thread: threading.Thread | None) -> None:
+    if server is not None:
+        server.should_exit = True
+    if thread is not None:
+        thread.join(timeout=10)
+
+
 class FakeGitHub:
     def __init__(self, app_id: int, public_key_pem: bytes) -> None:
         self.app_id = app_id
@@ -255,6 +347,7 @@ class FakeGitHub:
         self.reactions: list[dict[str, Any]] = []
         self.reruns: list[int] = []
         self.blobs: dict[str, bytes] = {}
+        self.storage = FakeStorage()  # job logs, on another origin
         self.clock_offset = 0.0  # GitHub's clock minus ours: its Date headers and expires_at
         self.token_seconds = 3600.0  # an installation token's life
         self.rate_limit = 5000  # x-ratelimit-limit: GitHub gives large organisations more
@@ -277,28 +370,14 @@ class FakeGitHub:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> FakeGitHub:
-        sock = socket.socket()
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
         # The Date header is GitHub's (from its own clock), as on every real answer.
-        config = uvicorn.Config(
-            self.app(), log_config=None, access_log=False, lifespan="off", date_header=False
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
-        self._thread.start()
-        deadline = time.time() + 10
-        while not self._server.started:
-            if time.time() > deadline:
-                raise RuntimeError("fake GitHub did not start")
-            time.sleep(0.01)
+        self._server, self._thread, self.port = _serve(self.app(), date_header=False)
+        self.storage.start()
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        _stop(self._server, self._thread)
+        self.storage.stop()
 
     # ------------------------------------------------------------------ queries
     def calls(self, method: str | None = None, pattern: str = "") -> list[Recorded]:
@@ -678,6 +757,13 @@ class FakeGitHub:
             hops = int(artifact.get("hops", 0))
             target = f"/_hops/{hops}/{token}" if hops else f"/_blobs/{token}"
             return Response(status_code=302, headers={"location": artifact.get("location", self.url + target)})
+        if method == "GET" and (j := re.fullmatch(r"jobs/(\d+)/logs", rest)):
+            job_id = int(j.group(1))
+            if job_id in repo.expired_logs:
+                raise _Error(410, {"message": "Gone"})
+            if job_id not in repo.logs:
+                raise _Error(404, {"message": "Not Found"})
+            return Response(status_code=302, headers={"location": self.storage.put(repo.logs[job_id])})
         if method == "POST" and (j := re.fullmatch(r"jobs/(\d+)/rerun", rest)):
             job = next((x for x in repo.jobs if x["id"] == int(j.group(1))), None)
             if job is None:

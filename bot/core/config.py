@@ -82,6 +82,7 @@ class Policy:
     junit_artifacts: str = "*test-results*"
     comment: str = "always"
     fail_on_difference: bool = True
+    log_excerpts: bool = True
     extends: str | None = None
     dashboard: bool = False
     fix_prs: str = "on-request"
@@ -255,6 +256,7 @@ def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
         junit_artifacts=str(results.get("junit_artifacts", "*test-results*")),
         comment=results.get("comment", "always"),
         fail_on_difference=results.get("fail_on_difference", True),
+        log_excerpts=results.get("log_excerpts", True),
         extends=data.get("extends"),
         dashboard=data.get("dashboard", False),
         fix_prs=data.get("fix_prs", "on-request"),

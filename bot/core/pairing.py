@@ -16,6 +16,7 @@ from typing import Any
 from bot.core import runners
 from bot.core.analysis import JobReport, Report
 from bot.core.config import Policy
+from bot.core.joblog import Step, steps_of
 from bot.core.legs import Leg
 from bot.core.names import check_name
 from bot.core.runners import AMD64, ARM64, without_arch_words
@@ -52,6 +53,7 @@ class RunJob:
     completed_at: float | None = None
     html_url: str = ""
     flaky: bool = False  # failed in an earlier attempt of the run, passed in this one
+    steps: tuple[Step, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -246,4 +248,5 @@ def run_job(data: Mapping[str, Any], workflow: str) -> RunJob:
         started_at=parse_time(data.get("started_at")),
         completed_at=parse_time(data.get("completed_at")),
         html_url=str(data.get("html_url") or ""),
+        steps=steps_of(data),
     )

@@ -1,12 +1,20 @@
-"""Test-level results: JUnit artifacts given to their legs and compared across twins."""
+"""Test-level results of twins: JUnit artifacts given to their legs and compared, and the
+logs of the jobs that differ read for their failing step and tests.
+
+Logs cost one request each and can be large, so they are read only where they can explain
+something: the failed side(s) of a pair whose outcomes differ, or of a pair that failed on
+both architectures (the failing tests may still differ). Twins that both pass cost nothing.
+"""
 
 from __future__ import annotations
 
 import fnmatch
 from dataclasses import dataclass, field
 
+from bot.core.dialects.base import Failure
+from bot.core.joblog import Reading, Step
 from bot.core.junit import TestCase, TestDiff, compare, failures
-from bot.core.pairing import Pair, Pairing, RunJob
+from bot.core.pairing import FAILING, Pair, Pairing, RunJob
 from bot.core.runners import AMD64, ARM64, arches_named, without_arch_words
 
 
@@ -32,6 +40,7 @@ class Comparison:
     amd64: Artifact
     arm64: Artifact
     diff: TestDiff
+    jobs: frozenset[int] = frozenset()  # the jobs that uploaded the two artifacts, when known
 
 
 @dataclass(slots=True)
@@ -48,6 +57,68 @@ class TestResults:
     swallowed: list[Swallowed] = field(default_factory=list)
     unreadable: list[Artifact] = field(default_factory=list)
     unattributed: list[Artifact] = field(default_factory=list)
+    logs: list[LogComparison] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LogComparison:
+    """A pair whose outcomes differ (or that failed on both sides), explained by its logs:
+    a side's reading is None when that side passed (its log was not read)."""
+
+    pair: Pair
+    readings: dict[str, Reading]  # arch -> the failed side's log, read
+    failed_only_on: dict[str, list[Failure]] = field(default_factory=dict)
+    junit: str | None = None  # a JUnit comparison of these jobs names the tests instead
+
+    @property
+    def differs(self) -> bool:
+        return self.pair.outcome_differs or any(self.failed_only_on.values())
+
+    def step_outcome(self, arch: str) -> tuple[str | None, str | None]:
+        """(the step that failed on `arch`, what the same step did on the other side)."""
+        other = self.pair.arm64 if arch == AMD64 else self.pair.amd64
+        reading = self.readings.get(arch)
+        if reading is None or reading.step is None:
+            return None, None
+        twin = _same_step(reading.step, other.steps if other else ())
+        return reading.step, twin.conclusion if twin is not None else None
+
+
+def _same_step(name: str, steps: tuple[Step, ...]) -> Step | None:
+    return next((step for step in steps if step.name == name), None)
+
+
+def logs_wanted(pair: Pair) -> list[RunJob]:
+    """The jobs of a pair whose logs can explain a difference: the failed side of a pair
+    whose outcomes differ, both sides of one that failed on both; none for twins that pass."""
+    if not pair.ready:
+        return []
+    sides = [job for job in (pair.amd64, pair.arm64) if job is not None and job.conclusion in FAILING]
+    return sides if pair.outcome_differs or len(sides) == 2 else []
+
+
+def compare_logs(pair: Pair, readings: dict[str, Reading], comparisons: list[Comparison]) -> LogComparison:
+    """A pair's logs compared: the tests that failed on one architecture only. A side that
+    passed failed no test; a side whose log named no test leaves the question open (no
+    test is said to fail on one side only because the other's log could not tell)."""
+    result = LogComparison(pair, readings)
+    ids = {job.id for job in (pair.amd64, pair.arm64) if job is not None}
+    covering = next((c for c in comparisons if c.jobs & ids), None)
+    if covering is not None:
+        result.junit = covering.label
+        return result
+    known: dict[str, dict[str, Failure] | None] = {}
+    for arch, job in ((AMD64, pair.amd64), (ARM64, pair.arm64)):
+        reading = readings.get(arch)
+        if reading is not None:
+            known[arch] = reading.failures if reading.runners else None
+        elif job is not None and job.conclusion == "success":
+            known[arch] = {}
+    for arch, other in ((AMD64, ARM64), (ARM64, AMD64)):
+        mine, theirs = known.get(arch), known.get(other)
+        if mine and theirs is not None:
+            result.failed_only_on[arch] = [failure for test, failure in mine.items() if test not in theirs]
+    return result
 
 
 def _arch_from_name(name: str) -> str | None:
@@ -102,5 +173,6 @@ def analyse(artifacts: list[Artifact], pairing: Pairing) -> TestResults:
     for label, sides in sorted(groups.items()):
         amd, arm = sides.get(AMD64), sides.get(ARM64)
         if amd is not None and arm is not None and amd.cases is not None and arm.cases is not None:
-            result.comparisons.append(Comparison(label, amd, arm, compare(amd.cases, arm.cases)))
+            jobs = frozenset(job.id for job in (_job_of(amd, runs), _job_of(arm, runs)) if job is not None)
+            result.comparisons.append(Comparison(label, amd, arm, compare(amd.cases, arm.cases), jobs))
     return result

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from bot.core.limits import COMMENT_MAX_CHARS
 from bot.core.pairing import Pair, Pairing, RunJob
-from bot.core.results import TestResults
+from bot.core.results import LogComparison, TestResults
+from bot.core.runners import AMD64, ARM64
 from bot.core.words import count, verb
-from bot.render.safe import code, link, text
+from bot.render.safe import code, fence, link, text
 
 MARKER = "<!-- parity-bot:results -->"
 CHECK_NAME = "Arch parity results"
@@ -50,6 +51,7 @@ def differences(pairing: Pairing, tests: TestResults) -> int:
         sum(1 for pair in pairing.pairs if _differs(pair))
         + sum(1 for c in tests.comparisons if c.diff.differs)
         + len(tests.swallowed)
+        + sum(1 for logs in tests.logs if not logs.pair.outcome_differs and logs.differs)
     )
 
 
@@ -73,10 +75,21 @@ def one_arch_failures(pairing: Pairing, tests: TestResults) -> list[str]:
         f"in {code(item.artifact)} (failures swallowed)"
         for item in tests.swallowed
     ]
+    for logs in tests.logs:
+        for arch, failed in logs.failed_only_on.items():
+            if failed:
+                found.append(
+                    f"{count(len(failed), 'test')} of {code(logs.pair.job_id)} {text(_matrix(logs.pair))} "
+                    f"{verb(len(failed), 'fails', 'fail')} on {arch} only (from its log): "
+                    + ", ".join(code(failure.test) for failure in failed[:MAX_TESTS])
+                    + (f" and {len(failed) - MAX_TESTS} more" if len(failed) > MAX_TESTS else "")
+                )
     return found
 
 
-def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT_MAX_CHARS) -> str:
+def comment(
+    sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT_MAX_CHARS, excerpts: bool = True
+) -> str:
     pairs = sorted(pairing.pairs, key=lambda pair: (not _differs(pair), pair.workflow, pair.job_id))
     head = [MARKER, f"## Arch parity results for `{sha[:7]}`", ""]
     ready = sum(1 for pair in pairs if pair.ready)
@@ -111,7 +124,7 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
                 f"| {arm} | {ratio} |"
             )
         body.append("")
-    details = _test_details(tests)
+    details = [_log_details(logs, excerpts) for logs in tests.logs] + _test_details(tests)
     out = "\n".join(head + body)
     for extra in details:
         candidate = out + "\n" + extra
@@ -123,6 +136,67 @@ def comment(sha: str, pairing: Pairing, tests: TestResults, limit: int = COMMENT
             break
         out = candidate
     return out[:limit]
+
+
+def _block(lines: tuple[str, ...], excerpts: bool) -> list[str]:
+    return [fence("\n".join(lines)), ""] if excerpts and lines else []
+
+
+def _log_details(logs: LogComparison, excerpts: bool) -> str:
+    """Why a pair differs, from the failed side's log: its failing step and error, and the
+    tests that failed on one architecture only, each with its excerpt (collapsed)."""
+    pair = logs.pair
+    lines: list[str] = []
+    headline: list[str] = []
+    for arch in (ARM64, AMD64):
+        reading = logs.readings.get(arch)
+        if reading is None:
+            continue
+        step, there = logs.step_outcome(arch)
+        other = AMD64 if arch == ARM64 else ARM64
+        if step is not None:
+            headline.append(f"<code>{text(step)}</code> failed on {arch}")
+            did = text(_DID.get(there, there)) if there else None
+            elsewhere = f"on {other} it {did}" if did else f"no such step ran on {other}"
+            lines.append(f"**{arch}**: step {code(step)} failed; {elsewhere}.")
+        else:
+            lines.append(f"**{arch}**: failed; the jobs API names no failed step.")
+        lines.append("")
+        lines += _block(reading.error, excerpts)
+        if reading.problem:
+            lines += [f"_The {arch} log: {text(reading.problem)}._", ""]
+        elif not reading.runners and logs.junit is None:
+            lines += [f"_No test runner's output known to parity-bot was found in the {arch} log._", ""]
+    if logs.junit is not None:
+        lines += [f"Tests: see the JUnit comparison of {code(logs.junit)} below.", ""]
+    for arch in (ARM64, AMD64):
+        failed = logs.failed_only_on.get(arch) or []
+        if failed:
+            headline.append(f"{count(len(failed), 'test')} failed on {arch} only")
+            lines += [f"Failed on {arch} only ({len(failed)}):", ""]
+        for failure in failed[:MAX_TESTS]:
+            if excerpts and failure.excerpt:
+                lines += [
+                    f"<details><summary><code>{text(failure.test)}</code></summary>",
+                    "",
+                    *_block(failure.excerpt, excerpts),
+                    "</details>",
+                    "",
+                ]
+            else:
+                lines.append(f"- {code(failure.test)}")
+        if len(failed) > MAX_TESTS:
+            lines += [f"- and {len(failed) - MAX_TESTS} more", ""]
+    summary = "; ".join(headline) or "outcomes differ"
+    matrix = f" ({text(_matrix(pair))})" if pair.matrix else ""
+    return (
+        f"<details><summary><code>{text(pair.job_id)}</code>{matrix}: {summary}</summary>\n\n"
+        + "\n".join(lines).rstrip()
+        + "\n\n</details>"
+    )
+
+
+_DID = {"success": "passed", "failure": "failed too", "skipped": "was skipped", "cancelled": "was cancelled"}
 
 
 def _ids(title: str, ids: list[str]) -> list[str]:

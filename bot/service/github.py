@@ -15,6 +15,7 @@ import ipaddress
 import json as json_module
 import logging
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -318,12 +319,28 @@ class Api:
         return None  # a folder or a submodule
 
     async def download(self, endpoint: Endpoint, limit: int, into: IO[bytes], **parts: object) -> int:
-        """An artifact zip, written to `into` as it arrives; the bytes written.
+        """An artifact zip, written to `into` as it arrives; the bytes written. A declared
+        size over `limit` is refused before the body is read, and a body that grows past it
+        is cut off."""
+        async with self._stored(endpoint, parts, {}) as (response, what):
+            return await _write_capped(response, limit, into, what)
+
+    async def download_tail(self, endpoint: Endpoint, limit: int, **parts: object) -> tuple[bytes, bool]:
+        """The last `limit` bytes of a stored file (a job's log: a test summary is at its
+        end), and whether there was more before them. Storage is asked for the end only
+        (a suffix Range); one that sends the whole file is read through, keeping the end."""
+        async with self._stored(endpoint, parts, {"Range": f"bytes=-{limit}"}) as (response, what):
+            return await _read_tail(response, limit, what)
+
+    @asynccontextmanager
+    async def _stored(
+        self, endpoint: Endpoint, parts: dict[str, object], headers: dict[str, str]
+    ) -> AsyncIterator[tuple[httpx.Response, str]]:
+        """The streamed response holding a stored file's body.
 
         The API answers with a redirect to storage. Storage is asked without our
         credentials, over https only (http to a loopback address: a test server), through
-        at most DOWNLOAD_REDIRECTS_MAX redirects; a declared size over `limit` is refused
-        before the body is read, and a body that grows past it is cut off."""
+        at most DOWNLOAD_REDIRECTS_MAX redirects; `headers` go to storage only."""
         path = endpoint.url(**parts)
         what = f"GET {path}"
         response = await self._send("GET", path, None, None, None, stream=True)
@@ -331,28 +348,30 @@ class Api:
         try:
             location = raw.headers.get("location")
             if raw.status_code not in REDIRECTS or not location:
-                return await _write_capped(raw, limit, into, what)
+                yield raw, what
+                return
         finally:
             await raw.aclose()
         current = str(raw.url)
         timeout = self.gh.config.timeout
         # A client of its own: no Authorization header, no cookies, no redirects of its own;
-        # no compression either, so a chunk counted against `limit` cannot inflate on arrival.
+        # no compression either, so a chunk counted against a limit cannot inflate on arrival.
         async with httpx.AsyncClient(
             timeout=timeout, follow_redirects=False, headers={"Accept-Encoding": "identity"}
         ) as plain:
             for _ in range(DOWNLOAD_REDIRECTS_MAX):
                 current = redirect_target(current, location, what)
                 try:
-                    async with plain.stream("GET", current) as blob:
+                    async with plain.stream("GET", current, headers=headers) as blob:
                         location = blob.headers.get("location")
                         if blob.status_code in REDIRECTS and location:
                             continue
                         if blob.status_code >= 500:
                             raise Transient(f"{what}: storage answered {blob.status_code}")
-                        if blob.status_code >= 400:
+                        if blob.status_code >= 400 and blob.status_code != 416:
                             raise Rejected(f"{what}: storage answered {blob.status_code}", blob.status_code)
-                        return await _write_capped(blob, limit, into, what)
+                        yield blob, what
+                        return
                 except httpx.HTTPError as exc:
                     raise Transient(f"{what}: storage unreachable ({type(exc).__name__})") from None
         raise Rejected(f"{what}: more than {DOWNLOAD_REDIRECTS_MAX} redirects", 400)
@@ -424,6 +443,31 @@ async def _read_capped(raw: httpx.Response, limit: int, what: str) -> tuple[byte
     except httpx.HTTPError as exc:
         raise Transient(f"{what}: {type(exc).__name__}") from None
     return b"".join(chunks)[:limit], size > limit
+
+
+async def _read_tail(raw: httpx.Response, limit: int, what: str) -> tuple[bytes, bool]:
+    """The last `limit` bytes of a body, and whether it held more. A 206 answers a suffix
+    Range (its Content-Range gives the whole size); a 416 is an empty file; a 200 is the
+    whole file, read through with only the last `limit` bytes kept."""
+    if raw.status_code == 416:
+        return b"", False
+    total = None
+    if raw.status_code == 206:
+        size = raw.headers.get("content-range", "").rpartition("/")[2]
+        total = int(size) if size.isdigit() else None
+    kept: deque[bytes] = deque()
+    held = seen = 0
+    try:
+        async for chunk in raw.aiter_bytes():
+            kept.append(chunk)
+            held += len(chunk)
+            seen += len(chunk)
+            while held - len(kept[0]) >= limit:
+                held -= len(kept.popleft())
+    except httpx.HTTPError as exc:
+        raise Transient(f"{what}: {type(exc).__name__}") from None
+    data = b"".join(kept)[-limit:] if limit else b""
+    return data, max(seen, total or 0) > len(data)
 
 
 async def _write_capped(raw: httpx.Response, limit: int, into: IO[bytes], what: str) -> int:

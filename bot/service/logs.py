@@ -9,20 +9,13 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
-import re
 import sys
 import time
 from collections.abc import Iterable
 
-delivery_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("delivery_id", default=None)
+from bot.core.secrets import redacted
 
-# Shapes of credentials even when we were not told them: GitHub tokens, JWTs, PEM blocks.
-_SHAPES = re.compile(
-    r"gh[pousr]_[A-Za-z0-9_]{20,}|github_pat_[A-Za-z0-9_]{20,}"
-    r"|eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"
-    r"|-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)",
-    re.DOTALL,
-)
+delivery_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("delivery_id", default=None)
 
 
 class Redactor:
@@ -43,7 +36,7 @@ class Redactor:
         for secret in sorted(self._known, key=len, reverse=True):
             if secret in text:
                 text = text.replace(secret, "[redacted]")
-        return _SHAPES.sub("[redacted]", text)
+        return redacted(text)
 
 
 redact = Redactor()

@@ -130,6 +130,13 @@ class Registry:
         self.recovered = Counter(
             "parity_deliveries_recovered", "Missed deliveries GitHub was asked to redeliver", registry=r
         )
+        self.job_logs = Counter(
+            "parity_job_logs",
+            "Job logs wanted for a results difference, by outcome (read, cut: only the end read, "
+            "expired, unreadable, cached: read before for this job)",
+            ["outcome"],
+            registry=r,
+        )
         self.scan_calls = Counter(
             "parity_scan_github_calls", "GitHub API calls made by repository scans", registry=r
         )

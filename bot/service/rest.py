@@ -106,6 +106,7 @@ JOB = _get(_REPO + "/actions/jobs/{job_id}")
 RERUN_JOB = _post(_REPO + "/actions/jobs/{job_id}/rerun")
 RUN_ARTIFACTS = _get(_REPO + "/actions/runs/{run_id}/artifacts")
 ARTIFACT_ARCHIVE = _get(_REPO + "/actions/artifacts/{artifact_id}/{archive_format}")
+JOB_LOGS = _get(_REPO + "/actions/jobs/{job_id}/logs")
 
 # Issues, comments, reactions, permissions.
 PERMISSION = _get(_REPO + "/collaborators/{username}/permission")

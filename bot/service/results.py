@@ -20,6 +20,7 @@ from typing import Any
 
 from cachetools import LRUCache, TTLCache
 
+from bot.core import joblog
 from bot.core.analysis import Report
 from bot.core.config import ConfigError, Policy
 from bot.core.junit import (
@@ -32,7 +33,8 @@ from bot.core.junit import (
     read_artifact,
 )
 from bot.core.pairing import Pairing, RunJob, pair, run_job
-from bot.core.results import Artifact, TestResults, analyse, wanted
+from bot.core.results import Artifact, TestResults, analyse, compare_logs, logs_wanted, wanted
+from bot.core.runners import AMD64, ARM64
 from bot.core.watchdog import RUNNER_WAIT_MINUTES
 from bot.render import results as render
 from bot.service import isolation, rest
@@ -40,7 +42,7 @@ from bot.service.config_source import load_policy
 from bot.service.delegated import Delegated, judged_reading
 from bot.service.events import Repo
 from bot.service.github import Api, RateLimited, Rejected, Transient, room_for_a_workflow
-from bot.service.logs import log
+from bot.service.logs import log, redact
 
 logger = logging.getLogger("parity.results")
 
@@ -86,6 +88,7 @@ class Memory:
     POLICY_SECONDS = 60.0
     SIZE = 2048  # pull requests (and repositories) remembered
     AGE = 6 * 3600.0  # seconds an entry is kept
+    LOGS = 256  # job logs' readings remembered (each at most 500 failures of 20 lines)
 
     def __init__(self, runner_wait: float = RUNNER_WAIT_MINUTES) -> None:
         self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
@@ -95,6 +98,8 @@ class Memory:
         # -> (check run id, conclusion, title)
         self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
         self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE, self.AGE)
+        # A finished job's log never changes: read once per job, whatever the events.
+        self.logs: TTLCache[tuple[str, int], joblog.Reading] = TTLCache(self.LOGS, self.AGE)
 
     async def policy(self, api: Api, repo: Repo) -> Policy:
         cached = self.policies.get(repo.full_name)
@@ -205,6 +210,51 @@ async def test_results(api: Api, repo: Repo, shot: Snapshot, policy: Policy) -> 
             kept += len(artifact.cases)
     # Comparing 100,000 cases a side takes about 70 ms of CPU: not on the event loop.
     return await asyncio.to_thread(analyse, artifacts, shot.pairing)
+
+
+async def job_logs(api: Api, repo: Repo, shot: Snapshot, memory: Memory) -> None:
+    """The logs of the jobs whose pairs differ, read for their failed step and tests and
+    compared; one request per job, none for twins that agree, none for a job read before."""
+    for twins in shot.pairing.pairs:
+        readings = {}
+        for job in logs_wanted(twins):
+            arch = AMD64 if job is twins.amd64 else ARM64
+            readings[arch] = await read_log(api, repo, job, memory)
+        if readings:
+            shot.tests.logs.append(compare_logs(twins, readings, shot.tests.comparisons))
+
+
+async def read_log(api: Api, repo: Repo, job: RunJob, memory: Memory) -> joblog.Reading:
+    key = (repo.full_name, job.id)
+    known = memory.logs.get(key)
+    counted = api.metrics.job_logs
+    if known is not None:
+        counted.labels(outcome="cached").inc()
+        return known
+    try:
+        data, cut = await api.download_tail(
+            rest.JOB_LOGS, joblog.MAX_LOG_BYTES, repo=repo.full_name, job_id=job.id
+        )
+        reading = await asyncio.to_thread(joblog.read, job.id, data, job.steps, cut)
+        counted.labels(outcome="cut" if cut else "read").inc()
+    except (Transient, RateLimited):
+        raise  # GitHub's trouble, not the log's: the job is tried again
+    except Rejected as exc:
+        why = (
+            "expired: GitHub keeps logs only for the repository's retention period (410)"
+            if exc.status == 410
+            else f"not readable ({exc})"
+        )
+        reading = joblog.unread(job.id, job.steps, why)
+        counted.labels(outcome="expired" if exc.status == 410 else "unreadable").inc()
+    except Exception as exc:
+        # The log is someone else's text: whatever it does to the reader costs this log only.
+        reading = joblog.unread(job.id, job.steps, _unexpected(exc))
+        counted.labels(outcome="unreadable").inc()
+    runners = ",".join(reading.runners)
+    log(logger, logging.INFO, "job log read", job=job.id, problem=reading.problem, runners=runners)
+    memory.logs[key] = reading
+    return reading
 
 
 async def read_one(api: Api, repo: Repo, artifact: Artifact, max_cases: int) -> dict[str, TestCase]:
@@ -333,7 +383,9 @@ async def run(api: Api, repo: Repo, sha: str, listed_pulls: list[dict[str, Any]]
         return  # nothing finished on both architectures yet, and no leg waits too long
     if shot.pairing.complete:
         shot.tests = await test_results(api, repo, shot, policy)
-    body = render.comment(sha, shot.pairing, shot.tests)
+        await job_logs(api, repo, shot, memory)
+    # Log excerpts are someone else's text: what the log redaction knows is taken out too.
+    body = redact(render.comment(sha, shot.pairing, shot.tests, excerpts=policy.log_excerpts))
     post = policy.comment == "always" or (
         policy.comment == "on-difference" and render.differences(shot.pairing, shot.tests)
     )
