@@ -200,6 +200,11 @@ async def test_the_fake_answers_every_endpoint_in_githubs_shape(github: FakeGitH
             rest.ARTIFACT_ARCHIVE, 1000, archive, **where, artifact_id=artifacts[0]["id"], archive_format="zip"
         )
         assert written == len(archive.getvalue()) > 0
+        repo.logs[int(job_id)] = b"2026-05-28T10:00:00.0000000Z hello\n"
+        assert await api.download_tail(rest.JOB_LOGS, 1000, **where, job_id=job_id) == (
+            b"2026-05-28T10:00:00.0000000Z hello\n",
+            False,
+        )
         permission = await api.request(rest.PERMISSION, **where, username="maintainer")
         assert permission["permission"] == "write"
         issue = await api.request(rest.CREATE_ISSUE, **where, json={"title": "t", "body": "b"})

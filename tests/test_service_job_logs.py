@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from bot.core.joblog import MAX_LOG_BYTES, read, steps_of
@@ -159,6 +160,9 @@ def test_a_failing_pytest_test_on_arm64_is_named_from_the_log(github: FakeGitHub
     wait_until(lambda: len(github.calls("GET", r"/actions/runs/\d+/jobs")) >= 2, 30, "the second look")
     time.sleep(1)
     assert len(log_requests(github)) == 1
+    metrics = httpx.get(service.url + "/metrics", timeout=5).text
+    assert 'parity_job_logs_total{outcome="read"} 1.0' in metrics
+    assert 'parity_job_logs_total{outcome="cached"} 1.0' in metrics
 
 
 def test_twins_that_agree_cost_no_log_request(github: FakeGitHub, service: Service) -> None:
