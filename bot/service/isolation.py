@@ -8,8 +8,9 @@ under an address-space limit, each call under a wall-clock limit. A child that c
 runs out of memory or time is killed and replaced; an exception raised by the analysis
 itself is an answer, and the child is kept.
 
-The children run the tasks at the end of this module: compositions of core functions,
-so the analysis stays in `bot.core` and this module only moves data. It imports nothing
+The children run the tasks at the end of this module, compositions of core functions, and
+`bot.core.joblog.read` for the CI logs of a pull request (as hostile as its workflows), so
+the analysis stays in `bot.core` and this module only moves data. It imports nothing
 from the GitHub side, which keeps the children small.
 """
 

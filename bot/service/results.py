@@ -235,10 +235,15 @@ async def read_log(api: Api, repo: Repo, job: RunJob, memory: Memory) -> joblog.
         data, cut = await api.download_tail(
             rest.JOB_LOGS, joblog.MAX_LOG_BYTES, repo=repo.full_name, job_id=job.id
         )
-        reading = await asyncio.to_thread(joblog.read, job.id, data, job.steps, cut)
+        # Someone else's text, read by regular expressions: in a child process whose crash,
+        # memory or time runs out there, not here.
+        reading = await isolation.analyse(joblog.read, job.id, data, job.steps, cut)
         counted.labels(outcome="cut" if cut else "read").inc()
     except (Transient, RateLimited):
         raise  # GitHub's trouble, not the log's: the job is tried again
+    except isolation.AnalysisFailed as exc:
+        reading = joblog.unread(job.id, job.steps, f"could not be read: {exc.reason}")
+        counted.labels(outcome="unreadable").inc()
     except Rejected as exc:
         why = (
             "expired: GitHub keeps logs only for the repository's retention period (410)"
