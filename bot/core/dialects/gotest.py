@@ -197,11 +197,7 @@ def _report(lines: Sequence[str], chosen: list[_Failed], owned: set[str]) -> lis
         test = failed.test
         if test and test not in owned and (failed.package, test) in parents:
             continue  # failed only because a subtest did
-        if failed.package and test:
-            name = f"{failed.package} {test}"
-        else:
-            name = failed.package or test
-        name = named(name)
+        name = named(f"{failed.package} {test}" if failed.package and test else failed.package or test)
         if name and name not in names:
             names.add(name)
             result.append(Failure(name, excerpt(lines, failed.start, failed.end)))

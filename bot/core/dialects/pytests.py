@@ -30,6 +30,7 @@ _STATS = lazy(
     r"=* ?(?:\d+ (?:failed|passed|errors?|skipped|xfailed|xpassed|deselected|warnings?|rerun)"
     r"|no tests ran)\b[^=]* in \d+(?:\.\d+)?s\b"
 )
+_RULES = ("test session starts", "short test summary info", " FAILURES ", " ERRORS ")
 _LOCATION = lazy(r"(\S+\.py):\d+: ")
 
 
@@ -99,9 +100,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
         line = raw.rstrip()
         if line.startswith("="):
             close(i)
-            if "test session starts" in line or "short test summary info" in line:
-                seen = True
-            elif " FAILURES " in line or " ERRORS " in line or _STATS.match(line):
+            if any(mark in line for mark in _RULES) or _STATS.match(line):
                 seen = True
             continue
         title = _header(line)
