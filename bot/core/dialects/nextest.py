@@ -15,8 +15,9 @@ failed when the last status nextest gave it is a failure: `TRY 1 FAIL` followed 
 `TRY 2 PASS` and `FLAKY 2/2` is a flaky test that passed, not a failure.
 
 The excerpt is the test's captured output: the `--- STDOUT: <binary> <test> ---` and
-`--- STDERR: … ---` blocks (nextest before 0.9.86), or the indented `stdout ───`/`stderr ───`
-sections under its status line (later versions); else the status line.
+`--- STDERR: … ---` blocks (older nextest), or the indented `stdout ───`/`stderr ───`
+sections under its status line (newer nextest; written from its published snapshots, not
+captured here); else the status line.
 """
 
 from __future__ import annotations

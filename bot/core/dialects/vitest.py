@@ -10,7 +10,7 @@ into `vitest run src/io.test.ts` and the rest, its ` > ` read as spaces, into `-
 that failed to load (` FAIL  src/io.test.ts [ src/io.test.ts ]`) is named by the file.
 Tests that fail with the same error share one block (their `FAIL` lines stand together),
 and its excerpt. The `×` result lines printed while the run goes (` × suite > test 3ms`,
-or, in Vitest 3's tree, the test's title alone under ` ❯ src/io.test.ts (4 tests | 1
+or, in Vitest 4's default tree, the test's title alone under ` ❯ src/io.test.ts (4 tests | 1
 failed)`) name what a log cut before the summary still holds.
 
 Jest prints `FAIL src/io.test.js` lines too, but with the file alone, `✕` (not `×`)
