@@ -16,8 +16,8 @@ failed when the last status nextest gave it is a failure: `TRY 1 FAIL` followed 
 
 The excerpt is the test's captured output: the `--- STDOUT: <binary> <test> ---` and
 `--- STDERR: … ---` blocks (older nextest), or the indented `stdout ───`/`stderr ───`
-sections under its status line (newer nextest; written from its published snapshots, not
-captured here); else the status line.
+sections under its status line (newer nextest; a form not checked against real output
+here); else the status line.
 """
 
 from __future__ import annotations
