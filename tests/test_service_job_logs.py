@@ -31,6 +31,7 @@ from tests.service_harness import (
     add_job,
     add_run,
     app_key,
+    moment,
     wait_until,
     with_pull,
 )
@@ -131,7 +132,7 @@ def completed(repo: Repository, sha: str, run: dict, number: int) -> dict[str, A
         "workflow_run.completed",
         Overrides(repository=repo.full_name, installation=INSTALLATION, number=number, sha=sha),
     )
-    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW})
+    payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW, "updated_at": moment()})
     payload["workflow_run"]["pull_requests"] = [{"number": number, "head": {"sha": sha}}]
     return payload
 
@@ -198,9 +199,9 @@ def _fixture(dialect: str, name: str) -> list[str]:
 @pytest.mark.parametrize(
     ("dialect", "failing", "passing", "test"),
     [
-        ("gotest", "fail_v.txt", "pass_v.txt", "TestParse"),
-        ("cargo", "fail.txt", "pass.txt", "reads"),
-        ("jest", "fail.txt", "pass.txt", "reads"),
+        ("gotest", "verbose.log", "passing_verbose.log", "github.com/x/y/parse TestParse/empty"),
+        ("cargo", "failing.log", "passing.log", "io::tests::reads"),
+        ("jest", "failing.log", "passing.log", "src/io.test.js › Reader › reads twice"),
     ],
 )
 def test_go_rust_and_javascript_failures_are_named_from_the_log(
