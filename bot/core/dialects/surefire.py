@@ -25,7 +25,7 @@ the class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 
 from bot.core.dialects import base
 from bot.core.lazyre import lazy
@@ -48,27 +48,28 @@ def _method(name: str) -> str:
     return name.strip()
 
 
-def _split(full: str, classes: Sequence[str]) -> tuple[str, str]:
+def _split(full: str, current: str, classes: Container[str]) -> tuple[str, str]:
     """(class, method) of `com.x.IoTest.readsEmpty`; method "" for a class's own failure."""
     bare = _method(full)
-    for known in classes:
-        if bare == known:
-            return known, ""
-        if bare.startswith(known + "."):
-            return known, bare[len(known) + 1 :]
+    if bare == current or bare in classes:
+        return bare, ""
+    if current and bare.startswith(current + "."):
+        return current, bare[len(current) + 1 :]
     head, _, tail = bare.rpartition(".")
+    if head in classes:
+        return head, tail
     if not head or tail[:1].isupper():
         return bare, ""  # Java's classes are capitalized, its methods are not
     return head, tail
 
 
-def _failed_test(body: str, current: str, classes: Sequence[str]) -> tuple[str, str] | None:
+def _failed_test(body: str, current: str, classes: Container[str]) -> tuple[str, str] | None:
     """(class, method) of a failed test's own line, None when the line is not one."""
     if not body.rstrip().endswith(("<<< FAILURE!", "<<< ERROR!")):
         return None
     cut = body.find(" -- Time elapsed: ")
     if cut > 0:  # 3.x: the class and method, or the class alone
-        return _split(body[:cut], [current, *classes] if current else classes)
+        return _split(body[:cut], current, classes)
     cut = body.find("  Time elapsed: ")
     if cut <= 0:
         return None
@@ -78,7 +79,7 @@ def _failed_test(body: str, current: str, classes: Sequence[str]) -> tuple[str, 
         return cls[:-1], _method(method)
     if current:  # 2.x with JUnit 5 prints the method alone, after its class's line
         return current, _method(head)
-    return _split(head, classes)
+    return _split(head, "", classes)
 
 
 def _name(cls: str, method: str) -> str:
@@ -88,7 +89,8 @@ def _name(cls: str, method: str) -> str:
 def failures(lines: Sequence[str]) -> list[base.Failure] | None:
     seen = False
     found: dict[str, tuple[str, ...]] = {}
-    classes: list[str] = []  # fully qualified, in order seen
+    classes: set[str] = set()  # fully qualified
+    simple: dict[str, str] = {}  # a class's simple name -> the first class seen with it
     current = ""  # the class whose `Tests run: … in` line came last
     results = ""  # the `Results:` list being read
     n = len(lines)
@@ -99,11 +101,10 @@ def failures(lines: Sequence[str]) -> list[base.Failure] | None:
         if name and name not in found and len(found) < base.MAX_FAILURES:
             found[name] = text
 
-    def known(simple: str) -> str:
-        for cls in classes:
-            if cls == simple or cls.endswith("." + simple):
-                return cls
-        return simple
+    def saw(cls: str) -> None:
+        if cls not in classes and len(classes) < 100_000:
+            classes.add(cls)
+            simple.setdefault(cls.rpartition(".")[2], cls)
 
     i = 0
     while i < n:
@@ -116,15 +117,13 @@ def failures(lines: Sequence[str]) -> list[base.Failure] | None:
             where = _IN.search(body, body.find("Time elapsed: "))
             if where is not None:
                 current = where.group(1)
-                if current not in classes and len(classes) < 10_000:
-                    classes.append(current)
+                saw(current)
             i += 1
             continue
         running = _RUNNING.match(body)
         if running is not None and level is not None:
             seen = True
-            if running.group(1) not in classes and len(classes) < 10_000:
-                classes.append(running.group(1))
+            saw(running.group(1))
             i += 1
             continue
         test = _failed_test(body, current, classes)
@@ -154,10 +153,10 @@ def failures(lines: Sequence[str]) -> list[base.Failure] | None:
                 listed = _LISTED.match(body) if body.startswith("  ") else None
                 key = _RERUN_KEY.match(body) if not body.startswith(" ") else None
                 if key is not None:
-                    cls, method = _split(key.group(1), classes)
+                    cls, method = _split(key.group(1), "", classes)
                     add(_name(cls, method), (line,))
                 elif listed is not None and not body.lstrip().startswith("Run "):
-                    cls = known(listed.group(1))
+                    cls = simple.get(listed.group(1), listed.group(1))
                     if cls not in whole:
                         add(_name(cls, listed.group(2) or ""), (line,))
         i += 1
