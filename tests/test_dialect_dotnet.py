@@ -1,5 +1,5 @@
 """The dotnet test dialect, on logs written in the format of VSTest's console logger and of
-Microsoft.Testing.Platform's terminal reporter (tests/data/logs/dotnet, README-b.md)."""
+Microsoft.Testing.Platform's terminal reporter (tests/data/logs/dotnet, README.md)."""
 
 from __future__ import annotations
 

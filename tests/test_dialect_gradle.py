@@ -1,5 +1,5 @@
 """The Gradle dialect, on logs written in the format of Gradle 5-8's console test logging
-(tests/data/logs/gradle, README-b.md says where the format was seen)."""
+(tests/data/logs/gradle, README.md says where the format was seen)."""
 
 from __future__ import annotations
 

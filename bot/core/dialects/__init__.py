@@ -8,7 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from bot.core.dialects import cargo, gotest, jest, nextest, pytests, unittests, vitest
+from bot.core.dialects import (
+    cargo,
+    catch2,
+    ctest,
+    dotnet,
+    gotest,
+    gradle,
+    gtest,
+    jest,
+    nextest,
+    pytests,
+    rspec,
+    surefire,
+    unittests,
+    vitest,
+)
 from bot.core.dialects.base import Failure
 
 Parser = Callable[[Sequence[str]], "list[Failure] | None"]
@@ -21,4 +36,12 @@ DIALECTS: tuple[tuple[str, Parser], ...] = (
     ("cargo test", cargo.failures),
     ("vitest", vitest.failures),
     ("jest", jest.failures),
+    ("Maven Surefire", surefire.failures),
+    ("Gradle", gradle.failures),
+    ("RSpec", rspec.failures),
+    ("dotnet test", dotnet.failures),
+    # A test binary's own cases before the CTest test that ran the binary
+    ("GoogleTest", gtest.failures),
+    ("Catch2", catch2.failures),
+    ("CTest", ctest.failures),
 )
