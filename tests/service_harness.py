@@ -403,6 +403,16 @@ def setup_ci(github: FakeGitHub, number: int = 21) -> tuple[Repository, str, dic
     return repo, sha, run
 
 
+def results_comment(github: FakeGitHub, number: int) -> str | None:
+    """The body of the results comment on pull request `number`, once there is one."""
+    found = [
+        c["body"]
+        for c in github.issue_comments
+        if c["issue_number"] == number and "parity-bot:results" in c["body"]
+    ]
+    return found[-1] if found else None
+
+
 def workflow_run_event(repo: Repository, sha: str, run: dict, pulls: list[int]) -> dict[str, Any]:
     payload = for_repo("workflow_run.completed.with-pull-requests", repo)
     payload["workflow_run"].update({"id": run["id"], "head_sha": sha, "path": WORKFLOW, "updated_at": moment()})

@@ -24,6 +24,7 @@ from tests.service_harness import (
     add_artifact,
     junit_zip,
     pull_request_event,
+    results_comment,
     setup_ci,
     wait_until,
     workflow_run_event,
@@ -75,15 +76,6 @@ class HealthProbe:
                 if status != 200:
                     self.failures.append(str(status))
                 time.sleep(0.02)
-
-
-def results_comment(github: FakeGitHub, number: int) -> str | None:
-    found = [
-        c["body"]
-        for c in github.issue_comments
-        if c["issue_number"] == number and "parity-bot:results" in c["body"]
-    ]
-    return found[-1] if found else None
 
 
 def results_check(github: FakeGitHub, sha: str) -> dict | None:

@@ -32,6 +32,7 @@ from tests.service_harness import (
     add_run,
     app_key,
     moment,
+    results_comment,
     wait_until,
     with_pull,
 )
@@ -82,15 +83,6 @@ PYTEST_AMD64 = [
     "",
     "============================== 3 passed in 0.04s ===============================",
 ]
-
-
-def results_comment(github: FakeGitHub, number: int) -> str | None:
-    found = [
-        c["body"]
-        for c in github.issue_comments
-        if c["issue_number"] == number and "parity-bot:results" in c["body"]
-    ]
-    return found[-1] if found else None
 
 
 def log_requests(github: FakeGitHub) -> list[Any]:
