@@ -292,3 +292,13 @@ def test_reading_a_long_log_is_linear() -> None:
     elapsed = time.perf_counter() - began
     assert reading.error[-1].startswith("##[error]")
     assert elapsed < 20, f"{elapsed:.1f} s for {len(data) // 1_000_000} MB"
+
+
+def test_many_long_failures_of_one_pair_leave_room_for_the_rest_of_the_comment() -> None:
+    pair = twins("success", "failure")
+    long = tuple("x" * 5000 + str(i) for i in range(40))
+    many = {f"tests/t.py::test_{i}": Failure(f"tests/t.py::test_{i}", joblog.quoted(long)) for i in range(15)}
+    body, _ = rendered({"arm64": Reading(2, "Run tests", joblog.quoted(long), ("pytest",), many)}, pair)
+    assert len(body) < render.SECTION_CHARS + 6000 and "Truncated" not in body
+    assert all(len(line) <= joblog.QUOTED_LINE_CHARS for line in body.splitlines())
+    assert "- `tests/t.py::test_14`" in body  # named, without its excerpt

@@ -27,6 +27,7 @@ from bot.core.secrets import redacted
 
 MAX_LOG_BYTES = 20 * 1024 * 1024  # read of one job's log: its last 20 MB when it is longer
 MAX_LINE_CHARS = 2000  # of one line; a longer line is cut (a hostile log may have one line)
+QUOTED_LINE_CHARS = 300  # of a line quoted in a comment (20 of them must fit many times over)
 ERROR_CONTEXT = 8  # lines shown before a step's `##[error]` line
 ERROR = "##[error]"
 
@@ -154,8 +155,13 @@ def error_excerpt(log: JobLog, where: range) -> tuple[str, ...]:
 
 
 def quoted(lines: Iterable[str]) -> tuple[str, ...]:
-    """Lines as a comment may quote them: at most EXCERPT_LINES, credentials redacted."""
-    return tuple(redacted(line) for line in list(lines)[-EXCERPT_LINES:])
+    """Lines as a comment may quote them: at most EXCERPT_LINES of QUOTED_LINE_CHARS,
+    credentials redacted (before the cut, so no credential is cut in half and missed)."""
+    return tuple(_cut(redacted(line)) for line in list(lines)[-EXCERPT_LINES:])
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= QUOTED_LINE_CHARS else line[: QUOTED_LINE_CHARS - 1] + "…"
 
 
 @record()

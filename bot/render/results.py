@@ -14,6 +14,7 @@ CHECK_NAME = "Arch parity results"
 RERUN_ACTION = {"label": "Rerun arm64", "description": "Rerun failed arm64 legs", "identifier": "rerun-arm64"}
 _ICON = {"success": "✅", "failure": "❌", "cancelled": "⛔", "skipped": "⏭️", "timed_out": "⌛"}
 MAX_TESTS = 15  # per list; the rest are counted
+SECTION_CHARS = 12_000  # of one pair's log section, about: later failures are listed by name
 
 
 def _duration(seconds: float | None) -> str:
@@ -175,7 +176,8 @@ def _log_details(logs: LogComparison, excerpts: bool) -> str:
             headline.append(f"{count(len(failed), 'test')} failed on {arch} only")
             lines += [f"Failed on {arch} only ({len(failed)}):", ""]
         for failure in failed[:MAX_TESTS]:
-            if excerpts and failure.excerpt:
+            # Excerpts while the section has room: one pair never crowds the others out.
+            if excerpts and failure.excerpt and sum(map(len, lines)) < SECTION_CHARS:
                 lines += [
                     f"<details><summary><code>{text(failure.test)}</code></summary>",
                     "",
