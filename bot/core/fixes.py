@@ -572,7 +572,7 @@ def _widen_platforms(text: str, report: JobReport, where: dict[int, str], notes:
     hosts = {leg.arch for leg in report.legs if not leg.emulated}
     if hosts != {AMD64}:
         raise Unfixable(
-            f"n/a: it runs on {', '.join(sorted(hosts))} runners; the engine widens builds on amd64 ones"
+            f"it runs on {', '.join(sorted(hosts))} runners; the engine widens image builds on amd64 ones only"
         )
     by_line = {step.line: step for step in job.steps}
     builds: list[Step] = []
@@ -597,8 +597,11 @@ def _widen_platforms(text: str, report: JobReport, where: dict[int, str], notes:
                 "which cannot hold a multi-platform image"
             )
         edit = _widen_bake if action_name(step) == BAKE else _widen_build
+        had = action_name(step) == BAKE or _platforms_node(step) is not None
         if edit(editor, step, where[step.index]):
-            widened.append(where[step.index])
+            widened.append(
+                where[step.index] + ("" if had else f" (it had none: it built the runner's linux/{AMD64})")
+            )
     first = min(builds, key=lambda step: step.index)
     buildx = [step for step in job.steps if step.index < first.index and action_name(step) == SETUP_BUILDX]
     if not buildx:
@@ -614,14 +617,14 @@ def _widen_platforms(text: str, report: JobReport, where: dict[int, str], notes:
     if not any(registers_qemu(step) for step in job.steps if step.index < first.index):
         qemu = _insert_qemu(editor, text, buildx[-1], where[buildx[-1].index])
     if not widened:
-        raise Unfixable("n/a: every build already has linux/arm64 in its platforms")
+        raise Unfixable("every build that pushes already names linux/arm64; something else keeps it amd64-only")
     steps = ", ".join(widened)
     added = f", after a new {qemu} step" if qemu else ""
     notes.append(
         f"the existing job now also builds linux/arm64 under QEMU: {steps} "
         f"{verb(len(widened), 'gains', 'gain')} linux/arm64 in {verb(len(widened), 'its', 'their')} "
-        f"platforms{added}; it pushes one multi-arch manifest under the same tags, and the emulated "
-        "arm64 build is several times slower than the amd64 one"
+        f"platforms{added}; {verb(len(builds), 'it pushes', 'each pushes')} one multi-arch manifest "
+        "under the same tags as before, and the emulated arm64 build is several times slower than the amd64 one"
     )
     return apply(text, editor.edits())
 
@@ -661,15 +664,7 @@ def _widen_build(editor: Editor, step: Step, where: str, insert: bool = True) ->
         _insert_input(editor, step, where, "platforms", f"linux/{AMD64},{ARM64_PLATFORM}")
         return True
     if isinstance(node, Seq):
-        items = [item for item in node.items if isinstance(item, Scalar) and isinstance(item.value, str)]
-        if len(items) != len(node.items):
-            raise Unfixable(f"the platforms of {where} are not text")
-        for item in items:
-            _refuse_expression(where, str(item.value), "platforms")
-        if any(arch_of_word(str(item.value)) == ARM64 for item in items):
-            return False
-        _append_items(editor, node, [ARM64_PLATFORM])
-        return True
+        raise Unfixable(f"the platforms of {where} are a YAML list, which GitHub does not take as an input")
     if not isinstance(node, Scalar) or not isinstance(node.value, str):
         raise Unfixable(f"the platforms of {where} are not text")
     _refuse_expression(where, node.value, "platforms")
