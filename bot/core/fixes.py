@@ -548,7 +548,10 @@ def _fix_images(
     notes: list[str] = []
     # steps as the user's file has them: `text` may hold other jobs' fixes above this one
     where = {step.index: f"step '{_step_title(step)}' (line {step.line})" for step in job.job.steps}
-    candidate = _widen_platforms(text, before, where, notes)
+    try:
+        candidate = _widen_platforms(text, before, where, notes)
+    except EditConflict as exc:
+        raise Unfixable(f"the edit changes a line twice ({exc})") from None
     after = _job_report(reanalyze(path, candidate), job.job.id)
     if after.status != PARITY:
         if not policy.allow_emulated:
