@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, NoReturn
 
 from bot import __version__
 from bot.core.analysis import Progress, Report, analyze
+from bot.core.config import IMAGES_PLATFORMS, IMAGES_REFUSE
 from bot.core.findings import ERROR, NEVER, WARNING, fails
 from bot.core.workflow import WORKFLOW_SUFFIXES
 from bot.core.yamlnodes import MAX_FILE_BYTES
@@ -242,6 +243,10 @@ def cmd_fix(args: argparse.Namespace) -> int:
 
     found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
+    if args.images is not None:
+        from bot.core import records
+
+        policy = records.replace(policy, fix_images=args.images)
     texts = decoded(found.files)
     plans = plan(texts, policy, date.today(), progress=_show_progress(args, len(texts)), read=found.reader())
     for item in plans:
@@ -438,6 +443,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(fix)
     fix.add_argument("--write", action="store_true", help="change the files in place")
+    fix.add_argument(
+        "--images",
+        choices=(IMAGES_REFUSE, IMAGES_PLATFORMS),
+        help="a job that pushes the image it builds: platforms adds linux/arm64 to the build's "
+        "platforms (with docker/setup-qemu-action), so the existing job also builds arm64 under QEMU "
+        "and pushes a multi-arch manifest under the same tags; refuse explains and edits nothing "
+        "(default: the config's fix_images, else refuse)",
+    )
     _fail_on_option(fix, "a job left unfixed whose finding is")
     fix.set_defaults(func=cmd_fix)
 

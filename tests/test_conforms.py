@@ -30,6 +30,8 @@ VALUES: list[Any] = [
     "every-leg",
     "any-leg",
     "on-request",
+    "platforms",
+    "refuse",
     "o/r",
     "bad repo",
     "linux/arm64",

@@ -416,10 +416,12 @@ def test_the_schema_is_the_one_definition_of_the_config():
         "require": [{"workflow": "*", "job": "i*"}],
         "dashboard": True,
         "fix_prs": "auto",
+        "fix_images": "platforms",
         "org_report": True,
         "report_repository": "octo/reports",
     }
     policy = policy_from_dict(good)
+    assert policy.fix_images == "platforms" and policy_from_dict({}).fix_images == "refuse"
     assert policy.platforms == ("macos",) and policy.runners == {"x": "windows/arm64"}
     assert policy.fix_prs == "auto" and policy.judge == ("build", "x86-specific")
     assert policy_from_dict({"platforms": "linux", "ignore": None}).platforms == ("linux",)
@@ -451,6 +453,7 @@ def test_the_schema_is_the_one_definition_of_the_config():
             2,
         ),
         ("dashboard: yes\n", "dashboard must be true or false, not 'yes'", 1),
+        ("fix_images: qemu\n", "fix_images must be one of refuse, platforms, not 'qemu'", 1),
         ("report_repository: reports\n", "report_repository: 'reports' is not valid (OWNER/NAME", 1),
         ("- a\n- b\n", "the config must be a mapping", 1),
     ],

@@ -34,6 +34,11 @@ EVERY_LEG = "every-leg"  # each judged amd64 leg has an arm64 twin
 EVERY_VALUE = "every-value"  # each value of each matrix key runs on some arm64 leg
 ANY_LEG = "any-leg"  # one judged arm64 leg is enough
 
+# `fix_images:` what `fix` does with a job that pushes the image it builds. Its amd64 leg is
+# what already runs, so widening its platforms is a change a maintainer asks for by name.
+IMAGES_REFUSE = "refuse"  # explain, edit nothing
+IMAGES_PLATFORMS = "platforms"  # the build's platforms gain linux/arm64 (with QEMU)
+
 
 CONFIG_PATHS = (".github/parity.yml", ".github/parity.yaml")
 
@@ -86,6 +91,7 @@ class Policy:
     extends: str | None = None
     dashboard: bool = False
     fix_prs: str = "on-request"
+    fix_images: str = IMAGES_REFUSE
     org_report: bool = False
     report_repository: str | None = None
     coverage: tuple[tuple[JobRule, str], ...] = ()  # first match wins; none: EVERY_LEG
@@ -260,6 +266,7 @@ def policy_from_dict(data: Any, root: Node | None = None) -> Policy:
         extends=data.get("extends"),
         dashboard=data.get("dashboard", False),
         fix_prs=data.get("fix_prs", "on-request"),
+        fix_images=data.get("fix_images", IMAGES_REFUSE),
         org_report=data.get("org_report", False),
         report_repository=data.get("report_repository"),
         coverage=tuple((JobRule(item.get("workflow"), item.get("job")), item["coverage"]) for item in coverage),

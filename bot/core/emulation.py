@@ -36,6 +36,17 @@ from bot.core.shell import MAX_COMMAND_CHARS
 from bot.core.targets import X86, kind_of
 from bot.core.workflow import Job, Step
 
+# The image actions whose inputs say which platforms an image is built for, and the ones that
+# make such a build work on an amd64 host (fixes.py edits the first with the second).
+BUILD_PUSH = "docker/build-push-action"
+BAKE = "docker/bake-action"
+SETUP_BUILDX = "docker/setup-buildx-action"
+SETUP_QEMU = "docker/setup-qemu-action"
+# setup-qemu-action's majors, each released beside setup-buildx-action's of the same number:
+# a fix pins QEMU to the major of the file's buildx (one era of runtime), else the newest.
+SETUP_QEMU_MAJORS = ("v1", "v2", "v3", "v4")
+ARM64_PLATFORM = "linux/arm64"  # what an image fix adds to a build's platforms
+
 _PLATFORM_FLAG = lazy(r"--platform[= ]+[\"']?([A-Za-z0-9_/,.\-]+)")
 _CONTAINER_TOOL = lazy(r"\b(docker|podman|buildah|nerdctl)\b")
 _CIBW_NATIVE = {"auto", "native", "auto64"}
@@ -54,8 +65,34 @@ class Targets:
         return bool(self.arches)
 
 
+def action_name(step: Step) -> str:
+    """`docker/build-push-action` for `uses: Docker/build-push-action@v6`."""
+    return (step.uses or "").split("@", 1)[0].strip().lower()
+
+
+def registers_qemu(step: Step) -> bool:
+    """Whether a step sets QEMU up for foreign binaries (setup-qemu-action or binfmt)."""
+    return action_name(step) == SETUP_QEMU or bool(
+        step.run and any(word in step.run.lower() for word in _BINFMT)
+    )
+
+
+# bake-action's `set:` overrides, one per line: `*.platform=linux/amd64,linux/arm64`.
+BAKE_PLATFORM = lazy(r"^(\s*[\w*.-]+\.platform=)(.*?)\s*$", re.MULTILINE)
+
+
+def bake_platforms(text: str) -> list[str]:
+    """The platform lists a bake-action's `set:` gives its targets."""
+    return [match.group(2) for match in BAKE_PLATFORM.finditer(text)]
+
+
+def platform_items(text: str) -> list[str]:
+    """`linux/amd64, linux/arm64` (or one a line) as its platforms."""
+    return [item for item in re.split(r"[\s,]+", text) if item]
+
+
 def _add_platforms(targets: Targets, text: str) -> None:
-    for item in re.split(r"[\s,]+", text):
+    for item in platform_items(text):
         arch = arch_of_word(item)
         if arch is not None:
             targets.arches.add(arch)
@@ -203,13 +240,14 @@ def targets(
         for key in ("container", "image"):
             if isinstance(step.with_.get(key), str):
                 images.append(render_text(step.with_[key], contexts))
-        if uses.startswith("docker/setup-qemu-action") or (
-            step.run and any(word in step.run.lower() for word in _BINFMT)
-        ):
+        if registers_qemu(step):
             found.qemu = True
         elif "platforms" in step.with_ or "archs" in step.with_:
             platforms = step.with_.get("platforms", step.with_.get("archs"))
             _add_platforms(found, render_text(platforms, contexts))
+        elif uses.startswith(BAKE) and isinstance(step.with_.get("set"), str):
+            for platforms in bake_platforms(render_text(step.with_["set"], contexts)):
+                _add_platforms(found, platforms)
         elif uses.startswith("uraimo/run-on-arch-action") or ("qemu" in uses and "arch" in step.with_):
             arch = arch_of_word(render_text(step.with_.get("arch"), contexts))
             if arch is not None:

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.core import purpose
-from bot.core.config import Policy
+from bot.core.config import IMAGES_PLATFORMS, IMAGES_REFUSE, Policy
 from bot.core.emulation import step_runs
 from bot.core.expressions import ExpressionError, Unknown, evaluate_template, to_string
 from bot.core.lazyre import lazy
@@ -87,7 +87,7 @@ def job_findings(
 ) -> list[Finding]:
     found: list[Finding] = []
     if verdict.status in (PARTIAL, AMD64_ONLY):
-        found.append(_missing_legs(job, legs, verdict))
+        found.append(_missing_legs(job, legs, verdict, policy.fix_images))
     found += _non_blocking(job, legs, runner_paths, policy)
     found += _retired(job, legs, today)
     found += _unknown_runner(job, legs, policy)
@@ -118,17 +118,33 @@ def unrecognised_gap(verdict: Verdict) -> str | None:
     return str(unknown) if unknown is not None else "no step matched a purpose rule"
 
 
-def refusal(job: Job, legs: list[Leg], verdict: Verdict) -> str | None:
+def pushed_images(legs: list[Leg]) -> tuple[purpose.Evidence, ...]:
+    """The steps that push the images a job builds, when pushing images is all it publishes:
+    such a job gets arm64 from its build's platforms, never from a second leg."""
+    publishing = {item for leg in legs for item in leg.purpose.publishing}
+    if not publishing or any(item.tag != purpose.IMAGE_PUSH for item in publishing):
+        return ()
+    return tuple(sorted(publishing, key=lambda item: (item.line, item.what)))
+
+
+def refusal(job: Job, legs: list[Leg], verdict: Verdict, images: str = IMAGES_REFUSE) -> str | None:
     """Why no arm64 leg may be added to this job as it is, whatever its verdict: the one
-    judgement that `check` reports with the gap and that `fix` (and fix pull requests) obey."""
+    judgement that `check` reports with the gap and that `fix` (and fix pull requests) obey.
+    With `images` (`fix_images:`) set to platforms, a job that only pushes images is not
+    refused here: it gets no leg, so what stops a second leg does not apply, and the fix
+    engine says which build it cannot widen."""
     if any(is_opaque(leg.matrix) for leg in legs):
         return "the matrix is computed at run time"
+    if images == IMAGES_PLATFORMS and pushed_images(legs):
+        return None
     published = next((leg.purpose.publishes for leg in legs if leg.purpose.publishes), None)
     if published is not None and published.tag == purpose.IMAGE_PUSH:
         return (
             f"it pushes an image ({published}): an arm64 leg would push the same tags again and "
             "still build no arm64 image; add linux/arm64 to the build's platforms (with "
-            "docker/setup-qemu-action, or native runners whose digests one job merges)"
+            "docker/setup-qemu-action, or native runners whose digests one job merges), or let "
+            f"fix do it: `fix_images: {IMAGES_PLATFORMS}` in .github/parity.yml or "
+            f"`parity-bot fix --images {IMAGES_PLATFORMS}`"
         )
     if published is not None:
         return (
@@ -154,13 +170,13 @@ def refusal(job: Job, legs: list[Leg], verdict: Verdict) -> str | None:
     return None
 
 
-def _missing_legs(job: Job, legs: list[Leg], verdict: Verdict) -> Finding:
+def _missing_legs(job: Job, legs: list[Leg], verdict: Verdict, images: str) -> Finding:
     """An error when a missing leg builds or tests, naming what makes it judged; a warning
     when no rule knows what the missing legs do (they are judged, but a confident error there
     could be a false alarm). Either says when `fix` cannot add the legs, and why."""
     where = job.line_of("strategy", "matrix") if job.matrix is not None else job.line_of("runs-on")
     unsure = unrecognised_gap(verdict)
-    blocked = refusal(job, legs, verdict)
+    blocked = refusal(job, legs, verdict, images)
     if unsure is None:
         judged_for = verdict.missing[0].purpose.describe() if verdict.missing else ""
         message = f"job '{job.id}': {verdict.reason}"

@@ -30,16 +30,29 @@ from typing import TYPE_CHECKING
 
 from bot.core import invariant, runners
 from bot.core.analysis import JobReport, Progress, Report, WorkflowReport, analyze
-from bot.core.config import Policy
+from bot.core.config import IMAGES_PLATFORMS, Policy
 from bot.core.edits import Edit, EditConflict, Editor, apply, unified_diff
-from bot.core.emulation import step_condition
+from bot.core.emulation import (
+    ARM64_PLATFORM,
+    BAKE,
+    BAKE_PLATFORM,
+    BUILD_PUSH,
+    SETUP_BUILDX,
+    SETUP_QEMU,
+    SETUP_QEMU_MAJORS,
+    action_name,
+    bake_platforms,
+    platform_items,
+    registers_qemu,
+    step_condition,
+)
 from bot.core.expressions import has_expression, render_text, to_string
-from bot.core.findings import NOTE, SEVERITIES, refusal
+from bot.core.findings import NOTE, SEVERITIES, pushed_images, refusal
 from bot.core.legs import Leg
 from bot.core.names import check_name, dimensions
-from bot.core.runners import AMD64, ARM64
+from bot.core.runners import AMD64, ARM64, arch_of_word
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
-from bot.core.words import noun
+from bot.core.words import noun, verb
 from bot.core.workflow import Job, Step, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
 
@@ -50,6 +63,12 @@ FIXABLE = (AMD64_ONLY, PARTIAL)
 ARCH_KEY = "arch"
 _PLAIN_NEVER_STARTS = set("[]{}&*!|>%@`'\"#,?:- ")  # indicators YAML reads at a plain scalar's start
 _PLAIN_SAFE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./ +-]*$")
+
+
+# What a fixed job gets, as the suggestion and fix's summary say it.
+LEGS_SUGGESTS = "gets its arm64 legs"
+IMAGES_SUGGESTS = "builds its images for linux/arm64 too"
+IMAGES_FIXED = "builds its images for linux/arm64 too, in the same job (fix_images: platforms)"
 
 
 class Unfixable(Exception):
@@ -78,6 +97,7 @@ class JobFix:
     notes: list[str] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
     patch: str = ""  # a fix that renames checks, to apply by hand
+    suggests: str = LEGS_SUGGESTS  # what a suggestion of this fix does, after "job `x`"
 
 
 @dataclass(slots=True)
@@ -155,12 +175,16 @@ def plan(
         outcomes: list[JobFix] = []
         for job in targets:
             # the one judgement `check` reports with the gap (findings.refusal)
-            refused = refusal(job.job, job.legs, job.verdict)
+            refused = refusal(job.job, job.legs, job.verdict, policy.fix_images)
             if refused is not None:
                 outcomes.append(_refused(job, refused))
                 continue
+            images = policy.fix_images == IMAGES_PLATFORMS and bool(pushed_images(job.legs))
             try:
-                text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
+                if images:
+                    text, notes = _fix_images(workflow.path, text, job, policy, reanalyze)
+                else:
+                    text, notes = _fix_job(workflow.path, text, job.job.id, policy, reanalyze)
             except Renames as exc:
                 outcomes.append(
                     JobFix(
@@ -184,9 +208,10 @@ def plan(
                     job.job.line,
                     job.status,
                     True,
-                    "gives every amd64 leg an arm64 twin",
+                    IMAGES_FIXED if images else "gives every amd64 leg an arm64 twin",
                     _worst(job),  # should the recheck find it unfixed after all
-                    notes + _arch_specific(job),
+                    notes + _arch_specific(job, images),
+                    suggests=IMAGES_SUGGESTS if images else LEGS_SUGGESTS,
                 )
             )
         file_plan = FilePlan(workflow.path, source, text, outcomes)
@@ -503,6 +528,255 @@ def _finish(
     _keep_check_names(editor, before, report, condition)
     _keep_artifact_names(editor, report, condition)
     return apply(text, editor.edits())
+
+
+# ------------------------------------------------------------------------ image platforms
+
+_SHA = re.compile(r"^[0-9a-f]{40}$")
+_EXACT = re.compile(r"^v?\d+\.\d+")
+_DOCKER_REF = re.compile(r"""\buses:\s*["']?(docker/[\w.-]+)@([\w.\-/]+)""")
+
+
+def _fix_images(
+    path: str, text: str, job: JobReport, policy: Policy, reanalyze: Analyzer
+) -> tuple[str, list[str]]:
+    """`fix_images: platforms`: a job that pushes the images it builds gets linux/arm64 in
+    its builds' platforms (and QEMU before them), never a second pushing leg. Accepted only
+    when the job comes out parity and `invariant.platform_changes` finds nothing beyond that
+    edit: no leg added but the emulated arm64 ones, no step removed or moved."""
+    before = _job_report(reanalyze(path, text), job.job.id)
+    notes: list[str] = []
+    # steps as the user's file has them: `text` may hold other jobs' fixes above this one
+    where = {step.index: f"step '{_step_title(step)}' (line {step.line})" for step in job.job.steps}
+    try:
+        candidate = _widen_platforms(text, before, where, notes)
+    except EditConflict as exc:
+        raise Unfixable(f"the edit changes a line twice ({exc})") from None
+    after = _job_report(reanalyze(path, candidate), job.job.id)
+    if after.status != PARITY:
+        if not policy.allow_emulated:
+            raise Unfixable(
+                "its arm64 image would be built under QEMU, which allow_emulated: false does not count; "
+                "build it on native arm64 runners and merge the digests in one job"
+            )
+        raise Unfixable(f"with linux/arm64 in its platforms it is still {after.status}: {after.verdict.reason}")
+    found = invariant.platform_changes(before, after)
+    if found:
+        raise Unfixable(f"the edit {found[0].text}")
+    return candidate, notes
+
+
+def _widen_platforms(text: str, report: JobReport, where: dict[int, str], notes: list[str]) -> str:
+    """Each step that pushes an image gets linux/arm64 in its platforms, written in the
+    value's own style (`linux/amd64` -> `linux/amd64,linux/arm64`, a line more in a block);
+    a build without platforms builds the runner's, so it gets `linux/amd64,linux/arm64`.
+    QEMU is set up before docker/setup-buildx-action, unless something registers it already."""
+    job = report.job
+    hosts = {leg.arch for leg in report.legs if not leg.emulated}
+    if hosts != {AMD64}:
+        raise Unfixable(
+            f"it runs on {', '.join(sorted(hosts))} runners; the engine widens image builds on amd64 ones only"
+        )
+    by_line = {step.line: step for step in job.steps}
+    builds: list[Step] = []
+    for pushed in pushed_images(report.legs):
+        step = by_line.get(pushed.line)
+        action = action_name(step) if step is not None else ""
+        if step is None or action not in (BUILD_PUSH, BAKE):
+            named = where[step.index] if step is not None else pushed.where
+            how = f"runs {action}" if action else "pushes from a script"
+            raise Unfixable(
+                f"{named} {how} ({pushed.what}), which the engine does not edit: give it "
+                f"linux/arm64 there (and set up QEMU), or build with {BUILD_PUSH}"
+            )
+        if step not in builds:
+            builds.append(step)
+    editor = Editor(text)
+    widened: list[str] = []
+    for step in builds:
+        if _load(step):
+            raise Unfixable(
+                f"{where[step.index]} loads the image into docker (load: true), "
+                "which cannot hold a multi-platform image"
+            )
+        edit = _widen_bake if action_name(step) == BAKE else _widen_build
+        had = action_name(step) == BAKE or _platforms_node(step) is not None
+        if edit(editor, step, where[step.index]):
+            widened.append(
+                where[step.index] + ("" if had else f" (it had none: it built the runner's linux/{AMD64})")
+            )
+    first = min(builds, key=lambda step: step.index)
+    buildx = [step for step in job.steps if step.index < first.index and action_name(step) == SETUP_BUILDX]
+    if not buildx:
+        raise Unfixable(
+            f"no {SETUP_BUILDX} runs before {where[first.index]}: docker's own "
+            f"driver builds one platform; set up buildx first"
+        )
+    for step in buildx:
+        # `platforms:` of setup-buildx-action fixes what the builder offers
+        if _platforms_node(step) is not None and _widen_build(editor, step, where[step.index], insert=False):
+            widened.append(where[step.index])
+    qemu = ""
+    if not any(registers_qemu(step) for step in job.steps if step.index < first.index):
+        qemu = _insert_qemu(editor, text, buildx[-1], where[buildx[-1].index])
+    if not widened:
+        raise Unfixable("every build that pushes already names linux/arm64; something else keeps it amd64-only")
+    steps = ", ".join(widened)
+    added = f", after a new {qemu} step" if qemu else ""
+    notes.append(
+        f"the existing job now also builds linux/arm64 under QEMU: {steps} "
+        f"{verb(len(widened), 'gains', 'gain')} linux/arm64 in {verb(len(widened), 'its', 'their')} "
+        f"platforms{added}; {verb(len(builds), 'it pushes', 'each pushes')} one multi-arch manifest "
+        "under the same tags as before, and the emulated arm64 build is several times slower than the amd64 one"
+    )
+    return apply(text, editor.edits())
+
+
+def _load(step: Step) -> bool:
+    value = step.with_.get("load")
+    return isinstance(value, (str, bool)) and str(value).strip().lower() == "true"
+
+
+def _with_node(step: Step) -> Map | None:
+    node = step.node.get("with")
+    return node if isinstance(node, Map) else None
+
+
+def _platforms_node(step: Step) -> Node | None:
+    node = _with_node(step)
+    return node.get("platforms") if node is not None else None
+
+
+def _refuse_expression(where: str, value: str, what: str) -> None:
+    if not has_expression(value):
+        return
+    source = "the matrix" if "matrix." in value else "an expression"
+    raise Unfixable(
+        f"{where} takes its {what} from {source} ({value.strip()[:60]}), "
+        "which the engine does not edit: add linux/arm64 where that value is set"
+    )
+
+
+def _widen_build(editor: Editor, step: Step, where: str, insert: bool = True) -> bool:
+    """linux/arm64 into a step's `platforms` input (inserted, with the runner's own
+    platform, when `insert` and it has none); whether anything changed."""
+    node = _platforms_node(step)
+    if node is None:
+        if not insert:
+            return False
+        _insert_input(editor, step, where, "platforms", f"linux/{AMD64},{ARM64_PLATFORM}")
+        return True
+    if isinstance(node, Seq):
+        raise Unfixable(f"the platforms of {where} are a YAML list, which GitHub does not take as an input")
+    if not isinstance(node, Scalar) or not isinstance(node.value, str):
+        raise Unfixable(f"the platforms of {where} are not text")
+    _refuse_expression(where, node.value, "platforms")
+    if ARM64 in {arch_of_word(item) for item in platform_items(node.value)}:
+        return False
+    _append_platform(editor, node, where)
+    return True
+
+
+def _append_platform(editor: Editor, node: Scalar, where: str) -> None:
+    """`linux/amd64` -> `linux/amd64,linux/arm64` (`, ` when the list is written so), or
+    one line more in a literal block scalar (one platform a line)."""
+    value = str(node.value)
+    if node.line == node.end_line:
+        separator = ", " if ", " in value else ","
+        _rewrite_scalar(editor, node, value.rstrip(", ") + separator + ARM64_PLATFORM)
+        return
+    if editor.line(node.line)[node.col - 1 : node.col] != "|":
+        raise Unfixable(f"the platforms of {where} span several lines in a form the engine does not edit")
+    last = _last_line(node, editor)
+    editor.insert_after(last, [" " * editor.indent_of(node.line + 1) + ARM64_PLATFORM])
+
+
+def _widen_bake(editor: Editor, step: Step, where: str) -> bool:
+    """bake-action: each `<target>.platform=` override in its `set:` gains linux/arm64.
+    Without one, the platforms are the bake file's, which the engine does not read."""
+    with_node = _with_node(step)
+    node = with_node.get("set") if with_node is not None else None
+    value = node.value if isinstance(node, Scalar) else None
+    if not isinstance(value, str) or not bake_platforms(value):
+        raise Unfixable(
+            f"{where} takes its platforms from the bake file: add "
+            f"linux/arm64 there, or a `*.platform=` line to its `set:`"
+        )
+    assert isinstance(node, Scalar)
+    for platforms in bake_platforms(value):
+        _refuse_expression(where, platforms, "platforms")
+    if all(ARM64 in {arch_of_word(item) for item in platform_items(found)} for found in bake_platforms(value)):
+        return False
+
+    def widen(match: re.Match[str]) -> str:
+        found = match.group(2)
+        if ARM64 in {arch_of_word(item) for item in platform_items(found)}:
+            return match.group(0)
+        return match.group(1) + found.rstrip(", ") + ("," if found.strip() else "") + ARM64_PLATFORM
+
+    if node.line == node.end_line:
+        _rewrite_scalar(editor, node, BAKE_PLATFORM.sub(widen, value))
+        return True
+    if editor.line(node.line)[node.col - 1 : node.col] != "|":
+        raise Unfixable(f"the set: of {where} spans several lines in a form the engine does not edit")
+    for number in range(node.line + 1, _last_line(node, editor) + 1):
+        line = editor.line(number).rstrip("\n")
+        rewritten = BAKE_PLATFORM.sub(widen, line)
+        if rewritten != line:
+            editor.rewrite(number, rewritten)
+    return True
+
+
+def _insert_input(editor: Editor, step: Step, where: str, key: str, value: str) -> None:
+    """A `with:` input added after the step's last one (a `with:` block made when it has none)."""
+    with_node = _with_node(step)
+    if with_node is None:
+        if "with" in step.node.entries or step.node.flow:
+            raise Unfixable(f"the inputs of {where} are not a block mapping")
+        indent = " " * (step.node.col - 1)
+        editor.insert_after(_last_line(step.node, editor), [f"{indent}with:", f"{indent}  {key}: {value}"])
+        return
+    if with_node.flow or not with_node.entries:
+        raise Unfixable(f"the inputs of {where} are not a block mapping")
+    first = next(iter(with_node.entries.values()))[0]
+    editor.insert_after(_last_line(with_node, editor), [" " * (first.col - 1) + f"{key}: {value}"])
+
+
+def _insert_qemu(editor: Editor, text: str, before: Step, where: str) -> str:
+    """A docker/setup-qemu-action step just above `before` (and the comments over it), in its
+    shape (`- name:` then `uses:`, or `- uses:`); the `uses:` it wrote."""
+    uses = f"{SETUP_QEMU}@{_qemu_ref(text, before, where)}"
+    prefix = editor.line(before.line)[: before.node.col - 1]
+    if before.node.flow or "-" not in prefix:
+        raise Unfixable(f"{where} is not written in a form the engine inserts a step before")
+    indent = " " * len(prefix)
+    lines = (
+        [f"{prefix}name: Set up QEMU", f"{indent}uses: {uses}"]
+        if "name" in before.node.entries
+        else [f"{prefix}uses: {uses}"]
+    )
+    anchor = before.line - 1
+    while anchor > 1 and editor.line(anchor).lstrip().startswith("#"):
+        anchor -= 1
+    if not editor.line(anchor).strip():
+        lines.append("")  # steps set apart by blank lines stay so
+    editor.insert_after(anchor, lines)
+    return uses
+
+
+def _qemu_ref(text: str, buildx: Step, where: str) -> str:
+    """setup-qemu-action's ref, pinned as the file pins its docker actions: a major tag
+    (buildx's, when setup-qemu-action has it). A file that pins them to a commit or an exact
+    release is refused: the engine cannot know which one to trust."""
+    for name, ref in _DOCKER_REF.findall(text):
+        how = "a commit" if _SHA.match(ref) else "an exact release" if _EXACT.match(ref) else None
+        if how is not None:
+            raise Unfixable(
+                f"the file pins its docker actions to {how} ({name}@{ref[:12]}): add {SETUP_QEMU} pinned "
+                f"the same way before {where}, then fix again"
+            )
+    ref = (buildx.uses or "").partition("@")[2]
+    return ref if ref in SETUP_QEMU_MAJORS else SETUP_QEMU_MAJORS[-1]
 
 
 # --------------------------------------------------------------------------- strategies
@@ -1064,11 +1338,17 @@ def _worst(report: JobReport) -> str:
     return min((item.severity for item in report.findings), key=SEVERITIES.index, default=NOTE)
 
 
-def _arch_specific(report: JobReport) -> list[str]:
-    """Lines of the job that name amd64 outright: the arm64 leg may need its own value."""
+def _arch_specific(report: JobReport, images: bool = False) -> list[str]:
+    """Lines of the job that name amd64 outright: the arm64 leg (or, for `images`, the arm64
+    image, whose platforms the fix itself widened) may need its own value."""
     found = []
     for step in report.job.steps:
-        for value in (step.run, step.uses, *map(str, step.with_.values())):
+        inputs = [
+            BAKE_PLATFORM.sub("", value) if images and key == "set" and isinstance(value, str) else value
+            for key, value in step.with_.items()
+            if not (images and key == "platforms")
+        ]
+        for value in (step.run, step.uses, *map(str, inputs)):
             if isinstance(value, str) and runners.names_amd64(value):
                 found.append(step.line)
                 break
@@ -1078,6 +1358,11 @@ def _arch_specific(report: JobReport) -> list[str]:
     if not found:
         return []
     shown = ", ".join(str(line) for line in found[:5]) + (" …" if len(found) > 5 else "")
+    if images:
+        return [
+            f"the job names x86_64/amd64 on {noun(len(found), 'line')} {shown}; "
+            "check that its tags and build arguments fit the multi-arch image"
+        ]
     return [
         f"the job names x86_64/amd64 on {noun(len(found), 'line')} {shown}; "
         "check what its arm64 leg should use there"

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from bot.core.analysis import JobReport
 from bot.core.config import Policy
-from bot.core.emulation import step_condition
+from bot.core.emulation import ARM64_PLATFORM, SETUP_QEMU, bake_platforms, platform_items, step_condition
 from bot.core.expressions import render_text
 from bot.core.findings import ERROR
 from bot.core.legs import Leg
@@ -339,3 +340,122 @@ def renames(found: list[Change]) -> dict[str, str]:
 def blocking(found: list[Change]) -> list[Change]:
     """The changes no fix may make (anything but a check rename)."""
     return [item for item in found if item.kind != RENAME]
+
+
+def platform_changes(before: JobReport, after: JobReport) -> list[Change]:
+    """The invariant of an image fix (`fix_images: platforms`), which changes what the
+    existing leg builds on purpose and so cannot keep `changes`: the job keeps its legs (no
+    matrix value or runner added; the new legs are the emulated arm64 builds), its settings,
+    and its steps in order. The only differences are platforms values that gained
+    linux/arm64 (a build that had none gets its runner's platform and linux/arm64), and one
+    step that sets up QEMU before the first of them. No error finding is new."""
+    found: list[Change] = []
+
+    def runs(report: JobReport) -> Counter[tuple[str, tuple[str, ...], str]]:
+        return Counter(
+            (json.dumps(leg.matrix, sort_keys=True, default=str), tuple(leg.runner), leg.arch)
+            for leg in report.legs
+            if not leg.emulated
+        )
+
+    old_runs, new_runs = runs(before), runs(after)
+    found += [
+        Change("lost", f"drops the leg {matrix} on {', '.join(runner)}")
+        for matrix, runner, _ in old_runs - new_runs
+    ]
+    found += [
+        Change("extra", f"adds the leg {matrix} on {', '.join(runner)}")
+        for matrix, runner, _ in new_runs - old_runs
+    ]
+    if any(leg.arch != ARM64 for leg in after.legs if leg.emulated):
+        found.append(Change("extra", "adds an emulated leg that is not arm64"))
+    settings = {key: value for key, value in _plain_map(before.job.node).items() if key != "steps"}
+    if settings != {key: value for key, value in _plain_map(after.job.node).items() if key != "steps"}:
+        found.append(Change("leg", "changes the job's settings"))
+    old = [_plain_map(step.node) for step in before.job.steps]
+    new = [_plain_map(step.node) for step in after.job.steps]
+    if len(new) == len(old) + 1:
+        # the one added step: a QEMU set-up whose removal leaves the old steps in order
+        qemu = [index for index, step in enumerate(new) if _action(step) == SETUP_QEMU]
+        added = next((index for index in qemu if _aligned(old, new[:index] + new[index + 1 :])), None)
+        if added is None:
+            found.append(Change("leg", "adds a step that is not docker/setup-qemu-action"))
+            return found
+        del new[added]
+    elif len(new) != len(old):
+        found.append(Change("leg", f"changes the number of steps from {len(old)} to {len(new)}"))
+        return found
+    else:
+        added = None
+    widened = [index for index, (one, other) in enumerate(zip(old, new, strict=True)) if one != other]
+    for index in widened:
+        why = _widened_only(old[index], new[index])
+        if why:
+            found.append(Change("leg", f"changes step #{index + 1} beyond its platforms: {why}"))
+    if not widened:
+        found.append(Change("leg", "widens no build's platforms"))
+    elif added is not None and added > widened[0]:
+        found.append(Change("leg", "sets up QEMU after a build it widened"))
+    had = {(item.rule, item.message) for item in before.findings}
+    for problem in after.findings:
+        if (
+            problem.severity == ERROR
+            and problem.rule not in _FIXED_RULES
+            and (problem.rule, problem.message) not in had
+        ):
+            found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
+    return found
+
+
+def _aligned(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    return len(old) == len(new) and all(
+        one == other or not _widened_only(one, other) for one, other in zip(old, new, strict=True)
+    )
+
+
+def _plain_map(node: Any) -> dict[str, Any]:
+    value = plain(node)
+    return value if isinstance(value, dict) else {}
+
+
+def _action(step: dict[str, Any]) -> str:
+    return str(step.get("uses", "")).split("@", 1)[0].strip().lower()
+
+
+def _widened_only(old: dict[str, Any], new: dict[str, Any]) -> str:
+    """Why two versions of a step differ by more than linux/arm64 in their platforms
+    (`with.platforms`, a bake `*.platform=` in `with.set`); empty when they do not."""
+    old_with, new_with = old.get("with") or {}, new.get("with") or {}
+    if {key: value for key, value in old.items() if key != "with"} != {
+        key: value for key, value in new.items() if key != "with"
+    }:
+        return "another key than with"
+    keys = set(old_with) | set(new_with)
+    for key in sorted(keys):
+        before, after = old_with.get(key), new_with.get(key)
+        if before == after:
+            continue
+        if key == "platforms":
+            if before is None:
+                widened = platform_items(str(after)) == [f"linux/{AMD64}", ARM64_PLATFORM]
+            else:
+                widened = _platforms(after) == [*_platforms(before), ARM64_PLATFORM]
+        elif key == "set" and isinstance(before, str) and isinstance(after, str):
+            old_lines, new_lines = before.splitlines(), after.splitlines()
+            widened = len(old_lines) == len(new_lines) and all(
+                one == other
+                or [*platform_items("".join(bake_platforms(one))), ARM64_PLATFORM]
+                == platform_items("".join(bake_platforms(other)))
+                for one, other in zip(old_lines, new_lines, strict=True)
+            )
+        else:
+            widened = False
+        if not widened:
+            return f"with.{key}"
+    return ""
+
+
+def _platforms(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return platform_items(str(value))

@@ -105,6 +105,7 @@ class Purpose:
     evidence: tuple[Evidence, ...] = ()
     cross_targets: frozenset[str] = frozenset()  # architectures a `cross` leg builds for
     publishes: Evidence | None = None  # a step that publishes, whatever the leg is for
+    publishing: tuple[Evidence, ...] = ()  # every step that publishes (`publishes` is the first)
     to_pypi: bool = False  # uploads to PyPI wheels it does not repair (see for_pypi)
 
     def describe(self) -> str:
@@ -1609,7 +1610,8 @@ def decide(
             )
         )
     purpose = _resolve(leg_wide, evidence, targets)
-    published = next((item for item in evidence if item.purpose == PUBLISH), None)
+    publishing = tuple(item for item in evidence if item.purpose == PUBLISH)
+    published = publishing[0] if publishing else None
     if _uploads_pure_packages(evidence):
         purpose = records.replace(purpose, to_pypi=True)
         if _on_linux(contexts):
@@ -1618,7 +1620,7 @@ def decide(
         purpose = _maybe_javascript_only(purpose)
     if published is not None:
         # A second leg of such a job would upload, release or push a second time.
-        purpose = records.replace(purpose, publishes=published)
+        purpose = records.replace(purpose, publishes=published, publishing=publishing)
     if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.

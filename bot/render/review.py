@@ -11,7 +11,7 @@ from bot.core.analysis import Report
 from bot.core.config import Policy
 from bot.core.delegates import Reader
 from bot.core.edits import Edit, apply, unified_diff
-from bot.core.fixes import plan
+from bot.core.fixes import LEGS_SUGGESTS, plan
 from bot.core.hunks import hunks, split
 from bot.core.limits import REVIEW_COMMENTS_MAX
 from bot.core.words import count, verb
@@ -113,7 +113,7 @@ def suggestions(
                         item.path,
                         edit,
                         owner.job_id if owner else "?",
-                        "gets its arm64 legs",
+                        owner.suggests if owner else LEGS_SUGGESTS,
                         owner.notes if owner else (),
                     ),
                 )
