@@ -407,6 +407,34 @@ def test_missing_legs_become_include_entries_when_that_is_smaller() -> None:
     ).replace(*NO_FAIL_FAST)
 
 
+def test_an_entry_that_leaves_its_runner_to_a_default_gets_the_arm64_runner_named() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    name: ${{ matrix.name || matrix.python }}\n"
+        "    runs-on: ${{ matrix.os || 'ubuntu-latest' }}\n"
+        "    strategy:\n"
+        "      fail-fast: false\n"
+        "      matrix:\n"
+        "        include:\n"
+        "          - {python: '3.13'}\n"
+        "          - {name: Windows, python: '3.13', os: windows-latest}\n"
+        "    steps:\n"
+        "      - run: pytest\n"
+    )
+    fixed, item = fix_one(source)
+    assert fixed == source.replace(
+        "          - {name: Windows, python: '3.13', os: windows-latest}\n",
+        "          - {name: Windows, python: '3.13', os: windows-latest}\n"
+        "          - {python: '3.13', os: ubuntu-24.04-arm}\n",
+    ).replace(
+        "    name: ${{ matrix.name || matrix.python }}\n",
+        "    name: ${{ matrix.name || matrix.python }}${{ matrix.os == 'ubuntu-24.04-arm' && ' (arm64)' || '' }}\n",
+    )
+    assert [job.fixed for job in item.jobs] == [True]
+
+
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:
     source = (
         "on: push\njobs:\n  build:\n    runs-on: [self-hosted, linux, x64]\n    steps:\n      - run: make\n"

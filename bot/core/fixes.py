@@ -1108,13 +1108,24 @@ def _add_includes(text: str, report: JobReport, policy: Policy, notes: list[str]
     if matrix is None or not report.runner_keys:
         raise Unfixable("n/a: runs-on does not read the matrix")
     entries: list[dict[str, str]] = []
-    for combo in _missing_amd64(report, policy):
+    for leg in report.verdict.missing:
+        if not judged(leg, policy):
+            continue
         entry = {}
-        for name, value in combo.items():
+        for name, value in leg.matrix.items():
             if name in report.runner_keys:
                 entry[name] = _twin_value(value, policy, notes)
             else:
                 entry[name] = _scalar_text(_arm64_value(value, notes) or value)
+        for name in sorted(report.runner_keys - set(leg.matrix)):
+            # runs-on falls back to a default without the key (`matrix.os || 'ubuntu-latest'`):
+            # the new entry names the arm64 twin of the runner that default gave the leg.
+            if len(leg.runner) != 1:
+                raise Unfixable(
+                    f"runs-on reads matrix.{name}, which the leg {_flow_map(entry)} does not set, and its "
+                    f"runner [{', '.join(leg.runner)}] has no one arm64 twin"
+                )
+            entry[name] = _arm64_runner(leg.runner[0], policy, notes)
         entries.append(entry)
     if not entries:
         raise Unfixable("n/a: nothing is missing")
