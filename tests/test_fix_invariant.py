@@ -429,7 +429,10 @@ def test_a_step_the_new_legs_would_skip_for_a_reason_the_fix_cannot_widen_is_ref
               - run: pytest
         """)
     assert not item.jobs[0].fixed
-    assert "would skip step 'Start the servers' (line 10), unlike their amd64 twins" in item.jobs[0].reason
+    assert (
+        "the arm64 leg {os: ubuntu-24.04-arm} would skip step 'Start the servers' (line 10), unlike its "
+        "amd64 twin {os: ubuntu-latest}: its `if:` is not a comparison the fix can widen"
+    ) in item.jobs[0].reason
     assert item.fixed_source == item.source
 
 

@@ -435,6 +435,32 @@ def test_an_entry_that_leaves_its_runner_to_a_default_gets_the_arm64_runner_name
     assert [job.fixed for job in item.jobs] == [True]
 
 
+def test_a_multi_line_matrix_value_keeps_its_line_breaks_in_the_twin_entry() -> None:
+    source = (
+        "on: push\n"
+        "jobs:\n"
+        "  test:\n"
+        "    runs-on: ${{ matrix.os }}\n"
+        "    strategy:\n"
+        "      fail-fast: true\n"
+        "      matrix:\n"
+        "        include:\n"
+        "          - os: ubuntu-24.04\n"
+        "            env: |\n"
+        "              PYTHONDEVMODE=1\n"
+        "    steps:\n"
+        "      - if: ${{ matrix.env }}\n"
+        "        run: echo \"${{ matrix.env }}\" >> \"$GITHUB_ENV\"\n"
+        "      - run: pytest\n"
+    )
+    fixed, item = fix_one(source)
+    assert fixed == source.replace(
+        "              PYTHONDEVMODE=1\n",
+        "              PYTHONDEVMODE=1\n          - {os: ubuntu-24.04-arm, env: \"PYTHONDEVMODE=1\\n\"}\n",
+    )
+    assert [job.fixed for job in item.jobs] == [True]
+
+
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:
     source = (
         "on: push\njobs:\n  build:\n    runs-on: [self-hosted, linux, x64]\n    steps:\n      - run: make\n"

@@ -374,9 +374,11 @@ def _align_steps(
         value = node.value if isinstance(node, Scalar) else None
         rewritten = _widened(value, gap.swaps) if isinstance(value, str) else None
         if not isinstance(node, Scalar) or rewritten is None or rewritten == value:
+            decides = "its `if:`" if gap.what in ("runs", "skips") else f"its `{gap.what.split('`')[1]}`"
             raise Unfixable(
-                f"the arm64 legs would {_gap_text(gap)}, unlike their amd64 twins, and nothing there "
-                "compares a value the fix changed"
+                f"the arm64 leg {_shown(gap.leg)} would {_gap_text(gap)}, unlike its amd64 twin "
+                f"{_shown(gap.twin)}: {decides} is not a comparison the fix can widen to hold for both "
+                "(it rewrites `matrix.KEY == 'value'` tests of the values it changed)"
             )
         _rewrite_scalar(editor, node, rewritten)
         widened.append(f"'{_step_title(gap.step)}' (line {gap.line})")
@@ -449,6 +451,12 @@ def _gap_node(gap: invariant.StepGap) -> Node | None:
         entry = node.entries.get(key) if isinstance(node, Map) else None
         node = entry[1] if entry is not None else None
     return node
+
+
+def _shown(matrix: dict[str, object]) -> str:
+    """A leg's matrix as a maintainer finds it in the file: `{os: ubuntu-24.04, python: 3.13}`."""
+    shown = ", ".join(f"{key}: {' '.join(to_string(value).split())[:40]}" for key, value in matrix.items())
+    return "{" + shown + "}"
 
 
 def _gap_text(gap: invariant.StepGap) -> str:
@@ -1463,6 +1471,9 @@ def _rewrite_scalar(editor: Editor, node: Scalar, value: str) -> None:
 def _scalar_text(value: object, quote: str | None = None) -> str:
     """`value` as YAML: in `quote` when given, else quoted only when plain would misread it."""
     text = to_string(value)
+    if not text.isprintable():
+        # A line break or a tab: single quotes or plain text would fold it into a space.
+        return json.dumps(text, ensure_ascii=False)
     if quote is None and isinstance(value, str) and (not _PLAIN_SAFE.match(text) or not reads_as_string(text)):
         quote = "'"
     if quote == '"' and '"' not in text and "\\" not in text:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.core.analysis import JobReport
@@ -124,6 +124,8 @@ class StepGap:
     line: int  # where the user's file has it
     what: str  # "skips", "runs", or the input that differs
     swaps: tuple[tuple[str, str], ...]  # (amd64 value, arm64 value) of what the fix changed
+    leg: dict[str, Any] = field(default_factory=dict, compare=False)  # the new leg's matrix
+    twin: dict[str, Any] = field(default_factory=dict, compare=False)  # its amd64 twin's
 
 
 def twins(before: JobReport, after: JobReport) -> list[tuple[Leg, Leg]]:
@@ -208,7 +210,9 @@ def step_gaps(before: JobReport, after: JobReport) -> list[StepGap]:
                 if not differs:
                     continue
                 what = f"gets another `{differs[0]}`"
-            found.setdefault((step.index, what), StepGap(step, original.line, what, swaps))
+            found.setdefault(
+                (step.index, what), StepGap(step, original.line, what, swaps, leg.matrix, twin.matrix)
+            )
     return [found[key] for key in sorted(found)]
 
 
@@ -315,13 +319,13 @@ def _differences(old: Shape, new: Shape) -> list[Change]:
                 new.check_name,
             )
         )
-    for field, label in (
+    for name, label in (
         ("runner", "runner"),
         ("os", "OS"),
         ("settings", "job settings"),
         ("artifacts", "artifact names"),
     ):
-        if getattr(old, field) != getattr(new, field):
+        if getattr(old, name) != getattr(new, name):
             found.append(Change("leg", f"changes the {label} of {where}"))
     if old.steps != new.steps:
         indexes = sorted({index for index, _ in set(old.steps) ^ set(new.steps)})
