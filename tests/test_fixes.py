@@ -430,7 +430,8 @@ def test_an_entry_that_leaves_its_runner_to_a_default_gets_the_arm64_runner_name
         "          - {python: '3.13', os: ubuntu-24.04-arm}\n",
     ).replace(
         "    name: ${{ matrix.name || matrix.python }}\n",
-        "    name: ${{ matrix.name || matrix.python }}${{ matrix.os == 'ubuntu-24.04-arm' && ' (arm64)' || '' }}\n",
+        "    name: ${{ matrix.name || matrix.python }}"
+        "${{ matrix.os == 'ubuntu-24.04-arm' && ' (arm64)' || '' }}\n",
     )
     assert [job.fixed for job in item.jobs] == [True]
 
@@ -450,15 +451,60 @@ def test_a_multi_line_matrix_value_keeps_its_line_breaks_in_the_twin_entry() -> 
         "              PYTHONDEVMODE=1\n"
         "    steps:\n"
         "      - if: ${{ matrix.env }}\n"
-        "        run: echo \"${{ matrix.env }}\" >> \"$GITHUB_ENV\"\n"
+        '        run: echo "${{ matrix.env }}" >> "$GITHUB_ENV"\n'
         "      - run: pytest\n"
     )
     fixed, item = fix_one(source)
     assert fixed == source.replace(
         "              PYTHONDEVMODE=1\n",
-        "              PYTHONDEVMODE=1\n          - {os: ubuntu-24.04-arm, env: \"PYTHONDEVMODE=1\\n\"}\n",
+        '              PYTHONDEVMODE=1\n          - {os: ubuntu-24.04-arm, env: "PYTHONDEVMODE=1\\n"}\n',
     )
     assert [job.fixed for job in item.jobs] == [True]
+
+
+def test_a_caller_whose_matrix_picks_the_called_workflows_runner_gets_the_twin_value() -> None:
+    called = (
+        "on:\n"
+        "  workflow_call:\n"
+        "    inputs:\n"
+        "      runner: {type: string}\n"
+        "jobs:\n"
+        "  pytest:\n"
+        "    runs-on: ${{ inputs.runner }}\n"
+        "    steps:\n"
+        "      - run: pytest\n"
+        "  mypy:\n"
+        "    runs-on: ${{ inputs.runner }}\n"
+        "    steps:\n"
+        "      - run: mypy src\n"
+    )
+    caller = (
+        "on: push\n"
+        "jobs:\n"
+        "  tests:\n"
+        "    uses: ./.github/workflows/matrix.yml\n"
+        '    name: "${{ matrix.os.name }} (Python ${{ matrix.python }})"\n'
+        "    with:\n"
+        "      runner: ${{ matrix.os.image }}\n"
+        "    strategy:\n"
+        "      fail-fast: false\n"
+        "      matrix:\n"
+        "        os:\n"
+        "          - name: Ubuntu\n"
+        "            image: ubuntu-22.04\n"
+        "        python: ['3.12', '3.13']\n"
+    )
+    files = {".github/workflows/ci.yml": caller, ".github/workflows/matrix.yml": called}
+    _, fixed = fix_all(files)
+    assert fixed[".github/workflows/ci.yml"] == caller.replace(
+        "            image: ubuntu-22.04\n",
+        "            image: ubuntu-22.04\n          - name: Ubuntu\n            image: ubuntu-22.04-arm\n",
+    ).replace(
+        '(Python ${{ matrix.python }})"',
+        "(Python ${{ matrix.python }})${{ matrix.os.image == 'ubuntu-22.04-arm' && ' (arm64)' || '' }}\"",
+    )
+    assert fixed[".github/workflows/matrix.yml"] == called
+    assert statuses(fixed)[(".github/workflows/ci.yml", "tests")] == PARITY
 
 
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:

@@ -294,7 +294,9 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
     """The fixed text of the file (smallest candidate that keeps every existing leg as it
     was), with notes for the user."""
     before = _job_report(reanalyze(path, text), job_id)
-    if before.job.uses is not None:
+    if before.job.uses is not None and not before.runner_keys:
+        # A caller whose matrix picks the called workflow's runner (`with: {runner: matrix.os}`)
+        # is fixed here like any matrix; otherwise the runners are the called workflow's.
         raise Unfixable(f"its runners come from {before.job.uses}; fix that workflow instead")
     clean: list[tuple[int, str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []

@@ -57,6 +57,7 @@ class Shape:
     steps: tuple[tuple[int, str], ...]  # each step that may run, as evaluated for the leg
     artifacts: tuple[str, ...]
     check_name: str
+    origin: str = ""  # the called workflow's job, for a leg of one
 
 
 def shape(job: Job, leg: Leg, keys: list[str], settings_keys: tuple[str, ...] = _JOB_SETTINGS) -> Shape:
@@ -90,7 +91,8 @@ def shape(job: Job, leg: Leg, keys: list[str], settings_keys: tuple[str, ...] = 
         settings,
         tuple(steps),
         tuple(artifacts),
-        check_name(job, leg) or "",
+        check_name(job, leg) or (f"{check_name(job, leg, caller=True)} / {leg.origin}" if leg.origin else ""),
+        leg.origin,
     )
 
 
@@ -288,8 +290,15 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
             and (problem.rule, problem.message) not in had
         ):
             found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
-    wanted = len([leg for leg in before.verdict.missing if judged(leg, policy)])
-    added = len([item for item in unmatched if item.arch == ARM64])
+    # A caller's matrix value runs every job of the called workflow: it is counted once.
+    wanted = _units(
+        [
+            (json.dumps(leg.matrix, sort_keys=True, default=str), leg.origin)
+            for leg in before.verdict.missing
+            if judged(leg, policy)
+        ]
+    )
+    added = _units([(item.matrix, item.origin) for item in unmatched if item.arch == ARM64])
     if added > wanted:
         found.append(
             Change(
@@ -331,6 +340,12 @@ def _differences(old: Shape, new: Shape) -> list[Change]:
         indexes = sorted({index for index, _ in set(old.steps) ^ set(new.steps)})
         found.append(Change("leg", f"changes what step #{indexes[0] + 1} runs on {where}"))
     return found
+
+
+def _units(legs: list[tuple[str, str]]) -> int:
+    """How many legs (matrix, origin) are: a caller's combination counts once, whatever
+    number of the called workflow's jobs it runs."""
+    return sum(1 for _, origin in legs if not origin) + len({matrix for matrix, origin in legs if origin})
 
 
 def _runner(item: Shape) -> str:

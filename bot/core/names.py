@@ -25,14 +25,19 @@ from bot.core.legs import Leg
 from bot.core.workflow import Job
 
 
-def check_name(job: Job, leg: Leg) -> str | None:
-    """The leg's job name on GitHub, or None when it depends on the run."""
-    if leg.origin:
+def check_name(job: Job, leg: Leg, caller: bool = False) -> str | None:
+    """The leg's job name on GitHub, or None when it depends on the run. A leg of a called
+    workflow is named `<the caller's name> / <the called job's name>`: with `caller`, the
+    caller's part (what the caller's matrix tells apart), else None."""
+    if leg.origin and not caller:
         return None
     name = job.name if job.name is not None else job.id
     if has_expression(name):
+        # a called workflow's leg carries the called workflow's contexts; the caller's name
+        # reads the caller's matrix
+        contexts = {**leg.contexts, "matrix": leg.matrix} if leg.origin else leg.contexts
         try:
-            value = evaluate_template(name, leg.contexts)
+            value = evaluate_template(name, contexts)
         except ExpressionError:
             return None
         return None if isinstance(value, Unknown) else to_string(value)
