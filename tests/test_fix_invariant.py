@@ -266,6 +266,19 @@ def test_a_matrix_of_objects_gets_a_twin_object() -> None:
         ),
         (
             """\
+      coverage:
+        runs-on: ubuntu-latest
+        steps:
+          - run: make coverage
+          - uses: coverallsapp/github-action@v2
+            with:
+              file: build/coverage.info
+    """,
+            "it publishes (step 'coverallsapp/github-action@v2' uses coverallsapp/github-action@v2, "
+            "which keeps one coverage report per commit",
+        ),
+        (
+            """\
       versions:
         runs-on: ubuntu-latest
         outputs:
@@ -295,6 +308,21 @@ def test_jobs_that_must_run_once_are_refused(job: str, reason: str) -> None:
     assert fixed == source
     assert not item.jobs[0].fixed
     assert item.jobs[0].reason.startswith(reason)
+
+
+def test_a_coverage_upload_that_merges_parallel_jobs_is_no_second_publish() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          coverage:
+            runs-on: ubuntu-latest
+            steps:
+              - run: make coverage
+              - uses: coverallsapp/github-action@v2
+                with:
+                  parallel: true
+        """)
+    assert item.jobs[0].fixed and "ubuntu-24.04-arm" in fixed
 
 
 def test_a_job_no_rule_can_read_gets_no_fix_unless_required() -> None:

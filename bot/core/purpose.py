@@ -1103,6 +1103,26 @@ def _platforms_given(step: Step, contexts: Mapping[str, Any]) -> list[tuple[str,
     return list(found)
 
 
+# Coverage services that keep one report per commit unless the jobs say they run in
+# parallel (Coveralls: `parallel: true`, then a finishing call that merges them).
+_ONE_REPORT_ACTION = lazy(r"^coverallsapp/github-action(@|$)", re.IGNORECASE)
+
+
+def _one_report_per_commit(steps: list[Step], contexts: Mapping[str, Any]) -> list[Evidence]:
+    return [
+        Evidence(
+            PUBLISH,
+            _step_label(step),
+            step.line,
+            f"uses {step.uses}, which keeps one coverage report per commit (no `parallel: true`)",
+        )
+        for step in steps
+        if step.uses
+        and _ONE_REPORT_ACTION.match(step.uses)
+        and render_text(step.with_.get("parallel", ""), contexts).strip().lower() != "true"
+    ]
+
+
 def _step_label(step: Step) -> str:
     if step.name:
         return f"step '{step.name}'"
@@ -1618,9 +1638,12 @@ def decide(
             purpose = for_pypi(purpose, "this job") or purpose
     if published is not None and purpose.name == BUILD:
         purpose = _maybe_javascript_only(purpose)
-    if published is not None:
+    # Not what the leg is for (a test job that reports coverage is a test job), but a second
+    # leg would replace the commit's report.
+    publishing += tuple(_one_report_per_commit(steps, contexts))
+    if publishing:
         # A second leg of such a job would upload, release or push a second time.
-        purpose = records.replace(purpose, publishes=published, publishing=publishing)
+        purpose = records.replace(purpose, publishes=publishing[0], publishing=publishing)
     if purpose.name == UNKNOWN and not purpose.evidence and job.uses is None:
         # Nothing but plumbing (echo, grep, checkout, `exit 0`): a gate after its needs, an
         # approval step for its environment, or a check of the repository's text.
