@@ -837,6 +837,34 @@ _GRCOV = """\
     """
 
 
+def test_no_leg_is_added_that_would_install_from_ubuntus_amd64_only_archive() -> None:
+    source = """\
+on: push
+jobs:
+  old-gcc:
+    runs-on: ubuntu-latest
+    steps:
+      - run: make test
+  gcc7:
+    runs-on: ubuntu-latest
+    steps:
+      - name: gcc-7
+        run: |
+          echo "deb [arch=amd64] http://archive.ubuntu.com/ubuntu focal main" | sudo tee -a /etc/apt/s.list
+          sudo apt-get update && sudo apt-get install -y gcc-7
+          CC=gcc-7 make test
+"""
+    fixed, item = fix_one(source)
+    old_gcc, gcc7 = item.jobs
+    assert old_gcc.fixed and not gcc7.fixed
+    # the line where the user's file has it, though the fix of the job above adds lines
+    assert gcc7.reason.startswith(
+        "step 'gcc-7' (line 10) adds http://archive.ubuntu.com/ubuntu to apt's sources, "
+        "which has no arm64 packages"
+    )
+    assert fixed.endswith(source[source.index("  gcc7:") :])
+
+
 def test_a_download_named_through_a_variable_that_holds_an_x86_64_value_is_refused() -> None:
     _, item = fix_one(_GRCOV)
     assert item.jobs[0].reason.startswith("step 'Install grcov' (line 6) fetches an x86-64 build (")

@@ -173,7 +173,9 @@ def plan(
         source = files[workflow.path]
         text = source
         outcomes: list[JobFix] = []
-        for job in targets:
+        # Last job first: a job's edits stay inside it, so every job is read (and its
+        # refusal names lines) where the user's file has it.
+        for job in sorted(targets, key=lambda item: item.job.line, reverse=True):
             # the one judgement `check` reports with the gap (findings.refusal)
             refused = refusal(job.job, job.legs, job.verdict, policy.fix_images)
             if refused is not None:
@@ -214,6 +216,7 @@ def plan(
                     suggests=IMAGES_SUGGESTS if images else LEGS_SUGGESTS,
                 )
             )
+        outcomes.sort(key=lambda outcome: outcome.line)
         file_plan = FilePlan(workflow.path, source, text, outcomes)
         _attribute(file_plan, workflow)
         plans.append(file_plan)
@@ -414,6 +417,13 @@ _ARTEFACT = re.compile(
 )
 
 
+# An apt source on Ubuntu's primary archive (a country mirror too): it carries amd64 and
+# i386 packages only; arm64 packages are on ports.ubuntu.com.
+_X86_ARCHIVE = re.compile(
+    r"\bdeb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(https?://(?:[\w-]+\.)*(?:archive|security)\.ubuntu\.com/ubuntu)\b"
+)
+
+
 def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
     """A fix stands on its own: no new leg runs a step that fetches an x86-64 build of
     something (`cross-x86_64-unknown-linux-musl.tar.gz`, an amd64 .deb), whatever the
@@ -430,6 +440,13 @@ def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
             arm64_names = {name for name, value in assigned if runners.ARM64 in runners.arches_named(value)}
             amd64_names = {name for name, value in assigned if runners.names_amd64(value)} - arm64_names
             for text in texts:
+                archive = _X86_ARCHIVE.search(text)
+                if archive is not None:
+                    raise Unfixable(
+                        f"step '{_step_title(step)}' (line {original.line}) adds {archive.group(1)} to apt's "
+                        "sources, which has no arm64 packages; make it follow the arch first (arm64 "
+                        "packages are on http://ports.ubuntu.com/ubuntu-ports)"
+                    )
                 for artefact in _ARTEFACT.findall(text):
                     if runners.names_amd64(artefact) or any(
                         f"${name}" in artefact or f"${{{name}}}" in artefact for name in amd64_names
