@@ -644,24 +644,34 @@ RUN_RULES: tuple[Rule, ...] = (
 _TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
 
 
+# What _required_words takes out of a pattern's source, in this order (one compile each,
+# then straight to the compiled methods: the index reads every rule at import).
+_ESCAPE = lazy(r"\\.")  # escapes: \b \s \S
+_CLASS = lazy(r"\[[^\]]*\][?*+]?(\{[^}]*\})?")
+_INNER_GROUP = lazy(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?")
+_OPTIONAL_CHAR = lazy(r".[?*]|.\{0?,?[^}]*\}")  # an optional or repeated character
+_ANY_OR_ANCHOR = lazy(r"[.+^$]")  # any character, one or more, anchors
+_WORD = lazy(_TRIGGER_CHARS + "{2,}")
+
+
 def _required_words(source: str) -> tuple[str, ...]:
     """Words every match of a pattern contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo',
     'build'): the literal runs left once escapes, classes, groups, optional or repeated
     characters and `.` are taken out. None for a pattern with an alternation at the top."""
     text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
-    text = re.sub(r"\\.", " ", text)  # other escapes: \b \s \S
-    text = re.sub(r"\[[^\]]*\][?*+]?(\{[^}]*\})?", " ", text)
+    text = _ESCAPE.sub(" ", text)
+    text = _CLASS.sub(" ", text)
     while True:
-        inner = re.sub(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?", " ", text)
+        inner = _INNER_GROUP.sub(" ", text)
         if inner == text:
             break
         text = inner
     if "|" in text:
         return ()
-    text = re.sub(r".[?*]|.\{0?,?[^}]*\}", " ", text)  # an optional or repeated character
-    text = re.sub(r"[.+^$]", " ", text)  # any character, one or more, anchors
+    text = _OPTIONAL_CHAR.sub(" ", text)
+    text = _ANY_OR_ANCHOR.sub(" ", text)
     text = text.replace("\0", ".").replace("\1", "+").lower()
-    return tuple(re.findall(_TRIGGER_CHARS + "{2,}", text))
+    return tuple(_WORD.findall(text))
 
 
 class _RuleIndex:
