@@ -24,6 +24,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from bot.core import records, runners
@@ -690,23 +691,19 @@ class _RuleIndex:
                 self.gated.setdefault(max(words, key=len), []).append(index)
             else:
                 self.always.append(index)
-        # Every required word by its first two characters: a token is looked at only where
-        # one of them may start.
+        # Every required word by its first two characters: a token is searched only for the
+        # words whose first two characters it holds.
         self.by_start: dict[str, list[str]] = {}
         for word in set().union(*self.requires):
             self.by_start.setdefault(word[:2], []).append(word)
+        self.starts = frozenset(self.by_start)
         self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
 
     @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
     def in_token(self, token: str) -> frozenset[str]:
         """The required words inside one token (`./tests/unicode_lint.sh` holds 'lint')."""
-        by_start = self.by_start
-        return frozenset(
-            word
-            for start in range(len(token) - 1)
-            for word in by_start.get(token[start : start + 2], ())
-            if token.startswith(word, start)
-        )
+        pairs = self.starts.intersection(map(add, token, token[1:]))  # its two-character runs
+        return frozenset(word for pair in pairs for word in self.by_start[pair] if word in token)
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in table order) of the rules that may match a command."""
