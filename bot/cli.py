@@ -14,7 +14,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
 
-from bot import __version__
+from bot import LONG_RUNNING, __version__
 from bot.core.analysis import Progress, Report, analyze
 from bot.core.config import IMAGES_PLATFORMS, IMAGES_REFUSE
 from bot.core.findings import ERROR, NEVER, WARNING, fails
@@ -605,7 +605,7 @@ def run() -> NoReturn:
     (`make bench`). A long-running `serve` keeps both.
     """
     argv = sys.argv[1:]
-    if argv[:1] in (["serve"], ["setup"]):
+    if argv and argv[0] in LONG_RUNNING:
         sys.exit(main(argv))
     gc.disable()
     code = main(argv)

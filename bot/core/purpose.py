@@ -24,6 +24,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache, lru_cache
+from operator import add
 from typing import TYPE_CHECKING, Any
 
 from bot.core import records, runners
@@ -645,24 +646,34 @@ RUN_RULES: tuple[Rule, ...] = (
 _TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
 
 
+# What _required_words takes out of a pattern's source, in this order (one compile each,
+# then straight to the compiled methods: the index reads every rule at import).
+_ESCAPE = lazy(r"\\.")  # escapes: \b \s \S
+_CLASS = lazy(r"\[[^\]]*\][?*+]?(\{[^}]*\})?")
+_INNER_GROUP = lazy(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?")
+_OPTIONAL_CHAR = lazy(r".[?*]|.\{0?,?[^}]*\}")  # an optional or repeated character
+_ANY_OR_ANCHOR = lazy(r"[.+^$]")  # any character, one or more, anchors
+_WORD = lazy(_TRIGGER_CHARS + "{2,}")
+
+
 def _required_words(source: str) -> tuple[str, ...]:
     """Words every match of a pattern contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo',
     'build'): the literal runs left once escapes, classes, groups, optional or repeated
     characters and `.` are taken out. None for a pattern with an alternation at the top."""
     text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
-    text = re.sub(r"\\.", " ", text)  # other escapes: \b \s \S
-    text = re.sub(r"\[[^\]]*\][?*+]?(\{[^}]*\})?", " ", text)
+    text = _ESCAPE.sub(" ", text)
+    text = _CLASS.sub(" ", text)
     while True:
-        inner = re.sub(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?", " ", text)
+        inner = _INNER_GROUP.sub(" ", text)
         if inner == text:
             break
         text = inner
     if "|" in text:
         return ()
-    text = re.sub(r".[?*]|.\{0?,?[^}]*\}", " ", text)  # an optional or repeated character
-    text = re.sub(r"[.+^$]", " ", text)  # any character, one or more, anchors
+    text = _OPTIONAL_CHAR.sub(" ", text)
+    text = _ANY_OR_ANCHOR.sub(" ", text)
     text = text.replace("\0", ".").replace("\1", "+").lower()
-    return tuple(re.findall(_TRIGGER_CHARS + "{2,}", text))
+    return tuple(_WORD.findall(text))
 
 
 class _RuleIndex:
@@ -681,23 +692,19 @@ class _RuleIndex:
                 self.gated.setdefault(max(words, key=len), []).append(index)
             else:
                 self.always.append(index)
-        # Every required word by its first two characters: a token is looked at only where
-        # one of them may start.
+        # Every required word by its first two characters: a token is searched only for the
+        # words whose first two characters it holds.
         self.by_start: dict[str, list[str]] = {}
         for word in set().union(*self.requires):
             self.by_start.setdefault(word[:2], []).append(word)
+        self.starts = frozenset(self.by_start)
         self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
 
     @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
     def in_token(self, token: str) -> frozenset[str]:
         """The required words inside one token (`./tests/unicode_lint.sh` holds 'lint')."""
-        by_start = self.by_start
-        return frozenset(
-            word
-            for start in range(len(token) - 1)
-            for word in by_start.get(token[start : start + 2], ())
-            if token.startswith(word, start)
-        )
+        pairs = self.starts.intersection(map(add, token, token[1:]))  # its two-character runs
+        return frozenset(word for pair in pairs for word in self.by_start[pair] if word in token)
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in table order) of the rules that may match a command."""

@@ -5,7 +5,8 @@
 `exec` per generated method. On the check path that was about a fifth of the start-up
 (`make bench`). This builds the same methods (`__init__` with defaults and default factories,
 `__repr__`, `__eq__`, `__hash__` for frozen classes, ordering, frozen `__setattr__`, pickling
-of frozen slotted instances) with one `exec` per class, always with `__slots__`.
+of frozen slotted instances), always with `__slots__`: only `__init__` is generated as source
+(one `exec` per class), the other methods are closures over the class's fields.
 
 Only what the core uses is supported: no inheritance between records, no `ClassVar`, no
 `InitVar`, fields declared by annotation with a plain default or `field(default_factory=…)`.
@@ -15,6 +16,7 @@ mypy reads the decorator as a dataclass (`dataclass_transform`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from operator import attrgetter, ge, gt, le, lt
 from typing import Any, TypeVar, dataclass_transform
 
 T = TypeVar("T")
@@ -41,7 +43,9 @@ def field(*, default_factory: Callable[[], Any], repr: bool = True) -> Any:
 _MISSING = object()
 
 
-def _methods(name: str, fields: list[str], defaults: dict[str, Any], frozen: bool, order: bool) -> str:
+def _init_source(fields: list[str], defaults: dict[str, Any], frozen: bool) -> str:
+    """`__init__`, the one method generated as source: every instance runs it, so it assigns
+    each field by name instead of looping over them."""
     params, body = ["self"], []
     for item in fields:
         default = defaults.get(item, _MISSING)
@@ -55,40 +59,70 @@ def _methods(name: str, fields: list[str], defaults: dict[str, Any], frozen: boo
             params.append(item)
             value = item
         body.append(f"  _set(self, {item!r}, {value})" if frozen else f"  self.{item} = {value}")
-    values = "".join(f"self.{item}," for item in fields)
-    others = "".join(f"other.{item}," for item in fields)
+    return "\n".join([f"def __init__({', '.join(params)}):", *(body or ["  pass"])])
+
+
+def _methods(fields: list[str], defaults: dict[str, Any], frozen: bool, order: bool) -> dict[str, Any]:
+    """The other methods, as closures over the fields: compiling them as source for every
+    class cost more at start-up than they ever run."""
+    get = attrgetter(*fields) if fields else None
+
+    def values(self: Any) -> tuple[Any, ...]:  # a tuple whatever the number of fields
+        if get is None:
+            return ()
+        return get(self) if len(fields) > 1 else (get(self),)
+
     hidden = {item for item, value in defaults.items() if isinstance(value, _Factory) and not value.repr}
-    shown = ", ".join(f"{item}={{self.{item}!r}}" for item in fields if item not in hidden)
-    lines = [f"def __init__({', '.join(params)}):", *(body or ["  pass"])]
-    lines += ["def __repr__(self):", f"  return f'{{self.__class__.__qualname__}}({shown})'"]
-    lines += [
-        "def __eq__(self, other):",
-        "  if other.__class__ is self.__class__:",
-        f"    return ({values}) == ({others})",
-        "  return NotImplemented",
-    ]
+    shown = [item for item in fields if item not in hidden]
+
+    def __repr__(self: Any) -> str:
+        parts = ", ".join(f"{item}={getattr(self, item)!r}" for item in shown)
+        return f"{self.__class__.__qualname__}({parts})"
+
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return values(self) == values(other)
+        return NotImplemented
+
+    methods: dict[str, Any] = {"__repr__": __repr__, "__eq__": __eq__}
     if frozen:
-        lines += ["def __hash__(self):", f"  return hash(({values}))"]
-        lines += [
-            "def __setattr__(self, name, value):",
-            "  raise FrozenInstanceError(f'cannot assign to field {name!r}')",
-            "def __delattr__(self, name):",
-            "  raise FrozenInstanceError(f'cannot delete field {name!r}')",
-            "def __getstate__(self):",
-            f"  return [{values}]",
-            "def __setstate__(self, state):",
-            f"  for name, value in zip({tuple(fields)!r}, state):",
-            "    _set(self, name, value)",
-        ]
+
+        def __hash__(self: Any) -> int:
+            return hash(values(self))
+
+        def __setattr__(self: Any, name: str, value: Any) -> None:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+        def __delattr__(self: Any, name: str) -> None:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+
+        def __getstate__(self: Any) -> list[Any]:
+            return list(values(self))
+
+        def __setstate__(self: Any, state: list[Any]) -> None:
+            for name, value in zip(fields, state, strict=False):
+                object.__setattr__(self, name, value)
+
+        methods.update(
+            __hash__=__hash__,
+            __setattr__=__setattr__,
+            __delattr__=__delattr__,
+            __getstate__=__getstate__,
+            __setstate__=__setstate__,
+        )
     if order:
-        for method, op in (("__lt__", "<"), ("__le__", "<="), ("__gt__", ">"), ("__ge__", ">=")):
-            lines += [
-                f"def {method}(self, other):",
-                "  if other.__class__ is self.__class__:",
-                f"    return ({values}) {op} ({others})",
-                "  return NotImplemented",
-            ]
-    return "\n".join(lines)
+        for method, compare in (("__lt__", lt), ("__le__", le), ("__gt__", gt), ("__ge__", ge)):
+            methods[method] = _ordering(values, compare)
+    return methods
+
+
+def _ordering(values: Callable[[Any], tuple[Any, ...]], compare: Callable[[Any, Any], Any]) -> Any:
+    def method(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return compare(values(self), values(other))
+        return NotImplemented
+
+    return method
 
 
 def _build(cls: type, frozen: bool, order: bool) -> type:
@@ -97,17 +131,13 @@ def _build(cls: type, frozen: bool, order: bool) -> type:
     defaults = {item: namespace.pop(item) for item in fields if item in namespace}
     namespace.pop("__dict__", None)
     namespace.pop("__weakref__", None)
-    scope: dict[str, Any] = {
-        "_defaults": defaults,
-        "_MISSING": _MISSING,
-        "_set": object.__setattr__,
-        "FrozenInstanceError": FrozenInstanceError,
-    }
-    exec(_methods(cls.__name__, fields, defaults, frozen, order), scope)
-    for method in ("__init__", "__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
-        if method in scope:
-            scope[method].__qualname__ = f"{cls.__qualname__}.{method}"
-    namespace.update({key: value for key, value in scope.items() if key.startswith("__") and callable(value)})
+    scope: dict[str, Any] = {"_defaults": defaults, "_MISSING": _MISSING, "_set": object.__setattr__}
+    exec(_init_source(fields, defaults, frozen), scope)
+    methods = {"__init__": scope["__init__"], **_methods(fields, defaults, frozen, order)}
+    for name, method in methods.items():
+        method.__name__ = name
+        method.__qualname__ = f"{cls.__qualname__}.{name}"
+    namespace.update(methods)
     if not frozen:
         namespace["__hash__"] = None  # eq without frozen: unhashable, as a dataclass
     namespace["__slots__"] = tuple(fields)
