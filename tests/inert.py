@@ -66,3 +66,13 @@ def table_rows(markdown: str) -> list[int]:
     """The number of cells of every body row of every table."""
     html = _MD.render(markdown)
     return [row.count("<td") for row in re.findall(r"<tr>(.*?)</tr>", html, re.S) if "<td" in row]
+
+
+def assert_inert(body: str, user: str = "") -> None:
+    """Nothing live but our links to GitHub and the mention of the person answered."""
+    found = live(body)
+    assert [m for m in found.mentions if m.strip() != f"@{user}"] == [], found.mentions
+    assert found.references == [], found.references
+    assert found.autolinks == [], found.autolinks
+    assert "img" not in found.tags
+    assert [link for link in found.links if not link.startswith("https://github.com/")] == []

@@ -23,6 +23,7 @@ from bot.service.deliver import Overrides, sample
 from bot.service.github import Clients
 from bot.service.metrics import Registry
 from tests.fake_github import FakeGitHub, Repository
+from tests.inert import assert_inert, live
 from tests.job_logs import job_log
 from tests.service_harness import (
     APP_ID,
@@ -244,3 +245,28 @@ async def test_a_100_mb_log_is_read_within_the_cap_from_a_store_that_ignores_ran
     reading = await asyncio.to_thread(read, 7, tail, steps_of({"steps": steps}), cut)
     assert "only its end was read" in (reading.problem or "")
     assert reading.error[-1].startswith("##[error]")
+
+
+def test_what_a_log_says_reaches_the_comment_inert(github: FakeGitHub, service: Service) -> None:
+    hostile = [
+        "tests/test_io.py::test_a[@octo-org/maintainers]",
+        "tests/test_io.py::test_b[</details><img src=http://evil.example/p.png>]",
+        "tests/test_io.py::test_c[octo/demo#1 https://evil.example]",
+    ]
+    arm = [
+        "=================================== FAILURES ===================================",
+        "_________________________ test_a[@octo-org/maintainers] _________________________",
+        "E   AssertionError: see [log in](http://evil.example/login) and @octo-org/security",
+        "E   ``` </details> <img src=http://evil.example/q.png>",
+        "=========================== short test summary info ============================",
+        *(f"FAILED {test} - boom" for test in hostile),
+        "============================== 3 failed in 0.05s ===============================",
+    ]
+    repo, sha, run, _ = ci(github, 37, ("success", PYTEST_AMD64), ("failure", arm))
+    service.deliver("workflow_run", completed(repo, sha, run, 37))
+    body = wait_until(lambda: results_comment(github, 37), 30, "the results comment")
+    assert "Failed on arm64 only (3):" in body
+    assert_inert(body)
+    found = live(body)
+    assert "@octo-org/maintainers" in found.text and "@octo-org/security" in found.text
+    assert found.tags.count("details") == found.tags.count("/details")

@@ -63,7 +63,7 @@ class TestResults:
 @dataclass(slots=True)
 class LogComparison:
     """A pair whose outcomes differ (or that failed on both sides), explained by its logs:
-    a side's reading is None when that side passed (its log was not read)."""
+    a side that passed has no reading (its log is not read)."""
 
     pair: Pair
     readings: dict[str, Reading]  # arch -> the failed side's log, read
