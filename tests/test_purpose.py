@@ -1302,3 +1302,32 @@ def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str
 )
 def test_tests_in_a_tree_configured_for_another_arch(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+def test_cargo_options_before_the_subcommand_do_not_hide_a_build_or_test():
+    # `cargo --config … build`: the subcommand decides, so the legs that build and test are
+    # judged although their first step checks formatting; a leg whose matrix entry skips the
+    # build and test steps only lints.
+    jobs = judge("""\
+        on: push
+        jobs:
+          cargo:
+            strategy:
+              matrix:
+                target:
+                  - {name: linux, host: ubuntu-22.04, steps: [fmt, build, test]}
+                  - {name: lint-only, host: ubuntu-22.04, steps: [fmt]}
+            runs-on: ${{ matrix.target.host }}
+            steps:
+              - uses: actions/checkout@v4
+              - if: contains(matrix.target.steps, 'fmt')
+                run: cargo fmt --all --check
+              - if: contains(matrix.target.steps, 'build')
+                run: cargo --config "${{ github.workspace }}/.cargo/ci.toml" build --profile ci
+              - if: contains(matrix.target.steps, 'test')
+                run: cargo --locked -Z unstable-options test --workspace
+        """)
+    job = jobs["cargo"]
+    assert job.status == "amd64-only"
+    assert [leg.purpose.name for leg in job.legs] == ["test", "lint"]
+    assert job.legs[0].purpose.evidence[0].what == "runs `cargo test`"

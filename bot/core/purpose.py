@@ -895,6 +895,12 @@ _PREFIX = lazy(
     r"pdm run|"
     r"npx( --yes)?|bundle exec)\s+"
 )
+# cargo's global options (before its subcommand): a value given to `--config`, `-Z`,
+# `--color` or `-C` (quoted or not), the flags that take none.
+_CARGO_OPTIONS = lazy(
+    r"^cargo(\s+\+\S+)?(?:\s+(?:(?:--config|-Z|--color|-C)(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)|-Z\S+|"
+    r"--(?:locked|frozen|offline|verbose|quiet)|-[vq]+))+(?=\s+[a-z])"
+)
 _ECHO = frozenset(("echo", "printf"))
 _TRAILING_COMMENT = lazy(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
@@ -1001,6 +1007,12 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
             return found
         text = text[settings.end() :]
         first = text.split(None, 1)[0] if text else ""
+    if first == "cargo":
+        # `cargo --config ci.toml build`, `cargo --locked test`: cargo's own options before the
+        # subcommand say nothing of what it does; the rules read `cargo <subcommand>`.
+        options = _CARGO_OPTIONS.match(text)
+        if options is not None:
+            text = "cargo" + (options.group(1) or "") + text[options.end() :]
     head = _HEAD.match(text) if first not in _ENV_RUNNERS else None
     found = _run_rule_match(text, head=head.end() if head is not None else None)
     if found is not None:
