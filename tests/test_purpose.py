@@ -1331,3 +1331,17 @@ def test_cargo_options_before_the_subcommand_do_not_hide_a_build_or_test():
     assert job.status == "amd64-only"
     assert [leg.purpose.name for leg in job.legs] == ["test", "lint"]
     assert job.legs[0].purpose.evidence[0].what == "runs `cargo test`"
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # cmake's command mode is a portable file utility: the job builds docs
+        ("cmake -E make_directory build\ncmake -E copy_directory doc build/doc\ndoxygen Doxyfile", "docs"),
+        # `cmake -E env`/`time` run the command they are given
+        ("cmake -E env CFLAGS=-O2 make", "build"),
+        ("cmake -E time ctest --output-on-failure", "test"),
+    ],
+)
+def test_cmake_command_mode_is_a_file_utility_not_a_build(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose

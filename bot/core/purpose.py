@@ -891,8 +891,8 @@ _ASSIGNMENT = lazy(
 _PREFIX = lazy(
     # `then make test`, `do cargo test`: a shell keyword before the command it runs
     r"^(then|else|do|sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
-    r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
-    r"pdm run|"
+    r"|cmake -E (time|env(\s+(--unset=\S+|\w+=\S*))*)|"
+    r"nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|pdm run|"
     r"npx( --yes)?|bundle exec)\s+"
 )
 # cargo's global options (before its subcommand): a value given to `--config`, `-Z`,
@@ -901,6 +901,9 @@ _CARGO_OPTIONS = lazy(
     r"^cargo(\s+\+\S+)?(?:\s+(?:(?:--config|-Z|--color|-C)(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)|-Z\S+|"
     r"--(?:locked|frozen|offline|verbose|quiet)|-[vq]+))+(?=\s+[a-z])"
 )
+# `cmake -E make_directory build`, `cmake -E copy …`: cmake's command mode is a portable
+# file utility, not a configure or build (`cmake -E env`/`time` run a command: _PREFIX).
+_CMAKE_UTILITY = lazy(r"^cmake\s+-E\s+(?!env\b|time\b)\S")
 _ECHO = frozenset(("echo", "printf"))
 _TRAILING_COMMENT = lazy(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
@@ -991,6 +994,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         or _VERSION.match(text)
         or _INSTALLER_SCRIPT.search(first)
         or _CONDITION.match(text)
+        or (first == "cmake" and _CMAKE_UTILITY.match(text))
     ):
         return _PLUMBING_RESULT  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
