@@ -1345,3 +1345,20 @@ def test_cargo_options_before_the_subcommand_do_not_hide_a_build_or_test():
 )
 def test_cmake_command_mode_is_a_file_utility_not_a_build(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a script kept with the tests but named for a check, alone: a check of the repository
+        ("tests/scripts/license-checks.sh", "lint"),
+        ("./test/check-version-consistency.sh", "lint"),
+        # run after a build, the same kind of script checks what was built
+        ("make -C lib libfoo\n./tests/check_size.py lib/libfoo.so 100000", "test"),
+        # the folder still says test for any other script in it, and `./test` runs a program
+        ("tests/scripts/run-all.sh", "test"),
+        ("./test --quick", "test"),
+    ],
+)
+def test_a_check_script_in_a_tests_folder_is_named_for_what_it_checks(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose

@@ -129,7 +129,11 @@ CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the co
 HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
 NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs what commands do
 GUESSED = "guessed"  # make's default work for a goal no rule and no Makefile explains: only alone
-_BY_NAME = (NAMED, GUESSED)  # what the delegate it names decides instead, when it can be read
+# A script kept with the tests but named for a check (`tests/check_size.py`,
+# `test/check-version.sh`): a check of what the leg built, when it builds, else of the
+# repository's text (see _resolve). Read from a name, as NAMED is.
+TESTS_CHECK = "tests-check"
+_BY_NAME = (NAMED, GUESSED, TESTS_CHECK)  # what the delegate it names decides instead, when it can be read
 CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
 QEMU_RUN = "qemu-run"  # runs a program under user-mode QEMU: an emulated test of that arch
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
@@ -425,7 +429,10 @@ RUN_RULES: tuple[Rule, ...] = (
         # `make check-protos`, `make install-tools check-generated-parser`: a named check;
         # `make check` alone runs the test suite (autotools)
         (r"\bmake\b.*\scheck-[\w-]+", NAMED),
+        (r"(^|\s)(\./)?(\S*/)?tests?/(\S*/)?[\w-]*(check[-_][\w.-]*|[-_]checks?)\.(sh|py|bash)\b", TESTS_CHECK),
         (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
+        # `license-checks.sh`, `format_check.py`: named for a check (`test_x_check.py` is a test)
+        (r"(^|[\s/])(?!tests?[-_])[\w-]+[-_]checks?\.(sh|py|bash)\b", NAMED),
         r"\bruff\b",
         *(
             rf"^(npx |yarn |pnpm (exec )?)?{tool}\b"
@@ -574,10 +581,15 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bprove\b",
         r"\bcoverage run\b",
         r"(^|[\s/])run-?tests?\b",
-        r"(^|\s)\./test\b",
+        r"(^|\s)\./test\b(?!/)",  # the program `./test`, not the folder `./test/check-x.sh`
         r"\bjust test\b",
         (r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b", NAMED),
-        (r"(^|\s)(\./)?(\S*/)?tests?/(?![\w-]*lint)\S+\.(sh|py|bash|ps1)\b", NAMED),
+        # a script in a tests folder, unless its own name says it lints or checks (the
+        # folder says less than the name: `tests/scripts/license-checks.sh`)
+        (
+            r"(^|\s)(\./)?(\S*/)?tests?/(?!(\S*/)?[\w-]*(lint|check[-_]|[-_]checks?\.))\S+\.(sh|py|bash|ps1)\b",
+            NAMED,
+        ),
         r"\bnix flake check\b",
         r"\bvalgrind\b",
         r"\bbenchmark",
@@ -1850,6 +1862,14 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(
             configured[0].purpose, (*configured, *by_purpose.get(TEST, ())), frozenset(targets - built_for)
         )
+    checks_built = [item for item in by_purpose.get(LINT, ()) if item.tag == TESTS_CHECK]
+    if checks_built and BUILD in by_purpose:
+        # `make lib && tests/check_size.py lib/lib.so`: a check kept with the tests, run after
+        # a build, checks what was built
+        by_purpose.setdefault(TEST, []).extend(records.replace(item, purpose=TEST) for item in checks_built)
+        by_purpose[LINT] = [item for item in by_purpose[LINT] if item.tag != TESTS_CHECK]
+        if not by_purpose[LINT]:
+            del by_purpose[LINT]
     if TEST in by_purpose:
         return pick(TEST)
     installs = [item for item in by_purpose.get(BUILD, []) if item.tag in (PROJECT_INSTALL, WHEEL_REPAIR)]
@@ -1881,7 +1901,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     for name in _NON_JUDGED_ORDER:
         if name not in by_purpose:
             continue
-        weak = name in _WEAK or all(item.tag == NAMED for item in by_purpose[name])
+        weak = name in _WEAK or all(item.tag in _BY_NAME for item in by_purpose[name])
         if weak and unrecognised:
             # A gate or an outputs job that also runs something we cannot name may do real
             # work, and so may a job known only by a script's name: judge it, don't guess.
