@@ -1362,3 +1362,16 @@ def test_cmake_command_mode_is_a_file_utility_not_a_build(script: str, purpose: 
 )
 def test_a_check_script_in_a_tests_folder_is_named_for_what_it_checks(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a package.json build before the checks is there for them (types, dist files)
+        ("npm install --ignore-scripts\nnpm run build:dist\nnpm run lint-js\nnpm run lint-types", "lint"),
+        # after every check, the build is what the job makes
+        ("npm ci\nnpm run lint\nnpm run build", "build"),
+    ],
+)
+def test_a_package_json_build_before_the_checks_serves_them(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose

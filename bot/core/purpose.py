@@ -1836,6 +1836,19 @@ def _x64_only_pythons(step: Step, contexts: Mapping[str, Any]) -> list[Evidence]
     return [Evidence(X86_SPECIFIC, _step_label(step), step.line, what)]
 
 
+def _serves_checks(build: Evidence, evidence: list[Evidence]) -> bool:
+    """Whether a build, in a leg that also lints, is there for the checks: one known only by
+    its name (`spin build`, `make build-dev`) is there for them to import; a package.json
+    build script is when a check follows it (`npm run build:dist`, then `npm run lint-types`),
+    while one after every check makes what the job is for."""
+    if build.tag in _BY_NAME:
+        return True
+    if build.tag != JS_BUILD:
+        return False
+    position = evidence.index(build)
+    return any(item.purpose == LINT for item in evidence[position + 1 :])
+
+
 def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[str]) -> Purpose:
     for name in (*_TARGETING, LINT):
         found = tuple(item for item in leg_wide if item.purpose == name)
@@ -1889,9 +1902,11 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     # (a web UI); tests above still count. A wasm toolchain beside a native build does not.
     if X86_SPECIFIC in by_purpose and not any(item.tag == HOST_TARGET for item in by_purpose.get(BUILD, ())):
         return pick(X86_SPECIFIC)
-    if BUILD in by_purpose and LINT in by_purpose and all(item.tag in _BY_NAME for item in by_purpose[BUILD]):
-        # `spin build` or `make build-dev`, then static checks: a build known only by its
-        # name is there for the checks to import
+    if (
+        BUILD in by_purpose
+        and LINT in by_purpose
+        and all(_serves_checks(item, evidence) for item in by_purpose[BUILD])
+    ):
         return pick(LINT)
     if BUILD in by_purpose:
         return pick(BUILD)
