@@ -33,7 +33,7 @@ from bot.core.lazyre import lazy
 from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
-from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, kind_of, of_command, of_script
+from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, X86_COMPILERS, kind_of, of_command, of_script
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
 
@@ -311,6 +311,11 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b",
         r"\bmanylinux\w*_i686\b",
         r"--platform[= ]+[\"']?linux/(386|i386)\b",
+        # Intel's compilers (targets.X86_COMPILERS) run, given as a value (`CC: icx` in an
+        # env), or set up by oneAPI's environment script; as make or cmake variables
+        # targets.of_command reads them
+        rf"(^|[\s/=\"'])({'|'.join(sorted(X86_COMPILERS))})(\s|$|[\"'])",
+        r"\boneapi/setvars\.sh\b",
         (r"\bmake\b.*\s[a-z]+32\b", NAMED),
         (r"\bmake\b.*(?<![\w-])(32bit|32-bit|m32|x86[-_]32)(?![\w-])", NAMED),
     ),
