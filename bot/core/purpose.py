@@ -33,7 +33,16 @@ from bot.core.lazyre import lazy
 from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
-from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, X86_COMPILERS, kind_of, of_command, of_script
+from bot.core.targets import (
+    OTHER_OS,
+    X86,
+    X86_ABI_FLAGS,
+    X86_COMPILERS,
+    kind_of,
+    of_command,
+    of_compiler,
+    of_script,
+)
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
 
@@ -1489,7 +1498,14 @@ _X86_CONTAINER = lazy(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.
 
 
 def _value_evidence(
-    name: str, value: Any, where: str, line: int, contexts: Mapping[str, Any], host: str, targets: set[str]
+    name: str,
+    value: Any,
+    where: str,
+    line: int,
+    contexts: Mapping[str, Any],
+    host: str,
+    targets: set[str],
+    compilers: bool = True,
 ) -> list[Evidence]:
     """Env values and container images that fix what a whole leg is for: `CFLAGS: -m32`,
     `GOARCH: 386`, `GOOS: ios`, an i686 image; a foreign GOARCH makes its builds cross."""
@@ -1505,6 +1521,18 @@ def _value_evidence(
             targets.add(kind)
             return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
         return []
+    if key in ("CC", "CXX") and compilers:
+        # `CC: arm-linux-gnueabihf-gcc` in the job's env: every C build of the leg uses that
+        # toolchain (not a step's env, which holds what earlier steps wrote to $GITHUB_ENV
+        # in any branch of a `case`)
+        kind = of_compiler(text)
+        if kind in _TARGETING:
+            return [Evidence(kind, where, line, f"is {text}")]
+        if kind is not None and kind != host and host in (AMD64, ARM64):
+            targets.add(kind)
+            return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
+        if kind is not None:
+            return []
     if key == "GOOS" and text.lower() != "linux":
         return [Evidence(OTHER_TARGET, where, line, f"is {text}")]
     if key == "CIBW_PLATFORM" and text.lower() in ("pyodide", "android", "ios"):
@@ -1606,7 +1634,9 @@ def decide(
         settings = [
             item
             for name, value in step.env.items()
-            for item in _value_evidence(str(name), value, f"env {name}", step.line, contexts, host, targets)
+            for item in _value_evidence(
+                str(name), value, f"env {name}", step.line, contexts, host, targets, compilers=False
+            )
         ]
         found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env), read)
         if settings:

@@ -306,13 +306,21 @@ def _assignment(name: str, value: str) -> list[tuple[str, str]]:
     if role == "prefix":
         kind = _toolchain_kind(value.rstrip("-"))
         return [(kind, shown)] if kind is not None else []
-    if value.rsplit("/", 1)[-1].lower() in X86_COMPILERS:
-        return [(X86, shown)]
-    if role == "compiler":
-        return []
-    match = _pattern(_TOOLCHAIN_SOURCE).search(value)  # CC=aarch64-linux-gnu-gcc
-    kind = _toolchain_kind(match.group(1)) if match else None
+    kind = of_compiler(value, cross=role == "tool")
     return [(kind, shown)] if kind is not None else []
+
+
+def of_compiler(value: str, cross: bool = True) -> str | None:
+    """The kind a compiler (a CC or CXX value) builds for: Intel's build x86 only; a cross
+    toolchain (`aarch64-linux-gnu-gcc`, `ccache arm-linux-gnueabihf-gcc`) its target's;
+    None for a native compiler (`gcc`, `clang-18`). Without `cross`, only what a plain
+    compiler name says (the caller reads toolchain names elsewhere)."""
+    if value.strip().rsplit("/", 1)[-1].lower() in X86_COMPILERS:
+        return X86
+    if not cross:
+        return None
+    match = _pattern(_TOOLCHAIN_SOURCE).search(value)
+    return _toolchain_kind(match.group(1)) if match else None
 
 
 def _toolchain_kind(prefix: str) -> str | None:
@@ -363,4 +371,4 @@ def of_script(script: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
-__all__ = ["AMD64", "ARM64", "OTHER", "OTHER_OS", "X86", "kind_of", "of_command", "of_script"]
+__all__ = ["AMD64", "ARM64", "OTHER", "OTHER_OS", "X86", "kind_of", "of_command", "of_compiler", "of_script"]
