@@ -1375,3 +1375,16 @@ def test_a_check_script_in_a_tests_folder_is_named_for_what_it_checks(script: st
 )
 def test_a_package_json_build_before_the_checks_serves_them(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # the Maven wrapper runs the goals Maven does
+        ("./mvnw -B -q -ff -ntp verify", "test"),
+        ("./mvnw -B package -DskipTests", "build"),
+        ("./mvnw -B deploy", "publish"),
+    ],
+)
+def test_the_maven_wrapper_reads_as_maven(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
