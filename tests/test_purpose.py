@@ -1388,3 +1388,19 @@ def test_a_package_json_build_before_the_checks_serves_them(script: str, purpose
 )
 def test_the_maven_wrapper_reads_as_maven(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+def test_an_action_named_for_bootstrapping_a_tool_sets_up_like_an_installer():
+    # an unreadable local action named `bootstrap-<tool>` installs the tool; the step the
+    # job runs with it (a lockfile check) says what the job is for
+    jobs = judge("""\
+        on: push
+        jobs:
+          lockfile:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: ./.github/actions/bootstrap-tool
+              - run: poetry check --lock
+        """)
+    assert (jobs["lockfile"].status, jobs["lockfile"].purpose.name) == ("not-applicable", "meta")

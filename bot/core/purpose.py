@@ -950,7 +950,7 @@ _TARGET_INPUT_ACTIONS = lazy(
 # An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
 # `org/setup-thing`): neutral, like the setup actions.
 _INSTALLER_NAME_SOURCE = (
-    r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
+    r"(^|/)(install|setup|set-up|bootstrap)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
 )
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
