@@ -205,6 +205,9 @@ def test_artifact_handling_jobs():
         ("- uses: pre-commit/action@v3.0.1", "uses pre-commit/action"),
         ("- run: cargo clippy --all-targets -- -D warnings", "runs `cargo clippy`"),
         ("- run: cargo +1.70 check --workspace", "runs `cargo +1.70 check`"),
+        # the tool that checks is named, not its `--check` flag
+        ("- run: cargo fmt --all --check", "runs `cargo fmt`"),
+        ("- run: black --check .", "runs `black --check`"),
         ("- uses: golangci/golangci-lint-action@v8", "uses golangci/golangci-lint-action"),
         ("- run: go generate ./... && git diff --exit-code", "runs `git diff --exit-code`"),
         ("- run: pip install -e .[dev]\n- run: mypy src", "runs `mypy`"),

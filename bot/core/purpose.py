@@ -435,7 +435,6 @@ RUN_RULES: tuple[Rule, ...] = (
             r"poetry\.lock|uv\.lock|Gemfile\.lock)\b).*--exit-code\b",
             CODEGEN_CHECK,
         ),
-        r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
         (r"\bmake (tidy|vet|depaware)\b", NAMED),
@@ -503,6 +502,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcheck-jsonschema\b",
         r"\bunicode-lint\b",
         r"\bspellcheck\b",
+        # any other tool asked only to check (`cargo fmt --check` is read as `cargo fmt` above)
+        r"\s--check(\s|$|=)",
     ),
     *_rules(
         ARTIFACTS,
