@@ -205,6 +205,9 @@ def test_artifact_handling_jobs():
         ("- uses: pre-commit/action@v3.0.1", "uses pre-commit/action"),
         ("- run: cargo clippy --all-targets -- -D warnings", "runs `cargo clippy`"),
         ("- run: cargo +1.70 check --workspace", "runs `cargo +1.70 check`"),
+        # the tool that checks is named, not its `--check` flag
+        ("- run: cargo fmt --all --check", "runs `cargo fmt`"),
+        ("- run: black --check .", "runs `black --check`"),
         ("- uses: golangci/golangci-lint-action@v8", "uses golangci/golangci-lint-action"),
         ("- run: go generate ./... && git diff --exit-code", "runs `git diff --exit-code`"),
         ("- run: pip install -e .[dev]\n- run: mypy src", "runs `mypy`"),
@@ -1302,3 +1305,105 @@ def test_what_only_serves_checks_or_publishing_does_not_make_a_build(script: str
 )
 def test_tests_in_a_tree_configured_for_another_arch(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+def test_cargo_options_before_the_subcommand_do_not_hide_a_build_or_test():
+    # `cargo --config … build`: the subcommand decides, so the legs that build and test are
+    # judged although their first step checks formatting; a leg whose matrix entry skips the
+    # build and test steps only lints.
+    jobs = judge("""\
+        on: push
+        jobs:
+          cargo:
+            strategy:
+              matrix:
+                target:
+                  - {name: linux, host: ubuntu-22.04, steps: [fmt, build, test]}
+                  - {name: lint-only, host: ubuntu-22.04, steps: [fmt]}
+            runs-on: ${{ matrix.target.host }}
+            steps:
+              - uses: actions/checkout@v4
+              - if: contains(matrix.target.steps, 'fmt')
+                run: cargo fmt --all --check
+              - if: contains(matrix.target.steps, 'build')
+                run: cargo --config "${{ github.workspace }}/.cargo/ci.toml" build --profile ci
+              - if: contains(matrix.target.steps, 'test')
+                run: cargo --locked -Z unstable-options test --workspace
+        """)
+    job = jobs["cargo"]
+    assert job.status == "amd64-only"
+    assert [leg.purpose.name for leg in job.legs] == ["test", "lint"]
+    assert job.legs[0].purpose.evidence[0].what == "runs `cargo test`"
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # cmake's command mode is a portable file utility: the job builds docs
+        ("cmake -E make_directory build\ncmake -E copy_directory doc build/doc\ndoxygen Doxyfile", "docs"),
+        # `cmake -E env`/`time` run the command they are given
+        ("cmake -E env CFLAGS=-O2 make", "build"),
+        ("cmake -E time ctest --output-on-failure", "test"),
+    ],
+)
+def test_cmake_command_mode_is_a_file_utility_not_a_build(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a script kept with the tests but named for a check, alone: a check of the repository
+        ("tests/scripts/license-checks.sh", "lint"),
+        ("./test/check-version-consistency.sh", "lint"),
+        # run after a build, the same kind of script checks what was built
+        ("make -C lib libfoo\n./tests/check_size.py lib/libfoo.so 100000", "test"),
+        # the folder still says test for any other script in it, and `./test` runs a program
+        ("tests/scripts/run-all.sh", "test"),
+        ("./test --quick", "test"),
+    ],
+)
+def test_a_check_script_in_a_tests_folder_is_named_for_what_it_checks(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # a package.json build before the checks is there for them (types, dist files)
+        ("npm install --ignore-scripts\nnpm run build:dist\nnpm run lint-js\nnpm run lint-types", "lint"),
+        # after every check, the build is what the job makes
+        ("npm ci\nnpm run lint\nnpm run build", "build"),
+    ],
+)
+def test_a_package_json_build_before_the_checks_serves_them(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # the Maven wrapper runs the goals Maven does
+        ("./mvnw -B -q -ff -ntp verify", "test"),
+        ("./mvnw -B package -DskipTests", "build"),
+        ("./mvnw -B deploy", "publish"),
+    ],
+)
+def test_the_maven_wrapper_reads_as_maven(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+def test_an_action_named_for_bootstrapping_a_tool_sets_up_like_an_installer():
+    # an unreadable local action named `bootstrap-<tool>` installs the tool; the step the
+    # job runs with it (a lockfile check) says what the job is for
+    jobs = judge("""\
+        on: push
+        jobs:
+          lockfile:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: ./.github/actions/bootstrap-tool
+              - run: poetry check --lock
+        """)
+    assert (jobs["lockfile"].status, jobs["lockfile"].purpose.name) == ("not-applicable", "meta")

@@ -682,3 +682,40 @@ def test_an_arch_word_after_a_colon_or_slash_only_chooses_the_arch():
               - run: nox -s tests
         """)
     assert jobs["test"].status == "parity"
+
+
+def test_run_on_arch_with_arch_none_runs_as_its_base_image_platform():
+    # `arch: none` with a `--platform` base image: each leg runs as that image's arch under
+    # QEMU, so legs emulating armv7 and s390x are for neither amd64 nor arm64, and one
+    # emulating linux/arm64 is an arm64 leg.
+    jobs = judge("""\
+        on: push
+        jobs:
+          qemu:
+            runs-on: ubuntu-24.04
+            strategy:
+              matrix:
+                include:
+                  - base_image: "--platform=linux/arm/v7 arm32v7/debian:bookworm"
+                  - base_image: "--platform=linux/s390x s390x/debian:bookworm"
+            steps:
+              - uses: actions/checkout@v4
+              - uses: uraimo/run-on-arch-action@v3
+                with:
+                  arch: none
+                  distro: none
+                  base_image: ${{ matrix.base_image }}
+                  run: make && make test
+          arm64:
+            runs-on: ubuntu-24.04
+            steps:
+              - uses: uraimo/run-on-arch-action@v3
+                with:
+                  arch: none
+                  distro: none
+                  base_image: --platform=linux/arm64 debian:bookworm
+                  run: make && make test
+        """)
+    assert jobs["qemu"].status == "not-applicable"
+    assert [leg.arch for leg in jobs["qemu"].legs] == ["other", "other"]
+    assert [(leg.arch, leg.emulated) for leg in jobs["arm64"].legs] == [("arm64", True)]

@@ -252,3 +252,92 @@ def test_a_toolchain_named_in_one_branch_of_a_script_is_not_the_scripts_target()
 """)
     )["t"]
     assert (job.status, job.purpose.name) == ("amd64-only", "test")
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["make CC=icx CXX=icpx check", "cmake -B build -DCMAKE_CXX_COMPILER=/opt/intel/bin/icpc", "CXX=icpx make"],
+)
+def test_an_intel_compiler_makes_the_build_x86_only(command: str) -> None:
+    # Intel's compilers generate x86 code only, wherever they are given
+    assert {kind for kind, _ in of_command(command)} == {X86}
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        # oneAPI's environment script sets up its compilers for the build that follows
+        "              - run: cmake -S . -B build\n"
+        "              - run: |\n"
+        "                  . /opt/intel/oneapi/setvars.sh\n"
+        "                  cmake --build build --target ci\n",
+        # a compiler run directly
+        "              - run: icpx -O2 -fopenmp -o main main.cpp\n",
+    ],
+)
+def test_a_job_building_with_an_intel_compiler_is_x86_only(steps: str) -> None:
+    job = judge(_job(steps))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "x86-specific")
+
+
+def test_an_intel_compiler_in_the_job_env_makes_every_leg_x86_only() -> None:
+    job = judge("""\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            env: {CC: icx, CXX: icpx}
+            steps:
+              - run: cmake -B build && cmake --build build && ctest --test-dir build
+        """)["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "x86-specific")
+
+
+def test_a_cross_compiler_in_the_job_env_makes_the_leg_a_cross_build() -> None:
+    # `CC: ${{ matrix.cc }}` naming an armv7 toolchain: the leg's cmake build (its compiler
+    # given through a bash array the commands do not show) is for armv7; the gcc leg is native.
+    jobs = judge("""\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                include:
+                  - {name: gcc}
+                  - {name: armv7, c_compiler: arm-linux-gnueabihf-gcc}
+            env:
+              CC: ${{ matrix.c_compiler || 'gcc' }}
+            steps:
+              - run: |
+                  declare -a OPTIONS=()
+                  [ -n "$CC" ] && OPTIONS+=(-DCMAKE_C_COMPILER="$CC")
+                  cmake -B out . ${OPTIONS[*]}
+                  cmake --build out
+                  cd out && ctest
+        """)
+    legs = jobs["t"].legs
+    assert [(leg.arch, leg.purpose.name) for leg in legs] == [("amd64", "test"), ("other", "cross")]
+    assert legs[1].purpose.evidence[0].where == "env CC"
+
+
+def test_a_compiler_written_to_github_env_in_one_branch_is_not_every_legs() -> None:
+    # the written CC reaches every later step's env whichever `case` branch ran: only the
+    # job's own env says what every leg compiles with
+    job = judge("""\
+        on: push
+        jobs:
+          t:
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                arch: [amd64, arm]
+            steps:
+              - run: |
+                  case "${{ matrix.arch }}" in
+                  arm) echo "CC=arm-linux-gnueabihf-gcc" >> $GITHUB_ENV ;;
+                  esac
+              - run: make
+                env: {GOARCH: "${{ matrix.arch }}"}
+        """)["t"]
+    assert job.legs[0].purpose.name == "build"

@@ -252,6 +252,11 @@ def targets(
             arch = arch_of_word(render_text(step.with_.get("arch"), contexts))
             if arch is not None:
                 found.arches.add(arch)
+            elif isinstance(step.with_.get("base_image"), str):
+                # `arch: none` with `base_image: --platform=linux/s390x s390x/debian`: the
+                # image's platform is the arch the commands run as
+                for match in _PLATFORM_FLAG.finditer(render_text(step.with_["base_image"], contexts)):
+                    _add_platforms(found, match.group(1))
         elif uses.startswith("pypa/cibuildwheel"):
             uses_cibuildwheel = True
         if step.run:

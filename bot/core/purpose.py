@@ -33,7 +33,16 @@ from bot.core.lazyre import lazy
 from bot.core.records import record
 from bot.core.runners import AMD64, ARM64, OTHER
 from bot.core.shell import commands
-from bot.core.targets import OTHER_OS, X86, X86_ABI_FLAGS, kind_of, of_command, of_script
+from bot.core.targets import (
+    OTHER_OS,
+    X86,
+    X86_ABI_FLAGS,
+    X86_COMPILERS,
+    kind_of,
+    of_command,
+    of_compiler,
+    of_script,
+)
 from bot.core.workflow import Job, Step
 from bot.core.yamlnodes import plain
 
@@ -129,7 +138,11 @@ CODEGEN_CHECK = "codegen-check"  # fails when generated files differ from the co
 HOST_TARGET = "host-target"  # builds for the host's own arch, named outright (`GOARCH=amd64`)
 NAMED = "named"  # read from a name (a script's, a recipe's): never outweighs what commands do
 GUESSED = "guessed"  # make's default work for a goal no rule and no Makefile explains: only alone
-_BY_NAME = (NAMED, GUESSED)  # what the delegate it names decides instead, when it can be read
+# A script kept with the tests but named for a check (`tests/check_size.py`,
+# `test/check-version.sh`): a check of what the leg built, when it builds, else of the
+# repository's text (see _resolve). Read from a name, as NAMED is.
+TESTS_CHECK = "tests-check"
+_BY_NAME = (NAMED, GUESSED, TESTS_CHECK)  # what the delegate it names decides instead, when it can be read
 CONFIGURES = "configures"  # configures a build tree for a target: what is built in it after
 QEMU_RUN = "qemu-run"  # runs a program under user-mode QEMU: an emulated test of that arch
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
@@ -307,6 +320,11 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\b(i[3-6]86|x86)[-_](unknown[-_]|pc[-_])?linux\b",
         r"\bmanylinux\w*_i686\b",
         r"--platform[= ]+[\"']?linux/(386|i386)\b",
+        # Intel's compilers (targets.X86_COMPILERS) run, given as a value (`CC: icx` in an
+        # env), or set up by oneAPI's environment script; as make or cmake variables
+        # targets.of_command reads them
+        rf"(^|[\s/=\"'])({'|'.join(sorted(X86_COMPILERS))})(\s|$|[\"'])",
+        r"\boneapi/setvars\.sh\b",
         (r"\bmake\b.*\s[a-z]+32\b", NAMED),
         (r"\bmake\b.*(?<![\w-])(32bit|32-bit|m32|x86[-_]32)(?![\w-])", NAMED),
     ),
@@ -377,7 +395,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\baws s3 (cp|sync|mv)\b",
         r"\bgsutil\b.*\b(cp|rsync)\b",
         r"\bgit push\b",
-        r"\bmvn\b.*\bdeploy\b",
+        r"\bmvnw?\b.*\bdeploy\b",
         r"\bgh workflow run\b",
         r"(^|\s)(\S*/)?publish[\w.-]*\.(m?js|cjs|ts|sh|py|ps1)\b",  # `node ./.github/publish.js`
         r"\brclone (copy|sync)\b",
@@ -417,7 +435,6 @@ RUN_RULES: tuple[Rule, ...] = (
             r"poetry\.lock|uv\.lock|Gemfile\.lock)\b).*--exit-code\b",
             CODEGEN_CHECK,
         ),
-        r"\s--check(\s|$|=)",
         r"\bstatic-?analy[sz]",
         (r"(^|[\s/])[\w-]*lint[\w-]*\.(sh|py|bash)\b", NAMED),
         (r"\bmake (tidy|vet|depaware)\b", NAMED),
@@ -425,7 +442,10 @@ RUN_RULES: tuple[Rule, ...] = (
         # `make check-protos`, `make install-tools check-generated-parser`: a named check;
         # `make check` alone runs the test suite (autotools)
         (r"\bmake\b.*\scheck-[\w-]+", NAMED),
+        (r"(^|\s)(\./)?(\S*/)?tests?/(\S*/)?[\w-]*(check[-_][\w.-]*|[-_]checks?)\.(sh|py|bash)\b", TESTS_CHECK),
         (r"(^|[\s/])check[-_][\w-]+\.(sh|py)\b", NAMED),
+        # `license-checks.sh`, `format_check.py`: named for a check (`test_x_check.py` is a test)
+        (r"(^|[\s/])(?!tests?[-_])[\w-]+[-_]checks?\.(sh|py|bash)\b", NAMED),
         r"\bruff\b",
         *(
             rf"^(npx |yarn |pnpm (exec )?)?{tool}\b"
@@ -482,6 +502,8 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bcheck-jsonschema\b",
         r"\bunicode-lint\b",
         r"\bspellcheck\b",
+        # any other tool asked only to check (`cargo fmt --check` is read as `cargo fmt` above)
+        r"\s--check(\s|$|=)",
     ),
     *_rules(
         ARTIFACTS,
@@ -561,7 +583,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bnode --test\b",
         r"\bdeno test\b",
         r"\bbun test\b",
-        r"\bmvn\b.*\b(test|verify)\b",
+        r"\bmvnw?\b.*\b(test|verify)\b",
         r"\bgradlew?\b.*\b(test|check)\b",
         r"\bdotnet test\b",
         r"\brspec\b",
@@ -574,10 +596,15 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bprove\b",
         r"\bcoverage run\b",
         r"(^|[\s/])run-?tests?\b",
-        r"(^|\s)\./test\b",
+        r"(^|\s)\./test\b(?!/)",  # the program `./test`, not the folder `./test/check-x.sh`
         r"\bjust test\b",
         (r"(^|[\s/])(run[-_]?)?tests?([-_][\w.-]*)?\.(sh|py|ps1|bash)\b", NAMED),
-        (r"(^|\s)(\./)?(\S*/)?tests?/(?![\w-]*lint)\S+\.(sh|py|bash|ps1)\b", NAMED),
+        # a script in a tests folder, unless its own name says it lints or checks (the
+        # folder says less than the name: `tests/scripts/license-checks.sh`)
+        (
+            r"(^|\s)(\./)?(\S*/)?tests?/(?!(\S*/)?[\w-]*(lint|check[-_]|[-_]checks?\.))\S+\.(sh|py|bash|ps1)\b",
+            NAMED,
+        ),
         r"\bnix flake check\b",
         r"\bvalgrind\b",
         r"\bbenchmark",
@@ -627,7 +654,7 @@ RUN_RULES: tuple[Rule, ...] = (
         (r"(^|\s)(\S*/)?build[\w.-]*\.(sh|py|ps1)\b", NAMED),
         r"\bx\.py (build|dist)\b",
         r"\b(cargo[- ])?dist build\b(?!.*--artifacts[= ]global)",
-        r"\bmvn\b.*\b(package|install)\b",
+        r"\bmvnw?\b.*\b(package|install)\b",
         r"\bgradlew?\b.*\b(build|assemble)\b",
         r"\bdotnet (build|publish)\b",
         r"\bswift build\b",
@@ -891,10 +918,19 @@ _ASSIGNMENT = lazy(
 _PREFIX = lazy(
     # `then make test`, `do cargo test`: a shell keyword before the command it runs
     r"^(then|else|do|sudo(\s+-\S+)*|time|nohup|exec|eval|env(\s+\w+=\S*)*|xargs(\s+-\S+)*"
-    r"|nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|"
-    r"pdm run|"
+    r"|cmake -E (time|env(\s+(--unset=\S+|\w+=\S*))*)|"
+    r"nix develop( \S+)? -c|uv run|uvx|pipx run|poetry run|pipenv run|hatch run|pdm run|"
     r"npx( --yes)?|bundle exec)\s+"
 )
+# cargo's global options (before its subcommand): a value given to `--config`, `-Z`,
+# `--color` or `-C` (quoted or not), the flags that take none.
+_CARGO_OPTIONS = lazy(
+    r"^cargo(\s+\+\S+)?(?:\s+(?:(?:--config|-Z|--color|-C)(?:=|\s+)(?:\"[^\"]*\"|'[^']*'|\S+)|-Z\S+|"
+    r"--(?:locked|frozen|offline|verbose|quiet)|-[vq]+))+(?=\s+[a-z])"
+)
+# `cmake -E make_directory build`, `cmake -E copy …`: cmake's command mode is a portable
+# file utility, not a configure or build (`cmake -E env`/`time` run a command: _PREFIX).
+_CMAKE_UTILITY = lazy(r"^cmake\s+-E\s+(?!env\b|time\b)\S")
 _ECHO = frozenset(("echo", "printf"))
 _TRAILING_COMMENT = lazy(r"(?<=\s)#[^'\"]*$")
 # `if [ "$BUILD" = cmake ]`, `[[ … ]]`, `test …`, `case $X in`: text compared, nothing run
@@ -915,7 +951,7 @@ _TARGET_INPUT_ACTIONS = lazy(
 # An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
 # `org/setup-thing`): neutral, like the setup actions.
 _INSTALLER_NAME_SOURCE = (
-    r"(^|/)(install|setup|set-up)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
+    r"(^|/)(install|setup|set-up|bootstrap)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
 )
 # An action no rule knows, named for what it does with what others built (whole words).
 _PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
@@ -985,6 +1021,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         or _VERSION.match(text)
         or _INSTALLER_SCRIPT.search(first)
         or _CONDITION.match(text)
+        or (first == "cmake" and _CMAKE_UTILITY.match(text))
     ):
         return _PLUMBING_RESULT  # moves files or text around, installs or prints a tool
     assignment = _ASSIGNMENT.match(text)
@@ -1001,6 +1038,12 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
             return found
         text = text[settings.end() :]
         first = text.split(None, 1)[0] if text else ""
+    if first == "cargo":
+        # `cargo --config ci.toml build`, `cargo --locked test`: cargo's own options before the
+        # subcommand say nothing of what it does; the rules read `cargo <subcommand>`.
+        options = _CARGO_OPTIONS.match(text)
+        if options is not None:
+            text = "cargo" + (options.group(1) or "") + text[options.end() :]
     head = _HEAD.match(text) if first not in _ENV_RUNNERS else None
     found = _run_rule_match(text, head=head.end() if head is not None else None)
     if found is not None:
@@ -1456,7 +1499,14 @@ _X86_CONTAINER = lazy(r"(^|[/:_-])(i[3-6]86|x86|386)(?![_-]?64)($|[/:_.-])", re.
 
 
 def _value_evidence(
-    name: str, value: Any, where: str, line: int, contexts: Mapping[str, Any], host: str, targets: set[str]
+    name: str,
+    value: Any,
+    where: str,
+    line: int,
+    contexts: Mapping[str, Any],
+    host: str,
+    targets: set[str],
+    compilers: bool = True,
 ) -> list[Evidence]:
     """Env values and container images that fix what a whole leg is for: `CFLAGS: -m32`,
     `GOARCH: 386`, `GOOS: ios`, an i686 image; a foreign GOARCH makes its builds cross."""
@@ -1472,6 +1522,18 @@ def _value_evidence(
             targets.add(kind)
             return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
         return []
+    if key in ("CC", "CXX") and compilers:
+        # `CC: arm-linux-gnueabihf-gcc` in the job's env: every C build of the leg uses that
+        # toolchain (not a step's env, which holds what earlier steps wrote to $GITHUB_ENV
+        # in any branch of a `case`)
+        kind = of_compiler(text)
+        if kind in _TARGETING:
+            return [Evidence(kind, where, line, f"is {text}")]
+        if kind is not None and kind != host and host in (AMD64, ARM64):
+            targets.add(kind)
+            return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
+        if kind is not None:
+            return []
     if key == "GOOS" and text.lower() != "linux":
         return [Evidence(OTHER_TARGET, where, line, f"is {text}")]
     if key == "CIBW_PLATFORM" and text.lower() in ("pyodide", "android", "ios"):
@@ -1573,7 +1635,9 @@ def decide(
         settings = [
             item
             for name, value in step.env.items()
-            for item in _value_evidence(str(name), value, f"env {name}", step.line, contexts, host, targets)
+            for item in _value_evidence(
+                str(name), value, f"env {name}", step.line, contexts, host, targets, compilers=False
+            )
         ]
         found = _step_evidence(step, contexts, host, targets, (job.env, workflow_env), read)
         if settings:
@@ -1808,6 +1872,19 @@ def _x64_only_pythons(step: Step, contexts: Mapping[str, Any]) -> list[Evidence]
     return [Evidence(X86_SPECIFIC, _step_label(step), step.line, what)]
 
 
+def _serves_checks(build: Evidence, evidence: list[Evidence]) -> bool:
+    """Whether a build, in a leg that also lints, is there for the checks: one known only by
+    its name (`spin build`, `make build-dev`) is there for them to import; a package.json
+    build script is when a check follows it (`npm run build:dist`, then `npm run lint-types`),
+    while one after every check makes what the job is for."""
+    if build.tag in _BY_NAME:
+        return True
+    if build.tag != JS_BUILD:
+        return False
+    position = evidence.index(build)
+    return any(item.purpose == LINT for item in evidence[position + 1 :])
+
+
 def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[str]) -> Purpose:
     for name in (*_TARGETING, LINT):
         found = tuple(item for item in leg_wide if item.purpose == name)
@@ -1834,6 +1911,14 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
         return Purpose(
             configured[0].purpose, (*configured, *by_purpose.get(TEST, ())), frozenset(targets - built_for)
         )
+    checks_built = [item for item in by_purpose.get(LINT, ()) if item.tag == TESTS_CHECK]
+    if checks_built and BUILD in by_purpose:
+        # `make lib && tests/check_size.py lib/lib.so`: a check kept with the tests, run after
+        # a build, checks what was built
+        by_purpose.setdefault(TEST, []).extend(records.replace(item, purpose=TEST) for item in checks_built)
+        by_purpose[LINT] = [item for item in by_purpose[LINT] if item.tag != TESTS_CHECK]
+        if not by_purpose[LINT]:
+            del by_purpose[LINT]
     if TEST in by_purpose:
         return pick(TEST)
     installs = [item for item in by_purpose.get(BUILD, []) if item.tag in (PROJECT_INSTALL, WHEEL_REPAIR)]
@@ -1853,9 +1938,11 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     # (a web UI); tests above still count. A wasm toolchain beside a native build does not.
     if X86_SPECIFIC in by_purpose and not any(item.tag == HOST_TARGET for item in by_purpose.get(BUILD, ())):
         return pick(X86_SPECIFIC)
-    if BUILD in by_purpose and LINT in by_purpose and all(item.tag in _BY_NAME for item in by_purpose[BUILD]):
-        # `spin build` or `make build-dev`, then static checks: a build known only by its
-        # name is there for the checks to import
+    if (
+        BUILD in by_purpose
+        and LINT in by_purpose
+        and all(_serves_checks(item, evidence) for item in by_purpose[BUILD])
+    ):
         return pick(LINT)
     if BUILD in by_purpose:
         return pick(BUILD)
@@ -1865,7 +1952,7 @@ def _resolve(leg_wide: list[Evidence], evidence: list[Evidence], targets: set[st
     for name in _NON_JUDGED_ORDER:
         if name not in by_purpose:
             continue
-        weak = name in _WEAK or all(item.tag == NAMED for item in by_purpose[name])
+        weak = name in _WEAK or all(item.tag in _BY_NAME for item in by_purpose[name])
         if weak and unrecognised:
             # A gate or an outputs job that also runs something we cannot name may do real
             # work, and so may a job known only by a script's name: judge it, don't guess.

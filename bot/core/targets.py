@@ -24,6 +24,8 @@ from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
 
 X86 = "x86-specific"
 X86_ABI_FLAGS = ("-m32", "-mx32", "-m16")  # 32-bit and x32 code: x86-only whatever is built
+# Intel's compilers, classic and oneAPI: they generate x86 code only.
+X86_COMPILERS = frozenset(("icc", "icpc", "icx", "icpx", "ifort", "ifx", "dpcpp"))
 OTHER_OS = "other-target"
 
 # Parts of a triple (or a toolchain's name) that name a system other than Linux.
@@ -209,6 +211,12 @@ _ASSIGNED = {
     "CROSS_COMPILE": "prefix",
     "CC": "tool",
     "CXX": "tool",
+    "FC": "tool",
+    # a cross toolchain's name is read wherever it appears (_TOOLCHAIN_SOURCE): these add
+    # only what a plain compiler name says (`-DCMAKE_CXX_COMPILER=icpx`)
+    "CMAKE_C_COMPILER": "compiler",
+    "CMAKE_CXX_COMPILER": "compiler",
+    "CMAKE_FORTRAN_COMPILER": "compiler",
     "CMAKE_SYSTEM_NAME": "os",
     "CMAKE_SYSTEM_PROCESSOR": "arch",
     "CMAKE_C_COMPILER_TARGET": "triple",
@@ -298,9 +306,21 @@ def _assignment(name: str, value: str) -> list[tuple[str, str]]:
     if role == "prefix":
         kind = _toolchain_kind(value.rstrip("-"))
         return [(kind, shown)] if kind is not None else []
-    match = _pattern(_TOOLCHAIN_SOURCE).search(value)  # CC=aarch64-linux-gnu-gcc
-    kind = _toolchain_kind(match.group(1)) if match else None
+    kind = of_compiler(value, cross=role == "tool")
     return [(kind, shown)] if kind is not None else []
+
+
+def of_compiler(value: str, cross: bool = True) -> str | None:
+    """The kind a compiler (a CC or CXX value) builds for: Intel's build x86 only; a cross
+    toolchain (`aarch64-linux-gnu-gcc`, `ccache arm-linux-gnueabihf-gcc`) its target's;
+    None for a native compiler (`gcc`, `clang-18`). Without `cross`, only what a plain
+    compiler name says (the caller reads toolchain names elsewhere)."""
+    if value.strip().rsplit("/", 1)[-1].lower() in X86_COMPILERS:
+        return X86
+    if not cross:
+        return None
+    match = _pattern(_TOOLCHAIN_SOURCE).search(value)
+    return _toolchain_kind(match.group(1)) if match else None
 
 
 def _toolchain_kind(prefix: str) -> str | None:
@@ -351,4 +371,4 @@ def of_script(script: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
-__all__ = ["AMD64", "ARM64", "OTHER", "OTHER_OS", "X86", "kind_of", "of_command", "of_script"]
+__all__ = ["AMD64", "ARM64", "OTHER", "OTHER_OS", "X86", "kind_of", "of_command", "of_compiler", "of_script"]
