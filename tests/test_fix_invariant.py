@@ -865,6 +865,30 @@ jobs:
     assert fixed.endswith(source[source.index("  gcc7:") :])
 
 
+def test_no_leg_is_added_that_would_run_an_action_in_an_alpine_container_on_arm64() -> None:
+    source = """\
+on: push
+jobs:
+  musl:
+    runs-on: ubuntu-latest
+    container: ${{ matrix.image }}
+    strategy:
+      fail-fast: false
+      matrix:
+        image: ['node:22-alpine3.20', 'node:22-bookworm']
+    steps:
+      - uses: actions/checkout@v4
+      - run: npm ci && npm test
+"""
+    fixed, item = fix_one(source)
+    assert not item.jobs[0].fixed and fixed == source
+    assert item.jobs[0].reason.startswith(
+        "the arm64 legs would run actions/checkout@v4 (line 11) in the Alpine container node:22-alpine3.20"
+    )
+    glibc, _ = fix_one(source.replace("'node:22-alpine3.20', ", ""))
+    assert "ubuntu-24.04-arm" in glibc
+
+
 def test_a_download_named_through_a_variable_that_holds_an_x86_64_value_is_refused() -> None:
     _, item = fix_one(_GRCOV)
     assert item.jobs[0].reason.startswith("step 'Install grcov' (line 6) fetches an x86-64 build (")

@@ -342,6 +342,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         try:
             candidate, after = _align_steps(path, candidate, job_id, before, after, policy, reanalyze, notes)
             _refuse_x86_artefacts(before, after)
+            _refuse_alpine_actions(before, after)
         except Unfixable as exc:
             reasons.append(str(exc))
             continue
@@ -422,6 +423,29 @@ _ARTEFACT = re.compile(
 _X86_ARCHIVE = re.compile(
     r"\bdeb(?:-src)?\s+(?:\[[^\]]*\]\s+)?(https?://(?:[\w-]+\.)*(?:archive|security)\.ubuntu\.com/ubuntu)\b"
 )
+
+
+def _refuse_alpine_actions(before: JobReport, after: JobReport) -> None:
+    """GitHub's runner runs JavaScript actions inside an Alpine (musl) job container on x64
+    only ("JavaScript Actions in Alpine containers are only supported on x64 Linux runners",
+    actions/runner#801): such a leg fails at its first action on an arm64 runner."""
+    container = after.job.container
+    image = container.get("image") if isinstance(container, dict) else container
+    for leg, _ in invariant.twins(before, after):
+        shown = render_text(image, leg.contexts) if isinstance(image, str) else ""
+        if not _ALPINE.search(shown):
+            continue
+        for step, original in zip(after.job.steps, before.job.steps, strict=False):
+            uses = step.uses or ""
+            if uses and not uses.startswith("docker://") and step_condition(step, leg.contexts) is not False:
+                raise Unfixable(
+                    f"the arm64 legs would run {uses} (line {original.line}) in the Alpine container {shown}: "
+                    "GitHub's runner runs JavaScript actions in Alpine containers on x64 only; build "
+                    "arm64 with `docker run` of that image on the host instead"
+                )
+
+
+_ALPINE = re.compile(r"(?:^|[/:_.-])alpine(?:$|[:_.\d-])", re.IGNORECASE)
 
 
 def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
