@@ -24,6 +24,7 @@ from bot.core.emulation import step_condition
 from bot.core.expressions import render_text
 from bot.core.fixes import FilePlan, apply_plans, plan
 from bot.core.legs import Leg
+from bot.core.verdicts import judged
 from bot.core.yamlnodes import plain
 from bot.render.fixes import summary
 from tests.conftest import CORPUS, TODAY, workflow_files
@@ -94,7 +95,14 @@ def fix_and_compare(files: dict[str, str]) -> tuple[list[FilePlan], dict[str, Jo
         assert not old - new, (key, old - new)  # every existing leg is still there, unchanged
         added = new - old
         assert all(item[1] == "arm64" for item in added), (key, added)
-        assert sum(added.values()) <= len(before.verdict.missing), key
+        # no more arm64 legs than were missing, but for legs whose work needs none (a lint
+        # leg the matrix crosses with the new runner value), which the fix must say it adds
+        legs = {fingerprint(after, leg, keys): leg for leg in after.legs}
+        needed = [item for item in added if judged(legs[item], Policy())]
+        assert len(needed) <= len(before.verdict.missing), key
+        if len(needed) < sum(added.values()):
+            fixes = [job for item in plans for job in item.jobs if job.job_id == before.job.id]
+            assert any("whose work needs none" in note for job in fixes for note in job.notes), key
         # the step-set invariant: each new leg runs the steps some amd64 leg on its OS runs
         runs = {(leg.os, _steps_run(after, leg)) for leg in before.legs if leg.arch == "amd64"}
         for leg in after.legs:
@@ -887,6 +895,28 @@ jobs:
     )
     glibc, _ = fix_one(source.replace("'node:22-alpine3.20', ", ""))
     assert "ubuntu-24.04-arm" in glibc
+
+
+def test_legs_that_only_lint_which_the_matrix_crosses_with_the_new_runner_are_said_not_refused() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          cargo:
+            runs-on: ${{ matrix.target.host }}
+            strategy:
+              fail-fast: false
+              matrix:
+                target:
+                  - name: Ubuntu
+                    host: ubuntu-22.04
+                workspace: [main, fuzz]
+            steps:
+              - if: matrix.workspace == 'main'
+                run: cargo test
+              - run: cargo fmt --check
+        """)
+    assert item.jobs[0].fixed and "host: ubuntu-22.04-arm" in fixed
+    assert "also adds 1 arm64 leg whose work needs none (lint)" in " ".join(item.jobs[0].notes)
 
 
 def test_a_download_named_through_a_variable_that_holds_an_x86_64_value_is_refused() -> None:

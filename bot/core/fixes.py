@@ -52,7 +52,7 @@ from bot.core.legs import Leg
 from bot.core.names import check_name, dimensions
 from bot.core.runners import AMD64, ARM64, arch_of_word
 from bot.core.verdicts import AMD64_ONLY, PARITY, PARTIAL, judged
-from bot.core.words import noun, verb
+from bot.core.words import count, noun, verb
 from bot.core.workflow import Job, Step, local_calls
 from bot.core.yamlnodes import Map, Node, Scalar, Seq, plain, reads_as_string
 
@@ -346,6 +346,14 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         except Unfixable as exc:
             reasons.append(str(exc))
             continue
+        new = invariant.new_legs(before, after)
+        extra = [leg for leg in new if leg.arch == ARM64 and not judged(leg, policy)]
+        if extra:
+            kinds = ", ".join(sorted({leg.purpose.name for leg in extra}))
+            notes.append(
+                f"also adds {count(len(extra), 'arm64 leg')} whose work needs none ({kinds}): the matrix "
+                "crosses them with the new runner value"
+            )
         clean.append((sum(edit.size for edit in line_edits(text, candidate)), candidate, _merged(notes)))
     if clean:
         _, best, notes = min(clean, key=lambda item: item[0])
