@@ -1407,3 +1407,18 @@ def test_an_action_named_for_bootstrapping_a_tool_sets_up_like_an_installer():
               - run: poetry check --lock
         """)
     assert (jobs["lockfile"].status, jobs["lockfile"].purpose.name) == ("not-applicable", "meta")
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # bundler installs the gems a tool needs; RuboCop lints, by itself or as a rake task
+        ("bundle install --local || bundle install\nbundle exec rake rubocop", "lint"),
+        ("bundle config set --local path vendor\nbundle exec rubocop --parallel", "lint"),
+        ("standardrb --format progress", "lint"),
+        # a rake task list with the tests in it still runs the tests
+        ("bundle install\nbundle exec rake rubocop test", "unknown"),
+    ],
+)
+def test_bundler_installs_and_rubocop_lints(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose

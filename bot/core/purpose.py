@@ -452,6 +452,9 @@ RUN_RULES: tuple[Rule, ...] = (
             for tool in ("eslint", "stylelint", "oxlint", "markdownlint")
         ),
         r"^(npx |yarn |pnpm (exec )?)?(tsc|vue-tsc)\b.*--noEmit\b",
+        # Ruby's linter, run itself or as a rake task (`rake rubocop test` also runs the tests)
+        r"^(rake\s+)?rubocop\b(?!.*\s(test|spec)\b)",
+        r"^standardrb\b",
         r"(^|xargs (-\S+ )*)xmllint\b(?!.*--xpath)",  # with --xpath it reads values out of a file
         r"\bpytype\b",
         r"\bflake8\b",
@@ -895,7 +898,8 @@ _INSTALL = lazy(
     r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
     rf"({_PYTHON_M} )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\s(?!https?://)\S*\.whl\b))|"
-    r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
+    r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|bundle (install|config|update)\b|"
+    r"pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
     r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b|"
