@@ -1422,3 +1422,25 @@ def test_an_action_named_for_bootstrapping_a_tool_sets_up_like_an_installer():
 )
 def test_bundler_installs_and_rubocop_lints(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+def test_spelling_and_vulnerability_checkers_lint():
+    jobs = judge("""\
+        on: push
+        jobs:
+          spelling:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-node@v4
+              - run: npm install -g cspell@9
+              - run: cspell --config ./cspell.json "docs/**/*.md" --no-progress
+          vulns:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: golang/govulncheck-action@v1
+                with: {go-version-input: stable}
+        """)
+    assert {key: (job.status, job.purpose.name) for key, job in jobs.items()} == {
+        "spelling": ("not-applicable", "lint"),
+        "vulns": ("not-applicable", "lint"),
+    }

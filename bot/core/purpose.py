@@ -264,6 +264,7 @@ USES_RULES: tuple[ActionRule, ...] = (
         "zizmorcore/zizmor-action",
         "streetsidesoftware/cspell-action",
         "rustsec/audit-check",
+        "golang/govulncheck-action",
         "actions-rs/clippy-check",
         "giraffate/clippy-action",
         "obi1kenobi/cargo-semver-checks-action",
@@ -449,7 +450,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bruff\b",
         *(
             rf"^(npx |yarn |pnpm (exec )?)?{tool}\b"
-            for tool in ("eslint", "stylelint", "oxlint", "markdownlint")
+            for tool in ("eslint", "stylelint", "oxlint", "markdownlint", "cspell")
         ),
         r"^(npx |yarn |pnpm (exec )?)?(tsc|vue-tsc)\b.*--noEmit\b",
         # Ruby's linter, run itself or as a rake task (`rake rubocop test` also runs the tests)
