@@ -1444,3 +1444,20 @@ def test_spelling_and_vulnerability_checkers_lint():
         "spelling": ("not-applicable", "lint"),
         "vulns": ("not-applicable", "lint"),
     }
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "- uses: wagoid/commitlint-github-action@v6",
+        "- uses: some-org/action-conventional-commits@v1",
+        "- uses: some-org/no-merge-commits@v2\n                with: {token: x}",
+        "- uses: gsactions/commit-message-checker@v2\n                with: {pattern: '^\\\\w+: '}",
+        "- run: npm install -g @commitlint/cli\n              - run: npx commitlint --from HEAD~1 --to HEAD",
+        "- run: pip install gitlint\n              - run: gitlint --commits origin/main..HEAD",
+        "- run: cz check --rev-range origin/main..HEAD",
+    ],
+)
+def test_commit_message_checks_check_metadata(steps: str):
+    job = judge(_one_job(f"              {steps}\n"))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "meta")
