@@ -1461,3 +1461,19 @@ def test_spelling_and_vulnerability_checkers_lint():
 def test_commit_message_checks_check_metadata(steps: str):
     job = judge(_one_job(f"              {steps}\n"))["t"]
     assert (job.status, job.purpose.name) == ("not-applicable", "meta")
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # build's short flag for an sdist, alone or run by pipx
+        ("python -m pip install build\npython -m build -s .", "sdist"),
+        ("pipx run build -s -o dist", "sdist"),
+        # with the wheel too, or combined (`-sw`), it builds both; another tool's `-s` is its own
+        ("python -m build -s -w", "build"),
+        ("python -m build -sw", "build"),
+        ("bazel build -s //...", "build"),
+    ],
+)
+def test_builds_short_flag_for_an_sdist(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose

@@ -360,12 +360,14 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         SDIST,
-        rf"\b{_PYTHON_M} build\b.*--sdist\b(?!.*--wheel)",
+        # `-s`/`-w` are build's short flags for `--sdist`/`--wheel`
+        rf"\b{_PYTHON_M} build\b.*\s(--sdist|-s)\b(?!.*\s(--wheel|-w)\b)",
         r"\buv build\b.*--sdist\b",
         r"\bmaturin sdist\b",
         r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
         r"\bhatch build -t sdist\b",
         r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
+        r"^(pyproject-)?build\s(.*\s)?-s\b(?!.*\s(--wheel|-w)\b)",  # `pipx run build -s`
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
         (r"\bmake\b.*(?<![\w-])sdist(?![\w-])", NAMED),
