@@ -1477,3 +1477,8 @@ def test_commit_message_checks_check_metadata(steps: str):
 )
 def test_builds_short_flag_for_an_sdist(script: str, purpose: str):
     assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize("script", ["rstcheck --report-level warning CHANGES.rst", "doc8 docs/"])
+def test_restructuredtext_linters_lint(script: str):
+    assert _purpose_of_script(f"pip install rstcheck doc8\n{script}") == "lint"

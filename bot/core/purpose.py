@@ -511,6 +511,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bdprint check\b",
         r"\bcheck-manifest\b",
         r"\bcheck-jsonschema\b",
+        r"\b(rstcheck|doc8)\b",  # reStructuredText linters
         r"\bunicode-lint\b",
         r"\bspellcheck\b",
         # any other tool asked only to check (`cargo fmt --check` is read as `cargo fmt` above)
