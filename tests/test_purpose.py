@@ -371,10 +371,17 @@ def test_a_python_package_built_for_pypi_on_linux_is_pure_and_not_judged():
     assert "which this job uploads to PyPI" in jobs["one-job"].verdict.reason
     # A wheel made a manylinux wheel holds compiled code; macOS wheels are accepted by PyPI;
     # a build nobody uploads may compile extensions: all three stay judged.
+    # hynek/build-and-inspect-python-package before an upload reads as the upload says.
+    hynek = judge(
+        PYPI_RELEASE.replace("run: python -Im build", "uses: hynek/build-and-inspect-python-package@v2")
+    )
+    assert "which job 'pypi' uploads to PyPI" in hynek["dists"].verdict.reason
+    assert "cibuildwheel" not in hynek["dists"].verdict.reason
     assert (jobs["manylinux"].purpose.name, jobs["manylinux"].status) == ("build", "amd64-only")
     assert jobs["manylinux"].purpose.publishes is not None
     assert jobs["mac"].purpose.name == "build"  # (macOS is not a judged platform by default)
-    assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("build", "amd64-only")
+    # built and only inspected: judged, but the job does not say whether it compiles
+    assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("unknown", "amd64-only")
 
 
 def test_an_upload_to_another_index_or_of_repaired_wheels_keeps_the_build_judged():
@@ -1482,3 +1489,48 @@ def test_builds_short_flag_for_an_sdist(script: str, purpose: str):
 @pytest.mark.parametrize("script", ["rstcheck --report-level warning CHANGES.rst", "doc8 docs/"])
 def test_restructuredtext_linters_lint(script: str):
     assert _purpose_of_script(f"pip install rstcheck doc8\n{script}") == "lint"
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # Python packages built only to be inspected: pure or compiled, which the job does
+        # not say (judged, as unknown, with the reason)
+        (
+            "python -m pip install build twine\npython -m build\npython -m twine check --strict dist/*",
+            "unknown",
+        ),
+        ("uv build\nuvx check-wheel-contents dist/*.whl", "unknown"),
+        # a package built beside a report on other jobs' coverage (`uv run -m` runs a module)
+        (
+            "uv run -m build\nuv run -m coverage combine\nuv run -m coverage report --fail-under=100",
+            "artifacts",
+        ),
+        # installed and tested, repaired into a platform wheel, or beside unknown work: a build
+        ("python -m build\ntwine check dist/*\npip install dist/*.whl\npytest", "test"),
+        ("python -m build\nauditwheel repair dist/*.whl\ntwine check wheelhouse/*", "build"),
+        ("python -m build\ntwine check dist/*\n./tools/size-report dist", "build"),
+        # a build with nothing inspected is still a build
+        ("python -m build", "build"),
+    ],
+)
+def test_python_packages_built_only_to_be_inspected(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+def test_the_build_and_inspect_action_checks_a_package():
+    job = judge(_one_job("              - uses: hynek/build-and-inspect-python-package@v2\n"))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "sdist")
+    assert job.verdict.reason == (
+        "builds an sdist: step 'hynek/build-and-inspect-python-package@v2' uses "
+        "hynek/build-and-inspect-python-package, which builds packages to inspect them (its "
+        "documentation leaves compiled extensions to cibuildwheel): an sdist and a pure wheel (line 7)"
+    )
+    # a `python -m build` only inspected stays judged, and says why
+    job = judge(_one_job("              - run: python -m build\n              - run: twine check dist/*\n"))[
+        "t"
+    ]
+    assert (job.status, job.purpose.name) == ("amd64-only", "unknown")
+    found = _missing_leg_finding(job)
+    assert found.severity == "warning"
+    assert "or compiled extensions, which the workflow does not say" in found.message

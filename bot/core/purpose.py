@@ -147,6 +147,11 @@ CONFIGURES = "configures"  # configures a build tree for a target: what is built
 QEMU_RUN = "qemu-run"  # runs a program under user-mode QEMU: an emulated test of that arch
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
+# Inspects Python packages' metadata and file lists (`twine check`, check-wheel-contents), or
+# builds them and does (hynek/build-and-inspect-python-package): see _packages_only_inspected
+PACKAGE_CHECK = "package-check"
+DOWNLOAD = "download"  # fetches other jobs' artifacts
+_PYTHON_PACKAGES = (PYTHON_PACKAGE, PACKAGE_CHECK)
 
 
 @record(frozen=True)
@@ -231,9 +236,9 @@ USES_RULES: tuple[ActionRule, ...] = (
         "googleapis/release-please-action",
         "actions/github-script",
     ),
+    *_actions(ARTIFACTS, "actions/download-artifact", "dawidd6/action-download-artifact", tag=DOWNLOAD),
     *_actions(
         ARTIFACTS,
-        "actions/download-artifact",
         "actions/upload-artifact/merge",
         "test-summary/action",
         "dorny/test-reporter",
@@ -245,7 +250,6 @@ USES_RULES: tuple[ActionRule, ...] = (
         "actions/attest-sbom",
         "anchore/sbom-action*",
         "sigstore/cosign-installer",
-        "dawidd6/action-download-artifact",
     ),
     *_actions(
         LINT,
@@ -307,7 +311,7 @@ USES_RULES: tuple[ActionRule, ...] = (
         "redhat-actions/buildah-build",
         "joerick/cibuildwheel",
     ),
-    *_actions(BUILD, "hynek/build-and-inspect-python-package", tag=PYTHON_PACKAGE),
+    *_actions(BUILD, "hynek/build-and-inspect-python-package", tag=PACKAGE_CHECK),
 )
 
 # `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
@@ -519,8 +523,8 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         ARTIFACTS,
-        r"\btwine check\b",
-        r"\bcheck-wheel-contents\b",
+        (r"\btwine check\b", PACKAGE_CHECK),
+        (r"\bcheck-wheel-contents\b", PACKAGE_CHECK),
         r"\babi3audit\b",
         r"\bcosign (sign|attest)",
         r"\bsyft\b",
@@ -1046,7 +1050,9 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         return _classify_command(inner, depth + 1) if inner else _PLUMBING_RESULT
     prefix = _PREFIX.match(text)
     if prefix is not None:
-        return _classify_command(text[prefix.end() :], depth + 1)
+        rest = text[prefix.end() :]
+        # `uv run -m build`: what runs a command given a module runs it with Python
+        return _classify_command("python " + rest if rest.startswith("-m ") else rest, depth + 1)
     settings = _LEADING_ENV.match(text)
     if settings is not None:  # `GOARCH=386 go test`, `RUSTFLAGS=+avx512f cargo build`
         found = _run_rule_match(settings.group(0), _TARGETING)
@@ -1725,6 +1731,7 @@ def decide(
             purpose = for_pypi(purpose, "this job") or purpose
     if published is not None and purpose.name == BUILD:
         purpose = _maybe_javascript_only(purpose)
+    purpose = _packages_only_inspected(purpose, evidence) or purpose
     # Not what the leg is for (a test job that reports coverage is a test job), but a second
     # leg would replace the commit's report.
     publishing += tuple(_one_report_per_commit(steps, contexts))
@@ -1857,15 +1864,66 @@ def _maybe_javascript_only(purpose: Purpose) -> Purpose:
     return Purpose(UNKNOWN, (records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
 
 
+# What _packages_only_inspected adds to a package build's evidence; for_pypi replaces it when
+# a job uploads the packages to PyPI, which says more.
+_INSPECTED = (
+    ", which builds packages to inspect them (its documentation leaves compiled extensions to "
+    "cibuildwheel): an sdist and a pure wheel"
+)
+_PURE_OR_COMPILED = (
+    ", and only inspects the packages: an sdist and a pure wheel, or compiled extensions, which "
+    "the workflow does not say"
+)
+
+
+def _packages_only_inspected(purpose: Purpose, evidence: list[Evidence]) -> Purpose | None:
+    """A leg whose only builds are Python package builds, that runs nothing it built and
+    repairs no wheel, and otherwise only handles artifacts. hynek/build-and-inspect-python-package
+    builds and inspects pure packages (an sdist and a pure wheel, the same on every CPU); a
+    `python -m build` whose packages are only inspected (`twine check`) may be either, which
+    the leg says (judged, as unknown); one beside a report on other jobs' artifacts (coverage
+    combined) serves that report. None for any other leg, and for one that also runs what no
+    rule knows."""
+    builds = [item for item in purpose.evidence if item.purpose == BUILD]
+    if purpose.name != BUILD or not builds or any(item.tag not in _PYTHON_PACKAGES for item in builds):
+        return None
+    if any(item.purpose == UNRECOGNISED for item in evidence):
+        return None
+    if all(item.tag == PACKAGE_CHECK for item in builds):
+        found = tuple(records.replace(item, purpose=SDIST, what=item.what + _INSPECTED) for item in builds)
+        return records.replace(purpose, name=SDIST, evidence=found)
+    # a download fetches what the leg works on: it handles nothing by itself
+    handled = [item for item in evidence if item.purpose == ARTIFACTS and item.tag != DOWNLOAD]
+    if any(item.tag == PACKAGE_CHECK for item in handled):
+        first = records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + _PURE_OR_COMPILED)
+        return records.replace(purpose, name=UNKNOWN, evidence=(first,))
+    if handled:
+        why = ", for a report on other jobs' artifacts (nothing runs what it builds)"
+        found = tuple(records.replace(item, purpose=ARTIFACTS, what=item.what + why) for item in builds)
+        return records.replace(purpose, name=ARTIFACTS, evidence=(*handled, *found))
+    return None
+
+
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     """A Linux leg whose only builds are Python package builds, when `uploader` (a job, or
     "this job") uploads them to PyPI: an sdist and a pure wheel, not judged. None for any
     other leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
-    builds = [item for item in purpose.evidence if item.purpose == BUILD]
-    if purpose.name != BUILD or not builds or not all(item.tag == PYTHON_PACKAGE for item in builds):
+    # packages the leg only inspects (_packages_only_inspected): the upload says more
+    inspected = purpose.name != BUILD and all(
+        item.what.endswith((_INSPECTED, _PURE_OR_COMPILED)) for item in purpose.evidence
+    )
+    builds = [item for item in purpose.evidence if item.purpose == BUILD or inspected]
+    if (purpose.name != BUILD and not inspected) or not builds:
+        return None
+    if not all(item.tag in _PYTHON_PACKAGES for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
-    found = tuple(records.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
+    found = tuple(
+        records.replace(
+            item, purpose=SDIST, what=item.what.removesuffix(_INSPECTED).removesuffix(_PURE_OR_COMPILED) + why
+        )
+        for item in builds
+    )
     return records.replace(purpose, name=SDIST, evidence=found)
 
 
