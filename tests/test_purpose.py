@@ -1534,3 +1534,39 @@ def test_the_build_and_inspect_action_checks_a_package():
     found = _missing_leg_finding(job)
     assert found.severity == "warning"
     assert "or compiled extensions, which the workflow does not say" in found.message
+
+
+def test_tox_and_nox_run_the_environment_their_variable_names():
+    jobs = judge("""\
+        on: push
+        jobs:
+          api-docs:
+            runs-on: ubuntu-latest
+            env: {TOXENV: apidocs}
+            steps:
+              - run: python -m pip install tox
+              - run: |
+                  tox
+                  echo -n "api.example.org" > docs/_build/html/CNAME
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - run: nox
+                env: {NOXSESSION: lint}
+          tests:
+            runs-on: ubuntu-latest
+            env: {TOXENV: py312}
+            steps:
+              - run: tox
+          given:
+            runs-on: ubuntu-latest
+            env: {TOXENV: docs}
+            steps:
+              - run: tox -e py312
+        """)
+    assert {key: (job.status, job.purpose.name) for key, job in jobs.items()} == {
+        "api-docs": ("not-applicable", "docs"),
+        "lint": ("not-applicable", "lint"),
+        "tests": ("amd64-only", "test"),
+        "given": ("amd64-only", "test"),
+    }

@@ -432,7 +432,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bjekyll build\b",
         r"\btypedoc\b",
         r"\bpdoc\b",
-        r"\b(tox|nox)\b.*\bdocs?\b",
+        r"\b(tox|nox)\b.*\b[a-z]*docs?\b",  # `tox -e docs`, `tox -e apidocs`
         r"\b(tox|nox)\b.*\b(release-notes|changelog)\b",  # an environment writing them
         r"\bzig build docs?\b",
         r"\bgodoc\b",
@@ -1289,9 +1289,16 @@ def _step_evidence(
                         _script_evidence(render_text(value, contexts), where, step.line, host, targets, read)
                     )
     if step.run:
+        script = render_script(step.run, contexts, (step.env, *envs))
         found.extend(
             _script_evidence(
-                render_script(step.run, contexts, (step.env, *envs)), where, step.line, host, targets, read, cwd
+                _given_environment(script, (step.env, *envs), contexts),
+                where,
+                step.line,
+                host,
+                targets,
+                read,
+                cwd,
             )
         )
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
@@ -1309,6 +1316,24 @@ def _step_evidence(
         # What a step that writes outputs or reads needs' results runs is for that purpose.
         found = [item for item in found if item.purpose != UNRECOGNISED]
     return found
+
+
+# tox and nox run the environment (session) named in TOXENV (NOXSESSION) when not given one
+_ENV_RUNNER_VARIABLES = (("tox", "TOXENV", "-e"), ("nox", "NOXSESSION", "-s"))
+
+
+def _given_environment(script: str, envs: tuple[Mapping[str, Any], ...], contexts: Mapping[str, Any]) -> str:
+    """`tox` with `TOXENV: docs` in an env reads as `tox -e docs` (one substitution a runner)."""
+    for runner, variable, flag in _ENV_RUNNER_VARIABLES:
+        if runner not in script:
+            continue
+        value = next((env[variable] for env in envs if variable in env), None)
+        name = render_text(value, contexts).strip() if value is not None else ""
+        if name and " " not in name and "?" not in name:
+            script = _compile(rf"(^|[;&|]\s*)({runner})(?![\w-])(?!.*\s-[es]\b)", re.MULTILINE).sub(
+                rf"\1\2 {flag} {name}", script
+            )
+    return script
 
 
 _EXPRESSION = lazy(r"\$\{\{.*?\}\}")
