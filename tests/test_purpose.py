@@ -371,10 +371,17 @@ def test_a_python_package_built_for_pypi_on_linux_is_pure_and_not_judged():
     assert "which this job uploads to PyPI" in jobs["one-job"].verdict.reason
     # A wheel made a manylinux wheel holds compiled code; macOS wheels are accepted by PyPI;
     # a build nobody uploads may compile extensions: all three stay judged.
+    # hynek/build-and-inspect-python-package before an upload reads as the upload says.
+    hynek = judge(
+        PYPI_RELEASE.replace("run: python -Im build", "uses: hynek/build-and-inspect-python-package@v2")
+    )
+    assert "which job 'pypi' uploads to PyPI" in hynek["dists"].verdict.reason
+    assert "cibuildwheel" not in hynek["dists"].verdict.reason
     assert (jobs["manylinux"].purpose.name, jobs["manylinux"].status) == ("build", "amd64-only")
     assert jobs["manylinux"].purpose.publishes is not None
     assert jobs["mac"].purpose.name == "build"  # (macOS is not a judged platform by default)
-    assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("build", "amd64-only")
+    # built and only inspected: judged, but the job does not say whether it compiles
+    assert (jobs["check-build"].purpose.name, jobs["check-build"].status) == ("unknown", "amd64-only")
 
 
 def test_an_upload_to_another_index_or_of_repaired_wheels_keeps_the_build_judged():
@@ -1407,3 +1414,159 @@ def test_an_action_named_for_bootstrapping_a_tool_sets_up_like_an_installer():
               - run: poetry check --lock
         """)
     assert (jobs["lockfile"].status, jobs["lockfile"].purpose.name) == ("not-applicable", "meta")
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # bundler installs the gems a tool needs; RuboCop lints, by itself or as a rake task
+        ("bundle install --local || bundle install\nbundle exec rake rubocop", "lint"),
+        ("bundle config set --local path vendor\nbundle exec rubocop --parallel", "lint"),
+        ("standardrb --format progress", "lint"),
+        # a rake task list with the tests in it still runs the tests
+        ("bundle install\nbundle exec rake rubocop test", "unknown"),
+    ],
+)
+def test_bundler_installs_and_rubocop_lints(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+def test_spelling_and_vulnerability_checkers_lint():
+    jobs = judge("""\
+        on: push
+        jobs:
+          spelling:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-node@v4
+              - run: npm install -g cspell@9
+              - run: cspell --config ./cspell.json "docs/**/*.md" --no-progress
+          vulns:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: golang/govulncheck-action@v1
+                with: {go-version-input: stable}
+        """)
+    assert {key: (job.status, job.purpose.name) for key, job in jobs.items()} == {
+        "spelling": ("not-applicable", "lint"),
+        "vulns": ("not-applicable", "lint"),
+    }
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        "- uses: wagoid/commitlint-github-action@v6",
+        "- uses: some-org/action-conventional-commits@v1",
+        "- uses: some-org/no-merge-commits@v2\n                with: {token: x}",
+        "- uses: gsactions/commit-message-checker@v2\n                with: {pattern: '^\\\\w+: '}",
+        "- run: npm install -g @commitlint/cli\n              - run: npx commitlint --from HEAD~1 --to HEAD",
+        "- run: pip install gitlint\n              - run: gitlint --commits origin/main..HEAD",
+        "- run: cz check --rev-range origin/main..HEAD",
+    ],
+)
+def test_commit_message_checks_check_metadata(steps: str):
+    job = judge(_one_job(f"              {steps}\n"))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "meta")
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # build's short flag for an sdist, alone or run by pipx
+        ("python -m pip install build\npython -m build -s .", "sdist"),
+        ("pipx run build -s -o dist", "sdist"),
+        # with the wheel too, or combined (`-sw`), it builds both; another tool's `-s` is its own
+        ("python -m build -s -w", "build"),
+        ("python -m build -sw", "build"),
+        ("bazel build -s //...", "build"),
+    ],
+)
+def test_builds_short_flag_for_an_sdist(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+@pytest.mark.parametrize("script", ["rstcheck --report-level warning CHANGES.rst", "doc8 docs/"])
+def test_restructuredtext_linters_lint(script: str):
+    assert _purpose_of_script(f"pip install rstcheck doc8\n{script}") == "lint"
+
+
+@pytest.mark.parametrize(
+    ("script", "purpose"),
+    [
+        # Python packages built only to be inspected: pure or compiled, which the job does
+        # not say (judged, as unknown, with the reason)
+        (
+            "python -m pip install build twine\npython -m build\npython -m twine check --strict dist/*",
+            "unknown",
+        ),
+        ("uv build\nuvx check-wheel-contents dist/*.whl", "unknown"),
+        # a package built beside a report on other jobs' coverage (`uv run -m` runs a module)
+        (
+            "uv run -m build\nuv run -m coverage combine\nuv run -m coverage report --fail-under=100",
+            "artifacts",
+        ),
+        # installed and tested, repaired into a platform wheel, or beside unknown work: a build
+        ("python -m build\ntwine check dist/*\npip install dist/*.whl\npytest", "test"),
+        ("python -m build\nauditwheel repair dist/*.whl\ntwine check wheelhouse/*", "build"),
+        ("python -m build\ntwine check dist/*\n./tools/size-report dist", "build"),
+        # a build with nothing inspected is still a build
+        ("python -m build", "build"),
+    ],
+)
+def test_python_packages_built_only_to_be_inspected(script: str, purpose: str):
+    assert _purpose_of_script(script) == purpose
+
+
+def test_the_build_and_inspect_action_checks_a_package():
+    job = judge(_one_job("              - uses: hynek/build-and-inspect-python-package@v2\n"))["t"]
+    assert (job.status, job.purpose.name) == ("not-applicable", "sdist")
+    assert job.verdict.reason == (
+        "builds an sdist: step 'hynek/build-and-inspect-python-package@v2' uses "
+        "hynek/build-and-inspect-python-package, which builds packages to inspect them (its "
+        "documentation leaves compiled extensions to cibuildwheel): an sdist and a pure wheel (line 7)"
+    )
+    # a `python -m build` only inspected stays judged, and says why
+    job = judge(_one_job("              - run: python -m build\n              - run: twine check dist/*\n"))[
+        "t"
+    ]
+    assert (job.status, job.purpose.name) == ("amd64-only", "unknown")
+    found = _missing_leg_finding(job)
+    assert found.severity == "warning"
+    assert "or compiled extensions, which the workflow does not say" in found.message
+
+
+def test_tox_and_nox_run_the_environment_their_variable_names():
+    jobs = judge("""\
+        on: push
+        jobs:
+          api-docs:
+            runs-on: ubuntu-latest
+            env: {TOXENV: apidocs}
+            steps:
+              - run: python -m pip install tox
+              - run: |
+                  tox
+                  echo -n "api.example.org" > docs/_build/html/CNAME
+          lint:
+            runs-on: ubuntu-latest
+            steps:
+              - run: nox
+                env: {NOXSESSION: lint}
+          tests:
+            runs-on: ubuntu-latest
+            env: {TOXENV: py312}
+            steps:
+              - run: tox
+          given:
+            runs-on: ubuntu-latest
+            env: {TOXENV: docs}
+            steps:
+              - run: tox -e py312
+        """)
+    assert {key: (job.status, job.purpose.name) for key, job in jobs.items()} == {
+        "api-docs": ("not-applicable", "docs"),
+        "lint": ("not-applicable", "lint"),
+        "tests": ("amd64-only", "test"),
+        "given": ("amd64-only", "test"),
+    }

@@ -147,6 +147,11 @@ CONFIGURES = "configures"  # configures a build tree for a target: what is built
 QEMU_RUN = "qemu-run"  # runs a program under user-mode QEMU: an emulated test of that arch
 NATIVE_TREE = "native-tree"  # configures a build tree for the host (no target named)
 JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a native addon
+# Inspects Python packages' metadata and file lists (`twine check`, check-wheel-contents), or
+# builds them and does (hynek/build-and-inspect-python-package): see _packages_only_inspected
+PACKAGE_CHECK = "package-check"
+DOWNLOAD = "download"  # fetches other jobs' artifacts
+_PYTHON_PACKAGES = (PYTHON_PACKAGE, PACKAGE_CHECK)
 
 
 @record(frozen=True)
@@ -223,12 +228,17 @@ USES_RULES: tuple[ActionRule, ...] = (
         "tj-actions/changed-files",
         "actions/labeler",
         "amannn/action-semantic-pull-request",
+        # commit messages and history checked against a convention: metadata
+        "*commitlint*",
+        "*conventional-commit*",
+        "*no-merge-commits",
+        "*commit-message-checker",
         "googleapis/release-please-action",
         "actions/github-script",
     ),
+    *_actions(ARTIFACTS, "actions/download-artifact", "dawidd6/action-download-artifact", tag=DOWNLOAD),
     *_actions(
         ARTIFACTS,
-        "actions/download-artifact",
         "actions/upload-artifact/merge",
         "test-summary/action",
         "dorny/test-reporter",
@@ -240,7 +250,6 @@ USES_RULES: tuple[ActionRule, ...] = (
         "actions/attest-sbom",
         "anchore/sbom-action*",
         "sigstore/cosign-installer",
-        "dawidd6/action-download-artifact",
     ),
     *_actions(
         LINT,
@@ -264,6 +273,7 @@ USES_RULES: tuple[ActionRule, ...] = (
         "zizmorcore/zizmor-action",
         "streetsidesoftware/cspell-action",
         "rustsec/audit-check",
+        "golang/govulncheck-action",
         "actions-rs/clippy-check",
         "giraffate/clippy-action",
         "obi1kenobi/cargo-semver-checks-action",
@@ -301,7 +311,7 @@ USES_RULES: tuple[ActionRule, ...] = (
         "redhat-actions/buildah-build",
         "joerick/cibuildwheel",
     ),
-    *_actions(BUILD, "hynek/build-and-inspect-python-package", tag=PYTHON_PACKAGE),
+    *_actions(BUILD, "hynek/build-and-inspect-python-package", tag=PACKAGE_CHECK),
 )
 
 # `run:` rules: matched against each command (a script split on lines, `&&`, `;`, `||`).
@@ -354,12 +364,14 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         SDIST,
-        rf"\b{_PYTHON_M} build\b.*--sdist\b(?!.*--wheel)",
+        # `-s`/`-w` are build's short flags for `--sdist`/`--wheel`
+        rf"\b{_PYTHON_M} build\b.*\s(--sdist|-s)\b(?!.*\s(--wheel|-w)\b)",
         r"\buv build\b.*--sdist\b",
         r"\bmaturin sdist\b",
         r"\bsetup\.py\b.*\bsdist\b(?!.*bdist)",
         r"\bhatch build -t sdist\b",
         r"(^|\s)build\b.*--sdist\b(?!.*--wheel)",
+        r"^(pyproject-)?build\s(.*\s)?-s\b(?!.*\s(--wheel|-w)\b)",  # `pipx run build -s`
         r"\bpoetry build\b.*(-f|--format)[= ]sdist\b",
         r"\bcargo package\b",
         (r"\bmake\b.*(?<![\w-])sdist(?![\w-])", NAMED),
@@ -420,7 +432,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bjekyll build\b",
         r"\btypedoc\b",
         r"\bpdoc\b",
-        r"\b(tox|nox)\b.*\bdocs?\b",
+        r"\b(tox|nox)\b.*\b[a-z]*docs?\b",  # `tox -e docs`, `tox -e apidocs`
         r"\b(tox|nox)\b.*\b(release-notes|changelog)\b",  # an environment writing them
         r"\bzig build docs?\b",
         r"\bgodoc\b",
@@ -449,9 +461,12 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bruff\b",
         *(
             rf"^(npx |yarn |pnpm (exec )?)?{tool}\b"
-            for tool in ("eslint", "stylelint", "oxlint", "markdownlint")
+            for tool in ("eslint", "stylelint", "oxlint", "markdownlint", "cspell")
         ),
         r"^(npx |yarn |pnpm (exec )?)?(tsc|vue-tsc)\b.*--noEmit\b",
+        # Ruby's linter, run itself or as a rake task (`rake rubocop test` also runs the tests)
+        r"^(rake\s+)?rubocop\b(?!.*\s(test|spec)\b)",
+        r"^standardrb\b",
         r"(^|xargs (-\S+ )*)xmllint\b(?!.*--xpath)",  # with --xpath it reads values out of a file
         r"\bpytype\b",
         r"\bflake8\b",
@@ -500,6 +515,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bdprint check\b",
         r"\bcheck-manifest\b",
         r"\bcheck-jsonschema\b",
+        r"\b(rstcheck|doc8)\b",  # reStructuredText linters
         r"\bunicode-lint\b",
         r"\bspellcheck\b",
         # any other tool asked only to check (`cargo fmt --check` is read as `cargo fmt` above)
@@ -507,8 +523,8 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
     *_rules(
         ARTIFACTS,
-        r"\btwine check\b",
-        r"\bcheck-wheel-contents\b",
+        (r"\btwine check\b", PACKAGE_CHECK),
+        (r"\bcheck-wheel-contents\b", PACKAGE_CHECK),
         r"\babi3audit\b",
         r"\bcosign (sign|attest)",
         r"\bsyft\b",
@@ -537,6 +553,9 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\buv lock\b.*--(check|locked)\b",
         r"\bpoetry (check|lock --check)\b",
         r"\btowncrier check\b",
+        r"^(yarn |pnpm (exec )?)?commitlint\b",
+        r"^gitlint\b",
+        r"^(cz|commitizen) check\b",
         r"\bchangelog\b",
         r"\bchangeset (status|version)\b",
         r"\b(cargo[- ])?dist (plan|manifest)\b",
@@ -895,7 +914,8 @@ _INSTALL = lazy(
     r"rustup (install|update|toolchain|target|component|default|show|override|set)\b|"
     # tools from a registry, not the project (`pip install .` builds it: a build rule)
     rf"({_PYTHON_M} )?(uv )?pip3? install\b(?!.*(\s\.(\s|$|\[|/)|\s-e\s|\s(?!https?://)\S*\.whl\b))|"
-    r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|pipx install\b|"
+    r"(npm|pnpm|yarn|bun) (i|install|add) (-g|--global)\b|gem install\b|bundle (install|config|update)\b|"
+    r"pipx install\b|"
     r"uv tool install\b|cargo (binstall|install (?!--path))|go install \S+@|"
     # package manager settings (`yarn config set supportedArchitectures.cpu '["wasm32"]'`)
     r"(npm|pnpm|yarn|bun|git|pip3?|poetry|conda) config\b|"
@@ -1030,7 +1050,9 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
         return _classify_command(inner, depth + 1) if inner else _PLUMBING_RESULT
     prefix = _PREFIX.match(text)
     if prefix is not None:
-        return _classify_command(text[prefix.end() :], depth + 1)
+        rest = text[prefix.end() :]
+        # `uv run -m build`: what runs a command given a module runs it with Python
+        return _classify_command("python " + rest if rest.startswith("-m ") else rest, depth + 1)
     settings = _LEADING_ENV.match(text)
     if settings is not None:  # `GOARCH=386 go test`, `RUSTFLAGS=+avx512f cargo build`
         found = _run_rule_match(settings.group(0), _TARGETING)
@@ -1267,9 +1289,16 @@ def _step_evidence(
                         _script_evidence(render_text(value, contexts), where, step.line, host, targets, read)
                     )
     if step.run:
+        script = render_script(step.run, contexts, (step.env, *envs))
         found.extend(
             _script_evidence(
-                render_script(step.run, contexts, (step.env, *envs)), where, step.line, host, targets, read, cwd
+                _given_environment(script, (step.env, *envs), contexts),
+                where,
+                step.line,
+                host,
+                targets,
+                read,
+                cwd,
             )
         )
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
@@ -1287,6 +1316,24 @@ def _step_evidence(
         # What a step that writes outputs or reads needs' results runs is for that purpose.
         found = [item for item in found if item.purpose != UNRECOGNISED]
     return found
+
+
+# tox and nox run the environment (session) named in TOXENV (NOXSESSION) when not given one
+_ENV_RUNNER_VARIABLES = (("tox", "TOXENV", "-e"), ("nox", "NOXSESSION", "-s"))
+
+
+def _given_environment(script: str, envs: tuple[Mapping[str, Any], ...], contexts: Mapping[str, Any]) -> str:
+    """`tox` with `TOXENV: docs` in an env reads as `tox -e docs` (one substitution a runner)."""
+    for runner, variable, flag in _ENV_RUNNER_VARIABLES:
+        if runner not in script:
+            continue
+        value = next((env[variable] for env in envs if variable in env), None)
+        name = render_text(value, contexts).strip() if value is not None else ""
+        if name and " " not in name and "?" not in name:
+            script = _compile(rf"(^|[;&|]\s*)({runner})(?![\w-])(?!.*\s-[es]\b)", re.MULTILINE).sub(
+                rf"\1\2 {flag} {name}", script
+            )
+    return script
 
 
 _EXPRESSION = lazy(r"\$\{\{.*?\}\}")
@@ -1709,6 +1756,7 @@ def decide(
             purpose = for_pypi(purpose, "this job") or purpose
     if published is not None and purpose.name == BUILD:
         purpose = _maybe_javascript_only(purpose)
+    purpose = _packages_only_inspected(purpose, evidence) or purpose
     # Not what the leg is for (a test job that reports coverage is a test job), but a second
     # leg would replace the commit's report.
     publishing += tuple(_one_report_per_commit(steps, contexts))
@@ -1841,15 +1889,66 @@ def _maybe_javascript_only(purpose: Purpose) -> Purpose:
     return Purpose(UNKNOWN, (records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + why),))
 
 
+# What _packages_only_inspected adds to a package build's evidence; for_pypi replaces it when
+# a job uploads the packages to PyPI, which says more.
+_INSPECTED = (
+    ", which builds packages to inspect them (its documentation leaves compiled extensions to "
+    "cibuildwheel): an sdist and a pure wheel"
+)
+_PURE_OR_COMPILED = (
+    ", and only inspects the packages: an sdist and a pure wheel, or compiled extensions, which "
+    "the workflow does not say"
+)
+
+
+def _packages_only_inspected(purpose: Purpose, evidence: list[Evidence]) -> Purpose | None:
+    """A leg whose only builds are Python package builds, that runs nothing it built and
+    repairs no wheel, and otherwise only handles artifacts. hynek/build-and-inspect-python-package
+    builds and inspects pure packages (an sdist and a pure wheel, the same on every CPU); a
+    `python -m build` whose packages are only inspected (`twine check`) may be either, which
+    the leg says (judged, as unknown); one beside a report on other jobs' artifacts (coverage
+    combined) serves that report. None for any other leg, and for one that also runs what no
+    rule knows."""
+    builds = [item for item in purpose.evidence if item.purpose == BUILD]
+    if purpose.name != BUILD or not builds or any(item.tag not in _PYTHON_PACKAGES for item in builds):
+        return None
+    if any(item.purpose == UNRECOGNISED for item in evidence):
+        return None
+    if all(item.tag == PACKAGE_CHECK for item in builds):
+        found = tuple(records.replace(item, purpose=SDIST, what=item.what + _INSPECTED) for item in builds)
+        return records.replace(purpose, name=SDIST, evidence=found)
+    # a download fetches what the leg works on: it handles nothing by itself
+    handled = [item for item in evidence if item.purpose == ARTIFACTS and item.tag != DOWNLOAD]
+    if any(item.tag == PACKAGE_CHECK for item in handled):
+        first = records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + _PURE_OR_COMPILED)
+        return records.replace(purpose, name=UNKNOWN, evidence=(first,))
+    if handled:
+        why = ", for a report on other jobs' artifacts (nothing runs what it builds)"
+        found = tuple(records.replace(item, purpose=ARTIFACTS, what=item.what + why) for item in builds)
+        return records.replace(purpose, name=ARTIFACTS, evidence=(*handled, *found))
+    return None
+
+
 def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     """A Linux leg whose only builds are Python package builds, when `uploader` (a job, or
     "this job") uploads them to PyPI: an sdist and a pure wheel, not judged. None for any
     other leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
-    builds = [item for item in purpose.evidence if item.purpose == BUILD]
-    if purpose.name != BUILD or not builds or not all(item.tag == PYTHON_PACKAGE for item in builds):
+    # packages the leg only inspects (_packages_only_inspected): the upload says more
+    inspected = purpose.name != BUILD and all(
+        item.what.endswith((_INSPECTED, _PURE_OR_COMPILED)) for item in purpose.evidence
+    )
+    builds = [item for item in purpose.evidence if item.purpose == BUILD or inspected]
+    if (purpose.name != BUILD and not inspected) or not builds:
+        return None
+    if not all(item.tag in _PYTHON_PACKAGES for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
-    found = tuple(records.replace(item, purpose=SDIST, what=item.what + why) for item in builds)
+    found = tuple(
+        records.replace(
+            item, purpose=SDIST, what=item.what.removesuffix(_INSPECTED).removesuffix(_PURE_OR_COMPILED) + why
+        )
+        for item in builds
+    )
     return records.replace(purpose, name=SDIST, evidence=found)
 
 
