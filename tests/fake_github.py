@@ -243,8 +243,9 @@ def new_side_lines(patch: str) -> list[set[int]]:
 class FakeStorage:
     """Blob storage on an origin of its own, as GitHub's job logs are served: a short-lived
     URL that refuses a request carrying an Authorization header (a client that forwards the
-    installation token across the redirect would leak it), and answers a suffix Range
-    (`bytes=-N`) with 206 unless `ranges` is off (a store that sends the whole file)."""
+    installation token across the redirect would leak it), and answers a Range from an
+    offset (`bytes=N-`; Azure Blob Storage, where GitHub keeps logs, documents no suffix
+    form) with 206 unless `ranges` is off (a store that sends the whole file)."""
 
     def __init__(self) -> None:
         self.blobs: dict[str, bytes] = {}
@@ -292,15 +293,14 @@ class FakeStorage:
         data = self.blobs.get(token)
         if data is None:
             return Response(b"BlobNotFound", status_code=404)
-        wanted = re.fullmatch(r"bytes=-(\d+)", record.headers.get("range", ""))
+        wanted = re.fullmatch(r"bytes=(\d+)-", record.headers.get("range", ""))
         if not self.ranges or wanted is None:
             return Response(data, media_type="text/plain")
-        if not data:
-            return Response(status_code=416, headers={"content-range": "bytes */0"})
-        tail = data[-int(wanted.group(1)) :] if int(wanted.group(1)) else b""
-        first = len(data) - len(tail)
+        first = int(wanted.group(1))
+        if first >= len(data):
+            return Response(status_code=416, headers={"content-range": f"bytes */{len(data)}"})
         return Response(
-            tail,
+            data[first:],
             status_code=206,
             media_type="text/plain",
             headers={"content-range": f"bytes {first}-{len(data) - 1}/{len(data)}"},

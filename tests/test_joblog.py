@@ -302,3 +302,31 @@ def test_many_long_failures_of_one_pair_leave_room_for_the_rest_of_the_comment()
     assert len(body) < render.SECTION_CHARS + 6000 and "Truncated" not in body
     assert all(len(line) <= joblog.QUOTED_LINE_CHARS for line in body.splitlines())
     assert "- `tests/t.py::test_14`" in body  # named, without its excerpt
+
+
+def test_a_private_key_printed_over_many_lines_is_taken_out_whole() -> None:
+    body = [f"MIIEow{i:02d}AbCdEfGhIjKlMnOpQrStUvWxYz0123456789+/abcdefgh" for i in range(30)]
+    key = ["-----BEGIN RSA PRIVATE KEY-----", *body, "-----END RSA PRIVATE KEY-----"]
+    data, api = job_log([("Deploy", "failure", [*key, "boom"])])
+    reading = read(5, data, steps_of({"steps": api}))
+    quoted = "\n".join(reading.error)
+    assert "MIIEow" not in quoted and "boom" in quoted  # the window holds only the key's body
+    assert reading.error.count("[redacted]") >= 5
+
+
+def test_quoted_failures_and_a_readings_size_are_bounded() -> None:
+    lines = [f"FAILED tests/t.py::test_{i} - boom" for i in range(600)] + ["==== 600 failed in 1.0s ===="]
+    data, api = job_log([("Run tests", "failure", lines)])
+    reading = read(5, data, steps_of({"steps": api}))
+    assert len(reading.failures) == 500 and not reading.complete  # more than are kept
+    assert sum(1 for failure in reading.failures.values() if failure.excerpt) == joblog.QUOTED_FAILURES
+    assert joblog.size(reading) < 200_000
+
+
+def test_an_incomplete_log_clears_no_test_of_the_other_side() -> None:
+    pair = twins("failure", "failure")
+    arm = Reading(2, "Run tests", (), ("pytest",), failures("tests/t.py::test_x"))
+    cut = Reading(1, "Run tests", (), ("pytest",), failures("tests/t.py::test_y"), complete=False)
+    logs = compare_logs(pair, {"amd64": cut, "arm64": arm}, [])
+    assert logs.failed_only_on.get("arm64") is None  # amd64's log may have lost test_x
+    assert [f.test for f in logs.failed_only_on["amd64"]] == ["tests/t.py::test_y"]

@@ -291,11 +291,14 @@ def test_what_a_replica_remembers_is_bounded() -> None:
     assert len(memory.comments) == Memory.SIZE and len(memory.checks) == Memory.SIZE
     assert ("o/r", Memory.SIZE * 2 - 1) in memory.comments and ("o/r", 0) not in memory.comments
     assert memory.comments.ttl == Memory.AGE and memory.policies.ttl == Memory.POLICY_SECONDS
+    from bot.core import joblog
+    from bot.core.dialects.base import Failure
     from bot.core.joblog import Reading
 
-    for job in range(Memory.LOGS * 2):
-        memory.logs[("o/r", job)] = Reading(job)
-    assert len(memory.logs) == Memory.LOGS and ("o/r", 0) not in memory.logs
+    big = Reading(0, failures={f"t{i}": Failure(f"t{i}", ("x" * 300,) * 20) for i in range(20)})
+    for job in range(Memory.LOGS // joblog.size(big) * 2):
+        memory.logs[("o/r", job)] = Reading(job, failures=big.failures)
+    assert memory.logs.currsize <= Memory.LOGS and ("o/r", 0) not in memory.logs
 
 
 def test_a_reply_that_lands_after_the_timeout_is_not_posted_twice(github: FakeGitHub, service: Service) -> None:

@@ -23,10 +23,12 @@ from bot.core import dialects
 from bot.core.dialects.base import EXCERPT_LINES, MAX_FAILURES, Failure
 from bot.core.lazyre import lazy
 from bot.core.records import field, record
-from bot.core.secrets import redacted
+from bot.core.secrets import redacted, redacted_lines
 
 MAX_LOG_BYTES = 20 * 1024 * 1024  # read of one job's log: its last 20 MB when it is longer
 MAX_LINE_CHARS = 2000  # of one line; a longer line is cut (a hostile log may have one line)
+MAX_LINES = 300_000  # the last ones of a log are read (a test summary is at the end)
+QUOTED_FAILURES = 20  # failures of one log kept with their excerpt; the rest by name only
 QUOTED_LINE_CHARS = 300  # of a line quoted in a comment (20 of them must fit many times over)
 ERROR_CONTEXT = 8  # lines shown before a step's `##[error]` line
 ERROR = "##[error]"
@@ -103,7 +105,10 @@ def clean(data: bytes, cut: bool = False) -> JobLog:
     text = data.decode("utf-8", errors="replace")
     if text.startswith("\ufeff"):
         text = text[1:]
-    raw = text.split("\n")
+    # From the end, at most MAX_LINES: 20 MB of empty lines is 20 million of them.
+    raw = text.rsplit("\n", MAX_LINES)
+    if len(raw) > MAX_LINES:
+        cut = True
     if cut and raw:
         raw = raw[1:]
     if raw and raw[-1] == "":
@@ -157,7 +162,7 @@ def error_excerpt(log: JobLog, where: range) -> tuple[str, ...]:
 def quoted(lines: Iterable[str]) -> tuple[str, ...]:
     """Lines as a comment may quote them: at most EXCERPT_LINES of QUOTED_LINE_CHARS,
     credentials redacted (before the cut, so no credential is cut in half and missed)."""
-    return tuple(_cut(redacted(line)) for line in list(lines)[-EXCERPT_LINES:])
+    return tuple(_cut(line) for line in redacted_lines(list(lines)[-EXCERPT_LINES:]))
 
 
 def _cut(line: str) -> str:
@@ -175,6 +180,13 @@ class Reading:
     runners: tuple[str, ...] = ()  # dialects whose output the log holds
     failures: dict[str, Failure] = field(default_factory=dict)
     problem: str | None = None
+    complete: bool = True  # the whole log was read and every failure it names kept
+
+
+def size(reading: Reading) -> int:
+    """About how many characters a reading holds (what a cache of them counts)."""
+    quoted = sum(len(test) + sum(map(len, failure.excerpt)) for test, failure in reading.failures.items())
+    return 256 + quoted + sum(map(len, reading.error))
 
 
 def unread(job_id: int, steps: Sequence[Step], problem: str) -> Reading:
@@ -187,6 +199,9 @@ def unread(job_id: int, steps: Sequence[Step], problem: str) -> Reading:
 def read(job_id: int, data: bytes, steps: Sequence[Step], cut: bool = False) -> Reading:
     """A job's log read: its failing step and error, its failing tests (by every dialect)."""
     log = clean(data, cut)
+    # A private key printed over many lines is taken out before any window of lines is quoted.
+    if b"PRIVATE KEY-----" in data:
+        log.lines = redacted_lines(log.lines)
     step = failed_step(steps)
     where = step_lines(log, step) if step is not None else range(len(log.lines))
     reading = Reading(job_id, step.name if step else None, error_excerpt(log, where))
@@ -199,10 +214,20 @@ def read(job_id: int, data: bytes, steps: Sequence[Step], cut: bool = False) -> 
         if found is None:
             continue
         runners.append(name)
+        if len(found) >= MAX_FAILURES:
+            reading.complete = False  # the dialect kept as many as it may: others may be lost
         for failure in found:
-            if failure.test not in reading.failures and len(reading.failures) < MAX_FAILURES:
-                reading.failures[failure.test] = Failure(failure.test, quoted(failure.excerpt))
+            test = _cut(redacted(failure.test))
+            if test in reading.failures:
+                continue
+            if len(reading.failures) >= MAX_FAILURES:
+                reading.complete = False
+                break
+            # Names for all, excerpts for the first: what a reading holds stays small.
+            keep = len(reading.failures) < QUOTED_FAILURES
+            reading.failures[test] = Failure(test, quoted(failure.excerpt) if keep else ())
     reading.runners = tuple(runners)
-    if cut:
+    if log.cut:
+        reading.complete = False
         reading.problem = f"longer than {MAX_LOG_BYTES // (1024 * 1024)} MB: only its end was read"
     return reading

@@ -1330,8 +1330,10 @@ def _given_environment(script: str, envs: tuple[Mapping[str, Any], ...], context
         value = next((env[variable] for env in envs if variable in env), None)
         name = render_text(value, contexts).strip() if value is not None else ""
         if name and " " not in name and "?" not in name:
+            # the name is the workflow's text: its backslashes are no group references (`py\9`)
+            literal = f" {flag} {name}".replace("\\", "\\\\")
             script = _compile(rf"(^|[;&|]\s*)({runner})(?![\w-])(?!.*\s-[es]\b)", re.MULTILINE).sub(
-                rf"\1\2 {flag} {name}", script
+                r"\1\2" + literal, script
             )
     return script
 

@@ -99,23 +99,32 @@ def logs_wanted(pair: Pair) -> list[RunJob]:
 
 def compare_logs(pair: Pair, readings: dict[str, Reading], comparisons: list[Comparison]) -> LogComparison:
     """A pair's logs compared: the tests that failed on one architecture only. A side that
-    passed failed no test; a side whose log named no test leaves the question open (no
-    test is said to fail on one side only because the other's log could not tell)."""
+    passed failed no test; a side whose log named no test, or was not read whole (only its
+    end, or more failures than are kept), leaves the question open: no test is said to fail
+    on one side only because the other's log could not tell."""
     result = LogComparison(pair, readings)
     ids = {job.id for job in (pair.amd64, pair.arm64) if job is not None}
-    covering = next((c for c in comparisons if c.jobs & ids), None)
+    runs = {job.run_id for job in (pair.amd64, pair.arm64) if job is not None}
+    # JUnit reports of these jobs, or of their run when no job could be told as the uploader
+    covering = next(
+        (c for c in comparisons if c.jobs & ids or (not c.jobs and {c.amd64.run_id, c.arm64.run_id} & runs)),
+        None,
+    )
     if covering is not None:
         result.junit = covering.label
         return result
-    known: dict[str, dict[str, Failure] | None] = {}
+    failed: dict[str, dict[str, Failure]] = {}  # what each side's log names as failed
+    whole: dict[str, dict[str, Failure]] = {}  # and the sides that name every failure
     for arch, job in ((AMD64, pair.amd64), (ARM64, pair.arm64)):
         reading = readings.get(arch)
-        if reading is not None:
-            known[arch] = reading.failures if reading.runners else None
-        elif job is not None and job.conclusion == "success":
-            known[arch] = {}
+        if reading is not None and reading.runners:
+            failed[arch] = reading.failures
+            if reading.complete:
+                whole[arch] = reading.failures
+        elif reading is None and job is not None and job.conclusion == "success":
+            failed[arch] = whole[arch] = {}
     for arch, other in ((AMD64, ARM64), (ARM64, AMD64)):
-        mine, theirs = known.get(arch), known.get(other)
+        mine, theirs = failed.get(arch), whole.get(other)
         if mine and theirs is not None:
             result.failed_only_on[arch] = [failure for test, failure in mine.items() if test not in theirs]
     return result

@@ -32,3 +32,20 @@ def redacted(text: str) -> str:
     if not text:
         return text
     return _URL_PASSWORD.sub(lambda m: m.group(1) + REDACTED + "@", _SHAPES.sub(REDACTED, text))
+
+
+def redacted_lines(lines: list[str]) -> list[str]:
+    """Lines with credentials redacted, a private key printed over many lines included: every
+    line from its BEGIN line to its END line (or the last line) is taken out whole, since a
+    window of quoted lines may hold its body without the BEGIN line that names it."""
+    out: list[str] = []
+    inside = False
+    for line in lines:
+        if not inside and "PRIVATE KEY-----" in line and "-----BEGIN" in line:
+            inside = True
+        if inside:
+            out.append(REDACTED)
+            inside = not ("-----END" in line and "PRIVATE KEY-----" in line)
+            continue
+        out.append(redacted(line))
+    return out

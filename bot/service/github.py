@@ -327,10 +327,19 @@ class Api:
 
     async def download_tail(self, endpoint: Endpoint, limit: int, **parts: object) -> tuple[bytes, bool]:
         """The last `limit` bytes of a stored file (a job's log: a test summary is at its
-        end), and whether there was more before them. Storage is asked for the end only
-        (a suffix Range); one that sends the whole file is read through, keeping the end."""
-        async with self._stored(endpoint, parts, {"Range": f"bytes=-{limit}"}) as (response, what):
-            return await _read_tail(response, limit, what)
+        end), and whether there was more before them.
+
+        Storage is asked for the file; when its answer declares more than `limit` bytes, the
+        answer is dropped unread and the end is asked for from an offset (`Range: bytes=N-`,
+        which stores that serve ranges take; a suffix range is not universal). A store that
+        sends the whole file anyway, or declares no size, is read through keeping the end."""
+        async with self._stored(endpoint, parts, {}) as (response, what):
+            declared = response.headers.get("content-length", "")
+            if not (declared.isdigit() and int(declared) > limit):
+                return await _read_tail(response, limit, what)
+            size = int(declared)
+        async with self._stored(endpoint, parts, {"Range": f"bytes={size - limit}-"}) as (response, what):
+            return await _read_tail(response, limit, what, size)
 
     @asynccontextmanager
     async def _stored(
@@ -368,7 +377,7 @@ class Api:
                             continue
                         if blob.status_code >= 500:
                             raise Transient(f"{what}: storage answered {blob.status_code}")
-                        if blob.status_code >= 400 and blob.status_code != 416:
+                        if blob.status_code >= 400 and blob.status_code != 416:  # _read_tail says why
                             raise Rejected(f"{what}: storage answered {blob.status_code}", blob.status_code)
                         yield blob, what
                         return
@@ -445,16 +454,16 @@ async def _read_capped(raw: httpx.Response, limit: int, what: str) -> tuple[byte
     return b"".join(chunks)[:limit], size > limit
 
 
-async def _read_tail(raw: httpx.Response, limit: int, what: str) -> tuple[bytes, bool]:
-    """The last `limit` bytes of a body, and whether it held more. A 206 answers a suffix
-    Range (its Content-Range gives the whole size); a 416 is an empty file; a 200 is the
-    whole file, read through with only the last `limit` bytes kept."""
+async def _read_tail(raw: httpx.Response, limit: int, what: str, size: int = 0) -> tuple[bytes, bool]:
+    """The last `limit` bytes of a body, and whether the file held more (`size`: what an
+    earlier answer declared). A 206 is the range asked for (its Content-Range gives the
+    whole size); a 200 is the whole file, read through with only the last `limit` bytes
+    kept."""
     if raw.status_code == 416:
-        return b"", False
-    total = None
+        raise Rejected(f"{what}: storage refused the range", 416)
     if raw.status_code == 206:
-        size = raw.headers.get("content-range", "").rpartition("/")[2]
-        total = int(size) if size.isdigit() else None
+        total = raw.headers.get("content-range", "").rpartition("/")[2]
+        size = max(size, int(total) if total.isdigit() else 0)
     kept: deque[bytes] = deque()
     held = seen = 0
     try:
@@ -466,8 +475,8 @@ async def _read_tail(raw: httpx.Response, limit: int, what: str) -> tuple[bytes,
                 held -= len(kept.popleft())
     except httpx.HTTPError as exc:
         raise Transient(f"{what}: {type(exc).__name__}") from None
-    data = b"".join(kept)[-limit:] if limit else b""
-    return data, max(seen, total or 0) > len(data)
+    data = b"".join(kept)[-limit:]
+    return data, max(seen, size) > len(data)
 
 
 async def _write_capped(raw: httpx.Response, limit: int, into: IO[bytes], what: str) -> int:

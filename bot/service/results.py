@@ -88,7 +88,7 @@ class Memory:
     POLICY_SECONDS = 60.0
     SIZE = 2048  # pull requests (and repositories) remembered
     AGE = 6 * 3600.0  # seconds an entry is kept
-    LOGS = 256  # job logs' readings remembered (each at most 500 failures of 20 lines)
+    LOGS = 16 * 1024 * 1024  # characters of job-log readings remembered
 
     def __init__(self, runner_wait: float = RUNNER_WAIT_MINUTES) -> None:
         self.runner_wait = runner_wait  # minutes before a queued arm64 leg is named
@@ -98,8 +98,9 @@ class Memory:
         # -> (check run id, conclusion, title)
         self.comments: TTLCache[tuple[str, int], tuple[int, str]] = TTLCache(self.SIZE, self.AGE)
         self.checks: TTLCache[tuple[str, str], tuple[int, str, str]] = TTLCache(self.SIZE, self.AGE)
-        # A finished job's log never changes: read once per job, whatever the events.
-        self.logs: TTLCache[tuple[str, int], joblog.Reading] = TTLCache(self.LOGS, self.AGE)
+        # A finished job's log never changes: read once per job, whatever the events. Bounded
+        # by what the readings hold, as the workflow cache is by bytes.
+        self.logs: LRUCache[tuple[str, int], joblog.Reading] = LRUCache(self.LOGS, getsizeof=joblog.size)
 
     async def policy(self, api: Api, repo: Repo) -> Policy:
         cached = self.policies.get(repo.full_name)
