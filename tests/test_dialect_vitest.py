@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import time
+
 from bot.core.dialects import vitest
 from tests.dialect_checks import check_cuts, check_hostile, log, names
 
@@ -106,3 +108,9 @@ def test_hostile_logs_are_read_in_bounded_time() -> None:
             " FAIL  " + "a > " * 100,
         ],
     )
+
+
+def test_a_totals_line_of_many_numbers_does_not_backtrack() -> None:
+    began = time.perf_counter()
+    assert vitest.failures([" Tests  1 " + "1111 " * 40 + "x"]) is None
+    assert time.perf_counter() - began < 1.0

@@ -28,7 +28,8 @@ from bot.core.lazyre import lazy
 # from costing more than one length check.
 _LONGEST = 4096
 
-_TOTALS = lazy(r" *(?:Test Files|Tests) {1,2}(?:\d+ \w+(?: \| )?)+ ?\(\d+\)$")
+# `Tests  1 failed | 9 passed (10)`: a count then a word of letters, so no two ways to split
+_TOTALS = lazy(r" *(?:Test Files|Tests) {1,2}\d+ [a-z]+(?: \| \d+ [a-z]+)* ?\(\d+\)$")
 _FILE = lazy(r" *[❯✓↓] (\S+) \(\d+ tests?")
 _DURATION = lazy(r" \d+(?:\.\d+)?m?s$")
 _HEADER = lazy(r"⎯+ ?Failed (?:Tests|Suites) \d+ ?⎯+$")
