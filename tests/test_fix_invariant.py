@@ -919,6 +919,27 @@ def test_legs_that_only_lint_which_the_matrix_crosses_with_the_new_runner_are_sa
     assert "also adds 1 arm64 leg whose work needs none (lint)" in " ".join(item.jobs[0].notes)
 
 
+def test_an_edit_that_adds_only_the_missing_legs_beats_a_smaller_one_that_adds_more() -> None:
+    fixed, item = fix_one("""\
+        on: push
+        jobs:
+          t:
+            runs-on: ${{ matrix.os }}
+            strategy:
+              fail-fast: false
+              matrix:
+                os: [ubuntu-latest]
+                task: [lint, test]
+            steps:
+              - if: matrix.task == 'lint'
+                run: ruff check .
+              - if: matrix.task == 'test'
+                run: pytest
+        """)
+    assert item.jobs[0].fixed and "- {os: ubuntu-24.04-arm, task: test}" in fixed
+    assert "[ubuntu-latest, ubuntu-24.04-arm]" not in fixed and item.jobs[0].notes == []
+
+
 def test_a_download_named_through_a_variable_that_holds_an_x86_64_value_is_refused() -> None:
     _, item = fix_one(_GRCOV)
     assert item.jobs[0].reason.startswith("step 'Install grcov' (line 6) fetches an x86-64 build (")

@@ -301,7 +301,7 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
         # A caller whose matrix picks the called workflow's runner (`with: {runner: matrix.os}`)
         # is fixed here like any matrix; otherwise the runners are the called workflow's.
         raise Unfixable(f"its runners come from {before.job.uses}; fix that workflow instead")
-    clean: list[tuple[int, str, list[str]]] = []
+    clean: list[tuple[bool, int, str, list[str]]] = []
     renaming: list[tuple[int, str, dict[str, str]]] = []
     reasons: list[str] = []
     for strategy in (
@@ -354,9 +354,12 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
                 f"also adds {count(len(extra), 'arm64 leg')} whose work needs none ({kinds}): the matrix "
                 "crosses them with the new runner value"
             )
-        clean.append((sum(edit.size for edit in line_edits(text, candidate)), candidate, _merged(notes)))
+        # an edit that adds only the legs missing beats a smaller one that adds others too
+        clean.append(
+            (bool(extra), sum(edit.size for edit in line_edits(text, candidate)), candidate, _merged(notes))
+        )
     if clean:
-        _, best, notes = min(clean, key=lambda item: item[0])
+        *_, best, notes = min(clean, key=lambda item: item[:2])
         return best, notes
     if renaming:
         _, best, renamed = min(renaming, key=lambda item: item[0])
