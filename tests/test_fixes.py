@@ -510,6 +510,42 @@ def test_a_caller_whose_matrix_picks_the_called_workflows_runner_gets_the_twin_v
     assert statuses(fixed)[(".github/workflows/ci.yml", "tests")] == PARITY
 
 
+def test_a_caller_with_two_called_jobs_gets_one_include_entry_per_missing_combination() -> None:
+    called = (
+        "on:\n"
+        "  workflow_call:\n"
+        "    inputs:\n"
+        "      os: {type: string}\n"
+        "jobs:\n"
+        "  unit:\n"
+        "    runs-on: ${{ inputs.os }}\n"
+        "    steps:\n"
+        "      - run: pytest tests/unit\n"
+        "  integration:\n"
+        "    runs-on: ${{ inputs.os }}\n"
+        "    steps:\n"
+        "      - run: pytest tests/integration\n"
+    )
+    caller = (
+        "on: push\n"
+        "jobs:\n"
+        "  tests:\n"
+        "    uses: ./.github/workflows/called.yml\n"
+        "    with:\n"
+        "      os: ${{ matrix.os }}\n"
+        "    strategy:\n"
+        "      fail-fast: false\n"
+        "      matrix:\n"
+        "        include:\n"
+        "          - {os: ubuntu-22.04, python: '3.12'}\n"
+        "          - {os: ubuntu-22.04, python: '3.13'}\n"
+        "          - {os: ubuntu-24.04-arm, python: '3.12'}\n"
+    )
+    _, fixed = fix_all({".github/workflows/ci.yml": caller, ".github/workflows/called.yml": called})
+    assert fixed[".github/workflows/ci.yml"] == caller + "          - {os: ubuntu-22.04-arm, python: '3.13'}\n"
+    assert statuses(fixed)[(".github/workflows/ci.yml", "tests")] == PARITY
+
+
 def test_self_hosted_needs_a_configured_arm64_runner() -> None:
     source = (
         "on: push\njobs:\n  build:\n    runs-on: [self-hosted, linux, x64]\n    steps:\n      - run: make\n"

@@ -8,6 +8,7 @@ import time
 from bot.core import joblog, junit, results
 from bot.core.dialects.base import Failure
 from bot.core.joblog import Reading, clean, error_excerpt, failed_step, read, step_lines, steps_of
+from bot.core.limits import CHECK_OUTPUT_MAX_CHARS
 from bot.core.pairing import Pair, Pairing, RunJob
 from bot.core.results import Artifact, Comparison, compare_logs, logs_wanted
 from bot.render import results as render
@@ -330,3 +331,20 @@ def test_an_incomplete_log_clears_no_test_of_the_other_side() -> None:
     logs = compare_logs(pair, {"amd64": cut, "arm64": arm}, [])
     assert logs.failed_only_on.get("arm64") is None  # amd64's log may have lost test_x
     assert [f.test for f in logs.failed_only_on["amd64"]] == ["tests/t.py::test_y"]
+
+
+def test_twins_that_failed_alike_get_no_section_and_the_check_summary_fits() -> None:
+    pair = twins("failure", "failure")
+    same = failures("tests/t.py::test_x")
+    sides = {
+        "amd64": Reading(1, "Run tests", (), ("pytest",), same),
+        "arm64": Reading(2, "Run tests", (), ("pytest",), same),
+    }
+    body, (conclusion, _, _) = rendered(sides, pair)
+    assert "<details>" not in body and conclusion == "success"
+    many = [twins("success", "failure") for _ in range(300)]
+    long = {f"tests/{'x' * 250}_{i}.py::test": Failure(f"tests/{'x' * 250}_{i}.py::test") for i in range(15)}
+    reading = Reading(2, "Run tests", (), ("pytest",), long)
+    tests = results.TestResults(logs=[compare_logs(p, {"arm64": reading}, []) for p in many])
+    _, _, summary = render.check_output(Pairing(many), tests, True)
+    assert len(summary) <= CHECK_OUTPUT_MAX_CHARS and summary.endswith("characters here)\n")

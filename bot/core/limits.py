@@ -15,3 +15,4 @@ WORKFLOW_BYTES_PER_CHECK = 8 * 1024 * 1024
 COMMAND_ECHO_MAX_CHARS = 100  # ours: how much of a command not understood the reply quotes
 READ_ONLY_REPLY_SECONDS = 3600  # ours: one reply per user without write access, per PR, per hour
 REPLAY_WINDOW_SECONDS = 3600  # ours: a signed body seen again under a new delivery id is refused this long
+LOGS_PER_COMMIT = 20  # ours: job logs read to explain one commit's differing pairs

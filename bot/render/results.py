@@ -7,6 +7,7 @@ from bot.core.pairing import Pair, Pairing, RunJob
 from bot.core.results import LogComparison, TestResults
 from bot.core.runners import AMD64, ARM64
 from bot.core.words import count, verb
+from bot.render.check_run import clip
 from bot.render.safe import code, fence, link, text
 
 MARKER = "<!-- parity-bot:results -->"
@@ -125,7 +126,9 @@ def comment(
                 f"| {arm} | {ratio} |"
             )
         body.append("")
-    details = [_log_details(logs, excerpts) for logs in tests.logs] + _test_details(tests)
+    # JUnit reports first (the order), then the logs of the pairs that differ; a pair
+    # that failed the same way on both sides is one row of the table, not a section.
+    details = _test_details(tests) + [_log_details(logs, excerpts) for logs in tests.logs if logs.differs]
     out = "\n".join(head + body)
     for extra in details:
         candidate = out + "\n" + extra
@@ -251,7 +254,7 @@ def check_output(pairing: Pairing, tests: TestResults, fail_on_difference: bool)
         title = (
             f"{count(len(failing), 'result')} {verb(len(failing), 'differs', 'differ')} between amd64 and arm64"
         )
-        summary = "\n".join(f"- {line}" for line in failing)
+        summary = clip("\n".join(f"- {line}" for line in failing))
     else:
         conclusion = "success"
         title = "amd64 and arm64 agree"
