@@ -451,8 +451,9 @@ def _refuse_alpine_actions(before: JobReport, after: JobReport) -> None:
             if uses and not uses.startswith("docker://") and step_condition(step, leg.contexts) is not False:
                 raise Unfixable(
                     f"the arm64 legs would run {uses} (line {original.line}) in the Alpine container {shown}: "
-                    "GitHub's runner runs JavaScript actions in Alpine containers on x64 only; build "
-                    "arm64 with `docker run` of that image on the host instead"
+                    "GitHub's runner runs JavaScript actions (most actions, and those composite ones "
+                    "use) in Alpine containers on x64 only; build arm64 with `docker run` of that "
+                    "image on the host instead"
                 )
 
 

@@ -91,9 +91,14 @@ def shape(job: Job, leg: Leg, keys: list[str], settings_keys: tuple[str, ...] = 
         settings,
         tuple(steps),
         tuple(artifacts),
-        check_name(job, leg) or (f"{check_name(job, leg, caller=True)} / {leg.origin}" if leg.origin else ""),
+        check_name(job, leg) or _called_name(job, leg),
         leg.origin,
     )
+
+
+def _called_name(job: Job, leg: Leg) -> str:
+    """A called workflow's leg by the caller's part of its check name and the called job."""
+    return f"{check_name(job, leg, caller=True) or ''} / {leg.origin}" if leg.origin else ""
 
 
 def _evaluated(node: Any, contexts: dict[str, Any]) -> str:
@@ -282,27 +287,14 @@ def changes(before: JobReport, after: JobReport, policy: Policy) -> list[Change]
         named = [value for value in leaves(leg.matrix) if arm64_counterpart(value)]
         if leg.arch == ARM64 and named:
             found.append(Change("extra", f"gives an arm64 leg the amd64 value {named[0]}"))
-    had = {(item.rule, item.message) for item in before.findings}
-    for problem in after.findings:
-        if (
-            problem.severity == ERROR
-            and problem.rule not in _FIXED_RULES
-            and (problem.rule, problem.message) not in had
-        ):
-            found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
+    found += _new_errors(before, after)
     # A caller's matrix value runs every job of the called workflow: it is counted once.
-    wanted = _units(
-        [
-            (json.dumps(leg.matrix, sort_keys=True, default=str), leg.origin)
-            for leg in before.verdict.missing
-            if judged(leg, policy)
-        ]
-    )
+    wanted = _units([(_matrix(leg), leg.origin) for leg in before.verdict.missing if judged(leg, policy)])
     # Legs whose work needs no arm64 twin (a lint leg a matrix crosses with the new runner
     # value) are extra runs, not wrong ones: the fix says so (fixes.py) and they are not counted.
     added = _units(
         [
-            (json.dumps(leg.matrix, sort_keys=True, default=str), leg.origin)
+            (_matrix(leg), leg.origin)
             for leg in new_legs(before, after)
             if leg.arch == ARM64 and judged(leg, policy)
         ]
@@ -350,6 +342,22 @@ def _differences(old: Shape, new: Shape) -> list[Change]:
     return found
 
 
+def _new_errors(before: JobReport, after: JobReport) -> list[Change]:
+    """The error findings the fixed job has that the job did not (but the gap it fixes)."""
+    had = {(item.rule, item.message) for item in before.findings}
+    return [
+        Change("finding", f"adds the error {problem.rule}: {problem.message}")
+        for problem in after.findings
+        if problem.severity == ERROR
+        and problem.rule not in _FIXED_RULES
+        and (problem.rule, problem.message) not in had
+    ]
+
+
+def _matrix(leg: Leg) -> str:
+    return json.dumps(leg.matrix, sort_keys=True, default=str)
+
+
 def _units(legs: list[tuple[str, str]]) -> int:
     """How many legs (matrix, origin) are: a caller's combination counts once, whatever
     number of the called workflow's jobs it runs."""
@@ -379,11 +387,7 @@ def platform_changes(before: JobReport, after: JobReport) -> list[Change]:
     found: list[Change] = []
 
     def runs(report: JobReport) -> Counter[tuple[str, tuple[str, ...], str]]:
-        return Counter(
-            (json.dumps(leg.matrix, sort_keys=True, default=str), tuple(leg.runner), leg.arch)
-            for leg in report.legs
-            if not leg.emulated
-        )
+        return Counter((_matrix(leg), tuple(leg.runner), leg.arch) for leg in report.legs if not leg.emulated)
 
     old_runs, new_runs = runs(before), runs(after)
     found += [
@@ -423,14 +427,7 @@ def platform_changes(before: JobReport, after: JobReport) -> list[Change]:
         found.append(Change("leg", "widens no build's platforms"))
     elif added is not None and added > widened[0]:
         found.append(Change("leg", "sets up QEMU after a build it widened"))
-    had = {(item.rule, item.message) for item in before.findings}
-    for problem in after.findings:
-        if (
-            problem.severity == ERROR
-            and problem.rule not in _FIXED_RULES
-            and (problem.rule, problem.message) not in had
-        ):
-            found.append(Change("finding", f"adds the error {problem.rule}: {problem.message}"))
+    found += _new_errors(before, after)
     return found
 
 

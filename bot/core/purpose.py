@@ -1563,25 +1563,18 @@ def _value_evidence(
     if not text or text == "?":
         return []
     key = name.upper()
-    if key in ("GOARCH", "CARGO_BUILD_TARGET", "RUST_TARGET"):
-        kind = kind_of(text)
+    # `CC: arm-linux-gnueabihf-gcc` in the job's env: every C build of the leg uses that
+    # toolchain (not a step's env, which holds what earlier steps wrote to $GITHUB_ENV in
+    # any branch of a `case`)
+    compiler = key in ("CC", "CXX") and compilers
+    if key in ("GOARCH", "CARGO_BUILD_TARGET", "RUST_TARGET") or compiler:
+        kind = of_compiler(text) if compiler else kind_of(text)
         if kind in _TARGETING:
             return [Evidence(kind, where, line, f"is {text}")]
         if kind is not None and kind != host and host in (AMD64, ARM64):
             targets.add(kind)
             return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
-        return []
-    if key in ("CC", "CXX") and compilers:
-        # `CC: arm-linux-gnueabihf-gcc` in the job's env: every C build of the leg uses that
-        # toolchain (not a step's env, which holds what earlier steps wrote to $GITHUB_ENV
-        # in any branch of a `case`)
-        kind = of_compiler(text)
-        if kind in _TARGETING:
-            return [Evidence(kind, where, line, f"is {text}")]
-        if kind is not None and kind != host and host in (AMD64, ARM64):
-            targets.add(kind)
-            return [Evidence(CROSS, where, line, f"is {text}: builds for another architecture")]
-        if kind is not None:
+        if kind is not None or not compiler:
             return []
     if key == "GOOS" and text.lower() != "linux":
         return [Evidence(OTHER_TARGET, where, line, f"is {text}")]

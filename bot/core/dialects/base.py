@@ -24,6 +24,9 @@ from bot.core.records import record
 EXCERPT_LINES = 20  # lines of a failure's excerpt, at most
 MAX_FAILURES = 500  # failures one dialect keeps from one log
 MAX_TEST_CHARS = 300  # a test's name longer than this is cut (a hostile log can say anything)
+# No runner prints a result line this long: a parser skips longer lines, so a hostile 1 MB
+# line costs one length check (bot.core.joblog cuts lines shorter still; parsers stand alone).
+LONGEST_LINE = 4096
 
 
 @record(frozen=True)

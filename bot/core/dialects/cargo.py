@@ -22,12 +22,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.dialects.base import MAX_FAILURES, Failure, excerpt, named
+from bot.core.dialects.base import LONGEST_LINE, MAX_FAILURES, Failure, excerpt, named
 from bot.core.lazyre import lazy
-
-# No runner prints a result line this long; skipping longer lines keeps a hostile 1 MB line
-# from costing more than one length check.
-_LONGEST = 4096
 
 _RUNNING = lazy(r"running \d+ tests?$")
 _RESULT = lazy(r"test result: (?:ok|FAILED)\. \d+ passed; \d+ failed")
@@ -66,7 +62,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
             order[test] = at
 
     for i, raw in enumerate(lines):
-        if len(raw) > _LONGEST:
+        if len(raw) > LONGEST_LINE:
             continue
         line = raw.rstrip()
         if line.startswith(("--- STDOUT:", "--- STDERR:")):

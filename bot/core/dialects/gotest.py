@@ -25,12 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.dialects.base import MAX_FAILURES, Failure, excerpt, named
+from bot.core.dialects.base import LONGEST_LINE, MAX_FAILURES, Failure, excerpt, named
 from bot.core.lazyre import lazy
-
-# No runner prints a result line this long; skipping longer lines keeps a hostile 1 MB line
-# from costing more than one length check.
-_LONGEST = 4096
 
 _RESULT = lazy(r"( *)--- (FAIL|PASS|SKIP): (\S+) \((?:\d+(?:\.\d+)?s|unknown)\)")
 _STEP = lazy(r"=== (?:RUN|CONT|NAME|PAUSE) +(\S+)$")
@@ -71,7 +67,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
             open_blocks.pop().end = at
 
     for i, raw in enumerate(lines):
-        if len(raw) > _LONGEST:
+        if len(raw) > LONGEST_LINE:
             continue
         line = raw.rstrip()
         body = line.lstrip(" ")

@@ -17,12 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.dialects.base import MAX_FAILURES, Failure, excerpt, named
+from bot.core.dialects.base import LONGEST_LINE, MAX_FAILURES, Failure, excerpt, named
 from bot.core.lazyre import lazy
-
-# No runner prints a result line this long; skipping longer lines keeps a hostile 1 MB line
-# from costing more than one length check.
-_LONGEST = 4096
 
 _VERBOSE = lazy(r"(\S+) (FAILED|ERROR)(?: |$)")
 _XDIST = lazy(r"\[gw\d+\] \[ *\d+%\] (FAILED|ERROR) (\S+)")
@@ -95,7 +91,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
             open_title = None
 
     for i, raw in enumerate(lines):
-        if len(raw) > _LONGEST:
+        if len(raw) > LONGEST_LINE:
             continue
         line = raw.rstrip()
         if line.startswith("="):
@@ -187,7 +183,7 @@ def _from_header(title: str, lines: Sequence[str], start: int, end: int) -> str:
         return title[len("ERROR collecting ") :]
     path = None
     for line in lines[start:end]:
-        if len(line) <= _LONGEST and (match := _LOCATION.match(line)):
+        if len(line) <= LONGEST_LINE and (match := _LOCATION.match(line)):
             path = match[1]
             break
     if path is None:

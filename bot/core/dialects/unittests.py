@@ -23,12 +23,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.dialects.base import MAX_FAILURES, Failure, excerpt, named
+from bot.core.dialects.base import LONGEST_LINE, MAX_FAILURES, Failure, excerpt, named
 from bot.core.lazyre import lazy
-
-# No runner prints a result line this long; skipping longer lines keeps a hostile 1 MB line
-# from costing more than one length check.
-_LONGEST = 4096
 
 _BLOCK = lazy(r"(FAIL|ERROR|UNEXPECTED SUCCESS): (\S+) \(([\w.]+)\)")
 _VERBOSE = lazy(r" *(\S+) \(([\w.]+)\)(?: \(.*\))? \.\.\. (FAIL|ERROR|ok|skipped|expected failure)")
@@ -69,7 +65,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
             block = None
 
     for i, raw in enumerate(lines):
-        if len(raw) > _LONGEST:
+        if len(raw) > LONGEST_LINE:
             continue
         line = raw.rstrip()
         if _rule(line, "="):

@@ -21,12 +21,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.core.dialects.base import MAX_FAILURES, Failure, excerpt, named
+from bot.core.dialects.base import LONGEST_LINE, MAX_FAILURES, Failure, excerpt, named
 from bot.core.lazyre import lazy
-
-# No runner prints a result line this long; skipping longer lines keeps a hostile 1 MB line
-# from costing more than one length check.
-_LONGEST = 4096
 
 # `Tests  1 failed | 9 passed (10)`: a count then a word of letters, so no two ways to split
 _TOTALS = lazy(r" *(?:Test Files|Tests) {1,2}\d+ [a-z]+(?: \| \d+ [a-z]+)* ?\(\d+\)$")
@@ -62,7 +58,7 @@ def failures(lines: Sequence[str]) -> list[Failure] | None:
         group.clear()
 
     for i, raw in enumerate(lines):
-        if len(raw) > _LONGEST:
+        if len(raw) > LONGEST_LINE:
             continue
         line = raw.rstrip()
         if line.startswith(("FAIL  ", " FAIL  ")):
