@@ -432,7 +432,7 @@ RUN_RULES: tuple[Rule, ...] = (
         r"\bjekyll build\b",
         r"\btypedoc\b",
         r"\bpdoc\b",
-        r"\b(tox|nox)\b.*\b[a-z]*docs?\b",  # `tox -e docs`, `tox -e apidocs`
+        r"\b(tox|nox)\b.*\b(?!no)[a-z]*docs?\b",  # `tox -e docs`, `tox -e apidocs`, not `py312-nodocs`
         r"\b(tox|nox)\b.*\b(release-notes|changelog)\b",  # an environment writing them
         r"\bzig build docs?\b",
         r"\bgodoc\b",
