@@ -18,10 +18,14 @@ import httpx
 import pytest
 
 from bot.core.joblog import MAX_LOG_BYTES, read, steps_of
+from bot.core.limits import LOGS_PER_COMMIT
+from bot.core.pairing import Pair, Pairing, RunJob
 from bot.service import rest
 from bot.service.deliver import Overrides, sample
+from bot.service.events import Repo
 from bot.service.github import Clients
 from bot.service.metrics import Registry
+from bot.service.results import Memory, Snapshot, job_logs
 from tests.fake_github import FakeGitHub, Repository
 from tests.inert import assert_inert, live
 from tests.job_logs import job_log
@@ -288,3 +292,38 @@ async def test_a_log_longer_than_the_cap_is_read_from_its_end_by_a_range(github:
     assert second.headers["range"] == f"bytes={len(data) - MAX_LOG_BYTES}-"
     reading = read(8, tail, steps_of({"steps": steps}), cut)
     assert "tests/test_io.py::test_read_word_le" in reading.failures
+
+
+async def test_at_most_twenty_logs_are_read_for_one_commit(github: FakeGitHub) -> None:
+    repo = Repository("octo", "many", installation=INSTALLATION)
+    github.repos[repo.full_name] = repo
+    data, steps = job_log([("Run tests", "failure", PYTEST_ARM64)])
+    pairs = []
+    for index in range(LOGS_PER_COMMIT + 5):  # a broken branch: every pair fails on arm64
+        amd = RunJob(1000 + index, 1, 1, WORKFLOW, f"t{index}", ("ubuntu-latest",), "completed", "success")
+        arm = RunJob(
+            2000 + index,
+            1,
+            1,
+            WORKFLOW,
+            f"t{index} arm",
+            ("ubuntu-24.04-arm",),
+            "completed",
+            "failure",
+            steps=steps_of({"steps": steps}),
+        )
+        repo.logs[arm.id] = data
+        pairs.append(Pair(WORKFLOW, f"t{index}", {}, amd, arm))
+    shot = Snapshot("a" * 40, pairing=Pairing(pairs))
+    clients = Clients(str(APP_ID), app_key()[0], github.url, 30.0, Registry())
+    async with clients.installation(INSTALLATION) as api:
+        await job_logs(api, Repo("octo", "many", "main"), shot, Memory())
+    assert len(log_requests(github)) == LOGS_PER_COMMIT
+    skipped = [
+        logs
+        for logs in shot.tests.logs
+        if "logs were read for this commit" in (logs.readings["arm64"].problem or "")
+    ]
+    assert len(skipped) == 5 and all(logs.readings["arm64"].step == "Run tests" for logs in skipped)
+    named = [logs for logs in shot.tests.logs if logs.failed_only_on.get("arm64")]
+    assert len(named) == LOGS_PER_COMMIT
