@@ -240,17 +240,12 @@ def new_side_lines(patch: str) -> list[set[int]]:
     return blocks
 
 
-class FakeStorage:
-    """Blob storage on an origin of its own, as GitHub's job logs are served: a short-lived
-    URL that refuses a request carrying an Authorization header (a client that forwards the
-    installation token across the redirect would leak it), and answers a Range from an
-    offset (`bytes=N-`; Azure Blob Storage, where GitHub keeps logs, documents no suffix
-    form) with 206 unless `ranges` is off (a store that sends the whole file)."""
+class _LoopbackServer:
+    """A fake's app, served on a free loopback port in a thread, and stopped."""
+
+    date_header = True  # FakeGitHub writes GitHub's own Date header (from its clock)
 
     def __init__(self) -> None:
-        self.blobs: dict[str, bytes] = {}
-        self.requests: list[Recorded] = []
-        self.ranges = True
         self.port = 0
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -259,20 +254,57 @@ class FakeStorage:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    def app(self) -> Starlette:
+        raise NotImplementedError
+
+    def serve(self) -> None:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(
+            self.app(), log_config=None, access_log=False, lifespan="off", date_header=self.date_header
+        )
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.time() + 10
+        while not self._server.started:
+            if time.time() > deadline:
+                raise RuntimeError(f"{type(self).__name__} did not start")
+            time.sleep(0.01)
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+
+class FakeStorage(_LoopbackServer):
+    """Blob storage on an origin of its own, as GitHub's job logs are served: a short-lived
+    URL that refuses a request carrying an Authorization header (a client that forwards the
+    installation token across the redirect would leak it), and answers a Range from an
+    offset (`bytes=N-`; Azure Blob Storage, where GitHub keeps logs, documents no suffix
+    form) with 206 unless `ranges` is off (a store that sends the whole file)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blobs: dict[str, bytes] = {}
+        self.requests: list[Recorded] = []
+        self.ranges = True
+
     def put(self, data: bytes) -> str:
         """A new short-lived address for `data`."""
         token = secrets.token_hex(8)
         self.blobs[token] = data
         return f"{self.url}/logs/{token}?sig={secrets.token_hex(4)}"
 
-    def start(self) -> FakeStorage:
-        self._server, self._thread, self.port = _serve(
-            Starlette(routes=[Route("/logs/{token}", self._get, methods=["GET"])])
-        )
-        return self
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/logs/{token}", self._get, methods=["GET"])])
 
-    def stop(self) -> None:
-        _stop(self._server, self._thread)
+    def start(self) -> FakeStorage:
+        self.serve()
+        return self
 
     async def _get(self, request: Request) -> Response:
         record = Recorded(
@@ -307,31 +339,11 @@ class FakeStorage:
         )
 
 
-def _serve(app: Starlette, date_header: bool = True) -> tuple[uvicorn.Server, threading.Thread, int]:
-    """`app` served on a free loopback port, in a thread."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off", date_header=date_header)
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.time() + 10
-    while not server.started:
-        if time.time() > deadline:
-            raise RuntimeError("a fake server did not start")
-        time.sleep(0.01)
-    return server, thread, sock.getsockname()[1]
+class FakeGitHub(_LoopbackServer):
+    date_header = False
 
-
-def _stop(server: uvicorn.Server | None, thread: threading.Thread | None) -> None:
-    if server is not None:
-        server.should_exit = True
-    if thread is not None:
-        thread.join(timeout=10)
-
-
-class FakeGitHub:
     def __init__(self, app_id: int, public_key_pem: bytes) -> None:
+        super().__init__()
         self.app_id = app_id
         self.public_key = public_key_pem
         self.requests: list[Recorded] = []
@@ -360,23 +372,15 @@ class FakeGitHub:
         self.validated: set[rest.Endpoint] = set()
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self.port = 0
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
 
     # ------------------------------------------------------------------ running
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
     def start(self) -> FakeGitHub:
-        # The Date header is GitHub's (from its own clock), as on every real answer.
-        self._server, self._thread, self.port = _serve(self.app(), date_header=False)
+        self.serve()
         self.storage.start()
         return self
 
     def stop(self) -> None:
-        _stop(self._server, self._thread)
+        super().stop()
         self.storage.stop()
 
     # ------------------------------------------------------------------ queries

@@ -341,8 +341,9 @@ def _fix_job(path: str, text: str, job_id: str, policy: Policy, reanalyze: Analy
             continue
         try:
             candidate, after = _align_steps(path, candidate, job_id, before, after, policy, reanalyze, notes)
-            _refuse_x86_artefacts(before, after)
-            _refuse_alpine_actions(before, after)
+            added = [leg for leg, _ in invariant.twins(before, after)]
+            _refuse_x86_artefacts(before, after, added)
+            _refuse_alpine_actions(before, after, added)
         except Unfixable as exc:
             reasons.append(str(exc))
             continue
@@ -436,13 +437,13 @@ _X86_ARCHIVE = re.compile(
 )
 
 
-def _refuse_alpine_actions(before: JobReport, after: JobReport) -> None:
+def _refuse_alpine_actions(before: JobReport, after: JobReport, added: list[Leg]) -> None:
     """GitHub's runner runs JavaScript actions inside an Alpine (musl) job container on x64
     only ("JavaScript Actions in Alpine containers are only supported on x64 Linux runners",
     actions/runner#801): such a leg fails at its first action on an arm64 runner."""
     container = after.job.container
     image = container.get("image") if isinstance(container, dict) else container
-    for leg, _ in invariant.twins(before, after):
+    for leg in added:
         shown = render_text(image, leg.contexts) if isinstance(image, str) else ""
         if not _ALPINE.search(shown):
             continue
@@ -460,11 +461,11 @@ def _refuse_alpine_actions(before: JobReport, after: JobReport) -> None:
 _ALPINE = re.compile(r"(?:^|[/:_.-])alpine(?:$|[:_.\d-])", re.IGNORECASE)
 
 
-def _refuse_x86_artefacts(before: JobReport, after: JobReport) -> None:
+def _refuse_x86_artefacts(before: JobReport, after: JobReport, added: list[Leg]) -> None:
     """A fix stands on its own: no new leg runs a step that fetches an x86-64 build of
     something (`cross-x86_64-unknown-linux-musl.tar.gz`, an amd64 .deb), whatever the
     judgement made of the job; a step the project gates on the arch is its own choice."""
-    for leg, _ in invariant.twins(before, after):
+    for leg in added:
         for step, original in zip(after.job.steps, before.job.steps, strict=False):
             if step_condition(step, leg.contexts) is False or invariant.tests_arch(step):
                 continue
