@@ -122,11 +122,13 @@ async def test_an_expired_lease_goes_back_to_the_queue(make_queue: Callable[[], 
 async def test_a_heartbeat_keeps_the_lease(make_queue: Callable[[], Queue]) -> None:
     queue = await opened(make_queue)
     await queue.enqueue("d1", "pull_request", "k", "{}")
-    job = await queue.claim("w", 0.3)
+    # a lease of 1 s renewed every 0.4 s: held for 1.2 s in all, with room for a loaded
+    # machine's pauses (0.3 s renewed every 0.15 s failed once under a full CI run)
+    job = await queue.claim("w", 1.0)
     assert job is not None
     for _ in range(3):
-        await asyncio.sleep(0.15)
-        assert await queue.extend(job, "w", 0.3)
+        await asyncio.sleep(0.4)
+        assert await queue.extend(job, "w", 1.0)
     assert await queue.claim("other", 30) is None
 
 
