@@ -1,9 +1,16 @@
-"""`lazy` patterns answer as the compiled patterns they stand for."""
+"""`lazy` patterns answer as the compiled patterns they stand for, and the table of code\ncompiled ahead of time gives the patterns `re.compile` would."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from binascii import a2b_base64, b2a_base64
 
+import _sre  # type: ignore[import-not-found]
+import pytest
+
+from bot.core import lazyre, regexcode
 from bot.core.lazyre import lazy
 
 
@@ -26,3 +33,44 @@ def test_it_compiles_once() -> None:
     assert deferred.fullmatch("aaa") is not None
     assert deferred.fullmatch.__self__ is deferred.search.__self__  # type: ignore[attr-defined]
     assert isinstance(deferred.fullmatch.__self__, re.Pattern)  # type: ignore[attr-defined]
+
+
+def test_the_ahead_of_time_table_is_fresh_for_the_interpreter_that_made_it() -> None:
+    """Regenerated in a fresh process, the table is what is committed; an interpreter whose
+    engine differs from the table's uses none of it."""
+    engine = (regexcode.MAGIC, regexcode.CODESIZE, regexcode.BYTEORDER, regexcode.VERSION)
+    if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, sys.version_info[:2]):
+        assert lazyre._precompiled() == {}
+        return
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.core.regexgen", "--check"], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert lazyre._precompiled() is regexcode.PATTERNS
+
+
+def test_every_pattern_from_the_table_is_the_one_re_compile_makes() -> None:
+    table = lazyre._precompiled()
+    for pattern, flags in table:
+        made = lazyre._from_table(pattern, flags)
+        assert made is not None, pattern
+        usual = re.compile(pattern, flags)
+        assert (made.pattern, made.flags, made.groups, made.groupindex) == (
+            usual.pattern,
+            usual.flags,
+            usual.groups,
+            usual.groupindex,
+        )
+
+
+def test_a_damaged_entry_compiles_the_usual_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    (pattern, flags), (final, encoded, groups, named) = next(
+        (key, entry) for key, entry in regexcode.PATTERNS.items() if entry[3]
+    )
+    code = a2b_base64(encoded)
+    for damaged in (code[:-8] + b"\xff" * 8, code[: len(code) // 2], b""):
+        table = {(pattern, flags): (final, b2a_base64(damaged, newline=False).decode(), groups, named)}
+        monkeypatch.setattr(lazyre, "_table", table)
+        assert lazyre._from_table(pattern, flags) is None
+        compiled = lazyre.compile(pattern, flags)
+        assert compiled.groupindex == re.compile(pattern, flags).groupindex == dict(named)

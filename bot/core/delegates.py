@@ -13,8 +13,9 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 
+from bot.core.lazyre import lazy
+from bot.core.records import record
 from bot.core.shell import commands
 from bot.core.yamlnodes import Map, Seq, YamlError, parse, plain
 
@@ -44,7 +45,7 @@ class Gathered:
         return None
 
 
-@dataclass(frozen=True, slots=True)
+@record(frozen=True)
 class Delegated:
     """Commands of a repository file that a command or a step hands its work to."""
 
@@ -54,14 +55,14 @@ class Delegated:
 
 
 _WRAPPERS = frozenset(("bash", "sh", "zsh", "dash", "sudo", "env", "exec", "time", "nice", "source", "."))
-_SHELL_SCRIPT = re.compile(r"\.(sh|bash)$")
-_MAKE = re.compile(r"^(?:g?make|\$\(MAKE\)|\$\{MAKE\})(?=\s|$)")
+_SHELL_SCRIPT = lazy(r"\.(sh|bash)$")
+_MAKE = lazy(r"^(?:g?make|\$\(MAKE\)|\$\{MAKE\})(?=\s|$)")
 # `npm run X`, `npm test` (a lifecycle script), `yarn X` (any script not a yarn command)
-_RUN_SCRIPT = re.compile(
+_RUN_SCRIPT = lazy(
     r"^(?:npm|pnpm|bun)\s+(?:run(?:-script)?\s+([\w:.-]+)|(test|start|stop|restart)\b)|^yarn\s+(?:run\s+)?([\w:.-]+)"
 )
-_JUST = re.compile(r"^just((?:\s+--?[\w-]+(?:[= ](?!-)\S+)?)*)\s+([A-Za-z_][\w-]*)")
-_ASSIGNMENT = re.compile(r"^[A-Za-z_]\w*=\S*$")
+_JUST = lazy(r"^just((?:\s+--?[\w-]+(?:[= ](?!-)\S+)?)*)\s+([A-Za-z_][\w-]*)")
+_ASSIGNMENT = lazy(r"^[A-Za-z_]\w*=\S*$")
 _YARN_COMMANDS = frozenset(
     ("install", "add", "remove", "exec", "dlx", "publish", "pack", "version", "init", "npm")
 )
@@ -271,7 +272,7 @@ def _package_script(name: str, read: Reader, cwd: str) -> Delegated | None:
     return Delegated(path, tuple((command, line) for command in commands(script)))
 
 
-_JUST_HEADER = re.compile(r"^@?([A-Za-z_][\w-]*)([^:]*):(?!=)(.*)$")
+_JUST_HEADER = lazy(r"^@?([A-Za-z_][\w-]*)([^:]*):(?!=)(.*)$")
 
 
 def _just(name: str, read: Reader, cwd: str) -> Delegated | None:

@@ -1,27 +1,89 @@
-"""Regular expressions compiled on first use.
+"""Regular expressions: compiled on first use, from code compiled ahead of time.
 
-`re.compile` is pure Python and the check path defines about a hundred patterns at module
-level: compiling them all cost about 10 ms of every start (`python -X importtime`), while a
-run over one workflow meets only some of them. `lazy(...)` stands in for `re.compile(...)`:
-the first call of a method compiles the pattern and puts the compiled pattern's bound
-methods on the instance, so later calls go straight to them.
+`re.compile` is pure Python: it parses a pattern and generates the matcher's code, about
+0.1 ms a pattern. A run over one workflow meets some 90 of the package's patterns and a
+repository some 180, so compiling them cost a fifth of `parity-bot check` (`make bench`).
+Two measures, both invisible to callers:
+
+- `lazy(...)` stands in for `re.compile(...)` at module level: nothing is compiled until a
+  method is first called, so a run pays only for the patterns it meets.
+- `compile(...)`, which `lazy` uses, takes the matcher's code from `regexcode.py`, a table
+  generated from this package's own patterns (`python -m bot.core.lazyre`) for one CPython
+  version, and hands it to `_sre.compile`, the step `re.compile` ends with. Like bytecode in
+  a `.pyc`, the table is used only when it was made by the same regular-expression engine
+  (`_sre.MAGIC`, the word size and the Python version agree); a pattern it lacks, or any
+  other interpreter, compiles the usual way. `_sre.compile` validates the code it is given,
+  so a damaged table raises and falls back instead of matching wrongly.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any, cast
 
 _METHODS = ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split")
+
+# Every (pattern, flags) declared by importing the package's modules: what the table is
+# generated from (`bot.core.regexgen`).
+DECLARED: dict[tuple[str, int], None] = {}
+
+_table: dict[tuple[str, int], tuple[int, str, int, tuple[tuple[str, int], ...]]] | None = None
+
+
+def _precompiled() -> dict[tuple[str, int], tuple[int, str, int, tuple[tuple[str, int], ...]]]:
+    global _table
+    if _table is None:
+        _table = {}
+        try:
+            import _sre
+
+            from bot.core import regexcode
+
+            made_by = (regexcode.MAGIC, regexcode.CODESIZE, regexcode.BYTEORDER, regexcode.VERSION)
+            if made_by == (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, sys.version_info[:2]):
+                _table = regexcode.PATTERNS
+        except (ImportError, AttributeError):
+            pass
+    return _table
+
+
+def _from_table(pattern: str, flags: int) -> re.Pattern[str] | None:
+    entry = _precompiled().get((pattern, flags))
+    if entry is None:
+        return None
+    import _sre
+    from array import array
+    from binascii import a2b_base64
+
+    final_flags, encoded, groups, named = entry
+    indexgroup: list[str | None] = [None] * (groups + 1)
+    try:
+        for name, index in named:
+            indexgroup[index] = name
+        code = array("I", a2b_base64(encoded)).tolist()
+        compiled: re.Pattern[str] = _sre.compile(
+            pattern, final_flags, code, groups, dict(named), tuple(indexgroup)
+        )
+    except (RuntimeError, TypeError, ValueError, OverflowError, IndexError):  # code the engine refuses
+        return None
+    return compiled
+
+
+def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
+    """`re.compile(pattern, flags)`, from the ahead-of-time table when it holds the pattern."""
+    flags = int(flags)
+    return _from_table(pattern, flags) or re.compile(pattern, flags)
 
 
 class _Lazy:
     def __init__(self, pattern: str, flags: int) -> None:
         self.pattern = pattern
-        self._flags = flags
+        self._flags = int(flags)
+        DECLARED[(pattern, self._flags)] = None
 
     def _compiled(self) -> re.Pattern[str]:
-        compiled = re.compile(self.pattern, self._flags)
+        compiled = compile(self.pattern, self._flags)
         for name in _METHODS:
             setattr(self, name, getattr(compiled, name))  # shadows the class's stand-ins
         self.flags = compiled.flags
@@ -65,3 +127,9 @@ class _Lazy:
 def lazy(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, compiled when first used."""
     return cast("re.Pattern[str]", _Lazy(pattern, flags))
+
+
+def declare(pattern: str, flags: int = 0) -> None:
+    """Name a pattern that is compiled later with `compile` (a rule table's), so the table
+    holds it."""
+    DECLARED[(pattern, int(flags))] = None

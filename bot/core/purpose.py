@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from operator import add
 from typing import TYPE_CHECKING, Any
 
-from bot.core import records, runners
+from bot.core import lazyre, records, runners
 from bot.core.expressions import render_script, render_text
 from bot.core.lazyre import lazy
 from bot.core.records import record
@@ -162,16 +162,18 @@ class Rule:
 
 
 @cache
-def _compile(source: str, flags: int = 0) -> re.Pattern[str]:
-    # On first use: a run meets a few dozen of the rules (and of the patterns below that
-    # only some workflows need), and compiling all of them would cost more than judging a
-    # repository.
-    return re.compile(source, re.IGNORECASE | flags)
+def _compile(source: str) -> re.Pattern[str]:
+    # On first use: a run meets a few dozen of the rules, and compiling all of them would
+    # cost more than judging a repository.
+    return lazyre.compile(source, re.IGNORECASE)
 
 
 def _rules(purpose: str, *patterns: str | tuple[str, str]) -> tuple[Rule, ...]:
     """A purpose's rules; a pattern written `(pattern, tag)` carries a tag."""
-    return tuple(Rule(purpose, p) if isinstance(p, str) else Rule(purpose, *p) for p in patterns)
+    rules = tuple(Rule(purpose, p) if isinstance(p, str) else Rule(purpose, *p) for p in patterns)
+    for rule in rules:
+        lazyre.declare(rule.source, re.IGNORECASE)
+    return rules
 
 
 @record(frozen=True)
@@ -744,7 +746,7 @@ class _RuleIndex:
         for word in set().union(*self.requires):
             self.by_start.setdefault(word[:2], []).append(word)
         self.starts = frozenset(self.by_start)
-        self.tokens = re.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
+        self.tokens = lazyre.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
 
     @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
     def in_token(self, token: str) -> frozenset[str]:
@@ -970,12 +972,15 @@ _TARGET_INPUT_ACTIONS = lazy(
 )
 # An action that installs or sets up a tool, by its last path part (`./.github/actions/install-go`,
 # `org/setup-thing`): neutral, like the setup actions.
-_INSTALLER_NAME_SOURCE = (
-    r"(^|/)(install|setup|set-up|bootstrap)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$"
+_INSTALLER_NAME = lazy(
+    r"(^|/)(install|setup|set-up|bootstrap)[-_][\w.-]+$|[-_](setup|toolchain|cache|settings|config)(-action)?$",
+    re.IGNORECASE,
 )
 # An action no rule knows, named for what it does with what others built (whole words).
-_PUBLISH_NAME_SOURCE = r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])"
-_CHECK_NAME_SOURCE = r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])"
+_PUBLISH_NAME = lazy(
+    r"(?<![a-z0-9])(publish|upload|deploy)(?:es|s|ed|ing)?(?:_\w+)?(?![a-z0-9])", re.IGNORECASE
+)
+_CHECK_NAME = lazy(r"(?<![a-z0-9])(checks?|lint\w*|verify|validate|audit)(?![a-z0-9])", re.IGNORECASE)
 _LINT_NAME = lazy(r"\b(lint|linters?|linting|format(ting)?|fmt|spell(ing|check)?|typos)\b", re.IGNORECASE)
 # Actions that set up or report and say nothing about a purpose. Any other action that no
 # rule knows counts as unrecognised work.
@@ -1073,7 +1078,7 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
     recipe = _task_recipe(text)
     if recipe is not None:
         return recipe
-    goal = _compile(_MAKE_GOAL_SOURCE).match(text)
+    goal = _MAKE_GOAL.match(text)
     if goal is not None:
         # `make armbuild`, `make m32build`: a goal named for another arch builds for it
         named = _ARCH_GOAL.search(goal.group("goal"))
@@ -1087,11 +1092,12 @@ def _classify_command(command: str, depth: int = 0) -> tuple[str, str, str] | No
 
 # Any other make goal, when no rule read it (tests, docs, lint and publishing came first) and
 # its Makefile is not at hand: make compiles, unless the goal's name says it only prepares.
-_MAKE_GOAL_SOURCE = (
+_MAKE_GOAL = lazy(
     r"^g?make(?:\s+(?:-C\s+\S+|-f\s+\S+|-\S+|\w+=\S*))*\s+"
     r"(?P<goal>(?![\w.-]*(?<![a-z])(?:help|clean|distclean|deps|dependencies|setup|bootstrap|tools|"
     r"install|fetch|download|vendor|version|env|venv|init|prepare|list|print|check|dist)(?![a-z]))"
-    r"[\w.-]+)"
+    r"[\w.-]+)",
+    re.IGNORECASE,
 )
 _ARCH_GOAL = lazy(
     r"^(?:(?P<x86>i[3-6]86|x32|m32|32bit)|arm|armhf|armel|aarch64|arm64|ppc|ppc64|ppc64le|powerpc|mips\w*|"
@@ -1103,10 +1109,11 @@ _ARCH_GOAL = lazy(
 # Task runners and the recipe they are given: `just test`, `mage -v check`, `task lint`,
 # `spin build`, `cargo xtask docs`, `cargo lint` (an alias). Only when no rule read the
 # command, and by whole words of the recipe's name: weak, as names are.
-_TASK_RUNNER_SOURCE = (
+_TASK_RUNNER = lazy(
     r"^(?:just|task|go-task|mage|invoke|inv|rake|spin|poe|hatch run|pdm run|nx(?: run)?|turbo run|"
     r"cargo xtask|cargo make|cargo(?= [a-z][\w-]*(?:\s|$))|xtask|\./x(?:\.py)?)"
-    r"((?:\s+-\S+)*)\s+([A-Za-z][\w:.-]*)"
+    r"((?:\s+-\S+)*)\s+([A-Za-z][\w:.-]*)",
+    re.IGNORECASE,
 )
 _RECIPE_WORDS = (  # in this order: `hooks-check` lints, `check` tests
     (
@@ -1120,7 +1127,7 @@ _RECIPE_WORDS = (  # in this order: `hooks-check` lints, `check` tests
 
 
 def _task_recipe(text: str) -> tuple[str, str, str] | None:
-    match = _compile(_TASK_RUNNER_SOURCE).match(text)
+    match = _TASK_RUNNER.match(text)
     if match is None:
         return None
     words = set(re.split(r"[-_:.]", match.group(2).lower()))
@@ -1131,7 +1138,7 @@ def _task_recipe(text: str) -> tuple[str, str, str] | None:
 
 
 # An image build that pushes what it builds: it builds, and a second leg would push again.
-_IMAGE_PUSH_SOURCE = r"\b(docker|podman) (buildx )?build\b.*\s(--push\b|--output[= ]\S*push=true)"
+_IMAGE_PUSH = lazy(r"\b(docker|podman) (buildx )?build\b.*\s(--push\b|--output[= ]\S*push=true)", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2048)
@@ -1145,7 +1152,7 @@ def _classify_script(script: str) -> tuple[tuple[str, str, str, str], ...]:
             found.append((UNRECOGNISED, command.strip()[:60], "", command))
         elif result[0]:
             found.append((*result, command))
-            pushed = _compile(_IMAGE_PUSH_SOURCE).search(command) if result[0] == BUILD else None
+            pushed = _IMAGE_PUSH.search(command) if result[0] == BUILD else None
             if pushed is not None:
                 found.append((PUBLISH, pushed.group(0).strip()[:60], IMAGE_PUSH, command))
     return tuple(found)
@@ -1157,9 +1164,10 @@ def _classify_uses(action: str) -> ActionRule | None:
     return next((rule for rule in USES_RULES if rule.matches(action)), None)
 
 
-_GO_PLATFORM_SOURCE = (
+_GO_PLATFORM = lazy(
     r"(?<![\w/])(linux|windows|darwin|freebsd|openbsd|netbsd|illumos|solaris|aix|android|ios|js|wasip1)/"
-    r"(amd64|arm64|386|arm|armv\d|ppc64le|ppc64|s390x|riscv64|mips\w*|loong64|wasm)(?![\w/])"
+    r"(amd64|arm64|386|arm|armv\d|ppc64le|ppc64|s390x|riscv64|mips\w*|loong64|wasm)(?![\w/])",
+    re.IGNORECASE,
 )
 
 
@@ -1170,7 +1178,7 @@ def _platforms_given(step: Step, contexts: Mapping[str, Any]) -> list[tuple[str,
     for key, value in step.with_.items():
         if key in ("platforms", "archs") or not isinstance(value, str):
             continue
-        for os_name, arch in _compile(_GO_PLATFORM_SOURCE).findall(render_text(value, contexts)):
+        for os_name, arch in _GO_PLATFORM.findall(render_text(value, contexts)):
             found[(os_name, arch)] = None
     return list(found)
 
@@ -1254,13 +1262,9 @@ def _step_evidence(
             )
             what = f"uses {action} for {', '.join(f'{os}/{arch}' for os, arch in platforms[:6])}"
             found.append(Evidence(CROSS, where, step.line, what))
-        elif (
-            purpose is None
-            and not _NEUTRAL_USES.search(action)
-            and not _compile(_INSTALLER_NAME_SOURCE).search(action)
-        ):
-            named = _compile(_PUBLISH_NAME_SOURCE).search(action.split("/", 1)[-1])
-            checks = _compile(_CHECK_NAME_SOURCE).search(action.split("/", 1)[-1])
+        elif purpose is None and not _NEUTRAL_USES.search(action) and not _INSTALLER_NAME.search(action):
+            named = _PUBLISH_NAME.search(action.split("/", 1)[-1])
+            checks = _CHECK_NAME.search(action.split("/", 1)[-1])
             if named is not None:
                 # weak: only a name, so any build or test the leg runs still decides
                 what = f"uses {action}, which no rule knows; its name says it {named.group(1).lower()}s"
@@ -1320,6 +1324,11 @@ def _step_evidence(
 
 # tox and nox run the environment (session) named in TOXENV (NOXSESSION) when not given one
 _ENV_RUNNER_VARIABLES = (("tox", "TOXENV", "-e"), ("nox", "NOXSESSION", "-s"))
+# The runner's command when it is not given an environment of its own.
+_ENV_RUNNER_COMMAND = {
+    runner: lazy(rf"(^|[;&|]\s*)({runner})(?![\w-])(?!.*\s-[es]\b)", re.IGNORECASE | re.MULTILINE)
+    for runner, _, _ in _ENV_RUNNER_VARIABLES
+}
 
 
 def _given_environment(script: str, envs: tuple[Mapping[str, Any], ...], contexts: Mapping[str, Any]) -> str:
@@ -1332,14 +1341,12 @@ def _given_environment(script: str, envs: tuple[Mapping[str, Any], ...], context
         if name and " " not in name and "?" not in name:
             # the name is the workflow's text: its backslashes are no group references (`py\9`)
             literal = f" {flag} {name}".replace("\\", "\\\\")
-            script = _compile(rf"(^|[;&|]\s*)({runner})(?![\w-])(?!.*\s-[es]\b)", re.MULTILINE).sub(
-                r"\1\2" + literal, script
-            )
+            script = _ENV_RUNNER_COMMAND[runner].sub(r"\1\2" + literal, script)
     return script
 
 
 _EXPRESSION = lazy(r"\$\{\{.*?\}\}")
-_STEP_OUTPUT_SOURCE = r"\bsteps\.([\w-]+)\.outputs\b"
+_STEP_OUTPUT = lazy(r"\bsteps\.([\w-]+)\.outputs\b", re.IGNORECASE)
 _PYPI_URL = lazy(r"^https://(test\.)?pypi\.org/")
 
 
@@ -1484,10 +1491,10 @@ def _script_evidence_of(
     for purpose, what, tag, command in _classify_script(script):
         # only what builds, tests or lints has a target (most commands do neither)
         named = (_strongest(of_command(command)) or toolchain) if purpose in (BUILD, TEST, LINT) else None
-        if named is None and purpose == BUILD and _compile(_CONFIGURE_SOURCE).search(command):
+        if named is None and purpose == BUILD and _CONFIGURE.search(command):
             tag = tag or NATIVE_TREE
         if named is not None and purpose in (BUILD, TEST, LINT):
-            if purpose == BUILD and _compile(_QEMU_RUNNER_SOURCE).search(command):
+            if purpose == BUILD and _QEMU_RUNNER.search(command):
                 purpose = TEST  # `make platformTest CC=… QEMU_SYS=qemu-aarch64-static` runs it
             original = purpose
             purpose = _for_target(named[0], host, BUILD if original == LINT else original, built_for)
@@ -1503,7 +1510,7 @@ def _script_evidence_of(
                 if (
                     (purpose in (*_TARGETING, CROSS) or named[0] == OTHER)
                     and abi
-                    and _compile(_CONFIGURE_SOURCE).search(command)
+                    and _CONFIGURE.search(command)
                 ):
                     tag = CONFIGURES
         shown = f"runs `{what}`" if purpose != UNRECOGNISED else f"runs `{what}`, which no rule knows"
@@ -1512,13 +1519,14 @@ def _script_evidence_of(
 
 
 # Commands that configure a build tree: what is built and tested in it later is for their target.
-_CONFIGURE_SOURCE = (
-    r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)"
+_CONFIGURE = lazy(
+    r"(^|/)configure(\s|$)|\bcmake\b(?!.*\s--(build|install)\b)|\bmeson (setup\b|(?!compile|test|install)\S)",
+    re.IGNORECASE,
 )
-_QEMU_RUNNER_SOURCE = r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])"
+_QEMU_RUNNER = lazy(r"(?<![\w-])qemu-(?!img\b|system\b|utils\b)[a-z0-9_]+(-static)?(?![\w-])", re.IGNORECASE)
 
 
-_HEREDOC_START = r"<<-?\s*['\"]?([A-Za-z_]\w*)"
+_HEREDOC_START = lazy(r"<<-?\s*['\"]?([A-Za-z_]\w*)", re.IGNORECASE)
 
 
 def _heredoc_bodies(script: str) -> str:
@@ -1533,7 +1541,7 @@ def _heredoc_bodies(script: str) -> str:
             else:
                 bodies.append(line)
         elif "<<" in line:
-            start = _compile(_HEREDOC_START).search(line)
+            start = _HEREDOC_START.search(line)
             marker = start.group(1) if start is not None else None
     return "\n".join(bodies)
 
@@ -1723,9 +1731,7 @@ def decide(
             )
     if job.outputs:
         # A step whose outputs are the job's outputs computes them, whatever runs in it.
-        feeding = set(
-            _compile(_STEP_OUTPUT_SOURCE).findall(" ".join(str(value) for value in job.outputs.values()))
-        )
+        feeding = set(_STEP_OUTPUT.findall(" ".join(str(value) for value in job.outputs.values())))
         if feeding:
             labels = {_step_label(step) for step in steps if str(plain(step.node.get("id"))) in feeding}
             evidence = [
@@ -1783,8 +1789,9 @@ def decide(
     return purpose
 
 
-_CHMOD_SOURCE = (
-    r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+x|[0-7]?[0-7][0-7]5)\s+([^\s;&|]+(?:\s+[^\s;&|-][^\s;&|]*)*)"
+_CHMOD = lazy(
+    r"\bchmod\s+(?:-\w+\s+)*(?:[ugoa]*\+x|[0-7]?[0-7][0-7]5)\s+([^\s;&|]+(?:\s+[^\s;&|-][^\s;&|]*)*)",
+    re.IGNORECASE,
 )
 
 
@@ -1794,7 +1801,7 @@ def _chmods(step: Step) -> dict[str, str]:
         return {}
     return {
         path.removeprefix("./"): _step_label(step)
-        for match in _compile(_CHMOD_SOURCE).finditer(step.run)
+        for match in _CHMOD.finditer(step.run)
         for path in match.group(1).split()
         if "*" not in path and "$" not in path
     }
@@ -1809,7 +1816,7 @@ def _downloads(step: Step, contexts: Mapping[str, Any]) -> set[str]:
 
 
 _ARCHIVE = "*"  # nothing but archives and packages can be told apart in the workspace
-_ARCHIVE_FILE_SOURCE = r"\S+\.(whl|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|jar|deb|rpm|nupkg|gem)\b"
+_ARCHIVE_FILE = lazy(r"\S+\.(whl|tar\.gz|tgz|tar\.xz|tar\.bz2|zip|jar|deb|rpm|nupkg|gem)\b", re.IGNORECASE)
 
 
 def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[Evidence]:
@@ -1821,7 +1828,7 @@ def _inspects(step: Step, found: list[Evidence], downloaded: set[str]) -> list[E
     if paths:  # the script's words only matter for a folder something was downloaded into
         words = {word.strip("\"'").removeprefix("./").rstrip("/") for word in text.split()}
         named = {path for path in paths if any(word == path or word.startswith(path + "/") for word in words)}
-    if not named and not _compile(_ARCHIVE_FILE_SOURCE).search(text):
+    if not named and not _ARCHIVE_FILE.search(text):
         return found
     for command in commands(text):
         program = command.split()

@@ -17,7 +17,7 @@ operating system, wasm, bare metal).
 from __future__ import annotations
 
 import re
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from bot.core.lazyre import lazy
 from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
@@ -127,12 +127,13 @@ _X86_ISA = (
     r"(bmi2?|avx\w*|sse\d?\w*|ssse3|pclmul|aes|popcnt|lzcnt|f16c|fma4?|adx|sha|vaes|vpclmulqdq|"
     r"movbe|xsave\w*|rdrnd|rdseed|tbm|xop|3dnow\w*|mmx|gfni|amx\w*|avx512\w*)"
 )
-_X86_FLAG_SOURCE = (
+_X86_FLAG = lazy(
     r"^(" + "|".join(X86_ABI_FLAGS) + r"|-m(no-)?" + _X86_ISA + r"|"
     r"-march=(x86-64[\w-]*|i[3-6]86|pentium\w*|core2|nehalem|westmere|sandybridge|ivybridge|haswell|"
     r"broadwell|skylake[\w-]*|cannonlake|icelake[\w-]*|cascadelake|cooperlake|tigerlake|alderlake|"
     r"raptorlake|sapphirerapids|graniterapids|znver\d|bdver\d|btver\d|k8|athlon\w*|atom|silvermont|"
-    r"goldmont\w*)|-mtune=(haswell|skylake\w*|znver\d|intel|generic-x86))$"
+    r"goldmont\w*)|-mtune=(haswell|skylake\w*|znver\d|intel|generic-x86))$",
+    re.IGNORECASE,
 )
 # Words of a macro's name (split on `_`) that name an x86 instruction-set extension.
 _X86_MACRO_WORDS = frozenset(
@@ -174,17 +175,11 @@ def _x86_macro(token: str) -> bool:
 
 
 # A cross toolchain's binary: `x86_64-w64-mingw32-gcc`, `aarch64-linux-gnu-g++-13`.
-_TOOLCHAIN_SOURCE = (
+_TOOLCHAIN = lazy(
     r"(?<![\w./-])([a-z0-9_]+(?:-[a-z0-9_]+){1,3})-(gcc|g\+\+|cc|c\+\+|clang|clang\+\+|gfortran|ld|ar|as|"
-    r"strip|objcopy|windres|ranlib)(-\d+)?(?![\w-])"
+    r"strip|objcopy|windres|ranlib)(-\d+)?(?![\w-])",
+    re.IGNORECASE,
 )
-
-
-@cache
-def _pattern(source: str) -> re.Pattern[str]:
-    # On first use: most runs never meet a flag or a toolchain, and compiling these at
-    # import would cost every run.
-    return re.compile(source, re.IGNORECASE)
 
 
 # Arguments whose value is a target triple, and those whose value is a file naming one.
@@ -212,7 +207,7 @@ _ASSIGNED = {
     "CC": "tool",
     "CXX": "tool",
     "FC": "tool",
-    # a cross toolchain's name is read wherever it appears (_TOOLCHAIN_SOURCE): these add
+    # a cross toolchain's name is read wherever it appears (_TOOLCHAIN): these add
     # only what a plain compiler name says (`-DCMAKE_CXX_COMPILER=icpx`)
     "CMAKE_C_COMPILER": "compiler",
     "CMAKE_CXX_COMPILER": "compiler",
@@ -248,7 +243,7 @@ def _of_command(command: str) -> tuple[tuple[str, str], ...]:
             found.extend(_option(token, following))
         elif equals and re.fullmatch(r"[A-Za-z_]\w*", name):
             found.extend(_assignment(name, value))
-    for match in _pattern(_TOOLCHAIN_SOURCE).finditer(command):
+    for match in _TOOLCHAIN.finditer(command):
         kind = _toolchain_kind(match.group(1))
         if kind is not None:
             found.append((kind, match.group(0)))
@@ -268,7 +263,7 @@ def _tokens(command: str) -> list[str]:
 
 
 def _option(token: str, following: str) -> list[tuple[str, str]]:
-    if _pattern(_X86_FLAG_SOURCE).match(token) or (token.startswith("-D") and _x86_macro(token)):
+    if _X86_FLAG.match(token) or (token.startswith("-D") and _x86_macro(token)):
         return [(X86, token)]
     option, equals, value = token.partition("=")
     if not equals:
@@ -319,7 +314,7 @@ def of_compiler(value: str, cross: bool = True) -> str | None:
         return X86
     if not cross:
         return None
-    match = _pattern(_TOOLCHAIN_SOURCE).search(value)
+    match = _TOOLCHAIN.search(value)
     return _toolchain_kind(match.group(1)) if match else None
 
 
@@ -364,7 +359,7 @@ def of_script(script: str) -> tuple[tuple[str, str], ...]:
     written with `cat > cross.ini <<EOF … c = 'x86_64-w64-mingw32-gcc'`): the builds of the
     same script use them."""
     found = []
-    for match in _pattern(_TOOLCHAIN_SOURCE).finditer(script[:20000]):
+    for match in _TOOLCHAIN.finditer(script[:20000]):
         kind = _toolchain_kind(match.group(1))
         if kind is not None:
             found.append((kind, match.group(0)))
