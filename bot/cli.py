@@ -10,7 +10,6 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
 
@@ -51,8 +50,36 @@ def _service_dependencies(what: str) -> Iterator[None]:
         ) from None
 
 
-def _workflow_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(WORKFLOW_SUFFIXES))
+# Paths are strings here, spelt as pathlib spells them: `check` is what a pre-commit hook runs
+# on every commit, and importing pathlib (with urllib.parse and ipaddress) cost about 4 ms of
+# a one-file run (`make bench`).
+def _spelt(given: str) -> str:
+    """`str(Path(given))` on POSIX: repeated separators and `.` parts dropped, `..` kept."""
+    root = (
+        "//" if given.startswith("//") and not given.startswith("///") else "/" if given.startswith("/") else ""
+    )
+    parts = [part for part in given.split("/") if part and part != "."]
+    return root + "/".join(parts) or "."
+
+
+def _joined(base: str, *names: str) -> str:
+    return _spelt(os.path.join(base, *names))
+
+
+def _in_workflows_folder(path: str) -> bool:
+    """Whether the folder is a repository's `.github/workflows`."""
+    head, tail = os.path.split(path)
+    return tail == "workflows" and os.path.basename(head) == ".github"
+
+
+def _repository_of(path: str) -> str:
+    """The repository a workflow file of `.github/workflows/` belongs to."""
+    return os.path.dirname(os.path.dirname(os.path.dirname(path)))
+
+
+def _workflow_files(folder: str) -> list[str]:
+    names = sorted(name for name in os.listdir(folder) if name.endswith(WORKFLOW_SUFFIXES))
+    return [path for path in (_joined(folder, name) for name in names) if os.path.isfile(path)]
 
 
 class Collected:
@@ -60,11 +87,11 @@ class Collected:
 
     def __init__(self) -> None:
         self.files: dict[str, bytes] = {}
-        self.locations: dict[str, Path] = {}
-        self.repo_root: Path | None = None
-        self.roots: set[Path] = set()  # the repositories given: their files are read
+        self.locations: dict[str, str] = {}
+        self.repo_root: str | None = None
+        self.roots: set[str] = set()  # the repositories given (resolved): their files are read
 
-    def add(self, display: str, path: Path) -> None:
+    def add(self, display: str, path: str) -> None:
         self.files[display] = _read(path)
         self.locations[display] = path
 
@@ -84,16 +111,16 @@ class Collected:
         return read
 
 
-def _read_inside(root: Path, relative: str) -> str | None:
+def _read_inside(root: str, relative: str) -> str | None:
     from bot.core.delegates import MAX_DELEGATE_BYTES
 
     try:
-        path = (root / relative).resolve()
-        if not path.is_relative_to(root) or not path.is_file():
+        path = os.path.realpath(os.path.join(root, relative))
+        if os.path.commonpath((path, root)) != root or not os.path.isfile(path):
             return None
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             return handle.read(MAX_DELEGATE_BYTES).decode("utf-8", errors="replace")
-    except (OSError, ValueError, RuntimeError):  # RuntimeError: a symlink loop (3.11)
+    except (OSError, ValueError):  # ValueError: a NUL in the path
         return None
 
 
@@ -105,46 +132,46 @@ def collect(paths: Sequence[str]) -> Collected:
     """
     found = Collected()
     for given in paths:
-        path = Path(given)
-        if not path.exists():
+        path = _spelt(given)
+        if not os.path.exists(path):
             raise UsageError(f"{given}: no such file or directory")
-        if path.is_dir() and (path / ".github" / "workflows").is_dir():
+        workflows = _joined(path, ".github", "workflows")
+        if os.path.isdir(path) and os.path.isdir(workflows):
             found.repo_root = found.repo_root or path
-            found.roots.add(path.resolve())
-            for file in _workflow_files(path / ".github" / "workflows"):
-                found.add(file.relative_to(path).as_posix(), file)
-        elif path.is_dir():
+            found.roots.add(os.path.realpath(path))
+            for file in _workflow_files(workflows):
+                found.add(f".github/workflows/{os.path.basename(file)}", file)
+        elif os.path.isdir(path):
             # `.github/workflows` itself keeps its repository-relative paths.
-            resolved = path.resolve()
-            root = resolved.parent.parent if resolved.match(".github/workflows") else resolved
-            if resolved.match(".github/workflows"):
+            resolved = os.path.realpath(path)
+            root = os.path.dirname(os.path.dirname(resolved)) if _in_workflows_folder(resolved) else resolved
+            if _in_workflows_folder(resolved):
                 found.roots.add(root)
             for file in _workflow_files(path):
-                found.add(file.resolve().relative_to(root).as_posix(), file)
+                found.add(os.path.relpath(os.path.realpath(file), root).replace(os.sep, "/"), file)
         else:
             found.add(_display(path), path)
-            if found.repo_root is None:
-                # A workflow file of a repository (as pre-commit passes them): its parity.yml.
-                parent = Path(os.path.abspath(path)).parent  # no realpath per file (see _display)
-                if parent.match(".github/workflows"):
-                    found.repo_root = parent.parent.parent
-            if Path(os.path.abspath(path)).parent.match(".github/workflows"):
-                found.roots.add(Path(os.path.abspath(path)).parent.parent.parent.resolve())
+            absolute = os.path.abspath(path)  # no realpath per file (see _display)
+            if _in_workflows_folder(os.path.dirname(absolute)):
+                if found.repo_root is None:
+                    # A workflow file of a repository (as pre-commit passes them): its parity.yml.
+                    found.repo_root = _repository_of(absolute)
+                found.roots.add(os.path.realpath(_repository_of(absolute)))
     return found
 
 
-def _display(path: Path) -> str:
+def _display(path: str) -> str:
     """The path relative to the working directory when it lies inside it, else as given."""
-    absolute = os.path.abspath(path)  # not resolve(): a realpath per file is measurable
+    absolute = os.path.abspath(path)  # not realpath: a realpath per file is measurable
     relative = os.path.relpath(absolute, os.getcwd())
     if relative.split(os.sep, 1)[0] == os.pardir:
-        return path.as_posix()
-    return Path(relative).as_posix()
+        return path
+    return relative.replace(os.sep, "/")
 
 
-def _read(path: Path) -> bytes:
+def _read(path: str) -> bytes:
     try:
-        with path.open("rb") as handle:
+        with open(path, "rb") as handle:
             # Read one byte past the cap so the parser reports the size instead of us guessing.
             return handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
@@ -167,19 +194,20 @@ def _policy(args: argparse.Namespace, found: Collected) -> Policy:
     from bot.core.config import CONFIG_PATHS, ConfigError, Policy, load_policy
     from bot.core.config import config_path as repository_config
 
-    config_path = Path(args.config) if args.config else None
+    config_path = _spelt(args.config) if args.config else None
     if config_path is None and found.repo_root is not None:
         root = found.repo_root
-        present = [name for name in CONFIG_PATHS if (root / name).is_file()]
+        present = [name for name in CONFIG_PATHS if os.path.isfile(_joined(root, name))]
         try:
-            name = repository_config(present, f"{root.as_posix().rstrip('/')}/")
+            name = repository_config(present, f"{root.rstrip('/')}/")
         except ConfigError as exc:
             raise UsageError(f"invalid config: {exc.message}") from None
-        config_path = root / name if name else None
+        config_path = _joined(root, name) if name else None
     if config_path is None:
         return Policy()
     try:
-        return load_policy(config_path.read_bytes())
+        with open(config_path, "rb") as handle:
+            return load_policy(handle.read())
     except OSError as exc:
         raise UsageError(f"{config_path}: {exc.strerror}") from None
     except ConfigError as exc:
@@ -214,17 +242,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     sys.stdout.write(_rendered(args.format, report))
     for form, target in outputs:
         try:
-            target.write_text(_rendered(form, report), encoding="utf-8")
+            with open(target, "w", encoding="utf-8") as handle:
+                handle.write(_rendered(form, report))
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
     return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
 
 
-def _output(item: str) -> tuple[str, Path]:
+def _output(item: str) -> tuple[str, str]:
     form, _, target = item.partition("=")
     if form not in FORMATS or not target:
         raise UsageError(f"--output {item}: use FORMAT=FILE with a format of {', '.join(FORMATS)}")
-    return form, Path(target)
+    return form, _spelt(target)
 
 
 def _rendered(form: str, report: Report) -> str:
@@ -254,7 +283,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
             continue
         if args.write:
             try:
-                found.locations[item.path].write_text(item.fixed_source, encoding="utf-8")
+                with open(found.locations[item.path], "w", encoding="utf-8") as handle:
+                    handle.write(item.fixed_source)
             except OSError as exc:
                 raise UsageError(f"{found.locations[item.path]}: {exc.strerror}") from None
         else:
@@ -265,21 +295,25 @@ def cmd_fix(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if failing else EXIT_OK
 
 
-def _git_top_level(path: Path) -> Path | None:
+def _git_top_level(path: str) -> str | None:
     """The working tree holding `path` (the nearest folder with `.git`, a folder or, in a
     worktree or submodule, a file), or None outside any."""
-    for folder in path.parents:
-        if (folder / ".git").exists():
+    folder = os.path.dirname(path)
+    while True:
+        if os.path.exists(os.path.join(folder, ".git")):
             return folder
-    return None
+        parent = os.path.dirname(folder)
+        if parent == folder:
+            return None
+        folder = parent
 
 
-def _diff_path(location: Path, shown: str) -> str:
+def _diff_path(location: str, shown: str) -> str:
     """A fix's path in its diff: relative to the git repository's top level when the file is
     in one (so `git apply` works at the root, whatever folder was fixed), else as shown."""
-    resolved = location.resolve()
+    resolved = os.path.realpath(location)
     top = _git_top_level(resolved)
-    return resolved.relative_to(top).as_posix() if top is not None else shown
+    return os.path.relpath(resolved, top).replace(os.sep, "/") if top is not None else shown
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -86,9 +86,12 @@ def bake_platforms(text: str) -> list[str]:
     return [match.group(2) for match in BAKE_PLATFORM.finditer(text)]
 
 
+_PLATFORM_SEPARATOR = lazy(r"[\s,]+")
+
+
 def platform_items(text: str) -> list[str]:
     """`linux/amd64, linux/arm64` (or one a line) as its platforms."""
-    return [item for item in re.split(r"[\s,]+", text) if item]
+    return [item for item in _PLATFORM_SEPARATOR.split(text) if item]
 
 
 def _add_platforms(targets: Targets, text: str) -> None:

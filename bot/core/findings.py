@@ -296,11 +296,14 @@ def _arch_gated_steps(job: Job, legs: list[Leg], policy: Policy) -> list[Finding
     return found
 
 
+_MAJOR = lazy(r"v(\d+)")  # an action ref's major version
+
+
 def _upload_v4_or_later(uses: str) -> bool:
     name, _, ref = uses.partition("@")
     if name.lower() != "actions/upload-artifact":
         return False
-    match = re.match(r"v(\d+)", ref)
+    match = _MAJOR.match(ref)
     return match is None or int(match.group(1)) >= 4  # a pinned SHA is a current release
 
 

@@ -24,8 +24,8 @@ from typing import Any, cast
 
 _METHODS = ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split")
 
-# Every (pattern, flags) declared by importing the package's modules: what the table is
-# generated from (`bot.core.regexgen`).
+# Every (pattern, flags) declared or compiled: those that importing the package's modules
+# names are what the table is generated from (`bot.core.regexgen`, in a fresh process).
 DECLARED: dict[tuple[str, int], None] = {}
 
 _table: dict[tuple[str, int], tuple[int, str, int, tuple[tuple[str, int], ...]]] | None = None
@@ -73,6 +73,7 @@ def _from_table(pattern: str, flags: int) -> re.Pattern[str] | None:
 def compile(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """`re.compile(pattern, flags)`, from the ahead-of-time table when it holds the pattern."""
     flags = int(flags)
+    DECLARED[(pattern, flags)] = None
     return _from_table(pattern, flags) or re.compile(pattern, flags)
 
 

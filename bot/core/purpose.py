@@ -1126,11 +1126,14 @@ _RECIPE_WORDS = (  # in this order: `hooks-check` lints, `check` tests
 )
 
 
+_RECIPE_SEPARATOR = lazy(r"[-_:.]")
+
+
 def _task_recipe(text: str) -> tuple[str, str, str] | None:
     match = _TASK_RUNNER.match(text)
     if match is None:
         return None
-    words = set(re.split(r"[-_:.]", match.group(2).lower()))
+    words = set(_RECIPE_SEPARATOR.split(match.group(2).lower()))
     for purpose, names in _RECIPE_WORDS:
         if words & set(names):
             return purpose, match.group(0).strip(), NAMED

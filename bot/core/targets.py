@@ -22,6 +22,10 @@ from functools import lru_cache
 from bot.core.lazyre import lazy
 from bot.core.runners import AMD64, ARM64, OTHER, X86_32, cpu_arch
 
+_TRIPLE_PART = lazy(r"[-_]")
+_NAME = lazy(r"[A-Za-z_]\w*")  # a variable's
+_WORD_QUOTED = lazy(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""")  # a shell word, quotes kept
+
 X86 = "x86-specific"
 X86_ABI_FLAGS = ("-m32", "-mx32", "-m16")  # 32-bit and x32 code: x86-only whatever is built
 # Intel's compilers, classic and oneAPI: they generate x86 code only.
@@ -91,7 +95,7 @@ def kind_of(target: str) -> str | None:
     word = target.strip().strip("\"'").lower()
     if not word:
         return None
-    parts = [part for part in re.split(r"[-_]", word) if part]
+    parts = [part for part in _TRIPLE_PART.split(word) if part]
     first = word.split("-", 1)[0]
     if _WASM_CPU.match(first) or word in ("js", "wasm"):
         return OTHER_OS
@@ -241,7 +245,7 @@ def _of_command(command: str) -> tuple[tuple[str, str], ...]:
         if token.startswith("-"):
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             found.extend(_option(token, following))
-        elif equals and re.fullmatch(r"[A-Za-z_]\w*", name):
+        elif equals and _NAME.fullmatch(name):
             found.extend(_assignment(name, value))
     for match in _TOOLCHAIN.finditer(command):
         kind = _toolchain_kind(match.group(1))
@@ -253,7 +257,7 @@ def _of_command(command: str) -> tuple[tuple[str, str], ...]:
 def _tokens(command: str) -> list[str]:
     """Words with their quotes removed; a quoted value's flags are words too."""
     words: list[str] = []
-    for raw in re.findall(r"""(?:[^\s"']+|"[^"]*"|'[^']*')+""", command):
+    for raw in _WORD_QUOTED.findall(command):
         word = raw.replace('"', "").replace("'", "")
         _, equals, value = word.partition("=")
         words.append(word)
