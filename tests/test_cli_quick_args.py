@@ -63,3 +63,29 @@ def test_anything_unusual_goes_to_argparse(argv: list[str]) -> None:
 def test_the_usual_lines_are_read_quickly() -> None:
     assert _quick_check(["check", "--format", "json", "--no-progress", "a.yml", "b.yml"]) is not None
     assert _quick_check(["check"]) is not None
+
+
+def test_paths_are_spelt_as_pathlib_spells_them() -> None:
+    """The CLI reads and names files without importing pathlib, in the same spelling."""
+    from pathlib import PurePosixPath
+
+    from bot.cli import _spelt
+
+    given = [
+        "",
+        ".",
+        "./",
+        "a",
+        "a/",
+        "./a//b/./c/",
+        "/x",
+        "//x",
+        "///x",
+        "////x/../y",
+        "../a",
+        "a/../b",
+        "//",
+        "/",
+    ]
+    for path in given:
+        assert _spelt(path) == str(PurePosixPath(path)), path
