@@ -704,46 +704,82 @@ _ANY_OR_ANCHOR = lazy(r"[.+^$]")  # any character, one or more, anchors
 _WORD = lazy(_TRIGGER_CHARS + "{2,}")
 
 
-def _required_words(source: str) -> tuple[str, ...]:
+def _required_words(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Words every match of a pattern contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo',
-    'build'): the literal runs left once escapes, classes, groups, optional or repeated
-    characters and `.` are taken out. None for a pattern with an alternation at the top."""
+    'build'), and the words of which every match contains one (`\\b(npm|yarn) test` ->
+    'npm', 'yarn'). The first are the literal runs left once escapes, classes, groups,
+    optional or repeated characters and `.` are taken out; the second the alternatives of the
+    first group at the top that must match and holds only words. Neither for a pattern with
+    an alternation at the top."""
     text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
     text = _ESCAPE.sub(" ", text)
     text = _CLASS.sub(" ", text)
+    one_of = _one_of(text)
     while True:
         inner = _INNER_GROUP.sub(" ", text)
         if inner == text:
             break
         text = inner
     if "|" in text:
-        return ()
+        return (), ()
     text = _OPTIONAL_CHAR.sub(" ", text)
     text = _ANY_OR_ANCHOR.sub(" ", text)
     text = text.replace("\0", ".").replace("\1", "+").lower()
-    return tuple(_WORD.findall(text))
+    return tuple(_WORD.findall(text)), one_of
+
+
+def _one_of(text: str) -> tuple[str, ...]:
+    """The words of the first group at the top of a pattern (escapes and classes taken out)
+    that must match and whose every alternative is a word: `(?:tox|nox)`, not `(a|b)?`."""
+    depth, start = 0, 0
+    for index, char in enumerate(text):
+        if char == "(":
+            depth += 1
+            start = index if depth == 1 else start
+        elif char == ")" and depth:
+            depth -= 1
+            if depth:
+                continue
+            body, after = text[start + 1 : index], text[index + 1 : index + 2]
+            if after in ("?", "*", "{"):
+                continue  # optional
+            body = _GROUP_NAME.sub("", body, count=1)
+            raw = body.split("|")  # a bare `.` or `+` here is no literal: no word
+            words = [word.replace("\0", ".").replace("\1", "+").lower() for word in raw]
+            if not any("." in word or "+" in word for word in raw) and all(map(_ONE_WORD.fullmatch, words)):
+                return tuple(words)
+    return ()
+
+
+_GROUP_NAME = lazy(r"^\?(:|P<\w+>)")  # what opens a group that captures or not, not a lookaround
+_ONE_WORD = lazy(_TRIGGER_CHARS + "{2,}", re.IGNORECASE)
 
 
 class _RuleIndex:
     """Rules gated by the words they require: a command is searched only with the rules
-    whose every word it contains."""
+    whose every word it contains, and one of the words of those that require one of some."""
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
         self.always: list[int] = []
         self.requires: list[frozenset[str]] = []
-        self.gated: dict[str, list[int]] = {}  # by each rule's longest word
+        self.one_of: list[frozenset[str]] = []  # empty: no such words
+        self.gated: dict[str, list[int]] = {}  # by each rule's longest word, or each of its one-of
         for index, rule in enumerate(rules):
-            words = _required_words(rule.source)
+            words, one_of = _required_words(rule.source)
             self.requires.append(frozenset(words))
+            self.one_of.append(frozenset(one_of))
             if words:
                 self.gated.setdefault(max(words, key=len), []).append(index)
+            elif one_of:
+                for word in one_of:
+                    self.gated.setdefault(word, []).append(index)
             else:
                 self.always.append(index)
         # Every required word by its first two characters: a token is searched only for the
         # words whose first two characters it holds.
         self.by_start: dict[str, list[str]] = {}
-        for word in set().union(*self.requires):
+        for word in set().union(*self.requires, *self.one_of):
             self.by_start.setdefault(word[:2], []).append(word)
         self.starts = frozenset(self.by_start)
         self.tokens = lazyre.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
@@ -759,7 +795,13 @@ class _RuleIndex:
         words: set[str] = set()
         for token in self.tokens.findall(text.lower()):
             words |= self.in_token(token)
-        found = {index for word in words for index in self.gated.get(word, ()) if self.requires[index] <= words}
+        found = {
+            index
+            for word in words
+            for index in self.gated.get(word, ())
+            if self.requires[index] <= words
+            and (not self.one_of[index] or not self.one_of[index].isdisjoint(words))
+        }
         found.update(self.always)
         return sorted(found)
 
