@@ -238,7 +238,13 @@ def cmd_check(args: argparse.Namespace) -> int:
     found = _collect_some(args.paths or ["."])
     policy = _policy(args, found)
     outputs = [_output(item) for item in args.output]
-    report = analyze(found.files, policy, progress=_show_progress(args, len(found.files)), read=found.reader())
+    read = found.reader()
+    from bot import workers
+
+    elsewhere = workers.elsewhere(found.files, policy, read, args.jobs)
+    report = analyze(
+        found.files, policy, progress=_show_progress(args, len(found.files)), read=read, elsewhere=elsewhere
+    )
     sys.stdout.write(_rendered(args.format, report))
     for form, target in outputs:
         try:
@@ -247,6 +253,14 @@ def cmd_check(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise UsageError(f"{target}: {exc.strerror}") from None
     return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
+
+
+def _jobs(value: str) -> int:
+    import argparse
+
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return int(value)
 
 
 def _output(item: str) -> tuple[str, str]:
@@ -466,6 +480,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write the report in FORMAT to FILE (repeatable): several renderings of one "
         "analysis, as the Action writes annotations, its summary and SARIF",
     )
+    check.add_argument(
+        "--jobs",
+        type=_jobs,
+        metavar="N",
+        help="processes to share the work of many files (default: one per CPU, on Linux; 1: one)",
+    )
     check.set_defaults(func=cmd_check)
 
     fix = commands.add_parser(
@@ -562,7 +582,13 @@ def build_parser() -> argparse.ArgumentParser:
 # `check` as a pre-commit hook or CI step writes: the options below, each once or more, and
 # one run of paths. Anything else (help, an abbreviation, a value that is not a choice, paths
 # on both sides of an option, `--`) goes to argparse, which decides and words the errors.
-_CHECK_VALUES = {"--format": FORMATS, "--fail-on": (ERROR, WARNING, NEVER), "--config": None, "--output": None}
+_CHECK_VALUES = {
+    "--format": FORMATS,
+    "--fail-on": (ERROR, WARNING, NEVER),
+    "--config": None,
+    "--output": None,
+    "--jobs": None,
+}
 
 
 def _quick_check(argv: Sequence[str]) -> SimpleNamespace | None:
@@ -579,6 +605,7 @@ def _quick_check(argv: Sequence[str]) -> SimpleNamespace | None:
         format="text",
         fail_on=None,
         output=[],
+        jobs=None,
         func=cmd_check,
     )
     items, index, paths_seen, paths_done = list(argv[1:]), 0, False, False
@@ -612,6 +639,10 @@ def _quick_check(argv: Sequence[str]) -> SimpleNamespace | None:
             return None
         if name == "--output":
             args.output.append(value)
+        elif name == "--jobs":
+            if not value.isdigit() or int(value) < 1:
+                return None  # argparse says what is wrong with it
+            args.jobs = int(value)
         else:
             setattr(args, name[2:].replace("-", "_"), value)
     return args

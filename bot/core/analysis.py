@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -163,21 +163,64 @@ def job_purpose(resolved: legs_module.JobLegs) -> Purpose:
     return min(purposes, key=lambda item: _PURPOSE_ORDER.get(item.name, len(_PURPOSE_ORDER)))
 
 
-def _lookup(workflows: Mapping[str, Workflow]) -> legs_module.WorkflowLookup:
+def _lookup(paths: Iterable[str], get: Callable[[str], Workflow]) -> legs_module.WorkflowLookup:
     """Find `./.github/workflows/x.yml` among the files, whatever root they were read from."""
-    by_suffix: dict[str, Workflow] = {}
-    for path, workflow in workflows.items():
-        by_suffix[path] = workflow
+    by_suffix: dict[str, str] = {}
+    for path in paths:
+        by_suffix[path] = path
         name = path.rsplit("/", 1)[-1]
-        by_suffix.setdefault(f".github/workflows/{name}", workflow)
+        by_suffix.setdefault(f".github/workflows/{name}", path)
 
     def lookup(path: str) -> Workflow | None:
-        return by_suffix.get(path)
+        found = by_suffix.get(path)
+        return get(found) if found is not None else None
 
     return lookup
 
 
 Progress = Callable[[int, int, str], None]
+# The legs of each job (by its id) of each workflow (by its path).
+Resolved = dict[str, dict[str, legs_module.JobLegs]]
+
+
+@record(frozen=True)
+class Elsewhere:
+    """A share of the work done in another process: the legs of the jobs of `paths`, which
+    `collect` returns once the rest is done (None, or a path missing, when that process
+    failed: those are then resolved here)."""
+
+    paths: frozenset[str]
+    collect: Callable[[], Mapping[str, Mapping[str, legs_module.JobLegs]] | None]
+
+
+def _resolve(
+    workflows: Mapping[str, Workflow], paths: Iterable[str], policy: Policy, lookup: legs_module.WorkflowLookup
+) -> Resolved:
+    return {
+        path: {
+            job.id: legs_module.resolve(job, workflows[path], policy.runners, lookup)
+            for job in workflows[path].jobs
+        }
+        for path in paths
+    }
+
+
+def resolve_share(
+    files: Mapping[str, bytes | str], paths: Iterable[str], policy: Policy, read: Reader | None = None
+) -> Resolved:
+    """The legs of the jobs of `paths` among `files`, reading only those workflows and the
+    ones they call: what `analyze` does for them, as another process's share of its work."""
+    loaded: dict[str, Workflow] = {}
+
+    def get(path: str) -> Workflow:
+        if path not in loaded:
+            loaded[path] = workflow_module.load(path, files[path])
+            loaded[path].files = read
+        return loaded[path]
+
+    lookup = _lookup(sorted(files), get)
+    wanted = list(paths)
+    return _resolve({path: get(path) for path in wanted}, wanted, policy, lookup)
 
 
 def analyze(
@@ -186,10 +229,12 @@ def analyze(
     today: date | None = None,
     progress: Progress | None = None,
     read: Reader | None = None,
+    elsewhere: Elsewhere | None = None,
 ) -> Report:
     """Judge every job of every file; `files` maps a display path to the file's content, and
     `read` gives the repository's other files by their path from its root (scripts, Makefiles,
-    composite actions a step hands its work to), when they can be read."""
+    composite actions a step hands its work to), when they can be read. `elsewhere` names
+    the files whose jobs another process resolves."""
     policy = policy or Policy()
     today = today or date.today()
     workflows: dict[str, Workflow] = {}
@@ -198,41 +243,54 @@ def analyze(
         workflows[path].files = read
         if progress is not None:
             progress(done, len(files), path)
-    lookup = _lookup(workflows)
+    lookup = _lookup(workflows, workflows.__getitem__)
+
+    away = elsewhere.paths if elsewhere is not None else frozenset()
+    resolved = _resolve(workflows, [path for path in workflows if path not in away], policy, lookup)
+    if elsewhere is not None:
+        given = elsewhere.collect() or {}
+        for path in sorted(away & workflows.keys()):
+            jobs = given.get(path)
+            complete = jobs is not None and set(jobs) == {job.id for job in workflows[path].jobs}
+            resolved[path] = (
+                dict(jobs)
+                if complete and jobs is not None
+                else _resolve(workflows, [path], policy, lookup)[path]
+            )
 
     inputs: list[JobInput] = []
     for path, workflow in workflows.items():
-        by_job = {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
+        by_job = resolved[path]
         legs_module.packages_for_pypi(workflow, by_job)
         for job in workflow.jobs:
-            resolved = by_job[job.id]
+            resolved_job = by_job[job.id]
             ignored = job.ignored_by_comment or policy.ignored(path, job.id)
             required = policy.required(path, job.id)
-            for leg in resolved.legs:
+            for leg in resolved_job.legs:
                 leg.required = required
-            inputs.append(JobInput(path, job, resolved, ignored, required))
+            inputs.append(JobInput(path, job, resolved_job, ignored, required))
     verdicts = judge(inputs, policy)
 
     reports = {path: WorkflowReport(path, workflow) for path, workflow in workflows.items()}
     for item, verdict in zip(inputs, verdicts, strict=True):
-        resolved = item.resolved
+        legs = item.resolved
         if item.ignored:
             found: list[Finding] = []
         else:
-            found = job_findings(item.job, resolved.legs, resolved.runner_paths, verdict, policy, today)
-            if resolved.error:
+            found = job_findings(item.job, legs.legs, legs.runner_paths, verdict, policy, today)
+            if legs.error:
                 found.insert(
-                    0, finding("invalid-workflow", item.job.line, f"job '{item.job.id}': {resolved.error}")
+                    0, finding("invalid-workflow", item.job.line, f"job '{item.job.id}': {legs.error}")
                 )
         reports[item.path].jobs.append(
             JobReport(
                 item.job,
                 verdict,
-                resolved.legs,
-                resolved.runner_keys,
-                resolved.runner_paths,
+                legs.legs,
+                legs.runner_keys,
+                legs.runner_paths,
                 found,
-                job_purpose(resolved),
+                job_purpose(legs),
             )
         )
     for report in reports.values():

@@ -98,7 +98,17 @@ _CORE_FLOAT = lazy(
 _composer_class: Any = None
 
 
+def prepare() -> None:
+    """Import and build the parser now rather than on the first file (processes forked
+    afterwards share it)."""
+    _composer_type()
+
+
 def _composer(text: str) -> Any:
+    return _composer_type()(text)
+
+
+def _composer_type() -> Any:
     """ruamel's C composer with a resolver that costs nothing.
 
     ruamel's own resolver runs in Python for every scalar (a third of the parse time on
@@ -131,7 +141,7 @@ def _composer(text: str) -> Any:
                 pass
 
         _composer_class = Composer
-    return _composer_class(text)
+    return _composer_class
 
 
 # The pre-scan follows libyaml's scanner just far enough to know, for every token, how many
