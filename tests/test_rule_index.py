@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.purpose import _RUN_INDEX, _compile, _required_words, _run_rule_match
+from bot.core.prefilter import required_words, words
+from bot.core.purpose import _RUN_INDEX, _compile, _run_rule_match
 
 COMMANDS = (
     "icx -O2 -o main main.c",
@@ -51,7 +52,7 @@ def test_rules_that_require_one_of_some_words_are_gated_by_them() -> None:
 
 
 @pytest.mark.parametrize(
-    ("source", "words", "one_of"),
+    ("source", "every", "one_of"),
     [
         (r"\b(rstcheck|doc8)\b", (), ("rstcheck", "doc8")),
         (r"\bcabal (new-)?test\b", ("cabal", "test"), ()),  # optional: no group word
@@ -65,5 +66,6 @@ def test_rules_that_require_one_of_some_words_are_gated_by_them() -> None:
         (r"(?P<tool>mypy|pyright) \.", (), ("mypy", "pyright")),
     ],
 )
-def test_required_words(source: str, words: tuple[str, ...], one_of: tuple[str, ...]) -> None:
-    assert _required_words(source) == (words, one_of)
+def test_required_words(source: str, every: tuple[str, ...], one_of: tuple[str, ...]) -> None:
+    assert required_words(source) == (every, one_of)
+    assert words(source) == (every, one_of)  # not in the table: read the same way

@@ -27,7 +27,7 @@ from functools import cache, lru_cache
 from operator import add
 from typing import TYPE_CHECKING, Any
 
-from bot.core import lazyre, records, runners
+from bot.core import lazyre, prefilter, records, runners
 from bot.core.expressions import render_script, render_text
 from bot.core.lazyre import lazy
 from bot.core.records import record
@@ -691,69 +691,6 @@ RUN_RULES: tuple[Rule, ...] = (
     ),
 )
 
-_TRIGGER_CHARS = r"[a-z0-9_=:/.+-]"
-
-
-# What _required_words takes out of a pattern's source, in this order (one compile each,
-# then straight to the compiled methods: the index reads every rule at import).
-_ESCAPE = lazy(r"\\.")  # escapes: \b \s \S
-_CLASS = lazy(r"\[[^\]]*\][?*+]?(\{[^}]*\})?")
-_INNER_GROUP = lazy(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?")
-_OPTIONAL_CHAR = lazy(r".[?*]|.\{0?,?[^}]*\}")  # an optional or repeated character
-_ANY_OR_ANCHOR = lazy(r"[.+^$]")  # any character, one or more, anchors
-_WORD = lazy(_TRIGGER_CHARS + "{2,}")
-
-
-def _required_words(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Words every match of a pattern contains (`\\bcargo (\\+\\S+ )?build\\b` -> 'cargo',
-    'build'), and the words of which every match contains one (`\\b(npm|yarn) test` ->
-    'npm', 'yarn'). The first are the literal runs left once escapes, classes, groups,
-    optional or repeated characters and `.` are taken out; the second the alternatives of the
-    first group at the top that must match and holds only words. Neither for a pattern with
-    an alternation at the top."""
-    text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
-    text = _ESCAPE.sub(" ", text)
-    text = _CLASS.sub(" ", text)
-    one_of = _one_of(text)
-    while True:
-        inner = _INNER_GROUP.sub(" ", text)
-        if inner == text:
-            break
-        text = inner
-    if "|" in text:
-        return (), ()
-    text = _OPTIONAL_CHAR.sub(" ", text)
-    text = _ANY_OR_ANCHOR.sub(" ", text)
-    text = text.replace("\0", ".").replace("\1", "+").lower()
-    return tuple(_WORD.findall(text)), one_of
-
-
-def _one_of(text: str) -> tuple[str, ...]:
-    """The words of the first group at the top of a pattern (escapes and classes taken out)
-    that must match and whose every alternative is a word: `(?:tox|nox)`, not `(a|b)?`."""
-    depth, start = 0, 0
-    for index, char in enumerate(text):
-        if char == "(":
-            depth += 1
-            start = index if depth == 1 else start
-        elif char == ")" and depth:
-            depth -= 1
-            if depth:
-                continue
-            body, after = text[start + 1 : index], text[index + 1 : index + 2]
-            if after in ("?", "*", "{"):
-                continue  # optional
-            body = _GROUP_NAME.sub("", body, count=1)
-            raw = body.split("|")  # a bare `.` or `+` here is no literal: no word
-            words = [word.replace("\0", ".").replace("\1", "+").lower() for word in raw]
-            if not any("." in word or "+" in word for word in raw) and all(map(_ONE_WORD.fullmatch, words)):
-                return tuple(words)
-    return ()
-
-
-_GROUP_NAME = lazy(r"^\?(:|P<\w+>)")  # what opens a group that captures or not, not a lookaround
-_ONE_WORD = lazy(_TRIGGER_CHARS + "{2,}", re.IGNORECASE)
-
 
 class _RuleIndex:
     """Rules gated by the words they require: a command is searched only with the rules
@@ -766,7 +703,7 @@ class _RuleIndex:
         self.one_of: list[frozenset[str]] = []  # empty: no such words
         self.gated: dict[str, list[int]] = {}  # by each rule's longest word, or each of its one-of
         for index, rule in enumerate(rules):
-            words, one_of = _required_words(rule.source)
+            words, one_of = prefilter.words(rule.source)
             self.requires.append(frozenset(words))
             self.one_of.append(frozenset(one_of))
             if words:
@@ -782,7 +719,7 @@ class _RuleIndex:
         for word in set().union(*self.requires, *self.one_of):
             self.by_start.setdefault(word[:2], []).append(word)
         self.starts = frozenset(self.by_start)
-        self.tokens = lazyre.compile(_TRIGGER_CHARS + "+")  # no word spans two of them
+        self.tokens = lazyre.compile(prefilter.TRIGGER_CHARS + "+")  # no word spans two of them
 
     @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
     def in_token(self, token: str) -> frozenset[str]:
