@@ -1,4 +1,4 @@
-.PHONY: demo test bench soak python-check
+.PHONY: demo test bench soak python-check regexcode
 
 # The interpreter .venv is made with: parity-bot needs 3.11 or newer (make PYTHON=python3.12 demo).
 PYTHON ?= python3
@@ -34,3 +34,12 @@ bench: .venv/bin/parity-bot
 # SIGKILL: every effect exactly once (about three minutes; PostgreSQL must be running).
 soak: .venv/bin/parity-bot
 	.venv/bin/python benchmarks/soak.py
+
+# The matcher code and prefilter words of every pattern the core declares, compiled ahead of
+# time (bot/core/regexcode.py, regexwords.py), for each CPython 3.11+ found on PATH or in
+# pyenv: run after changing a pattern. The core needs nothing but the standard library.
+regexcode: .venv/bin/parity-bot
+	.venv/bin/python -m bot.core.regexgen
+	for python in $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) \
+	    $$(command -v python3.12 python3.13 python3.14 2>/dev/null); do \
+	  PYTHONPATH=. "$$python" -m bot.core.regexgen || exit 1; done

@@ -1,13 +1,14 @@
-"""`lazy` patterns answer as the compiled patterns they stand for, and the table of code\ncompiled ahead of time gives the patterns `re.compile` would."""
+"""`lazy` patterns answer as the compiled patterns they stand for, and the table of code
+compiled ahead of time gives the patterns `re.compile` would."""
 
 from __future__ import annotations
 
+import _sre  # type: ignore[import-not-found]
 import re
 import subprocess
 import sys
 from binascii import a2b_base64, b2a_base64
 
-import _sre  # type: ignore[import-not-found]
 import pytest
 
 from bot.core import lazyre, regexcode
@@ -35,18 +36,23 @@ def test_it_compiles_once() -> None:
     assert isinstance(deferred.fullmatch.__self__, re.Pattern)  # type: ignore[attr-defined]
 
 
-def test_the_ahead_of_time_table_is_fresh_for_the_interpreter_that_made_it() -> None:
-    """Regenerated in a fresh process, the table is what is committed; an interpreter whose
-    engine differs from the table's uses none of it."""
-    engine = (regexcode.MAGIC, regexcode.CODESIZE, regexcode.BYTEORDER, regexcode.VERSION)
-    if engine != (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, sys.version_info[:2]):
-        assert lazyre._precompiled() == {}
-        return
+def test_the_ahead_of_time_tables_are_fresh() -> None:
+    """Regenerated in a fresh process from the core's patterns, the tables are what is
+    committed, and list the running engine."""
     done = subprocess.run(
         [sys.executable, "-m", "bot.core.regexgen", "--check"], capture_output=True, text=True, check=False
     )
     assert done.returncode == 0, done.stderr
-    assert lazyre._precompiled() is regexcode.PATTERNS
+
+
+def test_an_engine_the_table_does_not_list_uses_none_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    running = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, (sys.version_info[0], sys.version_info[1]))
+    monkeypatch.setattr(lazyre, "_table", None)
+    assert (lazyre._precompiled() is regexcode.PATTERNS) == (running in regexcode.ENGINES)
+    monkeypatch.setattr(lazyre, "_table", None)
+    monkeypatch.setattr(regexcode, "ENGINES", tuple(item for item in regexcode.ENGINES if item != running))
+    assert lazyre._precompiled() == {}
+    assert lazyre.compile(r"(?P<arch>x86_64|aarch64)-linux").match("aarch64-linux").group("arch") == "aarch64"
 
 
 def test_every_pattern_from_the_table_is_the_one_re_compile_makes() -> None:

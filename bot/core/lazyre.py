@@ -8,11 +8,11 @@ Two measures, both invisible to callers:
 - `lazy(...)` stands in for `re.compile(...)` at module level: nothing is compiled until a
   method is first called, so a run pays only for the patterns it meets.
 - `compile(...)`, which `lazy` uses, takes the matcher's code from `regexcode.py`, a table
-  generated from this package's own patterns (`python -m bot.core.lazyre`) for one CPython
-  version, and hands it to `_sre.compile`, the step `re.compile` ends with. Like bytecode in
-  a `.pyc`, the table is used only when it was made by the same regular-expression engine
-  (`_sre.MAGIC`, the word size and the Python version agree); a pattern it lacks, or any
-  other interpreter, compiles the usual way. `_sre.compile` validates the code it is given,
+  generated from the core's own patterns (`bot.core.regexgen`), and hands it to
+  `_sre.compile`, the step `re.compile` ends with. Like bytecode in a `.pyc`, the table is
+  used only on an engine that made it (`_sre.MAGIC`, word size, byte order and Python
+  version among its ENGINES: CPython 3.11 to 3.13 compile these patterns alike); a pattern
+  it lacks, or another engine, compiles the usual way. `_sre.compile` validates the code it is given,
   so a damaged table raises and falls back instead of matching wrongly.
 """
 
@@ -40,10 +40,10 @@ def _precompiled() -> dict[tuple[str, int], tuple[int, str, int, tuple[tuple[str
 
             from bot.core import regexcode
 
-            made_by = (regexcode.MAGIC, regexcode.CODESIZE, regexcode.BYTEORDER, regexcode.VERSION)
-            if made_by == (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, sys.version_info[:2]):
+            running = (_sre.MAGIC, _sre.CODESIZE, sys.byteorder, (sys.version_info[0], sys.version_info[1]))
+            if running in regexcode.ENGINES:
                 _table = regexcode.PATTERNS
-        except (ImportError, AttributeError):
+        except (ImportError, AttributeError):  # no table: compile as usual
             pass
     return _table
 

@@ -2,7 +2,7 @@
 command only with the rules that may match it (`purpose`'s rule index).
 
 They are read from the pattern's text alone, whatever the regular-expression engine, so
-`regexgen` stores them beside the compiled code of every declared pattern in `regexcode.py`:
+`regexgen` stores them for every declared pattern in `regexwords.py`:
 reading the three hundred rule sources at every start cost 2-3 ms. A pattern the table
 lacks is read here.
 """
@@ -89,7 +89,7 @@ def _table() -> dict[str, tuple[tuple[str, ...], tuple[str, ...]]]:
     global _prefilters
     if _prefilters is None:
         try:
-            from bot.core.regexcode import PREFILTERS
+            from bot.core.regexwords import PREFILTERS
         except ImportError:  # not generated: every pattern is read here
             PREFILTERS = {}
         _prefilters = PREFILTERS

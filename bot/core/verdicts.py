@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
+from functools import lru_cache
 from typing import Any
 
 from bot.core import records
@@ -208,6 +209,7 @@ def _cross(job_id: str) -> bool:
     return _CROSS_WORD.search(job_id) is not None
 
 
+@lru_cache(maxsize=4096)  # asked for every leg of every job of a family, again and again
 def family_key(path: str, job_id: str) -> tuple[str, str]:
     name = path.rsplit("/", 1)[-1]
     return without_arch_words(name).casefold(), _CROSS_WORD.sub("", without_arch_words(job_id)).casefold()
