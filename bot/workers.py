@@ -1,23 +1,27 @@
 """`check`'s work shared with forked worker processes, on machines with more than one CPU.
 
 Resolving the jobs of a repository (matrix, runners, purposes) is most of what `check` costs
-and each workflow's is independent, so a share of the files is resolved in children forked
-after start-up (imports and compiled patterns are shared, nothing is loaded again); the
-parent reads every file itself, resolves the rest, then receives the children's legs
-(pickled plain data, about 1 KB a job). Verdicts, findings and output are made once, in the
-parent, from the same legs a single process would make: the output is byte-identical.
+and each workflow's is independent. Children forked after start-up (imports, compiled
+patterns and the parser are shared, nothing is loaded again) and the parent take files from
+one queue until it is empty, so a file's cost, whatever it is, never leaves one process
+waiting for another: the parent first reads every file (the report needs them all) while
+the children start on the queue, then joins them. The children send back their legs
+(pickled plain data, about 1 KB a job); verdicts, findings and output are made once, in the
+parent, from the same legs one process would make: the output is byte-identical.
 
-A child that fails in any way (an exception, a signal, a damaged answer) costs only time: the
-parent resolves its share itself. Used on Linux only (`os.fork` after imports is what makes a
-worker cheap; macOS warns against fork without exec), and only for enough input to pay for a
-fork (about 2 ms).
+The queue is a pipe holding each file's index in two bytes, written whole before the fork:
+a read of two bytes from a pipe is atomic, so each index goes to exactly one process, and
+the closed write end ends every reader's loop. A child that fails in any way (an exception,
+a signal, a damaged answer) costs only time: the parent resolves what it had claimed. Used
+on Linux only (`os.fork` after imports is what makes a worker cheap; macOS warns against
+fork without exec), and only for enough input to pay for a fork.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from bot.core import analysis
@@ -30,6 +34,9 @@ if TYPE_CHECKING:
 MAX_WORKERS = 8
 # Below this much workflow text a second process costs more than it saves (`make bench`).
 MIN_BYTES = 48 * 1024
+# The queue is written whole before the fork, so it must fit in a pipe's buffer (64 KB).
+MAX_FILES = 16 * 1024
+_INDEX = 2  # bytes
 
 
 def available() -> int:
@@ -40,67 +47,68 @@ def available() -> int:
         return os.cpu_count() or 1
 
 
-def shares(sizes: Mapping[str, int], workers: int) -> list[list[str]]:
-    """The paths (in sorted order, in contiguous runs) for the parent, then for each child,
-    of about the same size each. The parent also reads every file, but a child pays as much
-    again in pages copied on write and its answer (measured on ipfs_kit_py/latest: equal
-    shares finish within 2 ms of each other)."""
-    total = sum(sizes.values()) or 1
-    out: list[list[str]] = [[] for _ in range(workers)]
-    done = 0.0
-    for path in sorted(sizes):
-        middle = done + sizes[path] / 2  # a file goes where most of it falls
-        out[min(int(middle * workers / total), workers - 1)].append(path)
-        done += sizes[path]
-    return out
-
-
 def elsewhere(
     files: Mapping[str, bytes], policy: Policy, read: Reader | None, jobs: int | None
 ) -> analysis.Elsewhere | None:
-    """Fork children resolving their shares of `files`, or None when one process is best.
-    `jobs` is the number of processes asked for (None: as many as there are CPUs)."""
+    """Fork children that resolve files taken from a queue the parent shares, or None when
+    one process is best. `jobs` is the number of processes asked for (None: one per CPU)."""
     workers = min(jobs if jobs is not None else available(), MAX_WORKERS, len(files))
     size = sum(len(data) for data in files.values())
-    if workers < 2 or size < MIN_BYTES or sys.platform != "linux":
+    if workers < 2 or size < MIN_BYTES or len(files) > MAX_FILES or sys.platform != "linux":
         return None
-    plan = shares({path: len(data) for path, data in files.items()}, workers)
     import pickle  # noqa: F401 -- imported before the fork, not by each child
 
     from bot.core import yamlnodes
 
     yamlnodes.prepare()
-
+    paths = sorted(files)
+    queue, fill = os.pipe()
+    os.write(fill, b"".join(index.to_bytes(_INDEX, "big") for index in range(len(paths))))
+    os.close(fill)
+    claim = _claimer(queue, paths)
     sys.stdout.flush()
     sys.stderr.flush()
-    children: list[tuple[int, int]] = []  # (pid, read end)
-    away: set[str] = set()
-    for share in plan[1:]:
-        if not share:
-            continue
+    children: list[tuple[int, int]] = []  # (pid, the read end of its answer)
+    for _ in range(workers - 1):
         receive, send = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: resolve, answer, leave without running the parent's exit code
             os.close(receive)
-            _answer(send, files, share, policy, read)
+            _answer(send, files, claim, policy, read)
         os.close(send)
         children.append((pid, receive))
-        away.update(share)
-    return analysis.Elsewhere(frozenset(away), lambda: _collect(children))
+
+    def collect() -> dict[str, dict[str, JobLegs]]:
+        os.close(queue)
+        return _collect(children)
+
+    return analysis.Elsewhere(claim, collect)
+
+
+def _claimer(queue: int, paths: list[str]) -> Callable[[], str | None]:
+    def claim() -> str | None:
+        index = os.read(queue, _INDEX)
+        return paths[int.from_bytes(index, "big")] if len(index) == _INDEX else None
+
+    return claim
 
 
 def _answer(
-    send: int, files: Mapping[str, bytes], share: list[str], policy: Policy, read: Reader | None
+    send: int,
+    files: Mapping[str, bytes],
+    claim: Callable[[], str | None],
+    policy: Policy,
+    read: Reader | None,
 ) -> None:
     import pickle
 
     status = 1
     try:
-        data = pickle.dumps(analysis.resolve_share(files, share, policy, read), pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps(analysis.resolve_claimed(files, claim, policy, read), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(send, "wb") as pipe:
             pipe.write(data)
         status = 0
-    except BaseException:  # any failure: the parent resolves this share itself
+    except BaseException:  # any failure: the parent resolves what this child had claimed
         pass
     finally:
         os._exit(status)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from benchmarks.workflows import generate
 from bot import workers
-from bot.core.analysis import Elsewhere, analyze, resolve_share
+from bot.core.analysis import Elsewhere, analyze, resolve_claimed
 from bot.core.config import Policy
 from bot.render import json_format, text
 from tests.conftest import TODAY
@@ -41,18 +42,6 @@ def _check(root: Path, *options: str) -> subprocess.CompletedProcess[bytes]:
     )
 
 
-def test_shares_are_contiguous_runs_of_about_equal_size() -> None:
-    sizes = {
-        f"{name}.yml": size for name, size in zip("abcdefgh", (10, 30, 20, 40, 10, 10, 50, 30), strict=True)
-    }
-    parts = workers.shares(sizes, 2)
-    assert [path for part in parts for path in part] == sorted(sizes)
-    assert [sum(sizes[path] for path in part) for part in parts] == [100, 100]
-    assert workers.shares(sizes, 1) == [sorted(sizes)]
-    three = workers.shares(sizes, 3)
-    assert all(three) and [path for part in three for path in part] == sorted(sizes)
-
-
 @linux_only
 @pytest.mark.parametrize("form", ["json", "text", "sarif"])
 def test_two_processes_say_what_one_says(repository: Path, form: str) -> None:
@@ -78,20 +67,26 @@ def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
 
     files = _files(repository)
     share = workers.elsewhere(Dying(files), Policy(), None, 2)
-    assert share is not None and share.paths  # a child was forked for part of the files
+    assert share is not None  # a child was forked
     shared = analyze(Dying(files), Policy(), TODAY, elsewhere=share)
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
 
 
-def test_a_share_missing_from_the_answer_is_resolved_here(repository: Path) -> None:
+def _queue(paths: list[str]) -> Callable[[], str | None]:
+    left = iter(paths)
+    return lambda: next(left, None)
+
+
+def test_files_claimed_elsewhere_but_missing_from_the_answer_are_resolved_here(repository: Path) -> None:
     files = _files(repository)
     paths = sorted(files)
-    given = resolve_share(files, paths[:3], Policy())
-    partial = Elsewhere(frozenset(paths[:6]), lambda: given)  # three answered, three not
-    failed = Elsewhere(frozenset(paths[6:9]), lambda: None)
     serial = text.render(analyze(files, Policy(), TODAY))
+    # another process claimed every other file and answered for only some of them
+    answered = resolve_claimed(files, _queue(paths[1::2][:5]), Policy())
+    partial = Elsewhere(_queue(paths[::2]), lambda: answered)
     assert text.render(analyze(files, Policy(), TODAY, elsewhere=partial)) == serial
-    assert text.render(analyze(files, Policy(), TODAY, elsewhere=failed)) == serial
+    nothing = Elsewhere(_queue(paths[:3]), dict)  # a process that answered nothing
+    assert text.render(analyze(files, Policy(), TODAY, elsewhere=nothing)) == serial
 
 
 def test_small_input_stays_in_one_process(repository: Path) -> None:

@@ -185,31 +185,29 @@ Resolved = dict[str, dict[str, legs_module.JobLegs]]
 
 @record(frozen=True)
 class Elsewhere:
-    """A share of the work done in another process: the legs of the jobs of `paths`, which
-    `collect` returns once the rest is done (None, or a path missing, when that process
-    failed: those are then resolved here)."""
+    """Work shared with other processes, which take files from the same queue: `claim`
+    gives the next file to resolve here (None once none is left), `collect`, once every file
+    is claimed, the legs the others made. A file neither resolved here nor in the answer (the
+    process that claimed it failed) is resolved here."""
 
-    paths: frozenset[str]
-    collect: Callable[[], Mapping[str, Mapping[str, legs_module.JobLegs]] | None]
+    claim: Callable[[], str | None]
+    collect: Callable[[], Mapping[str, Mapping[str, legs_module.JobLegs]]]
 
 
-def _resolve(
-    workflows: Mapping[str, Workflow], paths: Iterable[str], policy: Policy, lookup: legs_module.WorkflowLookup
+def _resolve_one(
+    workflow: Workflow, policy: Policy, lookup: legs_module.WorkflowLookup
+) -> dict[str, legs_module.JobLegs]:
+    return {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
+
+
+def resolve_claimed(
+    files: Mapping[str, bytes | str],
+    claim: Callable[[], str | None],
+    policy: Policy,
+    read: Reader | None = None,
 ) -> Resolved:
-    return {
-        path: {
-            job.id: legs_module.resolve(job, workflows[path], policy.runners, lookup)
-            for job in workflows[path].jobs
-        }
-        for path in paths
-    }
-
-
-def resolve_share(
-    files: Mapping[str, bytes | str], paths: Iterable[str], policy: Policy, read: Reader | None = None
-) -> Resolved:
-    """The legs of the jobs of `paths` among `files`, reading only those workflows and the
-    ones they call: what `analyze` does for them, as another process's share of its work."""
+    """The legs of the jobs of each file `claim` gives until it gives None, reading only
+    those workflows and the ones they call: `analyze`'s work for them, in another process."""
     loaded: dict[str, Workflow] = {}
 
     def get(path: str) -> Workflow:
@@ -219,8 +217,10 @@ def resolve_share(
         return loaded[path]
 
     lookup = _lookup(sorted(files), get)
-    wanted = list(paths)
-    return _resolve({path: get(path) for path in wanted}, wanted, policy, lookup)
+    resolved: Resolved = {}
+    while (path := claim()) is not None:
+        resolved[path] = _resolve_one(get(path), policy, lookup)
+    return resolved
 
 
 def analyze(
@@ -233,8 +233,8 @@ def analyze(
 ) -> Report:
     """Judge every job of every file; `files` maps a display path to the file's content, and
     `read` gives the repository's other files by their path from its root (scripts, Makefiles,
-    composite actions a step hands its work to), when they can be read. `elsewhere` names
-    the files whose jobs another process resolves."""
+    composite actions a step hands its work to), when they can be read. `elsewhere` shares
+    resolving the files' jobs with other processes."""
     policy = policy or Policy()
     today = today or date.today()
     workflows: dict[str, Workflow] = {}
@@ -245,18 +245,17 @@ def analyze(
             progress(done, len(files), path)
     lookup = _lookup(workflows, workflows.__getitem__)
 
-    away = elsewhere.paths if elsewhere is not None else frozenset()
-    resolved = _resolve(workflows, [path for path in workflows if path not in away], policy, lookup)
+    resolved: Resolved = {}
     if elsewhere is not None:
-        given = elsewhere.collect() or {}
-        for path in sorted(away & workflows.keys()):
-            jobs = given.get(path)
-            complete = jobs is not None and set(jobs) == {job.id for job in workflows[path].jobs}
-            resolved[path] = (
-                dict(jobs)
-                if complete and jobs is not None
-                else _resolve(workflows, [path], policy, lookup)[path]
-            )
+        while (claimed := elsewhere.claim()) is not None:
+            resolved[claimed] = _resolve_one(workflows[claimed], policy, lookup)
+        for done_elsewhere, jobs in elsewhere.collect().items():
+            workflow = workflows.get(done_elsewhere)
+            if workflow is not None and set(jobs) == {job.id for job in workflow.jobs}:
+                resolved[done_elsewhere] = dict(jobs)
+    for path, workflow in workflows.items():
+        if path not in resolved:
+            resolved[path] = _resolve_one(workflow, policy, lookup)
 
     inputs: list[JobInput] = []
     for path, workflow in workflows.items():
