@@ -40,6 +40,6 @@ soak: .venv/bin/parity-bot
 # pyenv: run after changing a pattern. The core needs nothing but the standard library.
 regexcode: .venv/bin/parity-bot
 	.venv/bin/python -m bot.core.regexgen
-	for python in $$(ls -d $$HOME/.pyenv/versions/3.1[2-9]*/bin/python3 2>/dev/null) \
-	    $$(command -v python3.12 python3.13 python3.14 2>/dev/null); do \
+	for python in $$(ls -d $$HOME/.pyenv/versions/3.1[1-9]*/bin/python3 2>/dev/null) \
+	    $$(command -v python3.11 python3.12 python3.13 python3.14 2>/dev/null); do \
 	  PYTHONPATH=. "$$python" -m bot.core.regexgen || exit 1; done

@@ -148,7 +148,10 @@ def collect(paths: Sequence[str]) -> Collected:
             if _in_workflows_folder(resolved):
                 found.roots.add(root)
             for file in _workflow_files(path):
-                found.add(os.path.relpath(os.path.realpath(file), root).replace(os.sep, "/"), file)
+                shown = os.path.relpath(os.path.realpath(file), root)
+                if shown.split(os.sep, 1)[0] == os.pardir:  # a link out of the folder: its own name
+                    shown = os.path.join(os.path.relpath(resolved, root), os.path.basename(file))
+                found.add(_spelt(shown.replace(os.sep, "/")), file)
         else:
             found.add(_display(path), path)
             absolute = os.path.abspath(path)  # no realpath per file (see _display)
@@ -241,10 +244,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     read = found.reader()
     from bot import workers
 
-    elsewhere = workers.elsewhere(found.files, policy, read, args.jobs)
-    report = analyze(
-        found.files, policy, progress=_show_progress(args, len(found.files)), read=read, elsewhere=elsewhere
-    )
+    with workers.sharing(found.files, policy, read, args.jobs) as elsewhere:
+        progress = _show_progress(args, len(found.files))
+        report = analyze(found.files, policy, progress=progress, read=read, elsewhere=elsewhere)
     sys.stdout.write(_rendered(args.format, report))
     for form, target in outputs:
         try:
@@ -255,12 +257,18 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_VIOLATIONS if report.failures(args.fail_on) else EXIT_OK
 
 
+def _processes(value: str) -> int | None:
+    """A `--jobs` value: a number of processes, 1 or more (ASCII digits: `²` is a digit)."""
+    return int(value) if value.isascii() and value.isdigit() and int(value) > 0 else None
+
+
 def _jobs(value: str) -> int:
     import argparse
 
-    if not value.isdigit() or int(value) < 1:
+    number = _processes(value)
+    if number is None:
         raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
-    return int(value)
+    return number
 
 
 def _output(item: str) -> tuple[str, str]:
@@ -640,9 +648,9 @@ def _quick_check(argv: Sequence[str]) -> SimpleNamespace | None:
         if name == "--output":
             args.output.append(value)
         elif name == "--jobs":
-            if not value.isdigit() or int(value) < 1:
+            args.jobs = _processes(value)
+            if args.jobs is None:
                 return None  # argparse says what is wrong with it
-            args.jobs = int(value)
         else:
             setattr(args, name[2:].replace("-", "_"), value)
     return args

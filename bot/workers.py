@@ -9,19 +9,23 @@ the children start on the queue, then joins them. The children send back their l
 (pickled plain data, about 1 KB a job); verdicts, findings and output are made once, in the
 parent, from the same legs one process would make: the output is byte-identical.
 
-The queue is a pipe holding each file's index in two bytes, written whole before the fork:
-a read of two bytes from a pipe is atomic, so each index goes to exactly one process, and
-the closed write end ends every reader's loop. A child that fails in any way (an exception,
-a signal, a damaged answer) costs only time: the parent resolves what it had claimed. Used
-on Linux only (`os.fork` after imports is what makes a worker cheap; macOS warns against
-fork without exec), and only for enough input to pay for a fork.
+The queue is a pipe holding each file's index in two bytes, written whole before the fork
+(without blocking: a pipe too small for it means one process): on Linux a read of two bytes
+from a pipe is atomic, so each index goes to exactly one process, and the closed write end
+ends every reader's loop. A child that fails in any way (an exception, a signal, a damaged
+answer) costs only time: the parent resolves what it had claimed; a fork that fails leaves
+the work to the processes there are. Used on Linux only (`os.fork` after imports is what
+makes a worker cheap; macOS warns against fork without exec), and only for enough input to
+pay for a fork.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 from bot.core import analysis
@@ -34,8 +38,7 @@ if TYPE_CHECKING:
 MAX_WORKERS = 8
 # Below this much workflow text a second process costs more than it saves (`make bench`).
 MIN_BYTES = 48 * 1024
-# The queue is written whole before the fork, so it must fit in a pipe's buffer (64 KB).
-MAX_FILES = 16 * 1024
+MAX_FILES = 65535  # what two bytes can number
 _INDEX = 2  # bytes
 
 
@@ -47,50 +50,116 @@ def available() -> int:
         return os.cpu_count() or 1
 
 
-def elsewhere(
+@contextmanager
+def sharing(
     files: Mapping[str, bytes], policy: Policy, read: Reader | None, jobs: int | None
-) -> analysis.Elsewhere | None:
-    """Fork children that resolve files taken from a queue the parent shares, or None when
-    one process is best. `jobs` is the number of processes asked for (None: one per CPU)."""
+) -> Iterator[analysis.Elsewhere | None]:
+    """Children that resolve files taken from a queue the parent shares (None when one
+    process is best), for the time of one analysis; `jobs` is the number of processes asked
+    for (None: one per CPU). Children still running when it ends (the analysis failed) are
+    stopped and reaped."""
     workers = min(jobs if jobs is not None else available(), MAX_WORKERS, len(files))
     size = sum(len(data) for data in files.values())
     if workers < 2 or size < MIN_BYTES or len(files) > MAX_FILES or sys.platform != "linux":
-        return None
-    import pickle  # noqa: F401 -- imported before the fork, not by each child
+        yield None
+        return
+    team = _Team(sorted(files))
+    try:
+        yield team.start(files, policy, read, workers - 1)
+    finally:
+        team.stop()
 
-    from bot.core import yamlnodes
 
-    yamlnodes.prepare()
-    paths = sorted(files)
-    queue, fill = os.pipe()
-    os.write(fill, b"".join(index.to_bytes(_INDEX, "big") for index in range(len(paths))))
-    os.close(fill)
-    claim = _claimer(queue, paths)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    children: list[tuple[int, int]] = []  # (pid, the read end of its answer)
-    for _ in range(workers - 1):
-        receive, send = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child: resolve, answer, leave without running the parent's exit code
+class _Team:
+    def __init__(self, paths: list[str]) -> None:
+        self.paths = paths
+        self.queue = -1
+        self.children: list[tuple[int, int]] = []  # (pid, the read end of its answer)
+
+    def start(
+        self, files: Mapping[str, bytes], policy: Policy, read: Reader | None, count: int
+    ) -> analysis.Elsewhere | None:
+        import pickle  # noqa: F401 -- imported before the fork, not by each child
+
+        from bot.core import yamlnodes
+
+        yamlnodes.prepare()
+        self.queue, fill = os.pipe()
+        try:
+            os.set_blocking(fill, False)
+            indexes = b"".join(index.to_bytes(_INDEX, "big") for index in range(len(self.paths)))
+            written = os.write(fill, indexes)
+        except BlockingIOError:
+            written = 0
+        finally:
+            os.close(fill)
+        if written != len(indexes):  # a pipe smaller than the queue: no sharing
+            return None
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for _ in range(count):
+            receive, send = os.pipe()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes or memory: the others share the work
+                os.close(receive)
+                os.close(send)
+                break
+            if pid == 0:  # the child: resolve, answer, leave without the parent's exit code
+                for _, other in self.children:
+                    os.close(other)
+                os.close(receive)
+                _answer(send, files, self.claim, policy, read)
+            os.close(send)
+            self.children.append((pid, receive))
+        if not self.children:
+            return None
+        return analysis.Elsewhere(self.claim, self.collect)
+
+    def claim(self) -> str | None:
+        index = os.read(self.queue, _INDEX)
+        return self.paths[int.from_bytes(index, "big")] if len(index) == _INDEX else None
+
+    def collect(self) -> dict[str, dict[str, JobLegs]]:
+        """Every child's legs; a child that failed contributes nothing."""
+        import pickle
+
+        found: dict[str, dict[str, JobLegs]] = {}
+        while self.children:
+            pid, receive = self.children.pop(0)
+            with os.fdopen(receive, "rb") as pipe:
+                data = pipe.read()
+            if not _exited_well(pid) or not data:
+                continue
+            try:
+                answer = pickle.loads(data)  # from this process's own fork: trusted
+            except Exception:  # a damaged answer: that share is resolved here
+                continue
+            if isinstance(answer, dict):
+                found.update(answer)
+        return found
+
+    def stop(self) -> None:
+        """Stop and reap the children the analysis did not collect; close the queue."""
+        for pid, receive in self.children:
             os.close(receive)
-            _answer(send, files, claim, policy, read)
-        os.close(send)
-        children.append((pid, receive))
-
-    def collect() -> dict[str, dict[str, JobLegs]]:
-        os.close(queue)
-        return _collect(children)
-
-    return analysis.Elsewhere(claim, collect)
+            with suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            _exited_well(pid)
+        self.children = []
+        if self.queue >= 0:
+            os.close(self.queue)
+            self.queue = -1
 
 
-def _claimer(queue: int, paths: list[str]) -> Callable[[], str | None]:
-    def claim() -> str | None:
-        index = os.read(queue, _INDEX)
-        return paths[int.from_bytes(index, "big")] if len(index) == _INDEX else None
-
-    return claim
+def _exited_well(pid: int) -> bool:
+    """Reap a child; whether it exited with 0. With SIGCHLD ignored (a parent may start
+    this process so) the kernel reaps children itself: then its answer alone tells."""
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:
+        return True
+    return status == 0
 
 
 def _answer(
@@ -112,23 +181,3 @@ def _answer(
         pass
     finally:
         os._exit(status)
-
-
-def _collect(children: list[tuple[int, int]]) -> dict[str, dict[str, JobLegs]]:
-    """Every child's legs; a child that failed contributes nothing."""
-    import pickle
-
-    found: dict[str, dict[str, JobLegs]] = {}
-    for pid, receive in children:
-        with os.fdopen(receive, "rb") as pipe:
-            data = pipe.read()
-        _, status = os.waitpid(pid, 0)
-        if status != 0 or not data:
-            continue
-        try:
-            answer = pickle.loads(data)  # from this process's own fork: trusted
-        except Exception:  # a damaged answer: that share is resolved here
-            continue
-        if isinstance(answer, dict):
-            found.update(answer)
-    return found

@@ -127,6 +127,18 @@ def test_paths_are_relative_to_the_checked_root(repo: Path):
     assert [w["path"] for w in data["workflows"]] == [".github/workflows/ci.yml"]
 
 
+def test_a_workflow_linked_from_outside_the_folder_goes_by_its_own_name(repo: Path, tmp_path_factory):
+    """A symlink in the folder to a file elsewhere is judged under the name it has here."""
+    elsewhere = tmp_path_factory.mktemp("elsewhere") / "shared.yml"
+    elsewhere.write_text((repo / ".github" / "workflows" / "ci.yml").read_text())
+    (repo / ".github" / "workflows" / "linked.yml").symlink_to(elsewhere)
+    for given in (".github/workflows", str(repo / ".github" / "workflows")):
+        done = run("check", given, "--format", "json", cwd=repo)
+        assert done.returncode == 0, done.stderr
+        paths = [w["path"] for w in json.loads(done.stdout)["workflows"]]
+        assert paths == [".github/workflows/ci.yml", ".github/workflows/linked.yml"]
+
+
 def test_text_output_is_findings_then_aligned_summary():
     result = run("check", str(AFTER))
     lines = result.stdout.splitlines()

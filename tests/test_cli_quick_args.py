@@ -20,6 +20,10 @@ PIECES = [
     ["--config="],
     ["--output", "json=out.json"],
     ["--output=text=t.txt"],
+    ["--jobs", "2"],
+    ["--jobs=1"],
+    ["--jobs", "0"],
+    ["--jobs=²"],
 ]
 ODD = [
     ["check", "--format", "yaml"],

@@ -11,7 +11,7 @@ from binascii import a2b_base64, b2a_base64
 
 import pytest
 
-from bot.core import lazyre, regexcode
+from bot.core import lazyre, regexcode, regexgen
 from bot.core.lazyre import lazy
 
 
@@ -56,8 +56,10 @@ def test_an_engine_the_table_does_not_list_uses_none_of_it(monkeypatch: pytest.M
 
 
 def test_every_pattern_from_the_table_is_the_one_re_compile_makes() -> None:
+    """The code is what this engine generates, and the pattern built from it is the same."""
     table = lazyre._precompiled()
-    for pattern, flags in table:
+    for (pattern, flags), entry in table.items():
+        assert regexgen._entry(pattern, flags) == entry, pattern
         made = lazyre._from_table(pattern, flags)
         assert made is not None, pattern
         usual = re.compile(pattern, flags)

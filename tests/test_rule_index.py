@@ -64,6 +64,12 @@ def test_rules_that_require_one_of_some_words_are_gated_by_them() -> None:
         (r"(a|b)c|d", (), ()),  # an alternation at the top
         (r"(x{2}|yy)zz", ("zz",), ()),
         (r"(?P<tool>mypy|pyright) \.", (), ("mypy", "pyright")),
+        # what the reading cannot follow requires no word at all
+        (r"(?:a|[])](foo|bar))", (), ()),  # `]` first in a class
+        (r"(?x)(?:foo|bar) ?baz", (), ()),  # verbose: the space before `?` is not literal
+        (r"make\x2dtest", (), ()),  # a character by its number
+        (r"ab\u0063de", (), ()),
+        (r"(ab)\1cd", (), ()),  # a back-reference
     ],
 )
 def test_required_words(source: str, every: tuple[str, ...], one_of: tuple[str, ...]) -> None:

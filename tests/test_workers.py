@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import pickle
+import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from benchmarks.workflows import generate
 from bot import workers
 from bot.core.analysis import Elsewhere, analyze, resolve_claimed
 from bot.core.config import Policy
+from bot.core.legs import JobLegs
 from bot.render import json_format, text
 from tests.conftest import TODAY
 
@@ -54,22 +57,110 @@ def test_two_processes_say_what_one_says(repository: Path, form: str) -> None:
     assert len(one.stdout) > 5_000
 
 
+def _counting(share: Elsewhere, claimed: list[str], answered: list[str]) -> Elsewhere:
+    """The same sharing, counting what the parent claimed and what the children answered."""
+
+    def claim() -> str | None:
+        path = share.claim()
+        if path is not None:
+            claimed.append(path)
+        return path
+
+    def collect() -> Mapping[str, Mapping[str, JobLegs]]:
+        found = share.collect()
+        answered.extend(found)
+        return found
+
+    return Elsewhere(claim, collect)
+
+
+@linux_only
+def test_children_resolve_part_of_the_files(repository: Path) -> None:
+    files = _files(repository)
+    claimed: list[str] = []
+    answered: list[str] = []
+    with workers.sharing(files, Policy(), None, 2) as share:
+        assert share is not None
+        shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+    assert claimed and answered and sorted(claimed + answered) == sorted(files)
+    assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
+
+
 @linux_only
 def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
-    """Its share is resolved by the parent: the report is the one a single process makes."""
+    """What it claimed is resolved by the parent: the report is the one a single process makes."""
     parent = os.getpid()
 
     class Dying(dict[str, bytes]):
         def __getitem__(self, key: str) -> bytes:
             if os.getpid() != parent:
-                os._exit(3)  # the child, loading its first workflow
+                os._exit(3)  # the child, loading the first workflow it claimed
             return super().__getitem__(key)
 
     files = _files(repository)
-    share = workers.elsewhere(Dying(files), Policy(), None, 2)
-    assert share is not None  # a child was forked
-    shared = analyze(Dying(files), Policy(), TODAY, elsewhere=share)
+    claimed: list[str] = []
+    answered: list[str] = []
+    with workers.sharing(Dying(files), Policy(), None, 2) as share:
+        assert share is not None
+        shared = analyze(Dying(files), Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+    assert len(claimed) == len(files) - 1 and not answered  # the child claimed one, then died
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
+
+
+@linux_only
+def test_a_damaged_answer_is_left_out() -> None:
+    team = workers._Team(["a.yml"])
+    for status, answer in ((0, b"not a pickle"), (3, pickle.dumps({"a.yml": {}})), (0, b"")):
+        receive, send = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(receive)
+            os.write(send, answer)
+            os._exit(status)
+        os.close(send)
+        team.children.append((pid, receive))
+    assert team.collect() == {}
+    assert team.children == []
+
+
+@linux_only
+def test_children_reaped_by_the_kernel_still_answer(repository: Path) -> None:
+    """Started with SIGCHLD ignored (as some supervisors start commands), waitpid finds no
+    child: the answers alone tell."""
+    one = _check(repository, "--format", "json", "--jobs", "1")
+    ignoring = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "check",
+            "--no-progress",
+            "--format",
+            "json",
+            "--jobs",
+            "2",
+            str(repository),
+        ],
+        capture_output=True,
+        check=False,
+        cwd=repository,
+        preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
+    )
+    assert (ignoring.returncode, ignoring.stdout, ignoring.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+@linux_only
+def test_children_left_running_are_stopped_when_the_analysis_fails(repository: Path) -> None:
+    files = _files(repository)
+    pids: list[int] = []
+    with pytest.raises(RuntimeError), workers.sharing(files, Policy(), None, 3) as share:
+        assert share is not None
+        pids.extend(pid for pid, _ in share.claim.__self__.children)  # type: ignore[attr-defined]
+        raise RuntimeError("the analysis failed")
+    assert len(pids) == 2
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # stopped and reaped
 
 
 def _queue(paths: list[str]) -> Callable[[], str | None]:
@@ -93,11 +184,13 @@ def test_small_input_stays_in_one_process(repository: Path) -> None:
     files = _files(repository)
     small = dict(list(files.items())[:2])
     assert sum(map(len, small.values())) < workers.MIN_BYTES
-    assert workers.elsewhere(small, Policy(), None, 4) is None
-    assert workers.elsewhere(files, Policy(), None, 1) is None
+    with workers.sharing(small, Policy(), None, 4) as share:
+        assert share is None
+    with workers.sharing(files, Policy(), None, 1) as share:
+        assert share is None
 
 
-@pytest.mark.parametrize("value", ["0", "-1", "two", ""])
+@pytest.mark.parametrize("value", ["0", "-1", "two", "", "²"])
 def test_jobs_must_be_a_number_of_processes(repository: Path, value: str) -> None:
     done = _check(repository, f"--jobs={value}")
     assert done.returncode == 2

@@ -243,7 +243,7 @@ def analyze(
         workflows[path].files = read
         if progress is not None:
             progress(done, len(files), path)
-    lookup = _lookup(workflows, workflows.__getitem__)
+    lookup = _lookup(sorted(files), workflows.__getitem__)  # the order resolve_claimed uses
 
     resolved: Resolved = {}
     if elsewhere is not None:

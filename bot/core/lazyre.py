@@ -12,8 +12,11 @@ Two measures, both invisible to callers:
   `_sre.compile`, the step `re.compile` ends with. Like bytecode in a `.pyc`, the table is
   used only on an engine that made it (`_sre.MAGIC`, word size, byte order and Python
   version among its ENGINES: CPython 3.11 to 3.13 compile these patterns alike); a pattern
-  it lacks, or another engine, compiles the usual way. `_sre.compile` validates the code it is given,
-  so a damaged table raises and falls back instead of matching wrongly.
+  it lacks, or another engine, compiles the usual way. `_sre.compile` checks the code's
+  structure (a damaged entry raises and compiles the usual way), not what it matches: that
+  the table holds what this engine generates from these very patterns is what
+  `tests/test_lazyre.py` checks, as `make regexcode` regenerates it. The key is the minor
+  version: the engine's code format changes only with `_sre.MAGIC`.
 """
 
 from __future__ import annotations

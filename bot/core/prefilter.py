@@ -23,6 +23,10 @@ _INNER_GROUP = lazy(r"\((?:\?[:!=<]*)?[^()]*\)[?*+]?(\{[^}]*\})?")
 _OPTIONAL_CHAR = lazy(r".[?*]|.\{0?,?[^}]*\}")  # an optional or repeated character
 _ANY_OR_ANCHOR = lazy(r"[.+^$]")  # any character, one or more, anchors
 _WORD = lazy(TRIGGER_CHARS + "{2,}")
+# What this reading cannot follow, so a pattern holding it requires no word: a class whose
+# first character is `]` (`[]x]`), verbose mode (spaces are not literal), escapes that
+# spell a character by its number or name (`\x2d`), back-references.
+_UNREAD = lazy(r"\[\^?\]|\(\?[aiLmsux-]*x|\\[xuUN0-9]")
 
 
 def required_words(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -32,6 +36,8 @@ def required_words(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     optional or repeated characters and `.` are taken out; the second the alternatives of the
     first group at the top that must match and holds only words. Neither for a pattern with
     an alternation at the top."""
+    if _UNREAD.search(source):
+        return (), ()
     text = source.replace(r"\.", "\0").replace(r"\+", "\1")  # literal `.` and `+`
     text = _ESCAPE.sub(" ", text)
     text = _CLASS.sub(" ", text)

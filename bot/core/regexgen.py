@@ -131,7 +131,7 @@ def main() -> None:
     for path, text in wanted.items():
         path.write_text(text, encoding="utf-8")
     for gone in dropped:
-        print(f"CPython {gone[3][0]}.{gone[3][1]} compiles differently: its engine is dropped", file=sys.stderr)
+        print(f"the table changed: CPython {gone[3][0]}.{gone[3][1]} must add itself again", file=sys.stderr)
     print(f"{CODE.name} ({len(engines)} engines), {WORDS.name}: {len(patterns)} patterns", file=sys.stderr)
 
 
