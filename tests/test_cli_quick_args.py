@@ -21,9 +21,6 @@ PIECES = [
     ["--output", "json=out.json"],
     ["--output=text=t.txt"],
     ["--jobs", "2"],
-    ["--jobs=1"],
-    ["--jobs", "0"],
-    ["--jobs=²"],
 ]
 ODD = [
     ["check", "--format", "yaml"],
@@ -57,6 +54,14 @@ def test_the_quick_reading_matches_argparse(argv: list[str]) -> None:
         return
     if quick is not None:
         assert vars(quick) == expected
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "x", "²", "٣", ""])
+def test_a_jobs_value_argparse_refuses_goes_to_argparse(value: str) -> None:
+    for argv in (["check", "--jobs", value], ["check", f"--jobs={value}", "a.yml"]):
+        assert _quick_check(argv) is None
+        with pytest.raises(SystemExit):
+            build_parser().parse_args(argv)
 
 
 @pytest.mark.parametrize("argv", ODD, ids=" ".join)
