@@ -22,7 +22,6 @@ pay for a fork.
 from __future__ import annotations
 
 import os
-import signal
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
@@ -141,6 +140,8 @@ class _Team:
 
     def stop(self) -> None:
         """Stop and reap the children the analysis did not collect; close the queue."""
+        import signal  # only here: not on the path of a run that went well
+
         for pid, receive in self.children:
             os.close(receive)
             with suppress(ProcessLookupError):
