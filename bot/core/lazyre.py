@@ -27,8 +27,8 @@ from typing import Any, cast
 
 _METHODS = ("search", "match", "fullmatch", "sub", "subn", "findall", "finditer", "split")
 
-# Every (pattern, flags) declared or compiled: those that importing the package's modules
-# names are what the table is generated from (`bot.core.regexgen`, in a fresh process).
+# Every (pattern, flags) declared or compiled in this process. The table is generated from
+# those that importing the core's modules declares (`bot.core.regexgen`, in a fresh process).
 DECLARED: dict[tuple[str, int], None] = {}
 
 _table: dict[tuple[str, int], tuple[int, str, int, tuple[tuple[str, int], ...]]] | None = None

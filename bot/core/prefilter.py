@@ -2,9 +2,8 @@
 command only with the rules that may match it (`purpose`'s rule index).
 
 They are read from the pattern's text alone, whatever the regular-expression engine, so
-`regexgen` stores them for every declared pattern in `regexwords.py`:
-reading the three hundred rule sources at every start cost 2-3 ms. A pattern the table
-lacks is read here.
+`regexgen` stores them for every declared pattern in `regexwords.py` (reading the three
+hundred rule sources at every start cost 2-3 ms); a pattern the table lacks is read here.
 """
 
 from __future__ import annotations
