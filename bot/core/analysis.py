@@ -200,6 +200,12 @@ def _resolve_one(
     return {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
 
 
+def _load(path: str, data: bytes | str, read: Reader | None) -> Workflow:
+    workflow = workflow_module.load(path, data)
+    workflow.files = read  # where its steps' scripts and composite actions are read
+    return workflow
+
+
 def resolve_claimed(
     files: Mapping[str, bytes | str],
     claim: Callable[[], str | None],
@@ -212,8 +218,7 @@ def resolve_claimed(
 
     def get(path: str) -> Workflow:
         if path not in loaded:
-            loaded[path] = workflow_module.load(path, files[path])
-            loaded[path].files = read
+            loaded[path] = _load(path, files[path], read)
         return loaded[path]
 
     lookup = _lookup(sorted(files), get)
@@ -239,8 +244,7 @@ def analyze(
     today = today or date.today()
     workflows: dict[str, Workflow] = {}
     for done, (path, data) in enumerate(sorted(files.items()), 1):
-        workflows[path] = workflow_module.load(path, data)
-        workflows[path].files = read
+        workflows[path] = _load(path, data, read)
         if progress is not None:
             progress(done, len(files), path)
     lookup = _lookup(sorted(files), workflows.__getitem__)  # the order resolve_claimed uses

@@ -150,6 +150,7 @@ JS_BUILD = "js-build"  # a package.json build script: JavaScript only, or a nati
 # Inspects Python packages' metadata and file lists (`twine check`, check-wheel-contents), or
 # builds them and does (hynek/build-and-inspect-python-package): see _packages_only_inspected
 PACKAGE_CHECK = "package-check"
+INSPECTED = "inspected"  # a package build _packages_only_inspected read: for_pypi may say more
 DOWNLOAD = "download"  # fetches other jobs' artifacts
 _PYTHON_PACKAGES = (PYTHON_PACKAGE, PACKAGE_CHECK)
 
@@ -1899,12 +1900,16 @@ def _packages_only_inspected(purpose: Purpose, evidence: list[Evidence]) -> Purp
     if any(item.purpose == UNRECOGNISED for item in evidence):
         return None
     if all(item.tag == PACKAGE_CHECK for item in builds):
-        found = tuple(records.replace(item, purpose=SDIST, what=item.what + _INSPECTED) for item in builds)
+        found = tuple(
+            records.replace(item, purpose=SDIST, what=item.what + _INSPECTED, tag=INSPECTED) for item in builds
+        )
         return records.replace(purpose, name=SDIST, evidence=found)
     # a download fetches what the leg works on: it handles nothing by itself
     handled = [item for item in evidence if item.purpose == ARTIFACTS and item.tag != DOWNLOAD]
     if any(item.tag == PACKAGE_CHECK for item in handled):
-        first = records.replace(builds[0], purpose=UNRECOGNISED, what=builds[0].what + _PURE_OR_COMPILED)
+        first = records.replace(
+            builds[0], purpose=UNRECOGNISED, what=builds[0].what + _PURE_OR_COMPILED, tag=INSPECTED
+        )
         return records.replace(purpose, name=UNKNOWN, evidence=(first,))
     if handled:
         why = ", for a report on other jobs' artifacts (nothing runs what it builds)"
@@ -1918,18 +1923,19 @@ def for_pypi(purpose: Purpose, uploader: str) -> Purpose | None:
     "this job") uploads them to PyPI: an sdist and a pure wheel, not judged. None for any
     other leg (the caller knows the leg is on Linux: macOS and Windows wheels are accepted)."""
     # packages the leg only inspects (_packages_only_inspected): the upload says more
-    inspected = purpose.name != BUILD and all(
-        item.what.endswith((_INSPECTED, _PURE_OR_COMPILED)) for item in purpose.evidence
-    )
+    inspected = purpose.name != BUILD and all(item.tag == INSPECTED for item in purpose.evidence)
     builds = [item for item in purpose.evidence if item.purpose == BUILD or inspected]
     if (purpose.name != BUILD and not inspected) or not builds:
         return None
-    if not all(item.tag in _PYTHON_PACKAGES for item in builds):
+    if not all(item.tag in (*_PYTHON_PACKAGES, INSPECTED) for item in builds):
         return None
     why = f", which {uploader} uploads to PyPI: an sdist and a pure wheel (PyPI takes no plain linux wheel)"
     found = tuple(
         records.replace(
-            item, purpose=SDIST, what=item.what.removesuffix(_INSPECTED).removesuffix(_PURE_OR_COMPILED) + why
+            item,
+            purpose=SDIST,
+            what=item.what.removesuffix(_INSPECTED).removesuffix(_PURE_OR_COMPILED) + why,
+            tag=PYTHON_PACKAGE,  # no longer only inspected
         )
         for item in builds
     )
