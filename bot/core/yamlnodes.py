@@ -9,11 +9,13 @@ budget counts expanded nodes), depth cap, duplicate keys, non-UTF-8.
 
 from __future__ import annotations
 
+import _thread
 import functools
 import math
 import re
+import sys
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from bot.core.lazyre import lazy
 from bot.core.records import field, record
@@ -95,40 +97,44 @@ _CORE_FLOAT = lazy(
     r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
 )
 
-_composer_class: Any = None
+# ruamel's C composer is used one of two ways (`_Parsers`); both hold this lock while they
+# compose, as the fast one swaps the node types of ruamel's C module.
+_COMPOSING = _thread.allocate_lock()
 
 
-def prepare() -> None:
-    """Import and build the parser now rather than on the first file (processes forked
-    afterwards share it)."""
-    _composer_type()
+class _Parsers:
+    """ruamel's C composer, with a resolver that costs nothing, used two ways.
 
+    ruamel's own resolver runs in Python for every scalar (a third of the parse time on the
+    corpus); tagging plain scalars `?plain` and resolving them in `_made_scalar` is exact for
+    the core schema and several times cheaper.
 
-def _composer(text: str) -> Any:
-    return _composer_type()(text)
-
-
-def _composer_type() -> Any:
-    """ruamel's C composer with a resolver that costs nothing.
-
-    ruamel's own resolver runs in Python for every scalar (a third of the parse time on
-    the corpus); tagging plain scalars `?plain` and resolving them in `_scalar` is exact
-    for the core schema and several times cheaper.
+    - `classic` composes ruamel's nodes, which `_Converter` turns into ours: what every file
+      an error stops is read with, so every message comes from one place.
+    - `fast` has the composer make our scalars directly. The C composer creates its nodes
+      by calling the classes its module names (`ScalarNode(tag, value, start_mark,
+      end_mark, style)`, and likewise for collections, whose end it sets afterwards) and
+      reads nothing back from them, except the first node of a duplicate anchor to report
+      it: swapping those names for `_made_scalar` and `_Open` while it runs skips building
+      a ruamel node for each scalar and converting it, a third of the parse time. A fast
+      compose that fails or meets anything unusual (an error, the node budget, a duplicate
+      key) leaves the file to the classic one, and the fast one is used only once it has
+      read a probe document exactly as the classic one does.
     """
-    global _composer_class
-    if _composer_class is None:
+
+    def __init__(self) -> None:
         import importlib
 
         # cyaml re-exports the compiled parser without declaring it; ask for it by name.
         parser_class: Any = importlib.import_module("ruamel.yaml.cyaml").CParser
-        from ruamel.yaml.nodes import ScalarNode, SequenceNode
+        from ruamel.yaml.nodes import MappingNode, ScalarNode, SequenceNode
         from ruamel.yaml.tag import Tag
 
         # Shared Tag objects: ruamel would build (and URI-decode) one per node.
         plain, string = Tag(suffix=_PLAIN), Tag(suffix=_STR)
         seq, mapping = Tag(suffix="tag:yaml.org,2002:seq"), Tag(suffix="tag:yaml.org,2002:map")
 
-        class Composer(parser_class):  # type: ignore[misc]
+        class Classic(parser_class):  # type: ignore[misc]
             def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
                 if kind is ScalarNode:
                     return plain if implicit[0] else string
@@ -140,8 +146,76 @@ def _composer_type() -> Any:
             def ascend_resolver(self, *args: Any) -> None:
                 pass
 
-        _composer_class = Composer
-    return _composer_class
+        class Fast(Classic):
+            def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+                return (_PLAIN if implicit[0] else _STR) if kind is _made_scalar else None
+
+        self.classic: Any = Classic
+        self.fast: Any = None
+        self.module: Any = sys.modules.get(parser_class.__module__)
+        self.ruamel_nodes = (ScalarNode, SequenceNode, MappingNode)
+        self.our_nodes = (_made_scalar, _OpenSeq, _OpenMap)
+        if self.module is not None and all(
+            getattr(self.module, kind.__name__, None) is kind for kind in self.ruamel_nodes
+        ):
+            self.fast = Fast
+            if self.fast_tree(_PROBE) != self.classic_tree(_PROBE):
+                self.fast = None
+
+    def classic_tree(self, text: str) -> Node | None:
+        with _COMPOSING:
+            composer = self.classic(text)
+            try:
+                root = composer.get_single_node()
+            except MemoryError:
+                raise  # not a property of the file: the caller's memory limit decides
+            except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
+                raise _invalid(exc, text) from None
+            finally:
+                composer.dispose()
+        return None if root is None else _Converter().convert(root, 0)
+
+    def fast_tree(self, text: str) -> Any:
+        """The tree (a Node or None), or _UNUSUAL for what the classic way must read."""
+        if self.fast is None:
+            return _UNUSUAL
+        module, (scalar, sequence, mapping) = self.module, self.our_nodes
+        with _COMPOSING:
+            module.ScalarNode, module.SequenceNode, module.MappingNode = scalar, sequence, mapping
+            try:
+                composer = self.fast(text)
+                try:
+                    root = composer.get_single_node()
+                finally:
+                    composer.dispose()
+            except MemoryError:
+                raise
+            except Exception:
+                return _UNUSUAL
+            finally:
+                module.ScalarNode, module.SequenceNode, module.MappingNode = self.ruamel_nodes
+        if root is None or root.__class__ is Scalar:
+            return root
+        try:
+            return _built(root, [0], 0)
+        except _Unusual:
+            return _UNUSUAL
+
+
+_parsers: _Parsers | None = None
+
+
+def _parsing() -> _Parsers:
+    global _parsers
+    if _parsers is None:
+        _parsers = _Parsers()
+    return _parsers
+
+
+def prepare() -> None:
+    """Import and build the parser now rather than on the first file (processes forked
+    afterwards share it)."""
+    _parsing()
 
 
 # The pre-scan follows libyaml's scanner just far enough to know, for every token, how many
@@ -398,18 +472,83 @@ def parse(data: bytes | str) -> Node | None:
     if len(text) > MAX_FILE_BYTES:
         raise YamlError(f"file is larger than {MAX_FILE_BYTES} bytes")
     check_nesting(text)  # before the composer, which recurses without a limit of its own
-    composer = _composer(text)
-    try:
-        root = composer.get_single_node()
-    except MemoryError:
-        raise  # not a property of the file: the caller's memory limit decides
-    except Exception as exc:  # ruamel raises many unrelated types; all mean "not YAML"
-        raise _invalid(exc, text) from None
-    finally:
-        composer.dispose()
-    if root is None:
-        return None
-    return _Converter().convert(root, 0)
+    parsers = _parsing()
+    tree = parsers.fast_tree(text)
+    return parsers.classic_tree(text) if tree is _UNUSUAL else cast("Node | None", tree)
+
+
+class _Open:
+    """A collection as the fast composer makes it: ruamel sets its end once its items are in."""
+
+    __slots__ = ("end_mark", "flow_style", "start_mark", "value")
+
+    def __init__(self, tag: Any, value: Any, start_mark: Any, end_mark: Any, flow_style: Any) -> None:
+        self.value = value
+        self.start_mark = start_mark
+        self.end_mark = end_mark
+        self.flow_style = flow_style
+
+
+class _OpenSeq(_Open):
+    __slots__ = ()
+
+
+class _OpenMap(_Open):
+    __slots__ = ()
+
+
+class _Unusual(Exception):
+    """What the fast way leaves to the classic one, which says what is wrong."""
+
+
+_UNUSUAL: Any = object()
+
+# Scalars of every style and schema type, tags, a flow and a block collection, a key that
+# is not a string: what the fast way must read exactly as the classic one.
+_PROBE = """\
+a: [1, 0x1f, -2.5e3, .inf, ~, true, False, 'q', "d\\t", !!str 3, !custom x]
+? 7
+: - |
+    block
+  - >-
+    folded
+  - {k: null, "": plain text}
+"""
+
+
+def _built(node: _Open, count: list[int], depth: int) -> Node:
+    """Our Seq or Map from the fast composer's collection, its scalars already ours; the
+    node budget and depth are counted as `_Converter` counts them."""
+    count[0] += 1
+    if count[0] > MAX_NODES or depth > MAX_DEPTH:
+        raise _Unusual
+    start, end = node.start_mark, node.end_mark
+    if node.__class__ is _OpenSeq:
+        items: list[Node] = []
+        for child in node.value:
+            if child.__class__ is Scalar:
+                count[0] += 1
+                if count[0] > MAX_NODES or depth >= MAX_DEPTH:
+                    raise _Unusual
+                items.append(child)
+            else:
+                items.append(_built(child, count, depth + 1))
+        return Seq(items, start.line + 1, start.column + 1, end.line + 1, bool(node.flow_style), end.column + 1)
+    entries: dict[str, tuple[Scalar, Node]] = {}
+    for key, value in node.value:
+        if key.__class__ is not Scalar:
+            raise _Unusual
+        name = key.raw if key.value is None else _key_text(key)
+        if name in entries:
+            raise _Unusual
+        if value.__class__ is Scalar:
+            count[0] += 1
+            if count[0] > MAX_NODES or depth >= MAX_DEPTH:
+                raise _Unusual
+            entries[name] = (key, value)
+        else:
+            entries[name] = (key, _built(value, count, depth + 1))
+    return Map(entries, start.line + 1, start.column + 1, end.line + 1, bool(node.flow_style), end.column + 1)
 
 
 class _Converter:
@@ -429,7 +568,7 @@ class _Converter:
         col = node.start_mark.column + 1
         kind = node.id
         if kind == "scalar":
-            return _scalar(node, line, col)
+            return _made_scalar(node.ctag.suffix, node.value, node.start_mark, node.end_mark, node.style)
         end = node.end_mark.line + 1
         end_col = node.end_mark.column + 1
         if kind == "sequence":
@@ -439,7 +578,9 @@ class _Converter:
         for key_node, value_node in node.value:
             if key_node.id != "scalar":
                 raise YamlError("mapping keys must be plain values", key_node.start_mark.line + 1)
-            key = _scalar(key_node, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = _made_scalar(
+                key_node.ctag.suffix, key_node.value, key_node.start_mark, key_node.end_mark, key_node.style
+            )
             name = key.raw if key.value is None else _key_text(key)
             if name in entries:
                 raise YamlError(f"duplicate key '{name}' (first on line {entries[name][0].line})", key.line)
@@ -453,10 +594,10 @@ def _key_text(key: Scalar) -> str:
     return key.raw
 
 
-def _scalar(node: Any, line: int, col: int) -> Scalar:
-    raw: str = node.value
-    tag: str = node.ctag.suffix  # `node.tag` URI-decodes on every read
-    quoted = bool(node.style) and node.style in "'\"|>"
+def _made_scalar(tag: str, raw: str, start: Any, end: Any, style: Any) -> Scalar:
+    """A scalar as the core schema reads it, from what ruamel's composer knows of it (`tag`:
+    `?plain` for an untagged plain scalar); on the fast way, the composer calls this."""
+    quoted = bool(style) and style in "'\"|>"
     value: ScalarValue
     if tag == _PLAIN and not quoted:
         tag = _core_tag(raw)
@@ -472,8 +613,7 @@ def _scalar(node: Any, line: int, col: int) -> Scalar:
         value = None
     else:
         value = raw
-    end = node.end_mark
-    return Scalar(value, line, col, raw, quoted, end.line + 1, end.column + 1)
+    return Scalar(value, start.line + 1, start.column + 1, raw, quoted, end.line + 1, end.column + 1)
 
 
 _MAY_BE_TYPED = frozenset("0123456789-+.~nNtTfF")
