@@ -67,3 +67,18 @@ def test_a_report_pickles() -> None:
     again = pickle.loads(pickle.dumps(report))
     assert again.as_json() == report.as_json()
     assert again.workflows[0].jobs[0].legs == report.workflows[0].jobs[0].legs
+
+
+def test_the_cores_records_take_their_init_from_the_table_others_compile_their_own() -> None:
+    # recordcode.py is fresh (tests/test_lazyre.py): every record of the core skips the
+    # compile at start-up; a record it does not hold still gets the same __init__
+    from bot.core import recordcode
+    from bot.core.workflow import Job, Step
+    from bot.core.yamlnodes import Map, Scalar
+
+    for made in (Scalar, Map, Job, Step):
+        assert made.__init__.__code__.co_filename == recordcode.__file__, made
+    assert Bag.__init__.__code__.co_filename == "<string>"
+    assert Point(1).y == 0 and Bag("a").items == []
+    scalar = Scalar("v", 1, 2)
+    assert (scalar.raw, scalar.quoted, scalar.end_col) == ("", False, 0)

@@ -5,8 +5,13 @@
 `exec` per generated method. On the check path that was about a fifth of the start-up
 (`make bench`). This builds the same methods (`__init__` with defaults and default factories,
 `__repr__`, `__eq__`, `__hash__` for frozen classes, ordering, frozen `__setattr__`, pickling
-of frozen slotted instances), always with `__slots__`: only `__init__` is generated as source
-(one `exec` per class), the other methods are closures over the class's fields.
+of frozen slotted instances), always with `__slots__`: only `__init__` is generated as source,
+the other methods are closures over the class's fields. Compiling that source was still most
+of what the records cost at start-up (one `exec` per class, about 0.1 ms each), so the
+core's are compiled ahead of time: `recordcode.py`, generated with the regular-expression
+tables (`bot.core.regexgen`), holds each `__init__`'s source as a function Python caches
+bytecode for, and a class whose source it lacks (a new record before `make regexcode`, or
+one outside the core) compiles its own.
 
 Only what the core uses is supported: no inheritance between records, no `ClassVar`, no
 `InitVar`, fields declared by annotation with a plain default or `field(default_factory=…)`.
@@ -42,6 +47,9 @@ def field(*, default_factory: Callable[[], Any], repr: bool = True) -> Any:
 
 _MISSING = object()
 
+# Every `__init__` source built in this process: what `recordcode.py` is generated from.
+DECLARED: dict[str, None] = {}
+
 
 def _init_source(fields: list[str], defaults: dict[str, Any], frozen: bool) -> str:
     """`__init__`, the one method generated as source: every instance runs it, so it assigns
@@ -60,6 +68,22 @@ def _init_source(fields: list[str], defaults: dict[str, Any], frozen: bool) -> s
             value = item
         body.append(f"  _set(self, {item!r}, {value})" if frozen else f"  self.{item} = {value}")
     return "\n".join([f"def __init__({', '.join(params)}):", *(body or ["  pass"])])
+
+
+def _init(fields: list[str], defaults: dict[str, Any], frozen: bool) -> Callable[..., None]:
+    source = _init_source(fields, defaults, frozen)
+    DECLARED[source] = None
+    try:
+        from bot.core.recordcode import INITS
+    except ImportError:  # a checkout without the generated module
+        INITS = {}
+    make: Callable[..., Callable[..., None]] | None = INITS.get(source)
+    if make is not None:
+        return make(defaults, _MISSING, object.__setattr__)
+    scope: dict[str, Any] = {"_defaults": defaults, "_MISSING": _MISSING, "_set": object.__setattr__}
+    exec(source, scope)
+    made: Callable[..., None] = scope["__init__"]
+    return made
 
 
 def _methods(fields: list[str], defaults: dict[str, Any], frozen: bool, order: bool) -> dict[str, Any]:
@@ -131,9 +155,7 @@ def _build(cls: type, frozen: bool, order: bool) -> type:
     defaults = {item: namespace.pop(item) for item in fields if item in namespace}
     namespace.pop("__dict__", None)
     namespace.pop("__weakref__", None)
-    scope: dict[str, Any] = {"_defaults": defaults, "_MISSING": _MISSING, "_set": object.__setattr__}
-    exec(_init_source(fields, defaults, frozen), scope)
-    methods = {"__init__": scope["__init__"], **_methods(fields, defaults, frozen, order)}
+    methods = {"__init__": _init(fields, defaults, frozen), **_methods(fields, defaults, frozen, order)}
     for name, method in methods.items():
         method.__name__ = name
         method.__qualname__ = f"{cls.__qualname__}.{name}"
