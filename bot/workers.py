@@ -3,11 +3,12 @@
 Resolving the jobs of a repository (matrix, runners, purposes) is most of what `check` costs
 and each workflow's is independent. Children forked after start-up (imports, compiled
 patterns and the parser are shared, nothing is loaded again) and the parent take files from
-one queue until it is empty, so a file's cost, whatever it is, never leaves one process
-waiting for another: the parent first reads every file (the report needs them all) while
-the children start on the queue, then joins them. The children send back their legs
-(pickled plain data, about 1 KB a job); verdicts, findings and output are made once, in the
-parent, from the same legs one process would make: the output is byte-identical.
+one queue until it is empty, largest file first, so the files claimed last are small ones
+and neither process waits long for the other: the parent first reads every file (the
+report needs them all) while the children start on the queue, then joins them. The
+children send back their legs (pickled plain data, about 1 KB a job); verdicts, findings
+and output are made once, in the parent, from the same legs one process would make: the
+output is byte-identical.
 
 The queue is a pipe holding each file's index in two bytes, written whole before the fork
 (without blocking: a pipe too small for it means one process): on Linux a read of two bytes
@@ -62,7 +63,7 @@ def sharing(
     if workers < 2 or size < MIN_BYTES or len(files) > MAX_FILES or sys.platform != "linux":
         yield None
         return
-    team = _Team(sorted(files))
+    team = _Team(sorted(files, key=lambda path: (-len(files[path]), path)))
     try:
         yield team.start(files, policy, read, workers - 1)
     finally:

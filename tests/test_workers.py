@@ -84,6 +84,9 @@ def test_children_resolve_part_of_the_files(repository: Path) -> None:
         shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
     assert claimed and answered and sorted(claimed + answered) == sorted(files)
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
+    # the queue hands out the largest files first: what the parent took comes in that order
+    sizes = [(-len(files[path]), path) for path in claimed]
+    assert sizes == sorted(sizes)
 
 
 @linux_only
