@@ -72,9 +72,13 @@ def action_name(step: Step) -> str:
 
 def registers_qemu(step: Step) -> bool:
     """Whether a step sets QEMU up for foreign binaries (setup-qemu-action or binfmt)."""
-    return action_name(step) == SETUP_QEMU or bool(
-        step.run and any(word in step.run.lower() for word in _BINFMT)
-    )
+    return action_name(step) == SETUP_QEMU or bool(step.run and _runs_binfmt(step.run))
+
+
+@lru_cache(maxsize=4096)  # asked for every step of every leg
+def _runs_binfmt(script: str) -> bool:
+    lowered = script.lower()
+    return any(word in lowered for word in _BINFMT)
 
 
 # bake-action's `set:` overrides, one per line: `*.platform=linux/amd64,linux/arm64`.
@@ -115,9 +119,16 @@ def _may_set_platform(script: str, envs: tuple[Mapping[str, Any], ...]) -> bool:
     """Cheap pre-check before evaluating a script per leg: most scripts never name a platform.
     Those that may: a platform or target flag, a QEMU binary, or a shell variable whose env
     value depends on the leg (`QEMU_SYS=$XEMU` with `XEMU: ${{ matrix.xemu }}`)."""
+    hinted, variables = _platform_hints(script)
+    return hinted or any(has_expression(env.get(name)) for name in variables for env in envs)
+
+
+@lru_cache(maxsize=4096)  # asked for every step of every leg
+def _platform_hints(script: str) -> tuple[bool, tuple[str, ...]]:
+    """Whether a script may name a platform by itself, else the shell variables it reads."""
     if "--platform" in script or _CROSS_HINT.search(script) is not None:
-        return True
-    return any(has_expression(env.get(name)) for name in _SHELL_NAME.findall(script) for env in envs)
+        return True, ()
+    return False, tuple(_SHELL_NAME.findall(script))
 
 
 def _add_script(found: Targets, script: str) -> None:

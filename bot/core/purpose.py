@@ -1289,14 +1289,10 @@ def _step_evidence(
             )
         )
     # A gate reads the results of the jobs it needs, in its script, `if:`, env or inputs.
-    raw = " ".join(str(part) for part in (step.run, step.if_, *step.env.values(), *step.with_.values()) if part)
-    if raw and _reads_needs(raw):
+    parts = [str(part) for part in (step.run, step.if_, *step.env.values(), *step.with_.values()) if part]
+    if any(map(_mentions_needs, parts)) and _reads_needs(" ".join(parts)):
         found.append(Evidence(GATE, where, step.line, "reads needs.*.result"))
-    if (
-        step.name
-        and _LINT_NAME.search(_EXPRESSION.sub(" ", step.name))
-        and all(item.purpose == UNRECOGNISED for item in found)
-    ):
+    if step.name and all(item.purpose == UNRECOGNISED for item in found) and _named_as_lint(step.name):
         # `deno run tools/lint.js` says nothing by itself; its step's name does.
         found = [Evidence(LINT, where, step.line, "is named as a lint or format check")]
     if any(item.purpose in (META, GATE) for item in found):
@@ -1342,6 +1338,17 @@ def _other_index(step: Step, contexts: Mapping[str, Any]) -> str:
 @lru_cache(maxsize=2048)
 def _reads_needs(text: str) -> bool:
     return "needs" in text.lower() and _GATE_TEXT.search(text) is not None
+
+
+# Asked of every step of every leg, these read a step's own text: once per distinct text.
+@lru_cache(maxsize=4096)
+def _mentions_needs(text: str) -> bool:
+    return "needs" in text.lower()
+
+
+@lru_cache(maxsize=1024)
+def _named_as_lint(name: str) -> bool:
+    return _LINT_NAME.search(_EXPRESSION.sub(" ", name)) is not None
 
 
 def _for_target(kind: str | None, host: str, native: str, targets: set[str]) -> str:
