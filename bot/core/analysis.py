@@ -144,12 +144,11 @@ class Report:
         }
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "version": 1,
-            "policy": self.policy.as_json(),
-            "summary": self.summary(),
-            "workflows": [wf.as_json(self.policy.platforms) for wf in self.workflows],
-        }
+        return {**self.head_json(), "workflows": [wf.as_json(self.policy.platforms) for wf in self.workflows]}
+
+    def head_json(self) -> dict[str, Any]:
+        """`as_json` but its last key, the workflows."""
+        return {"version": 1, "policy": self.policy.as_json(), "summary": self.summary()}
 
 
 _PURPOSE_ORDER = {name: rank for rank, name in enumerate((TEST, BUILD, UNKNOWN, CROSS))}
