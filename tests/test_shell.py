@@ -3,11 +3,14 @@ commands, so that a release note mentioning `make test` does not make a job a te
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.core.shell import MAX_COMMAND_CHARS, commands
+from bot.core.shell import _COMMAND, MAX_COMMAND_CHARS, commands
 from tests.conftest import judge
 
 
@@ -113,3 +116,18 @@ def test_hostile_commands_are_judged_not_crashed_on():
     )
     assert jobs["deep"].purpose.name == "unknown"
     assert jobs["long"].purpose.name == "test"
+
+
+# The double-quoted string as first written, one character (or escape) per repetition.
+_ONE_BY_ONE = re.compile(
+    r"""(?:'[^']*+(?:'|\Z)|"(?:[^"\\]|\\.?)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
+    r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""",
+    re.DOTALL,
+)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(['"', "\\", "'", "a", " ", "\n", ";", "&", "|", "#", "(", "é"]), max_size=40))
+def test_double_quoted_strings_are_read_by_runs_as_one_character_at_a_time(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    assert _COMMAND.findall(text) == _ONE_BY_ONE.findall(text)

@@ -16,9 +16,11 @@ from bot.core.lazyre import lazy
 
 # One command: quoted strings, comments and any character but a separator (newline, `;`,
 # `&&`, `||`, `|`). A quote that never closes runs to the end of the script, as the shell
-# reads it; possessive repeats keep every scan linear, whatever the input.
+# reads it; possessive repeats keep every scan linear, whatever the input. A double-quoted
+# string is read a run of plain characters at a time (`[^"\\]*+`), not one character per
+# repetition: the same strings, several times faster on a long `python -c "…"`.
 _COMMAND = lazy(
-    r"""(?:'[^']*+(?:'|\Z)|"(?:[^"\\]|\\.?)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
+    r"""(?:'[^']*+(?:'|\Z)|"[^"\\]*+(?:\\.?[^"\\]*+)*+(?:"|\Z)|(?:(?<=[\s;&|(])|^)\#[^\n]*"""
     r"""|[^\n;&|'"]++|(?<!&)&(?!&))+""",
     re.DOTALL,
 )
