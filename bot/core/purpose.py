@@ -693,6 +693,9 @@ RUN_RULES: tuple[Rule, ...] = (
 )
 
 
+_KNOWN_TOKENS = 8192  # a bound on what the index remembers in a long-running process
+
+
 class _RuleIndex:
     """Rules gated by the words they require: a command is searched only with the rules
     whose every word it contains, and one of the words of those that require one of some."""
@@ -721,18 +724,23 @@ class _RuleIndex:
             self.by_start.setdefault(word[:2], []).append(word)
         self.starts = frozenset(self.by_start)
         self.tokens = lazyre.compile(prefilter.TRIGGER_CHARS + "+")  # no word spans two of them
+        self.known: dict[str, frozenset[str]] = {}  # the words in each token met so far
 
-    @lru_cache(maxsize=8192)  # noqa: B019 -- one instance for the process
     def in_token(self, token: str) -> frozenset[str]:
         """The required words inside one token (`./tests/unicode_lint.sh` holds 'lint')."""
         pairs = self.starts.intersection(map(add, token, token[1:]))  # its two-character runs
-        return frozenset(word for pair in pairs for word in self.by_start[pair] if word in token)
+        found = frozenset(word for pair in pairs for word in self.by_start[pair] if word in token)
+        if len(self.known) < _KNOWN_TOKENS:
+            self.known[token] = found
+        return found
 
     def candidates(self, text: str) -> list[int]:
         """Indexes (in table order) of the rules that may match a command."""
         words: set[str] = set()
+        known = self.known  # most tokens recur: looked up here, without a call
         for token in self.tokens.findall(text.lower()):
-            words |= self.in_token(token)
+            inside = known.get(token)
+            words |= inside if inside is not None else self.in_token(token)
         found = {
             index
             for word in words
