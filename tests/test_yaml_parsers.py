@@ -8,6 +8,7 @@ Whatever the fast way reads must equal what the classic way reads, and whatever 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import nodes as ruamel_nodes
 
 from bot.core import yamlnodes
-from bot.core.yamlnodes import Seq, YamlError, parse
+from bot.core.yamlnodes import Seq, YamlError, parse, plain
 from tests.test_yaml_nesting import PIECES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,7 +50,7 @@ def test_the_fast_way_is_used_with_the_installed_ruamel() -> None:
 SCALARS = [
     *["1", "0x1f", "0o17", "-2.5e3", "1_000", ".inf", "-.Inf", ".nan", "~", "null", "", "true"],
     *["False", "yes", "on", "'q'", '"d\\tx"', "!!str 3", "!!int '7'", "!custom x", "2024-01-01"],
-    *["|\n  block\n", ">-\n  folded\n  more\n", "plain text", "a: b"],
+    *["|\n  block\n", ">-\n  folded\n  more\n", "plain text", "'a: b'", "-1", "+.5", "0x", "nULL"],
 ]
 
 DOCUMENTS = {
@@ -79,6 +80,18 @@ DOCUMENTS = {
 @pytest.mark.parametrize("text", DOCUMENTS.values(), ids=list(DOCUMENTS))
 def test_both_ways_read_a_document_alike(text: str) -> None:
     assert parsed(text) == classic(text)
+
+
+def test_scalars_read_as_the_yaml_1_2_core_schema() -> None:
+    """`on`/`yes` stay strings, no timestamps, underscores make no number, quotes keep text."""
+    values = plain(parse(DOCUMENTS["every kind of scalar"]))
+    nan = values.pop("k7")
+    assert math.isnan(nan)
+    assert list(values.values()) == [
+        *[1, 31, 15, -2500.0, "1_000", math.inf, -math.inf, None, None, None, True],
+        *[False, "yes", "on", "q", "d\tx", "3", "7", "x", "2024-01-01"],
+        *["block\n", "folded more", "plain text", "a: b", -1, 0.5, "0x", "nULL"],
+    ]
 
 
 def test_errors_are_the_classic_ways_own() -> None:

@@ -599,21 +599,24 @@ def _made_scalar(tag: str, raw: str, start: Any, end: Any, style: Any) -> Scalar
     `?plain` for an untagged plain scalar); on the fast way, the composer calls this."""
     quoted = bool(style) and style in "'\"|>"
     value: ScalarValue
-    if tag == _PLAIN and not quoted:
-        tag = _core_tag(raw)
-    if tag == _STR or quoted:
-        value = raw
-    elif tag == _INT:
-        value = _int(raw)
-    elif tag == _FLOAT:
-        value = _float(raw)
-    elif tag == _BOOL:
-        value = raw.lower() == "true"
-    elif tag == _NULL:
-        value = None
+    if quoted or tag == _STR or (tag == _PLAIN and raw and raw[0] not in _MAY_BE_TYPED):
+        value = raw  # most scalars: settled without a call
     else:
-        value = raw
+        value = _typed(_core_tag(raw) if tag == _PLAIN else tag, raw)
     return Scalar(value, start.line + 1, start.column + 1, raw, quoted, end.line + 1, end.column + 1)
+
+
+def _typed(tag: str, raw: str) -> ScalarValue:
+    """A scalar's value by its resolved tag; the text itself for a string or another tag."""
+    if tag == _INT:
+        return _int(raw)
+    if tag == _FLOAT:
+        return _float(raw)
+    if tag == _BOOL:
+        return raw.lower() == "true"
+    if tag == _NULL:
+        return None
+    return raw
 
 
 _MAY_BE_TYPED = frozenset("0123456789-+.~nNtTfF")
