@@ -219,14 +219,24 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except (EOFError, OSError):
             return
         try:
-            conn.send(("done", task(*args)))
+            answer: tuple[str, Any] | None = ("done", task(*args))
         except MemoryError:
-            # The heap may be half-built: report, and let the parent replace us.
-            with contextlib.suppress(Exception):
-                conn.send(("memory", None))
-            os._exit(1)
+            answer = None
         except Exception as exc:
-            conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+            answer = ("error", f"{type(exc).__name__}: {exc}"[:500])
+        if answer is not None:
+            try:
+                conn.send(answer)
+                continue
+            except MemoryError:  # an answer too large to send
+                answer = None
+        # Out of memory. Reported only here, past the except clauses: their tracebacks held
+        # the failed call's frames and all they had built, and sending the report needs memory
+        # too (sent from inside the clause, it sometimes failed and the parent saw only an
+        # exit). The heap may be half-built: let the parent replace us.
+        with contextlib.suppress(Exception):
+            conn.send(("memory", None))
+        os._exit(1)
 
 
 def _announce(path: str | None) -> None:
