@@ -6,9 +6,9 @@ the core as Python source (`records` would otherwise compile each one at start-u
 
 The patterns are those `lazy(...)` and `declare(...)` name (the records, those `@record`
 builds) when every module of `bot.core` is imported, in a fresh process, so the tables do not
-depend on what ran before; the core imports only the standard library, so any CPython can
-run this from a checkout
-(`PYTHONPATH=. python3.12 -m bot.core.regexgen`; `make regexcode` runs every version found).
+depend on what ran before; the core imports only the standard library, so any CPython can run
+this from a checkout (`PYTHONPATH=. python3.12 -m bot.core.regexgen`; `make regexcode` runs
+every version found).
 A run adds its engine to the table when it compiles every pattern to the same code, and
 otherwise starts the table afresh for its own engine, saying which engines it dropped.
 `tests/test_lazyre.py` fails while a table is stale. A stale or missing entry costs only

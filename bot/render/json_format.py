@@ -6,7 +6,8 @@ one, 6x slower on a 54-file repository). Pipe through `jq` to read it.
 
 It is `Report.as_json()` written a workflow at a time, so only one workflow's objects exist at
 once: the whole document as objects took some 3 MB, and a page of memory touched for the
-first time costs a few microseconds (900 page faults on a 54-file repository, `make bench`).
+first time costs about 3 us here (rendering ipfs_kit_py's 54 files took 931 page faults
+that way, 329 this way).
 """
 
 from __future__ import annotations
