@@ -6,16 +6,19 @@ patterns and the parser are shared, nothing is loaded again) and the parent take
 one queue until it is empty, largest file first, so the files claimed last are small ones
 and neither process waits long for the other: the parent first reads every file (the
 report needs them all) while the children start on the queue, then joins them. The
-children send back their legs (pickled plain data, about 1 KB a job); verdicts, findings
-and output are made once, in the parent, from the same legs one process would make: the
-output is byte-identical.
+children send back their legs (pickled plain data, about 1 KB a job), each file's as soon as
+it is resolved, so that pickling them is part of the shared work; verdicts, findings and
+output are made once, in the parent, from the same legs one process would make: the output
+is byte-identical.
 
 The queue is a pipe holding each file's index in two bytes, written whole before the fork
 (without blocking: a pipe too small for it means one process): on Linux a read of two bytes
 from a pipe is atomic, so each index goes to exactly one process, and the closed write end
 ends every reader's loop. A child that fails in any way (an exception, a signal, a damaged
-answer) costs only time: the parent resolves what it had claimed; a fork that fails leaves
-the work to the processes there are. Used on Linux only (`os.fork` after imports is what
+answer) costs only time: the parent resolves what it had claimed and not answered whole; a
+fork that fails leaves the work to the processes there are. Children are reaped once the
+analysis is over: the parent does not wait for a child's exit (the kernel takes a millisecond
+or two to free its memory) to read its answers. Used on Linux only (`os.fork` after imports is what
 makes a worker cheap; macOS warns against fork without exec), and only for enough input to
 pay for a fork.
 """
@@ -40,6 +43,10 @@ MAX_WORKERS = 8
 MIN_BYTES = 48 * 1024
 MAX_FILES = 65535  # what two bytes can number
 _INDEX = 2  # bytes
+_LENGTH = 4  # bytes before each answer: its length
+# What an answer pipe holds before a child writing to it waits (Linux gives 64 KB): the parent
+# reads the answers only once the queue is empty, and a child that waits claims no more files.
+_ANSWER_ROOM = 1024 * 1024
 
 
 def available() -> int:
@@ -74,11 +81,13 @@ class _Team:
     def __init__(self, paths: list[str]) -> None:
         self.paths = paths
         self.queue = -1
-        self.children: list[tuple[int, int]] = []  # (pid, the read end of its answer)
+        self.children: list[tuple[int, int]] = []  # (pid, the read end of its answers)
+        self.answered: list[int] = []  # children whose answers were read, to reap
 
     def start(
         self, files: Mapping[str, bytes], policy: Policy, read: Reader | None, count: int
     ) -> analysis.Elsewhere | None:
+        import fcntl
         import pickle  # noqa: F401 -- imported before the fork, not by each child
 
         from bot.core import yamlnodes
@@ -99,6 +108,8 @@ class _Team:
         sys.stderr.flush()
         for _ in range(count):
             receive, send = os.pipe()
+            with suppress(AttributeError, OSError):  # above the system's maximum: the default
+                fcntl.fcntl(send, fcntl.F_SETPIPE_SZ, _ANSWER_ROOM)
             try:
                 pid = os.fork()
             except OSError:  # no more processes or memory: the others share the work
@@ -121,47 +132,58 @@ class _Team:
         return self.paths[int.from_bytes(index, "big")] if len(index) == _INDEX else None
 
     def collect(self) -> dict[str, dict[str, JobLegs]]:
-        """Every child's legs; a child that failed contributes nothing."""
-        import pickle
-
+        """Every child's legs: each answer it wrote whole."""
         found: dict[str, dict[str, JobLegs]] = {}
         while self.children:
             pid, receive = self.children.pop(0)
+            self.answered.append(pid)
             with os.fdopen(receive, "rb") as pipe:
-                data = pipe.read()
-            if not _exited_well(pid) or not data:
-                continue
-            try:
-                answer = pickle.loads(data)  # from this process's own fork: trusted
-            except Exception:  # a damaged answer: that share is resolved here
-                continue
-            if isinstance(answer, dict):
-                found.update(answer)
+                found.update(_answers(pipe.read()))
         return found
 
     def stop(self) -> None:
-        """Stop and reap the children the analysis did not collect; close the queue."""
+        """Reap the children; stop those the analysis did not collect (it failed) first.
+        Close the queue."""
         import signal  # only here: not on the path of a run that went well
 
         for pid, receive in self.children:
             os.close(receive)
             with suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            _exited_well(pid)
-        self.children = []
+            _reap(pid)
+        for pid in self.answered:
+            _reap(pid)
+        self.children, self.answered = [], []
         if self.queue >= 0:
             os.close(self.queue)
             self.queue = -1
 
 
-def _exited_well(pid: int) -> bool:
-    """Reap a child; whether it exited with 0. With SIGCHLD ignored (a parent may start
-    this process so) the kernel reaps children itself: then its answer alone tells."""
-    try:
-        _, status = os.waitpid(pid, 0)
-    except ChildProcessError:
-        return True
-    return status == 0
+def _reap(pid: int) -> None:
+    """With SIGCHLD ignored (a parent may start this process so) the kernel reaps children
+    itself: the answers alone tell, as they always do."""
+    with suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _answers(data: bytes) -> Iterator[tuple[str, dict[str, JobLegs]]]:
+    """The answers a child wrote whole, in order, up to one cut short or damaged (the child
+    died writing it): the parent resolves the files they leave out."""
+    import pickle
+
+    view, at = memoryview(data), 0
+    while at + _LENGTH <= len(view):
+        end = at + _LENGTH + int.from_bytes(view[at : at + _LENGTH], "big")
+        if end > len(view):
+            return
+        try:
+            answer = pickle.loads(view[at + _LENGTH : end])  # from this process's own fork: trusted
+        except Exception:
+            return
+        if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], dict)):
+            return
+        yield answer
+        at = end
 
 
 def _answer(
@@ -175,11 +197,12 @@ def _answer(
 
     status = 1
     try:
-        data = pickle.dumps(analysis.resolve_claimed(files, claim, policy, read), pickle.HIGHEST_PROTOCOL)
         with os.fdopen(send, "wb") as pipe:
-            pipe.write(data)
+            for answer in analysis.resolve_claimed(files, claim, policy, read):
+                data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+                pipe.write(len(data).to_bytes(_LENGTH, "big") + data)
         status = 0
-    except BaseException:  # any failure: the parent resolves what this child had claimed
+    except BaseException:  # any failure: the parent resolves what this child did not answer
         pass
     finally:
         os._exit(status)

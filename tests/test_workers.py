@@ -110,20 +110,39 @@ def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
 
 
+def _frame(answer: object) -> bytes:
+    data = pickle.dumps(answer)
+    return len(data).to_bytes(4, "big") + data
+
+
 @linux_only
-def test_a_damaged_answer_is_left_out() -> None:
-    team = workers._Team(["a.yml"])
-    for status, answer in ((0, b"not a pickle"), (3, pickle.dumps({"a.yml": {}})), (0, b"")):
+def test_answers_written_whole_are_taken_up_to_a_damaged_one() -> None:
+    """A child may die while it writes (a signal, no memory): what it wrote whole counts,
+    whatever its exit status; from the first answer cut short or damaged on, nothing does."""
+    whole = _frame(("a.yml", {"build": JobLegs()}))
+    team = workers._Team(["a.yml", "b.yml", "c.yml"])
+    for status, written in (
+        (3, whole + _frame(("b.yml", {}))[:-1]),  # the second cut short
+        (0, len(b"not a pickle").to_bytes(4, "big") + b"not a pickle" + _frame(("c.yml", {}))),
+        (0, _frame(["c.yml", {}]) + _frame(("c.yml", {}))),  # not a (path, legs) answer
+        (0, b""),
+        (0, b"\x00\x00"),  # a length cut short
+    ):
         receive, send = os.pipe()
         pid = os.fork()
         if pid == 0:
             os.close(receive)
-            os.write(send, answer)
+            os.write(send, written)
             os._exit(status)
         os.close(send)
         team.children.append((pid, receive))
-    assert team.collect() == {}
-    assert team.children == []
+    pids = [pid for pid, _ in team.children]
+    assert team.collect() == {"a.yml": {"build": JobLegs()}}
+    assert team.children == [] and team.answered == pids
+    team.stop()
+    for pid in pids:
+        with pytest.raises(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # reaped once the analysis is over
 
 
 @linux_only
@@ -176,7 +195,7 @@ def test_files_claimed_elsewhere_but_missing_from_the_answer_are_resolved_here(r
     paths = sorted(files)
     serial = text.render(analyze(files, Policy(), TODAY))
     # another process claimed every other file and answered for only some of them
-    answered = resolve_claimed(files, _queue(paths[1::2][:5]), Policy())
+    answered = dict(resolve_claimed(files, _queue(paths[1::2][:5]), Policy()))
     partial = Elsewhere(_queue(paths[::2]), lambda: answered)
     assert text.render(analyze(files, Policy(), TODAY, elsewhere=partial)) == serial
     nothing = Elsewhere(_queue(paths[:3]), dict)  # a process that answered nothing

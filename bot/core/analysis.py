@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -210,9 +210,10 @@ def resolve_claimed(
     claim: Callable[[], str | None],
     policy: Policy,
     read: Reader | None = None,
-) -> Resolved:
-    """The legs of the jobs of each file `claim` gives until it gives None, reading only
-    those workflows and the ones they call: `analyze`'s work for them, in another process."""
+) -> Iterator[tuple[str, dict[str, legs_module.JobLegs]]]:
+    """The legs of the jobs of each file `claim` gives until it gives None, each file's as
+    soon as they are made, reading only those workflows and the ones they call: `analyze`'s
+    work for them, in another process."""
     loaded: dict[str, Workflow] = {}
 
     def get(path: str) -> Workflow:
@@ -221,10 +222,8 @@ def resolve_claimed(
         return loaded[path]
 
     lookup = _lookup(sorted(files), get)
-    resolved: Resolved = {}
     while (path := claim()) is not None:
-        resolved[path] = _resolve_one(get(path), policy, lookup)
-    return resolved
+        yield path, _resolve_one(get(path), policy, lookup)
 
 
 def analyze(
