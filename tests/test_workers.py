@@ -84,9 +84,23 @@ def test_children_resolve_part_of_the_files(repository: Path) -> None:
         shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
     assert claimed and answered and sorted(claimed + answered) == sorted(files)
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
-    # the queue hands out the largest files first: what the parent took comes in that order
-    sizes = [(-len(files[path]), path) for path in claimed]
-    assert sizes == sorted(sizes)
+    # the queue hands out the costliest files first: what the parent took comes in that order
+    costs = workers._costs(files)
+    order = [(-costs[path], path) for path in claimed]
+    assert order == sorted(order)
+
+
+def test_a_file_costs_its_size_and_that_of_the_local_workflows_it_calls() -> None:
+    called = b"on: workflow_call\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps: [{run: make}]\n"
+    caller = (
+        b"on: push\njobs:\n  a:\n    uses: ./.github/workflows/called.yml\n"
+        b"  b:\n    uses: ./.github/workflows/gone.yml\n  c:\n    uses: org/repo/.github/workflows/x.yml@v1\n"
+    )
+    files = {".github/workflows/called.yml": called * 10, ".github/workflows/caller.yml": caller}
+    assert workers._costs(files) == {
+        ".github/workflows/called.yml": len(called) * 10,
+        ".github/workflows/caller.yml": len(caller) + len(called) * 10,
+    }
 
 
 @linux_only
