@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, NoReturn
 
@@ -242,11 +243,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     policy = _policy(args, found)
     outputs = [_output(item) for item in args.output]
     read = found.reader()
+    today = date.today()  # one date for every process that judges
     from bot import workers
 
-    with workers.sharing(found.files, policy, read, args.jobs) as elsewhere:
+    with workers.sharing(found.files, policy, today, read, args.jobs) as elsewhere:
         progress = _show_progress(args, len(found.files))
-        report = analyze(found.files, policy, progress=progress, read=read, elsewhere=elsewhere)
+        report = analyze(found.files, policy, today, progress, read, elsewhere)
     sys.stdout.write(_rendered(args.format, report))
     for form, target in outputs:
         try:

@@ -1,21 +1,22 @@
 """`check`'s work shared with forked worker processes, on machines with more than one CPU.
 
-Resolving the jobs of a repository (matrix, runners, purposes) is most of what `check` costs
-and each workflow's is independent. Children forked after start-up (imports, compiled
-patterns and the parser are shared, nothing is loaded again) and the parent take files from
-one queue until it is empty, costliest first (a file's size and that of the workflows it
-calls), so the files claimed last are small ones and neither process waits long for the
-other: the parent first reads every file (the report needs them all) while the children
-start on the queue, then joins them. The children send back their legs (pickled plain data,
-about 1 KB a job), each file's as soon as it is resolved, so that pickling them is part of
-the shared work; verdicts, findings and output are made once, in the parent, from the same
-legs one process would make: the output is byte-identical.
+Judging the jobs of a repository (matrix, runners, purposes, verdicts) is most of what
+`check` costs, and files of different file families are judged independently (a job is
+judged against its family's jobs alone: `analysis.groups`). Children forked after start-up
+(imports, compiled patterns and the parser are shared, nothing is loaded again) and the
+parent take groups of files from one queue until it is empty, costliest first (the files'
+sizes and those of the workflows they call), so the groups claimed last are small ones and
+neither process waits long for the other. Each process reads only the files it judges (and
+those they call) and makes their reports whole; a child sends each group's reports as soon as
+they are made (pickled, without the workflows' YAML nodes: `WorkflowReport.portable`), so
+that pickling them is part of the shared work. The parent orders them with its own and
+renders the output: byte-identical to what one process makes.
 
 The queue is a pipe holding each file's index in two bytes, written whole before the fork
 (without blocking: a pipe too small for it means one process): on Linux a read of two bytes
 from a pipe is atomic, so each index goes to exactly one process, and the closed write end
 ends every reader's loop. A child that fails in any way (an exception, a signal, a damaged
-answer) costs only time: the parent resolves what it had claimed and not answered whole; a
+answer) costs only time: the parent judges what it had claimed and not answered whole; a
 fork that fails leaves the work to the processes there are. Children are reaped once the
 analysis is over: the parent does not wait for a child's exit (the kernel takes a millisecond
 or two to free its memory) to read its answers. Used on Linux only (`os.fork` after imports is what
@@ -35,18 +36,20 @@ from bot.core import analysis
 from bot.core.workflow import local_calls
 
 if TYPE_CHECKING:
+    from datetime import date
+
+    from bot.core.analysis import Group, WorkflowReport
     from bot.core.config import Policy
     from bot.core.delegates import Reader
-    from bot.core.legs import JobLegs
 
 MAX_WORKERS = 8
 # Below this much workflow text a second process costs more than it saves (`make bench`).
 MIN_BYTES = 48 * 1024
-MAX_FILES = 65535  # what two bytes can number
+MAX_GROUPS = 65535  # what two bytes can number
 _INDEX = 2  # bytes
 _LENGTH = 4  # bytes before each answer: its length
 # What an answer pipe holds before a child writing to it waits (Linux gives 64 KB): the parent
-# reads the answers only once the queue is empty, and a child that waits claims no more files.
+# reads the answers only once the queue is empty, and a child that waits claims no more work.
 _ANSWER_ROOM = 1024 * 1024
 
 
@@ -60,21 +63,22 @@ def available() -> int:
 
 @contextmanager
 def sharing(
-    files: Mapping[str, bytes], policy: Policy, read: Reader | None, jobs: int | None
+    files: Mapping[str, bytes], policy: Policy, today: date, read: Reader | None, jobs: int | None
 ) -> Iterator[analysis.Elsewhere | None]:
-    """Children that resolve files taken from a queue the parent shares (None when one
-    process is best), for the time of one analysis; `jobs` is the number of processes asked
-    for (None: one per CPU). Children still running when it ends (the analysis failed) are
-    stopped and reaped."""
-    workers = min(jobs if jobs is not None else available(), MAX_WORKERS, len(files))
+    """Children that judge groups of files taken from a queue the parent shares (None when
+    one process is best), for the time of one analysis (of `today`: the same date in every
+    process); `jobs` is the number of processes asked for (None: one per CPU). Children still
+    running when it ends (the analysis failed) are stopped; all are reaped."""
+    groups = analysis.groups(files)
+    workers = min(jobs if jobs is not None else available(), MAX_WORKERS, len(groups))
     size = sum(len(data) for data in files.values())
-    if workers < 2 or size < MIN_BYTES or len(files) > MAX_FILES or sys.platform != "linux":
+    if workers < 2 or size < MIN_BYTES or len(groups) > MAX_GROUPS or sys.platform != "linux":
         yield None
         return
     costs = _costs(files)
-    team = _Team(sorted(files, key=lambda path: (-costs[path], path)))
+    team = _Team(sorted(groups, key=lambda group: (-sum(costs[path] for path in group), group)))
     try:
-        yield team.start(files, policy, read, workers - 1)
+        yield team.start(files, policy, today, read, workers - 1)
     finally:
         team.stop()
 
@@ -94,14 +98,14 @@ def _costs(files: Mapping[str, bytes]) -> dict[str, int]:
 
 
 class _Team:
-    def __init__(self, paths: list[str]) -> None:
-        self.paths = paths
+    def __init__(self, groups: list[Group]) -> None:
+        self.groups = groups
         self.queue = -1
         self.children: list[tuple[int, int]] = []  # (pid, the read end of its answers)
         self.answered: list[int] = []  # children whose answers were read, to reap
 
     def start(
-        self, files: Mapping[str, bytes], policy: Policy, read: Reader | None, count: int
+        self, files: Mapping[str, bytes], policy: Policy, today: date, read: Reader | None, count: int
     ) -> analysis.Elsewhere | None:
         import fcntl
         import pickle  # noqa: F401 -- imported before the fork, not by each child
@@ -112,7 +116,7 @@ class _Team:
         self.queue, fill = os.pipe()
         try:
             os.set_blocking(fill, False)
-            indexes = b"".join(index.to_bytes(_INDEX, "big") for index in range(len(self.paths)))
+            indexes = b"".join(index.to_bytes(_INDEX, "big") for index in range(len(self.groups)))
             written = os.write(fill, indexes)
         except BlockingIOError:
             written = 0
@@ -132,29 +136,30 @@ class _Team:
                 os.close(receive)
                 os.close(send)
                 break
-            if pid == 0:  # the child: resolve, answer, leave without the parent's exit code
+            if pid == 0:  # the child: judge, answer, leave without the parent's exit code
                 for _, other in self.children:
                     os.close(other)
                 os.close(receive)
-                _answer(send, files, self.claim, policy, read)
+                _answer(send, files, self.claim, policy, today, read)
             os.close(send)
             self.children.append((pid, receive))
         if not self.children:
             return None
         return analysis.Elsewhere(self.claim, self.collect)
 
-    def claim(self) -> str | None:
+    def claim(self) -> Group | None:
         index = os.read(self.queue, _INDEX)
-        return self.paths[int.from_bytes(index, "big")] if len(index) == _INDEX else None
+        return self.groups[int.from_bytes(index, "big")] if len(index) == _INDEX else None
 
-    def collect(self) -> dict[str, dict[str, JobLegs]]:
-        """Every child's legs: each answer it wrote whole."""
-        found: dict[str, dict[str, JobLegs]] = {}
+    def collect(self) -> dict[str, WorkflowReport]:
+        """Every child's reports, by path: each answer it wrote whole."""
+        found: dict[str, WorkflowReport] = {}
         while self.children:
             pid, receive = self.children.pop(0)
             self.answered.append(pid)
             with os.fdopen(receive, "rb") as pipe:
-                found.update(_answers(pipe.read()))
+                for reports in _answers(pipe.read()):
+                    found.update((report.path, report) for report in reports)
         return found
 
     def stop(self) -> None:
@@ -182,9 +187,9 @@ def _reap(pid: int) -> None:
         os.waitpid(pid, 0)
 
 
-def _answers(data: bytes) -> Iterator[tuple[str, dict[str, JobLegs]]]:
+def _answers(data: bytes) -> Iterator[list[WorkflowReport]]:
     """The answers a child wrote whole, in order, up to one cut short or damaged (the child
-    died writing it): the parent resolves the files they leave out."""
+    died writing it): the parent judges the groups they leave out."""
     import pickle
 
     view, at = memoryview(data), 0
@@ -196,7 +201,7 @@ def _answers(data: bytes) -> Iterator[tuple[str, dict[str, JobLegs]]]:
             answer = pickle.loads(view[at + _LENGTH : end])  # from this process's own fork: trusted
         except Exception:
             return
-        if not (isinstance(answer, tuple) and len(answer) == 2 and isinstance(answer[1], dict)):
+        if not (isinstance(answer, list) and all(isinstance(item, analysis.WorkflowReport) for item in answer)):
             return
         yield answer
         at = end
@@ -205,8 +210,9 @@ def _answers(data: bytes) -> Iterator[tuple[str, dict[str, JobLegs]]]:
 def _answer(
     send: int,
     files: Mapping[str, bytes],
-    claim: Callable[[], str | None],
+    claim: Callable[[], Group | None],
     policy: Policy,
+    today: date,
     read: Reader | None,
 ) -> None:
     import pickle
@@ -214,11 +220,11 @@ def _answer(
     status = 1
     try:
         with os.fdopen(send, "wb") as pipe:
-            for answer in analysis.resolve_claimed(files, claim, policy, read):
-                data = pickle.dumps(answer, pickle.HIGHEST_PROTOCOL)
+            for reports in analysis.judge_claimed(files, claim, policy, today, read):
+                data = pickle.dumps(reports, pickle.HIGHEST_PROTOCOL)
                 pipe.write(len(data).to_bytes(_LENGTH, "big") + data)
         status = 0
-    except BaseException:  # any failure: the parent resolves what this child did not answer
+    except BaseException:  # any failure: the parent judges what this child did not answer
         pass
     finally:
         os._exit(status)

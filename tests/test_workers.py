@@ -14,20 +14,33 @@ import pytest
 
 from benchmarks.workflows import generate
 from bot import workers
-from bot.core.analysis import Elsewhere, analyze, resolve_claimed
+from bot.core.analysis import Elsewhere, Group, WorkflowReport, analyze, groups, judge_claimed
 from bot.core.config import Policy
-from bot.core.legs import JobLegs
+from bot.core.workflow import Workflow
 from bot.render import json_format, text
 from tests.conftest import TODAY
 
 linux_only = pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
 
 
+# A job whose arm64 twin is in another file of its file family: judged apart, it would be
+# amd64-only.
+TWINS = {
+    "test-amd64.yml": "on: push\njobs:\n  test-amd64:\n    runs-on: ubuntu-latest\n    steps:\n"
+    "      - run: pytest\n",
+    "test-arm64.yml": "on: push\njobs:\n  test-arm64:\n    runs-on: ubuntu-24.04-arm\n    steps:\n"
+    "      - run: pytest\n",
+}
+
+
 @pytest.fixture(scope="module")
 def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The benchmark's generated repository: 40 workflows, reusable ones called by others."""
+    """The benchmark's generated repository (40 workflows, reusable ones called by others)
+    and a job whose twin is in another file."""
     root = tmp_path_factory.mktemp("repository")
     generate(root)
+    for name, text_ in TWINS.items():
+        (root / ".github" / "workflows" / name).write_text(text_)
     return root
 
 
@@ -57,16 +70,16 @@ def test_two_processes_say_what_one_says(repository: Path, form: str) -> None:
     assert len(one.stdout) > 5_000
 
 
-def _counting(share: Elsewhere, claimed: list[str], answered: list[str]) -> Elsewhere:
+def _counting(share: Elsewhere, claimed: list[Group], answered: list[str]) -> Elsewhere:
     """The same sharing, counting what the parent claimed and what the children answered."""
 
-    def claim() -> str | None:
-        path = share.claim()
-        if path is not None:
-            claimed.append(path)
-        return path
+    def claim() -> Group | None:
+        group = share.claim()
+        if group is not None:
+            claimed.append(group)
+        return group
 
-    def collect() -> Mapping[str, Mapping[str, JobLegs]]:
+    def collect() -> Mapping[str, WorkflowReport]:
         found = share.collect()
         answered.extend(found)
         return found
@@ -74,20 +87,38 @@ def _counting(share: Elsewhere, claimed: list[str], answered: list[str]) -> Else
     return Elsewhere(claim, collect)
 
 
+def test_files_are_grouped_by_file_family() -> None:
+    paths = ["b/ci.yml", "a/test-arm64.yml", "a/test-amd64.yml", "a/TEST.yml", "a/lint.yml"]
+    assert groups(paths) == [
+        ("a/TEST.yml", "a/test-amd64.yml", "a/test-arm64.yml"),
+        ("a/lint.yml",),
+        ("b/ci.yml",),
+    ]
+
+
 @linux_only
-def test_children_resolve_part_of_the_files(repository: Path) -> None:
+def test_children_judge_part_of_the_files(repository: Path) -> None:
     files = _files(repository)
-    claimed: list[str] = []
+    claimed: list[Group] = []
     answered: list[str] = []
-    with workers.sharing(files, Policy(), None, 2) as share:
+    with workers.sharing(files, Policy(), TODAY, None, 2) as share:
         assert share is not None
         shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
-    assert claimed and answered and sorted(claimed + answered) == sorted(files)
+    mine = [path for group in claimed for path in group]
+    assert mine and answered and sorted(mine + answered) == sorted(files)
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
-    # the queue hands out the costliest files first: what the parent took comes in that order
+    twin = next(report for report in shared.workflows if report.path.endswith("test-amd64.yml"))
+    assert twin.jobs[0].status == "parity"  # its twin's file was judged with it
+    # the queue hands out the costliest groups first: what the parent took comes in that order
     costs = workers._costs(files)
-    order = [(-costs[path], path) for path in claimed]
+    order = [(-sum(costs[path] for path in group), group) for group in claimed]
     assert order == sorted(order)
+    # what children answer carries no YAML nodes, steps or text
+    answered_reports = [report for report in shared.workflows if report.path in answered]
+    assert all(not report.workflow.source for report in answered_reports)
+    assert all(
+        not job.job.steps and not job.job.node.entries for report in answered_reports for job in report.jobs
+    )
 
 
 def test_a_file_costs_its_size_and_that_of_the_local_workflows_it_calls() -> None:
@@ -105,7 +136,7 @@ def test_a_file_costs_its_size_and_that_of_the_local_workflows_it_calls() -> Non
 
 @linux_only
 def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
-    """What it claimed is resolved by the parent: the report is the one a single process makes."""
+    """What it claimed is judged by the parent: the report is the one a single process makes."""
     parent = os.getpid()
 
     class Dying(dict[str, bytes]):
@@ -115,12 +146,12 @@ def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
             return super().__getitem__(key)
 
     files = _files(repository)
-    claimed: list[str] = []
+    claimed: list[Group] = []
     answered: list[str] = []
-    with workers.sharing(Dying(files), Policy(), None, 2) as share:
+    with workers.sharing(Dying(files), Policy(), TODAY, None, 2) as share:
         assert share is not None
         shared = analyze(Dying(files), Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
-    assert len(claimed) == len(files) - 1 and not answered  # the child claimed one, then died
+    assert len(claimed) == len(groups(files)) - 1 and not answered  # the child claimed one, then died
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
 
 
@@ -133,12 +164,12 @@ def _frame(answer: object) -> bytes:
 def test_answers_written_whole_are_taken_up_to_a_damaged_one() -> None:
     """A child may die while it writes (a signal, no memory): what it wrote whole counts,
     whatever its exit status; from the first answer cut short or damaged on, nothing does."""
-    whole = _frame(("a.yml", {"build": JobLegs()}))
-    team = workers._Team(["a.yml", "b.yml", "c.yml"])
+    a, b, c = (WorkflowReport(name, Workflow(name, "")) for name in ("a.yml", "b.yml", "c.yml"))
+    team = workers._Team([("a.yml",), ("b.yml",), ("c.yml",)])
     for status, written in (
-        (3, whole + _frame(("b.yml", {}))[:-1]),  # the second cut short
-        (0, len(b"not a pickle").to_bytes(4, "big") + b"not a pickle" + _frame(("c.yml", {}))),
-        (0, _frame(["c.yml", {}]) + _frame(("c.yml", {}))),  # not a (path, legs) answer
+        (3, _frame([a]) + _frame([b])[:-1]),  # the second cut short
+        (0, len(b"not a pickle").to_bytes(4, "big") + b"not a pickle" + _frame([c])),
+        (0, _frame([c.path]) + _frame([c])),  # not reports
         (0, b""),
         (0, b"\x00\x00"),  # a length cut short
     ):
@@ -151,7 +182,7 @@ def test_answers_written_whole_are_taken_up_to_a_damaged_one() -> None:
         os.close(send)
         team.children.append((pid, receive))
     pids = [pid for pid, _ in team.children]
-    assert team.collect() == {"a.yml": {"build": JobLegs()}}
+    assert team.collect() == {"a.yml": a}
     assert team.children == [] and team.answered == pids
     team.stop()
     for pid in pids:
@@ -189,7 +220,7 @@ def test_children_reaped_by_the_kernel_still_answer(repository: Path) -> None:
 def test_children_left_running_are_stopped_when_the_analysis_fails(repository: Path) -> None:
     files = _files(repository)
     pids: list[int] = []
-    with pytest.raises(RuntimeError), workers.sharing(files, Policy(), None, 3) as share:
+    with pytest.raises(RuntimeError), workers.sharing(files, Policy(), TODAY, None, 3) as share:
         assert share is not None
         pids.extend(pid for pid, _ in share.claim.__self__.children)  # type: ignore[attr-defined]
         raise RuntimeError("the analysis failed")
@@ -199,20 +230,23 @@ def test_children_left_running_are_stopped_when_the_analysis_fails(repository: P
             os.waitpid(pid, os.WNOHANG)  # stopped and reaped
 
 
-def _queue(paths: list[str]) -> Callable[[], str | None]:
-    left = iter(paths)
+def _queue(items: list[Group]) -> Callable[[], Group | None]:
+    left = iter(items)
     return lambda: next(left, None)
 
 
-def test_files_claimed_elsewhere_but_missing_from_the_answer_are_resolved_here(repository: Path) -> None:
+def test_groups_claimed_elsewhere_but_not_answered_whole_are_judged_here(repository: Path) -> None:
     files = _files(repository)
-    paths = sorted(files)
+    every = groups(files)
     serial = text.render(analyze(files, Policy(), TODAY))
-    # another process claimed every other file and answered for only some of them
-    answered = dict(resolve_claimed(files, _queue(paths[1::2][:5]), Policy()))
-    partial = Elsewhere(_queue(paths[::2]), lambda: answered)
+    # another process claimed every other group and answered for only some of them, and for
+    # the group of twins, one file of two
+    theirs = [group for group in every[1::2] if len(group) == 1][:5] + [g for g in every if len(g) > 1]
+    reports = [report for answer in judge_claimed(files, _queue(theirs), Policy(), TODAY) for report in answer]
+    answered = {report.path: report for report in reports if not report.path.endswith("test-arm64.yml")}
+    partial = Elsewhere(_queue([group for group in every if group not in theirs]), lambda: answered)
     assert text.render(analyze(files, Policy(), TODAY, elsewhere=partial)) == serial
-    nothing = Elsewhere(_queue(paths[:3]), dict)  # a process that answered nothing
+    nothing = Elsewhere(_queue(every[:3]), dict)  # a process that answered nothing
     assert text.render(analyze(files, Policy(), TODAY, elsewhere=nothing)) == serial
 
 
@@ -220,9 +254,9 @@ def test_small_input_stays_in_one_process(repository: Path) -> None:
     files = _files(repository)
     small = dict(list(files.items())[:2])
     assert sum(map(len, small.values())) < workers.MIN_BYTES
-    with workers.sharing(small, Policy(), None, 4) as share:
+    with workers.sharing(small, Policy(), TODAY, None, 4) as share:
         assert share is None
-    with workers.sharing(files, Policy(), None, 1) as share:
+    with workers.sharing(files, Policy(), TODAY, None, 1) as share:
         assert share is None
 
 

@@ -13,7 +13,7 @@ from bot.core.config import Policy
 from bot.core.findings import Finding, fails, finding, job_findings
 from bot.core.legs import Leg, shown_value
 from bot.core.purpose import BUILD, CROSS, TEST, UNKNOWN, UNKNOWN_PURPOSE, Purpose
-from bot.core.records import field, record
+from bot.core.records import field, record, replace
 from bot.core.runners import AMD64, ARM64
 from bot.core.verdicts import (
     NOT_APPLICABLE,
@@ -22,10 +22,12 @@ from bot.core.verdicts import (
     JobInput,
     RunnerPaths,
     Verdict,
+    file_family,
     judge,
     missing_matrix,
 )
 from bot.core.workflow import Job, Workflow
+from bot.core.yamlnodes import Map
 
 if TYPE_CHECKING:
     from bot.core.delegates import Reader
@@ -95,6 +97,14 @@ class WorkflowReport:
 
     def all_findings(self) -> list[Finding]:
         return self.findings + [item for job in self.jobs for item in job.findings]
+
+    def portable(self) -> WorkflowReport:
+        """This report as another process receives it: what reports and renderings read,
+        without the workflow's YAML nodes, steps, text and file reader (the receiver has the
+        file; pickling the nodes cost more than parsing it again)."""
+        jobs = [replace(job, job=replace(job.job, node=Map(), steps=[])) for job in self.jobs]
+        workflow = replace(self.workflow, source="", jobs=[job.job for job in jobs], files=None)
+        return replace(self, workflow=workflow, jobs=jobs)
 
     def as_json(self, platforms: tuple[str, ...]) -> dict[str, Any]:
         return {
@@ -178,19 +188,30 @@ def _lookup(paths: Iterable[str], get: Callable[[str], Workflow]) -> legs_module
 
 
 Progress = Callable[[int, int, str], None]
-# The legs of each job (by its id) of each workflow (by its path).
-Resolved = dict[str, dict[str, legs_module.JobLegs]]
+# The paths of files judged together: every file of some file families, in path order.
+Group = tuple[str, ...]
+
+
+def groups(paths: Iterable[str]) -> list[Group]:
+    """The files by file family (`verdicts.file_family`), in path order: a job is judged
+    against its family's jobs alone, so a group judged by itself, in any process, gets the
+    reports a judgement of every file gives it."""
+    by_family: dict[str, list[str]] = {}
+    for path in sorted(paths):
+        by_family.setdefault(file_family(path), []).append(path)
+    return [tuple(group) for group in by_family.values()]
 
 
 @record(frozen=True)
 class Elsewhere:
-    """Work shared with other processes, which take files from the same queue: `claim`
-    gives the next file to resolve here (None once none is left), `collect`, once every file
-    is claimed, the legs the others made. A file neither resolved here nor in the answer (the
-    process that claimed it failed) is resolved here."""
+    """Work shared with other processes, which take groups of files (`groups`) from the same
+    queue: `claim` gives the next group to judge here (None once none is left), `collect`,
+    once every group is claimed, the reports (`WorkflowReport.portable`) the others made, by
+    path. A group neither judged here nor wholly in the answer (the process that claimed it
+    failed) is judged here."""
 
-    claim: Callable[[], str | None]
-    collect: Callable[[], Mapping[str, Mapping[str, legs_module.JobLegs]]]
+    claim: Callable[[], Group | None]
+    collect: Callable[[], Mapping[str, WorkflowReport]]
 
 
 def _resolve_one(
@@ -199,69 +220,32 @@ def _resolve_one(
     return {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
 
 
-def _load(path: str, data: bytes | str, read: Reader | None) -> Workflow:
-    workflow = workflow_module.load(path, data)
-    workflow.files = read  # where its steps' scripts and composite actions are read
-    return workflow
-
-
-def resolve_claimed(
-    files: Mapping[str, bytes | str],
-    claim: Callable[[], str | None],
-    policy: Policy,
-    read: Reader | None = None,
-) -> Iterator[tuple[str, dict[str, legs_module.JobLegs]]]:
-    """The legs of the jobs of each file `claim` gives until it gives None, each file's as
-    soon as they are made, reading only those workflows and the ones they call: `analyze`'s
-    work for them, in another process."""
+def _loader(files: Mapping[str, bytes | str], read: Reader | None) -> Callable[[str], Workflow]:
+    """Each file's workflow, read on first use (a group reads its files and those they call)."""
     loaded: dict[str, Workflow] = {}
 
     def get(path: str) -> Workflow:
         if path not in loaded:
-            loaded[path] = _load(path, files[path], read)
+            workflow = workflow_module.load(path, files[path])
+            workflow.files = read  # where its steps' scripts and composite actions are read
+            loaded[path] = workflow
         return loaded[path]
 
-    lookup = _lookup(sorted(files), get)
-    while (path := claim()) is not None:
-        yield path, _resolve_one(get(path), policy, lookup)
+    return get
 
 
-def analyze(
-    files: Mapping[str, bytes | str],
-    policy: Policy | None = None,
-    today: date | None = None,
-    progress: Progress | None = None,
-    read: Reader | None = None,
-    elsewhere: Elsewhere | None = None,
-) -> Report:
-    """Judge every job of every file; `files` maps a display path to the file's content, and
-    `read` gives the repository's other files by their path from its root (scripts, Makefiles,
-    composite actions a step hands its work to), when they can be read. `elsewhere` shares
-    resolving the files' jobs with other processes."""
-    policy = policy or Policy()
-    today = today or date.today()
-    workflows: dict[str, Workflow] = {}
-    for done, (path, data) in enumerate(sorted(files.items()), 1):
-        workflows[path] = _load(path, data, read)
-        if progress is not None:
-            progress(done, len(files), path)
-    lookup = _lookup(sorted(files), workflows.__getitem__)  # the order resolve_claimed uses
-
-    resolved: Resolved = {}
-    if elsewhere is not None:
-        while (claimed := elsewhere.claim()) is not None:
-            resolved[claimed] = _resolve_one(workflows[claimed], policy, lookup)
-        for done_elsewhere, jobs in elsewhere.collect().items():
-            workflow = workflows.get(done_elsewhere)
-            if workflow is not None and set(jobs) == {job.id for job in workflow.jobs}:
-                resolved[done_elsewhere] = dict(jobs)
-    for path, workflow in workflows.items():
-        if path not in resolved:
-            resolved[path] = _resolve_one(workflow, policy, lookup)
-
+def _judged(
+    group: Iterable[str],
+    get: Callable[[str], Workflow],
+    lookup: legs_module.WorkflowLookup,
+    policy: Policy,
+    today: date,
+) -> list[WorkflowReport]:
+    """The reports of the files of `group`, which holds every file of their file families."""
+    workflows = {path: get(path) for path in group}
     inputs: list[JobInput] = []
     for path, workflow in workflows.items():
-        by_job = resolved[path]
+        by_job = _resolve_one(workflow, policy, lookup)
         legs_module.packages_for_pypi(workflow, by_job)
         for job in workflow.jobs:
             resolved_job = by_job[job.id]
@@ -298,4 +282,65 @@ def analyze(
         error = report.workflow.error
         if error is not None:
             report.findings.append(finding("invalid-workflow", error.line, error.message))
-    return Report(policy, list(reports.values()))
+    return list(reports.values())
+
+
+def judge_claimed(
+    files: Mapping[str, bytes | str],
+    claim: Callable[[], Group | None],
+    policy: Policy,
+    today: date,
+    read: Reader | None = None,
+) -> Iterator[list[WorkflowReport]]:
+    """The portable reports of each group `claim` gives until it gives None, each group's
+    as soon as they are made, reading only those workflows and the ones they call:
+    `analyze`'s work for them, in another process."""
+    get = _loader(files, read)
+    lookup = _lookup(sorted(files), get)
+    while (group := claim()) is not None:
+        yield [report.portable() for report in _judged(group, get, lookup, policy, today)]
+
+
+def analyze(
+    files: Mapping[str, bytes | str],
+    policy: Policy | None = None,
+    today: date | None = None,
+    progress: Progress | None = None,
+    read: Reader | None = None,
+    elsewhere: Elsewhere | None = None,
+) -> Report:
+    """Judge every job of every file; `files` maps a display path to the file's content, and
+    `read` gives the repository's other files by their path from its root (scripts, Makefiles,
+    composite actions a step hands its work to), when they can be read. `elsewhere` shares
+    the work with other processes, a group of files at a time."""
+    policy = policy or Policy()
+    today = today or date.today()
+    paths = sorted(files)
+    get = _loader(files, read)
+    lookup = _lookup(paths, get)
+    if elsewhere is None:
+        for done, path in enumerate(paths, 1):  # every file first: progress names each one read
+            get(path)
+            if progress is not None:
+                progress(done, len(paths), path)
+        return Report(policy, _judged(paths, get, lookup, policy, today))
+
+    reports: dict[str, WorkflowReport] = {}
+
+    def take(made: Iterable[WorkflowReport]) -> None:
+        for report in made:
+            reports[report.path] = report
+            if progress is not None:
+                progress(len(reports), len(paths), report.path)
+
+    while (claimed := elsewhere.claim()) is not None:
+        take(_judged(claimed, get, lookup, policy, today))
+    answered = elsewhere.collect()
+    for group in groups(paths):
+        if any(path in reports for path in group):
+            continue
+        if all(path in answered for path in group):
+            take(answered[path] for path in group)
+        else:
+            take(_judged(group, get, lookup, policy, today))
+    return Report(policy, [reports[path] for path in paths])

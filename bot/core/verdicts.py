@@ -211,8 +211,14 @@ def _cross(job_id: str) -> bool:
 
 @lru_cache(maxsize=4096)  # asked for every leg of every job of a family, again and again
 def family_key(path: str, job_id: str) -> tuple[str, str]:
-    name = path.rsplit("/", 1)[-1]
-    return without_arch_words(name).casefold(), _CROSS_WORD.sub("", without_arch_words(job_id)).casefold()
+    return file_family(path), _CROSS_WORD.sub("", without_arch_words(job_id)).casefold()
+
+
+def file_family(path: str) -> str:
+    """What a file's jobs' families are named by: its name without arch words
+    (`arm64-ci.yml` and `ci-amd64.yml` are one). A job is judged against the jobs of its
+    family alone, so files of different file families are judged independently."""
+    return without_arch_words(path.rsplit("/", 1)[-1]).casefold()
 
 
 def _short(value: Any) -> str:
