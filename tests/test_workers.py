@@ -30,6 +30,7 @@ TWINS = {
     "      - run: pytest\n",
     "test-arm64.yml": "on: push\njobs:\n  test-arm64:\n    runs-on: ubuntu-24.04-arm\n    steps:\n"
     "      - run: pytest\n",
+    "broken.yml": "on: push\njobs: [1, 2\n",
 }
 
 
@@ -85,6 +86,16 @@ def _counting(share: Elsewhere, claimed: list[Group], answered: list[str]) -> El
         return found
 
     return Elsewhere(claim, collect)
+
+
+def test_a_portable_report_renders_as_the_report_it_was_made_from(repository: Path) -> None:
+    report = analyze(_files(repository), Policy(), TODAY)
+    platforms = report.policy.platforms
+    assert any(workflow.error for workflow in report.workflows)  # broken.yml: its error travels too
+    for workflow in report.workflows:
+        received = pickle.loads(pickle.dumps(workflow.portable()))
+        assert received.as_json(platforms) == workflow.as_json(platforms)
+        assert received.all_findings() == workflow.all_findings()
 
 
 def test_files_are_grouped_by_file_family() -> None:
