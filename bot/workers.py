@@ -12,16 +12,16 @@ they are made (pickled, without the workflows' YAML nodes: `WorkflowReport.porta
 that pickling them is part of the shared work. The parent orders them with its own and
 renders the output: byte-identical to what one process makes.
 
-The queue is a pipe holding each file's index in two bytes, written whole before the fork
+The queue is a pipe holding each group's index in two bytes, written whole before the fork
 (without blocking: a pipe too small for it means one process): on Linux a read of two bytes
 from a pipe is atomic, so each index goes to exactly one process, and the closed write end
 ends every reader's loop. A child that fails in any way (an exception, a signal, a damaged
 answer) costs only time: the parent judges what it had claimed and not answered whole; a
 fork that fails leaves the work to the processes there are. Children are reaped once the
-analysis is over: the parent does not wait for a child's exit (the kernel takes a millisecond
-or two to free its memory) to read its answers. Used on Linux only (`os.fork` after imports is what
-makes a worker cheap; macOS warns against fork without exec), and only for enough input to
-pay for a fork.
+analysis is over: the parent reads their answers without waiting for their exit (the kernel
+takes a millisecond or two to free a child's memory). Used on Linux only (`os.fork` after
+imports is what makes a worker cheap; macOS warns against fork without exec), and only for
+enough input to pay for a fork.
 """
 
 from __future__ import annotations
