@@ -7,10 +7,10 @@ judged against its family's jobs alone: `analysis.groups`). Children forked afte
 parent take groups of files from one queue until it is empty, costliest first (the files'
 sizes and those of the workflows they call), so the groups claimed last are small ones and
 neither process waits long for the other. Each process reads only the files it judges (and
-those they call) and makes their reports whole; a child sends each group's reports as soon as
-they are made (pickled, without the workflows' YAML nodes: `WorkflowReport.portable`), so
-that pickling them is part of the shared work. The parent orders them with its own and
-renders the output: byte-identical to what one process makes.
+those they call) and makes their reports whole; a child pickles each group's reports as soon
+as they are made (without the workflows' YAML nodes: `WorkflowReport.portable`), so that
+pickling them is part of the shared work; the parent reads them once its queue is empty,
+orders them with its own and renders the output: byte-identical to what one process makes.
 
 The queue is a pipe holding each group's index in two bytes, written whole before the fork
 (without blocking: a pipe too small for it means one process): on Linux a read of two bytes

@@ -41,6 +41,10 @@ def pid() -> int:
     return os.getpid()
 
 
+def unsendable() -> object:
+    return lambda: None  # a result pickle refuses
+
+
 def run(coroutine):  # type: ignore[no-untyped-def]
     return asyncio.run(coroutine)
 
@@ -102,6 +106,23 @@ def test_an_exception_in_the_analysis_is_an_answer_and_the_process_is_kept() -> 
         first = await pool.run(pid)
         with pytest.raises(AnalysisFailed, match="ValueError: not a workflow"):
             await pool.run(fail)
+        return first, await pool.run(pid)
+
+    try:
+        first, second = run(scenario())
+    finally:
+        pool.close()
+    assert first == second
+    assert pool.replaced == 0
+
+
+def test_an_answer_that_cannot_be_sent_is_an_error_and_the_process_is_kept() -> None:
+    pool = Isolation(processes=1, timeout=30)
+
+    async def scenario() -> tuple[int, int]:
+        first = await pool.run(pid)
+        with pytest.raises(AnalysisFailed, match=r"the analysis failed: .*(pickle|Pickl)"):
+            await pool.run(unsendable)
         return first, await pool.run(pid)
 
     try:

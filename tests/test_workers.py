@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.workflows import generate
-from bot import workers
+from bot import cli, workers
 from bot.core.analysis import Elsewhere, Group, WorkflowReport, analyze, groups, judge_claimed
 from bot.core.config import Policy
 from bot.core.workflow import Workflow
@@ -69,6 +69,27 @@ def test_two_processes_say_what_one_says(repository: Path, form: str) -> None:
     assert one.returncode == two.returncode == 1  # the generated repository has violations
     assert two.stdout == one.stdout and two.stderr == one.stderr
     assert len(one.stdout) > 5_000
+
+
+@linux_only
+def test_check_shares_the_work_with_children(
+    repository: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`check --jobs 2` on the repository above really has children judge part of it."""
+    answered: list[str] = []
+    collect = workers._Team.collect
+
+    def watched(team: workers._Team) -> dict[str, WorkflowReport]:
+        found = collect(team)
+        answered.extend(found)
+        return found
+
+    monkeypatch.setattr(workers._Team, "collect", watched)
+    assert cli.main(["check", "--no-progress", "--format", "json", "--jobs", "2", str(repository)]) == 1
+    shared = capsys.readouterr().out
+    assert answered
+    assert cli.main(["check", "--no-progress", "--format", "json", "--jobs", "1", str(repository)]) == 1
+    assert capsys.readouterr().out == shared
 
 
 def _counting(share: Elsewhere, claimed: list[Group], answered: list[str]) -> Elsewhere:
@@ -225,6 +246,19 @@ def test_children_reaped_by_the_kernel_still_answer(repository: Path) -> None:
         preexec_fn=lambda: signal.signal(signal.SIGCHLD, signal.SIG_IGN),
     )
     assert (ignoring.returncode, ignoring.stdout, ignoring.stderr) == (one.returncode, one.stdout, one.stderr)
+    # and the children did answer (not only the parent, judging everything itself)
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        files = _files(repository)
+        claimed: list[Group] = []
+        answered: list[str] = []
+        with workers.sharing(files, Policy(), TODAY, None, 2) as share:
+            assert share is not None
+            shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert answered
+    assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
 
 
 @linux_only

@@ -77,9 +77,23 @@ DOCUMENTS = {
 }
 
 
-@pytest.mark.parametrize("text", DOCUMENTS.values(), ids=list(DOCUMENTS))
-def test_both_ways_read_a_document_alike(text: str) -> None:
+# What the fast way leaves to the classic one; it reads every other document itself.
+UNUSUAL = {
+    "a complex key",
+    "a duplicate key",
+    "a duplicate anchor",
+    "a recursive alias",
+    "an unclosed bracket",
+    "two documents",
+    "an alias bomb",
+}
+
+
+@pytest.mark.parametrize("name", DOCUMENTS)
+def test_both_ways_read_a_document_alike(name: str) -> None:
+    text = DOCUMENTS[name]
     assert parsed(text) == classic(text)
+    assert (yamlnodes._parsing().fast_tree(text) is yamlnodes._UNUSUAL) == (name in UNUSUAL)
 
 
 def test_scalars_read_as_the_yaml_1_2_core_schema() -> None:
@@ -128,3 +142,18 @@ def test_ruamel_is_left_as_it_was() -> None:
 def test_a_fast_way_that_reads_the_probe_otherwise_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(yamlnodes, "_built", lambda node, count, depth: Seq([], 1, 1))
     assert yamlnodes._Parsers().fast is None
+
+
+def test_a_composer_that_does_not_make_what_it_is_given_is_left_not_crashed_on(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A ruamel that takes the swap otherwise (a class it no longer calls, other arguments)."""
+    parsers = yamlnodes._parsing()
+
+    def confused(node: object, count: list[int], depth: int) -> object:
+        raise TypeError("cannot unpack non-iterable Scalar")
+
+    monkeypatch.setattr(yamlnodes, "_built", confused)
+    assert parsers.fast_tree("a: [1]\n") is yamlnodes._UNUSUAL
+    assert plain(parse("a: [1]\n")) == {"a": [1]}  # read the classic way
+    assert yamlnodes._Parsers().fast is None  # and the probe turns the fast way off

@@ -12,6 +12,7 @@ from __future__ import annotations
 import _thread
 import functools
 import math
+import os
 import re
 import sys
 from collections.abc import Mapping
@@ -98,8 +99,13 @@ _CORE_FLOAT = lazy(
 )
 
 # ruamel's C composer is used one of two ways (`_Parsers`); both hold this lock while they
-# compose, as the fast one swaps the node types of ruamel's C module.
+# compose, as the fast one swaps the node types of ruamel's C module. A fork waits for it: a
+# child forked while another thread composed would start with the lock held and the names
+# swapped.
 _COMPOSING = _thread.allocate_lock()
+os.register_at_fork(
+    before=_COMPOSING.acquire, after_in_parent=_COMPOSING.release, after_in_child=_COMPOSING.release
+)
 
 
 class _Parsers:
@@ -159,7 +165,13 @@ class _Parsers:
             getattr(self.module, kind.__name__, None) is kind for kind in self.ruamel_nodes
         ):
             self.fast = Fast
-            if self.fast_tree(_PROBE) != self.classic_tree(_PROBE):
+            try:
+                agrees = self.fast_tree(_PROBE) == self.classic_tree(_PROBE)
+            except MemoryError:
+                raise
+            except Exception:  # a composer that takes the swap otherwise than it reads
+                agrees = False
+            if not agrees:
                 self.fast = None
 
     def classic_tree(self, text: str) -> Node | None:
@@ -198,7 +210,9 @@ class _Parsers:
             return root
         try:
             return _built(root, [0], 0)
-        except _Unusual:
+        except MemoryError:
+            raise
+        except Exception:  # _Unusual, or a composer that did not make what it was given
             return _UNUSUAL
 
 

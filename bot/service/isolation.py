@@ -230,6 +230,9 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
                 continue
             except MemoryError:  # an answer too large to send
                 answer = None
+            except Exception as exc:  # an answer that cannot be sent (not picklable): say so
+                conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+                continue
         # Out of memory. Reported only here, past the except clauses: their tracebacks held
         # the failed call's frames and all they had built, and sending the report needs memory
         # too (sent from inside the clause, it sometimes failed and the parent saw only an
