@@ -206,11 +206,13 @@ async def test_replicas_agree_on_who_starts_a_scheduled_round(store_url: str) ->
     stores = [await _opened(store_url) for _ in range(3)]
     try:
         # The first look only starts the clock.
-        assert [await s.claim_schedule("scans", 0.2) for s in stores] == [None, None, None]
-        await asyncio.sleep(0.25)
-        won = await asyncio.gather(*(s.claim_schedule("scans", 0.2) for s in stores))
+        assert [await s.claim_schedule("scans", 1.0) for s in stores] == [None, None, None]
+        await asyncio.sleep(1.05)
+        won = await asyncio.gather(*(s.claim_schedule("scans", 1.0) for s in stores))
         assert sorted(won, key=lambda x: x or 0) == [None, None, 1]
-        assert await stores[0].claim_schedule("scans", 0.2) is None  # not yet due again
+        # The round just started moved the clock: half an interval on, nothing is due, though
+        # the first look was a whole interval ago (with 0.2 s here, a slow machine saw it due).
+        assert await stores[0].claim_schedule("scans", 0.5) is None
     finally:
         for store in stores:
             await store.close()
