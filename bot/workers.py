@@ -217,14 +217,12 @@ def _answer(
 ) -> None:
     import pickle
 
-    status = 1
     try:
         with os.fdopen(send, "wb") as pipe:
             for reports in analysis.judge_claimed(files, claim, policy, today, read):
                 data = pickle.dumps(reports, pickle.HIGHEST_PROTOCOL)
                 pipe.write(len(data).to_bytes(_LENGTH, "big") + data)
-        status = 0
     except BaseException:  # any failure: the parent judges what this child did not answer
         pass
     finally:
-        os._exit(status)
+        os._exit(0)  # the answers alone tell the parent what was done

@@ -99,30 +99,21 @@ def test_a_call_past_its_memory_is_stopped_and_named() -> None:
     assert small == 8 * 1024 * 1024
 
 
-def test_an_exception_in_the_analysis_is_an_answer_and_the_process_is_kept() -> None:
+@pytest.mark.parametrize(
+    ("task", "message"),
+    [
+        (fail, "ValueError: not a workflow"),  # the analysis raised
+        (unsendable, r"the analysis failed: .*(pickle|Pickl)"),  # its answer cannot be sent
+    ],
+    ids=["an exception", "an answer that cannot be sent"],
+)
+def test_a_failed_analysis_is_an_answer_and_the_process_is_kept(task: object, message: str) -> None:
     pool = Isolation(processes=1, timeout=30)
 
     async def scenario() -> tuple[int, int]:
         first = await pool.run(pid)
-        with pytest.raises(AnalysisFailed, match="ValueError: not a workflow"):
-            await pool.run(fail)
-        return first, await pool.run(pid)
-
-    try:
-        first, second = run(scenario())
-    finally:
-        pool.close()
-    assert first == second
-    assert pool.replaced == 0
-
-
-def test_an_answer_that_cannot_be_sent_is_an_error_and_the_process_is_kept() -> None:
-    pool = Isolation(processes=1, timeout=30)
-
-    async def scenario() -> tuple[int, int]:
-        first = await pool.run(pid)
-        with pytest.raises(AnalysisFailed, match=r"the analysis failed: .*(pickle|Pickl)"):
-            await pool.run(unsendable)
+        with pytest.raises(AnalysisFailed, match=message):
+            await pool.run(task)
         return first, await pool.run(pid)
 
     try:

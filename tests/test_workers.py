@@ -14,7 +14,7 @@ import pytest
 
 from benchmarks.workflows import generate
 from bot import cli, workers
-from bot.core.analysis import Elsewhere, Group, WorkflowReport, analyze, groups, judge_claimed
+from bot.core.analysis import Elsewhere, Group, Report, WorkflowReport, analyze, groups, judge_claimed
 from bot.core.config import Policy
 from bot.core.workflow import Workflow
 from bot.render import json_format, text
@@ -92,21 +92,27 @@ def test_check_shares_the_work_with_children(
     assert capsys.readouterr().out == shared
 
 
-def _counting(share: Elsewhere, claimed: list[Group], answered: list[str]) -> Elsewhere:
-    """The same sharing, counting what the parent claimed and what the children answered."""
+def _shared(files: Mapping[str, bytes]) -> tuple[Report, list[Group], list[str]]:
+    """`analyze` sharing its work with one child: the report, the groups the parent claimed,
+    and the paths the child answered for."""
+    claimed: list[Group] = []
+    answered: list[str] = []
+    with workers.sharing(files, Policy(), TODAY, None, 2) as share:
+        assert share is not None
 
-    def claim() -> Group | None:
-        group = share.claim()
-        if group is not None:
-            claimed.append(group)
-        return group
+        def claim() -> Group | None:
+            group = share.claim()
+            if group is not None:
+                claimed.append(group)
+            return group
 
-    def collect() -> Mapping[str, WorkflowReport]:
-        found = share.collect()
-        answered.extend(found)
-        return found
+        def collect() -> Mapping[str, WorkflowReport]:
+            found = share.collect()
+            answered.extend(found)
+            return found
 
-    return Elsewhere(claim, collect)
+        report = analyze(files, Policy(), TODAY, elsewhere=Elsewhere(claim, collect))
+    return report, claimed, answered
 
 
 def test_a_portable_report_renders_as_the_report_it_was_made_from(repository: Path) -> None:
@@ -131,11 +137,7 @@ def test_files_are_grouped_by_file_family() -> None:
 @linux_only
 def test_children_judge_part_of_the_files(repository: Path) -> None:
     files = _files(repository)
-    claimed: list[Group] = []
-    answered: list[str] = []
-    with workers.sharing(files, Policy(), TODAY, None, 2) as share:
-        assert share is not None
-        shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+    shared, claimed, answered = _shared(files)
     mine = [path for group in claimed for path in group]
     assert mine and answered and sorted(mine + answered) == sorted(files)
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
@@ -178,11 +180,7 @@ def test_a_child_that_dies_costs_only_time(repository: Path) -> None:
             return super().__getitem__(key)
 
     files = _files(repository)
-    claimed: list[Group] = []
-    answered: list[str] = []
-    with workers.sharing(Dying(files), Policy(), TODAY, None, 2) as share:
-        assert share is not None
-        shared = analyze(Dying(files), Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+    shared, claimed, answered = _shared(Dying(files))
     assert len(claimed) == len(groups(files)) - 1 and not answered  # the child claimed one, then died
     assert json_format.render(shared) == json_format.render(analyze(files, Policy(), TODAY))
 
@@ -250,11 +248,7 @@ def test_children_reaped_by_the_kernel_still_answer(repository: Path) -> None:
     previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     try:
         files = _files(repository)
-        claimed: list[Group] = []
-        answered: list[str] = []
-        with workers.sharing(files, Policy(), TODAY, None, 2) as share:
-            assert share is not None
-            shared = analyze(files, Policy(), TODAY, elsewhere=_counting(share, claimed, answered))
+        shared, _, answered = _shared(files)
     finally:
         signal.signal(signal.SIGCHLD, previous)
     assert answered

@@ -172,21 +172,6 @@ def job_purpose(resolved: legs_module.JobLegs) -> Purpose:
     return min(purposes, key=lambda item: _PURPOSE_ORDER.get(item.name, len(_PURPOSE_ORDER)))
 
 
-def _lookup(paths: Iterable[str], get: Callable[[str], Workflow]) -> legs_module.WorkflowLookup:
-    """Find `./.github/workflows/x.yml` among the files, whatever root they were read from."""
-    by_suffix: dict[str, str] = {}
-    for path in paths:
-        by_suffix[path] = path
-        name = path.rsplit("/", 1)[-1]
-        by_suffix.setdefault(f".github/workflows/{name}", path)
-
-    def lookup(path: str) -> Workflow | None:
-        found = by_suffix.get(path)
-        return get(found) if found is not None else None
-
-    return lookup
-
-
 Progress = Callable[[int, int, str], None]
 # The paths of files judged together: every file of some file families, in path order.
 Group = tuple[str, ...]
@@ -220,9 +205,17 @@ def _resolve_one(
     return {job.id: legs_module.resolve(job, workflow, policy.runners, lookup) for job in workflow.jobs}
 
 
-def _loader(files: Mapping[str, bytes | str], read: Reader | None) -> Callable[[str], Workflow]:
-    """Each file's workflow, read on first use (a group reads its files and those they call)."""
+def _workflows(
+    files: Mapping[str, bytes | str], read: Reader | None
+) -> tuple[Callable[[str], Workflow], legs_module.WorkflowLookup]:
+    """Each file's workflow, read on first use (a group reads its files and those they call),
+    and the lookup of a called `./.github/workflows/x.yml` among them, whatever root they were
+    read from."""
     loaded: dict[str, Workflow] = {}
+    by_suffix: dict[str, str] = {}
+    for path in sorted(files):
+        by_suffix[path] = path
+        by_suffix.setdefault(f".github/workflows/{path.rsplit('/', 1)[-1]}", path)
 
     def get(path: str) -> Workflow:
         if path not in loaded:
@@ -231,7 +224,11 @@ def _loader(files: Mapping[str, bytes | str], read: Reader | None) -> Callable[[
             loaded[path] = workflow
         return loaded[path]
 
-    return get
+    def lookup(path: str) -> Workflow | None:
+        found = by_suffix.get(path)
+        return get(found) if found is not None else None
+
+    return get, lookup
 
 
 def _judged(
@@ -295,8 +292,7 @@ def judge_claimed(
     """The portable reports of each group `claim` gives until it gives None, each group's
     as soon as they are made, reading only those workflows and the ones they call:
     `analyze`'s work for them, in another process."""
-    get = _loader(files, read)
-    lookup = _lookup(sorted(files), get)
+    get, lookup = _workflows(files, read)
     while (group := claim()) is not None:
         yield [report.portable() for report in _judged(group, get, lookup, policy, today)]
 
@@ -316,8 +312,7 @@ def analyze(
     policy = policy or Policy()
     today = today or date.today()
     paths = sorted(files)
-    get = _loader(files, read)
-    lookup = _lookup(paths, get)
+    get, lookup = _workflows(files, read)
     if elsewhere is None:
         for done, path in enumerate(paths, 1):  # every file first: progress names each one read
             get(path)

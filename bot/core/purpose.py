@@ -1345,12 +1345,13 @@ def _other_index(step: Step, contexts: Mapping[str, Any]) -> str:
 
 @lru_cache(maxsize=2048)
 def _reads_needs(text: str) -> bool:
-    return "needs" in text.lower() and _GATE_TEXT.search(text) is not None
+    return _GATE_TEXT.search(text) is not None
 
 
 # Asked of every step of every leg, these read a step's own text: once per distinct text.
 @lru_cache(maxsize=4096)
 def _mentions_needs(text: str) -> bool:
+    """Whether a text may read needs' results: every _GATE_TEXT match holds the word."""
     return "needs" in text.lower()
 
 

@@ -223,7 +223,7 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         except MemoryError:
             answer = None
         except Exception as exc:
-            answer = ("error", f"{type(exc).__name__}: {exc}"[:500])
+            answer = _failed(exc)
         if answer is not None:
             try:
                 conn.send(answer)
@@ -231,7 +231,7 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
             except MemoryError:  # an answer too large to send
                 answer = None
             except Exception as exc:  # an answer that cannot be sent (not picklable): say so
-                conn.send(("error", f"{type(exc).__name__}: {exc}"[:500]))
+                conn.send(_failed(exc))
                 continue
         # Out of memory. Reported only here, past the except clauses: their tracebacks held
         # the failed call's frames and all they had built, and sending the report needs memory
@@ -240,6 +240,10 @@ def _serve(conn: Connection, memory_bytes: int) -> None:
         with contextlib.suppress(Exception):
             conn.send(("memory", None))
         os._exit(1)
+
+
+def _failed(exc: Exception) -> tuple[str, str]:
+    return "error", f"{type(exc).__name__}: {exc}"[:500]
 
 
 def _announce(path: str | None) -> None:
